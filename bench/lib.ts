@@ -1,0 +1,37 @@
+import { cpus, totalmem } from 'node:os';
+
+/** One figure, printed as one JSON line (DESIGN.md "Quality bars"). */
+export interface Figure {
+  name: string;
+  value: number;
+  unit: string;
+  /** The comparison figure measured in the same run on the same machine. */
+  baseline: number;
+  /** value / baseline, rounded to 3 decimals. */
+  ratio?: number;
+  scale: number;
+  db: 'none' | 'sqlite' | 'mysql';
+  /** Optional extra facts (e.g. goal, connections). */
+  [extra: string]: unknown;
+}
+
+export const figures: Figure[] = [];
+
+export function report(figure: Figure): void {
+  const ratio = figure.ratio ?? (figure.baseline === 0 ? 0 : Math.round((figure.value / figure.baseline) * 1000) / 1000);
+  const line = { ...figure, ratio };
+  figures.push(line);
+  console.log(JSON.stringify(line));
+}
+
+export function machine(): string {
+  return `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB`;
+}
+
+/** Percentile (0..100) of a list of numbers, nearest-rank. */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank]!;
+}
