@@ -3,8 +3,12 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
     pool: 'forks',
+    env: {
+      // Cheaper scrypt in tests only; production uses N = 2^15.
+      CIVICGRID_SCRYPT_LOG_N: '10',
+    },
   },
 });

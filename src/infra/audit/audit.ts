@@ -1,0 +1,97 @@
+import { sql, type Kysely } from 'kysely';
+import type { AnyKysely } from '../db/database.js';
+import { auditHash, findChainBreak, GENESIS_HASH, type ChainBreak } from './chain.js';
+import type { AuditTables } from './tables.js';
+
+export interface AuditActor {
+  userId: number | null;
+  username: string | null;
+  ip: string | null;
+}
+
+export interface AuditEntry {
+  action: string;
+  objectType?: string | null;
+  objectId?: string | number | null;
+  result?: 'success' | 'failure';
+  details?: Record<string, unknown>;
+}
+
+export const SYSTEM_ACTOR: AuditActor = { userId: null, username: 'system', ip: null };
+
+/**
+ * Appends one record inside the caller's transaction, so the record exists
+ * exactly when the change does. Bumping audit_head first takes its row lock
+ * (InnoDB) or the write lock (SQLite), which serializes appenders on both
+ * dialects without dialect-specific SQL.
+ */
+export async function appendAudit(
+  tx: AnyKysely,
+  actor: AuditActor,
+  entry: AuditEntry,
+  now: number = Date.now(),
+): Promise<number> {
+  const t = tx as Kysely<AuditTables>;
+  await t.updateTable('audit_head').set({ seq: sql`seq + 1` }).where('id', '=', 1).execute();
+  const head = await t.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirstOrThrow();
+  const record = {
+    seq: Number(head.seq),
+    at: now,
+    user_id: actor.userId,
+    username: actor.username,
+    ip: actor.ip,
+    action: entry.action,
+    object_type: entry.objectType ?? null,
+    object_id: entry.objectId == null ? null : String(entry.objectId),
+    result: entry.result ?? 'success',
+    details: JSON.stringify(entry.details ?? {}),
+  } as const;
+  const hash = auditHash(head.hash, record);
+  await t.insertInto('audit_log').values({ ...record, prev_hash: head.hash, hash }).execute();
+  await t.updateTable('audit_head').set({ hash }).where('id', '=', 1).execute();
+  return record.seq;
+}
+
+/** Appends a record in its own transaction (for events with no other change, e.g. a failed login). */
+export async function auditAlone(db: AnyKysely, actor: AuditActor, entry: AuditEntry): Promise<number> {
+  return db.transaction().execute((tx) => appendAudit(tx, actor, entry));
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  records: number;
+  firstBroken: ChainBreak | null;
+}
+
+/**
+ * Walks the chain in pages, and checks that the head matches the last record
+ * (so truncating the tail is detected too).
+ */
+export async function verifyAuditChain(
+  anyDb: AnyKysely, pageSize = 5000): Promise<VerifyResult> {
+  const db = anyDb as Kysely<AuditTables>;
+  let prev = GENESIS_HASH;
+  let nextSeq = 1;
+  let count = 0;
+  for (;;) {
+    const page = await db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('seq', '>=', nextSeq)
+      .orderBy('seq')
+      .limit(pageSize)
+      .execute();
+    if (page.length === 0) break;
+    const broken = findChainBreak(page, prev, nextSeq);
+    if (broken) return { ok: false, records: count, firstBroken: broken };
+    count += page.length;
+    const last = page[page.length - 1]!;
+    prev = last.hash;
+    nextSeq = Number(last.seq) + 1;
+  }
+  const head = await db.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirstOrThrow();
+  if (Number(head.seq) !== nextSeq - 1 || head.hash !== prev) {
+    return { ok: false, records: count, firstBroken: { seq: nextSeq, reason: 'sequence_gap' } };
+  }
+  return { ok: true, records: count, firstBroken: null };
+}

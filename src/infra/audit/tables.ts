@@ -1,0 +1,27 @@
+export interface AuditLogTable {
+  /** Position in the hash chain, assigned under the audit_head row lock. */
+  seq: number;
+  at: number;
+  user_id: number | null;
+  username: string | null;
+  ip: string | null;
+  action: string;
+  object_type: string | null;
+  object_id: string | null;
+  result: 'success' | 'failure';
+  /** JSON object. */
+  details: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditHeadTable {
+  id: number;
+  seq: number;
+  hash: string;
+}
+
+export interface AuditTables {
+  audit_log: AuditLogTable;
+  audit_head: AuditHeadTable;
+}

@@ -1,0 +1,117 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, MysqlDialect, SqliteDialect, type Transaction } from 'kysely';
+import { createPool } from 'mysql2';
+
+export type Dialect = 'sqlite' | 'mysql';
+
+/**
+ * The database handle every module receives. Queries say which connection they
+ * need: `primary` for writes and read-after-write, `reader()` for reads that
+ * may lag (lists, statistics, exports), which go to the replica when one is
+ * configured, except for a user who has just written (read-your-writes).
+ */
+export interface Db<DB> {
+  readonly dialect: Dialect;
+  readonly primary: Kysely<DB>;
+  reader(userId?: number | null): Kysely<DB>;
+  /** Record that a user wrote, so that user's reads stay on the primary for a while. */
+  noteWrite(userId: number | null | undefined): void;
+  transaction<T>(fn: (tx: Transaction<DB>) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  url: string;
+  replicaUrl?: string | undefined;
+  readYourWritesSeconds?: number;
+  /** Connection pool size for MySQL. */
+  poolSize?: number;
+}
+
+export function dialectOf(url: string): Dialect {
+  if (url.startsWith('sqlite:')) return 'sqlite';
+  if (url.startsWith('mysql://') || url.startsWith('mariadb://')) return 'mysql';
+  throw new Error(`unsupported database URL (expected sqlite:PATH or mysql://…): ${redactUrl(url)}`);
+}
+
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}
+
+function openSqlite<DB>(url: string): Kysely<DB> {
+  const path = url.slice('sqlite:'.length);
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const database = new SQLite(path);
+  // WAL for concurrent readers; FULL so that a 2xx survives power loss (DESIGN.md "Promises").
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = FULL');
+  database.pragma('foreign_keys = ON');
+  database.pragma('busy_timeout = 5000');
+  return new Kysely<DB>({ dialect: new SqliteDialect({ database }) });
+}
+
+function openMysql<DB>(url: string, poolSize: number): Kysely<DB> {
+  const pool = createPool({
+    uri: url.replace(/^mariadb:/, 'mysql:'),
+    connectionLimit: poolSize,
+    charset: 'utf8mb4',
+    timezone: 'Z',
+    // Times are BIGINT epoch milliseconds; they fit in a double, so ask for numbers.
+    supportBigNumbers: true,
+    bigNumberStrings: false,
+    decimalNumbers: true,
+    dateStrings: true,
+  });
+  return new Kysely<DB>({ dialect: new MysqlDialect({ pool }) });
+}
+
+function openKysely<DB>(url: string, poolSize: number): Kysely<DB> {
+  return dialectOf(url) === 'sqlite' ? openSqlite<DB>(url) : openMysql<DB>(url, poolSize);
+}
+
+export function openDatabase<DB>(options: OpenOptions): Db<DB> {
+  const dialect = dialectOf(options.url);
+  const poolSize = options.poolSize ?? 16;
+  const primary = openKysely<DB>(options.url, poolSize);
+  if (options.replicaUrl && dialect === 'sqlite') throw new Error('a replica needs a MySQL primary');
+  const replica = options.replicaUrl ? openKysely<DB>(options.replicaUrl, poolSize) : primary;
+  const windowMs = (options.readYourWritesSeconds ?? 5) * 1000;
+  const lastWrite = new Map<number, number>();
+  return {
+    dialect,
+    primary,
+    reader(userId) {
+      if (replica === primary) return primary;
+      if (userId != null) {
+        const at = lastWrite.get(userId);
+        if (at !== undefined && Date.now() - at < windowMs) return primary;
+      }
+      return replica;
+    },
+    noteWrite(userId) {
+      if (userId == null || replica === primary) return;
+      lastWrite.set(userId, Date.now());
+      if (lastWrite.size > 10_000) {
+        const cutoff = Date.now() - windowMs;
+        for (const [id, at] of lastWrite) if (at < cutoff) lastWrite.delete(id);
+      }
+    },
+    transaction(fn) {
+      return primary.transaction().execute(fn);
+    },
+    async close() {
+      await primary.destroy();
+      if (replica !== primary) await replica.destroy();
+    },
+  };
+}
+
+/**
+ * A Kysely instance or transaction over any schema that contains a given
+ * module's tables. Kysely's generics are invariant, so shared infrastructure
+ * takes this and narrows to its own tables inside.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyKysely = Kysely<any>;

@@ -1,0 +1,192 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import fastifyStatic from '@fastify/static';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import {
+  hasZodFastifySchemaValidationErrors,
+  isResponseSerializationError,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import type { AuditActor } from '../audit/audit.js';
+import type { Principal } from '../auth/principal.js';
+import { AppError, localeFrom, messageFor, type Locale } from './errors.js';
+import type { RegisteredRoute, RoutePolicy } from './policy.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    policy?: RoutePolicy;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+    /** Why there is no principal: no cookie, or a session that timed out. */
+    authProblem: 'AUTH_REQUIRED' | 'AUTH_SESSION_EXPIRED';
+    locale: Locale;
+  }
+}
+
+export const SESSION_COOKIE = 'cg_session';
+
+export interface HttpOptions {
+  logger: Logger;
+  bodyLimitBytes: number;
+  /** Turns the session cookie into a principal, or says why it could not. */
+  authenticate(token: string, request: FastifyRequest): Promise<Principal | 'expired' | null>;
+  version: string;
+  /** Folder of the built web console, served with a fallback to index.html for client-side routes. */
+  webDir?: string;
+}
+
+/** Paths served by plugins that carry no policy of their own (the API reference pages). */
+const DOCS_PREFIX = '/api/docs';
+
+export async function createHttpApp(options: HttpOptions): Promise<{ app: FastifyInstance; routes: RegisteredRoute[] }> {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    bodyLimit: options.bodyLimitBytes,
+    requestIdHeader: 'x-request-id',
+    trustProxy: true,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  const routes: RegisteredRoute[] = [];
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api') || route.url.startsWith(DOCS_PREFIX)) return;
+    const policy = route.config?.policy;
+    if (!policy) throw new Error(`route ${String(route.method)} ${route.url} declares no access policy`);
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') routes.push({ method, url: route.url, policy });
+    }
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        // Ant Design injects styles at run time; MapLibre runs workers from blobs.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:', 'https:'],
+        workerSrc: ["'self'", 'blob:'],
+        connectSrc: ["'self'", 'https:'],
+        scriptSrc: ["'self'"],
+      },
+    },
+    crossOriginEmbedderPolicy: false,
+  });
+  await app.register(cookie);
+  await app.register(rateLimit, { global: false });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'CivicGrid API', version: options.version, description: 'Grid-based urban governance platform' },
+      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE } } },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
+
+  app.decorateRequest('principal', null);
+  app.decorateRequest('authProblem', 'AUTH_REQUIRED');
+  app.decorateRequest('locale', 'zh-CN');
+
+  app.addHook('onRequest', async (request) => {
+    request.locale = localeFrom(request.headers['accept-language']);
+    const policy = request.routeOptions.config?.policy;
+    if (!policy) return;
+    const token = request.cookies[SESSION_COOKIE];
+    if (token) {
+      const result = await options.authenticate(token, request);
+      if (result === 'expired') request.authProblem = 'AUTH_SESSION_EXPIRED';
+      else request.principal = result;
+    }
+    if (policy.access === 'public') return;
+    const principal = request.principal;
+    if (!principal) throw new AppError(401, request.authProblem);
+    if (request.method !== 'GET' && request.method !== 'HEAD') checkOrigin(request);
+    const duringChange = policy.access === 'authenticated' && policy.duringPasswordChange === true;
+    if ((principal.mustChangePassword || principal.passwordExpired) && !duringChange) {
+      throw new AppError(403, 'PASSWORD_CHANGE_REQUIRED');
+    }
+    if (policy.access === 'permission' && !principal.can(policy.permission)) {
+      throw new AppError(403, 'FORBIDDEN', { permission: policy.permission });
+    }
+  });
+
+  const webRoot = options.webDir ? resolve(options.webDir) : null;
+  const hasWeb = webRoot !== null && existsSync(resolve(webRoot, 'index.html'));
+  if (hasWeb) {
+    await app.register(fastifyStatic, { root: webRoot, wildcard: false, index: 'index.html' });
+  } else if (webRoot) {
+    app.log.warn({ webRoot }, 'web console not built; run `npm run build:web`');
+  }
+  app.setNotFoundHandler((request, reply) => {
+    if (hasWeb && request.method === 'GET' && !request.url.startsWith('/api')) {
+      void reply.sendFile('index.html');
+      return;
+    }
+    const locale = localeFrom(request.headers['accept-language']);
+    void reply.status(404).send({ code: 'ROUTE_NOT_FOUND', message: messageFor('ROUTE_NOT_FOUND', locale), details: {} });
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const locale = request.locale ?? 'zh-CN';
+    const send = (status: number, code: string, details: Record<string, unknown> = {}, params: Record<string, unknown> = {}) =>
+      reply.status(status).send({ code, message: messageFor(code, locale, { ...details, ...params }), details });
+    if (error instanceof AppError) return send(error.status, error.code, error.details, error.params);
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      return send(400, 'VALIDATION_FAILED', {
+        issues: error.validation.map((v) => ({ path: v.instancePath, message: v.message, params: v.params })),
+      });
+    }
+    if (isResponseSerializationError(error)) {
+      request.log.error({ err: error }, 'response did not match its schema');
+      return send(500, 'INTERNAL');
+    }
+    const status = (error as { statusCode?: number }).statusCode ?? 500;
+    if (status === 413) return send(413, 'PAYLOAD_TOO_LARGE');
+    if (status === 415) return send(415, 'UNSUPPORTED_MEDIA_TYPE');
+    if (status === 429) return send(429, 'RATE_LIMITED');
+    if (status >= 400 && status < 500) return send(status, 'VALIDATION_FAILED', { reason: (error as Error).message });
+    request.log.error({ err: error }, 'unhandled error');
+    return send(500, 'INTERNAL');
+  });
+
+  return { app, routes };
+}
+
+/**
+ * The session cookie is SameSite=Strict; as a second line against cross-site
+ * writes, a browser-sent Origin must match the host.
+ */
+function checkOrigin(request: FastifyRequest): void {
+  const origin = request.headers.origin;
+  if (!origin) return;
+  let host: string;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    throw new AppError(403, 'CSRF_REJECTED');
+  }
+  if (host !== request.headers.host) throw new AppError(403, 'CSRF_REJECTED');
+}
+
+export function actorOf(request: FastifyRequest): AuditActor {
+  return {
+    userId: request.principal?.userId ?? null,
+    username: request.principal?.username ?? null,
+    ip: request.ip,
+  };
+}
+
+export function requirePrincipal(request: FastifyRequest): Principal {
+  if (!request.principal) throw new AppError(401, 'AUTH_REQUIRED');
+  return request.principal;
+}

@@ -1,0 +1,106 @@
+/**
+ * The permissions the platform knows and the built-in roles that bundle them.
+ * Roles are data (editable in the console); this catalogue seeds them and
+ * names every permission a route may require.
+ */
+export interface PermissionDef {
+  code: string;
+  group: string;
+  name: string;
+  nameEn: string;
+}
+
+const p = (code: string, group: string, name: string, nameEn: string): PermissionDef => ({ code, group, name, nameEn });
+
+export const PERMISSIONS: readonly PermissionDef[] = [
+  p('users.manage', 'admin', '管理用户与角色分配', 'Manage users and role assignments'),
+  p('roles.manage', 'admin', '管理角色与权限', 'Manage roles and permissions'),
+  p('audit.read', 'admin', '查阅审计日志', 'Read the audit log'),
+  p('grid.read', 'grid', '查看网格', 'View grids'),
+  p('grid.manage', 'grid', '维护网格与网格员分配', 'Maintain grids and grid worker assignments'),
+  p('incidents.read', 'incidents', '查看事件', 'View incidents'),
+  p('incidents.report', 'incidents', '上报事件', 'Report incidents'),
+  p('incidents.register', 'incidents', '受理与立案', 'Accept and register incidents'),
+  p('incidents.dispatch', 'incidents', '派遣事件', 'Dispatch incidents'),
+  p('incidents.handle', 'incidents', '处置与反馈', 'Handle and reply'),
+  p('incidents.verify', 'incidents', '核查与自处置', 'Verify and self-resolve'),
+  p('incidents.close', 'incidents', '结案', 'Close incidents'),
+  p('incidents.supervise', 'incidents', '延期审批、缓办与督办', 'Approve extensions, deferrals and urge'),
+  p('incidents.escalate', 'incidents', '街道吹哨', 'Street escalation (吹哨)'),
+  p('incidents.configure', 'incidents', '维护事件分类、时限与工作日历', 'Maintain categories, limits and calendar'),
+  p('residents.read', 'basedata', '查看基础数据', 'View base data'),
+  p('residents.manage', 'basedata', '维护基础数据', 'Maintain base data'),
+  p('residents.unmask', 'basedata', '查看未脱敏个人信息', 'View unmasked personal data'),
+  p('residents.export', 'basedata', '导出个人信息', 'Export personal data'),
+  p('keypersons.read', 'basedata', '查看重点人员', 'View key persons'),
+  p('dashboard.read', 'overview', '查看指挥大屏与统计', 'View the command screen and statistics'),
+];
+
+export const PERMISSION_CODES = new Set(PERMISSIONS.map((x) => x.code));
+
+export interface BuiltinRole {
+  code: string;
+  name: string;
+  nameEn: string;
+  permissions: string[];
+}
+
+export const BUILTIN_ROLES: readonly BuiltinRole[] = [
+  {
+    code: 'admin',
+    name: '系统管理员',
+    nameEn: 'Administrator',
+    permissions: ['users.manage', 'roles.manage', 'grid.read', 'grid.manage', 'incidents.read', 'incidents.configure', 'dashboard.read'],
+  },
+  {
+    code: 'intake_operator',
+    name: '受理员',
+    nameEn: 'Intake operator',
+    permissions: ['grid.read', 'incidents.read', 'incidents.report', 'incidents.register', 'incidents.close'],
+  },
+  {
+    code: 'dispatcher',
+    name: '派遣员',
+    nameEn: 'Dispatcher',
+    permissions: ['grid.read', 'incidents.read', 'incidents.dispatch'],
+  },
+  {
+    code: 'shift_supervisor',
+    name: '值班长',
+    nameEn: 'Shift supervisor',
+    permissions: ['grid.read', 'incidents.read', 'incidents.register', 'incidents.dispatch', 'incidents.close', 'incidents.supervise', 'dashboard.read'],
+  },
+  {
+    code: 'handler',
+    name: '处置人员',
+    nameEn: 'Department handler',
+    permissions: ['grid.read', 'incidents.read', 'incidents.handle'],
+  },
+  {
+    code: 'grid_worker',
+    name: '网格员',
+    nameEn: 'Grid worker',
+    permissions: ['grid.read', 'incidents.read', 'incidents.report', 'incidents.verify', 'residents.read', 'residents.manage'],
+  },
+  {
+    code: 'street_operator',
+    name: '街道指挥中心操作员',
+    nameEn: 'Street command centre operator',
+    permissions: [
+      'grid.read', 'incidents.read', 'incidents.report', 'incidents.register', 'incidents.dispatch',
+      'incidents.close', 'incidents.escalate', 'dashboard.read',
+    ],
+  },
+  {
+    code: 'leader',
+    name: '领导',
+    nameEn: 'Leader',
+    permissions: ['grid.read', 'incidents.read', 'dashboard.read'],
+  },
+  {
+    code: 'auditor',
+    name: '审计员',
+    nameEn: 'Auditor',
+    permissions: ['audit.read'],
+  },
+];

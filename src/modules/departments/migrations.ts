@@ -1,0 +1,21 @@
+import type { Kysely, Migration } from 'kysely';
+import { dialectOfKysely, tableOptions } from '../../infra/db/migrator.js';
+
+export const departmentsMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    await tableOptions(
+      dialectOfKysely(db),
+      db.schema
+        .createTable('departments')
+        .addColumn('code', 'varchar(16)', (c) => c.primaryKey())
+        .addColumn('name', 'varchar(100)', (c) => c.notNull())
+        .addColumn('name_en', 'varchar(150)', (c) => c.notNull())
+        .addColumn('status', 'varchar(16)', (c) => c.notNull().defaultTo('active'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull()),
+    ).execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('departments').execute();
+  },
+};
