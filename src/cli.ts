@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { verifyAuditChain, type AuditActor } from './infra/audit/audit.js';
+import { pruneAudit, verifyAuditChain, type AuditActor } from './infra/audit/audit.js';
 import { ConfigError, loadConfig, type Config } from './infra/config.js';
 import { AppError } from './infra/http/errors.js';
 import { DEMO_PASSWORD, loadDemo } from './modules/demo/load.js';
@@ -166,6 +166,17 @@ audit
         console.error(`audit chain BROKEN at record seq=${result.firstBroken!.seq} (${result.firstBroken!.reason}); ${result.records} records before it are intact`);
         process.exitCode = 1;
       }
+    });
+  });
+
+audit
+  .command('prune')
+  .description('remove audit records older than the retention period (CIVICGRID_AUDIT_RETENTION_DAYS, at least 180)')
+  .action(async () => {
+    const cfg = config();
+    await withPlatform(cfg, async (p) => {
+      const removed = await pruneAudit(p.db.primary, cliActor(), cfg.auditRetentionDays);
+      console.log(`removed ${removed} audit records older than ${cfg.auditRetentionDays} days`);
     });
   });
 

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyAuditChain } from '../../src/infra/audit/audit.js';
+import { pruneAudit, verifyAuditChain } from '../../src/infra/audit/audit.js';
 import { DIALECTS } from '../support/db.js';
 import { openTestApp, type TestApp } from '../support/http.js';
 
@@ -39,9 +39,22 @@ describe.each(DIALECTS)('audit log on %s', (dialect) => {
     expect((await verifyAuditChain(db)).ok).toBe(true);
   });
 
+  it('prunes records past retention and keeps the rest verifiable', async () => {
+    const db = t.platform.db.primary;
+    const before = await db.selectFrom('audit_log').select(['seq', 'at']).orderBy('seq').execute();
+    const third = before[2]!;
+    // Prune as if 200 days had passed since the third record, with 200 days of retention.
+    const removed = await pruneAudit(db, { userId: null, username: 'test', ip: null }, 200, Number(third.at) + 200 * 86_400_000 + 1);
+    expect(removed).toBe(3);
+    const left = await db.selectFrom('audit_log').select('seq').orderBy('seq').execute();
+    expect(Number(left[0]!.seq)).toBe(4);
+    expect((await verifyAuditChain(db)).ok).toBe(true);
+    await expect(pruneAudit(db, { userId: null, username: 'test', ip: null }, 30)).rejects.toThrow(/at least 180/);
+  });
+
   it('verifies an intact chain and names the first record that was edited', async () => {
     expect((await verifyAuditChain(t.platform.db.primary)).ok).toBe(true);
-    const victim = await t.platform.db.primary.selectFrom('audit_log').select(['seq']).orderBy('seq').offset(3).limit(1).executeTakeFirstOrThrow();
+    const victim = await t.platform.db.primary.selectFrom('audit_log').select(['seq']).where('seq', '=', 6).limit(1).executeTakeFirstOrThrow();
     await t.platform.db.primary.updateTable('audit_log').set({ ip: '10.9.9.9' }).where('seq', '=', victim.seq).execute();
     const result = await verifyAuditChain(t.platform.db.primary);
     expect(result.ok).toBe(false);
@@ -55,7 +68,7 @@ describe.each(DIALECTS)('audit log on %s', (dialect) => {
       (e: { code: number; stderr: string }) => e,
     );
     expect(err?.code).toBe(1);
-    expect(err?.stderr).toMatch(/BROKEN at record seq=4 \(hash_mismatch\)/);
+    expect(err?.stderr).toMatch(/BROKEN at record seq=6 \(hash_mismatch\)/);
   });
 
 });

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { AnyKysely } from '../db/database.js';
-import { auditHash, findChainBreak, GENESIS_HASH, type ChainBreak } from './chain.js';
+import { auditHash, findChainBreak, type ChainBreak } from './chain.js';
 import type { AuditTables } from './tables.js';
 
 export interface AuditActor {
@@ -70,8 +70,9 @@ export interface VerifyResult {
 export async function verifyAuditChain(
   anyDb: AnyKysely, pageSize = 5000): Promise<VerifyResult> {
   const db = anyDb as Kysely<AuditTables>;
-  let prev = GENESIS_HASH;
-  let nextSeq = 1;
+  const anchor = await db.selectFrom('audit_anchor').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirstOrThrow();
+  let prev = anchor.hash;
+  let nextSeq = Number(anchor.seq) + 1;
   let count = 0;
   for (;;) {
     const page = await db
@@ -94,4 +95,24 @@ export async function verifyAuditChain(
     return { ok: false, records: count, firstBroken: { seq: nextSeq, reason: 'sequence_gap' } };
   }
   return { ok: true, records: count, firstBroken: null };
+}
+
+/**
+ * Removes records older than the retention period (at least 180 days, MLPS
+ * level 2). The last removed record's seq and hash become the anchor, so the
+ * remaining chain still verifies, and the pruning itself is audited.
+ */
+export async function pruneAudit(anyDb: AnyKysely, actor: AuditActor, retentionDays: number, now = Date.now()): Promise<number> {
+  if (retentionDays < 180) throw new Error('audit retention must be at least 180 days');
+  const db = anyDb as Kysely<AuditTables>;
+  return db.transaction().execute(async (tx) => {
+    const cutoff = now - retentionDays * 86_400_000;
+    const last = await tx.selectFrom('audit_log').select(['seq', 'hash']).where('at', '<', cutoff).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    if (!last) return 0;
+    const removed = await tx.deleteFrom('audit_log').where('seq', '<=', last.seq).executeTakeFirst();
+    await tx.updateTable('audit_anchor').set({ seq: last.seq, hash: last.hash }).where('id', '=', 1).execute();
+    const count = Number(removed.numDeletedRows);
+    await appendAudit(tx, actor, { action: 'audit.prune', details: { removed: count, throughSeq: Number(last.seq), retentionDays } }, now);
+    return count;
+  });
 }

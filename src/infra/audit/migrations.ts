@@ -33,12 +33,21 @@ export const auditMigration: Migration = {
         .addColumn('seq', 'bigint', (c) => c.notNull())
         .addColumn('hash', 'varchar(64)', (c) => c.notNull()),
     ).execute();
-    await (db as Kysely<{ audit_head: { id: number; seq: number; hash: string } }>)
-      .insertInto('audit_head')
-      .values({ id: 1, seq: 0, hash: GENESIS_HASH })
-      .execute();
+    // The last record removed by retention pruning: verification starts after it.
+    await tableOptions(
+      d,
+      db.schema
+        .createTable('audit_anchor')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addColumn('hash', 'varchar(64)', (c) => c.notNull()),
+    ).execute();
+    const k = db as Kysely<{ audit_head: { id: number; seq: number; hash: string }; audit_anchor: { id: number; seq: number; hash: string } }>;
+    await k.insertInto('audit_head').values({ id: 1, seq: 0, hash: GENESIS_HASH }).execute();
+    await k.insertInto('audit_anchor').values({ id: 1, seq: 0, hash: GENESIS_HASH }).execute();
   },
   async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('audit_anchor').execute();
     await db.schema.dropTable('audit_head').execute();
     await db.schema.dropTable('audit_log').execute();
   },

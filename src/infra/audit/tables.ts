@@ -24,4 +24,6 @@ export interface AuditHeadTable {
 export interface AuditTables {
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
+  /** Same shape as the head: the last pruned record. */
+  audit_anchor: AuditHeadTable;
 }
