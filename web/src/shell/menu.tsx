@@ -1,0 +1,53 @@
+import { AuditOutlined, HomeOutlined, SafetyCertificateOutlined, TeamOutlined, GlobalOutlined } from '@ant-design/icons';
+import { lazy, type ReactNode } from 'react';
+import type { MessageKey } from './messages.js';
+
+/**
+ * The console's pages: one entry per menu item and route. A module adds its
+ * page by appending an entry here (and its label key to messages.ts); the
+ * menu, the route and the permission guard all follow from the entry.
+ *
+ * `permission` is a permission code from the server's catalogue (not a role):
+ * the item shows, and the route opens, only for users whose `me.permissions`
+ * include it. null means every signed-in user.
+ */
+export interface MenuEntry {
+  /** Stable id; the menu item carries data-testid `menu-item-<key>`. */
+  key: string;
+  /** Absolute route path; sub-routes of a page go under `${path}/*`. */
+  path: string;
+  permission: string | null;
+  labelKey: MessageKey;
+  icon: ReactNode;
+  element: ReactNode;
+}
+
+// Pages load on demand so a heavy page (the map) does not weigh on the others.
+const HomePage = lazy(() => import('./HomePage.js'));
+const GridPlaceholderPage = lazy(() => import('../modules/grid/GridPlaceholderPage.js'));
+const UsersPage = lazy(() => import('../modules/accounts/UsersPage.js'));
+const RolesPage = lazy(() => import('../modules/accounts/RolesPage.js'));
+const AuditPage = lazy(() => import('../modules/audit/AuditPage.js'));
+
+export const MENU: MenuEntry[] = [
+  { key: 'home', path: '/', permission: null, labelKey: 'menu.home', icon: <HomeOutlined />, element: <HomePage /> },
+  { key: 'grid', path: '/grid', permission: 'grid.read', labelKey: 'menu.grid', icon: <GlobalOutlined />, element: <GridPlaceholderPage /> },
+  { key: 'users', path: '/admin/users', permission: 'users.manage', labelKey: 'menu.users', icon: <TeamOutlined />, element: <UsersPage /> },
+  { key: 'roles', path: '/admin/roles', permission: 'roles.manage', labelKey: 'menu.roles', icon: <SafetyCertificateOutlined />, element: <RolesPage /> },
+  { key: 'audit', path: '/audit', permission: 'audit.read', labelKey: 'menu.audit', icon: <AuditOutlined />, element: <AuditPage /> },
+];
+
+/** The entries a user with these permissions sees. */
+export function visibleMenu(can: (permission: string | null) => boolean): MenuEntry[] {
+  return MENU.filter((m) => can(m.permission));
+}
+
+/** The entry whose path best matches a location (longest prefix). */
+export function menuEntryFor(pathname: string): MenuEntry | undefined {
+  let best: MenuEntry | undefined;
+  for (const m of MENU) {
+    const match = m.path === '/' ? pathname === '/' : pathname === m.path || pathname.startsWith(`${m.path}/`);
+    if (match && (!best || m.path.length > best.path.length)) best = m;
+  }
+  return best;
+}
