@@ -35,6 +35,13 @@ describe.each(DIALECTS)('accounts and sessions on %s', (dialect) => {
     expect(await auditActions('dispatcher')).toEqual(['auth.login:success', 'auth.logout:success']);
   });
 
+  it('remembers the preferred language on the account', async () => {
+    const cookie = await t.login('street');
+    expect((await t.request({ method: 'PATCH', url: '/api/auth/me', cookie, body: { locale: 'en' } })).statusCode).toBe(204);
+    expect((await t.request({ url: '/api/auth/me', cookie })).json().locale).toBe('en');
+    expect((await t.request({ method: 'PATCH', url: '/api/auth/me', cookie, body: { locale: 'fr' } })).statusCode).toBe(400);
+  });
+
   it('refuses a wrong password with a localized error and audits it', async () => {
     const zh = await t.request({ method: 'POST', url: '/api/auth/login', body: { username: 'leader', password: 'nope' } });
     expect(zh.statusCode).toBe(401);

@@ -126,6 +126,14 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
     schema: { tags: ['auth'], summary: 'The current user, roles and permissions', response: { 200: Me } },
   }, async (request) => me(requirePrincipal(request)));
 
+  r.patch('/api/auth/me', {
+    config: { policy: { access: 'authenticated', duringPasswordChange: true } },
+    schema: { tags: ['auth'], summary: 'Set the own preferred language', body: z.object({ locale: z.enum(['zh-CN', 'en']) }) },
+  }, async (request, reply) => {
+    await accounts.setLocale(requirePrincipal(request).userId, request.body.locale);
+    return reply.status(204).send();
+  });
+
   r.post('/api/auth/password', {
     config: { policy: { access: 'authenticated', duringPasswordChange: true } },
     schema: {

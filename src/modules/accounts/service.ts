@@ -169,6 +169,10 @@ export class AccountService {
     });
   }
 
+  async setLocale(userId: number, locale: 'zh-CN' | 'en'): Promise<void> {
+    await this.db.primary.updateTable('users').set({ locale, updated_at: Date.now() }).where('id', '=', userId).execute();
+  }
+
   private async isRecentPassword(userId: number, currentHash: string, candidate: string): Promise<boolean> {
     const history = await this.db.primary
       .selectFrom('password_history')
