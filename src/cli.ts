@@ -65,8 +65,9 @@ program
       }
     }
     const { app } = await buildHttp(platform);
-    const address = await app.listen({ port: cfg.port, host: cfg.host });
-    const url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
+    await app.listen({ port: cfg.port, host: cfg.host });
+    const port = (app.server.address() as { port: number }).port;
+    const url = `http://${cfg.host === '0.0.0.0' || cfg.host === '::' ? 'localhost' : cfg.host}:${port}`;
     console.log(`\nCivicGrid ${VERSION} is running at ${url}  (database: ${platform.db.dialect})`);
     console.log(`API reference: ${url}/api/docs`);
     const users = await platform.db.primary.selectFrom('users').select('username').orderBy('id').limit(20).execute();
