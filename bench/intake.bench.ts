@@ -1,0 +1,268 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig } from '../src/infra/config.js';
+import { Locator } from '../src/modules/grid/rules/locator.js';
+import type { GridGeometry } from '../src/modules/grid/rules/types.js';
+import { DEMO_PASSWORD, loadDemo } from '../src/modules/demo/load.js';
+import { buildHttp, openPlatform, type Platform } from '../src/platform.js';
+import { percentile, report } from './lib.js';
+
+export const CONNECTIONS = 64;
+const COUNT = 5_000;
+const DEMO_SCALE = 0.1;
+
+export interface BenchServer {
+  platform: Platform;
+  app: FastifyInstance;
+  port: number;
+  dbPath: string;
+  agent: Agent;
+  close(): Promise<void>;
+}
+
+/** The real server on a SQLite file database with the demo district, logging silenced. */
+export async function startBenchServer(): Promise<BenchServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'civicgrid-bench-'));
+  const dbPath = join(dataDir, 'bench.db');
+  const platform = await openPlatform(loadConfig({}, { dataDir, dbUrl: `sqlite:${dbPath}`, logLevel: 'silent' }));
+  await loadDemo(platform, { scale: DEMO_SCALE });
+  const { app } = await buildHttp(platform);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+  return {
+    platform, app, port, dbPath, agent,
+    async close() {
+      agent.destroy();
+      await app.close();
+      await platform.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Reply {
+  status: number;
+  body: string;
+  ms: number;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** One keep-alive HTTP call. */
+export function call(s: BenchServer, method: string, path: string, opts: { cookie?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Reply> {
+  const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+  const t0 = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1', port: s.port, method, path, agent: s.agent,
+        headers: {
+          ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+          ...(opts.cookie ? { cookie: `cg_session=${opts.cookie}` } : {}),
+          ...(opts.headers ?? {}),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: Number(process.hrtime.bigint() - t0) / 1e6, headers: res.headers }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    if (payload) req.write(payload);
+    req.end();
+  });
+}
+
+export async function login(s: BenchServer, username: string): Promise<string> {
+  const r = await call(s, 'POST', '/api/auth/login', { body: { username, password: DEMO_PASSWORD } });
+  if (r.status !== 200) throw new Error(`login ${username}: ${r.status} ${r.body}`);
+  const set = ([] as string[]).concat(r.headers['set-cookie'] ?? []);
+  const cookie = set.map((c) => /^cg_session=([^;]+)/.exec(c)?.[1]).find(Boolean);
+  if (!cookie) throw new Error('no session cookie');
+  return cookie;
+}
+
+/** Points inside unit grids (optionally one grid), found with the grid module's Locator. */
+export async function pointsIn(platform: Platform, n: number, onlyGrid?: string): Promise<{ lng: number; lat: number }[]> {
+  const rows = await platform.db.primary.selectFrom('grids').select(['code', 'geometry', 'min_lng', 'min_lat', 'max_lng', 'max_lat']).where('level', '=', 'unit').execute();
+  const locator = new Locator(rows.map((r) => ({ code: r.code, geometry: JSON.parse(r.geometry) as GridGeometry })));
+  const [x0, y0, x1, y1] = onlyGrid
+    ? (() => {
+        const g = rows.find((r) => r.code === onlyGrid)!;
+        return [g.min_lng, g.min_lat, g.max_lng, g.max_lat];
+      })()
+    : [Math.min(...rows.map((r) => r.min_lng)), Math.min(...rows.map((r) => r.min_lat)), Math.max(...rows.map((r) => r.max_lng)), Math.max(...rows.map((r) => r.max_lat))];
+  const out: { lng: number; lat: number }[] = [];
+  let seed = 12345;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  while (out.length < n) {
+    const lng = x0 + (x1 - x0) * rnd();
+    const lat = y0 + (y1 - y0) * rnd();
+    const code = locator.locate(lng, lat);
+    if (code && (!onlyGrid || code === onlyGrid)) out.push({ lng, lat });
+  }
+  return out;
+}
+
+/** Runs `total` jobs over `connections` concurrent workers; returns elapsed seconds. */
+export async function drive(total: number, connections: number, job: (i: number) => Promise<void>): Promise<number> {
+  let next = 0;
+  const t0 = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= total) return;
+        await job(i);
+      }
+    }),
+  );
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+export interface LoadStep {
+  method: string;
+  path: string;
+  cookie: string;
+  body?: Record<string, unknown>;
+  headers?: Record<string, string>;
+  /** Expected status. */
+  expect: number;
+  /** Set body.version to the incident version of the previous step's response. */
+  chainVersion?: boolean;
+}
+
+/**
+ * The load generator runs on its own thread (a worker), so that building and
+ * parsing requests does not take CPU from the server's event loop. Each job
+ * is a list of steps run in order on one of `connections` keep-alive
+ * connections; the latency of every step is returned.
+ */
+const CLIENT = `
+const { parentPort, workerData } = require('node:worker_threads');
+const http = require('node:http');
+const { port, connections, jobs } = workerData;
+const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+function send(step, version) {
+  const body = step.body ? JSON.stringify(step.chainVersion ? { ...step.body, version } : step.body) : undefined;
+  const t0 = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method: step.method, path: step.path, agent, headers: {
+      ...(body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}),
+      cookie: 'cg_session=' + step.cookie, ...(step.headers || {}) } }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8'), ms: Number(process.hrtime.bigint() - t0) / 1e6 }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    if (body) req.write(body);
+    req.end();
+  });
+}
+(async () => {
+  const latencies = [];
+  let next = 0;
+  const t0 = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: connections }, async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= jobs.length) return;
+      let version;
+      for (const step of jobs[i]) {
+        const r = await send(step, version);
+        if (r.status !== step.expect) throw new Error(step.method + ' ' + step.path + ': ' + r.status + ' ' + r.body);
+        latencies.push(r.ms);
+        try { version = JSON.parse(r.body).incident.version; } catch { version = undefined; }
+      }
+    }
+  }));
+  agent.destroy();
+  parentPort.postMessage({ seconds: Number(process.hrtime.bigint() - t0) / 1e9, latencies });
+})().catch((err) => { throw err; });
+`;
+
+export function driveInWorker(s: BenchServer, jobs: LoadStep[][], connections = CONNECTIONS): Promise<{ seconds: number; latencies: number[] }> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(CLIENT, { eval: true, workerData: { port: s.port, connections, jobs } });
+    worker.once('message', (m: { seconds: number; latencies: number[] }) => resolve(m));
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`load client exited with ${code}`));
+    });
+  });
+}
+
+/** Raw single-row statements per second on the same file, through better-sqlite3 with the server's pragmas. */
+export function rawRate(dbPath: string, count: number, prepare: (db: SQLite.Database) => (i: number) => void): number {
+  const db = new SQLite(dbPath);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  const run = prepare(db);
+  for (let i = 0; i < 50; i++) run(-1 - i);
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < count; i++) run(i);
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  db.close();
+  return count / seconds;
+}
+
+/** Raw single-row INSERT into incidents, one autocommit transaction each (what one create must at least cost). */
+export function rawInsertRate(dbPath: string, count: number, tag: string): number {
+  return rawRate(dbPath, count, (db) => {
+    const stmt = db.prepare(`INSERT INTO incidents (code, status, version, grid_code, lng, lat, address, description, channel, created_by,
+      reporter_user_id, co_handler_codes, reported_at, register_by, due_at, warning, urge_count, rework_count, return_count,
+      extension_count, is_open, photos, state, event_count, updated_at)
+      VALUES (?, 'reported', 1, '430111001001001', 113.0, 28.1, NULL, 'raw insert baseline', 'api', 1, 1, '[]', ?, ?, ?, 'none', 0, 0, 0, 0, 1, '[]', '{}', 1, ?)`);
+    return (i) => {
+      const now = Date.now();
+      stmt.run(`${tag}${i}`, now, now + 3_600_000, now + 3_600_000, now);
+    };
+  });
+}
+
+/**
+ * `npm run bench -- intake`: POST /api/incidents over HTTP with 64
+ * keep-alive connections from a load-generator thread (each create with an
+ * Idempotency-Key, its audit record and its 'report' event, in one
+ * transaction), against the raw single-row insert rate of the same table on
+ * the same file.
+ */
+export default async function intakeBench(): Promise<void> {
+  const s = await startBenchServer();
+  try {
+    const cookie = await login(s, 'operator');
+    const points = await pointsIn(s.platform, COUNT + 300);
+    const channels = ['operator_phone', 'hotline_12345', 'citizen', 'api', 'operator_walk_in'];
+    const body = (i: number) => ({
+      channel: channels[i % channels.length],
+      description: `bench incident ${i}: 道路破损`,
+      position: { ...points[i % points.length]!, crs: 'wgs84' },
+      ...(i % 3 === 0 ? { categoryCode: '0401' } : {}),
+    });
+    const job = (i: number, tag: string): LoadStep[] => [
+      { method: 'POST', path: '/api/incidents', cookie, body: body(i), headers: { 'idempotency-key': `${tag}-${i}-${process.pid}` }, expect: 201 },
+    ];
+    // Warm up (JIT, caches, the day counter row).
+    await driveInWorker(s, Array.from({ length: 300 }, (_, i) => job(COUNT + i, 'warm')));
+    const { seconds, latencies } = await driveInWorker(s, Array.from({ length: COUNT }, (_, i) => job(i, 'bench')));
+    const rate = COUNT / seconds;
+    const raw = rawInsertRate(s.dbPath, COUNT, `RAW${process.pid}-`);
+    const p99 = percentile(latencies, 99);
+    report({ name: 'intake_http_create_rate', value: Math.round(rate), unit: 'incidents/s', baseline: Math.round(raw), scale: DEMO_SCALE, db: 'sqlite', connections: CONNECTIONS, count: COUNT, goal: 'ratio >= 0.25' });
+    report({ name: 'intake_http_create_p99', value: Math.round(p99 * 10) / 10, unit: 'ms', baseline: 50, scale: DEMO_SCALE, db: 'sqlite', connections: CONNECTIONS, p50: Math.round(percentile(latencies, 50) * 10) / 10, goal: 'p99 < 50 ms' });
+  } finally {
+    await s.close();
+  }
+}

@@ -1,0 +1,64 @@
+import { call, CONNECTIONS, drive, driveInWorker, login, rawRate, startBenchServer, type BenchServer, type LoadStep } from './intake.bench.js';
+import { percentile, report } from './lib.js';
+
+const CYCLES = 1_000;
+const DEMO_SCALE = 0.1;
+
+/**
+ * `npm run bench -- transition`: the department half of the loop over HTTP
+ * with 64 keep-alive connections — dispatch → start-handling → reply →
+ * verify-pass → close, each a state-machine action with its version check,
+ * timeline event and audit record in one transaction, by four users — against
+ * the raw single-row UPDATE rate of the incidents table on the same file.
+ */
+export default async function transitionBench(): Promise<void> {
+  const s: BenchServer = await startBenchServer();
+  try {
+    const cookies = {
+      operator: await login(s, 'operator'),
+      dispatcher: await login(s, 'dispatcher'),
+      handler: await login(s, 'handler'),
+      worker: await login(s, 'worker'),
+    };
+    const workerGrid = (await s.platform.db.primary
+      .selectFrom('role_assignments').innerJoin('users', 'users.id', 'role_assignments.user_id')
+      .select('role_assignments.scope_code').where('users.username', '=', 'worker').executeTakeFirstOrThrow()).scope_code;
+
+    // Registered incidents in the worker's grid (not measured).
+    const ids: number[] = [];
+    await drive(CYCLES + 100, CONNECTIONS, async (i) => {
+      const r = await call(s, 'POST', '/api/incidents', { cookie: cookies.operator, body: { channel: 'operator_phone', description: `transition bench ${i}`, gridCode: workerGrid } });
+      if (r.status !== 201) throw new Error(`create: ${r.status} ${r.body}`);
+      const id = (JSON.parse(r.body) as { incident: { id: number } }).incident.id;
+      const reg = await call(s, 'POST', `/api/incidents/${id}/actions`, { cookie: cookies.operator, body: { type: 'register', categoryCode: '0401', version: 1 } });
+      if (reg.status !== 200) throw new Error(`register: ${reg.status} ${reg.body}`);
+      ids.push(id);
+    });
+
+    const steps: [keyof typeof cookies, Record<string, unknown>][] = [
+      ['dispatcher', { type: 'dispatch', leadDepartmentCode: 'D01' }],
+      ['handler', { type: 'start-handling' }],
+      ['handler', { type: 'reply', result: '已处置', photos: ['sha256-bench-after'] }],
+      ['worker', { type: 'verify-pass' }],
+      ['operator', { type: 'close' }],
+    ];
+    const cycle = (id: number): LoadStep[] =>
+      steps.map(([user, body], i) => ({
+        method: 'POST', path: `/api/incidents/${id}/actions`, cookie: cookies[user], expect: 200,
+        ...(i === 0 ? { body: { ...body, version: 2 } } : { body, chainVersion: true }),
+      }));
+    await driveInWorker(s, ids.slice(CYCLES).map(cycle));
+    const { seconds, latencies } = await driveInWorker(s, ids.slice(0, CYCLES).map(cycle));
+    const actionsPerSecond = (CYCLES * steps.length) / seconds;
+    const raw = rawRate(s.dbPath, 5_000, (db) => {
+      const stmt = db.prepare('UPDATE incidents SET version = version + 1, updated_at = ? WHERE id = ?');
+      return (i) => void stmt.run(Date.now(), ids[Math.abs(i) % ids.length]);
+    });
+    const p99 = percentile(latencies, 99);
+    report({ name: 'transition_http_action_rate', value: Math.round(actionsPerSecond), unit: 'actions/s', baseline: Math.round(raw), scale: DEMO_SCALE, db: 'sqlite', connections: CONNECTIONS, cycles: CYCLES, baselineIs: 'raw single-row UPDATE of incidents, better-sqlite3' });
+    report({ name: 'transition_http_cycle_rate', value: Math.round(CYCLES / seconds), unit: 'cycles/s', baseline: Math.round(raw / steps.length), scale: DEMO_SCALE, db: 'sqlite', connections: CONNECTIONS, steps: steps.length });
+    report({ name: 'transition_http_action_p99', value: Math.round(p99 * 10) / 10, unit: 'ms', baseline: 50, scale: DEMO_SCALE, db: 'sqlite', connections: CONNECTIONS, p50: Math.round(percentile(latencies, 50) * 10) / 10, goal: 'p99 < 50 ms' });
+  } finally {
+    await s.close();
+  }
+}

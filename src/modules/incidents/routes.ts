@@ -1,0 +1,445 @@
+import ExcelJS from 'exceljs';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { actorOf, requirePrincipal } from '../../infra/http/app.js';
+import { permission } from '../../infra/http/policy.js';
+import { IDEMPOTENCY_KEY_RE } from '../../infra/idempotency/idempotency.js';
+import type { IncidentConfigService } from './configuration.js';
+import { ACTION_TYPES, INCIDENT_STATUSES, type Action } from './rules/state-machine.js';
+import { INCIDENT_CHANNELS, QUEUES, type IncidentService, type IncidentView, type ListFilter } from './service.js';
+
+const TAGS = ['incidents'];
+const ErrorBody = z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) });
+const IdParams = z.object({ id: z.coerce.number().int().positive() });
+const Channel = z.enum(INCIDENT_CHANNELS as unknown as [string, ...string[]]) as z.ZodType<IncidentView['channel']>;
+const Status = z.enum(INCIDENT_STATUSES);
+const Warning = z.enum(['none', 'amber', 'red']);
+const IsoNullable = z.string().nullable();
+
+const Incident = z.object({
+  id: z.number(),
+  code: z.string(),
+  status: Status,
+  version: z.number(),
+  gridCode: z.string(),
+  communityCode: z.string(),
+  streetCode: z.string(),
+  lng: z.number().nullable(),
+  lat: z.number().nullable(),
+  address: z.string().nullable(),
+  description: z.string(),
+  channel: Channel,
+  reporterUserId: z.number().nullable(),
+  reporterName: z.string().nullable(),
+  reporterPhoneMasked: z.string().nullable(),
+  externalRef: z.string().nullable(),
+  categoryCode: z.string().nullable(),
+  leadDepartmentCode: z.string().nullable(),
+  coHandlerDepartmentCodes: z.array(z.string()),
+  reportedAt: z.string(),
+  deadlines: z.object({ registerBy: IsoNullable, dispatchBy: IsoNullable, handleBy: IsoNullable, verifyBy: IsoNullable }),
+  dueAt: IsoNullable,
+  overdue: z.boolean(),
+  warning: Warning,
+  pendingRequest: z.string().nullable(),
+  urgeCount: z.number(),
+  reworkCount: z.number(),
+  returnCount: z.number(),
+  extensionCount: z.number(),
+  mergedInto: z.number().nullable(),
+  closedAt: IsoNullable,
+  photos: z.array(z.string()),
+  updatedAt: z.string(),
+});
+const Event = z.object({
+  seq: z.number(),
+  action: z.string(),
+  fromStatus: z.string().nullable(),
+  toStatus: z.string(),
+  actorUserId: z.number().nullable(),
+  actorRole: z.string().nullable(),
+  note: z.string().nullable(),
+  attachments: z.array(z.string()),
+  data: z.record(z.string(), z.unknown()),
+  at: z.string(),
+});
+const Duplicate = z.object({
+  id: z.number(),
+  code: z.string(),
+  status: z.string(),
+  categoryCode: z.string().nullable(),
+  distanceM: z.number(),
+  description: z.string(),
+  reportedAt: z.string(),
+});
+const ActionName = z.enum(ACTION_TYPES);
+const Page = z.object({ items: z.array(Incident), total: z.number(), page: z.number(), pageSize: z.number() });
+
+const Photos = z.array(z.string().min(1).max(128)).max(20);
+const Note = z.string().max(2000);
+const Reason = z.string().max(2000);
+const TimeLimit = z.object({ amount: z.number().positive().max(1000), unit: z.enum(['hours', 'days']) });
+const DeptCode = z.string().min(1).max(16);
+const version = z.number().int().positive();
+
+const ActionBody = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('accept'), version, note: Note.optional() }),
+  z.object({ type: z.literal('register'), version, categoryCode: z.string().max(8), note: Note.optional() }),
+  z.object({ type: z.literal('reject'), version, reason: Reason }),
+  z.object({ type: z.literal('dispatch'), version, leadDepartmentCode: DeptCode, coHandlerDepartmentCodes: z.array(DeptCode).max(12).optional(), note: Note.optional() }),
+  z.object({ type: z.literal('return'), version, reason: Reason }),
+  z.object({ type: z.literal('start-handling'), version, note: Note.optional() }),
+  z.object({ type: z.literal('reply'), version, result: z.string().max(4000), photos: Photos }),
+  z.object({ type: z.literal('start-verify'), version, note: Note.optional() }),
+  z.object({ type: z.literal('verify-pass'), version, note: Note.optional(), photos: Photos.optional() }),
+  z.object({ type: z.literal('verify-fail'), version, reason: Reason, photos: Photos.optional() }),
+  z.object({ type: z.literal('close'), version, note: Note.optional() }),
+  z.object({ type: z.literal('request-extension'), version, extension: TimeLimit, reason: Reason }),
+  z.object({ type: z.literal('approve-extension'), version, extension: TimeLimit.optional(), note: Note.optional() }),
+  z.object({ type: z.literal('refuse-extension'), version, reason: Reason }),
+  z.object({ type: z.literal('request-defer'), version, reason: Reason }),
+  z.object({ type: z.literal('approve-defer'), version, note: Note.optional() }),
+  z.object({ type: z.literal('refuse-defer'), version, reason: Reason }),
+  z.object({ type: z.literal('urge'), version, note: Note.optional() }),
+  z.object({
+    type: z.literal('self-resolve'), version, categoryCode: z.string().max(8).optional(),
+    beforePhotos: Photos, afterPhotos: Photos, note: Note.optional(),
+  }),
+  z.object({ type: z.literal('escalate'), version, departmentCodes: z.array(DeptCode).min(1).max(13), responseLimit: TimeLimit.optional(), note: Note.optional() }),
+  z.object({ type: z.literal('respond'), version, note: Note.optional() }),
+]);
+
+const CreateBody = z.object({
+  channel: Channel,
+  description: z.string().trim().min(1).max(4000),
+  position: z
+    .object({ lng: z.number().min(-180).max(180), lat: z.number().min(-90).max(90), crs: z.enum(['wgs84', 'gcj02', 'bd09']).default('wgs84') })
+    .optional(),
+  address: z.string().max(500).optional(),
+  gridCode: z.string().regex(/^\d{15}$/).optional(),
+  categoryCode: z.string().regex(/^\d{4}$/).optional(),
+  photos: Photos.optional(),
+  reporter: z.object({ name: z.string().max(100).optional(), phone: z.string().regex(/^[0-9+\- ]{3,20}$/).optional() }).optional(),
+  externalRef: z.string().max(64).optional(),
+});
+
+const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const ListQuery = z.object({
+  status: z
+    .string()
+    .max(200)
+    .optional()
+    .transform((s, ctx) => {
+      if (!s) return undefined;
+      const list = s.split(',').map((x) => x.trim()).filter(Boolean);
+      for (const x of list) {
+        if (!(INCIDENT_STATUSES as readonly string[]).includes(x)) ctx.addIssue({ code: 'custom', message: `unknown status ${x}` });
+      }
+      return list;
+    }),
+  category: z.string().regex(/^\d{1,4}$/).optional(),
+  grid: z.string().regex(/^\d{1,20}$/).optional(),
+  department: DeptCode.optional(),
+  channel: Channel.optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  overdue: flag.optional(),
+  urged: flag.optional(),
+  warning: Warning.optional(),
+  q: z.string().max(100).optional(),
+  sort: z.enum(['reportedAt', 'dueAt', 'updatedAt']).optional(),
+  order: z.enum(['asc', 'desc']).optional(),
+  page: z.coerce.number().int().min(1).default(1),
+  pageSize: z.coerce.number().int().min(1).max(200).default(20),
+});
+type ListQueryT = z.infer<typeof ListQuery>;
+
+function filterOf(q: ListQueryT): ListFilter {
+  return {
+    status: q.status,
+    category: q.category,
+    grid: q.grid,
+    department: q.department,
+    channel: q.channel,
+    from: q.from ? Date.parse(q.from) : undefined,
+    to: q.to ? Date.parse(q.to) : undefined,
+    overdue: q.overdue,
+    urged: q.urged,
+    warning: q.warning,
+    q: q.q?.trim() || undefined,
+    sort: q.sort,
+    order: q.order,
+  };
+}
+
+const LimitsZ = z.object({ register: TimeLimit, dispatch: TimeLimit, handle: TimeLimit, verify: TimeLimit });
+const CategoryFields = z.object({
+  majorCode: z.string().regex(/^\d{2}$/),
+  nameZh: z.string().trim().min(1).max(100),
+  nameEn: z.string().trim().min(1).max(150),
+  type: z.enum(['component', 'event']),
+  caseType: z.enum(['immediate', 'committed', 'coordinated']),
+  departmentCodes: z.array(DeptCode).max(13),
+  limits: LimitsZ,
+  status: z.enum(['active', 'retired']).optional(),
+});
+const Category = CategoryFields.extend({ code: z.string(), status: z.enum(['active', 'retired']), version: z.number() });
+const Major = z.object({ code: z.string(), nameZh: z.string(), nameEn: z.string(), sort: z.number(), status: z.enum(['active', 'retired']) });
+const CalendarZ = z.object({
+  periods: z.array(z.tuple([z.number().int().min(0).max(1440), z.number().int().min(0).max(1440)])).min(1).max(6),
+  weekendDays: z.array(z.number().int().min(0).max(6)).max(7),
+  years: z
+    .array(
+      z.object({
+        year: z.number().int().min(2000).max(2100),
+        holidays: z.array(z.iso.date()).max(366),
+        workingWeekends: z.array(z.iso.date()).max(60),
+        source: z.string().max(200).default(''),
+      }),
+    )
+    .max(50),
+});
+
+const Detail = z.object({
+    incident: Incident,
+    timeline: z.array(Event),
+    links: z.array(z.object({ kind: z.string(), incidentId: z.number(), linkedIncidentId: z.number(), data: z.record(z.string(), z.unknown()), at: z.string() })),
+    allowedActions: z.array(ActionName),
+    suggestedDispatch: z.object({ leadDepartmentCode: z.string().nullable(), coHandlerDepartmentCodes: z.array(z.string()) }).nullable(),
+    extensionPending: z.object({ requestedBy: z.string(), requestedAt: z.string(), extension: TimeLimit, reason: z.string() }).nullable(),
+    deferPending: z.object({ requestedBy: z.string(), requestedAt: z.string(), reason: z.string() }).nullable(),
+    escalation: z.array(z.object({ departmentCode: z.string(), calledAt: z.string(), respondBy: z.string(), respondedAt: z.string().nullable() })),
+  });
+
+const XLSX_MIME = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+export interface IncidentRouteDeps {
+  incidents: IncidentService;
+  config: IncidentConfigService;
+}
+
+export async function incidentRoutes(app: FastifyInstance, deps: IncidentRouteDeps): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { incidents } = deps;
+
+  r.post('/api/incidents', {
+    config: { policy: permission('incidents.report') },
+    schema: {
+      tags: TAGS,
+      summary: 'Report an incident from any channel; send an Idempotency-Key header to make retries safe',
+      headers: z.object({ 'idempotency-key': z.string().regex(IDEMPOTENCY_KEY_RE).optional() }),
+      body: CreateBody,
+      response: {
+        201: z.object({ incident: Incident, possibleDuplicates: z.array(Duplicate) }),
+        400: ErrorBody, 403: ErrorBody, 409: ErrorBody, 422: ErrorBody,
+      },
+    },
+  }, async (request, reply) => {
+    const result = await incidents.create(requirePrincipal(request), actorOf(request), request.body, request.headers['idempotency-key']);
+    if (result.replayed) void reply.header('idempotent-replayed', 'true');
+    return reply.status(result.status as 201).send(result.body as never);
+  });
+
+  r.get('/api/incidents', {
+    config: { policy: permission('incidents.read') },
+    schema: { tags: TAGS, summary: 'Search incidents in the caller scope', querystring: ListQuery, response: { 200: Page } },
+  }, async (request) => {
+    const q = request.query;
+    return incidents.list(requirePrincipal(request), filterOf(q), q.page, q.pageSize);
+  });
+
+  r.get('/api/incidents/export', {
+    config: { policy: permission('incidents.read') },
+    schema: {
+      tags: TAGS,
+      summary: 'Export the filtered list as CSV or XLSX',
+      querystring: ListQuery.extend({ format: z.enum(['csv', 'xlsx']).default('csv') }),
+    },
+  }, async (request, reply) => {
+    const rows = await incidents.exportRows(requirePrincipal(request), filterOf(request.query));
+    const stamp = new Date().toISOString().slice(0, 10).replaceAll('-', '');
+    if (request.query.format === 'xlsx') {
+      const buffer = await toXlsx(rows);
+      return reply
+        .header('content-type', XLSX_MIME)
+        .header('content-disposition', `attachment; filename="incidents-${stamp}.xlsx"`)
+        .send(buffer);
+    }
+    return reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="incidents-${stamp}.csv"`)
+      .send(toCsv(rows));
+  });
+
+  r.get('/api/incidents/queues/:queue', {
+    config: { policy: permission('incidents.read') },
+    schema: {
+      tags: TAGS,
+      summary: 'A work queue of what waits on the caller, in the caller scope',
+      params: z.object({ queue: z.enum(QUEUES) }),
+      querystring: z.object({ page: z.coerce.number().int().min(1).default(1), pageSize: z.coerce.number().int().min(1).max(200).default(20) }),
+      response: { 200: Page },
+    },
+  }, async (request) => incidents.queue(requirePrincipal(request), request.params.queue, request.query.page, request.query.pageSize));
+
+  r.get('/api/incidents/:id', {
+    config: { policy: permission('incidents.read') },
+    schema: {
+      tags: TAGS,
+      summary: 'An incident with its timeline and the actions the caller may take',
+      params: IdParams,
+      response: {
+        200: Detail,
+        404: ErrorBody,
+      },
+    },
+  }, async (request) => incidents.detail(requirePrincipal(request), request.params.id));
+
+  r.post('/api/incidents/:id/actions', {
+    config: { policy: permission('incidents.read') },
+    schema: {
+      tags: TAGS,
+      summary: 'Take one state-machine action; `version` must be the incident version the caller saw',
+      params: IdParams,
+      body: ActionBody,
+      response: {
+        200: z.object({ incident: Incident, events: z.array(Event), allowedActions: z.array(ActionName), possibleDuplicates: z.array(Duplicate).optional() }),
+        403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody,
+      },
+    },
+  }, async (request) => {
+    const { version: v, ...action } = request.body;
+    return incidents.act(requirePrincipal(request), actorOf(request), request.params.id, v, action as Exclude<Action, { type: 'merge' }>);
+  });
+
+  r.get('/api/incidents/:id/duplicates', {
+    config: { policy: permission('incidents.read') },
+    schema: { tags: TAGS, summary: 'Open incidents of the same category nearby', params: IdParams, response: { 200: z.object({ items: z.array(Duplicate) }), 404: ErrorBody } },
+  }, async (request) => ({ items: await incidents.duplicates(requirePrincipal(request), request.params.id) }));
+
+  r.post('/api/incidents/:id/merge', {
+    config: { policy: permission('incidents.register') },
+    schema: {
+      tags: TAGS,
+      summary: 'Merge this incident into another open one; both timelines stay and the reporters are linked',
+      params: IdParams,
+      body: z.object({ intoId: z.number().int().positive(), version, note: Note.optional() }),
+      response: { 200: Detail, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody },
+    },
+  }, async (request) => {
+    const b = request.body;
+    return incidents.merge(requirePrincipal(request), actorOf(request), request.params.id, b.version, b.intoId, b.note);
+  });
+
+  // ---- categories ----
+  const configure = permission('incidents.configure');
+
+  r.get('/api/incident-categories', {
+    config: { policy: permission('incidents.read') },
+    schema: { tags: TAGS, summary: 'Major and minor categories with their limits', response: { 200: z.object({ majors: z.array(Major), categories: z.array(Category) }) } },
+  }, async () => deps.config.listCategories());
+
+  r.get('/api/incident-categories/export', {
+    config: { policy: configure },
+    schema: { tags: TAGS, summary: 'The categories as an XLSX workbook (the import format)' },
+  }, async (_request, reply) =>
+    reply.header('content-type', XLSX_MIME).header('content-disposition', 'attachment; filename="incident-categories.xlsx"').send(await deps.config.exportCategoriesXlsx()));
+
+  r.post('/api/incident-categories', {
+    config: { policy: configure },
+    schema: { tags: TAGS, summary: 'Create a minor category', body: CategoryFields.extend({ code: z.string().regex(/^\d{4}$/) }), response: { 201: Category, 409: ErrorBody, 422: ErrorBody } },
+  }, async (request, reply) => reply.status(201).send(await deps.config.createCategory(actorOf(request), request.body)));
+
+  r.put('/api/incident-categories/:code', {
+    config: { policy: configure },
+    schema: {
+      tags: TAGS,
+      summary: 'Update a minor category (running clocks keep the limits copied at registration)',
+      params: z.object({ code: z.string().regex(/^\d{4}$/) }),
+      body: CategoryFields.extend({ version }),
+      response: { 200: Category, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody },
+    },
+  }, async (request) => deps.config.updateCategory(actorOf(request), request.params.code, request.body));
+
+  r.put('/api/incident-categories/majors/:code', {
+    config: { policy: configure },
+    schema: {
+      tags: TAGS,
+      summary: 'Create or update a major category',
+      params: z.object({ code: z.string().regex(/^\d{2}$/) }),
+      body: z.object({ nameZh: z.string().trim().min(1).max(100), nameEn: z.string().trim().min(1).max(150), sort: z.number().int().optional(), status: z.enum(['active', 'retired']).optional() }),
+      response: { 200: Major, 422: ErrorBody },
+    },
+  }, async (request) => deps.config.upsertMajor(actorOf(request), { code: request.params.code, ...request.body }));
+
+  await app.register(async (scoped) => {
+    scoped.addContentTypeParser([XLSX_MIME, 'application/octet-stream'], { parseAs: 'buffer', bodyLimit: 5 * 1024 * 1024 }, (_req, body, done) => done(null, body));
+    scoped.withTypeProvider<ZodTypeProvider>().post('/api/incident-categories/import', {
+      config: { policy: configure },
+      bodyLimit: 5 * 1024 * 1024,
+      schema: {
+        tags: TAGS,
+        summary: 'Import categories from an XLSX workbook (body: the file); all or nothing, safe to re-run',
+        response: { 200: z.object({ created: z.number(), updated: z.number(), unchanged: z.number(), majors: z.number() }), 422: ErrorBody },
+      },
+    }, async (request) => deps.config.importCategoriesXlsx(actorOf(request), request.body as Buffer));
+  });
+
+  // ---- calendar ----
+  r.get('/api/incident-calendar', {
+    config: { policy: permission('incidents.read') },
+    schema: { tags: TAGS, summary: 'The working-time calendar', response: { 200: CalendarZ } },
+  }, async () => deps.config.getCalendar());
+
+  r.put('/api/incident-calendar', {
+    config: { policy: configure },
+    schema: { tags: TAGS, summary: 'Replace the working-time calendar (periods, weekend days, years)', body: CalendarZ, response: { 200: CalendarZ, 422: ErrorBody } },
+  }, async (request) => deps.config.putCalendar(actorOf(request), request.body));
+}
+
+const EXPORT_COLUMNS: [string, (i: IncidentView) => string | number][] = [
+  ['code', (i) => i.code],
+  ['status', (i) => i.status],
+  ['channel', (i) => i.channel],
+  ['category', (i) => i.categoryCode ?? ''],
+  ['street', (i) => i.streetCode],
+  ['community', (i) => i.communityCode],
+  ['grid', (i) => i.gridCode],
+  ['lead_department', (i) => i.leadDepartmentCode ?? ''],
+  ['reported_at', (i) => shanghai(i.reportedAt)],
+  ['due_at', (i) => (i.dueAt ? shanghai(i.dueAt) : '')],
+  ['overdue', (i) => (i.overdue ? 1 : 0)],
+  ['warning', (i) => i.warning],
+  ['urge_count', (i) => i.urgeCount],
+  ['rework_count', (i) => i.reworkCount],
+  ['address', (i) => i.address ?? ''],
+  ['description', (i) => i.description],
+];
+
+/** An instant as Asia/Shanghai wall-clock 'YYYY-MM-DD HH:mm'. */
+function shanghai(isoText: string): string {
+  return new Date(Date.parse(isoText) + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
+}
+
+function csvCell(v: string | number): string {
+  let s = String(v);
+  // Cells starting with = + - @ would run as formulas in a spreadsheet.
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+export function toCsv(rows: readonly IncidentView[]): string {
+  const lines = [EXPORT_COLUMNS.map(([h]) => h).join(',')];
+  for (const r of rows) lines.push(EXPORT_COLUMNS.map(([, f]) => csvCell(f(r))).join(','));
+  // BOM so that Excel opens UTF-8 Chinese text correctly.
+  return `\uFEFF${lines.join('\r\n')}\r\n`;
+}
+
+async function toXlsx(rows: readonly IncidentView[]): Promise<Buffer> {
+  const wb = new ExcelJS.Workbook();
+  const ws = wb.addWorksheet('incidents');
+  ws.addRow(EXPORT_COLUMNS.map(([h]) => h));
+  for (const r of rows) ws.addRow(EXPORT_COLUMNS.map(([, f]) => f(r)));
+  return Buffer.from(await wb.xlsx.writeBuffer());
+}

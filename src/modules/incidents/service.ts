@@ -1,0 +1,910 @@
+/**
+ * The incident loop on the database: intake from every channel, every status
+ * change through the state machine with an optimistic version check, the
+ * timeline and the audit record in the same transaction, scope in every query.
+ */
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool, type Transaction } from 'kysely';
+import type { AppDb, Database } from '../../database.js';
+import { appendAudit, type AuditActor } from '../../infra/audit/audit.js';
+import type { Principal } from '../../infra/auth/principal.js';
+import { gridInScope, scopeFilter, type Scope } from '../../infra/auth/scope.js';
+import { fromJson, toJson } from '../../infra/db/values.js';
+import { AppError, conflict, notFound } from '../../infra/http/errors.js';
+import { runIdempotent, type IdempotentResponse } from '../../infra/idempotency/idempotency.js';
+import { toWgs84, type Crs } from '../grid/rules/coords.js';
+import type { GridLocatorPort } from './locator.js';
+import { REFUSAL_HTTP } from './messages.js';
+import type { ReferenceData, ReferenceSnapshot } from './reference.js';
+import { localYmd } from './rules/calendar.js';
+import {
+  allowedActions,
+  currentStage,
+  decide,
+  openIncident,
+  ROLE_NAMES,
+  suggestDispatch,
+  sweepWarning,
+  type Action,
+  type ActionType,
+  type Actor,
+  type DecideContext,
+  type IncidentEventDraft,
+  type IncidentState,
+  type IncidentStatus,
+  type RoleName,
+} from './rules/state-machine.js';
+import type { IncidentChannel, IncidentTable } from './tables.js';
+import { WriteBatcher } from './write-batch.js';
+import './messages.js';
+
+export const INCIDENT_CHANNELS: readonly IncidentChannel[] = ['grid_worker', 'citizen', 'hotline_12345', 'operator_phone', 'operator_walk_in', 'api'];
+
+/** Statuses with work still to do (deferred and final ones are not open). */
+export const OPEN_STATUSES: readonly IncidentStatus[] = ['reported', 'registered', 'dispatched', 'handling', 'replied', 'verifying', 'verified'];
+
+/** The permission a caller needs for each action, besides the state machine's role and scope grant. */
+export const ACTION_PERMISSIONS: Readonly<Record<ActionType, readonly string[]>> = {
+  accept: ['incidents.register'],
+  register: ['incidents.register'],
+  reject: ['incidents.register', 'incidents.dispatch'],
+  merge: ['incidents.register', 'incidents.dispatch'],
+  dispatch: ['incidents.dispatch'],
+  return: ['incidents.handle'],
+  'start-handling': ['incidents.handle'],
+  reply: ['incidents.handle'],
+  'request-extension': ['incidents.handle'],
+  'request-defer': ['incidents.handle'],
+  respond: ['incidents.handle'],
+  'start-verify': ['incidents.verify'],
+  'verify-pass': ['incidents.verify'],
+  'verify-fail': ['incidents.verify'],
+  'self-resolve': ['incidents.verify'],
+  close: ['incidents.close'],
+  'approve-extension': ['incidents.supervise'],
+  'refuse-extension': ['incidents.supervise'],
+  'approve-defer': ['incidents.supervise'],
+  'refuse-defer': ['incidents.supervise'],
+  urge: ['incidents.supervise'],
+  escalate: ['incidents.escalate'],
+};
+
+export interface IncidentSettings {
+  /** Radius within which open incidents of the same category are offered as duplicates. */
+  duplicateRadiusM: number;
+  amberFraction: number;
+  /** Most rows an export may hold. */
+  exportLimit: number;
+}
+
+export const DEFAULT_INCIDENT_SETTINGS: IncidentSettings = { duplicateRadiusM: 50, amberFraction: 0.8, exportLimit: 50_000 };
+
+export interface CreateIncidentInput {
+  channel: IncidentChannel;
+  description: string;
+  position?: { lng: number; lat: number; crs: Crs } | undefined;
+  address?: string | undefined;
+  gridCode?: string | undefined;
+  categoryCode?: string | undefined;
+  photos?: string[] | undefined;
+  reporter?: { name?: string | undefined; phone?: string | undefined } | undefined;
+  externalRef?: string | undefined;
+}
+
+export interface IncidentView {
+  id: number;
+  code: string;
+  status: IncidentStatus;
+  version: number;
+  gridCode: string;
+  communityCode: string;
+  streetCode: string;
+  lng: number | null;
+  lat: number | null;
+  address: string | null;
+  description: string;
+  channel: IncidentChannel;
+  reporterUserId: number | null;
+  reporterName: string | null;
+  reporterPhoneMasked: string | null;
+  externalRef: string | null;
+  categoryCode: string | null;
+  leadDepartmentCode: string | null;
+  coHandlerDepartmentCodes: string[];
+  reportedAt: string;
+  deadlines: { registerBy: string | null; dispatchBy: string | null; handleBy: string | null; verifyBy: string | null };
+  dueAt: string | null;
+  overdue: boolean;
+  warning: 'none' | 'amber' | 'red';
+  pendingRequest: string | null;
+  urgeCount: number;
+  reworkCount: number;
+  returnCount: number;
+  extensionCount: number;
+  mergedInto: number | null;
+  closedAt: string | null;
+  photos: string[];
+  updatedAt: string;
+}
+
+export interface EventView {
+  seq: number;
+  action: string;
+  fromStatus: string | null;
+  toStatus: string;
+  actorUserId: number | null;
+  actorRole: string | null;
+  note: string | null;
+  attachments: string[];
+  data: Record<string, unknown>;
+  at: string;
+}
+
+export interface DuplicateView {
+  id: number;
+  code: string;
+  status: string;
+  categoryCode: string | null;
+  distanceM: number;
+  description: string;
+  reportedAt: string;
+}
+
+export interface ListFilter {
+  status?: string[] | undefined;
+  category?: string | undefined;
+  grid?: string | undefined;
+  department?: string | undefined;
+  channel?: IncidentChannel | undefined;
+  from?: number | undefined;
+  to?: number | undefined;
+  overdue?: boolean | undefined;
+  urged?: boolean | undefined;
+  warning?: 'none' | 'amber' | 'red' | undefined;
+  q?: string | undefined;
+  sort?: 'reportedAt' | 'dueAt' | 'updatedAt' | undefined;
+  order?: 'asc' | 'desc' | undefined;
+}
+
+export const QUEUES = ['to-register', 'to-dispatch', 'my-department', 'to-verify', 'to-close', 'to-approve', 'overdue', 'urged'] as const;
+export type QueueName = (typeof QUEUES)[number];
+
+type IncidentRow = Selectable<IncidentTable>;
+type Eb = ExpressionBuilder<Database, 'incidents'>;
+
+const iso = (ms: number | null | undefined): string | null => (ms == null ? null : new Date(Number(ms)).toISOString());
+const isoReq = (ms: number): string => new Date(Number(ms)).toISOString();
+
+/** 13812345678 → 138****5678; anything else keeps its first 3 and last 2 characters. */
+export function maskPhone(phone: string): string {
+  const p = phone.replace(/[\s-]/g, '');
+  if (p.length >= 11) return `${p.slice(0, 3)}****${p.slice(-4)}`;
+  if (p.length <= 4) return '*'.repeat(p.length);
+  return `${p.slice(0, 3)}${'*'.repeat(p.length - 5)}${p.slice(-2)}`;
+}
+
+/** Great-circle distance in metres. */
+export function haversineM(lng1: number, lat1: number, lng2: number, lat2: number): number {
+  const R = 6_371_008.8;
+  const rad = Math.PI / 180;
+  const dLat = (lat2 - lat1) * rad;
+  const dLng = (lng2 - lng1) * rad;
+  const a = Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(dLng / 2) ** 2;
+  return 2 * R * Math.asin(Math.min(1, Math.sqrt(a)));
+}
+
+/** LIKE pattern matching text literally on both dialects ('!' as the escape character). */
+function containsPattern(text: string): string {
+  return `%${text.replace(/[!%_]/g, (c) => `!${c}`)}%`;
+}
+
+/** The state machine's actor for a principal: its assignments of roles the machine knows. */
+export function actorFor(principal: Principal): Actor {
+  const roles = principal.assignments
+    .filter((a) => (ROLE_NAMES as readonly string[]).includes(a.role))
+    .map((a) => ({ role: a.role as RoleName, scope: a.scope }));
+  return { userId: String(principal.userId), roles };
+}
+
+function canAct(principal: Principal, type: ActionType): boolean {
+  return ACTION_PERMISSIONS[type].some((p) => principal.can(p));
+}
+
+/** State machine state as stored: everything but id and version (their columns are authoritative). */
+function stateJson(state: IncidentState): string {
+  const { id: _id, version: _version, ...rest } = state;
+  return JSON.stringify(rest);
+}
+
+function stateOf(row: IncidentRow): IncidentState {
+  return { ...(JSON.parse(row.state) as Omit<IncidentState, 'id' | 'version'>), id: String(row.id), version: Number(row.version) };
+}
+
+/** The queryable columns derived from a state. */
+function columnsOf(state: IncidentState) {
+  const stage = currentStage(state);
+  return {
+    status: state.status,
+    category_code: state.categoryCode,
+    lead_department_code: state.leadDepartmentCode,
+    co_handler_codes: toJson(state.coHandlerDepartmentCodes),
+    register_by: state.deadlines.registerBy,
+    dispatch_by: state.deadlines.dispatchBy,
+    handle_by: state.deadlines.handleBy,
+    verify_by: state.deadlines.verifyBy,
+    due_at: stage?.deadline ?? null,
+    warning: state.warning,
+    pending_request: state.extensionPending ? 'extension' : state.deferPending ? 'defer' : null,
+    urge_count: state.urgeCount,
+    rework_count: state.reworkCount,
+    return_count: state.returnCount,
+    extension_count: state.extensionCount,
+    is_open: (OPEN_STATUSES.includes(state.status) ? 1 : 0) as 0 | 1,
+    merged_into: state.mergedInto === null ? null : Number(state.mergedInto),
+    closed_at: state.closedAt,
+    state: stateJson(state),
+  };
+}
+
+export function viewOf(row: IncidentRow, now = Date.now()): IncidentView {
+  const due = row.due_at == null ? null : Number(row.due_at);
+  return {
+    id: Number(row.id),
+    code: row.code,
+    status: row.status as IncidentStatus,
+    version: Number(row.version),
+    gridCode: row.grid_code,
+    communityCode: row.grid_code.slice(0, 12),
+    streetCode: row.grid_code.slice(0, 9),
+    lng: row.lng == null ? null : Number(row.lng),
+    lat: row.lat == null ? null : Number(row.lat),
+    address: row.address,
+    description: row.description,
+    channel: row.channel,
+    reporterUserId: row.reporter_user_id == null ? null : Number(row.reporter_user_id),
+    reporterName: row.reporter_name,
+    reporterPhoneMasked: row.reporter_phone_masked,
+    externalRef: row.external_ref,
+    categoryCode: row.category_code,
+    leadDepartmentCode: row.lead_department_code,
+    coHandlerDepartmentCodes: fromJson<string[]>(row.co_handler_codes, []),
+    reportedAt: isoReq(row.reported_at),
+    deadlines: { registerBy: iso(row.register_by), dispatchBy: iso(row.dispatch_by), handleBy: iso(row.handle_by), verifyBy: iso(row.verify_by) },
+    dueAt: iso(due),
+    overdue: due !== null && Number(row.is_open) === 1 && now > due,
+    warning: row.warning,
+    pendingRequest: row.pending_request,
+    urgeCount: Number(row.urge_count),
+    reworkCount: Number(row.rework_count),
+    returnCount: Number(row.return_count),
+    extensionCount: Number(row.extension_count),
+    mergedInto: row.merged_into == null ? null : Number(row.merged_into),
+    closedAt: iso(row.closed_at),
+    photos: fromJson<string[]>(row.photos, []),
+    updatedAt: isoReq(row.updated_at),
+  };
+}
+
+function eventView(e: {
+  seq: number; action: string; from_status: string | null; to_status: string; actor_user_id: number | null;
+  actor_role: string | null; note: string | null; attachments: string; data: string; at: number;
+}): EventView {
+  return {
+    seq: Number(e.seq),
+    action: e.action,
+    fromStatus: e.from_status,
+    toStatus: e.to_status,
+    actorUserId: e.actor_user_id == null ? null : Number(e.actor_user_id),
+    actorRole: e.actor_role,
+    note: e.note,
+    attachments: fromJson<string[]>(e.attachments, []),
+    data: fromJson<Record<string, unknown>>(e.data, {}),
+    at: isoReq(e.at),
+  };
+}
+
+function refusalError(code: keyof typeof REFUSAL_HTTP, message: string): AppError {
+  const m = REFUSAL_HTTP[code];
+  return new AppError(m.status, m.code, { refusal: code, reason: message });
+}
+
+export class IncidentService {
+  private readonly knownDays = new Set<string>();
+  /** Write transactions go through the group-commit batcher (a plain transaction on MySQL). */
+  readonly writes: WriteBatcher;
+
+  constructor(
+    private readonly db: AppDb,
+    private readonly reference: ReferenceData,
+    private readonly locator: GridLocatorPort,
+    readonly settings: IncidentSettings = DEFAULT_INCIDENT_SETTINGS,
+  ) {
+    this.writes = new WriteBatcher(db);
+  }
+
+  // ---- scope ----------------------------------------------------------------
+
+  /**
+   * Rows the caller may see with a permission: grid scope on the unit grid,
+   * department scope on the lead department (scopeFilter), or a department
+   * on the case as co-handler or called by escalation.
+   */
+  private visible(eb: Eb, scopes: readonly Scope[]): Expression<SqlBool> {
+    const base = scopeFilter(eb, scopes, { grid: 'incidents.grid_code', department: 'incidents.lead_department_code' });
+    const departments = scopes.filter((s) => s.kind === 'department').map((s) => s.code);
+    if (departments.length === 0) return base;
+    return eb.or([
+      base,
+      eb.exists(
+        eb
+          .selectFrom('incident_departments')
+          .select('incident_departments.incident_id')
+          .whereRef('incident_departments.incident_id', '=', 'incidents.id')
+          .where('incident_departments.department_code', 'in', departments),
+      ),
+    ]);
+  }
+
+  private async loadVisible(db: Kysely<Database>, principal: Principal, id: number): Promise<IncidentRow> {
+    const scopes = principal.scopesFor('incidents.read');
+    const row = await db
+      .selectFrom('incidents')
+      .selectAll()
+      .where('id', '=', id)
+      .where((eb) => this.visible(eb, scopes))
+      .executeTakeFirst();
+    if (!row) throw notFound('incident');
+    return row;
+  }
+
+  private decideContext(ref: ReferenceSnapshot): DecideContext {
+    return {
+      calendar: ref.calendar,
+      category: (code) => {
+        const c = ref.categories.get(code);
+        return c && c.status === 'active' ? c : undefined;
+      },
+      isDepartment: (code) => ref.departments.get(code)?.status === 'active',
+      amberFraction: this.settings.amberFraction,
+    };
+  }
+
+  // ---- intake ---------------------------------------------------------------
+
+  /**
+   * One create for every channel. With an idempotency key, a retry replays
+   * the first response and creates nothing.
+   */
+  async create(
+    principal: Principal,
+    actor: AuditActor,
+    input: CreateIncidentInput,
+    idempotencyKey?: string,
+  ): Promise<IdempotentResponse & { replayed: boolean }> {
+    // Everything that reads outside the transaction happens first: SQLite has one connection.
+    const prepared = await this.prepareCreate(principal, input);
+    const write = (tx: Transaction<Database>) => this.createIn(tx, principal, actor, input, prepared);
+    const result = idempotencyKey
+      ? await runIdempotent<Transaction<Database>>(
+          this.db.primary,
+          (fn) => this.writes.run(fn),
+          { operation: 'POST /api/incidents', userId: principal.userId, key: idempotencyKey, payload: input },
+          write,
+        )
+      : { ...(await this.writes.run(write)), replayed: false };
+    this.db.noteWrite(principal.userId);
+    return result;
+  }
+
+  private async prepareCreate(principal: Principal, input: CreateIncidentInput) {
+    const ref = await this.reference.get();
+    const { gridCode, lng, lat } = await this.resolveGrid(input);
+    if (!gridInScope(gridCode, principal.scopesFor('incidents.report'))) {
+      throw new AppError(403, 'INCIDENT_REPORT_OUT_OF_SCOPE', { gridCode });
+    }
+    const now = Date.now();
+    const citizen = Boolean(input.reporter?.name || input.reporter?.phone);
+    const reporterUserId = citizen ? null : principal.userId;
+    const opened = openIncident(
+      {
+        id: '',
+        gridCode,
+        reportedAt: now,
+        reporterUserId: reporterUserId === null ? null : String(reporterUserId),
+        categoryCode: input.categoryCode ?? null,
+        note: input.description,
+        photos: input.photos ?? [],
+        data: { channel: input.channel, createdBy: principal.userId, ...(input.externalRef ? { externalRef: input.externalRef } : {}) },
+      },
+      this.decideContext(ref),
+    );
+    if (!opened.ok) throw refusalError(opened.refusal.code, opened.refusal.message);
+    const day = localYmd(ref.calendar, now).replaceAll('-', '');
+    await this.ensureDay(day);
+    return { gridCode, lng, lat, now, reporterUserId, state: opened.next, events: opened.events, day };
+  }
+
+  private async resolveGrid(input: CreateIncidentInput): Promise<{ gridCode: string; lng: number | null; lat: number | null }> {
+    let lng: number | null = null;
+    let lat: number | null = null;
+    let located: string | null = null;
+    if (input.position) {
+      [lng, lat] = toWgs84(input.position.lng, input.position.lat, input.position.crs);
+      await this.locator.ready?.();
+      located = this.locator.locate(lng, lat);
+    }
+    if (input.gridCode) {
+      // The operator's explicit grid wins over the position (an address given by phone).
+      const grid = await this.db.primary
+        .selectFrom('grids')
+        .select('code')
+        .where('code', '=', input.gridCode)
+        .where('level', '=', 'unit')
+        .where('status', '=', 'active')
+        .executeTakeFirst();
+      if (!grid) throw new AppError(422, 'INCIDENT_UNKNOWN_GRID', { gridCode: input.gridCode });
+      return { gridCode: grid.code, lng, lat };
+    }
+    if (!located) throw new AppError(422, 'INCIDENT_LOCATION_UNRESOLVED');
+    return { gridCode: located, lng, lat };
+  }
+
+  /** Makes sure the day's counter row exists, outside the create transaction (no gap-lock deadlocks on MySQL). */
+  private async ensureDay(day: string): Promise<void> {
+    if (this.knownDays.has(day)) return;
+    const exists = await this.db.primary.selectFrom('incident_day_counters').select('day').where('day', '=', day).executeTakeFirst();
+    if (!exists) {
+      try {
+        await this.db.primary.insertInto('incident_day_counters').values({ day, seq: 0 }).execute();
+      } catch (err) {
+        const again = await this.db.primary.selectFrom('incident_day_counters').select('day').where('day', '=', day).executeTakeFirst();
+        if (!again) throw err;
+      }
+    }
+    if (this.knownDays.size > 8) this.knownDays.clear();
+    this.knownDays.add(day);
+  }
+
+  private async createIn(
+    tx: Transaction<Database>,
+    principal: Principal,
+    actor: AuditActor,
+    input: CreateIncidentInput,
+    p: Awaited<ReturnType<IncidentService['prepareCreate']>>,
+  ): Promise<IdempotentResponse> {
+    const { gridCode, lng, lat, now, reporterUserId, state, day } = p;
+    await tx.updateTable('incident_day_counters').set({ seq: sql`seq + 1` }).where('day', '=', day).execute();
+    const counter = await tx.selectFrom('incident_day_counters').select('seq').where('day', '=', day).executeTakeFirstOrThrow();
+    const code = `${day}${String(counter.seq).padStart(4, '0')}`;
+    const values = {
+      code,
+      version: 1,
+      grid_code: gridCode,
+      lng,
+      lat,
+      address: input.address ?? null,
+      description: input.description,
+      channel: input.channel,
+      created_by: principal.userId,
+      reporter_user_id: reporterUserId,
+      reporter_name: input.reporter?.name ?? null,
+      // Personal data: only the masked form is stored until field encryption is wired in.
+      reporter_phone_masked: input.reporter?.phone ? maskPhone(input.reporter.phone) : null,
+      external_ref: input.externalRef ?? null,
+      reported_at: now,
+      photos: toJson(input.photos ?? []),
+      event_count: p.events.length,
+      updated_at: now,
+      ...columnsOf(state),
+      };
+    const result = await tx.insertInto('incidents').values(values).executeTakeFirst();
+    const id = Number(result.insertId);
+    await this.appendEvents(tx, id, 0, p.events);
+    await appendAudit(tx, actor, { action: 'incident.report', objectType: 'incident', objectId: id, details: { code, channel: input.channel, gridCode } }, now);
+    const row: IncidentRow = { ...values, id };
+    const duplicates = lng !== null && lat !== null ? await this.nearby(tx, principal, { id, categoryCode: state.categoryCode, lng, lat }) : [];
+    return { status: 201, body: { incident: viewOf(row, now), possibleDuplicates: duplicates } };
+  }
+
+  private async appendEvents(tx: Kysely<Database>, incidentId: number, lastSeq: number, events: readonly IncidentEventDraft[]): Promise<void> {
+    if (events.length === 0) return;
+    await tx
+      .insertInto('incident_events')
+      .values(
+        events.map((e, i) => ({
+          incident_id: incidentId,
+          seq: lastSeq + i + 1,
+          action: e.action,
+          from_status: e.fromStatus,
+          to_status: e.toStatus,
+          actor_user_id: e.actorUserId === null ? null : Number(e.actorUserId),
+          actor_role: e.actorRole,
+          note: e.note,
+          attachments: toJson(e.attachments),
+          data: toJson(e.data),
+          at: e.at,
+        })),
+      )
+      .execute();
+  }
+
+  // ---- actions --------------------------------------------------------------
+
+  /**
+   * Takes one action on an incident the caller can see, if the caller's
+   * version is current. Two callers with the same version: exactly one wins,
+   * the other gets 409 CONFLICT with the current version.
+   */
+  async act(
+    principal: Principal,
+    actor: AuditActor,
+    id: number,
+    version: number,
+    action: Exclude<Action, { type: 'merge' }>,
+  ): Promise<{ incident: IncidentView; events: EventView[]; allowedActions: ActionType[]; possibleDuplicates?: DuplicateView[] }> {
+    const ref = await this.reference.get();
+    // Visibility first: an id outside the caller's scope answers 404 whatever the action.
+    const row = await this.loadVisible(this.db.primary, principal, id);
+    if (!canAct(principal, action.type)) throw refusalError('forbidden', `${action.type}: missing permission`);
+    if (Number(row.version) !== version) throw conflict({ currentVersion: Number(row.version) });
+    const state = stateOf(row);
+    const now = Date.now();
+    const decision = decide(state, action, actorFor(principal), now, this.decideContext(ref));
+    if (!decision.ok) throw refusalError(decision.refusal.code, decision.refusal.message);
+    const next = decision.next;
+    const result = await this.writes.run(async (tx) => {
+      await this.save(tx, row, next, decision.events, now);
+      if (action.type === 'dispatch' || action.type === 'return' || action.type === 'escalate') await this.syncDepartments(tx, id, next);
+      await appendAudit(tx, actor, {
+        action: `incident.${action.type}`,
+        objectType: 'incident',
+        objectId: id,
+        details: { code: row.code, from: state.status, to: next.status, version: next.version },
+      }, now);
+      const saved = await tx.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      const duplicates =
+        action.type === 'register' && saved.lng != null && saved.lat != null
+          ? await this.nearby(tx, principal, { id, categoryCode: next.categoryCode, lng: Number(saved.lng), lat: Number(saved.lat) })
+          : undefined;
+      return { saved, duplicates };
+    });
+    this.db.noteWrite(principal.userId);
+    return {
+      incident: viewOf(result.saved, now),
+      events: decision.events.map((e, i) => draftView(e, Number(row.event_count) + i + 1)),
+      allowedActions: this.allowed(principal, { ...next, id: String(id) }, now),
+      ...(result.duplicates ? { possibleDuplicates: result.duplicates } : {}),
+    };
+  }
+
+  /** Writes the new state under the version check and appends its events. */
+  private async save(tx: Kysely<Database>, row: IncidentRow, next: IncidentState, events: readonly IncidentEventDraft[], now: number): Promise<void> {
+    const updated = await tx
+      .updateTable('incidents')
+      .set({ ...columnsOf(next), version: next.version, event_count: Number(row.event_count) + events.length, updated_at: now })
+      .where('id', '=', row.id)
+      .where('version', '=', row.version)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 0) {
+      const current = await tx.selectFrom('incidents').select('version').where('id', '=', row.id).executeTakeFirst();
+      throw conflict({ currentVersion: current ? Number(current.version) : null });
+    }
+    await this.appendEvents(tx, Number(row.id), Number(row.event_count), events);
+  }
+
+  private async syncDepartments(tx: Kysely<Database>, id: number, state: IncidentState): Promise<void> {
+    await tx.deleteFrom('incident_departments').where('incident_id', '=', id).execute();
+    const rows: { incident_id: number; department_code: string; role: 'lead' | 'co' | 'called' }[] = [];
+    if (state.leadDepartmentCode) rows.push({ incident_id: id, department_code: state.leadDepartmentCode, role: 'lead' });
+    for (const c of state.coHandlerDepartmentCodes) rows.push({ incident_id: id, department_code: c, role: 'co' });
+    for (const c of state.escalation) rows.push({ incident_id: id, department_code: c.departmentCode, role: 'called' });
+    if (rows.length > 0) await tx.insertInto('incident_departments').values(rows).execute();
+  }
+
+  allowed(principal: Principal, state: IncidentState, now = Date.now()): ActionType[] {
+    return allowedActions(state, actorFor(principal), now).filter((t) => canAct(principal, t));
+  }
+
+  // ---- merge ----------------------------------------------------------------
+
+  /**
+   * Merges a duplicate into another open incident: the duplicate becomes
+   * 'merged' (its timeline stays), the survivor records a 'merge' event and
+   * a link carrying the duplicate's reporter, so both reporters are kept.
+   */
+  async merge(principal: Principal, actor: AuditActor, id: number, version: number, intoId: number, note?: string) {
+    const ref = await this.reference.get();
+    const row = await this.loadVisible(this.db.primary, principal, id);
+    const target = await this.loadVisible(this.db.primary, principal, intoId);
+    if (!canAct(principal, 'merge')) throw refusalError('forbidden', 'merge: missing permission');
+    if (Number(row.version) !== version) throw conflict({ currentVersion: Number(row.version) });
+    if (target.id === row.id || Number(target.is_open) !== 1) throw new AppError(422, 'INCIDENT_MERGE_TARGET_INVALID');
+    const now = Date.now();
+    const decision = decide(stateOf(row), { type: 'merge', intoIncidentId: String(intoId), ...(note ? { note } : {}) }, actorFor(principal), now, this.decideContext(ref));
+    if (!decision.ok) throw refusalError(decision.refusal.code, decision.refusal.message);
+    const mergeEvent = decision.events[0]!;
+    await this.writes.run(async (tx) => {
+      await this.save(tx, row, decision.next, decision.events, now);
+      // Bumping the survivor's version takes its row lock before its timeline grows.
+      await tx.updateTable('incidents').set({ version: sql`version + 1`, event_count: sql`event_count + 1`, updated_at: now }).where('id', '=', target.id).execute();
+      const t = await tx.selectFrom('incidents').select(['event_count', 'status']).where('id', '=', target.id).executeTakeFirstOrThrow();
+      await this.appendEvents(tx, Number(target.id), Number(t.event_count) - 1, [
+        {
+          ...mergeEvent,
+          fromStatus: t.status as IncidentStatus,
+          toStatus: t.status as IncidentStatus,
+          data: { role: 'survivor', mergedIncidentId: Number(row.id), mergedCode: row.code },
+        },
+      ]);
+      await tx
+        .insertInto('incident_links')
+        .values({
+          incident_id: Number(target.id),
+          linked_incident_id: Number(row.id),
+          kind: 'merged',
+          data: toJson({
+            code: row.code,
+            channel: row.channel,
+            reporterUserId: row.reporter_user_id,
+            reporterName: row.reporter_name,
+            reporterPhoneMasked: row.reporter_phone_masked,
+            reportedAt: Number(row.reported_at),
+          }),
+          created_by: principal.userId,
+          created_at: now,
+        })
+        .execute();
+      await appendAudit(tx, actor, { action: 'incident.merge', objectType: 'incident', objectId: Number(row.id), details: { code: row.code, into: target.code } }, now);
+    });
+    this.db.noteWrite(principal.userId);
+    return this.detail(principal, intoId);
+  }
+
+  // ---- reads ----------------------------------------------------------------
+
+  async detail(principal: Principal, id: number) {
+    const db = this.db.reader(principal.userId);
+    const row = await this.loadVisible(db, principal, id);
+    const [events, links] = await Promise.all([
+      db.selectFrom('incident_events').selectAll().where('incident_id', '=', id).orderBy('seq').execute(),
+      db
+        .selectFrom('incident_links')
+        .selectAll()
+        .where((eb) => eb.or([eb('incident_id', '=', id), eb('linked_incident_id', '=', id)]))
+        .orderBy('id')
+        .execute(),
+    ]);
+    const now = Date.now();
+    const ref = await this.reference.get();
+    const state = stateOf(row);
+    const category = state.categoryCode ? ref.categories.get(state.categoryCode) : undefined;
+    return {
+      incident: viewOf(row, now),
+      timeline: events.map(eventView),
+      links: links.map((l) => ({
+        kind: l.kind,
+        incidentId: Number(l.incident_id),
+        linkedIncidentId: Number(l.linked_incident_id),
+        data: fromJson<Record<string, unknown>>(l.data, {}),
+        at: isoReq(l.created_at),
+      })),
+      allowedActions: this.allowed(principal, state, now),
+      suggestedDispatch: category ? suggestDispatch(category) : null,
+      extensionPending: state.extensionPending
+        ? { ...state.extensionPending, requestedAt: isoReq(state.extensionPending.requestedAt) }
+        : null,
+      deferPending: state.deferPending ? { ...state.deferPending, requestedAt: isoReq(state.deferPending.requestedAt) } : null,
+      escalation: state.escalation.map((c) => ({
+        departmentCode: c.departmentCode,
+        calledAt: isoReq(c.calledAt),
+        respondBy: isoReq(c.respondBy),
+        respondedAt: iso(c.respondedAt),
+      })),
+    };
+  }
+
+  /** Open incidents near a point (same category when it has one), in the caller's scope, nearest first. */
+  private async nearby(
+    db: Kysely<Database>,
+    principal: Principal,
+    at: { id: number | null; categoryCode: string | null; lng: number; lat: number },
+  ): Promise<DuplicateView[]> {
+    const r = this.settings.duplicateRadiusM;
+    const dLat = r / 111_320;
+    const dLng = r / (111_320 * Math.max(0.01, Math.cos((at.lat * Math.PI) / 180)));
+    const scopes = principal.scopesFor('incidents.read');
+    let q = db
+      .selectFrom('incidents')
+      .select(['id', 'code', 'status', 'category_code', 'lng', 'lat', 'description', 'reported_at'])
+      .where('is_open', '=', 1)
+      .where('lat', '>=', at.lat - dLat)
+      .where('lat', '<=', at.lat + dLat)
+      .where('lng', '>=', at.lng - dLng)
+      .where('lng', '<=', at.lng + dLng)
+      .where((eb) => this.visible(eb, scopes));
+    if (at.categoryCode) q = q.where('category_code', '=', at.categoryCode);
+    if (at.id !== null) q = q.where('id', '<>', at.id);
+    const rows = await q.limit(200).execute();
+    return rows
+      .map((x) => ({
+        id: Number(x.id),
+        code: x.code,
+        status: x.status,
+        categoryCode: x.category_code,
+        distanceM: Math.round(haversineM(at.lng, at.lat, Number(x.lng), Number(x.lat)) * 10) / 10,
+        description: x.description.slice(0, 200),
+        reportedAt: isoReq(x.reported_at),
+      }))
+      .filter((x) => x.distanceM <= r)
+      .sort((a, b) => a.distanceM - b.distanceM || a.id - b.id)
+      .slice(0, 20);
+  }
+
+  async duplicates(principal: Principal, id: number): Promise<DuplicateView[]> {
+    const db = this.db.reader(principal.userId);
+    const row = await this.loadVisible(db, principal, id);
+    if (row.lng == null || row.lat == null) return [];
+    return this.nearby(db, principal, { id, categoryCode: row.category_code, lng: Number(row.lng), lat: Number(row.lat) });
+  }
+
+  private filtered(principal: Principal, filter: ListFilter, scopes: readonly Scope[], now: number) {
+    const db = this.db.reader(principal.userId);
+    let q = db.selectFrom('incidents').where((eb) => this.visible(eb, scopes));
+    if (filter.status && filter.status.length > 0) q = q.where('status', 'in', filter.status);
+    if (filter.category) q = q.where('category_code', 'like', `${filter.category}%`);
+    if (filter.grid) q = q.where('grid_code', 'like', `${filter.grid}%`);
+    if (filter.department) {
+      const dept = filter.department;
+      q = q.where((eb) =>
+        eb.or([
+          eb('lead_department_code', '=', dept),
+          eb.exists(
+            eb.selectFrom('incident_departments').select('incident_departments.incident_id')
+              .whereRef('incident_departments.incident_id', '=', 'incidents.id')
+              .where('incident_departments.department_code', '=', dept),
+          ),
+        ]),
+      );
+    }
+    if (filter.channel) q = q.where('channel', '=', filter.channel);
+    if (filter.from !== undefined) q = q.where('reported_at', '>=', filter.from);
+    if (filter.to !== undefined) q = q.where('reported_at', '<', filter.to);
+    if (filter.overdue !== undefined) {
+      q = filter.overdue
+        ? q.where('is_open', '=', 1).where('due_at', '<', now)
+        : q.where((eb) => eb.or([eb('is_open', '=', 0), eb('due_at', 'is', null), eb('due_at', '>=', now)]));
+    }
+    if (filter.urged !== undefined) q = filter.urged ? q.where('urge_count', '>', 0) : q.where('urge_count', '=', 0);
+    if (filter.warning) q = q.where('warning', '=', filter.warning);
+    if (filter.q) {
+      const p = containsPattern(filter.q);
+      q = q.where((eb) =>
+        eb.or([
+          sql<SqlBool>`${sql.ref('incidents.code')} like ${p} escape '!'`,
+          sql<SqlBool>`${sql.ref('incidents.description')} like ${p} escape '!'`,
+          sql<SqlBool>`${sql.ref('incidents.address')} like ${p} escape '!'`,
+        ]),
+      );
+    }
+    return q;
+  }
+
+  async list(principal: Principal, filter: ListFilter, page: number, pageSize: number, scopes = principal.scopesFor('incidents.read')) {
+    const now = Date.now();
+    const base = this.filtered(principal, filter, scopes, now);
+    const sortColumn = ({ reportedAt: 'reported_at', dueAt: 'due_at', updatedAt: 'updated_at' } as const)[filter.sort ?? 'reportedAt'];
+    const order = filter.order ?? (filter.sort === 'dueAt' ? 'asc' : 'desc');
+    const [rows, total] = await Promise.all([
+      base.selectAll().orderBy(sortColumn, order).orderBy('id', order).limit(pageSize).offset((page - 1) * pageSize).execute(),
+      base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return { items: rows.map((r) => viewOf(r, now)), total: Number(total.n), page, pageSize };
+  }
+
+  /** What waits on the caller, in the scope of the permission the queue's work needs. */
+  async queue(principal: Principal, queue: QueueName, page: number, pageSize: number) {
+    const now = Date.now();
+    const spec: Record<QueueName, { permission: string; filter: ListFilter }> = {
+      'to-register': { permission: 'incidents.register', filter: { status: ['reported'], sort: 'dueAt' } },
+      'to-dispatch': { permission: 'incidents.dispatch', filter: { status: ['registered'], sort: 'dueAt' } },
+      'my-department': { permission: 'incidents.handle', filter: { status: ['dispatched', 'handling'], sort: 'dueAt' } },
+      'to-verify': { permission: 'incidents.verify', filter: { status: ['replied', 'verifying'], sort: 'dueAt' } },
+      'to-close': { permission: 'incidents.close', filter: { status: ['verified'], sort: 'updatedAt', order: 'asc' } },
+      'to-approve': { permission: 'incidents.supervise', filter: { status: ['dispatched', 'handling'], sort: 'updatedAt', order: 'asc' } },
+      overdue: { permission: 'incidents.read', filter: { overdue: true, sort: 'dueAt' } },
+      urged: { permission: 'incidents.read', filter: { urged: true, status: [...OPEN_STATUSES], sort: 'dueAt' } },
+    };
+    const { permission, filter } = spec[queue];
+    let scopes = principal.scopesFor(permission);
+    // A department's queue is its department scopes only (a grid-scoped handler would be a misconfiguration).
+    if (queue === 'my-department') scopes = scopes.filter((s) => s.kind === 'department');
+    if (queue === 'to-approve') {
+      const result = await this.listPending(principal, scopes, page, pageSize, now);
+      return result;
+    }
+    return this.list(principal, filter, page, pageSize, scopes);
+  }
+
+  private async listPending(principal: Principal, scopes: Scope[], page: number, pageSize: number, now: number) {
+    const base = this.filtered(principal, { status: ['dispatched', 'handling'] }, scopes, now).where('pending_request', 'is not', null);
+    const [rows, total] = await Promise.all([
+      base.selectAll().orderBy('updated_at', 'asc').orderBy('id').limit(pageSize).offset((page - 1) * pageSize).execute(),
+      base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return { items: rows.map((r) => viewOf(r, now)), total: Number(total.n), page, pageSize };
+  }
+
+  /** The filtered list for export, refused above the export limit (narrow the filter). */
+  async exportRows(principal: Principal, filter: ListFilter): Promise<IncidentView[]> {
+    const now = Date.now();
+    const scopes = principal.scopesFor('incidents.read');
+    const base = this.filtered(principal, filter, scopes, now);
+    const total = Number((await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    if (total > this.settings.exportLimit) throw new AppError(422, 'INCIDENT_EXPORT_TOO_LARGE', { total, limit: this.settings.exportLimit });
+    const rows = await base.selectAll().orderBy('reported_at', 'desc').orderBy('id', 'desc').execute();
+    return rows.map((r) => viewOf(r, now));
+  }
+
+  // ---- clock sweep ----------------------------------------------------------
+
+  /**
+   * Applies the warning sweep to open incidents whose stage clock runs and
+   * which are not red yet: a changed level is saved under the version check
+   * (a concurrent action wins; the next sweep looks again) with its 'warn'
+   * event and an audit record.
+   */
+  async sweepWarnings(now = Date.now(), batch = 500): Promise<{ checked: number; changed: number }> {
+    const ref = await this.reference.get();
+    let checked = 0;
+    let changed = 0;
+    let afterId = 0;
+    for (;;) {
+      const rows = await this.db.primary
+        .selectFrom('incidents')
+        .selectAll()
+        .where('is_open', '=', 1)
+        .where('due_at', 'is not', null)
+        .where('warning', '<>', 'red')
+        .where('id', '>', afterId)
+        .orderBy('id')
+        .limit(batch)
+        .execute();
+      if (rows.length === 0) break;
+      afterId = Number(rows[rows.length - 1]!.id);
+      for (const row of rows) {
+        checked++;
+        const swept = sweepWarning(stateOf(row), ref.calendar, now, this.settings.amberFraction);
+        if (!swept) continue;
+        try {
+          await this.writes.run(async (tx) => {
+            await this.save(tx, row, swept.next, swept.events, now);
+            await appendAudit(tx, { userId: null, username: 'system', ip: null }, {
+              action: 'incident.warn', objectType: 'incident', objectId: Number(row.id),
+              details: { code: row.code, from: row.warning, warning: swept.next.warning },
+            }, now);
+          });
+          changed++;
+        } catch (err) {
+          if (!(err instanceof AppError && err.status === 409)) throw err;
+        }
+      }
+      if (rows.length < batch) break;
+    }
+    return { checked, changed };
+  }
+}
+
+function draftView(e: IncidentEventDraft, seq: number): EventView {
+  return {
+    seq,
+    action: e.action,
+    fromStatus: e.fromStatus,
+    toStatus: e.toStatus,
+    actorUserId: e.actorUserId === null ? null : Number(e.actorUserId),
+    actorRole: e.actorRole,
+    note: e.note,
+    attachments: [...e.attachments],
+    data: e.data,
+    at: isoReq(e.at),
+  };
+}
+

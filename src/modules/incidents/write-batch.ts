@@ -1,0 +1,106 @@
+/**
+ * Group commit for the embedded database. SQLite runs one write transaction
+ * at a time and with synchronous=FULL each commit waits for the disk; under
+ * concurrent load that wait, not the work, sets the pace. The batcher runs
+ * the write transactions that queue up while one batch commits as savepoints
+ * of one transaction, and commits them together: each job keeps its own
+ * all-or-nothing (a job that throws is rolled back to its savepoint and only
+ * its caller sees the error), and every caller is answered only after the
+ * shared commit is durable, so a 2xx still means the change is on disk.
+ *
+ * MySQL needs none of this (a pool of connections, and InnoDB groups commits
+ * itself): there run() is a plain transaction.
+ *
+ * Generic (it knows no table); it lives here until the data layer adopts it.
+ */
+import type { Transaction } from 'kysely';
+import type { AppDb, Database } from '../../database.js';
+
+interface Job {
+  fn: (tx: Transaction<Database>) => Promise<unknown>;
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+}
+
+export class WriteBatcher {
+  private queue: Job[] = [];
+  private flushing = false;
+  /** Batches committed and jobs run, for tests and benchmarks. */
+  readonly stats = { batches: 0, jobs: 0 };
+
+  constructor(
+    private readonly db: AppDb,
+    private readonly maxBatch = 128,
+  ) {}
+
+  run<T>(fn: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
+    if (this.db.dialect !== 'sqlite') return this.db.transaction(fn);
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      // Start on the next turn of the event loop, so the requests that are ready now join this batch.
+      if (!this.flushing) {
+        this.flushing = true;
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.maxBatch);
+        await this.runBatch(batch);
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async runBatch(batch: Job[]): Promise<void> {
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    let trx;
+    try {
+      trx = await this.db.primary.startTransaction().execute();
+    } catch (error) {
+      for (const job of batch) job.reject(error);
+      return;
+    }
+    try {
+      for (const job of batch) {
+        if (batch.length === 1) {
+          // Alone: no savepoint needed, the transaction itself is the unit.
+          try {
+            outcomes.push({ ok: true, value: await job.fn(trx) });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+          continue;
+        }
+        const sp = await trx.savepoint('job').execute();
+        try {
+          const value = await job.fn(sp);
+          await sp.releaseSavepoint('job').execute();
+          outcomes.push({ ok: true, value });
+        } catch (error) {
+          await sp.rollbackToSavepoint('job').execute();
+          await sp.releaseSavepoint('job').execute();
+          outcomes.push({ ok: false, error });
+        }
+      }
+      if (batch.length === 1 && !outcomes[0]!.ok) await trx.rollback().execute();
+      else await trx.commit().execute();
+    } catch (error) {
+      await trx.rollback().execute().catch(() => undefined);
+      for (const job of batch) job.reject(error);
+      return;
+    }
+    this.stats.batches++;
+    this.stats.jobs += batch.length;
+    batch.forEach((job, i) => {
+      const o = outcomes[i]!;
+      if (o.ok) job.resolve(o.value);
+      else job.reject(o.error);
+    });
+  }
+}
