@@ -35,3 +35,15 @@ export async function countGrids(db: Kysely<Database>): Promise<number> {
   const row = await db.selectFrom('grids').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/** Grid features as an importable FeatureCollection (what `civicgrid grid export` writes). */
+export function demoFeatureCollection(features: readonly GridFeature[]): { type: 'FeatureCollection'; features: unknown[] } {
+  return {
+    type: 'FeatureCollection',
+    features: features.map((f) => ({
+      type: 'Feature',
+      properties: { code: f.code, name: f.name, level: f.level, parent: f.parentCode },
+      geometry: f.geometry,
+    })),
+  };
+}

@@ -1,4 +1,4 @@
-import { AuditOutlined, HomeOutlined, SafetyCertificateOutlined, TeamOutlined, GlobalOutlined } from '@ant-design/icons';
+import { AuditOutlined, IdcardOutlined, HomeOutlined, SafetyCertificateOutlined, TeamOutlined, GlobalOutlined } from '@ant-design/icons';
 import { lazy, type ReactNode } from 'react';
 import type { MessageKey } from './messages.js';
 
@@ -24,14 +24,16 @@ export interface MenuEntry {
 
 // Pages load on demand so a heavy page (the map) does not weigh on the others.
 const HomePage = lazy(() => import('./HomePage.js'));
-const GridPlaceholderPage = lazy(() => import('../modules/grid/GridPlaceholderPage.js'));
+const GridMapPage = lazy(() => import('../modules/grid/GridMapPage.js'));
 const UsersPage = lazy(() => import('../modules/accounts/UsersPage.js'));
 const RolesPage = lazy(() => import('../modules/accounts/RolesPage.js'));
 const AuditPage = lazy(() => import('../modules/audit/AuditPage.js'));
+const BasedataPage = lazy(() => import('../modules/basedata/BasedataPage.js'));
 
 export const MENU: MenuEntry[] = [
   { key: 'home', path: '/', permission: null, labelKey: 'menu.home', icon: <HomeOutlined />, element: <HomePage /> },
-  { key: 'grid', path: '/grid', permission: 'grid.read', labelKey: 'menu.grid', icon: <GlobalOutlined />, element: <GridPlaceholderPage /> },
+  { key: 'grid', path: '/grid', permission: 'grid.read', labelKey: 'menu.grid', icon: <GlobalOutlined />, element: <GridMapPage /> },
+  { key: 'basedata', path: '/basedata', permission: 'residents.read', labelKey: 'menu.basedata', icon: <IdcardOutlined />, element: <BasedataPage /> },
   { key: 'users', path: '/admin/users', permission: 'users.manage', labelKey: 'menu.users', icon: <TeamOutlined />, element: <UsersPage /> },
   { key: 'roles', path: '/admin/roles', permission: 'roles.manage', labelKey: 'menu.roles', icon: <SafetyCertificateOutlined />, element: <RolesPage /> },
   { key: 'audit', path: '/audit', permission: 'audit.read', labelKey: 'menu.audit', icon: <AuditOutlined />, element: <AuditPage /> },
