@@ -34,7 +34,6 @@ import {
   type RoleName,
 } from './rules/state-machine.js';
 import type { IncidentChannel, IncidentTable } from './tables.js';
-import { WriteBatcher } from './write-batch.js';
 import './messages.js';
 
 export const INCIDENT_CHANNELS: readonly IncidentChannel[] = ['grid_worker', 'citizen', 'hotline_12345', 'operator_phone', 'operator_walk_in', 'api'];
@@ -310,7 +309,6 @@ function refusalError(code: keyof typeof REFUSAL_HTTP, message: string): AppErro
 export class IncidentService {
   private readonly knownDays = new Set<string>();
   /** Write transactions go through the group-commit batcher (a plain transaction on MySQL). */
-  readonly writes: WriteBatcher;
 
   constructor(
     private readonly db: AppDb,
@@ -318,7 +316,6 @@ export class IncidentService {
     private readonly locator: GridLocatorPort,
     readonly settings: IncidentSettings = DEFAULT_INCIDENT_SETTINGS,
   ) {
-    this.writes = new WriteBatcher(db);
   }
 
   // ---- scope ----------------------------------------------------------------
@@ -386,11 +383,11 @@ export class IncidentService {
     const result = idempotencyKey
       ? await runIdempotent<Transaction<Database>>(
           this.db.primary,
-          (fn) => this.writes.run(fn),
+          (fn) => this.db.transaction(fn),
           { operation: 'POST /api/incidents', userId: principal.userId, key: idempotencyKey, payload: input },
           write,
         )
-      : { ...(await this.writes.run(write)), replayed: false };
+      : { ...(await this.db.transaction(write)), replayed: false };
     this.db.noteWrite(principal.userId);
     return result;
   }
@@ -551,7 +548,7 @@ export class IncidentService {
     const decision = decide(state, action, actorFor(principal), now, this.decideContext(ref));
     if (!decision.ok) throw refusalError(decision.refusal.code, decision.refusal.message);
     const next = decision.next;
-    const result = await this.writes.run(async (tx) => {
+    const result = await this.db.transaction(async (tx) => {
       await this.save(tx, row, next, decision.events, now);
       if (action.type === 'dispatch' || action.type === 'return' || action.type === 'escalate') await this.syncDepartments(tx, id, next);
       await appendAudit(tx, actor, {
@@ -622,7 +619,7 @@ export class IncidentService {
     const decision = decide(stateOf(row), { type: 'merge', intoIncidentId: String(intoId), ...(note ? { note } : {}) }, actorFor(principal), now, this.decideContext(ref));
     if (!decision.ok) throw refusalError(decision.refusal.code, decision.refusal.message);
     const mergeEvent = decision.events[0]!;
-    await this.writes.run(async (tx) => {
+    await this.db.transaction(async (tx) => {
       await this.save(tx, row, decision.next, decision.events, now);
       // Bumping the survivor's version takes its row lock before its timeline grows.
       await tx.updateTable('incidents').set({ version: sql`version + 1`, event_count: sql`event_count + 1`, updated_at: now }).where('id', '=', target.id).execute();
@@ -875,7 +872,7 @@ export class IncidentService {
         const swept = sweepWarning(stateOf(row), ref.calendar, now, this.settings.amberFraction);
         if (!swept) continue;
         try {
-          await this.writes.run(async (tx) => {
+          await this.db.transaction(async (tx) => {
             await this.save(tx, row, swept.next, swept.events, now);
             await appendAudit(tx, { userId: null, username: 'system', ip: null }, {
               action: 'incident.warn', objectType: 'incident', objectId: Number(row.id),

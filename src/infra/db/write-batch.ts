@@ -11,30 +11,29 @@
  * MySQL needs none of this (a pool of connections, and InnoDB groups commits
  * itself): there run() is a plain transaction.
  *
- * Generic (it knows no table); it lives here until the data layer adopts it.
+ * `Db.transaction` goes through it on SQLite, so every module gets group
+ * commit without knowing about it.
  */
-import type { Transaction } from 'kysely';
-import type { AppDb, Database } from '../../database.js';
+import type { Kysely, Transaction } from 'kysely';
 
-interface Job {
-  fn: (tx: Transaction<Database>) => Promise<unknown>;
+interface Job<DB> {
+  fn: (tx: Transaction<DB>) => Promise<unknown>;
   resolve(value: unknown): void;
   reject(err: unknown): void;
 }
 
-export class WriteBatcher {
-  private queue: Job[] = [];
+export class WriteBatcher<DB> {
+  private queue: Job<DB>[] = [];
   private flushing = false;
   /** Batches committed and jobs run, for tests and benchmarks. */
   readonly stats = { batches: 0, jobs: 0 };
 
   constructor(
-    private readonly db: AppDb,
+    private readonly db: Kysely<DB>,
     private readonly maxBatch = 128,
   ) {}
 
-  run<T>(fn: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
-    if (this.db.dialect !== 'sqlite') return this.db.transaction(fn);
+  run<T>(fn: (tx: Transaction<DB>) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
       // Start on the next turn of the event loop, so the requests that are ready now join this batch.
@@ -57,11 +56,11 @@ export class WriteBatcher {
     }
   }
 
-  private async runBatch(batch: Job[]): Promise<void> {
+  private async runBatch(batch: Job<DB>[]): Promise<void> {
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     let trx;
     try {
-      trx = await this.db.primary.startTransaction().execute();
+      trx = await this.db.startTransaction().execute();
     } catch (error) {
       for (const job of batch) job.reject(error);
       return;
