@@ -1,3 +1,4 @@
+import sharp from 'sharp';
 import { call, CONNECTIONS, drive, driveInWorker, login, rawRate, startBenchServer, type BenchServer, type LoadStep } from './intake.bench.js';
 import { percentile, report } from './lib.js';
 
@@ -24,6 +25,11 @@ export default async function transitionBench(): Promise<void> {
       .selectFrom('role_assignments').innerJoin('users', 'users.id', 'role_assignments.user_id')
       .select('role_assignments.scope_code').where('users.username', '=', 'worker').executeTakeFirstOrThrow()).scope_code;
 
+    // The reply's after-photo: a stored file (actions check that each named hash exists).
+    const handlerId = (await s.platform.accounts.findUserId('handler'))!;
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#3a7' } }).png().toBuffer();
+    const afterPhoto = (await s.platform.files.upload(png, handlerId)).hash;
+
     // Registered incidents in the worker's grid (not measured).
     const ids: number[] = [];
     await drive(CYCLES + 100, CONNECTIONS, async (i) => {
@@ -38,7 +44,7 @@ export default async function transitionBench(): Promise<void> {
     const steps: [keyof typeof cookies, Record<string, unknown>][] = [
       ['dispatcher', { type: 'dispatch', leadDepartmentCode: 'D01' }],
       ['handler', { type: 'start-handling' }],
-      ['handler', { type: 'reply', result: '已处置', photos: ['sha256-bench-after'] }],
+      ['handler', { type: 'reply', result: '已处置', photos: [afterPhoto] }],
       ['worker', { type: 'verify-pass' }],
       ['operator', { type: 'close' }],
     ];

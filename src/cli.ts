@@ -1,9 +1,14 @@
-import { writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { pruneAudit, verifyAuditChain, type AuditActor } from './infra/audit/audit.js';
-import { ConfigError, loadConfig, type Config } from './infra/config.js';
+import { addGeneratedFieldKey, ConfigError, loadConfig, type Config } from './infra/config.js';
+import { FIELD_KEYS, RESIDENT_FIELDS, type ColumnMapping } from './modules/basedata/import/fields.js';
+import { rotateKeys } from './modules/basedata/rotation.js';
 import { AppError } from './infra/http/errors.js';
 import { DEMO_PASSWORD, loadDemo } from './modules/demo/load.js';
+import { progressLine } from './modules/demo/progress.js';
+import { registerGridCommands } from './modules/grid/cli.js';
 import { buildHttp, openPlatform, VERSION, type Platform } from './platform.js';
 
 /**
@@ -60,7 +65,7 @@ program
     if (opts.demoIfEmpty) {
       const empty = (await platform.db.primary.selectFrom('users').select('id').limit(1).execute()).length === 0;
       if (empty) {
-        const summary = await loadDemo(platform);
+        const summary = await loadDemo(platform, { residentsScale: 0.01 });
         console.log(`Demo district loaded: ${summary.grids} grid nodes, ${summary.accounts.length} accounts.`);
       }
     }
@@ -95,14 +100,36 @@ program
 
 program
   .command('demo')
-  .description('load the demo district (grid, departments, one account per role)')
+  .description('load the demo district: grid, departments, categories, staff for every role, residents and incidents with their timelines (resumable; deterministic for a seed)')
   .option('--scale <scale>', 'size relative to the reference district', number, 1)
   .option('--seed <seed>', 'random seed', number, 1)
-  .action(async (opts: { scale: number; seed: number }) => {
+  .option('--residents-scale <scale>', 'residents relative to the reference district (1.05 million at 1; default: --scale; 0 = none)', number)
+  .option('--months <months>', 'months of incidents (about 1,000 reports a day at scale 1; 0 = none)', number, 18)
+  .option('--until <date>', 'last day of incidents, YYYY-MM-DD (default: yesterday, Asia/Shanghai)')
+  .option('--check', 'afterwards, replay every incident timeline through the state machine and check residents')
+  .action(async (opts: { scale: number; seed: number; residentsScale?: number; months: number; until?: string; check?: boolean }) => {
+    if (opts.until !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(opts.until)) throw new InvalidArgumentError('--until must be YYYY-MM-DD');
     await withPlatform(config(), async (p) => {
-      const s = await loadDemo(p, { scale: opts.scale, seed: opts.seed });
-      console.log(`${s.created ? 'loaded' : 'already present'}: ${s.grids} grid nodes, ${s.departments} new departments`);
-      console.log(`accounts (password ${DEMO_PASSWORD}): ${s.accounts.map((a) => `${a.username} (${a.role})`).join(', ')}`);
+      const t0 = Date.now();
+      const bar = progressBar('residents');
+      const line = progressLine('incidents');
+      const s = await loadDemo(p, {
+        scale: opts.scale, seed: opts.seed, residentsScale: opts.residentsScale ?? opts.scale, onResidents: bar.update, staff: true,
+        incidents: { months: opts.months, until: opts.until, onProgress: (x) => line.update(x.daysDone, x.daysTotal, x.incidents + x.events, x.day) },
+      });
+      bar.done();
+      line.done(s.incidents && !s.incidents.skipped ? `${s.incidents.incidents} incidents, ${s.incidents.events} events${s.incidents.resumed ? ' (resumed)' : ''}` : undefined);
+      console.log(`${s.created ? 'loaded' : 'already present'}: ${s.grids} grid nodes, ${s.departments} new departments, ${s.staff} staff accounts` +
+        (s.incidents ? `, ${s.incidents.incidents} incidents with ${s.incidents.events} timeline events` : '') + ` (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+      console.log(`accounts (password ${DEMO_PASSWORD}): ${s.accounts.map((a) => `${a.username} (${a.role})`).join(', ')}; staff: gw<street><community>, h<dept>-N, opN, dpN, svN, st<street>-N`);
+      if (opts.check) {
+        const { checkIncidentTimelines, checkResidents } = await import('./modules/demo/integrity.js');
+        const r = await checkIncidentTimelines(p.db);
+        const res = await checkResidents(p.db.primary);
+        console.log(`check: ${r.incidents} timelines (${r.events} events) replayed, ${r.problems.length} problems; ${res.residents} residents, ${res.outside} outside a dwelling of a unit grid`);
+        for (const x of r.problems.slice(0, 20)) console.log(`  incident ${x.incidentId ?? '-'} seq ${x.seq ?? '-'}: ${x.message}`);
+        if (r.problems.length > 0 || res.outside > 0) process.exitCode = 3;
+      }
     });
   });
 
@@ -178,6 +205,133 @@ audit
     await withPlatform(cfg, async (p) => {
       const removed = await pruneAudit(p.db.primary, cliActor(), cfg.auditRetentionDays);
       console.log(`removed ${removed} audit records older than ${cfg.auditRetentionDays} days`);
+    });
+  });
+
+registerGridCommands(program, { withPlatform: (fn) => withPlatform(config(), fn), actor: cliActor });
+
+/** A progress bar on stderr (a line per 10% when stderr is not a terminal). */
+function progressBar(label: string): { update(done: number, total: number | null): void; done(): void } {
+  const started = Date.now();
+  let lastTenth = -1;
+  let shown = false;
+  return {
+    update(done, total) {
+      const rate = Math.round(done / Math.max(0.001, (Date.now() - started) / 1000));
+      if (process.stderr.isTTY) {
+        const frac = total ? Math.min(1, done / total) : 0;
+        const bar = total ? `[${'#'.repeat(Math.round(frac * 30)).padEnd(30, '.')}] ${(frac * 100).toFixed(1)}% ` : '';
+        process.stderr.write(`\r${label} ${bar}${done}${total ? `/${total}` : ''} rows, ${rate}/s   `);
+        shown = true;
+      } else {
+        const tenth = total ? Math.floor((done / total) * 10) : Math.floor(done / 100_000);
+        if (tenth !== lastTenth) {
+          lastTenth = tenth;
+          process.stderr.write(`${label} ${done}${total ? `/${total}` : ''} rows, ${rate}/s\n`);
+        }
+      }
+    },
+    done() {
+      if (shown) process.stderr.write('\n');
+    },
+  };
+}
+
+async function countDataRows(file: string): Promise<number | null> {
+  // Cheap for CSV (count line breaks); XLSX totals come at the end.
+  if (!/\.csv$/i.test(file)) return null;
+  let n = 0;
+  const { createReadStream } = await import('node:fs');
+  for await (const chunk of createReadStream(file)) for (const b of chunk as Buffer) if (b === 10) n++;
+  return Math.max(0, n - 1);
+}
+
+const residents = program.command('residents').description('resident base data: import and export');
+residents
+  .command('import <file>')
+  .description('import residents from CSV or XLSX; bad rows go to an error file; resumable and safe to re-run')
+  .option('--mapping <json>', 'field → column header, JSON or a JSON file (default: matched by header names)')
+  .option('--resume', 'continue the last unfinished import of this file')
+  .option('--batch <n>', 'rows per transaction', number, 2000)
+  .option('--workers <n>', 'worker threads for validation and encryption', number, 1)
+  .option('--errors <file>', 'where to write the error file (default: FILE.errors.csv)')
+  .action(async (file: string, opts: { mapping?: string; resume?: boolean; batch: number; workers: number; errors?: string }) => {
+    const path = resolve(file);
+    if (!existsSync(path)) throw new AppError(404, 'NOT_FOUND', { file });
+    await withPlatform(config(), async (p) => {
+      let jobId = opts.resume ? await p.imports.resumableJob(path) : null;
+      if (opts.resume && jobId === null) console.error('no unfinished import of this file; starting a new one');
+      if (jobId === null) {
+        const job = await p.imports.createJob(path, file, null);
+        jobId = job.jobId;
+        const mapping: ColumnMapping = opts.mapping
+          ? (JSON.parse(existsSync(opts.mapping) ? readFileSync(opts.mapping, 'utf8') : opts.mapping) as ColumnMapping)
+          : job.suggestedMapping;
+        await p.imports.setMapping(jobId, mapping);
+        console.error(`import ${jobId}: ${Object.entries(mapping).map(([f, h]) => `${f}←${h}`).join(', ')}`);
+      } else {
+        console.error(`resuming import ${jobId}`);
+      }
+      const total = await countDataRows(path);
+      const bar = progressBar('import');
+      const result = await p.imports.run(jobId, { batchSize: opts.batch, workers: opts.workers, actor: cliActor(), onProgress: (x) => bar.update(x.lastRow, total) });
+      bar.done();
+      const errorsFile = opts.errors ?? `${path}.errors.csv`;
+      if (result.errorRows > 0) {
+        const out = createWriteStream(errorsFile);
+        for await (const chunk of p.imports.errorCsv(jobId)) out.write(chunk);
+        await new Promise<void>((done) => out.end(done));
+      }
+      console.log(`import ${jobId} ${result.status}: ${result.totalRows ?? result.lastRow} rows, ${result.okRows} written, ${result.errorRows} with errors${result.errorRows > 0 ? ` (see ${errorsFile})` : ''}`);
+      if (result.errorRows > 0) process.exitCode = 3;
+    });
+  });
+
+residents
+  .command('export')
+  .description('export every resident in the import shape (clear ID numbers and phones: audited)')
+  .option('--out <file>', 'CSV file to write', 'residents.csv')
+  .option('--grid <code>', 'only this grid subtree')
+  .action(async (opts: { out: string; grid?: string }) => {
+    await withPlatform(config(), async (p) => {
+      const district = await p.db.primary.selectFrom('grids').select('code').where('level', '=', 'district').executeTakeFirst();
+      if (!district) throw new AppError(400, 'SCOPE_UNKNOWN', { hint: 'no district loaded' });
+      // The CLI runs as the operator of the installation: the whole district.
+      const { Principal } = await import('./infra/auth/principal.js');
+      const principal = new Principal(0, 'cli', 'cli', [{ id: 0, role: 'cli', scope: { kind: 'grid', code: district.code } }], new Map([['cli', ['residents.export']]]));
+      const out = createWriteStream(opts.out);
+      out.write(`\uFEFF${RESIDENT_FIELDS.map((f) => f.labels[0]).join(',')}\r\n`);
+      const cell = (v: string) => { const x = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v; return /[",\r\n]/.test(x) ? `"${x.replaceAll('"', '""')}"` : x; };
+      let n = 0;
+      for await (const batch of p.basedata.exportResidents(principal, opts.grid ? { gridCode: opts.grid } : {}, 5000)) {
+        out.write(batch.map((r) => FIELD_KEYS.map((k) => cell(r[k])).join(',')).join('\r\n') + '\r\n');
+        n += batch.length;
+      }
+      await new Promise<void>((done) => out.end(done));
+      await p.basedata.auditExport(cliActor(), n, { grid: opts.grid ?? null, via: 'cli' });
+      console.log(`exported ${n} residents to ${opts.out}`);
+    });
+  });
+
+const keys = program.command('keys').description('field encryption keys for personal data');
+keys
+  .command('rotate')
+  .description('re-encrypt ID numbers and phones with the active key and algorithm; resumable, safe to re-run')
+  .option('--batch <n>', 'rows per transaction', number, 1000)
+  .option('--new-key', 'first add a fresh key to the generated key file and make it active')
+  .action(async (opts: { batch: number; newKey?: boolean }) => {
+    let cfg = config();
+    if (opts.newKey) {
+      const id = addGeneratedFieldKey(cfg);
+      console.error(`added key ${id} to the key file and made it active`);
+      cfg = config();
+    }
+    await withPlatform(cfg, async (p) => {
+      const total = Number((await p.db.primary.selectFrom('residents').select((eb) => eb.fn.max('id').as('m')).executeTakeFirst())?.m ?? 0);
+      const bar = progressBar('rotate');
+      const r = await rotateKeys(p.db, p.basedata.personal.cipher, cliActor(), { batch: opts.batch, onProgress: (x) => bar.update(x.lastId, total) });
+      bar.done();
+      console.log(`${r.target}: ${r.rotated} residents re-encrypted${r.finished ? ', finished' : ''}`);
     });
   });
 

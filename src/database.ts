@@ -7,10 +7,21 @@ import { authMigration } from './infra/auth/migrations.js';
 import type { DepartmentTables } from './modules/departments/tables.js';
 import { departmentsMigration } from './modules/departments/migrations.js';
 import type { GridTables } from './modules/grid/tables.js';
-import { gridMigration } from './modules/grid/migrations.js';
+import { departmentGridHistoryMigration, departmentGridsMigration, gridHistoryMigration, gridMigration, gridWorkersMigration } from './modules/grid/migrations.js';
+import type { IdempotencyTables } from './infra/idempotency/tables.js';
+import { idempotencyMigration } from './infra/idempotency/migrations.js';
+import type { IncidentTables } from './modules/incidents/tables.js';
+import { incidentsMigration } from './modules/incidents/migrations.js';
+import type { BasedataTables } from './modules/basedata/tables.js';
+import { basedataMigration } from './modules/basedata/migrations.js';
+import type { DemoTables } from './modules/demo/tables.js';
+import { demoMigration } from './modules/demo/migrations.js';
+import type { FileTables } from './infra/files/tables.js';
+import { filesMigration } from './infra/files/migrations.js';
+import { incidentFilesMigration, type IncidentFileTables } from './modules/incidents/attachments.js';
 
 /** Every table of the platform: each module declares its own, this joins them. */
-export interface Database extends AuthTables, AuditTables, DepartmentTables, GridTables {}
+export interface Database extends AuthTables, AuditTables, DepartmentTables, GridTables, IdempotencyTables, IncidentTables, BasedataTables, FileTables, IncidentFileTables, DemoTables {}
 
 export type AppDb = Db<Database>;
 
@@ -23,4 +34,14 @@ export const MIGRATIONS: Migrations = {
   '0002_audit': auditMigration,
   '0003_departments': departmentsMigration,
   '0004_grid': gridMigration,
+  '0005_grid_history': gridHistoryMigration,
+  '0006_grid_workers': gridWorkersMigration,
+  '0007_grid_department_grids': departmentGridsMigration,
+  '0008_grid_department_grid_history': departmentGridHistoryMigration,
+  '0010_idempotency': idempotencyMigration,
+  '0011_incidents': incidentsMigration,
+  '0012_files': filesMigration,
+  '0013_incident_files': incidentFilesMigration,
+  '0020_basedata': basedataMigration,
+  '0030_demo': demoMigration,
 };

@@ -7,7 +7,8 @@ import { MIGRATIONS, type AppDb, type Database } from './database.js';
 import { loadPrincipal, RoleCache, type Principal } from './infra/auth/principal.js';
 import type { Scope, ScopeDirectory } from './infra/auth/scope.js';
 import { resolveSession } from './infra/auth/sessions.js';
-import { primaryDbUrl, type Config } from './infra/config.js';
+import { fieldCipherFrom, primaryDbUrl, type Config } from './infra/config.js';
+import type { FieldCipherOptions } from './infra/crypto/field-cipher.js';
 import { openDatabase } from './infra/db/database.js';
 import { migrateToLatest } from './infra/db/migrator.js';
 import { createHttpApp } from './infra/http/app.js';
@@ -17,7 +18,26 @@ import { AccountService, seedBuiltinRoles, type AccountSettings } from './module
 import { auditRoutes } from './modules/audit/routes.js';
 import { describeDepartment, searchDepartments } from './modules/departments/queries.js';
 import { describeGridScope, searchGridScopes } from './modules/grid/directory.js';
+import { GridLocatorService, type GridLocatorPort } from './modules/grid/locator-service.js';
+import { gridRoutes } from './modules/grid/routes.js';
+import { GridService } from './modules/grid/service.js';
+import { gridSettingsFrom } from './modules/grid/settings.js';
 import { systemRoutes } from './modules/system/routes.js';
+import { departmentRoutes } from './modules/departments/routes.js';
+import { IncidentConfigService } from './modules/incidents/configuration.js';
+import { ReferenceData } from './modules/incidents/reference.js';
+import { incidentRoutes } from './modules/incidents/routes.js';
+import { IncidentService } from './modules/incidents/service.js';
+import { IncidentAttachments } from './modules/incidents/attachments.js';
+import { attachmentRoutes } from './modules/incidents/attachment-routes.js';
+import { FileService } from './infra/files/files.js';
+import { LocalFileStore } from './infra/files/store.js';
+import { SweepScheduler } from './modules/incidents/sweep.js';
+import { ImportService } from './modules/basedata/import/service.js';
+import { PersonalData } from './modules/basedata/personal.js';
+import { basedataRoutes } from './modules/basedata/routes.js';
+import { BasedataService } from './modules/basedata/service.js';
+import { ShareService } from './modules/basedata/share.js';
 
 /** The package root, whether running from src/ (tsx) or dist/ (compiled). */
 export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -32,6 +52,20 @@ export interface Platform {
   roleCache: RoleCache;
   scopes: ScopeDirectory;
   accounts: AccountService;
+  /** The grid tree: reads, administration, import/export. */
+  grid: GridService;
+  /** Point → active unit grid code, in memory; rebuilt after every grid change on this node. */
+  gridLocator: GridLocatorPort;
+  incidents: IncidentService;
+  incidentConfig: IncidentConfigService;
+  /** Uploaded photos by content hash (infra/files), and their links to incidents. */
+  files: FileService;
+  attachments: IncidentAttachments;
+  basedata: BasedataService;
+  imports: ImportService;
+  share: ShareService;
+  /** Field cipher settings (keys included): never log this. */
+  fieldCipher: FieldCipherOptions;
   close(): Promise<void>;
 }
 
@@ -81,7 +115,36 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
     },
   };
   const accounts = new AccountService(db, accountSettings(config), scopes, roleCache);
-  return { config, db, logger, roleCache, scopes, accounts, close: () => db.close() };
+  const gridLocator = new GridLocatorService(db);
+  await gridLocator.reload();
+  const grid = new GridService(db, gridLocator, gridSettingsFrom(config));
+  const reference = new ReferenceData(db);
+  const incidentConfig = new IncidentConfigService(db, reference);
+  // Every install needs a working calendar for deadlines; categories come with the demo or an import.
+  await incidentConfig.seedCalendar();
+  const incidents = new IncidentService(db, reference, gridLocator);
+  // Files live under <dataDir>/files; an S3-compatible FileStore is the other implementation (docs/files.md).
+  const files = new FileService(db.primary, new LocalFileStore(resolve(config.dataDir, 'files')), { uploadLimitBytes: config.uploadLimitBytes });
+  const attachments = new IncidentAttachments(db, files, incidents);
+  incidents.attachments = attachments;
+  let cipherSetup;
+  try {
+    cipherSetup = fieldCipherFrom(config);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  if (cipherSetup.generated) {
+    logger.warn({ keyFile: cipherSetup.keyFile }, 'generated a field encryption key file for personal data; back it up (losing it loses the ID numbers and phones), or configure CIVICGRID_FIELD_KEYS');
+  }
+  const personal = new PersonalData(cipherSetup.cipher);
+  const basedata = new BasedataService(db, personal);
+  const imports = new ImportService(db, cipherSetup.options);
+  const share = new ShareService(db, personal);
+  return {
+    config, db, logger, roleCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, files, attachments, basedata, imports, share, fieldCipher: cipherSetup.options,
+    close: () => db.close(),
+  };
 }
 
 export async function principalFor(platform: Platform, userId: number, sessionId: string | null = null): Promise<Principal | null> {
@@ -117,6 +180,18 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
     principalFor: (userId) => principalFor(platform, userId),
   });
   await auditRoutes(app, { db });
+  await gridRoutes(app, { grids: platform.grid });
+  await departmentRoutes(app, { db });
+  await incidentRoutes(app, { incidents: platform.incidents, config: platform.incidentConfig });
+  await attachmentRoutes(app, { files: platform.files, attachments: platform.attachments });
+  await basedataRoutes(app, {
+    basedata: platform.basedata, imports: platform.imports, share: platform.share, incidents: platform.incidents,
+    dataDir: config.dataDir, importWorkers: 1,
+  });
+  // The clock sweep runs in the server process; the lease picks one node of several.
+  const sweep = new SweepScheduler(db, platform.incidents, platform.logger);
+  sweep.start();
+  app.addHook('onClose', () => sweep.stop());
   await app.ready();
   return { app, routes };
 }

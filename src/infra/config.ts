@@ -1,6 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { createFieldCipher, parseKeyConfig, type FieldCipher, type FieldCipherAlgorithm, type FieldCipherOptions } from './crypto/field-cipher.js';
 
 /**
  * Settings come from environment variables and an optional JSON config file
@@ -39,11 +41,32 @@ export const configSchema = z.object({
   lockoutMinutes: positiveInt.default(15),
   loginRateLimitPerMinute: positiveInt.default(20),
   bodyLimitBytes: positiveInt.default(1_048_576),
+  /** Largest photo or file upload accepted (POST /api/files), in bytes. */
+  uploadLimitBytes: positiveInt.default(10 * 1_048_576),
   /** After a user's write, that user's reads stay on the primary this long. */
   readYourWritesSeconds: z.coerce.number().int().min(0).default(5),
   auditRetentionDays: z.coerce.number().int().min(180, 'must be at least 180 (MLPS level 2)').default(365),
   /** Serve the built web console from this folder when it exists. */
   webDir: z.string().default('web/dist'),
+  /** Field encryption of personal data (ID numbers, phones): AES-256-GCM, or SM4-CTR + HMAC-SM3. */
+  fieldCipherAlgorithm: z.enum(['aes-256-gcm', 'sm4']).default('aes-256-gcm'),
+  /** "id:base64,id2:base64" 32-byte master keys; unset = a key file generated under the data directory. */
+  fieldKeys: z.string().optional(),
+  /** Which of fieldKeys encrypts new values (default: the last one listed). */
+  fieldActiveKeyId: z.string().optional(),
+  /** Blind index key (base64, at least 32 bytes); required with fieldKeys. */
+  fieldHmacKey: z.string().optional(),
+  /** Grid map raster tile URL template ({z}/{x}/{y}), e.g. Tianditu with tk= (docs/grid-map.md); unset = plain background. */
+  mapTileUrl: z
+    .string()
+    .refine((u) => /^https?:\/\//.test(u) && ['{z}', '{x}', '{y}'].every((p) => u.includes(p)), 'must be an http(s) URL template with {z}, {x} and {y}')
+    .optional(),
+  /** Attribution shown on the map for that tile source. */
+  mapTileAttribution: z.string().max(200).optional(),
+  /** Default sibling overlap tolerance of grid imports (m²). */
+  gridOverlapToleranceM2: z.coerce.number().min(0).default(1),
+  /** Default gap tolerance of grid imports (m²). */
+  gridGapToleranceM2: z.coerce.number().min(0).default(1),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -66,9 +89,18 @@ const ENV_NAMES: Record<keyof Config, string> = {
   lockoutMinutes: 'CIVICGRID_LOCKOUT_MINUTES',
   loginRateLimitPerMinute: 'CIVICGRID_LOGIN_RATE_LIMIT',
   bodyLimitBytes: 'CIVICGRID_BODY_LIMIT_BYTES',
+  uploadLimitBytes: 'CIVICGRID_UPLOAD_LIMIT_BYTES',
   readYourWritesSeconds: 'CIVICGRID_READ_YOUR_WRITES_SECONDS',
   auditRetentionDays: 'CIVICGRID_AUDIT_RETENTION_DAYS',
   webDir: 'CIVICGRID_WEB_DIR',
+  fieldCipherAlgorithm: 'CIVICGRID_FIELD_CIPHER',
+  fieldKeys: 'CIVICGRID_FIELD_KEYS',
+  fieldActiveKeyId: 'CIVICGRID_FIELD_ACTIVE_KEY',
+  fieldHmacKey: 'CIVICGRID_FIELD_HMAC_KEY',
+  mapTileUrl: 'CIVICGRID_MAP_TILE_URL',
+  mapTileAttribution: 'CIVICGRID_MAP_TILE_ATTRIBUTION',
+  gridOverlapToleranceM2: 'CIVICGRID_GRID_OVERLAP_M2',
+  gridGapToleranceM2: 'CIVICGRID_GRID_GAP_M2',
 };
 
 export class ConfigError extends Error {
@@ -114,4 +146,84 @@ export function loadConfig(
 /** The primary database URL, defaulting to the embedded SQLite file. */
 export function primaryDbUrl(config: Config): string {
   return config.dbUrl ?? `sqlite:${resolve(config.dataDir, 'civicgrid.db')}`;
+}
+
+/** Where the generated field keys live when none are configured. */
+export function fieldKeyFile(config: Config): string {
+  return resolve(config.dataDir, 'field-keys.json');
+}
+
+interface FieldKeyFile {
+  keys: string;
+  activeKeyId: string;
+  hmacKey: string;
+}
+
+export interface FieldCipherSetup {
+  cipher: FieldCipher;
+  /** The options the cipher was made from (import workers build their own cipher from them). */
+  options: FieldCipherOptions;
+  /** Set when the keys come from (or were just written to) the generated key file. */
+  keyFile: string | null;
+  generated: boolean;
+}
+
+/**
+ * The field cipher from configuration. With no keys configured, the keys come
+ * from <dataDir>/field-keys.json, which is generated (mode 0600) on first
+ * start so that a zero-setup install works; the caller logs that (never the
+ * keys). Production deployments configure CIVICGRID_FIELD_KEYS and
+ * CIVICGRID_FIELD_HMAC_KEY from their secret store instead.
+ */
+export function fieldCipherFrom(config: Config): FieldCipherSetup {
+  const algorithm: FieldCipherAlgorithm = config.fieldCipherAlgorithm;
+  if (config.fieldKeys) {
+    if (!config.fieldHmacKey) throw new ConfigError('invalid configuration:\n  CIVICGRID_FIELD_HMAC_KEY (fieldHmacKey): required with CIVICGRID_FIELD_KEYS');
+    try {
+      const keys = parseKeyConfig(config.fieldKeys);
+      const hmacKey = Buffer.from(config.fieldHmacKey.replace(/=+$/, ''), 'base64url');
+      const options: FieldCipherOptions = { algorithm, keys, activeKeyId: config.fieldActiveKeyId ?? keys[keys.length - 1]!.id, hmacKey };
+      return { cipher: createFieldCipher(options), options, keyFile: null, generated: false };
+    } catch (err) {
+      throw new ConfigError(`invalid configuration:\n  CIVICGRID_FIELD_KEYS: ${(err as Error).message}`);
+    }
+  }
+  const file = fieldKeyFile(config);
+  let generated = false;
+  let stored: FieldKeyFile;
+  if (existsSync(file)) {
+    try {
+      stored = JSON.parse(readFileSync(file, 'utf8')) as FieldKeyFile;
+    } catch (err) {
+      throw new ConfigError(`field key file ${file} is not valid JSON: ${(err as Error).message}`);
+    }
+  } else {
+    stored = { keys: `k1:${randomBytes(32).toString('base64')}`, activeKeyId: 'k1', hmacKey: randomBytes(32).toString('base64') };
+    mkdirSync(resolve(config.dataDir), { recursive: true });
+    writeFileSync(file, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+    generated = true;
+  }
+  try {
+    const keys = parseKeyConfig(stored.keys);
+    const hmacKey = Buffer.from(stored.hmacKey.replace(/=+$/, ''), 'base64url');
+    const options: FieldCipherOptions = { algorithm, keys, activeKeyId: config.fieldActiveKeyId ?? stored.activeKeyId, hmacKey };
+    return { cipher: createFieldCipher(options), options, keyFile: file, generated };
+  } catch (err) {
+    throw new ConfigError(`field key file ${file}: ${(err as Error).message}`);
+  }
+}
+
+/** Adds a fresh key to the generated key file and makes it active (for `civicgrid keys rotate --new-key`). */
+export function addGeneratedFieldKey(config: Config): string {
+  const file = fieldKeyFile(config);
+  if (config.fieldKeys) throw new ConfigError('keys are configured (CIVICGRID_FIELD_KEYS): add the new key there and set CIVICGRID_FIELD_ACTIVE_KEY');
+  const stored = JSON.parse(readFileSync(file, 'utf8')) as FieldKeyFile;
+  const ids = parseKeyConfig(stored.keys).map((k) => k.id);
+  let n = ids.length + 1;
+  while (ids.includes(`k${n}`)) n++;
+  const id = `k${n}`;
+  stored.keys = `${stored.keys},${id}:${randomBytes(32).toString('base64')}`;
+  stored.activeKeyId = id;
+  writeFileSync(file, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
+  return id;
 }

@@ -56,7 +56,7 @@ describe('web console', () => {
     const page = await openLogin();
     await login(page, 'dispatcher');
     await page.waitForURL(`${server.url}/`);
-    expect(await menuKeys(page)).toEqual(['home', 'grid']);
+    expect(await menuKeys(page)).toEqual(['home', 'grid', 'incident-queues', 'incidents', 'incident-map']);
     await expect.poll(() => page.getByTestId('menu-item-home').textContent()).toBe(zh['menu.home']);
     await expect.poll(() => page.getByTestId('menu-item-grid').textContent()).toBe(zh['menu.grid']);
     expect(await page.getByTestId('header-display-name').textContent()).toBe('派遣员 李强');
@@ -82,7 +82,7 @@ describe('web console', () => {
     await page.waitForURL(`${server.url}/`);
     // The built-in admin role manages users and roles but does not read the
     // audit log: that belongs to the auditor (separation of duties, MLPS).
-    expect(await menuKeys(page)).toEqual(['home', 'grid', 'users', 'roles']);
+    expect(await menuKeys(page)).toEqual(['home', 'grid', 'incident-queues', 'incidents', 'incident-map', 'users', 'roles']);
     await page.getByTestId('menu-item-users').click();
     await page.waitForURL(/\/admin\/users$/);
     const row = page.getByTestId('user-row-dispatcher');
@@ -151,7 +151,8 @@ describe('web console', () => {
     await expect.poll(() => page.getByTestId('password-error').textContent()).toContain(zh['password.violation.classes']);
     await change('Grid#Patrol2027');
     await page.waitForURL(`${server.url}/`);
-    expect(await menuKeys(page)).toEqual(['home', 'grid']);
+    // A grid worker keeps the base data of their grid (residents.read).
+    expect(await menuKeys(page)).toEqual(['home', 'grid', 'incident-queues', 'incident-report', 'incidents', 'incident-map', 'basedata']);
   });
 
   test('the language switch turns the login page to English and stays chosen', async () => {

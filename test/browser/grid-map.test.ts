@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -94,6 +94,74 @@ describe('grid map', () => {
     await expect.poll(() => page.locator('.cg-grid-label').count(), { timeout: 10_000 }).toBe(2);
     await mapSettled(page);
     await page.screenshot({ path: join(SHOTS, 'grid-map-streets.png') });
+    expect(errors).toEqual([]);
+  });
+
+  test('an admin assigns a worker and edits responsible people on the card, sees the history, and draws a department layer', async () => {
+    const { page } = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await loginAs(page, 'admin');
+    // A department's own grids, imported through the API (the console has no department import screen).
+    const file = JSON.parse(readFileSync(fileURLToPath(new URL('../fixtures/grid/department-valid.geojson', import.meta.url)), 'utf8')) as unknown;
+    const imported = await page.evaluate(async (f) => {
+      const res = await fetch('/api/grids/departments/D01/import', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ file: f, dryRun: false }) });
+      return res.status;
+    }, file);
+    expect(imported).toBe(200);
+    const { unit, worker } = await page.evaluate(async () => {
+      const units = (await (await fetch('/api/grids?level=unit&pageSize=1&page=9')).json()) as { items: Array<{ code: string; name: string }> };
+      const candidates = (await (await fetch('/api/grids/worker-candidates')).json()) as { items: Array<{ userId: number; username: string; displayName: string }> };
+      return { unit: units.items[0]!, worker: candidates.items.find((c) => c.username === 'worker')! };
+    });
+
+    await page.getByTestId('menu-item-grid').click();
+    await mapSettled(page);
+    await page.locator('[data-testid="grid-search-input"] input, input[data-testid="grid-search-input"]').first().fill(unit.code);
+    await page.getByTestId(`grid-search-option-${unit.code}`).click();
+    await expect.poll(() => page.getByTestId('grid-card-code').textContent()).toBe(unit.code);
+    // The admin reads incidents: the card counts them (none in this demo).
+    expect(await page.getByTestId('grid-card-incidents').getAttribute('data-open')).toBe('0');
+    expect(await page.getByTestId('grid-card-workers').textContent()).toContain('未分配');
+
+    // Assign the demo grid worker as full-time worker.
+    await page.getByTestId('grid-card-assign').click();
+    await page.getByTestId('grid-workers-add').click();
+    await page.getByTestId('grid-workers-user-0').click();
+    await page.getByTestId(`grid-workers-option-${worker.userId}`).click();
+    await page.getByTestId('grid-workers-save').click();
+    await expect.poll(() => page.getByTestId('grid-card-workers').textContent()).toContain(worker.displayName);
+
+    // Add a responsible person in the edit form.
+    await page.getByTestId('grid-card-edit').click();
+    await page.getByTestId('grid-edit-person-add').click();
+    await page.getByTestId('grid-edit-person-name-0').fill('王主任');
+    await page.getByTestId('grid-edit-person-title-0').fill('社区书记');
+    await page.getByTestId('grid-edit-save').click();
+    await expect.poll(() => page.getByTestId('grid-card-responsible').textContent()).toContain('王主任 社区书记');
+
+    // The history drawer shows both changes with what changed.
+    await page.getByTestId('grid-history').click();
+    await page.getByTestId('grid-history-list').waitFor();
+    await expect.poll(() => page.getByTestId('grid-history-item').count()).toBeGreaterThanOrEqual(3);
+    const history = await page.getByTestId('grid-history-list').textContent();
+    expect(history).toContain(`+ ${worker.displayName}（专职）`);
+    expect(history).toContain('王主任');
+    await page.screenshot({ path: join(SHOTS, 'grid-history.png') });
+    await page.keyboard.press('Escape');
+
+    // The department layer: D01's two service areas drawn over the tree.
+    await page.getByTestId('department-layer').click();
+    await page.getByTestId('department-option-D01').click();
+    await expect.poll(() => page.getByTestId('department-count').getAttribute('data-count')).toBe('2');
+    await mapSettled(page);
+    // The layer is fitted in view (split at 113.07): a click left of the centre is in the west area W01.
+    await page.getByTestId('grid-card-close').click();
+    await page.getByTestId('grid-card').waitFor({ state: 'detached' });
+    const box = (await page.getByTestId('grid-map').boundingBox())!;
+    await page.mouse.click(box.x + box.width * 0.4, box.y + box.height / 2);
+    await expect.poll(() => page.getByTestId('department-at').getAttribute('data-code')).toBe('W01');
+    await page.screenshot({ path: join(SHOTS, 'grid-department-layer.png') });
     expect(errors).toEqual([]);
   });
 

@@ -71,4 +71,25 @@ describe.each(DIALECTS)('civicgrid grid CLI on %s', (dialect) => {
     const active = await platform.db.primary.selectFrom('grids').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'active').executeTakeFirstOrThrow();
     expect(Number(active.n)).toBe(Number(total.n));
   });
+
+  it('imports a department\'s grids: --dry-run writes nothing, problems exit 1, then imports and exports', async () => {
+    const count = async () => Number((await platform.db.primary.selectFrom('department_grids').select((eb) => eb.fn.countAll().as('n')).where('department_code', '=', 'D01').executeTakeFirstOrThrow()).n);
+    expect((await cli(['grid', 'import-department', '--help'])).stdout).toMatch(/--dry-run/);
+    const dry = await cli(['grid', 'import-department', 'D01', fixturePath('department-valid'), '--dry-run']);
+    expect(dry.code, dry.stdout + dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/^dry run \(department D01/);
+    expect(await count()).toBe(0);
+    const bad = await cli(['grid', 'import-department', 'D01', fixturePath('department-overlap')]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/SIBLINGS_OVERLAP\s+W01\s+E01/);
+    const unknown = await cli(['grid', 'import-department', 'D99', fixturePath('department-valid')]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stdout).toMatch(/DEPARTMENT_UNKNOWN/);
+    const ok = await cli(['grid', 'import-department', 'D01', fixturePath('department-valid')]);
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/^imported/);
+    expect(await count()).toBe(2);
+    const out = await cli(['grid', 'export-department', 'D01']);
+    expect(JSON.parse(out.stdout).features.map((f: { properties: { code: string } }) => f.properties.code)).toEqual(['E01', 'W01']);
+  });
 });

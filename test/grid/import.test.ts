@@ -186,8 +186,13 @@ describe.each(DIALECTS)('grid import on %s', (dialect) => {
     const after = (await t.request({ url: '/api/grids/430111001001001', cookie: admin })).json();
     expect(after.name).toBe('东一社区第一网格（更名）');
     expect(after.version).toBe(before.version + 1);
-    const kinds = (await t.request({ url: '/api/grids/430111001001001/history', cookie: admin })).json().items.map((i: { change: string }) => i.change);
+    const items = (await t.request({ url: '/api/grids/430111001001001/history', cookie: admin })).json().items;
+    const kinds = items.map((i: { change: string }) => i.change);
     expect(kinds.slice(0, 2).sort()).toEqual(['geometry', 'renamed']);
+    // A boundary change carries a size summary for the history view.
+    const reshaped = items.find((i: { change: string }) => i.change === 'geometry');
+    expect(reshaped.geometrySummary).toMatchObject({ verticesBefore: expect.any(Number), verticesAfter: expect.any(Number) });
+    expect(reshaped.geometrySummary.areaAfterM2).not.toBe(reshaped.geometrySummary.areaBeforeM2);
     // The locator was rebuilt: y = 2.25 now lies in unit 001.
     expect(t.platform.gridLocator.locate(...lattice(1, 2.25))).toBe('430111001001001');
   });

@@ -184,6 +184,9 @@ describe.each(DIALECTS)('grid reads and admin on %s', (dialect) => {
     expect(rows.slice(-2).map((r) => [r.user_id, r.to_date === null])).toEqual([[ids.worker_a, false], [ids.worker_b, true]]);
     expect(rows.filter((r) => r.to_date === null)).toHaveLength(1);
     expect((await get(`/api/grids/${unitA}`, a)).json().workers.map((w: { username: string }) => w.username)).toEqual(['worker_b']);
+    // The history names the people on both sides.
+    const change = (await get(`/api/grids/${unitA}/history`, a)).json().items[0];
+    expect(change).toMatchObject({ change: 'updated', before: { workers: [{ userId: ids.worker_a, username: 'worker_a', role: 'full_time' }] }, after: { workers: [{ userId: ids.worker_b, username: 'worker_b', role: 'part_time' }] } });
     expect((await put(unitB, [])).statusCode).toBe(404);
     const audit = await t.platform.db.primary.selectFrom('audit_log').select('object_id').where('action', '=', 'grid.workers').orderBy('seq', 'desc').executeTakeFirstOrThrow();
     expect(audit.object_id).toBe(unitA);
@@ -191,7 +194,7 @@ describe.each(DIALECTS)('grid reads and admin on %s', (dialect) => {
 
   it('declares a policy on every grid route', () => {
     const gridRoutes = t.routes.filter((r) => r.url.startsWith('/api/grids'));
-    expect(gridRoutes.length).toBeGreaterThanOrEqual(12);
+    expect(gridRoutes.length).toBeGreaterThanOrEqual(17);
     for (const r of gridRoutes) {
       expect(r.policy.access, `${r.method} ${r.url}`).toBe('permission');
       if (r.method === 'GET' && !r.url.includes('worker-candidates')) expect(r.policy).toEqual({ access: 'permission', permission: 'grid.read' });

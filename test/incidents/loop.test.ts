@@ -1,3 +1,4 @@
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addWorkingTime, createDefaultWorkCalendar } from '../../src/modules/incidents/rules/calendar.js';
 import { DIALECTS } from '../support/db.js';
@@ -42,6 +43,11 @@ describe.each(DIALECTS)('incident loop on %s', (dialect) => {
 
   it('runs a full loop across four users and records the timeline', async () => {
     const inc = await report(c.worker!, workerGrid);
+    // The reply's after-photo is an uploaded file, named by its content hash.
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#3a7' } }).png().toBuffer();
+    const upload = await t.request({ method: 'POST', url: '/api/files', cookie: c.handler!, body: png, headers: { 'content-type': 'image/png' } });
+    expect(upload.statusCode, upload.body).toBeLessThan(300);
+    const afterPhoto = upload.json().hash as string;
     expect(inc.gridCode).toBe(workerGrid);
     expect(inc.code).toMatch(/^\d{8}\d{4,6}$/);
 
@@ -49,7 +55,7 @@ describe.each(DIALECTS)('incident loop on %s', (dialect) => {
       ['operator', { type: 'register', categoryCode: D01_CATEGORY.code }, 'registered'],
       ['dispatcher', { type: 'dispatch', leadDepartmentCode: 'D01' }, 'dispatched'],
       ['handler', { type: 'start-handling' }, 'handling'],
-      ['handler', { type: 'reply', result: '已更换井盖', photos: ['sha256-after-1'] }, 'replied'],
+      ['handler', { type: 'reply', result: '已更换井盖', photos: [afterPhoto] }, 'replied'],
       ['worker', { type: 'verify-pass', note: '现场核查通过' }, 'verified'],
       ['operator', { type: 'close' }, 'closed'],
     ];
@@ -68,7 +74,7 @@ describe.each(DIALECTS)('incident loop on %s', (dialect) => {
     expect(timeline.map((e) => e.action)).toEqual(['report', 'register', 'dispatch', 'start-handling', 'reply', 'verify-pass', 'close']);
     expect(timeline.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(timeline.map((e) => e.actorRole)).toEqual([null, 'intake_operator', 'dispatcher', 'handler', 'handler', 'grid_worker', 'intake_operator']);
-    expect(timeline[4]!.attachments).toEqual(['sha256-after-1']);
+    expect(timeline[4]!.attachments).toEqual([afterPhoto]);
     expect(timeline[6]).toMatchObject({ fromStatus: 'verified', toStatus: 'closed' });
 
     // Each change also left an audit record.

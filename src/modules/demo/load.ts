@@ -3,8 +3,11 @@ import type { Scope } from '../../infra/auth/scope.js';
 import type { Platform } from '../../platform.js';
 import { ensureDepartments } from '../departments/queries.js';
 import { generateDemoDistrict } from '../grid/demo/district.js';
-import { countGrids, insertGrids } from '../grid/store.js';
+import { countGrids, demoFeatureCollection } from '../grid/store.js';
 import { DEFAULT_DEPARTMENTS } from '../incidents/data/categories.js';
+import { loadDemoResidents } from '../basedata/demo/load.js';
+import { defaultUntil, loadDemoIncidents, periodStart, type IncidentLoadResult, type IncidentProgress } from './incidents.js';
+import { ensureStaff } from './staff.js';
 
 /** Every demo account has this password (printed at start; never use the demo in production). */
 export const DEMO_PASSWORD = 'Demo#2026';
@@ -21,25 +24,54 @@ export interface DemoSummary {
   departments: number;
   accounts: DemoAccount[];
   created: boolean;
+  /** Staff accounts created at scale (0 when they existed or were not asked for). */
+  staff: number;
+  incidents: IncidentLoadResult | null;
+}
+
+export interface DemoIncidentOptions {
+  /** Months of reports before `until` (0: none). */
+  months: number;
+  /** Last day of reports, 'YYYY-MM-DD' (default: yesterday in Asia/Shanghai). */
+  until?: string | undefined;
+  onProgress?: (p: IncidentProgress) => void;
+  /** Tests of resuming: stop after this many days. */
+  stopAfterDays?: number;
 }
 
 /**
  * Loads the demo district: the grid tree, departments and one account per
  * role. Safe to re-run: what exists is kept.
  */
-export async function loadDemo(platform: Platform, options: { seed?: number; scale?: number } = {}): Promise<DemoSummary> {
+export async function loadDemo(
+  platform: Platform,
+  options: {
+    seed?: number;
+    scale?: number;
+    residentsScale?: number;
+    onResidents?: (done: number, total: number) => void;
+    /** Staff accounts for every role at scale (patrol workers, handlers, desks, street operators). */
+    staff?: boolean;
+    /** Incidents with their timelines (implies staff). */
+    incidents?: DemoIncidentOptions;
+  } = {},
+): Promise<DemoSummary> {
   const { db } = platform;
   const actor: AuditActor = { userId: null, username: 'demo', ip: null };
   const features = generateDemoDistrict({ seed: options.seed ?? 1, scale: options.scale ?? 1 });
   let created = false;
   if ((await countGrids(db.primary)) === 0) {
-    await db.transaction((tx) => insertGrids(tx, features));
+    // Through the import path: validated, with history rows, audited, and the locator rebuilt.
+    const report = await platform.grid.importFiles([demoFeatureCollection(features)], { dryRun: false, partial: false }, actor, null);
+    if (!report.applied) throw new Error(`demo district did not import: ${report.problems.slice(0, 3).map((p) => p.message).join('; ')}`);
     created = true;
   }
   const departments = await ensureDepartments(
     db,
     DEFAULT_DEPARTMENTS.map((d) => ({ code: d.code, name: d.nameZh, nameEn: d.nameEn })),
   );
+  // The reference district's 8 major / 106 minor categories (the calendar is seeded at start).
+  await platform.incidentConfig.seedDefaults();
 
   const district = features.find((f) => f.level === 'district')!;
   const street = features.find((f) => f.level === 'street')!;
@@ -57,6 +89,14 @@ export async function loadDemo(platform: Platform, options: { seed?: number; sca
     { username: 'leader', displayName: '区领导 孙明', role: 'leader', scope: d(district.code) },
     { username: 'auditor', displayName: '审计员 周琳', role: 'auditor', scope: d(district.code) },
   ];
+  // Base data: personal data (unmask, export) and key persons need their own role.
+  if (!(await platform.accounts.listRoles()).some((r) => r.code === 'basedata_officer')) {
+    await platform.accounts.createRole(actor, {
+      code: 'basedata_officer', name: '基础数据管理员', nameEn: 'Base data officer', builtin: false,
+      permissions: ['grid.read', 'residents.read', 'residents.manage', 'residents.unmask', 'residents.export', 'keypersons.read', 'incidents.read', 'incidents.report'],
+    });
+  }
+  accounts.push({ username: 'basedata', displayName: '基础数据管理员 吴磊', role: 'basedata_officer', scope: d(street.code) });
   for (const a of accounts) {
     if ((await platform.accounts.findUserId(a.username)) !== null) continue;
     const { userId } = await platform.accounts.createUser(actor, {
@@ -66,7 +106,31 @@ export async function loadDemo(platform: Platform, options: { seed?: number; sca
       mustChange: false,
     });
     await platform.accounts.grant(null, actor, userId, a.role, a.scope);
+    if (a.role === 'grid_worker') await platform.grid.setWorkers(null, actor, a.scope.code, [{ userId, role: 'full_time' }]);
     created = true;
   }
-  return { grids: features.length, departments, accounts, created };
+  const seed = options.seed ?? 1;
+  const scale = options.scale ?? 1;
+  const withIncidents = options.incidents !== undefined && options.incidents.months > 0;
+  // For the patrol workers' start date only; the incident loader settles the last day (a resumed run keeps its own).
+  const until = options.incidents?.until ?? defaultUntil();
+  let staff = 0;
+  if (options.staff || withIncidents) {
+    staff = await ensureStaff(db, actor, {
+      seed, scale, password: DEMO_PASSWORD, departmentCodes: DEFAULT_DEPARTMENTS.map((x) => x.code),
+      fromDate: periodStart(until, options.incidents?.months ?? 18),
+    });
+    if (staff > 0) created = true;
+  }
+  if (options.residentsScale && options.residentsScale > 0) {
+    const r = await loadDemoResidents(db, platform.fieldCipher, { seed, scale: options.residentsScale, onProgress: options.onResidents });
+    if (r.created) created = true;
+  }
+  let incidents: IncidentLoadResult | null = null;
+  if (withIncidents) {
+    const o = options.incidents!;
+    incidents = await loadDemoIncidents(db, actor, { seed, scale, months: o.months, until: o.until, onProgress: o.onProgress, ...(o.stopAfterDays !== undefined ? { stopAfterDays: o.stopAfterDays } : {}) });
+    if (!incidents.skipped) created = true;
+  }
+  return { grids: features.length, departments, accounts, created, staff, incidents };
 }

@@ -1,6 +1,8 @@
 /**
  * `civicgrid grid import FILE... [--dry-run] [--partial]` and
- * `civicgrid grid export [--out FILE] [--level L]`.
+ * `civicgrid grid export [--out FILE] [--level L]`,
+ * `civicgrid grid import-department DEPT FILE [--dry-run]` and
+ * `civicgrid grid export-department DEPT [--out FILE]`.
  * Import prints every problem as a table and exits 1 when there are any
  * (nothing is written then); --json prints the whole report instead.
  */
@@ -11,6 +13,7 @@ import type { Platform } from '../../platform.js';
 import { GRID_LEVELS, type GridLevel } from './rules/codes.js';
 import type { ImportReport } from './importer.js';
 import { SEE_ALL } from './visibility.js';
+import { SEE_ALL_DEPARTMENTS, type DepartmentGridImportReport } from './department-grids.js';
 
 export interface GridCliDeps {
   withPlatform<T>(fn: (p: Platform) => Promise<T>): Promise<T>;
@@ -55,6 +58,24 @@ export function printReport(report: ImportReport, files: string[]): void {
   }
 }
 
+export function printDepartmentReport(report: DepartmentGridImportReport, file: string): void {
+  const c = report.counts;
+  console.log(`${report.dryRun ? 'dry run' : report.applied ? 'imported' : 'not imported'} (department ${report.department}, overlap tolerance ${report.tolerances.overlapM2} m²)`);
+  console.log(`features ${c.features}: created ${c.created}, updated ${c.updated}, restored ${c.restored}, unchanged ${c.unchanged}, retired ${c.retired}`);
+  if (report.problems.length > 0) {
+    console.log(`\n${report.problems.length} problem(s):`);
+    console.log(table(
+      ['problem', 'grid', 'other', 'file', 'feature', 'message'],
+      report.problems.map((p) => [p.code, p.featureCode ?? '', p.otherCode ?? '', p.file === undefined ? '' : file, p.index === undefined ? '' : String(p.index), p.message]),
+    ));
+  }
+  const notable = report.changes.filter((ch) => !ch.kinds.includes('created'));
+  if (notable.length > 0 && notable.length <= 200) {
+    console.log(`\nchanges:`);
+    console.log(table(['grid', 'change'], notable.map((ch) => [ch.code, ch.kinds.join('+')])));
+  }
+}
+
 export function registerGridCommands(program: Command, deps: GridCliDeps): void {
   const grid = program.command('grid').description('the grid tree: import and export GeoJSON');
 
@@ -87,6 +108,46 @@ export function registerGridCommands(program: Command, deps: GridCliDeps): void 
         if (opts.json) console.log(JSON.stringify(report, null, 2));
         else printReport(report, files);
         if (!report.ok) process.exitCode = 1;
+      });
+    });
+
+  grid
+    .command('import-department <department> <file>')
+    .description("replace a department's own grids (专业网格) from one GeoJSON FeatureCollection; properties: code, name (others kept as attributes)")
+    .option('--dry-run', 'check and report every problem and change; write nothing')
+    .option('--overlap-tolerance <m2>', "the department's grids may overlap by this many m² (default 1, or CIVICGRID_GRID_OVERLAP_M2)", nonNegative)
+    .option('--json', 'print the report as JSON')
+    .action(async (department: string, file: string, opts: { dryRun?: boolean; overlapTolerance?: number; json?: boolean }) => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(readFileSync(file, 'utf8'));
+      } catch (err) {
+        console.error(`cannot read ${file}: ${(err as Error).message}`);
+        process.exitCode = 1;
+        return;
+      }
+      await deps.withPlatform(async (p) => {
+        const report = await p.grid.departments.importFile(department, parsed, { dryRun: opts.dryRun === true, overlapM2: opts.overlapTolerance }, deps.actor(), null);
+        if (opts.json) console.log(JSON.stringify(report, null, 2));
+        else printDepartmentReport(report, file);
+        if (!report.ok) process.exitCode = 1;
+      });
+    });
+
+  grid
+    .command('export-department <department>')
+    .description("write a department's active grids as a GeoJSON FeatureCollection that `grid import-department` reads back")
+    .option('--out <file>', 'output file (default: standard output)')
+    .action(async (department: string, opts: { out?: string }) => {
+      await deps.withPlatform(async (p) => {
+        const fc = await p.grid.departments.exportDepartment(SEE_ALL_DEPARTMENTS, department);
+        const text = `${JSON.stringify(fc)}\n`;
+        if (opts.out) {
+          writeFileSync(opts.out, text);
+          console.log(`wrote ${fc.features.length} department grids to ${opts.out}`);
+        } else {
+          process.stdout.write(text);
+        }
       });
     });
 

@@ -115,3 +115,32 @@ export const departmentGridsMigration: Migration = {
     await db.schema.dropTable('department_grids').execute();
   },
 };
+
+/** 0008: the change history of department grids, and the department's active set as an index. */
+export const departmentGridHistoryMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    const d = dialectOfKysely(db);
+    const big = d === 'mysql' ? sql`mediumtext` : 'text';
+    await tableOptions(
+      d,
+      db.schema
+        .createTable('department_grid_history')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('department_code', 'varchar(32)', (c) => c.notNull())
+        .addColumn('code', 'varchar(32)', (c) => c.notNull())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('user_id', 'integer')
+        .addColumn('username', 'varchar(64)')
+        .addColumn('change_kind', 'varchar(16)', (c) => c.notNull())
+        .addColumn('before_state', big)
+        .addColumn('after_state', big)
+        .addColumn('source', 'varchar(64)', (c) => c.notNull()),
+    ).execute();
+    await db.schema.createIndex('department_grid_history_code').on('department_grid_history').columns(['department_code', 'code', 'id']).execute();
+    await db.schema.createIndex('department_grids_status').on('department_grids').columns(['department_code', 'status']).execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropIndex('department_grids_status').on('department_grids').execute();
+    await db.schema.dropTable('department_grid_history').execute();
+  },
+};

@@ -17,6 +17,7 @@ import { permission } from '../../infra/http/policy.js';
 import { GRID_LEVELS } from './rules/codes.js';
 import type { GridService } from './service.js';
 import { gridVisibility, inScopeSubtree } from './visibility.js';
+import { departmentGridVisibility } from './department-grids.js';
 
 const Level = z.enum(GRID_LEVELS as unknown as ['district', 'street', 'community', 'unit']);
 const Code = z.string().regex(/^\d{6,15}$/);
@@ -32,6 +33,7 @@ const Card = ListItem.extend({
   attributes: z.record(z.string(), z.unknown()),
   workers: z.array(Worker),
   childCounts: z.object({ street: z.number(), community: z.number(), unit: z.number() }),
+  incidents: z.object({ open: z.number(), overdue: z.number(), last30Days: z.number() }).optional(),
   bbox: z.tuple([z.number(), z.number(), z.number(), z.number()]),
   labelPoint: z.tuple([z.number(), z.number()]),
   version: z.number(),
@@ -55,6 +57,16 @@ const FeatureCollection = z.object({
   type: z.literal('FeatureCollection'),
   features: z.array(z.object({ type: z.literal('Feature'), id: z.number().optional(), properties: z.record(z.string(), z.unknown()), geometry: z.unknown() })),
 });
+const DepartmentCode = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/);
+const DepartmentParams = z.object({ department: DepartmentCode });
+const DepartmentReport = z.object({
+  ok: z.boolean(), dryRun: z.boolean(), applied: z.boolean(), department: z.string(),
+  tolerances: z.object({ overlapM2: z.number() }),
+  counts: z.object({ features: z.number(), created: z.number(), updated: z.number(), unchanged: z.number(), retired: z.number(), restored: z.number() }),
+  problems: z.array(Problem),
+  changes: z.array(z.object({ code: z.string(), kinds: z.array(z.string()) })),
+});
+const DepartmentLocated = z.object({ code: z.string(), grid: Ref.nullable() }).optional();
 const ErrorBody = z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) });
 
 /** Imports of a whole city can be large; the import route alone accepts up to this. */
@@ -95,23 +107,35 @@ export async function gridRoutes(app: FastifyInstance, deps: { grids: GridServic
         lng: z.coerce.number().min(-180).max(180),
         lat: z.coerce.number().min(-90).max(90),
         crs: z.enum(['wgs84', 'gcj02', 'bd09']).default('wgs84'),
+        department: DepartmentCode.optional(),
       }),
       response: {
         200: z.union([
-          z.object({ inside: z.literal(true), unit: Ref, community: Ref.nullable(), street: Ref.nullable(), district: Ref.nullable(), wgs84: z.object({ lng: z.number(), lat: z.number() }) }),
-          z.object({ inside: z.literal(false), reason: z.enum(['GRID_OUTSIDE_DISTRICT', 'GRID_OUTSIDE_SCOPE']), message: z.string(), wgs84: z.object({ lng: z.number(), lat: z.number() }) }),
+          z.object({
+            inside: z.literal(true), unit: Ref, community: Ref.nullable(), street: Ref.nullable(), district: Ref.nullable(),
+            wgs84: z.object({ lng: z.number(), lat: z.number() }), department: DepartmentLocated,
+          }),
+          z.object({
+            inside: z.literal(false), reason: z.enum(['GRID_OUTSIDE_DISTRICT', 'GRID_OUTSIDE_SCOPE']), message: z.string(),
+            wgs84: z.object({ lng: z.number(), lat: z.number() }), department: DepartmentLocated,
+          }),
         ]),
+        404: ErrorBody,
       },
     },
   }, async (request) => {
     const p = requirePrincipal(request);
-    const { lng, lat, crs } = request.query;
+    const { lng, lat, crs, department } = request.query;
     const { wgs84, grid } = grids.locator.locateChain(lng, lat, crs);
-    if (!grid) return { inside: false as const, reason: 'GRID_OUTSIDE_DISTRICT' as const, message: messageFor('GRID_OUTSIDE_DISTRICT', request.locale), wgs84 };
+    // The department grid answers on its own: department grids are not limited to the caller's grid scope (department-grids.ts).
+    const dept = department === undefined
+      ? {}
+      : { department: { code: department, grid: await grids.departments.locate(departmentGridVisibility(p), department, wgs84.lng, wgs84.lat) } };
+    if (!grid) return { inside: false as const, reason: 'GRID_OUTSIDE_DISTRICT' as const, message: messageFor('GRID_OUTSIDE_DISTRICT', request.locale), wgs84, ...dept };
     if (!inScopeSubtree(gridVisibility(p), grid.unit.code)) {
-      return { inside: false as const, reason: 'GRID_OUTSIDE_SCOPE' as const, message: messageFor('GRID_OUTSIDE_SCOPE', request.locale), wgs84 };
+      return { inside: false as const, reason: 'GRID_OUTSIDE_SCOPE' as const, message: messageFor('GRID_OUTSIDE_SCOPE', request.locale), wgs84, ...dept };
     }
-    return { inside: true as const, ...grid, wgs84 };
+    return { inside: true as const, ...grid, wgs84, ...dept };
   });
 
   r.get('/api/grids/geojson', {
@@ -184,6 +208,97 @@ export async function gridRoutes(app: FastifyInstance, deps: { grids: GridServic
     return report;
   });
 
+  // ---- 专业网格: department grids (department-grids.ts) --------------------------
+
+  r.get('/api/grids/departments', {
+    config: { policy: read },
+    schema: {
+      tags: ['grid'],
+      summary: 'Departments whose grids the caller may see (own department for a department scope, all for a grid scope), with active grid counts',
+      response: { 200: z.object({ items: z.array(z.object({ code: z.string(), name: z.string(), gridCount: z.number() })) }) },
+    },
+  }, async (request) => {
+    const p = requirePrincipal(request);
+    return { items: await grids.departments.departments(departmentGridVisibility(p), p.userId) };
+  });
+
+  r.get('/api/grids/departments/:department/geojson', {
+    config: { policy: read },
+    schema: {
+      tags: ['grid'],
+      summary: "A department's active grids for the map (6 decimals, label point lx/ly); 404 for a department the caller may not see",
+      params: DepartmentParams,
+      response: { 200: FeatureCollection, 404: ErrorBody },
+    },
+  }, async (request) => {
+    const p = requirePrincipal(request);
+    return grids.departments.mapFeatures(departmentGridVisibility(p), request.params.department, p.userId);
+  });
+
+  r.get('/api/grids/departments/:department/export', {
+    config: { policy: read },
+    schema: {
+      tags: ['grid'],
+      summary: "A department's active grids as an importable GeoJSON FeatureCollection (properties code, name, attributes)",
+      params: DepartmentParams,
+      response: { 200: FeatureCollection, 404: ErrorBody },
+    },
+  }, async (request, reply) => {
+    const p = requirePrincipal(request);
+    void reply.header('content-disposition', `attachment; filename="department-grids-${request.params.department}.geojson"`);
+    return grids.departments.exportDepartment(departmentGridVisibility(p), request.params.department);
+  });
+
+  r.get('/api/grids/departments/:department/history', {
+    config: { policy: read },
+    schema: {
+      tags: ['grid'],
+      summary: "Changes of a department's grids by imports, newest first",
+      params: DepartmentParams,
+      querystring: z.object({ page: z.coerce.number().int().min(1).default(1), pageSize: z.coerce.number().int().min(1).max(200).default(50) }),
+      response: {
+        200: z.object({
+          items: z.array(z.object({
+            id: z.number(), code: z.string(), at: z.string(), username: z.string().nullable(),
+            change: z.enum(['created', 'updated', 'retired', 'restored']), before: z.unknown(), after: z.unknown(), source: z.string(),
+          })),
+          total: z.number(),
+        }),
+        404: ErrorBody,
+      },
+    },
+  }, async (request) => grids.departments.history(departmentGridVisibility(requirePrincipal(request)), request.params.department, request.query.page, request.query.pageSize));
+
+  r.post('/api/grids/departments/:department/import', {
+    config: { policy: manage },
+    bodyLimit: IMPORT_BODY_LIMIT,
+    schema: {
+      tags: ['grid'],
+      summary: "Replace a department's grids from one GeoJSON FeatureCollection (properties code, name). Dry run by default; 422 with the report when there are problems",
+      params: DepartmentParams,
+      body: z.object({
+        file: z.unknown(),
+        dryRun: z.boolean().default(true),
+        overlapToleranceM2: z.number().min(0).optional(),
+      }),
+      response: { 200: DepartmentReport, 403: ErrorBody, 422: ErrorBody },
+    },
+  }, async (request, reply) => {
+    const p = requirePrincipal(request);
+    const b = request.body;
+    const report = await grids.departments.importFile(
+      request.params.department, b.file, { dryRun: b.dryRun, overlapM2: b.overlapToleranceM2 }, actorOf(request), p.scopesFor('grid.manage'),
+    );
+    if (!b.dryRun && !report.ok) {
+      return reply.status(422).send({
+        code: 'GRID_DEPARTMENT_IMPORT_INVALID',
+        message: messageFor('GRID_DEPARTMENT_IMPORT_INVALID', request.locale, { report }),
+        details: { report },
+      });
+    }
+    return report;
+  });
+
   r.get('/api/grids/worker-candidates', {
     config: { policy: manage },
     schema: {
@@ -197,7 +312,10 @@ export async function gridRoutes(app: FastifyInstance, deps: { grids: GridServic
   r.get('/api/grids/:code', {
     config: { policy: read },
     schema: { tags: ['grid'], summary: 'A grid card: parent chain, workers, attributes, child counts (retired codes resolve too)', params: CodeParams, response: { 200: Card } },
-  }, async (request) => grids.card(gridVisibility(requirePrincipal(request)), request.params.code));
+  }, async (request) => {
+    const p = requirePrincipal(request);
+    return grids.card(gridVisibility(p), request.params.code, false, p.scopesFor('incidents.read'));
+  });
 
   r.get('/api/grids/:code/neighbours', {
     config: { policy: read },
@@ -222,6 +340,7 @@ export async function gridRoutes(app: FastifyInstance, deps: { grids: GridServic
             id: z.number(), at: z.string(), username: z.string().nullable(),
             change: z.enum(['created', 'updated', 'retired', 'split', 'merged', 'renamed', 'geometry']),
             before: z.unknown(), after: z.unknown(), related: z.array(z.string()), source: z.string(),
+            geometrySummary: z.object({ areaBeforeM2: z.number(), areaAfterM2: z.number(), verticesBefore: z.number(), verticesAfter: z.number() }).optional(),
           })),
           total: z.number(),
         }),

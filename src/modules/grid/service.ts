@@ -4,14 +4,17 @@
  * assignment, history) and import/export. Every change is audited in the
  * same transaction and rebuilds the in-memory locator afterwards.
  */
+import { sql } from 'kysely';
 import type { AppDb } from '../../database.js';
 import { appendAudit, type AuditActor } from '../../infra/audit/audit.js';
 import type { Principal } from '../../infra/auth/principal.js';
-import { gridInScope, type Scope } from '../../infra/auth/scope.js';
+import { gridInScope, scopeFilter, type Scope } from '../../infra/auth/scope.js';
 import { toIso } from '../../infra/db/values.js';
 import { AppError, conflict, notFound } from '../../infra/http/errors.js';
 import { ancestorCodes, GRID_CODE_LENGTH, type GridLevel } from './rules/codes.js';
 import type { GridGeometry } from './rules/types.js';
+import { areaM2 } from './rules/geometry.js';
+import { DepartmentGridService } from './department-grids.js';
 import { geometriesTouch, interiorPoint, readFeatureCollections, roundGeometry, type ExportFeature, type FeatureCollection } from './geojson.js';
 import { applyImport, planImport, type ImportReport, type Tolerances } from './importer.js';
 import type { GridLocatorService } from './locator-service.js';
@@ -37,11 +40,20 @@ export interface GridWorkerView {
   to: string | null;
 }
 
+/** Incidents of a grid's subtree the caller may see (incidents.read scope): open now, overdue now, reported in the last 30 days. */
+export interface GridIncidentCounts {
+  open: number;
+  overdue: number;
+  last30Days: number;
+}
+
 export interface GridCard extends GridListItem {
   chain: Array<{ code: string; name: string; level: GridLevel }>;
   attributes: Record<string, unknown>;
   workers: GridWorkerView[];
   childCounts: { street: number; community: number; unit: number };
+  /** Absent when the caller lacks incidents.read. */
+  incidents?: GridIncidentCounts;
   bbox: [number, number, number, number];
   /** A point inside the grid (for labels and fly-to). */
   labelPoint: [number, number];
@@ -60,6 +72,8 @@ export interface GridHistoryItem {
   after: unknown;
   related: string[];
   source: string;
+  /** For boundary changes: the sizes before and after (the geometries themselves are in before/after). */
+  geometrySummary?: { areaBeforeM2: number; areaAfterM2: number; verticesBefore: number; verticesAfter: number };
 }
 
 export interface MapFeature {
@@ -76,12 +90,31 @@ function nameNeedle(q: string): string {
   return q.replace(/[%_\\]/g, '');
 }
 
+const DAY_MS = 86_400_000;
+
+function geometryStats(g: unknown): { area: number; vertices: number } | null {
+  if (typeof g !== 'object' || g === null) return null;
+  const geometry = g as GridGeometry;
+  if (geometry.type !== 'Polygon' && geometry.type !== 'MultiPolygon') return null;
+  try {
+    const rings = geometry.type === 'Polygon' ? geometry.coordinates : geometry.coordinates.flat();
+    return { area: Math.round(areaM2(geometry)), vertices: rings.reduce((n, r) => n + Math.max(0, r.length - 1), 0) };
+  } catch {
+    return null;
+  }
+}
+
 export class GridService {
+  /** 专业网格: departments' own partitions (department-grids.ts). */
+  readonly departments: DepartmentGridService;
+
   constructor(
     private readonly db: AppDb,
     readonly locator: GridLocatorService,
     readonly settings: GridSettings,
-  ) {}
+  ) {
+    this.departments = new DepartmentGridService(db, () => this.settings.tolerances.overlapM2);
+  }
 
   // ---- reads ---------------------------------------------------------------
 
@@ -118,7 +151,11 @@ export class GridService {
     return row;
   }
 
-  async card(v: GridVisibility, code: string, primary = false): Promise<GridCard> {
+  /**
+   * A grid's card. `incidentScopes` are the caller's incidents.read scopes:
+   * with none (or undefined) the card carries no incident counts.
+   */
+  async card(v: GridVisibility, code: string, primary = false, incidentScopes?: readonly Scope[]): Promise<GridCard> {
     const row = await this.row(v, code, primary);
     const db = primary ? this.db.primary : this.db.reader();
     const ancestors = ancestorCodes(code);
@@ -138,6 +175,7 @@ export class GridService {
     const childCounts = { street: 0, community: 0, unit: 0 };
     for (const c of counts) if (c.level !== 'district') childCounts[c.level] = Number(c.n);
     const geometry = JSON.parse(row.geometry) as GridGeometry;
+    const incidents = incidentScopes && incidentScopes.length > 0 ? await this.incidentCounts(code, incidentScopes, primary) : undefined;
     return {
       code: row.code,
       name: row.name,
@@ -148,6 +186,7 @@ export class GridService {
       attributes: JSON.parse(row.attributes) as Record<string, unknown>,
       workers: (await this.workersOf([code], primary)).get(code) ?? [],
       childCounts,
+      ...(incidents ? { incidents } : {}),
       bbox: [row.min_lng, row.min_lat, row.max_lng, row.max_lat].map(Number) as [number, number, number, number],
       labelPoint: interiorPoint(geometry) as [number, number],
       version: Number(row.version),
@@ -155,6 +194,44 @@ export class GridService {
       updatedAt: toIso(row.updated_at)!,
       retiredAt: toIso(row.retired_at),
     };
+  }
+
+  /**
+   * Incident counts of a grid's subtree (grid_code prefix), limited to what
+   * the incidents.read scopes show: the same rule as the incidents module
+   * (grid scope on the unit grid, department scope on the lead department or
+   * a department on the case). Merged duplicates are not counted.
+   */
+  async incidentCounts(code: string, scopes: readonly Scope[], primary = false, now = Date.now()): Promise<GridIncidentCounts> {
+    const db = primary ? this.db.primary : this.db.reader();
+    const departments = scopes.filter((s) => s.kind === 'department').map((s) => s.code);
+    const base = db
+      .selectFrom('incidents')
+      .where('incidents.grid_code', 'like', `${code}%`)
+      .where('incidents.merged_into', 'is', null)
+      .where((eb) => {
+        const own = scopeFilter(eb, scopes, { grid: 'incidents.grid_code', department: 'incidents.lead_department_code' });
+        if (departments.length === 0) return own;
+        return eb.or([
+          own,
+          eb.exists(eb.selectFrom('incident_departments').select('incident_departments.incident_id')
+            .whereRef('incident_departments.incident_id', '=', 'incidents.id')
+            .where('incident_departments.department_code', 'in', departments)),
+        ]);
+      });
+    // Open cases are few (the open/due index); the 30-day total reads one month of reports.
+    const open = await base
+      .where('incidents.is_open', '=', 1)
+      .select([
+        (eb) => eb.fn.countAll().as('open'),
+        sql<number | string | null>`sum(case when incidents.due_at is not null and incidents.due_at < ${now} then 1 else 0 end)`.as('overdue'),
+      ])
+      .executeTakeFirstOrThrow();
+    const recent = await base
+      .where('incidents.reported_at', '>=', now - 30 * DAY_MS)
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
+    return { open: Number(open.open), overdue: Number(open.overdue ?? 0), last30Days: Number(recent.n) };
   }
 
   /** Current workers of some grids, by grid code. */
@@ -264,8 +341,16 @@ export class GridService {
         after: r.after_state == null ? null : (JSON.parse(r.after_state) as unknown),
         related: JSON.parse(r.related) as string[],
         source: r.source,
+        ...(r.change_kind === 'geometry' ? this.geometrySummary(r.before_state, r.after_state) : {}),
       })),
     };
+  }
+
+  private geometrySummary(before: string | null, after: string | null): Pick<GridHistoryItem, 'geometrySummary'> {
+    const b = geometryStats(before ? (JSON.parse(before) as { geometry?: unknown }).geometry : null);
+    const a = geometryStats(after ? (JSON.parse(after) as { geometry?: unknown }).geometry : null);
+    if (!a || !b) return {};
+    return { geometrySummary: { areaBeforeM2: b.area, areaAfterM2: a.area, verticesBefore: b.vertices, verticesAfter: a.vertices } };
   }
 
   // ---- administration ---------------------------------------------------------
@@ -366,8 +451,12 @@ export class GridService {
           grid_code: code, user_id: w.userId, role: w.role, from_date: w.from ?? day, to_date: null, created_at: now, updated_at: now,
         }))).execute();
       }
-      const before = current.map((c) => ({ userId: c.user_id, role: c.role }));
-      const after = workers.map((w) => ({ userId: w.userId, role: w.role }));
+      // Names in the history, so that it reads without looking users up.
+      const people = [...new Set([...current.map((c) => c.user_id), ...ids])];
+      const names = new Map(people.length === 0 ? [] : (await tx.selectFrom('users').select(['id', 'username', 'display_name']).where('id', 'in', people).execute())
+        .map((u) => [u.id, { username: u.username, displayName: u.display_name }]));
+      const before = current.map((c) => ({ userId: c.user_id, role: c.role, ...names.get(c.user_id) }));
+      const after = workers.map((w) => ({ userId: w.userId, role: w.role, ...names.get(w.userId) }));
       if (ended.length > 0 || added.length > 0) {
         await tx.insertInto('grid_history').values({
           grid_code: code, at: now, user_id: actor.userId, username: actor.username, change_kind: 'updated',

@@ -83,9 +83,30 @@ export interface DepartmentGridTable {
   version: number;
 }
 
+/** What happened to a department grid; rows are appended by imports (append-only). */
+export type DepartmentGridChangeKind = 'created' | 'updated' | 'retired' | 'restored';
+
+/** One change of one department grid, written in the import's transaction. */
+export interface DepartmentGridHistoryTable {
+  id: Generated<number>;
+  department_code: string;
+  code: string;
+  at: number;
+  user_id: number | null;
+  username: string | null;
+  change_kind: DepartmentGridChangeKind;
+  /** JSON: the changed fields before (null for created). */
+  before_state: string | null;
+  /** JSON: the changed fields after. */
+  after_state: string | null;
+  /** "import:<ms>": groups the rows of one import. */
+  source: string;
+}
+
 export interface GridTables {
   grids: GridTable;
   grid_history: GridHistoryTable;
   grid_workers: GridWorkerTable;
   department_grids: DepartmentGridTable;
+  department_grid_history: DepartmentGridHistoryTable;
 }

@@ -59,6 +59,8 @@ const Event = z.object({
   toStatus: z.string(),
   actorUserId: z.number().nullable(),
   actorRole: z.string().nullable(),
+  /** The actor's display name (in the incident detail). */
+  actorName: z.string().nullable().optional(),
   note: z.string().nullable(),
   attachments: z.array(z.string()),
   data: z.record(z.string(), z.unknown()),
@@ -270,6 +272,29 @@ export async function incidentRoutes(app: FastifyInstance, deps: IncidentRouteDe
       .header('content-type', 'text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="incidents-${stamp}.csv"`)
       .send(toCsv(rows));
+  });
+
+  r.get('/api/incidents/map', {
+    config: { policy: permission('incidents.read') },
+    schema: {
+      tags: TAGS,
+      summary: 'Positions of the filtered incidents for the map (newest first, at most `limit`)',
+      querystring: ListQuery.omit({ page: true, pageSize: true, sort: true, order: true }).extend({
+        limit: z.coerce.number().int().min(1).max(20_000).default(5_000),
+      }),
+      response: {
+        200: z.object({
+          items: z.array(z.object({
+            id: z.number(), code: z.string(), status: Status, warning: Warning, overdue: z.boolean(),
+            categoryCode: z.string().nullable(), lng: z.number(), lat: z.number(),
+          })),
+          truncated: z.boolean(),
+        }),
+      },
+    },
+  }, async (request) => {
+    const q = request.query;
+    return incidents.mapPoints(requirePrincipal(request), filterOf({ ...q, page: 1, pageSize: 1 }), q.limit);
   });
 
   r.get('/api/incidents/queues/:queue', {

@@ -12,6 +12,7 @@ import { fromJson, toJson } from '../../infra/db/values.js';
 import { AppError, conflict, notFound } from '../../infra/http/errors.js';
 import { runIdempotent, type IdempotentResponse } from '../../infra/idempotency/idempotency.js';
 import { toWgs84, type Crs } from '../grid/rules/coords.js';
+import type { AttachmentPort } from './attachments.js';
 import type { GridLocatorPort } from './locator.js';
 import { REFUSAL_HTTP } from './messages.js';
 import type { ReferenceData, ReferenceSnapshot } from './reference.js';
@@ -218,8 +219,8 @@ function stateOf(row: IncidentRow): IncidentState {
   return { ...(JSON.parse(row.state) as Omit<IncidentState, 'id' | 'version'>), id: String(row.id), version: Number(row.version) };
 }
 
-/** The queryable columns derived from a state. */
-function columnsOf(state: IncidentState) {
+/** The queryable columns derived from a state (exported for the demo generator's bulk writer). */
+export function columnsOf(state: IncidentState) {
   const stage = currentStage(state);
   return {
     status: state.status,
@@ -308,6 +309,8 @@ function refusalError(code: keyof typeof REFUSAL_HTTP, message: string): AppErro
 
 export class IncidentService {
   private readonly knownDays = new Set<string>();
+  /** Photos: checks the files an action names and links them to the incident (set by the platform; attachments.ts). */
+  attachments: AttachmentPort | null = null;
   /** Write transactions go through the group-commit batcher (a plain transaction on MySQL). */
 
   constructor(
@@ -415,6 +418,7 @@ export class IncidentService {
       this.decideContext(ref),
     );
     if (!opened.ok) throw refusalError(opened.refusal.code, opened.refusal.message);
+    await this.attachments?.check(principal, opened.events);
     const day = localYmd(ref.calendar, now).replaceAll('-', '');
     await this.ensureDay(day);
     return { gridCode, lng, lat, now, reporterUserId, state: opened.next, events: opened.events, day };
@@ -522,6 +526,20 @@ export class IncidentService {
         })),
       )
       .execute();
+    await this.attachments?.link(tx, incidentId, lastSeq, events);
+  }
+
+  /** Of these incident ids, those the caller may see (photo access goes by the incidents showing them). */
+  async visibleIds(principal: Principal, ids: readonly number[]): Promise<number[]> {
+    if (ids.length === 0) return [];
+    const scopes = principal.scopesFor('incidents.read');
+    const rows = await this.db.primary
+      .selectFrom('incidents')
+      .select('id')
+      .where('id', 'in', [...ids])
+      .where((eb) => this.visible(eb, scopes))
+      .execute();
+    return rows.map((r) => Number(r.id));
   }
 
   // ---- actions --------------------------------------------------------------
@@ -547,6 +565,7 @@ export class IncidentService {
     const now = Date.now();
     const decision = decide(state, action, actorFor(principal), now, this.decideContext(ref));
     if (!decision.ok) throw refusalError(decision.refusal.code, decision.refusal.message);
+    await this.attachments?.check(principal, decision.events);
     const next = decision.next;
     const result = await this.db.transaction(async (tx) => {
       await this.save(tx, row, next, decision.events, now);
@@ -674,9 +693,13 @@ export class IncidentService {
     const ref = await this.reference.get();
     const state = stateOf(row);
     const category = state.categoryCode ? ref.categories.get(state.categoryCode) : undefined;
+    // Who acted, by display name (the timeline shows people, not ids).
+    const actorIds = [...new Set(events.map((e) => e.actor_user_id).filter((x): x is number => x != null).map(Number))];
+    const actors = actorIds.length > 0 ? await db.selectFrom('users').select(['id', 'display_name']).where('id', 'in', actorIds).execute() : [];
+    const names = new Map(actors.map((a) => [Number(a.id), a.display_name]));
     return {
       incident: viewOf(row, now),
-      timeline: events.map(eventView),
+      timeline: events.map((e) => ({ ...eventView(e), actorName: e.actor_user_id == null ? null : names.get(Number(e.actor_user_id)) ?? null })),
       links: links.map((l) => ({
         kind: l.kind,
         incidentId: Number(l.incident_id),
@@ -828,6 +851,35 @@ export class IncidentService {
       base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(),
     ]);
     return { items: rows.map((r) => viewOf(r, now)), total: Number(total.n), page, pageSize };
+  }
+
+  /**
+   * Positions of the filtered incidents for the map (id, code, status, warning,
+   * overdue, lng/lat), newest first, at most `limit`; `truncated` says more matched.
+   */
+  async mapPoints(principal: Principal, filter: ListFilter, limit: number) {
+    const now = Date.now();
+    const rows = await this.filtered(principal, filter, principal.scopesFor('incidents.read'), now)
+      .where('lng', 'is not', null)
+      .where('lat', 'is not', null)
+      .select(['id', 'code', 'status', 'warning', 'lng', 'lat', 'due_at', 'is_open', 'category_code'])
+      .orderBy('reported_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+      .execute();
+    return {
+      items: rows.slice(0, limit).map((r) => ({
+        id: Number(r.id),
+        code: r.code,
+        status: r.status as IncidentStatus,
+        warning: r.warning,
+        overdue: r.due_at != null && Number(r.is_open) === 1 && now > Number(r.due_at),
+        categoryCode: r.category_code,
+        lng: Number(r.lng),
+        lat: Number(r.lat),
+      })),
+      truncated: rows.length > limit,
+    };
   }
 
   /** The filtered list for export, refused above the export limit (narrow the filter). */

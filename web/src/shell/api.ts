@@ -49,16 +49,24 @@ export function withQuery(path: string, query: Query): string {
   return s ? `${path}?${s}` : path;
 }
 
-export async function apiRequest<T>(method: string, path: string, body?: unknown): Promise<T> {
+export interface RequestOptions {
+  /** Extra headers (e.g. Idempotency-Key). */
+  headers?: Record<string, string>;
+  /** A raw body (a file upload) sent as is instead of JSON; give its Content-Type in headers. */
+  raw?: Blob;
+}
+
+export async function apiRequest<T>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Language': language };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (body !== undefined && !options.raw) headers['Content-Type'] = 'application/json';
+  Object.assign(headers, options.headers ?? {});
   let response: Response;
   try {
     response = await fetch(path, {
       method,
       headers,
       credentials: 'same-origin',
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      ...(options.raw ? { body: options.raw } : body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
   } catch {
     throw notify(new ApiError(0, 'NETWORK_ERROR', translate(language, 'common.networkError')), path);

@@ -1,4 +1,4 @@
-import { AuditOutlined, IdcardOutlined, HomeOutlined, SafetyCertificateOutlined, TeamOutlined, GlobalOutlined } from '@ant-design/icons';
+import { AlertOutlined, AuditOutlined, EditOutlined, EnvironmentOutlined, IdcardOutlined, HomeOutlined, InboxOutlined, SafetyCertificateOutlined, TeamOutlined, GlobalOutlined } from '@ant-design/icons';
 import { lazy, type ReactNode } from 'react';
 import type { MessageKey } from './messages.js';
 
@@ -29,10 +29,18 @@ const UsersPage = lazy(() => import('../modules/accounts/UsersPage.js'));
 const RolesPage = lazy(() => import('../modules/accounts/RolesPage.js'));
 const AuditPage = lazy(() => import('../modules/audit/AuditPage.js'));
 const BasedataPage = lazy(() => import('../modules/basedata/BasedataPage.js'));
+const IncidentQueuesPage = lazy(() => import('../modules/incidents/QueuesPage.js'));
+const IncidentReportPage = lazy(() => import('../modules/incidents/ReportPage.js'));
+const IncidentsPage = lazy(() => import('../modules/incidents/IncidentsPage.js'));
+const IncidentMapPage = lazy(() => import('../modules/incidents/IncidentMapPage.js'));
 
 export const MENU: MenuEntry[] = [
   { key: 'home', path: '/', permission: null, labelKey: 'menu.home', icon: <HomeOutlined />, element: <HomePage /> },
   { key: 'grid', path: '/grid', permission: 'grid.read', labelKey: 'menu.grid', icon: <GlobalOutlined />, element: <GridMapPage /> },
+  { key: 'incident-queues', path: '/queues', permission: 'incidents.read', labelKey: 'menu.incidentQueues', icon: <InboxOutlined />, element: <IncidentQueuesPage /> },
+  { key: 'incident-report', path: '/report', permission: 'incidents.report', labelKey: 'menu.incidentReport', icon: <EditOutlined />, element: <IncidentReportPage /> },
+  { key: 'incidents', path: '/incidents', permission: 'incidents.read', labelKey: 'menu.incidents', icon: <AlertOutlined />, element: <IncidentsPage /> },
+  { key: 'incident-map', path: '/incident-map', permission: 'incidents.read', labelKey: 'menu.incidentMap', icon: <EnvironmentOutlined />, element: <IncidentMapPage /> },
   { key: 'basedata', path: '/basedata', permission: 'residents.read', labelKey: 'menu.basedata', icon: <IdcardOutlined />, element: <BasedataPage /> },
   { key: 'users', path: '/admin/users', permission: 'users.manage', labelKey: 'menu.users', icon: <TeamOutlined />, element: <UsersPage /> },
   { key: 'roles', path: '/admin/roles', permission: 'roles.manage', labelKey: 'menu.roles', icon: <SafetyCertificateOutlined />, element: <RolesPage /> },

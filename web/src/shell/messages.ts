@@ -38,6 +38,11 @@ const zhCN = {
 
   'menu.home': '工作台',
   'menu.grid': '网格地图',
+  'menu.incidentQueues': '待办队列',
+  'menu.incidentReport': '事件上报',
+  'menu.incidents': '事件查询',
+  'menu.incidentMap': '事件地图',
+  'menu.basedata': '人口房屋',
   'menu.users': '用户管理',
   'menu.roles': '角色管理',
   'menu.audit': '审计日志',
@@ -194,6 +199,11 @@ const en: Record<MessageKey, string> = {
 
   'menu.home': 'Home',
   'menu.grid': 'Grid map',
+  'menu.incidentQueues': 'Work queues',
+  'menu.incidentReport': 'Report incident',
+  'menu.incidents': 'Incidents',
+  'menu.incidentMap': 'Incident map',
+  'menu.basedata': 'Residents & dwellings',
   'menu.users': 'Users',
   'menu.roles': 'Roles',
   'menu.audit': 'Audit log',

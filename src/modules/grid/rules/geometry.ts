@@ -538,3 +538,32 @@ function checkSiblingOverlaps(kids: readonly ValidatableFeature[], refLat: numbe
     }
   });
 }
+
+/**
+ * Checks a flat partition (a department's own grids, 专业网格): every ring
+ * closed and simple (the same rules as the tree), codes unique, and no two
+ * grids overlapping beyond the tolerance. Unlike the tree there is no parent
+ * to cover, so gaps are allowed: a department need not cover the district.
+ */
+export function validatePartition(
+  features: ReadonlyArray<Pick<GridFeature, 'code' | 'geometry'>>,
+  options: { overlapToleranceM2: number },
+): GridProblem[] {
+  const problems: GridProblem[] = [];
+  const seen = new Map<string, number>();
+  const usable: ValidatableFeature[] = [];
+  features.forEach((f, index) => {
+    const first = seen.get(f.code);
+    if (first !== undefined) {
+      problems.push({ code: 'DUPLICATE_CODE', featureCode: f.code, message: `Grid code ${f.code} appears more than once; only the first (index ${first}) is checked`, details: { index } });
+      return;
+    }
+    seen.set(f.code, index);
+    const v: ValidatableFeature = { code: f.code, level: 'unit', parentCode: null, geometry: f.geometry };
+    if (checkGeometry(v, problems)) usable.push(v);
+  });
+  if (usable.length > 1) {
+    guardClipping(usable[0]!.code, problems, () => checkSiblingOverlaps(usable, refLatOf(usable), options.overlapToleranceM2, problems));
+  }
+  return problems;
+}

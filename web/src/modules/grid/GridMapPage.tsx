@@ -1,5 +1,5 @@
-import { AimOutlined, CloseOutlined, EditOutlined, ImportOutlined } from '@ant-design/icons';
-import { Alert, AutoComplete, Button, Card, Descriptions, Drawer, Empty, Input, List, Segmented, Space, Spin, Tag, Timeline, Typography } from 'antd';
+import { AimOutlined, CloseOutlined, EditOutlined, HistoryOutlined, ImportOutlined, TeamOutlined } from '@ant-design/icons';
+import { Alert, AutoComplete, Button, Card, Descriptions, Drawer, Input, List, Segmented, Select, Space, Spin, Tag, Typography } from 'antd';
 import { Map as MapLibreMap, Marker, setWorkerUrl, type GeoJSONSource, type MapLayerMouseEvent, type StyleSpecification } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import maplibreWorkerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
@@ -7,8 +7,10 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { errorMessage } from '../../shell/api.js';
 import { useAuth } from '../../shell/auth.js';
 import { formatDateTime } from '../../shell/time.js';
-import { gridApi, type GridCard, type GridHistoryItem, type GridLevel, type GridListItem, type MapFeatureCollection, type MapSettings } from './api.js';
+import { gridApi, type DepartmentSummary, type GridCard, type GridLevel, type GridListItem, type MapFeatureCollection, type MapSettings } from './api.js';
 import { GridEditModal } from './GridEditModal.js';
+import { GridHistoryDrawer } from './GridHistoryDrawer.js';
+import { GridWorkersModal } from './GridWorkersModal.js';
 import { GridImportModal } from './GridImportModal.js';
 import { useGridText } from './messages.js';
 
@@ -21,6 +23,9 @@ const MAP_LEVELS: GridLevel[] = ['street', 'community', 'unit'];
 const MAX_LABELS = 300;
 const SOURCE = 'grids';
 const CONTEXT = 'context';
+/** The chosen department's own grids (专业网格), drawn over the tree. */
+const DEPARTMENT = 'department';
+const EMPTY_FC = { type: 'FeatureCollection' as const, features: [] };
 
 /**
  * A plain background style: works with no internet. A raster tile source
@@ -83,7 +88,15 @@ export default function GridMapPage() {
   const [card, setCard] = useState<GridCard | null>(null);
   const [cardLoading, setCardLoading] = useState(false);
   const [neighbours, setNeighbours] = useState<GridListItem[] | null>(null);
-  const [history, setHistory] = useState<GridHistoryItem[] | null>(null);
+  const [historyOpen, setHistoryOpen] = useState(false);
+  const [historyKey, setHistoryKey] = useState(0);
+  const [assigning, setAssigning] = useState(false);
+  const [departments, setDepartments] = useState<DepartmentSummary[]>([]);
+  const [department, setDepartment] = useState<string | null>(null);
+  const [departmentCount, setDepartmentCount] = useState<number | null>(null);
+  const [departmentAt, setDepartmentAt] = useState<{ code: string; name: string } | null>(null);
+  const departmentRef = useRef<string | null>(null);
+  const departmentFitted = useRef<string | null>(null);
   const [searchText, setSearchText] = useState('');
   const [options, setOptions] = useState<GridListItem[]>([]);
   const [editing, setEditing] = useState(false);
@@ -93,6 +106,7 @@ export default function GridMapPage() {
 
   useEffect(() => {
     gridApi.settings().then(setSettings, () => setSettings(null)).finally(() => setSettingsLoaded(true));
+    gridApi.departments().then((r) => setDepartments(r.items), () => setDepartments([]));
   }, []);
 
   // ---- the map ---------------------------------------------------------------
@@ -127,7 +141,7 @@ export default function GridMapPage() {
 
   const showCard = useCallback((c: GridCard) => {
     setNeighbours(null);
-    setHistory(null);
+    setHistoryOpen(false);
     setCard(c);
     clearHighlights();
     setState(c.code, { selected: true });
@@ -186,6 +200,9 @@ export default function GridMapPage() {
       });
       map.addLayer({ id: 'grid-line', type: 'line', source: SOURCE, paint: { 'line-color': '#1f5fbf', 'line-width': 1 } });
       map.addLayer({ id: 'context-line', type: 'line', source: CONTEXT, paint: { 'line-color': '#0b3d91', 'line-width': 2.5 } });
+      map.addSource(DEPARTMENT, { type: 'geojson', data: EMPTY_FC, promoteId: 'code' });
+      map.addLayer({ id: 'department-fill', type: 'fill', source: DEPARTMENT, paint: { 'fill-color': '#fa8c16', 'fill-opacity': 0.08 } });
+      map.addLayer({ id: 'department-line', type: 'line', source: DEPARTMENT, paint: { 'line-color': '#d4380d', 'line-width': 2, 'line-dasharray': [3, 2] } });
       setReady(true);
     });
     map.on('mousemove', 'grid-fill', (e: MapLayerMouseEvent) => {
@@ -204,6 +221,12 @@ export default function GridMapPage() {
     map.on('click', 'grid-fill', (e: MapLayerMouseEvent) => {
       const code = e.features?.[0]?.properties?.code as string | undefined;
       if (code) void openCardRef.current(code);
+    });
+    // With a department layer on, a click also says which of its grids is there.
+    map.on('click', (e) => {
+      if (!departmentRef.current || !map.getLayer('department-fill')) return;
+      const f = map.queryRenderedFeatures(e.point, { layers: ['department-fill'] })[0];
+      setDepartmentAt(f ? { code: String(f.properties.code), name: String(f.properties.name) } : null);
     });
     map.on('movestart', () => setMoving(true));
     map.on('moveend', () => {
@@ -244,6 +267,34 @@ export default function GridMapPage() {
       cancelled = true;
     };
   }, [ready, level, reloadKey, refreshLabels]);
+
+  // The chosen department's grids over the tree (none: the layer is emptied).
+  useEffect(() => {
+    departmentRef.current = department;
+    setDepartmentAt(null);
+    if (!ready) return;
+    const map = mapRef.current;
+    const source = map?.getSource(DEPARTMENT) as GeoJSONSource | undefined;
+    if (!department) {
+      source?.setData(EMPTY_FC as never);
+      setDepartmentCount(null);
+      return;
+    }
+    let cancelled = false;
+    gridApi.departmentGeojson(department).then((fc) => {
+      if (cancelled) return;
+      const m = mapRef.current;
+      (m?.getSource(DEPARTMENT) as GeoJSONSource | undefined)?.setData(fc as never);
+      setDepartmentCount(fc.features.length);
+      // Show the whole layer when it is chosen (not when the page reloads data after an edit).
+      const b = boundsOf(fc as unknown as MapFeatureCollection);
+      if (m && b && departmentFitted.current !== department) m.fitBounds(b, { padding: 40, duration: 0 });
+      departmentFitted.current = department;
+    }, (err: unknown) => !cancelled && setError(errorMessage(err)));
+    return () => {
+      cancelled = true;
+    };
+  }, [ready, department, reloadKey]);
 
   // Re-highlight the open card after the level's data is (re)loaded.
   useEffect(() => {
@@ -296,21 +347,21 @@ export default function GridMapPage() {
     }
   }, [card, setState]);
 
-  const loadHistory = useCallback(async () => {
-    if (!card) return;
-    try {
-      setHistory((await gridApi.history(card.code)).items);
-    } catch (err) {
-      setError(errorMessage(err));
-    }
-  }, [card]);
-
   const closeCard = useCallback(() => {
     clearHighlights();
     setCard(null);
     setNeighbours(null);
-    setHistory(null);
+    setHistoryOpen(false);
   }, [clearHighlights]);
+
+  /** After an edit: the card again (with its incident counts, which a PATCH answer leaves out). */
+  const refreshCard = useCallback(async (code: string) => {
+    const c = await fetchCard(code);
+    if (c) {
+      setCard(c);
+      setHistoryKey((k) => k + 1);
+    }
+  }, [fetchCard]);
 
   const searchOptions = useMemo(
     () => options.map((o) => ({
@@ -324,7 +375,7 @@ export default function GridMapPage() {
     [options, gt],
   );
 
-  const responsible = Array.isArray(card?.attributes.responsible) ? (card!.attributes.responsible as Array<{ name?: string; title?: string }>) : [];
+  const responsible = Array.isArray(card?.attributes.responsible) ? (card!.attributes.responsible as Array<{ name?: string; title?: string; phone?: string }>) : [];
   const otherAttributes = card ? Object.entries(card.attributes).filter(([k]) => k !== 'responsible') : [];
 
   return (
@@ -354,6 +405,20 @@ export default function GridMapPage() {
             onChange={(v) => setLevel(v as GridLevel)}
             options={MAP_LEVELS.map((l) => ({ value: l, label: <span data-testid={`level-${l}`}>{gt(`level.${l}`)}</span> }))}
           />
+          {departments.length > 0 && (
+            <Select
+              data-testid="department-layer"
+              style={{ width: 220 }}
+              allowClear
+              placeholder={gt('dept.layer')}
+              value={department ?? undefined}
+              onChange={(v?: string) => setDepartment(v ?? null)}
+              options={departments.map((d) => ({
+                value: d.code,
+                label: <span data-testid={`department-option-${d.code}`}>{gt('dept.option', { name: d.name, count: d.gridCount })}</span>,
+              }))}
+            />
+          )}
           {canManage && (
             <Button data-testid="grid-import-open" icon={<ImportOutlined />} onClick={() => setImporting(true)}>
               {gt('import.button')}
@@ -375,6 +440,12 @@ export default function GridMapPage() {
         <div style={{ position: 'absolute', left: 12, bottom: 12, background: 'rgba(255,255,255,.85)', padding: '2px 8px', borderRadius: 4, fontSize: 12 }}>
           <span data-testid="grid-map-count" data-count={data ? data.features.length : ''}>{data ? gt('map.count', { count: data.features.length }) : gt('map.loading')}</span>
           {!settings?.tileUrl && <> · {gt('map.noTiles')}</>}
+          {department && departmentCount !== null && (
+            <> · <span data-testid="department-count" data-count={departmentCount}>{gt('dept.layer')} {department}: {gt('map.count', { count: departmentCount })}</span></>
+          )}
+          {departmentAt && (
+            <> · <span data-testid="department-at" data-code={departmentAt.code}>{gt('dept.at')}：{departmentAt.name}（{departmentAt.code}）</span></>
+          )}
         </div>
         {!data && (
           <div style={{ position: 'absolute', inset: 0, display: 'flex', alignItems: 'center', justifyContent: 'center', pointerEvents: 'none' }}>
@@ -426,9 +497,18 @@ export default function GridMapPage() {
                 {card.level !== 'unit' && (
                   <Descriptions.Item label={gt('card.counts')}>{gt('card.countsText', card.childCounts)}</Descriptions.Item>
                 )}
+                {card.incidents && (
+                  <Descriptions.Item label={gt('card.incidents')}>
+                    <span data-testid="grid-card-incidents" data-open={card.incidents.open} data-overdue={card.incidents.overdue}>
+                      {gt('card.incidentsText', card.incidents)}
+                    </span>
+                  </Descriptions.Item>
+                )}
                 {responsible.length > 0 && (
                   <Descriptions.Item label={gt('card.responsible')}>
-                    {responsible.map((r, i) => <div key={i}>{r.name} {r.title ?? ''}</div>)}
+                    <span data-testid="grid-card-responsible">
+                      {responsible.map((r, i) => <div key={i}>{r.name} {r.title ?? ''} {r.phone ?? ''}</div>)}
+                    </span>
                   </Descriptions.Item>
                 )}
                 {otherAttributes.length > 0 && (
@@ -442,7 +522,10 @@ export default function GridMapPage() {
                 <Button data-testid="grid-neighbours" icon={<AimOutlined />} onClick={() => void showNeighbours()} disabled={card.status !== 'active'}>
                   {gt('card.neighbours')}
                 </Button>
-                <Button data-testid="grid-history" onClick={() => void loadHistory()}>{gt('card.history')}</Button>
+                <Button data-testid="grid-history" icon={<HistoryOutlined />} onClick={() => setHistoryOpen(true)}>{gt('card.history')}</Button>
+                {canManage && card.status === 'active' && (card.level === 'unit' || card.level === 'community') && (
+                  <Button data-testid="grid-card-assign" icon={<TeamOutlined />} onClick={() => setAssigning(true)}>{gt('card.assign')}</Button>
+                )}
               </Space>
               {neighbours && (
                 <List
@@ -458,23 +541,6 @@ export default function GridMapPage() {
                   )}
                 />
               )}
-              {history && (
-                <div style={{ marginTop: 16 }} data-testid="grid-history-list">
-                  {history.length === 0 ? <Empty description={gt('card.noHistory')} /> : (
-                    <Timeline
-                      items={history.map((h) => ({
-                        key: h.id,
-                        children: (
-                          <div>
-                            <b>{gt(`change.${h.change}`)}</b> {formatDateTime(h.at)} {h.username ?? ''}
-                            {h.related.length > 0 && <div><Typography.Text type="secondary">{h.related.join('、')}</Typography.Text></div>}
-                          </div>
-                        ),
-                      }))}
-                    />
-                  )}
-                </div>
-              )}
             </div>
           )}
         </Drawer>
@@ -487,11 +553,23 @@ export default function GridMapPage() {
           onSaved={(next) => {
             setEditing(false);
             setCard(next);
-            setHistory(null);
+            void refreshCard(next.code);
             setReloadKey((k) => k + 1);
           }}
         />
       )}
+      {card && assigning && (
+        <GridWorkersModal
+          card={card}
+          onClose={() => setAssigning(false)}
+          onSaved={(workers) => {
+            setAssigning(false);
+            setCard({ ...card, workers });
+            void refreshCard(card.code);
+          }}
+        />
+      )}
+      {card && historyOpen && <GridHistoryDrawer card={card} reloadKey={historyKey} onClose={() => setHistoryOpen(false)} />}
       {importing && (
         <GridImportModal
           onClose={() => setImporting(false)}

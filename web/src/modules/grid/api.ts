@@ -24,6 +24,8 @@ export interface GridCard extends GridListItem {
   attributes: Record<string, unknown>;
   workers: GridWorker[];
   childCounts: { street: number; community: number; unit: number };
+  /** Absent when the user may not read incidents. */
+  incidents?: { open: number; overdue: number; last30Days: number };
   bbox: [number, number, number, number];
   labelPoint: [number, number];
   version: number;
@@ -41,6 +43,25 @@ export interface GridHistoryItem {
   after: unknown;
   related: string[];
   source: string;
+  geometrySummary?: { areaBeforeM2: number; areaAfterM2: number; verticesBefore: number; verticesAfter: number };
+}
+
+export interface WorkerCandidate {
+  userId: number;
+  username: string;
+  displayName: string;
+  scopeCode: string;
+}
+
+export interface DepartmentSummary {
+  code: string;
+  name: string;
+  gridCount: number;
+}
+
+export interface DepartmentFeatureCollection {
+  type: 'FeatureCollection';
+  features: Array<{ type: 'Feature'; id?: number; properties: { code: string; name: string; department: string; lx: number; ly: number }; geometry: { type: string; coordinates: unknown } }>;
 }
 
 export interface MapFeatureProps {
@@ -80,5 +101,9 @@ export const gridApi = {
   neighbours: (code: string) => api.get<{ items: GridListItem[] }>(`/api/grids/${code}/neighbours`),
   history: (code: string) => api.get<{ items: GridHistoryItem[]; total: number }>(`/api/grids/${code}/history`, { pageSize: 50 }),
   update: (code: string, body: { version: number; name?: string; attributes?: Record<string, unknown> }) => api.patch<GridCard>(`/api/grids/${code}`, body),
+  workerCandidates: (q?: string) => api.get<{ items: WorkerCandidate[] }>('/api/grids/worker-candidates', q ? { q, limit: 100 } : { limit: 100 }),
+  setWorkers: (code: string, workers: Array<{ userId: number; role: GridWorker['role'] }>) => api.put<{ items: GridWorker[] }>(`/api/grids/${code}/workers`, { workers }),
+  departments: () => api.get<{ items: DepartmentSummary[] }>('/api/grids/departments'),
+  departmentGeojson: (department: string) => api.get<DepartmentFeatureCollection>(`/api/grids/departments/${encodeURIComponent(department)}/geojson`),
   import: (files: unknown[], dryRun: boolean, partial: boolean) => api.post<ImportReport>('/api/grids/import', { files, dryRun, partial }),
 };

@@ -1,0 +1,760 @@
+import { sql, type ExpressionBuilder, type Kysely, type SqlBool, type Transaction } from 'kysely';
+import type { AppDb, Database } from '../../database.js';
+import { appendAudit, type AuditActor } from '../../infra/audit/audit.js';
+import type { Principal } from '../../infra/auth/principal.js';
+import { gridInScope, scopeFilter, type Scope } from '../../infra/auth/scope.js';
+import { insertedId, toFlag, toIso } from '../../infra/db/values.js';
+import { AppError, notFound } from '../../infra/http/errors.js';
+import type { PersonalData } from './personal.js';
+import { parseCreditCode } from './rules/credit-code.js';
+import { isIsoDate, shanghaiToday } from './rules/dates.js';
+import { pinyinInitials } from './rules/pinyin.js';
+import { RESIDENT_TAGS } from './rules/tags.js';
+import type { DwellingOwnership, DwellingRelation, DwellingUse, Population, ResidentTable } from './tables.js';
+import './messages.js';
+
+export const READ = 'residents.read';
+export const MANAGE = 'residents.manage';
+export const UNMASK = 'residents.unmask';
+export const EXPORT = 'residents.export';
+export const KEYPERSONS = 'keypersons.read';
+
+type Db = Kysely<Database>;
+type Eb<T extends keyof Database> = ExpressionBuilder<Database, T>;
+
+export interface ResidentInput {
+  gridCode: string;
+  name: string;
+  idNumber: string;
+  phone?: string | null | undefined;
+  population: Population;
+  ethnicity?: string | null | undefined;
+  education?: string | null | undefined;
+  workplace?: string | null | undefined;
+  householdId?: number | null | undefined;
+  relation?: string | null | undefined;
+  tags?: string[] | undefined;
+}
+
+export interface ResidentView {
+  id: number;
+  gridCode: string;
+  name: string;
+  /** Masked on the server: first 6 and last 4. */
+  idNumber: string;
+  /** Masked: first 3 and last 4. */
+  phone: string | null;
+  birthDate: string;
+  sex: 'male' | 'female';
+  population: Population;
+  ethnicity: string | null;
+  education: string | null;
+  workplace: string | null;
+  householdId: number | null;
+  relation: string | null;
+  tags: string[];
+  version: number;
+  updatedAt: string | null;
+}
+
+export interface ResidentSearch {
+  q?: string | undefined;
+  idNumber?: string | undefined;
+  phone?: string | undefined;
+  address?: string | undefined;
+  buildingId?: number | undefined;
+  tag?: string | undefined;
+  gridCode?: string | undefined;
+  page: number;
+  pageSize: number;
+}
+
+/** Counts stop here so a broad search over a million rows stays fast. */
+export const COUNT_CAP = 10_000;
+
+const RESIDENT_COLUMNS = [
+  'residents.id', 'residents.grid_code', 'residents.name', 'residents.id_cipher', 'residents.phone_cipher', 'residents.birth_date',
+  'residents.sex', 'residents.population', 'residents.ethnicity', 'residents.education', 'residents.workplace', 'residents.household_id',
+  'residents.relation', 'residents.tags', 'residents.version', 'residents.updated_at',
+] as const;
+
+type ResidentRow = Pick<ResidentTable, 'grid_code' | 'name' | 'id_cipher' | 'phone_cipher' | 'birth_date' | 'sex' | 'population' | 'ethnicity' | 'education' | 'workplace' | 'household_id' | 'relation' | 'tags' | 'version' | 'updated_at'> & { id: number };
+
+function splitTags(tags: string): string[] {
+  return tags === '' ? [] : tags.split(',');
+}
+
+function checkTags(tags: readonly string[] | undefined): string[] {
+  const out = [...new Set(tags ?? [])].sort();
+  for (const t of out) if (!Object.hasOwn(RESIDENT_TAGS, t)) throw new AppError(400, 'VALUE_INVALID', { field: 'tags', value: t });
+  return out;
+}
+
+/** [lo, hi) such that a string starts with `prefix` exactly when lo <= s < hi (code point order: utf8mb4_bin and SQLite BINARY). */
+export function prefixRange(prefix: string): [string, string] {
+  const cps = Array.from(prefix);
+  const last = cps.pop()!.codePointAt(0)!;
+  return [prefix, cps.join('') + String.fromCodePoint(last + 1)];
+}
+
+function gridPrefix(code: string | undefined): string | undefined {
+  if (code === undefined) return undefined;
+  if (!/^\d{6,20}$/.test(code)) throw new AppError(400, 'VALUE_INVALID', { field: 'gridCode' });
+  return code;
+}
+
+export class BasedataService {
+  readonly personal: PersonalData;
+
+  constructor(
+    private readonly db: AppDb,
+    personal: PersonalData,
+  ) {
+    this.personal = personal;
+  }
+
+  // ---- helpers ----------------------------------------------------------------
+
+  /** The caller's scopes for a permission, optionally narrowed to one subtree. */
+  scopes(principal: Principal, perm: string, narrow?: string): Scope[] {
+    const own = principal.scopesFor(perm);
+    const code = gridPrefix(narrow);
+    if (!code) return own;
+    // Narrowing to a subtree: keep the subtree when a scope covers it, or the scopes inside it.
+    if (gridInScope(code, own)) return [{ kind: 'grid', code }];
+    return own.filter((s) => s.kind === 'grid' && s.code.startsWith(code));
+  }
+
+  private async requireUnitGrid(db: Db, principal: Principal | null, gridCode: string): Promise<void> {
+    const g = await db.selectFrom('grids').select('code').where('code', '=', gridCode).where('level', '=', 'unit').where('status', '=', 'active').executeTakeFirst();
+    if (!g) throw new AppError(422, 'BASEDATA_UNKNOWN_GRID', { gridCode });
+    if (principal && !gridInScope(gridCode, principal.scopesFor(MANAGE))) throw new AppError(403, 'BASEDATA_OUT_OF_SCOPE', { gridCode });
+  }
+
+  residentView(r: ResidentRow): ResidentView {
+    return {
+      id: r.id,
+      gridCode: r.grid_code,
+      name: r.name,
+      idNumber: this.personal.maskedId(r.id_cipher),
+      phone: this.personal.maskedPhone(r.phone_cipher),
+      birthDate: r.birth_date,
+      sex: r.sex,
+      population: r.population,
+      ethnicity: r.ethnicity,
+      education: r.education,
+      workplace: r.workplace,
+      householdId: r.household_id,
+      relation: r.relation,
+      tags: splitTags(r.tags),
+      version: r.version,
+      updatedAt: toIso(r.updated_at),
+    };
+  }
+
+  // ---- buildings, entrances, dwellings, households ----------------------------------
+
+  async createBuilding(principal: Principal, actor: AuditActor, input: { gridCode: string; name: string; address: string; lng?: number | null | undefined; lat?: number | null | undefined; floors?: number | null | undefined; entrances?: string[] | undefined }): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      await this.requireUnitGrid(tx, principal, input.gridCode);
+      const dup = await tx.selectFrom('buildings').select('id').where('grid_code', '=', input.gridCode).where('name', '=', input.name).executeTakeFirst();
+      if (dup) throw new AppError(409, 'BUILDING_EXISTS', { id: dup.id });
+      const now = Date.now();
+      const id = insertedId(await tx.insertInto('buildings').values({
+        grid_code: input.gridCode, name: input.name, address: input.address, lng: input.lng ?? null, lat: input.lat ?? null,
+        floors: input.floors ?? null, created_at: now, updated_at: now,
+      }).executeTakeFirstOrThrow());
+      for (const e of new Set(input.entrances ?? [])) await tx.insertInto('entrances').values({ building_id: id, grid_code: input.gridCode, name: e }).execute();
+      await appendAudit(tx, actor, { action: 'building.create', objectType: 'building', objectId: id });
+      this.db.noteWrite(principal.userId);
+      return id;
+    });
+  }
+
+  async createDwelling(principal: Principal, actor: AuditActor, input: { buildingId: number; entrance?: string | null | undefined; roomNo: string; area?: number | null | undefined; use: DwellingUse; ownership: DwellingOwnership }): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const b = await tx.selectFrom('buildings').select(['id', 'grid_code', 'address'])
+        .where('id', '=', input.buildingId).where((eb) => scopeFilter(eb, principal.scopesFor(MANAGE), { grid: 'buildings.grid_code' })).executeTakeFirst();
+      if (!b) throw notFound('building');
+      const dup = await tx.selectFrom('dwellings').select('id').where('building_id', '=', b.id).where('room_no', '=', input.roomNo).executeTakeFirst();
+      if (dup) throw new AppError(409, 'DWELLING_EXISTS', { id: dup.id });
+      let entranceId: number | null = null;
+      if (input.entrance) {
+        const e = await tx.selectFrom('entrances').select('id').where('building_id', '=', b.id).where('name', '=', input.entrance).executeTakeFirst();
+        entranceId = e ? e.id : insertedId(await tx.insertInto('entrances').values({ building_id: b.id, grid_code: b.grid_code, name: input.entrance }).executeTakeFirstOrThrow());
+      }
+      const now = Date.now();
+      const id = insertedId(await tx.insertInto('dwellings').values({
+        building_id: b.id, entrance_id: entranceId, grid_code: b.grid_code, room_no: input.roomNo,
+        address: `${b.address}${input.entrance ?? ''}${input.roomNo}`, area: input.area ?? null, dwelling_use: input.use, ownership: input.ownership,
+        created_at: now, updated_at: now,
+      }).executeTakeFirstOrThrow());
+      await appendAudit(tx, actor, { action: 'dwelling.create', objectType: 'dwelling', objectId: id });
+      this.db.noteWrite(principal.userId);
+      return id;
+    });
+  }
+
+  async createHousehold(principal: Principal, actor: AuditActor, input: { householdNo: string; gridCode: string; dwellingId?: number | null | undefined }): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      await this.requireUnitGrid(tx, principal, input.gridCode);
+      if (input.dwellingId != null) await this.requireDwelling(tx, principal, MANAGE, input.dwellingId);
+      const dup = await tx.selectFrom('households').select('id').where('household_no', '=', input.householdNo).executeTakeFirst();
+      if (dup) throw new AppError(409, 'HOUSEHOLD_EXISTS');
+      const now = Date.now();
+      const id = insertedId(await tx.insertInto('households').values({
+        household_no: input.householdNo, grid_code: input.gridCode, dwelling_id: input.dwellingId ?? null, head_resident_id: null, created_at: now, updated_at: now,
+      }).executeTakeFirstOrThrow());
+      await appendAudit(tx, actor, { action: 'household.create', objectType: 'household', objectId: id });
+      this.db.noteWrite(principal.userId);
+      return id;
+    });
+  }
+
+  private async requireDwelling(db: Db, principal: Principal, perm: string, id: number) {
+    const d = await db.selectFrom('dwellings').selectAll().where('id', '=', id)
+      .where((eb) => scopeFilter(eb, principal.scopesFor(perm), { grid: 'dwellings.grid_code' })).executeTakeFirst();
+    if (!d) throw notFound('dwelling');
+    return d;
+  }
+
+  // ---- residents ----------------------------------------------------------------
+
+  async createResident(principal: Principal, actor: AuditActor, input: ResidentInput, now = Date.now()): Promise<number> {
+    const name = input.name.trim();
+    if (name === '') throw new AppError(400, 'NAME_REQUIRED');
+    const id = this.personal.sealId(input.idNumber, shanghaiToday(now));
+    const phone = this.personal.sealPhone(input.phone);
+    const tags = checkTags(input.tags);
+    return this.db.transaction(async (tx) => {
+      await this.requireUnitGrid(tx, principal, input.gridCode);
+      if (input.householdId != null) await this.requireHousehold(tx, principal, MANAGE, input.householdId);
+      const dup = await tx.selectFrom('residents').select('id').where('id_bidx', '=', id.bidx).executeTakeFirst();
+      if (dup) {
+        // Only say where the existing record is when the caller could see it.
+        const visible = await tx.selectFrom('residents').select('id').where('id', '=', dup.id)
+          .where((eb) => scopeFilter(eb, principal.scopesFor(READ), { grid: 'residents.grid_code' })).executeTakeFirst();
+        throw new AppError(409, 'RESIDENT_EXISTS', visible ? { id: dup.id } : {});
+      }
+      const residentId = insertedId(await tx.insertInto('residents').values({
+        grid_code: input.gridCode, name, name_initials: pinyinInitials(name), id_cipher: id.cipher, id_bidx: id.bidx,
+        birth_date: id.birthDate, sex: id.sex, phone_cipher: phone?.cipher ?? null, phone_bidx: phone?.bidx ?? null,
+        population: input.population, ethnicity: input.ethnicity ?? null, education: input.education ?? null, workplace: input.workplace ?? null,
+        household_id: input.householdId ?? null, relation: input.relation ?? null, tags: tags.join(','), created_at: now, updated_at: now, version: 1,
+      }).executeTakeFirstOrThrow());
+      if (tags.length > 0) await tx.insertInto('resident_tags').values(tags.map((tag) => ({ resident_id: residentId, tag, grid_code: input.gridCode }))).execute();
+      if (input.householdId != null && input.relation === '户主') {
+        await tx.updateTable('households').set({ head_resident_id: residentId, updated_at: now }).where('id', '=', input.householdId).execute();
+      }
+      await appendAudit(tx, actor, { action: 'resident.create', objectType: 'resident', objectId: residentId }, now);
+      this.db.noteWrite(principal.userId);
+      return residentId;
+    });
+  }
+
+  async updateResident(
+    principal: Principal,
+    actor: AuditActor,
+    residentId: number,
+    version: number,
+    patch: Partial<Omit<ResidentInput, 'idNumber' | 'gridCode' | 'householdId'>> & { gridCode?: string | undefined },
+  ): Promise<void> {
+    const phone = patch.phone === undefined ? undefined : this.personal.sealPhone(patch.phone);
+    const tags = patch.tags === undefined ? undefined : checkTags(patch.tags);
+    await this.db.transaction(async (tx) => {
+      const r = await this.requireResident(tx, principal, MANAGE, residentId);
+      if (patch.gridCode !== undefined && patch.gridCode !== r.grid_code) await this.requireUnitGrid(tx, principal, patch.gridCode);
+      const gridCode = patch.gridCode ?? r.grid_code;
+      const now = Date.now();
+      const name = patch.name?.trim();
+      if (name === '') throw new AppError(400, 'NAME_REQUIRED');
+      const res = await tx.updateTable('residents').set({
+        ...(name !== undefined ? { name, name_initials: pinyinInitials(name) } : {}),
+        ...(phone !== undefined ? { phone_cipher: phone?.cipher ?? null, phone_bidx: phone?.bidx ?? null } : {}),
+        ...(patch.population !== undefined ? { population: patch.population } : {}),
+        ...(patch.ethnicity !== undefined ? { ethnicity: patch.ethnicity } : {}),
+        ...(patch.education !== undefined ? { education: patch.education } : {}),
+        ...(patch.workplace !== undefined ? { workplace: patch.workplace } : {}),
+        ...(patch.relation !== undefined ? { relation: patch.relation } : {}),
+        ...(tags !== undefined ? { tags: tags.join(',') } : {}),
+        grid_code: gridCode,
+        updated_at: now,
+        version: version + 1,
+      }).where('id', '=', residentId).where('version', '=', version).executeTakeFirst();
+      if (Number(res.numUpdatedRows) !== 1) throw new AppError(409, 'CONFLICT', { currentVersion: r.version });
+      if (tags !== undefined || gridCode !== r.grid_code) {
+        const effective = tags ?? splitTags(r.tags);
+        await tx.deleteFrom('resident_tags').where('resident_id', '=', residentId).execute();
+        if (effective.length > 0) await tx.insertInto('resident_tags').values(effective.map((tag) => ({ resident_id: residentId, tag, grid_code: gridCode }))).execute();
+      }
+      await appendAudit(tx, actor, { action: 'resident.update', objectType: 'resident', objectId: residentId, details: { fields: Object.keys(patch) } }, now);
+      this.db.noteWrite(principal.userId);
+    });
+  }
+
+  private async requireResident(db: Db, principal: Principal, perm: string, id: number) {
+    const r = await db.selectFrom('residents').select([...RESIDENT_COLUMNS, 'residents.id_bidx']).where('residents.id', '=', id)
+      .where((eb) => scopeFilter(eb, principal.scopesFor(perm), { grid: 'residents.grid_code' })).executeTakeFirst();
+    if (!r) throw notFound('resident');
+    return r;
+  }
+
+  private async requireHousehold(db: Db, principal: Principal, perm: string, id: number) {
+    const h = await db.selectFrom('households').selectAll().where('id', '=', id)
+      .where((eb) => scopeFilter(eb, principal.scopesFor(perm), { grid: 'households.grid_code' })).executeTakeFirst();
+    if (!h) throw notFound('household');
+    return h;
+  }
+
+  async getResident(principal: Principal, id: number) {
+    const db = this.db.reader(principal.userId);
+    const r = await this.requireResident(db, principal, READ, id);
+    const links = await db.selectFrom('resident_dwellings').innerJoin('dwellings', 'dwellings.id', 'resident_dwellings.dwelling_id')
+      .select(['resident_dwellings.id', 'resident_dwellings.dwelling_id', 'dwellings.address', 'dwellings.building_id', 'resident_dwellings.relation',
+        'resident_dwellings.from_date', 'resident_dwellings.to_date'])
+      .where('resident_dwellings.resident_id', '=', id).orderBy('resident_dwellings.from_date', 'desc').orderBy('resident_dwellings.id', 'desc').execute();
+    const keyPerson = principal.can(KEYPERSONS) && gridInScope(r.grid_code, principal.scopesFor(KEYPERSONS))
+      ? await db.selectFrom('key_persons').select(['category', 'level', 'notes']).where('resident_id', '=', id).executeTakeFirst() ?? null
+      : undefined;
+    return {
+      resident: this.residentView(r),
+      dwellings: links.map((l) => ({ id: l.id, dwellingId: l.dwelling_id, buildingId: l.building_id, address: l.address, relation: l.relation, fromDate: l.from_date, toDate: l.to_date })),
+      ...(keyPerson !== undefined ? { keyPerson } : {}),
+    };
+  }
+
+  /**
+   * Clear ID number and phone of one resident, for a caller with
+   * residents.unmask in the resident's scope, with a reason; the audit record
+   * is written in the same transaction as the read.
+   */
+  async unmask(principal: Principal, actor: AuditActor, id: number, reason: string): Promise<{ idNumber: string; phone: string | null }> {
+    if (reason.trim().length < 2) throw new AppError(400, 'UNMASK_REASON_REQUIRED');
+    return this.db.transaction(async (tx) => {
+      const r = await this.requireResident(tx, principal, UNMASK, id);
+      await appendAudit(tx, actor, { action: 'resident.unmask', objectType: 'resident', objectId: id, details: { reason: reason.trim(), fields: ['idNumber', 'phone'] } });
+      return { idNumber: this.personal.open(r.id_cipher)!, phone: this.personal.open(r.phone_cipher) };
+    });
+  }
+
+  /** Moves a resident into a dwelling: closes the current links and opens a new one (history stays). */
+  async moveIn(principal: Principal, actor: AuditActor, residentId: number, input: { dwellingId: number; relation: DwellingRelation; date: string }): Promise<void> {
+    if (!isIsoDate(input.date)) throw new AppError(400, 'DATE_INVALID', { field: 'date' });
+    await this.db.transaction(async (tx) => {
+      const r = await this.requireResident(tx, principal, MANAGE, residentId);
+      const d = await this.requireDwelling(tx, principal, MANAGE, input.dwellingId);
+      await this.closeLinks(tx, residentId, input.date);
+      const now = Date.now();
+      await tx.insertInto('resident_dwellings').values({
+        resident_id: residentId, dwelling_id: d.id, grid_code: d.grid_code, relation: input.relation, from_date: input.date, to_date: null, is_current: 1, created_at: now,
+      }).execute();
+      if (r.grid_code !== d.grid_code) {
+        await tx.updateTable('residents').set({ grid_code: d.grid_code, updated_at: now, version: r.version + 1 }).where('id', '=', residentId).execute();
+        await tx.updateTable('resident_tags').set({ grid_code: d.grid_code }).where('resident_id', '=', residentId).execute();
+      }
+      await appendAudit(tx, actor, { action: 'resident.move_in', objectType: 'resident', objectId: residentId, details: { dwellingId: d.id, date: input.date } }, now);
+      this.db.noteWrite(principal.userId);
+    });
+  }
+
+  async moveOut(principal: Principal, actor: AuditActor, residentId: number, date: string): Promise<void> {
+    if (!isIsoDate(date)) throw new AppError(400, 'DATE_INVALID', { field: 'date' });
+    await this.db.transaction(async (tx) => {
+      await this.requireResident(tx, principal, MANAGE, residentId);
+      await this.closeLinks(tx, residentId, date);
+      await appendAudit(tx, actor, { action: 'resident.move_out', objectType: 'resident', objectId: residentId, details: { date } });
+      this.db.noteWrite(principal.userId);
+    });
+  }
+
+  private async closeLinks(tx: Transaction<Database>, residentId: number, date: string): Promise<void> {
+    const current = await tx.selectFrom('resident_dwellings').select(['id', 'from_date']).where('resident_id', '=', residentId).where('is_current', '=', 1).execute();
+    for (const c of current) if (c.from_date > date) throw new AppError(422, 'MOVE_DATE_BEFORE_CURRENT', { fromDate: c.from_date });
+    if (current.length > 0) {
+      await tx.updateTable('resident_dwellings').set({ to_date: date, is_current: 0 }).where('resident_id', '=', residentId).where('is_current', '=', 1).execute();
+    }
+  }
+
+  // ---- search ----------------------------------------------------------------------
+
+  private filtered(db: Db, scopes: Scope[], s: ResidentSearch) {
+    let query = db.selectFrom('residents').where((eb) => scopeFilter(eb, scopes, { grid: 'residents.grid_code' }));
+    let order: 'name' | 'initials' | 'id' = 'id';
+    const today = shanghaiToday();
+    if (s.idNumber) query = query.where('residents.id_bidx', '=', this.personal.idIndex(s.idNumber, today));
+    if (s.phone) query = query.where('residents.phone_bidx', '=', this.personal.phoneIndex(s.phone));
+    const q = s.q?.normalize('NFKC').trim();
+    if (q) {
+      // A prefix as a range: both dialects walk the (name, grid_code) index in order and stop after a page
+      // (SQLite does not use an index for LIKE on a BINARY column).
+      if (/^[A-Za-z0-9]+$/.test(q)) {
+        const [lo, hi] = prefixRange(q.toLowerCase());
+        query = query.where('residents.name_initials', '>=', lo).where('residents.name_initials', '<', hi);
+        order = 'initials';
+      } else {
+        const [lo, hi] = prefixRange(q);
+        query = query.where('residents.name', '>=', lo).where('residents.name', '<', hi);
+        order = 'name';
+      }
+    }
+    if (s.tag) {
+      const tag = s.tag;
+      query = query.where((eb: Eb<'residents'>) => eb.exists(eb.selectFrom('resident_tags').select('resident_tags.resident_id')
+        .whereRef('resident_tags.resident_id', '=', 'residents.id').where('resident_tags.tag', '=', tag)));
+    }
+    if (s.buildingId !== undefined || s.address) {
+      const buildingId = s.buildingId;
+      const address = s.address ? `%${s.address.replace(/[!%_]/g, (c) => `!${c}`)}%` : undefined;
+      query = query.where((eb: Eb<'residents'>) => eb.exists(
+        eb.selectFrom('resident_dwellings').innerJoin('dwellings', 'dwellings.id', 'resident_dwellings.dwelling_id').select('resident_dwellings.id')
+          .whereRef('resident_dwellings.resident_id', '=', 'residents.id').where('resident_dwellings.is_current', '=', 1)
+          .$if(buildingId !== undefined, (qb) => qb.where('dwellings.building_id', '=', buildingId!))
+          .$if(address !== undefined, (qb) => qb.where(sql<SqlBool>`dwellings.address like ${address} escape '!'`)),
+      ));
+    }
+    return { query, order };
+  }
+
+  async searchResidents(principal: Principal, s: ResidentSearch): Promise<{ items: ResidentView[]; total: number; totalCapped: boolean }> {
+    const db = this.db.reader(principal.userId);
+    const scopes = this.scopes(principal, READ, s.gridCode);
+    const { query, order } = this.filtered(db, scopes, s);
+    let page = query.select([...RESIDENT_COLUMNS]);
+    page = order === 'name' ? page.orderBy('residents.name').orderBy('residents.grid_code').orderBy('residents.id')
+      : order === 'initials' ? page.orderBy('residents.name_initials').orderBy('residents.grid_code').orderBy('residents.id')
+        : page.orderBy('residents.id');
+    const rows = await page.limit(s.pageSize).offset((s.page - 1) * s.pageSize).execute();
+    let total: number;
+    let totalCapped = false;
+    if (s.page === 1 && rows.length < s.pageSize) {
+      total = rows.length;
+    } else {
+      const counted = await db.selectFrom(query.select('residents.id').limit(COUNT_CAP + 1).as('m')).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+      total = Number(counted.n);
+      if (total > COUNT_CAP) {
+        total = COUNT_CAP;
+        totalCapped = true;
+      }
+    }
+    return { items: rows.map((r) => this.residentView(r)), total, totalCapped };
+  }
+
+  /** Rows of an export, clear values, in the import's shape; audited by the caller with the count. */
+  async *exportResidents(principal: Principal, s: Omit<ResidentSearch, 'page' | 'pageSize'>, batch = 2000): AsyncGenerator<ExportRow[]> {
+    const db = this.db.reader(principal.userId);
+    const scopes = this.scopes(principal, EXPORT, s.gridCode);
+    let after = 0;
+    for (;;) {
+      const { query } = this.filtered(db, scopes, { ...s, page: 1, pageSize: batch });
+      const rows = await query.leftJoin('households', 'households.id', 'residents.household_id')
+        .select([...RESIDENT_COLUMNS, 'households.household_no'])
+        .where('residents.id', '>', after).orderBy('residents.id').limit(batch).execute();
+      if (rows.length === 0) return;
+      after = rows[rows.length - 1]!.id;
+      const ids = rows.map((r) => r.id);
+      const links = await db.selectFrom('resident_dwellings').innerJoin('dwellings', 'dwellings.id', 'resident_dwellings.dwelling_id')
+        .innerJoin('buildings', 'buildings.id', 'dwellings.building_id')
+        .select(['resident_dwellings.resident_id', 'buildings.name as building', 'buildings.address', 'dwellings.room_no', 'resident_dwellings.relation', 'resident_dwellings.from_date'])
+        .where('resident_dwellings.resident_id', 'in', ids).where('resident_dwellings.is_current', '=', 1).execute();
+      const linkOf = new Map(links.map((l) => [l.resident_id, l]));
+      yield rows.map((r) => {
+        const l = linkOf.get(r.id);
+        return {
+          name: r.name, idNumber: this.personal.open(r.id_cipher)!, phone: this.personal.open(r.phone_cipher) ?? '', gridCode: r.grid_code,
+          population: r.population === 'registered' ? '户籍' : '流动', ethnicity: r.ethnicity ?? '', education: r.education ?? '', workplace: r.workplace ?? '',
+          tags: splitTags(r.tags).map((t) => RESIDENT_TAGS[t]?.zh ?? t).join('、'), householdNo: r.household_no ?? '', relation: r.relation ?? '',
+          building: l?.building ?? '', buildingAddress: l?.address ?? '', roomNo: l?.room_no ?? '',
+          dwellingRelation: l ? ({ owner: '产权人', tenant: '租户', occupant: '居住' } as const)[l.relation] : '', moveInDate: l?.from_date ?? '',
+        };
+      });
+      if (rows.length < batch) return;
+    }
+  }
+
+  async auditExport(actor: AuditActor, rows: number, filter: Record<string, unknown>): Promise<void> {
+    await this.db.transaction((tx) => appendAudit(tx, actor, { action: 'resident.export', objectType: 'resident', details: { rows, filter } }));
+  }
+
+  // ---- views -------------------------------------------------------------------------
+
+  private async residentsByIds(db: Db, ids: number[]): Promise<Map<number, ResidentView>> {
+    if (ids.length === 0) return new Map();
+    const rows = await db.selectFrom('residents').select([...RESIDENT_COLUMNS]).where('residents.id', 'in', ids).execute();
+    return new Map(rows.map((r) => [r.id, this.residentView(r)]));
+  }
+
+  async householdView(principal: Principal, id: number) {
+    const db = this.db.reader(principal.userId);
+    const h = await this.requireHousehold(db, principal, READ, id);
+    const members = await db.selectFrom('residents').select([...RESIDENT_COLUMNS]).where('household_id', '=', id)
+      .where((eb) => scopeFilter(eb, principal.scopesFor(READ), { grid: 'residents.grid_code' })).orderBy('id').limit(500).execute();
+    const dwelling = h.dwelling_id == null ? null : await db.selectFrom('dwellings').select(['id', 'address', 'building_id']).where('id', '=', h.dwelling_id).executeTakeFirst() ?? null;
+    const visits = await db.selectFrom('visits').selectAll().where('household_id', '=', id).orderBy('visited_at', 'desc').limit(50).execute();
+    return {
+      household: { id: h.id, householdNo: h.household_no, gridCode: h.grid_code, dwellingId: h.dwelling_id, headResidentId: h.head_resident_id },
+      dwelling: dwelling ? { id: dwelling.id, address: dwelling.address, buildingId: dwelling.building_id } : null,
+      members: members.map((m) => this.residentView(m)),
+      visits: visits.map((v) => this.visitView(v)),
+    };
+  }
+
+  async dwellingView(principal: Principal, id: number) {
+    const db = this.db.reader(principal.userId);
+    const d = await this.requireDwelling(db, principal, READ, id);
+    const links = await db.selectFrom('resident_dwellings').select(['id', 'resident_id', 'relation', 'from_date', 'to_date', 'is_current'])
+      .where('dwelling_id', '=', id).orderBy('from_date', 'desc').orderBy('id', 'desc').limit(500).execute();
+    const people = await this.residentsByIds(db, [...new Set(links.map((l) => l.resident_id))]);
+    const households = await db.selectFrom('households').select(['id', 'household_no']).where('dwelling_id', '=', id).execute();
+    const link = (l: (typeof links)[number]) => ({
+      id: l.id, resident: people.get(l.resident_id) ?? null, relation: l.relation, fromDate: l.from_date, toDate: l.to_date,
+    });
+    return {
+      dwelling: { id: d.id, buildingId: d.building_id, gridCode: d.grid_code, roomNo: d.room_no, address: d.address, area: d.area, use: d.dwelling_use, ownership: d.ownership },
+      households: households.map((h) => ({ id: h.id, householdNo: h.household_no })),
+      current: links.filter((l) => l.is_current === 1).map(link),
+      history: links.filter((l) => l.is_current !== 1).map(link),
+    };
+  }
+
+  async buildingView(principal: Principal, id: number) {
+    const db = this.db.reader(principal.userId);
+    const b = await db.selectFrom('buildings').selectAll().where('id', '=', id)
+      .where((eb) => scopeFilter(eb, principal.scopesFor(READ), { grid: 'buildings.grid_code' })).executeTakeFirst();
+    if (!b) throw notFound('building');
+    const entrances = await db.selectFrom('entrances').select(['id', 'name']).where('building_id', '=', id).orderBy('name').execute();
+    const dwellings = await db.selectFrom('dwellings').select(['id', 'entrance_id', 'room_no', 'address', 'area', 'dwelling_use', 'ownership'])
+      .where('building_id', '=', id).orderBy('room_no').limit(2000).execute();
+    const links = dwellings.length === 0 ? [] : await db.selectFrom('resident_dwellings').innerJoin('residents', 'residents.id', 'resident_dwellings.resident_id')
+      .select(['resident_dwellings.dwelling_id', 'residents.id', 'residents.name', 'resident_dwellings.relation'])
+      .where('resident_dwellings.dwelling_id', 'in', dwellings.map((d) => d.id)).where('resident_dwellings.is_current', '=', 1).execute();
+    const byDwelling = new Map<number, { id: number; name: string; relation: DwellingRelation }[]>();
+    for (const l of links) {
+      const list = byDwelling.get(l.dwelling_id) ?? [];
+      list.push({ id: l.id, name: l.name, relation: l.relation });
+      byDwelling.set(l.dwelling_id, list);
+    }
+    return {
+      building: { id: b.id, gridCode: b.grid_code, name: b.name, address: b.address, lng: b.lng, lat: b.lat, floors: b.floors },
+      entrances,
+      dwellings: dwellings.map((d) => ({
+        id: d.id, entranceId: d.entrance_id, roomNo: d.room_no, address: d.address, area: d.area, use: d.dwelling_use, ownership: d.ownership,
+        occupants: byDwelling.get(d.id) ?? [],
+      })),
+    };
+  }
+
+  async listBuildings(principal: Principal, filter: { gridCode?: string | undefined; q?: string | undefined; page: number; pageSize: number }) {
+    const db = this.db.reader(principal.userId);
+    const scopes = this.scopes(principal, READ, filter.gridCode);
+    let query = db.selectFrom('buildings').where((eb) => scopeFilter(eb, scopes, { grid: 'buildings.grid_code' }));
+    if (filter.q) query = query.where(sql<SqlBool>`buildings.name like ${`%${filter.q.replace(/[!%_]/g, (c) => `!${c}`)}%`} escape '!'`);
+    const rows = await query.select(['id', 'grid_code', 'name', 'address', 'floors']).orderBy('grid_code').orderBy('name')
+      .limit(filter.pageSize).offset((filter.page - 1) * filter.pageSize).execute();
+    const total = Number((await query.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    return { items: rows.map((r) => ({ id: r.id, gridCode: r.grid_code, name: r.name, address: r.address, floors: r.floors })), total };
+  }
+
+  /** Counts in a grid subtree: residents, households, dwellings, buildings, and residents by tag and population. */
+  async gridSummary(principal: Principal, gridCode: string) {
+    const db = this.db.reader(principal.userId);
+    const scopes = this.scopes(principal, READ, gridCode);
+    if (scopes.length === 0) throw notFound('grid');
+    const count = async (table: 'residents' | 'households' | 'dwellings' | 'buildings') =>
+      Number((await db.selectFrom(table).select((eb) => eb.fn.countAll().as('n'))
+        .where((eb) => scopeFilter(eb as ExpressionBuilder<Database, typeof table>, scopes, { grid: `${table}.grid_code` })).executeTakeFirstOrThrow()).n);
+    const byTag = await db.selectFrom('resident_tags').select(['tag', (eb) => eb.fn.countAll().as('n')])
+      .where((eb) => scopeFilter(eb, scopes, { grid: 'resident_tags.grid_code' })).groupBy('tag').execute();
+    const byPopulation = await db.selectFrom('residents').select(['population', (eb) => eb.fn.countAll().as('n')])
+      .where((eb) => scopeFilter(eb, scopes, { grid: 'residents.grid_code' })).groupBy('population').execute();
+    return {
+      gridCode,
+      residents: await count('residents'),
+      households: await count('households'),
+      dwellings: await count('dwellings'),
+      buildings: await count('buildings'),
+      byTag: Object.fromEntries(byTag.map((t) => [t.tag, Number(t.n)])) as Record<string, number>,
+      byPopulation: Object.fromEntries(byPopulation.map((p) => [p.population, Number(p.n)])) as Record<string, number>,
+    };
+  }
+
+  // ---- organizations, places, components, key persons -------------------------------
+
+  async createOrganization(principal: Principal, actor: AuditActor, input: { gridCode: string; name: string; creditCode: string; kind: string; address: string; legalPerson?: string | null | undefined }): Promise<number> {
+    const code = parseCreditCode(input.creditCode);
+    if (!code.ok) throw new AppError(400, code.code, { field: 'creditCode' });
+    return this.db.transaction(async (tx) => {
+      await this.requireUnitGrid(tx, principal, input.gridCode);
+      const dup = await tx.selectFrom('organizations').select('id').where('credit_code', '=', code.value).executeTakeFirst();
+      if (dup) throw new AppError(409, 'ORGANIZATION_EXISTS');
+      const now = Date.now();
+      const id = insertedId(await tx.insertInto('organizations').values({
+        grid_code: input.gridCode, name: input.name, credit_code: code.value, kind: input.kind, address: input.address, legal_person: input.legalPerson ?? null,
+        created_at: now, updated_at: now,
+      }).executeTakeFirstOrThrow());
+      await appendAudit(tx, actor, { action: 'organization.create', objectType: 'organization', objectId: id });
+      return id;
+    });
+  }
+
+  async listOrganizations(principal: Principal, filter: { gridCode?: string | undefined; q?: string | undefined; page: number; pageSize: number }) {
+    const db = this.db.reader(principal.userId);
+    let query = db.selectFrom('organizations').where((eb) => scopeFilter(eb, this.scopes(principal, READ, filter.gridCode), { grid: 'organizations.grid_code' }));
+    if (filter.q) query = query.where(sql<SqlBool>`organizations.name like ${`%${filter.q.replace(/[!%_]/g, (c) => `!${c}`)}%`} escape '!'`);
+    const rows = await query.selectAll().orderBy('id').limit(filter.pageSize).offset((filter.page - 1) * filter.pageSize).execute();
+    return rows.map((o) => ({ id: o.id, gridCode: o.grid_code, name: o.name, creditCode: o.credit_code, kind: o.kind, address: o.address, legalPerson: o.legal_person }));
+  }
+
+  async createPlace(principal: Principal, actor: AuditActor, input: { gridCode: string; name: string; type: string; address: string; lng?: number | null | undefined; lat?: number | null | undefined; contactName?: string | null | undefined }): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      await this.requireUnitGrid(tx, principal, input.gridCode);
+      const now = Date.now();
+      const id = insertedId(await tx.insertInto('places').values({
+        grid_code: input.gridCode, name: input.name, type: input.type, address: input.address, lng: input.lng ?? null, lat: input.lat ?? null,
+        contact_name: input.contactName ?? null, created_at: now, updated_at: now,
+      }).executeTakeFirstOrThrow());
+      await appendAudit(tx, actor, { action: 'place.create', objectType: 'place', objectId: id });
+      return id;
+    });
+  }
+
+  async inspectPlace(principal: Principal, actor: AuditActor, placeId: number, input: { result: 'pass' | 'issues' | 'fail'; notes: string }): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const p = await tx.selectFrom('places').select(['id', 'grid_code']).where('id', '=', placeId)
+        .where((eb) => scopeFilter(eb, principal.scopesFor(MANAGE), { grid: 'places.grid_code' })).executeTakeFirst();
+      if (!p) throw notFound('place');
+      const id = insertedId(await tx.insertInto('place_inspections').values({
+        place_id: p.id, grid_code: p.grid_code, inspected_at: Date.now(), inspector_user_id: principal.userId, result: input.result, notes: input.notes,
+      }).executeTakeFirstOrThrow());
+      await appendAudit(tx, actor, { action: 'place.inspect', objectType: 'place', objectId: p.id, details: { result: input.result } });
+      return id;
+    });
+  }
+
+  async listPlaces(principal: Principal, filter: { gridCode?: string | undefined; type?: string | undefined; page: number; pageSize: number }) {
+    const db = this.db.reader(principal.userId);
+    let query = db.selectFrom('places').where((eb) => scopeFilter(eb, this.scopes(principal, READ, filter.gridCode), { grid: 'places.grid_code' }));
+    if (filter.type) query = query.where('type', '=', filter.type);
+    const rows = await query.selectAll().orderBy('id').limit(filter.pageSize).offset((filter.page - 1) * filter.pageSize).execute();
+    const ids = rows.map((r) => r.id);
+    const last = ids.length === 0 ? [] : await db.selectFrom('place_inspections').select(['place_id', (eb) => eb.fn.max('inspected_at').as('at')])
+      .where('place_id', 'in', ids).groupBy('place_id').execute();
+    const lastOf = new Map(last.map((l) => [l.place_id, Number(l.at)]));
+    return rows.map((p) => ({
+      id: p.id, gridCode: p.grid_code, name: p.name, type: p.type, address: p.address, lng: p.lng, lat: p.lat, contactName: p.contact_name,
+      lastInspectedAt: toIso(lastOf.get(p.id) ?? null),
+    }));
+  }
+
+  async createComponent(principal: Principal, actor: AuditActor, input: { gridCode: string; classCode: string; name: string; lng: number; lat: number; ownerDepartment?: string | null | undefined }): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      await this.requireUnitGrid(tx, principal, input.gridCode);
+      const now = Date.now();
+      const id = insertedId(await tx.insertInto('components').values({
+        grid_code: input.gridCode, class_code: input.classCode, name: input.name, lng: input.lng, lat: input.lat, owner_department: input.ownerDepartment ?? null,
+        status: 'ok', created_at: now, updated_at: now,
+      }).executeTakeFirstOrThrow());
+      await appendAudit(tx, actor, { action: 'component.create', objectType: 'component', objectId: id });
+      return id;
+    });
+  }
+
+  async listComponents(principal: Principal, filter: { gridCode?: string | undefined; classCode?: string | undefined; page: number; pageSize: number }) {
+    const db = this.db.reader(principal.userId);
+    let query = db.selectFrom('components').where((eb) => scopeFilter(eb, this.scopes(principal, READ, filter.gridCode), { grid: 'components.grid_code' }));
+    if (filter.classCode) query = query.where('class_code', '=', filter.classCode);
+    const rows = await query.selectAll().orderBy('id').limit(filter.pageSize).offset((filter.page - 1) * filter.pageSize).execute();
+    return rows.map((c) => ({ id: c.id, gridCode: c.grid_code, classCode: c.class_code, name: c.name, lng: c.lng, lat: c.lat, ownerDepartment: c.owner_department, status: c.status }));
+  }
+
+  async setKeyPerson(principal: Principal, actor: AuditActor, residentId: number, input: { category: string; level: 'low' | 'medium' | 'high'; notes: string }): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const r = await this.requireResident(tx, principal, KEYPERSONS, residentId);
+      const now = Date.now();
+      const existing = await tx.selectFrom('key_persons').select('id').where('resident_id', '=', residentId).executeTakeFirst();
+      let id: number;
+      if (existing) {
+        await tx.updateTable('key_persons').set({ category: input.category, level: input.level, notes: input.notes, grid_code: r.grid_code, updated_at: now }).where('id', '=', existing.id).execute();
+        id = existing.id;
+      } else {
+        id = insertedId(await tx.insertInto('key_persons').values({
+          resident_id: residentId, grid_code: r.grid_code, category: input.category, level: input.level, notes: input.notes, created_at: now, updated_at: now,
+        }).executeTakeFirstOrThrow());
+      }
+      await appendAudit(tx, actor, { action: 'keyperson.set', objectType: 'resident', objectId: residentId });
+      return id;
+    });
+  }
+
+  async listKeyPersons(principal: Principal, filter: { gridCode?: string | undefined; page: number; pageSize: number }) {
+    const db = this.db.reader(principal.userId);
+    const rows = await db.selectFrom('key_persons').innerJoin('residents', 'residents.id', 'key_persons.resident_id')
+      .select([...RESIDENT_COLUMNS, 'key_persons.id as key_person_id', 'key_persons.category', 'key_persons.level', 'key_persons.notes'])
+      .where((eb) => scopeFilter(eb, this.scopes(principal, KEYPERSONS, filter.gridCode), { grid: 'key_persons.grid_code' }))
+      .orderBy('key_persons.id').limit(filter.pageSize).offset((filter.page - 1) * filter.pageSize).execute();
+    return rows.map((r) => ({ id: r.key_person_id, category: r.category, level: r.level, notes: r.notes, resident: this.residentView(r) }));
+  }
+
+  // ---- visits --------------------------------------------------------------------------
+
+  visitView(v: { id: number; household_id: number; grid_code: string; visitor_user_id: number; visited_at: number; summary: string; finding: string | null; follow_up: string | null; incident_id: number | null; pending_incident: number }) {
+    return {
+      id: v.id, householdId: v.household_id, gridCode: v.grid_code, visitorUserId: v.visitor_user_id, visitedAt: toIso(v.visited_at)!,
+      summary: v.summary, finding: v.finding, followUp: v.follow_up, incidentId: v.incident_id, pendingIncident: v.pending_incident === 1,
+    };
+  }
+
+  async recordVisit(
+    principal: Principal,
+    actor: AuditActor,
+    householdId: number,
+    input: { visitedAt?: string | undefined; summary: string; finding?: string | null | undefined; followUp?: string | null | undefined },
+    incident: ((gridCode: string) => Promise<number | null>) | null,
+  ): Promise<number> {
+    const h = await this.requireHousehold(this.db.primary, principal, MANAGE, householdId);
+    // The incident is created first, in its own transaction (the incident service owns it); a failure leaves the finding flagged.
+    let incidentId: number | null = null;
+    let pending = false;
+    if (incident && input.finding) {
+      incidentId = await incident(h.grid_code);
+      pending = incidentId === null;
+    }
+    return this.db.transaction(async (tx) => {
+      const now = Date.now();
+      const id = insertedId(await tx.insertInto('visits').values({
+        household_id: h.id, grid_code: h.grid_code, visitor_user_id: principal.userId,
+        visited_at: input.visitedAt ? Date.parse(input.visitedAt) : now, summary: input.summary, finding: input.finding ?? null,
+        follow_up: input.followUp ?? null, incident_id: incidentId, pending_incident: toFlag(pending), created_at: now,
+      }).executeTakeFirstOrThrow());
+      await appendAudit(tx, actor, { action: 'visit.create', objectType: 'household', objectId: h.id, details: { visitId: id, incidentId } }, now);
+      this.db.noteWrite(principal.userId);
+      return id;
+    });
+  }
+
+  async listVisits(principal: Principal, householdId: number) {
+    const db = this.db.reader(principal.userId);
+    await this.requireHousehold(db, principal, READ, householdId);
+    const rows = await db.selectFrom('visits').selectAll().where('household_id', '=', householdId).orderBy('visited_at', 'desc').limit(200).execute();
+    return rows.map((v) => this.visitView(v));
+  }
+}
+
+export interface ExportRow {
+  name: string;
+  idNumber: string;
+  phone: string;
+  gridCode: string;
+  population: string;
+  ethnicity: string;
+  education: string;
+  workplace: string;
+  tags: string;
+  householdNo: string;
+  relation: string;
+  building: string;
+  buildingAddress: string;
+  roomNo: string;
+  dwellingRelation: string;
+  moveInDate: string;
+}
+

@@ -1,0 +1,150 @@
+/**
+ * Photos on incidents: the incident's report photos, a department's
+ * after-photos, a verifier's photos, a grid worker's before/after photos when
+ * self-resolving. Files themselves live in the generic file store
+ * (infra/files) by content hash; this module links them to incidents and
+ * decides who may see them:
+ *
+ * - a hash an action names must be a stored file that the caller uploaded or
+ *   may already see (422 INCIDENT_FILE_UNKNOWN otherwise, for any of them);
+ * - each reference is a row of `incident_files` (incident, hash, event seq,
+ *   kind) written in the action's transaction, beside the event whose
+ *   `attachments` lists it;
+ * - a file is served to its uploaders and to whoever may see an incident
+ *   that references it; everyone else gets 404.
+ */
+import type { Kysely, Migration } from 'kysely';
+import type { AppDb, Database } from '../../database.js';
+import type { Principal } from '../../infra/auth/principal.js';
+import { dialectOfKysely, tableOptions } from '../../infra/db/migrator.js';
+import type { FileService } from '../../infra/files/files.js';
+import { AppError, defineMessages } from '../../infra/http/errors.js';
+import type { IncidentEventDraft } from './rules/state-machine.js';
+
+/** What a photo shows on its incident. */
+export type AttachmentKind = 'report' | 'reply' | 'verify' | 'before' | 'after' | 'other';
+
+export interface IncidentFileTable {
+  incident_id: number;
+  hash: string;
+  /** The event (incident_events.seq) whose attachments list the file. */
+  event_seq: number;
+  kind: AttachmentKind;
+  created_at: number;
+}
+
+export interface IncidentFileTables {
+  incident_files: IncidentFileTable;
+}
+
+export const incidentFilesMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    await tableOptions(
+      dialectOfKysely(db),
+      db.schema
+        .createTable('incident_files')
+        .addColumn('incident_id', 'integer', (c) => c.notNull())
+        .addColumn('hash', 'varchar(64)', (c) => c.notNull())
+        .addColumn('event_seq', 'integer', (c) => c.notNull())
+        .addColumn('kind', 'varchar(16)', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('incident_files_pk', ['incident_id', 'event_seq', 'hash']),
+    ).execute();
+    // Access checks go from the file to its incidents.
+    await db.schema.createIndex('incident_files_hash').on('incident_files').columns(['hash', 'incident_id']).execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('incident_files').execute();
+  },
+};
+
+/** The hooks the incident service calls: check the files an action names, then link them in its transaction. */
+export interface AttachmentPort {
+  check(principal: Principal, events: readonly IncidentEventDraft[]): Promise<void>;
+  link(tx: Kysely<Database>, incidentId: number, lastSeq: number, events: readonly IncidentEventDraft[]): Promise<void>;
+}
+
+/** Which incidents of a list a caller may see (the incident service answers, with its scope rules). */
+export interface IncidentVisibility {
+  visibleIds(principal: Principal, ids: readonly number[]): Promise<number[]>;
+}
+
+/** Each attachment of an event with its kind (self-resolve lists before and after photos). */
+export function attachmentsOf(event: IncidentEventDraft): { hash: string; kind: AttachmentKind }[] {
+  const data = event.data as { beforePhotos?: unknown; afterPhotos?: unknown };
+  const before = new Set(Array.isArray(data.beforePhotos) ? (data.beforePhotos as string[]) : []);
+  const after = new Set(Array.isArray(data.afterPhotos) ? (data.afterPhotos as string[]) : []);
+  const out: { hash: string; kind: AttachmentKind }[] = [];
+  const seen = new Set<string>();
+  for (const hash of event.attachments) {
+    if (seen.has(hash)) continue;
+    seen.add(hash);
+    let kind: AttachmentKind;
+    if (before.has(hash)) kind = 'before';
+    else if (after.has(hash)) kind = 'after';
+    else if (event.action === 'report') kind = 'report';
+    else if (event.action === 'reply') kind = 'reply';
+    else if (event.action === 'verify-pass' || event.action === 'verify-fail') kind = 'verify';
+    else kind = 'other';
+    out.push({ hash, kind });
+  }
+  return out;
+}
+
+export class IncidentAttachments implements AttachmentPort {
+  constructor(
+    private readonly db: AppDb,
+    readonly files: FileService,
+    private readonly incidents: IncidentVisibility,
+  ) {}
+
+  async check(principal: Principal, events: readonly IncidentEventDraft[]): Promise<void> {
+    const hashes = [...new Set(events.flatMap((e) => e.attachments))];
+    if (hashes.length === 0) return;
+    const stored = await this.files.existing(hashes);
+    const known = hashes.filter((h) => stored.has(h));
+    const mine = await this.files.uploadedBy(principal.userId, known);
+    const others = known.filter((h) => !mine.has(h));
+    const visible = others.length > 0 ? await this.visibleHashes(principal, others) : new Set<string>();
+    // Unknown and not-yours read alike: a hash alone does not grant a file.
+    const refused = hashes.filter((h) => !mine.has(h) && !visible.has(h));
+    if (refused.length > 0) throw new AppError(422, 'INCIDENT_FILE_UNKNOWN', { hashes: refused });
+  }
+
+  async link(tx: Kysely<Database>, incidentId: number, lastSeq: number, events: readonly IncidentEventDraft[]): Promise<void> {
+    const rows = events.flatMap((e, i) =>
+      attachmentsOf(e).map((a) => ({ incident_id: incidentId, hash: a.hash, event_seq: lastSeq + i + 1, kind: a.kind, created_at: e.at })),
+    );
+    if (rows.length > 0) await tx.insertInto('incident_files').values(rows).execute();
+  }
+
+  /** Of these hashes, those referenced by an incident the caller may see. */
+  private async visibleHashes(principal: Principal, hashes: readonly string[]): Promise<Set<string>> {
+    const links = await this.db.primary
+      .selectFrom('incident_files')
+      .select(['hash', 'incident_id'])
+      .where('hash', 'in', [...hashes])
+      .execute();
+    if (links.length === 0) return new Set();
+    const ids = await this.incidents.visibleIds(principal, [...new Set(links.map((l) => Number(l.incident_id)))]);
+    const ok = new Set(ids);
+    return new Set(links.filter((l) => ok.has(Number(l.incident_id))).map((l) => l.hash));
+  }
+
+  /** Whether the caller may see a stored file: its uploader, or someone who may see an incident showing it. */
+  async canRead(principal: Principal, hash: string): Promise<boolean> {
+    if ((await this.files.uploadedBy(principal.userId, [hash])).has(hash)) return true;
+    return (await this.visibleHashes(principal, [hash])).has(hash);
+  }
+}
+
+defineMessages({
+  INCIDENT_FILE_UNKNOWN: {
+    'zh-CN': '照片不存在或无权使用，请重新上传',
+    en: 'A photo is unknown or not yours to use; upload it again',
+  },
+  INCIDENT_UPLOAD_FORBIDDEN: {
+    'zh-CN': '您的角色不能上传事件照片',
+    en: 'None of your roles may upload incident photos',
+  },
+});

@@ -1,0 +1,166 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PERMISSIONS } from '../../src/modules/accounts/catalogue.js';
+import { DIALECTS } from '../support/db.js';
+import { DEMO_PASSWORD, openTestApp, type TestApp } from '../support/http.js';
+import { gridHelper } from '../incidents/support.js';
+import { makeIdNumber } from '../../src/modules/basedata/rules/id-number.js';
+
+/**
+ * Walks the route registry: every route that takes an object id must answer
+ * 404 to a caller of street A for an object of street B (and not 404 for the
+ * same kind of object in street A). A route that takes an id must either have
+ * a probe here, be listed as unscoped configuration with a reason, or name
+ * the module test that probes it; a new id route with none of these fails.
+ */
+/** Path parameters of an object in street A and in street B, and a valid body for the call. */
+type Probe = { a: Record<string, string>; b: Record<string, string>; body?: unknown };
+
+/** Ids that name no scoped object (global configuration, or a queue name). */
+const UNSCOPED: Record<string, string> = {
+  'PUT /api/admin/roles/:code': 'roles are district-wide configuration',
+  'DELETE /api/admin/roles/:code': 'roles are district-wide configuration',
+  'PUT /api/incident-categories/:code': 'categories are district-wide configuration',
+  'PUT /api/incident-categories/majors/:code': 'categories are district-wide configuration',
+  'GET /api/incidents/queues/:queue': 'a queue name; its rows are scope-filtered (test/incidents)',
+};
+
+/** Id routes whose cross-scope 404 is asserted in their module's own test file. */
+const PROBED_IN_MODULE: Record<string, string> = {
+  // Import jobs belong to the user who uploaded them: another user's job reads as 404.
+  'PUT /api/residents/imports/:id/mapping': 'test/basedata/import.test.ts',
+  'POST /api/residents/imports/:id/run': 'test/basedata/import.test.ts',
+  'GET /api/residents/imports/:id': 'test/basedata/import.test.ts',
+  'GET /api/residents/imports/:id/errors.csv': 'test/basedata/import.test.ts',
+  'GET /api/files/:hash': 'test/incidents/attachments.test.ts',
+  'GET /api/files/:hash/thumbnail': 'test/incidents/attachments.test.ts',
+  // Department grids are scoped by department, not by street: 404 for another department's (test/grid/department.test.ts).
+  'GET /api/grids/departments/:department/geojson': 'test/grid/department.test.ts',
+  'GET /api/grids/departments/:department/export': 'test/grid/department.test.ts',
+  'GET /api/grids/departments/:department/history': 'test/grid/department.test.ts',
+  'POST /api/grids/departments/:department/import': 'test/grid/department.test.ts',
+};
+
+describe.each(DIALECTS)('route registry scope walk on %s', (dialect) => {
+  let t: TestApp;
+  let cookieA: string;
+  const probes = new Map<string, Probe>();
+
+  beforeAll(async () => {
+    t = await openTestApp(dialect);
+    const admin = await t.login('admin');
+    const grids = await gridHelper(t);
+    const [streetA, streetB] = grids.streets as [string, string];
+    const unitA = grids.units.find((u) => u.startsWith(streetA))!;
+    const unitB = grids.units.find((u) => u.startsWith(streetB))!;
+    // One role with every permission, held in street A only.
+    const role = await t.request({
+      method: 'POST', url: '/api/admin/roles', cookie: admin,
+      body: { code: 'probe_all', name: '探针', nameEn: 'Probe', permissions: PERMISSIONS.map((p) => p.code) },
+    });
+    expect(role.statusCode, role.body).toBe(201);
+    const ids: Record<string, number> = {};
+    const assignment: Record<string, number> = {};
+    for (const [username, roleCode, scope] of [
+      ['probe_a', 'probe_all', streetA], ['probe_b', 'probe_all', streetB],
+      ['member_a', 'grid_worker', unitA], ['member_b', 'grid_worker', unitB],
+    ] as const) {
+      const res = await t.request({ method: 'POST', url: '/api/admin/users', cookie: admin, body: { username, displayName: username, password: DEMO_PASSWORD } });
+      ids[username] = res.json().user.id;
+      const grant = await t.request({ method: 'POST', url: `/api/admin/users/${ids[username]}/assignments`, cookie: admin, body: { role: roleCode, scopeKind: 'grid', scopeCode: scope } });
+      expect(grant.statusCode, grant.body).toBe(201);
+      assignment[username] = grant.json().assignments[0].id;
+      await t.platform.db.primary.updateTable('users').set({ must_change_password: 0 }).where('id', '=', ids[username]!).execute();
+    }
+    cookieA = await t.login('probe_a', DEMO_PASSWORD);
+
+    const operator = await t.login('operator');
+    const incident = async (unit: string) => {
+      const res = await t.request({
+        method: 'POST', url: '/api/incidents', cookie: operator,
+        body: { channel: 'operator_phone', description: '路灯不亮', position: { ...grids.pointIn(unit), crs: 'wgs84' } },
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      return String(res.json().incident.id);
+    };
+    const [incA, incB] = [await incident(unitA), await incident(unitB)];
+
+    const user = { a: { id: String(ids.member_a) }, b: { id: String(ids.member_b) } };
+    for (const route of ['GET /api/admin/users/:id', 'POST /api/admin/users/:id/unlock', 'POST /api/admin/users/:id/reset-password']) {
+      probes.set(route, user);
+    }
+    probes.set('PATCH /api/admin/users/:id', { ...user, body: { displayName: '改名' } });
+    probes.set('POST /api/admin/users/:id/assignments', { ...user, body: { role: 'leader', scopeKind: 'grid', scopeCode: streetA } });
+    probes.set('DELETE /api/admin/users/:id/assignments/:assignmentId', {
+      a: { id: String(ids.member_a), assignmentId: String(assignment.member_a) },
+      b: { id: String(ids.member_b), assignmentId: String(assignment.member_b) },
+    });
+    const grid = { a: { code: unitA }, b: { code: unitB } };
+    for (const route of ['GET /api/grids/:code', 'GET /api/grids/:code/neighbours', 'GET /api/grids/:code/history']) probes.set(route, grid);
+    probes.set('PATCH /api/grids/:code', { ...grid, body: { version: 1, name: '探针网格' } });
+    probes.set('PUT /api/grids/:code/workers', { ...grid, body: { workers: [] } });
+    const inc = { a: { id: incA }, b: { id: incB } };
+    for (const route of ['GET /api/incidents/:id', 'GET /api/incidents/:id/duplicates']) probes.set(route, inc);
+    probes.set('POST /api/incidents/:id/actions', { ...inc, body: { type: 'accept', version: 1 } });
+    probes.set('POST /api/incidents/:id/merge', { ...inc, body: { intoId: Number(incA), version: 1 } });
+
+    // Base data: the same objects created by a street A and a street B user.
+    const cookieB = await t.login('probe_b', DEMO_PASSWORD);
+    let idSeq = 0;
+    const baseObjects = async (cookie: string, unit: string) => {
+      const post = async (url: string, body: unknown) => {
+        const res = await t.request({ method: 'POST', url, cookie, body });
+        expect(res.statusCode, `${url} ${res.body}`).toBe(201);
+        return String(res.json().id);
+      };
+      const building = await post('/api/buildings', { gridCode: unit, name: '1栋', address: '劳动路 1 号', entrances: ['1单元'] });
+      const dwelling = await post('/api/dwellings', { buildingId: Number(building), entrance: '1单元', roomNo: '101' });
+      const household = await post('/api/households', { householdNo: `H-${unit}`, gridCode: unit, dwellingId: Number(dwelling) });
+      idSeq += 1;
+      const resident = await post('/api/residents', {
+        gridCode: unit, name: `探针${idSeq}`, idNumber: makeIdNumber('430111', '19800101', idSeq, 'male'), population: 'registered',
+      });
+      const place = await post('/api/places', { gridCode: unit, name: '小吃店', type: 'small_restaurant', address: '劳动路 3 号' });
+      return { building, dwelling, household, resident, place };
+    };
+    const [oa, ob] = [await baseObjects(cookieA, unitA), await baseObjects(cookieB, unitB)];
+    const pair = (key: keyof typeof oa) => ({ a: { id: oa[key] }, b: { id: ob[key] } });
+    probes.set('GET /api/buildings/:id', pair('building'));
+    probes.set('GET /api/dwellings/:id', pair('dwelling'));
+    probes.set('GET /api/households/:id', pair('household'));
+    probes.set('GET /api/households/:id/visits', pair('household'));
+    probes.set('POST /api/households/:id/visits', { ...pair('household'), body: { summary: '入户走访，一切正常' } });
+    probes.set('GET /api/residents/:id', pair('resident'));
+    probes.set('PATCH /api/residents/:id', { ...pair('resident'), body: { version: 1, name: '改名' } });
+    probes.set('POST /api/residents/:id/unmask', { ...pair('resident'), body: { reason: '核实身份' } });
+    probes.set('POST /api/residents/:id/move-in', { ...pair('resident'), body: { dwellingId: Number(oa.dwelling), relation: 'owner', date: '2020-01-01' } });
+    probes.set('POST /api/residents/:id/move-out', { ...pair('resident'), body: { date: '2021-01-01' } });
+    probes.set('PUT /api/residents/:id/key-person', { ...pair('resident'), body: { category: 'other', level: 'low', notes: '探针' } });
+    probes.set('POST /api/places/:id/inspections', { ...pair('place'), body: { result: 'pass' } });
+  });
+  afterAll(async () => t?.close());
+
+  const fill = (url: string, params: Record<string, string>) => url.replace(/:(\w+)/g, (_, name: string) => params[name] ?? '1');
+
+  it('covers every route that takes an id', () => {
+    const idRoutes = t.routes.filter((r) => r.url.includes(':')).map((r) => `${r.method} ${r.url}`);
+    const unknown = idRoutes.filter((r) => !probes.has(r) && !(r in UNSCOPED) && !(r in PROBED_IN_MODULE));
+    expect(unknown, 'id routes with no scope probe').toEqual([]);
+    for (const [route, file] of Object.entries(PROBED_IN_MODULE)) {
+      if (!idRoutes.includes(route)) continue;
+      expect(existsSync(file), `${route}: ${file}`).toBe(true);
+      expect(readFileSync(file, 'utf8')).toMatch(/404/);
+    }
+  });
+
+  it('answers 404 for an object of another street and not for one of the own street', async () => {
+    for (const [route, probe] of probes) {
+      const [method, url] = route.split(' ') as [string, string];
+      const body = method === 'GET' || method === 'DELETE' ? undefined : (probe.body ?? {});
+      const foreign = await t.request({ method, url: fill(url, probe.b), cookie: cookieA, body });
+      expect(foreign.statusCode, `${route} (street B)`).toBe(404);
+      const own = await t.request({ method, url: fill(url, probe.a), cookie: cookieA, body });
+      expect(own.statusCode, `${route} (street A): ${own.body}`).not.toBe(404);
+    }
+  });
+});

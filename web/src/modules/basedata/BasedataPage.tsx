@@ -1,0 +1,350 @@
+import { Alert, Button, Card, Checkbox, Descriptions, Form, Input, Modal, Select, Space, Statistic, Table, Tabs, Tag, Typography } from 'antd';
+import type { ColumnsType } from 'antd/es/table/index.js';
+import { useCallback, useEffect, useState } from 'react';
+import { Link, Route, Routes, useNavigate, useParams } from 'react-router-dom';
+import { errorMessage } from '../../shell/api.js';
+import { useAuth } from '../../shell/auth.js';
+import { useI18n } from '../../shell/i18n.js';
+import { basedataApi, type BuildingView, type DwellingView, type GridSummary, type HouseholdView, type Resident, type ResidentDetail, type ResidentQuery } from './api.js';
+import ImportPanel from './ImportPanel.js';
+import { useBasedataText } from './messages.js';
+
+/** Base data (人、地、物): search, drill-down grid → building → dwelling → household → resident, import/export. */
+export default function BasedataPage() {
+  return (
+    <Routes>
+      <Route index element={<Home />} />
+      <Route path="residents/:id" element={<ResidentPage />} />
+      <Route path="buildings/:id" element={<BuildingPage />} />
+      <Route path="dwellings/:id" element={<DwellingPage />} />
+      <Route path="households/:id" element={<HouseholdPage />} />
+    </Routes>
+  );
+}
+
+const BASE = '/basedata';
+
+function useTagNames(): Record<string, string> {
+  const { pick } = useI18n();
+  const [names, setNames] = useState<Record<string, string>>({});
+  useEffect(() => {
+    basedataApi.tags().then((tags) => setNames(Object.fromEntries(tags.map((t) => [t.code, pick(t.name, t.nameEn)])))).catch(() => undefined);
+  }, [pick]);
+  return names;
+}
+
+function useResidentColumns(): ColumnsType<Resident> {
+  const t = useBasedataText();
+  const tags = useTagNames();
+  return [
+    { title: t('col.name'), dataIndex: 'name', render: (v: string, r) => <Link to={`${BASE}/residents/${r.id}`} data-testid="resident-link">{v}</Link> },
+    { title: t('col.idNumber'), dataIndex: 'idNumber', render: (v: string) => <Typography.Text code>{v}</Typography.Text> },
+    { title: t('col.phone'), dataIndex: 'phone' },
+    { title: t('col.sex'), dataIndex: 'sex', render: (v: 'male' | 'female') => t(`sex.${v}`) },
+    { title: t('col.birthDate'), dataIndex: 'birthDate' },
+    { title: t('col.population'), dataIndex: 'population', render: (v: 'registered' | 'floating') => t(`population.${v}`) },
+    { title: t('col.tags'), dataIndex: 'tags', render: (v: string[]) => v.map((x) => <Tag key={x}>{tags[x] ?? x}</Tag>) },
+    { title: t('col.grid'), dataIndex: 'gridCode' },
+  ];
+}
+
+function Home() {
+  const t = useBasedataText();
+  const { can } = useAuth();
+  return (
+    <Card>
+      <Tabs
+        items={[
+          { key: 'search', label: t('tab.search'), children: <SearchPanel /> },
+          { key: 'drill', label: t('tab.drill'), children: <DrillPanel /> },
+          ...(can('residents.manage') ? [{ key: 'import', label: t('tab.import'), children: <ImportPanel /> }] : []),
+        ]}
+      />
+    </Card>
+  );
+}
+
+type SearchForm = Omit<ResidentQuery, 'page' | 'pageSize'>;
+
+function SearchPanel() {
+  const t = useBasedataText();
+  const { t: tt } = useI18n();
+  const tags = useTagNames();
+  const columns = useResidentColumns();
+  const [filters, setFilters] = useState<SearchForm>({});
+  const [page, setPage] = useState(1);
+  const [pageSize, setPageSize] = useState(20);
+  const [data, setData] = useState<{ items: Resident[]; total: number; totalCapped: boolean }>({ items: [], total: 0, totalCapped: false });
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const load = useCallback(async () => {
+    setLoading(true);
+    try {
+      setData(await basedataApi.search({ ...filters, page, pageSize }));
+      setError(null);
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setLoading(false);
+    }
+  }, [filters, page, pageSize]);
+  useEffect(() => void load(), [load]);
+  const clean = (v: SearchForm): SearchForm => Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined && x !== '')) as SearchForm;
+  return (
+    <Space direction="vertical" style={{ width: '100%' }}>
+      <Form layout="inline" onFinish={(v: SearchForm) => { setPage(1); setFilters(clean(v)); }} data-testid="resident-search">
+        <Form.Item name="q"><Input placeholder={t('f.q')} allowClear /></Form.Item>
+        <Form.Item name="idNumber"><Input placeholder={t('f.idNumber')} allowClear /></Form.Item>
+        <Form.Item name="phone"><Input placeholder={t('f.phone')} allowClear /></Form.Item>
+        <Form.Item name="address"><Input placeholder={t('f.address')} allowClear /></Form.Item>
+        <Form.Item name="tag">
+          <Select placeholder={t('f.tag')} allowClear style={{ width: 140 }} options={Object.entries(tags).map(([value, label]) => ({ value, label }))} />
+        </Form.Item>
+        <Form.Item name="gridCode"><Input placeholder={t('f.gridCode')} allowClear /></Form.Item>
+        <Button type="primary" htmlType="submit">{tt('common.search')}</Button>
+      </Form>
+      {error && <Alert type="error" message={error} />}
+      <Table
+        rowKey="id"
+        size="small"
+        loading={loading}
+        columns={columns}
+        dataSource={data.items}
+        pagination={{
+          current: page, pageSize, total: data.total, showSizeChanger: true,
+          showTotal: (total) => (data.totalCapped ? t('totalCapped', { total }) : tt('common.total', { total })),
+          onChange: (p, s) => { setPage(p); setPageSize(s); },
+        }}
+      />
+    </Space>
+  );
+}
+
+function DrillPanel() {
+  const t = useBasedataText();
+  const tags = useTagNames();
+  const { t: tt } = useI18n();
+  const [grid, setGrid] = useState('');
+  const [summary, setSummary] = useState<GridSummary | null>(null);
+  const [buildings, setBuildings] = useState<{ items: { id: number; gridCode: string; name: string; address: string }[]; total: number }>({ items: [], total: 0 });
+  const [page, setPage] = useState(1);
+  const [error, setError] = useState<string | null>(null);
+  const load = useCallback(async (code: string, p: number) => {
+    try {
+      setSummary(await basedataApi.summary(code));
+      setBuildings(await basedataApi.buildings({ gridCode: code, page: p, pageSize: 20 }));
+      setError(null);
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  }, []);
+  return (
+    <Space direction="vertical" style={{ width: '100%' }}>
+      <Input.Search placeholder={t('drill.grid')} enterButton={tt('common.search')} value={grid} onChange={(e) => setGrid(e.target.value)} onSearch={(v) => { setPage(1); void load(v.trim(), 1); }} style={{ maxWidth: 480 }} />
+      {error && <Alert type="error" message={error} />}
+      {summary && (
+        <Card size="small">
+          <Space wrap size="large">
+            <Statistic title={t('tab.search')} value={summary.residents} />
+            <Statistic title={t('household.title')} value={summary.households} />
+            <Statistic title={t('dwelling.title')} value={summary.dwellings} />
+            <Statistic title={t('building.title')} value={summary.buildings} />
+            {Object.entries(summary.byTag).map(([tag, n]) => <Statistic key={tag} title={tags[tag] ?? tag} value={n} />)}
+          </Space>
+        </Card>
+      )}
+      {summary && (
+        <Table
+          rowKey="id"
+          size="small"
+          dataSource={buildings.items}
+          columns={[
+            { title: t('col.building'), dataIndex: 'name', render: (v: string, b) => <Link to={`${BASE}/buildings/${b.id}`}>{v}</Link> },
+            { title: t('col.address'), dataIndex: 'address' },
+            { title: t('col.grid'), dataIndex: 'gridCode' },
+          ]}
+          pagination={{ current: page, pageSize: 20, total: buildings.total, onChange: (p) => { setPage(p); void load(grid.trim(), p); } }}
+        />
+      )}
+    </Space>
+  );
+}
+
+function useLoad<T>(fn: () => Promise<T>): { data: T | null; error: string | null; reload: () => void } {
+  const [data, setData] = useState<T | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [n, setN] = useState(0);
+  useEffect(() => {
+    if (n < 0) return;
+    fn().then((d) => { setData(d); setError(null); }).catch((err: unknown) => setError(errorMessage(err)));
+  }, [n, fn]);
+  return { data, error, reload: () => setN((x) => x + 1) };
+}
+
+function Back() {
+  const t = useBasedataText();
+  const navigate = useNavigate();
+  return <Button onClick={() => navigate(-1)}>{t('back')}</Button>;
+}
+
+function ResidentPage() {
+  const t = useBasedataText();
+  const { can } = useAuth();
+  const id = Number(useParams().id);
+  const fetcher = useCallback(() => basedataApi.resident(id), [id]);
+  const { data, error } = useLoad<ResidentDetail>(fetcher);
+  const tags = useTagNames();
+  const [open, setOpen] = useState(false);
+  const [reason, setReason] = useState('');
+  const [clear, setClear] = useState<{ idNumber: string; phone: string | null } | null>(null);
+  const [unmaskError, setUnmaskError] = useState<string | null>(null);
+  if (error) return <Alert type="error" message={error} />;
+  if (!data) return null;
+  const r = data.resident;
+  const unmask = async () => {
+    try {
+      setClear(await basedataApi.unmask(id, reason));
+      setOpen(false);
+      setUnmaskError(null);
+    } catch (err) {
+      setUnmaskError(errorMessage(err));
+    }
+  };
+  return (
+    <Card title={`${t('resident.title')}：${r.name}`} extra={<Space><Back />{can('residents.unmask') && !clear && <Button danger onClick={() => setOpen(true)} data-testid="unmask">{t('resident.unmask')}</Button>}</Space>}>
+      {clear && <Alert type="warning" showIcon message={t('resident.unmasked')} style={{ marginBottom: 12 }} />}
+      <Descriptions bordered size="small" column={2}>
+        <Descriptions.Item label={t('col.name')}>{r.name}</Descriptions.Item>
+        <Descriptions.Item label={t('col.idNumber')}><span data-testid="id-number">{clear?.idNumber ?? r.idNumber}</span></Descriptions.Item>
+        <Descriptions.Item label={t('col.phone')}>{clear ? clear.phone : r.phone}</Descriptions.Item>
+        <Descriptions.Item label={t('col.sex')}>{t(`sex.${r.sex}`)}</Descriptions.Item>
+        <Descriptions.Item label={t('col.birthDate')}>{r.birthDate}</Descriptions.Item>
+        <Descriptions.Item label={t('col.population')}>{t(`population.${r.population}`)}</Descriptions.Item>
+        <Descriptions.Item label={t('col.grid')}>{r.gridCode}</Descriptions.Item>
+        <Descriptions.Item label={t('col.tags')}>{r.tags.map((x) => <Tag key={x}>{tags[x] ?? x}</Tag>)}</Descriptions.Item>
+        <Descriptions.Item label={t('resident.household')}>{r.householdId ? <Link to={`${BASE}/households/${r.householdId}`}>#{r.householdId}</Link> : '—'} {r.relation ?? ''}</Descriptions.Item>
+        {data.keyPerson && <Descriptions.Item label={t('resident.keyPerson')}>{data.keyPerson.category} · {data.keyPerson.level}</Descriptions.Item>}
+      </Descriptions>
+      <Typography.Title level={5} style={{ marginTop: 16 }}>{t('resident.dwellings')}</Typography.Title>
+      <Table
+        rowKey="id"
+        size="small"
+        pagination={false}
+        dataSource={data.dwellings}
+        columns={[
+          { title: t('col.address'), dataIndex: 'address', render: (v: string, l) => <Link to={`${BASE}/dwellings/${l.dwellingId}`}>{v}</Link> },
+          { title: t('col.relation'), dataIndex: 'relation', render: (v: 'owner' | 'tenant' | 'occupant') => t(`relation.${v}`) },
+          { title: t('col.from'), dataIndex: 'fromDate' },
+          { title: t('col.to'), dataIndex: 'toDate', render: (v: string | null) => v ?? '—' },
+        ]}
+      />
+      <Modal title={t('resident.unmaskTitle')} open={open} onOk={() => void unmask()} onCancel={() => setOpen(false)} okButtonProps={{ disabled: reason.trim().length < 2 }}>
+        <Input.TextArea placeholder={t('resident.reason')} value={reason} onChange={(e) => setReason(e.target.value)} maxLength={200} data-testid="unmask-reason" />
+        {unmaskError && <Alert type="error" message={unmaskError} style={{ marginTop: 8 }} />}
+      </Modal>
+    </Card>
+  );
+}
+
+function BuildingPage() {
+  const t = useBasedataText();
+  const id = Number(useParams().id);
+  const fetcher = useCallback(() => basedataApi.building(id), [id]);
+  const { data, error } = useLoad<BuildingView>(fetcher);
+  if (error) return <Alert type="error" message={error} />;
+  if (!data) return null;
+  return (
+    <Card title={`${t('building.title')}：${data.building.name}`} extra={<Back />}>
+      <Typography.Paragraph>{data.building.address} · {data.building.gridCode}</Typography.Paragraph>
+      <Table
+        rowKey="id"
+        size="small"
+        dataSource={data.dwellings}
+        pagination={{ pageSize: 50 }}
+        columns={[
+          { title: t('col.room'), dataIndex: 'roomNo', render: (v: string, d) => <Link to={`${BASE}/dwellings/${d.id}`}>{v}</Link> },
+          { title: t('col.occupants'), dataIndex: 'occupants', render: (o: BuildingView['dwellings'][number]['occupants']) => o.map((p) => <Link key={p.id} to={`${BASE}/residents/${p.id}`} style={{ marginRight: 8 }}>{p.name}</Link>) },
+        ]}
+      />
+    </Card>
+  );
+}
+
+function DwellingPage() {
+  const t = useBasedataText();
+  const id = Number(useParams().id);
+  const fetcher = useCallback(() => basedataApi.dwelling(id), [id]);
+  const { data, error } = useLoad<DwellingView>(fetcher);
+  if (error) return <Alert type="error" message={error} />;
+  if (!data) return null;
+  const cols: ColumnsType<DwellingView['current'][number]> = [
+    { title: t('col.name'), render: (_: unknown, l) => (l.resident ? <Link to={`${BASE}/residents/${l.resident.id}`}>{l.resident.name}</Link> : '—') },
+    { title: t('col.idNumber'), render: (_: unknown, l) => l.resident?.idNumber ?? '' },
+    { title: t('col.relation'), dataIndex: 'relation', render: (v: 'owner' | 'tenant' | 'occupant') => t(`relation.${v}`) },
+    { title: t('col.from'), dataIndex: 'fromDate' },
+    { title: t('col.to'), dataIndex: 'toDate', render: (v: string | null) => v ?? '—' },
+  ];
+  return (
+    <Card title={`${t('dwelling.title')}：${data.dwelling.address}`} extra={<Space><Link to={`${BASE}/buildings/${data.dwelling.buildingId}`}>{t('building.title')}</Link><Back /></Space>}>
+      <Space wrap>{data.households.map((h) => <Link key={h.id} to={`${BASE}/households/${h.id}`}>{t('household.title')} {h.householdNo}</Link>)}</Space>
+      <Typography.Title level={5}>{t('dwelling.current')}</Typography.Title>
+      <Table rowKey="id" size="small" pagination={false} dataSource={data.current} columns={cols} />
+      <Typography.Title level={5}>{t('dwelling.history')}</Typography.Title>
+      <Table rowKey="id" size="small" pagination={false} dataSource={data.history} columns={cols} />
+    </Card>
+  );
+}
+
+function HouseholdPage() {
+  const t = useBasedataText();
+  const { can } = useAuth();
+  const id = Number(useParams().id);
+  const fetcher = useCallback(() => basedataApi.household(id), [id]);
+  const { data, error, reload } = useLoad<HouseholdView>(fetcher);
+  const columns = useResidentColumns();
+  const [form] = Form.useForm<{ summary: string; finding?: string; followUp?: string; createIncident: boolean }>();
+  const [saveError, setSaveError] = useState<string | null>(null);
+  if (error) return <Alert type="error" message={error} />;
+  if (!data) return null;
+  const save = async (v: { summary: string; finding?: string; followUp?: string; createIncident: boolean }) => {
+    try {
+      await basedataApi.recordVisit(id, { ...v, createIncident: Boolean(v.createIncident) });
+      form.resetFields();
+      setSaveError(null);
+      reload();
+    } catch (err) {
+      setSaveError(errorMessage(err));
+    }
+  };
+  return (
+    <Card title={`${t('household.title')} ${data.household.householdNo}`} extra={<Space>{data.dwelling && <Link to={`${BASE}/dwellings/${data.dwelling.id}`}>{data.dwelling.address}</Link>}<Back /></Space>}>
+      <Typography.Title level={5}>{t('household.members')}</Typography.Title>
+      <Table rowKey="id" size="small" pagination={false} dataSource={data.members} columns={[...columns, { title: t('col.relation'), dataIndex: 'relation' }]} />
+      <Typography.Title level={5} style={{ marginTop: 16 }}>{t('household.visits')}</Typography.Title>
+      <Table
+        rowKey="id"
+        size="small"
+        pagination={false}
+        dataSource={data.visits}
+        columns={[
+          { title: 'At', dataIndex: 'visitedAt', render: (v: string) => new Date(v).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false }) },
+          { title: t('visit.summary'), dataIndex: 'summary' },
+          { title: t('visit.finding'), dataIndex: 'finding' },
+          { title: t('visit.followUp'), dataIndex: 'followUp' },
+          { title: '', render: (_: unknown, v) => (v.incidentId ? <Tag color="blue">{t('visit.incident', { id: v.incidentId })}</Tag> : v.pendingIncident ? <Tag color="orange">{t('visit.pending')}</Tag> : null) },
+        ]}
+      />
+      {can('residents.manage') && (
+        <Form form={form} layout="vertical" onFinish={(v) => void save(v)} style={{ marginTop: 16, maxWidth: 640 }}>
+          <Typography.Title level={5}>{t('visit.add')}</Typography.Title>
+          <Form.Item name="summary" label={t('visit.summary')} rules={[{ required: true }]}><Input.TextArea maxLength={2000} /></Form.Item>
+          <Form.Item name="finding" label={t('visit.finding')}><Input.TextArea maxLength={2000} /></Form.Item>
+          <Form.Item name="followUp" label={t('visit.followUp')}><Input maxLength={2000} /></Form.Item>
+          <Form.Item name="createIncident" valuePropName="checked"><Checkbox>{t('visit.createIncident')}</Checkbox></Form.Item>
+          {saveError && <Alert type="error" message={saveError} style={{ marginBottom: 8 }} />}
+          <Button type="primary" htmlType="submit">{t('visit.add')}</Button>
+        </Form>
+      )}
+    </Card>
+  );
+}

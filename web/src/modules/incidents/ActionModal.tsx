@@ -1,0 +1,278 @@
+import { Cascader, Form, Input, InputNumber, Modal, Select, Space } from 'antd';
+import { useEffect, useState } from 'react';
+import { useI18n } from '../../shell/i18n.js';
+import type { ActionType, IncidentDetail } from './api.js';
+import { PhotoUpload, type Reference } from './common.js';
+import { useIncidentText } from './messages.js';
+
+type Field =
+  | 'note' | 'reason' | 'category' | 'categoryOptional' | 'lead' | 'coHandlers' | 'result' | 'afterPhotosRequired'
+  | 'photos' | 'extension' | 'extensionOptional' | 'beforePhotos' | 'afterPhotos' | 'departments' | 'responseLimit' | 'intoId';
+
+/** The payload fields of each action's form. */
+const FIELDS: Record<ActionType, Field[]> = {
+  accept: ['note'],
+  register: ['category', 'note'],
+  reject: ['reason'],
+  dispatch: ['lead', 'coHandlers', 'note'],
+  return: ['reason'],
+  'start-handling': ['note'],
+  reply: ['result', 'afterPhotosRequired'],
+  'start-verify': ['note'],
+  'verify-pass': ['note', 'photos'],
+  'verify-fail': ['reason', 'photos'],
+  close: ['note'],
+  'request-extension': ['extension', 'reason'],
+  'approve-extension': ['extensionOptional', 'note'],
+  'refuse-extension': ['reason'],
+  'request-defer': ['reason'],
+  'approve-defer': ['note'],
+  'refuse-defer': ['reason'],
+  urge: ['note'],
+  'self-resolve': ['categoryOptional', 'beforePhotos', 'afterPhotos', 'note'],
+  escalate: ['departments', 'responseLimit', 'note'],
+  respond: ['note'],
+  merge: ['intoId', 'note'],
+};
+
+/** Actions that refuse or undo, shown as danger buttons. */
+export const DANGER_ACTIONS: ReadonlySet<ActionType> = new Set(['reject', 'return', 'verify-fail', 'refuse-extension', 'refuse-defer']);
+
+interface Values {
+  note?: string;
+  reason?: string;
+  category?: string[];
+  lead?: string;
+  coHandlers?: string[];
+  result?: string;
+  photos?: string[];
+  beforePhotos?: string[];
+  afterPhotos?: string[];
+  extAmount?: number;
+  extUnit?: 'hours' | 'days';
+  departments?: string[];
+  limitAmount?: number;
+  limitUnit?: 'hours' | 'days';
+  intoId?: number;
+}
+
+/** The request body of an action from its form (version added by the caller). */
+function bodyOf(type: ActionType, v: Values): Record<string, unknown> {
+  const text = (s?: string) => (s && s.trim() ? s.trim() : undefined);
+  const body: Record<string, unknown> = { type };
+  const note = text(v.note);
+  if (note) body.note = note;
+  switch (type) {
+    case 'register':
+      body.categoryCode = v.category?.[1];
+      break;
+    case 'reject':
+    case 'return':
+    case 'verify-fail':
+    case 'refuse-extension':
+    case 'request-defer':
+    case 'refuse-defer':
+      body.reason = text(v.reason) ?? '';
+      break;
+    case 'dispatch':
+      body.leadDepartmentCode = v.lead;
+      if (v.coHandlers?.length) body.coHandlerDepartmentCodes = v.coHandlers.filter((c) => c !== v.lead);
+      break;
+    case 'reply':
+      body.result = text(v.result) ?? '';
+      body.photos = v.photos ?? [];
+      break;
+    case 'request-extension':
+      body.extension = { amount: v.extAmount, unit: v.extUnit ?? 'days' };
+      body.reason = text(v.reason) ?? '';
+      break;
+    case 'approve-extension':
+      if (v.extAmount) body.extension = { amount: v.extAmount, unit: v.extUnit ?? 'days' };
+      break;
+    case 'self-resolve':
+      if (v.category?.length === 2) body.categoryCode = v.category[1];
+      body.beforePhotos = v.beforePhotos ?? [];
+      body.afterPhotos = v.afterPhotos ?? [];
+      break;
+    case 'escalate':
+      body.departmentCodes = v.departments ?? [];
+      if (v.limitAmount) body.responseLimit = { amount: v.limitAmount, unit: v.limitUnit ?? 'hours' };
+      break;
+    case 'merge':
+      body.intoId = v.intoId;
+      break;
+    default:
+      break;
+  }
+  if ((type === 'verify-pass' || type === 'verify-fail') && v.photos?.length) body.photos = v.photos;
+  return body;
+}
+
+function initialValues(type: ActionType, detail: IncidentDetail, ref: Reference | null): Values {
+  const inc = detail.incident;
+  const cat = inc.categoryCode ? ref?.categories.find((c) => c.code === inc.categoryCode) : undefined;
+  const category = cat ? [cat.majorCode, cat.code] : undefined;
+  switch (type) {
+    case 'dispatch':
+      return {
+        lead: detail.suggestedDispatch?.leadDepartmentCode ?? undefined,
+        coHandlers: detail.suggestedDispatch?.coHandlerDepartmentCodes ?? [],
+      };
+    case 'register':
+      return { category };
+    case 'self-resolve':
+      return { category, beforePhotos: inc.photos, afterPhotos: [] };
+    case 'request-extension':
+      return { extAmount: 1, extUnit: 'days' };
+    case 'approve-extension':
+      return detail.extensionPending
+        ? { extAmount: detail.extensionPending.extension.amount, extUnit: detail.extensionPending.extension.unit }
+        : { extUnit: 'days' };
+    case 'escalate':
+      return { limitUnit: 'hours' };
+    default:
+      return {};
+  }
+}
+
+export function ActionModal({
+  type, detail, reference, onCancel, onSubmit,
+}: {
+  type: ActionType | null;
+  detail: IncidentDetail;
+  reference: Reference | null;
+  onCancel: () => void;
+  onSubmit: (type: ActionType, body: Record<string, unknown>) => Promise<void>;
+}) {
+  const it = useIncidentText();
+  const { pick } = useI18n();
+  const [form] = Form.useForm<Values>();
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    if (type) {
+      form.resetFields();
+      form.setFieldsValue(initialValues(type, detail, reference));
+    }
+  }, [type, detail, reference, form]);
+  if (!type) return null;
+  const fields = FIELDS[type];
+  const has = (f: Field) => fields.includes(f);
+  const required = [{ required: true, message: it('form.required') }];
+  const requiredText = [{ required: true, whitespace: true, message: it('form.required') }];
+  const departments = (reference?.departments ?? []).filter((d) => d.status === 'active').map((d) => ({ value: d.code, label: `${pick(d.name, d.nameEn)}（${d.code}）` }));
+  const unitSelect = (name: 'extUnit' | 'limitUnit') => (
+    <Form.Item name={name} noStyle>
+      <Select style={{ width: 130 }} options={[{ value: 'hours', label: it('form.unit.hours') }, { value: 'days', label: it('form.unit.days') }]} />
+    </Form.Item>
+  );
+
+  return (
+    <Modal
+      open
+      title={it(`action.${type}`)}
+      okText={it('form.submit')}
+      okButtonProps={{ 'data-testid': 'action-submit', danger: DANGER_ACTIONS.has(type) }}
+      confirmLoading={busy}
+      onCancel={onCancel}
+      destroyOnHidden
+      data-testid="action-modal"
+      onOk={async () => {
+        const v = await form.validateFields();
+        setBusy(true);
+        try {
+          await onSubmit(type, bodyOf(type, v));
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      <Form form={form} layout="vertical" data-testid={`action-form-${type}`}>
+        {has('category') && (
+          <Form.Item name="category" label={it('form.category')} rules={required}>
+            <Cascader options={reference?.categoryOptions ?? []} showSearch data-testid="action-category" />
+          </Form.Item>
+        )}
+        {has('categoryOptional') && (
+          <Form.Item name="category" label={it('form.category')} rules={detail.incident.categoryCode ? [] : required}>
+            <Cascader options={reference?.categoryOptions ?? []} showSearch data-testid="action-category" />
+          </Form.Item>
+        )}
+        {has('lead') && (
+          <Form.Item name="lead" label={it('form.lead')} rules={required}>
+            <Select showSearch={{ optionFilterProp: 'label' }} options={departments} data-testid="action-lead" />
+          </Form.Item>
+        )}
+        {has('coHandlers') && (
+          <Form.Item name="coHandlers" label={it('form.coHandlers')}>
+            <Select mode="multiple" allowClear showSearch={{ optionFilterProp: 'label' }} options={departments} data-testid="action-co-handlers" />
+          </Form.Item>
+        )}
+        {has('departments') && (
+          <Form.Item name="departments" label={it('form.departments')} rules={required}>
+            <Select mode="multiple" showSearch={{ optionFilterProp: 'label' }} options={departments} data-testid="action-departments" />
+          </Form.Item>
+        )}
+        {has('result') && (
+          <Form.Item name="result" label={it('form.result')} rules={requiredText}>
+            <Input.TextArea rows={3} maxLength={4000} data-testid="action-result" />
+          </Form.Item>
+        )}
+        {has('afterPhotosRequired') && (
+          <Form.Item name="photos" label={it('form.afterPhotos')} rules={[{ required: true, type: 'array', min: 1, message: it('form.required') }]}>
+            <PhotoUpload testId="action-photos" />
+          </Form.Item>
+        )}
+        {has('beforePhotos') && (
+          <Form.Item name="beforePhotos" label={it('form.beforePhotos')} rules={[{ required: true, type: 'array', min: 1, message: it('form.required') }]}>
+            <PhotoUpload testId="action-before-photos" />
+          </Form.Item>
+        )}
+        {has('afterPhotos') && (
+          <Form.Item name="afterPhotos" label={it('form.afterPhotos')} rules={[{ required: true, type: 'array', min: 1, message: it('form.required') }]}>
+            <PhotoUpload testId="action-after-photos" />
+          </Form.Item>
+        )}
+        {has('photos') && (
+          <Form.Item name="photos" label={it('form.photos')}>
+            <PhotoUpload testId="action-photos" />
+          </Form.Item>
+        )}
+        {(has('extension') || has('extensionOptional')) && (
+          <Form.Item label={it('form.extension')} required={has('extension')}>
+            <Space.Compact>
+              <Form.Item name="extAmount" noStyle rules={has('extension') ? required : []}>
+                <InputNumber min={0.5} max={1000} step={0.5} data-testid="action-ext-amount" />
+              </Form.Item>
+              {unitSelect('extUnit')}
+            </Space.Compact>
+          </Form.Item>
+        )}
+        {has('responseLimit') && (
+          <Form.Item label={it('form.responseLimit')}>
+            <Space.Compact>
+              <Form.Item name="limitAmount" noStyle>
+                <InputNumber min={0.5} max={1000} step={0.5} />
+              </Form.Item>
+              {unitSelect('limitUnit')}
+            </Space.Compact>
+          </Form.Item>
+        )}
+        {has('intoId') && (
+          <Form.Item name="intoId" label="ID" rules={required}>
+            <InputNumber min={1} style={{ width: 200 }} data-testid="action-into-id" />
+          </Form.Item>
+        )}
+        {has('reason') && (
+          <Form.Item name="reason" label={it('form.reason')} rules={requiredText}>
+            <Input.TextArea rows={3} maxLength={2000} data-testid="action-reason" />
+          </Form.Item>
+        )}
+        {has('note') && (
+          <Form.Item name="note" label={it('form.note')}>
+            <Input.TextArea rows={2} maxLength={2000} data-testid="action-note" />
+          </Form.Item>
+        )}
+      </Form>
+    </Modal>
+  );
+}

@@ -1,0 +1,261 @@
+import { ArrowLeftOutlined, ReloadOutlined } from '@ant-design/icons';
+import { Alert, App, Button, Card, Col, Descriptions, Empty, Result, Row, Space, Spin, Tag, Timeline, Typography } from 'antd';
+import { useCallback, useEffect, useState } from 'react';
+import { Link, useParams } from 'react-router-dom';
+import { api, ApiError, errorMessage } from '../../shell/api.js';
+import { formatDateTime } from '../../shell/time.js';
+import { incidentApi, type ActionType, type IncidentDetail, type TimelineEvent } from './api.js';
+import { ActionModal, DANGER_ACTIONS } from './ActionModal.js';
+import { DueText, PhotoStrip, StatusTag, useReference, WarningTag } from './common.js';
+import { MiniMap } from './maps.js';
+import { useIncidentText, useMaybeText } from './messages.js';
+
+interface GridCardLite {
+  code: string;
+  name: string;
+  chain: { code: string; name: string; level: string }[];
+}
+
+function EventItem({ e, it, mt }: { e: TimelineEvent; it: ReturnType<typeof useIncidentText>; mt: ReturnType<typeof useMaybeText> }) {
+  const data = e.data as { beforePhotos?: string[]; afterPhotos?: string[]; reason?: string; result?: string; leadDepartmentCode?: string };
+  const before = Array.isArray(data.beforePhotos) ? data.beforePhotos : [];
+  const after = Array.isArray(data.afterPhotos) ? data.afterPhotos : [];
+  return (
+    <div data-testid={`timeline-event-${e.seq}`} data-action={e.action}>
+      <Space size={6} wrap>
+        <Typography.Text strong>{mt('action', e.action)}</Typography.Text>
+        <Typography.Text type="secondary">
+          {e.fromStatus ? `${mt('status', e.fromStatus)} → ` : ''}
+          {mt('status', e.toStatus)}
+        </Typography.Text>
+      </Space>
+      <div>
+        <Typography.Text>{e.actorName ?? (e.actorUserId ? `#${e.actorUserId}` : it('role.system'))}</Typography.Text>
+        {e.actorRole && <Tag style={{ marginLeft: 6 }}>{mt('role', e.actorRole)}</Tag>}
+        <Typography.Text type="secondary" style={{ marginLeft: 6 }}>
+          {formatDateTime(e.at)}
+        </Typography.Text>
+      </div>
+      {e.note && <div style={{ whiteSpace: 'pre-wrap' }}>{e.note}</div>}
+      {before.length > 0 || after.length > 0 ? (
+        <Space direction="vertical" size={4} style={{ marginTop: 4 }}>
+          <span>{it('photos.before')}：</span>
+          <PhotoStrip hashes={before} />
+          <span>{it('photos.after')}：</span>
+          <PhotoStrip hashes={after} />
+        </Space>
+      ) : (
+        e.attachments.length > 0 && (
+          <div style={{ marginTop: 4 }}>
+            <PhotoStrip hashes={e.attachments} testId={`timeline-photos-${e.seq}`} />
+          </div>
+        )
+      )}
+    </div>
+  );
+}
+
+/** 事件详情: header, map, photos, timeline and the caller's actions. */
+export default function IncidentPage() {
+  const { id } = useParams();
+  const incidentId = Number(id);
+  const it = useIncidentText();
+  const mt = useMaybeText();
+  const { message } = App.useApp();
+  const ref = useReference();
+  const [detail, setDetail] = useState<IncidentDetail | null>(null);
+  const [grid, setGrid] = useState<GridCardLite | null>(null);
+  const [error, setError] = useState<ApiError | Error | null>(null);
+  const [action, setAction] = useState<ActionType | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const load = useCallback(async () => {
+    try {
+      setDetail(await incidentApi.detail(incidentId));
+      setError(null);
+    } catch (err) {
+      setError(err as Error);
+    }
+  }, [incidentId]);
+
+  useEffect(() => {
+    setDetail(null);
+    void load();
+  }, [load]);
+
+  const gridCode = detail?.incident.gridCode;
+  useEffect(() => {
+    if (!gridCode) return;
+    api.get<GridCardLite>(`/api/grids/${gridCode}`).then(setGrid).catch(() => setGrid(null));
+  }, [gridCode]);
+
+  const submit = async (type: ActionType, body: Record<string, unknown>) => {
+    if (!detail) return;
+    try {
+      if (type === 'merge') {
+        await api.post(`/api/incidents/${incidentId}/merge`, { ...body, type: undefined, version: detail.incident.version });
+      } else {
+        await incidentApi.act(incidentId, { ...body, version: detail.incident.version });
+      }
+      message.success(it('detail.done'));
+      setNotice(null);
+      setAction(null);
+      await load();
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 409 && err.code === 'CONFLICT') {
+        // Someone else acted first: show it, reload, and let the user look again.
+        setNotice(it('detail.conflict'));
+        setAction(null);
+        await load();
+        return;
+      }
+      message.error(errorMessage(err));
+    }
+  };
+
+  if (error) {
+    const status = error instanceof ApiError ? error.status : 0;
+    return <Result status={status === 404 ? '404' : 'error'} title={status || ''} subTitle={errorMessage(error)} data-testid="incident-error" />;
+  }
+  if (!detail) return <Spin size="large" style={{ display: 'block', paddingTop: '20vh' }} />;
+  const inc = detail.incident;
+  const chain = grid ? [...grid.chain.filter((c) => c.level !== 'district').map((c) => c.name), grid.name].join(' / ') : inc.gridCode;
+  const currentDeadline = inc.dueAt;
+  const deadlineRow = (label: string, iso: string | null) => (
+    <div>
+      <Typography.Text type="secondary">{label}：</Typography.Text>
+      <DueText iso={iso} {...(iso === currentDeadline ? { warning: inc.warning, overdue: inc.overdue } : {})} />
+    </div>
+  );
+
+  return (
+    <Space direction="vertical" size={16} style={{ width: '100%' }} data-testid="page-incident">
+      <Card
+        title={
+          <Space wrap>
+            <Link to="/incidents" aria-label={it('detail.back')}>
+              <ArrowLeftOutlined />
+            </Link>
+            <span data-testid="incident-code">{inc.code}</span>
+            <StatusTag status={inc.status} />
+            <WarningTag warning={inc.warning} overdue={inc.overdue} />
+            {inc.pendingRequest && <Tag color="gold">{it(inc.pendingRequest === 'extension' ? 'action.request-extension' : 'action.request-defer')}</Tag>}
+          </Space>
+        }
+        extra={<Button icon={<ReloadOutlined />} onClick={() => void load()} data-testid="incident-reload" />}
+      >
+        {notice && <Alert type="warning" showIcon closable title={notice} style={{ marginBottom: 16 }} data-testid="incident-conflict" onClose={() => setNotice(null)} />}
+        {inc.mergedInto && <Alert type="info" showIcon style={{ marginBottom: 16 }} title={<Link to={`/incidents/${inc.mergedInto}`}>{it('detail.mergedInto', { id: inc.mergedInto })}</Link>} />}
+        <Row gutter={24}>
+          <Col xs={24} xl={15}>
+            <Descriptions column={{ xs: 1, md: 2 }} size="small" bordered>
+              <Descriptions.Item label={it('detail.category')}>
+                <span data-testid="incident-category">{ref?.categoryName(inc.categoryCode) || '—'}</span>
+              </Descriptions.Item>
+              <Descriptions.Item label={it('detail.grid')}>
+                <span data-testid="incident-grid">{chain}</span>
+              </Descriptions.Item>
+              <Descriptions.Item label={it('detail.channel')}>{mt('channel', inc.channel)}</Descriptions.Item>
+              <Descriptions.Item label={it('detail.reportedAt')}>{formatDateTime(inc.reportedAt)}</Descriptions.Item>
+              <Descriptions.Item label={it('detail.reporter')}>
+                {[inc.reporterName, inc.reporterPhoneMasked].filter(Boolean).join(' ') || (inc.reporterUserId ? `#${inc.reporterUserId}` : '—')}
+              </Descriptions.Item>
+              <Descriptions.Item label={it('detail.address')}>{inc.address ?? '—'}</Descriptions.Item>
+              <Descriptions.Item label={it('detail.lead')}>
+                <span data-testid="incident-lead">{ref?.departmentName(inc.leadDepartmentCode) || '—'}</span>
+              </Descriptions.Item>
+              <Descriptions.Item label={it('detail.coHandlers')}>
+                {inc.coHandlerDepartmentCodes.map((c) => ref?.departmentName(c) ?? c).join('、') || '—'}
+              </Descriptions.Item>
+              <Descriptions.Item label={it('detail.deadlines')} span={2}>
+                <Space size={24} wrap data-testid="incident-deadlines">
+                  {deadlineRow(it('detail.registerBy'), inc.deadlines.registerBy)}
+                  {deadlineRow(it('detail.dispatchBy'), inc.deadlines.dispatchBy)}
+                  {deadlineRow(it('detail.handleBy'), inc.deadlines.handleBy)}
+                  {deadlineRow(it('detail.verifyBy'), inc.deadlines.verifyBy)}
+                </Space>
+                <div>
+                  <Typography.Text type="secondary">
+                    {it('detail.counters', { urge: inc.urgeCount, rework: inc.reworkCount, ret: inc.returnCount, ext: inc.extensionCount })}
+                  </Typography.Text>
+                </div>
+              </Descriptions.Item>
+              <Descriptions.Item label={it('detail.description')} span={2}>
+                <div style={{ whiteSpace: 'pre-wrap' }} data-testid="incident-description">
+                  {inc.description}
+                </div>
+              </Descriptions.Item>
+              <Descriptions.Item label={it('detail.photos')} span={2}>
+                <PhotoStrip hashes={inc.photos} testId="incident-photos" />
+              </Descriptions.Item>
+            </Descriptions>
+            {detail.extensionPending && (
+              <Alert
+                type="warning"
+                showIcon
+                style={{ marginTop: 12 }}
+                title={it('detail.extensionPending', {
+                  amount: detail.extensionPending.extension.amount,
+                  unit: it(`form.unit.${detail.extensionPending.extension.unit}`),
+                  reason: detail.extensionPending.reason,
+                })}
+              />
+            )}
+            {detail.deferPending && <Alert type="warning" showIcon style={{ marginTop: 12 }} title={it('detail.deferPending', { reason: detail.deferPending.reason })} />}
+            {detail.escalation.length > 0 && (
+              <Card size="small" title={it('detail.escalation')} style={{ marginTop: 12 }}>
+                {detail.escalation.map((c) => (
+                  <div key={c.departmentCode}>
+                    {ref?.departmentName(c.departmentCode) ?? c.departmentCode}：
+                    {c.respondedAt ? `${it('detail.responded')} ${formatDateTime(c.respondedAt)}` : it('detail.awaiting', { time: formatDateTime(c.respondBy) })}
+                  </div>
+                ))}
+              </Card>
+            )}
+          </Col>
+          <Col xs={24} xl={9}>
+            <Typography.Title level={5} style={{ marginTop: 0 }}>
+              {it('detail.map')}
+            </Typography.Title>
+            {inc.lng != null && inc.lat != null ? (
+              <MiniMap lng={inc.lng} lat={inc.lat} gridCode={inc.gridCode} communityCode={inc.communityCode} />
+            ) : (
+              <Empty description={it('detail.noPosition')} />
+            )}
+          </Col>
+        </Row>
+      </Card>
+      <Row gutter={16}>
+        <Col xs={24} xl={15}>
+          <Card title={it('detail.timeline')} data-testid="incident-timeline">
+            <Timeline
+              items={detail.timeline.map((e) => ({
+                key: e.seq,
+                color: e.action === 'warn' ? 'red' : DANGER_ACTIONS.has(e.action as ActionType) ? 'orange' : e.toStatus === 'closed' ? 'green' : 'blue',
+                content: <EventItem e={e} it={it} mt={mt} />,
+              }))}
+            />
+          </Card>
+        </Col>
+        <Col xs={24} xl={9}>
+          <Card title={it('detail.actions')} data-testid="incident-actions">
+            {detail.allowedActions.length === 0 ? (
+              <Typography.Text type="secondary" data-testid="incident-no-actions">
+                {it('detail.noActions')}
+              </Typography.Text>
+            ) : (
+              <Space wrap>
+                {detail.allowedActions.map((a) => (
+                  <Button key={a} type={DANGER_ACTIONS.has(a) ? 'default' : 'primary'} danger={DANGER_ACTIONS.has(a)} onClick={() => setAction(a)} data-testid={`action-${a}`}>
+                    {it(`action.${a}`)}
+                  </Button>
+                ))}
+              </Space>
+            )}
+          </Card>
+        </Col>
+      </Row>
+      <ActionModal type={action} detail={detail} reference={ref} onCancel={() => setAction(null)} onSubmit={submit} />
+    </Space>
+  );
+}

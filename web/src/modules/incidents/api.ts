@@ -1,0 +1,192 @@
+import { api, apiRequest, withQuery } from '../../shell/api.js';
+
+export const STATUSES = ['reported', 'registered', 'dispatched', 'handling', 'replied', 'verifying', 'verified', 'closed', 'rejected', 'deferred', 'merged'] as const;
+export type IncidentStatus = (typeof STATUSES)[number];
+export const CHANNELS = ['grid_worker', 'citizen', 'hotline_12345', 'operator_phone', 'operator_walk_in', 'api'] as const;
+export type Channel = (typeof CHANNELS)[number];
+export type Warning = 'none' | 'amber' | 'red';
+export const QUEUES = ['to-register', 'to-dispatch', 'my-department', 'to-verify', 'to-close', 'to-approve', 'overdue', 'urged'] as const;
+export type QueueName = (typeof QUEUES)[number];
+
+export const ACTION_TYPES = [
+  'accept', 'register', 'reject', 'dispatch', 'return', 'start-handling', 'reply', 'start-verify', 'verify-pass', 'verify-fail',
+  'close', 'request-extension', 'approve-extension', 'refuse-extension', 'request-defer', 'approve-defer', 'refuse-defer',
+  'urge', 'self-resolve', 'escalate', 'respond', 'merge',
+] as const;
+export type ActionType = (typeof ACTION_TYPES)[number];
+
+export interface Incident {
+  id: number;
+  code: string;
+  status: IncidentStatus;
+  version: number;
+  gridCode: string;
+  communityCode: string;
+  streetCode: string;
+  lng: number | null;
+  lat: number | null;
+  address: string | null;
+  description: string;
+  channel: Channel;
+  reporterUserId: number | null;
+  reporterName: string | null;
+  reporterPhoneMasked: string | null;
+  externalRef: string | null;
+  categoryCode: string | null;
+  leadDepartmentCode: string | null;
+  coHandlerDepartmentCodes: string[];
+  reportedAt: string;
+  deadlines: { registerBy: string | null; dispatchBy: string | null; handleBy: string | null; verifyBy: string | null };
+  dueAt: string | null;
+  overdue: boolean;
+  warning: Warning;
+  pendingRequest: string | null;
+  urgeCount: number;
+  reworkCount: number;
+  returnCount: number;
+  extensionCount: number;
+  mergedInto: number | null;
+  closedAt: string | null;
+  photos: string[];
+  updatedAt: string;
+}
+
+export interface TimelineEvent {
+  seq: number;
+  action: string;
+  fromStatus: string | null;
+  toStatus: string;
+  actorUserId: number | null;
+  actorRole: string | null;
+  actorName?: string | null;
+  note: string | null;
+  attachments: string[];
+  data: Record<string, unknown>;
+  at: string;
+}
+
+export interface TimeLimit {
+  amount: number;
+  unit: 'hours' | 'days';
+}
+
+export interface IncidentDetail {
+  incident: Incident;
+  timeline: TimelineEvent[];
+  links: { kind: string; incidentId: number; linkedIncidentId: number; data: Record<string, unknown>; at: string }[];
+  allowedActions: ActionType[];
+  suggestedDispatch: { leadDepartmentCode: string | null; coHandlerDepartmentCodes: string[] } | null;
+  extensionPending: { requestedBy: string; requestedAt: string; extension: TimeLimit; reason: string } | null;
+  deferPending: { requestedBy: string; requestedAt: string; reason: string } | null;
+  escalation: { departmentCode: string; calledAt: string; respondBy: string; respondedAt: string | null }[];
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
+
+export interface Category {
+  code: string;
+  majorCode: string;
+  nameZh: string;
+  nameEn: string;
+  type: 'component' | 'event';
+  caseType: 'immediate' | 'committed' | 'coordinated';
+  departmentCodes: string[];
+  status: 'active' | 'retired';
+}
+
+export interface Major {
+  code: string;
+  nameZh: string;
+  nameEn: string;
+  sort: number;
+  status: 'active' | 'retired';
+}
+
+export interface Department {
+  code: string;
+  name: string;
+  nameEn: string;
+  status: 'active' | 'retired';
+}
+
+export interface Uploaded {
+  hash: string;
+  size: number;
+  mime: string;
+  width: number | null;
+  height: number | null;
+  url: string;
+  thumbnailUrl: string;
+  deduplicated: boolean;
+}
+
+export interface Duplicate {
+  id: number;
+  code: string;
+  status: string;
+  categoryCode: string | null;
+  distanceM: number;
+  description: string;
+  reportedAt: string;
+}
+
+export interface ListFilters {
+  status?: string;
+  category?: string;
+  grid?: string;
+  department?: string;
+  channel?: string;
+  from?: string;
+  to?: string;
+  overdue?: boolean;
+  urged?: boolean;
+  warning?: Warning;
+  q?: string;
+}
+
+export interface MapPoint {
+  id: number;
+  code: string;
+  status: IncidentStatus;
+  warning: Warning;
+  overdue: boolean;
+  categoryCode: string | null;
+  lng: number;
+  lat: number;
+}
+
+export interface CreateBody {
+  channel: Channel;
+  description: string;
+  position?: { lng: number; lat: number; crs: 'wgs84' | 'gcj02' | 'bd09' };
+  address?: string;
+  gridCode?: string;
+  categoryCode?: string;
+  photos?: string[];
+  reporter?: { name?: string; phone?: string };
+}
+
+export const thumbnailUrl = (hash: string) => `/api/files/${hash}/thumbnail`;
+export const fileUrl = (hash: string) => `/api/files/${hash}`;
+
+export const incidentApi = {
+  list: (filters: ListFilters, page: number, pageSize: number, sort?: string) =>
+    api.get<Page<Incident>>('/api/incidents', { ...filters, page, pageSize, sort }),
+  queue: (queue: QueueName, page = 1, pageSize = 20) => api.get<Page<Incident>>(`/api/incidents/queues/${queue}`, { page, pageSize }),
+  detail: (id: number) => api.get<IncidentDetail>(`/api/incidents/${id}`),
+  act: (id: number, body: Record<string, unknown>) =>
+    api.post<{ incident: Incident; allowedActions: ActionType[]; possibleDuplicates?: Duplicate[] }>(`/api/incidents/${id}/actions`, body),
+  create: (body: CreateBody, idempotencyKey: string) =>
+    apiRequest<{ incident: Incident; possibleDuplicates: Duplicate[] }>('POST', '/api/incidents', body, { headers: { 'Idempotency-Key': idempotencyKey } }),
+  map: (filters: ListFilters, limit = 5000) => api.get<{ items: MapPoint[]; truncated: boolean }>('/api/incidents/map', { ...filters, limit }),
+  categories: () => api.get<{ majors: Major[]; categories: Category[] }>('/api/incident-categories'),
+  departments: () => api.get<{ items: Department[] }>('/api/departments'),
+  exportUrl: (filters: ListFilters, format: 'csv' | 'xlsx') => withQuery('/api/incidents/export', { ...filters, format }),
+  upload: (file: Blob) =>
+    apiRequest<Uploaded>('POST', '/api/files', undefined, { raw: file, headers: { 'Content-Type': file.type || 'application/octet-stream' } }),
+};
