@@ -136,6 +136,7 @@ describe.each(DIALECTS)('route registry scope walk on %s', (dialect) => {
     probes.set('POST /api/residents/:id/move-in', { ...pair('resident'), body: { dwellingId: Number(oa.dwelling), relation: 'owner', date: '2020-01-01' } });
     probes.set('POST /api/residents/:id/move-out', { ...pair('resident'), body: { date: '2021-01-01' } });
     probes.set('PUT /api/residents/:id/key-person', { ...pair('resident'), body: { category: 'other', level: 'low', notes: '探针' } });
+    probes.set('GET /api/places/:id', pair('place'));
     probes.set('POST /api/places/:id/inspections', { ...pair('place'), body: { result: 'pass' } });
   });
   afterAll(async () => t?.close());

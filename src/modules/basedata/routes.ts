@@ -45,8 +45,9 @@ const Resident = z.object({
   updatedAt: z.string().nullable(),
 });
 const Visit = z.object({
-  id: z.number(), householdId: z.number(), gridCode: z.string(), visitorUserId: z.number(), visitedAt: z.string(), summary: z.string(),
-  finding: z.string().nullable(), followUp: z.string().nullable(), incidentId: z.number().nullable(), pendingIncident: z.boolean(),
+  id: z.number(), householdId: z.number(), gridCode: z.string(), visitorUserId: z.number(), visitorName: z.string().nullable(), visitedAt: z.string(), summary: z.string(),
+  finding: z.string().nullable(), followUp: z.string().nullable(), incidentId: z.number().nullable(),
+  incidentCode: z.string().nullable().describe('code of the incident the finding became'), pendingIncident: z.boolean(),
 });
 const Relation = z.enum(['owner', 'tenant', 'occupant']);
 const DateString = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
@@ -361,6 +362,23 @@ export async function basedataRoutes(app: FastifyInstance, deps: BasedataRouteDe
       response: { 201: Created, 403: ErrorBody, 422: ErrorBody },
     },
   }, async (request, reply) => reply.status(201).send({ id: await basedata.createPlace(requirePrincipal(request), actorOf(request), request.body) }));
+
+  r.get('/api/places/:id', {
+    config: { policy: permission(READ) },
+    schema: {
+      tags: TAGS, summary: 'A place with its inspection history, newest first', params: IdParams,
+      response: {
+        200: z.object({
+          place: Place,
+          inspections: z.array(z.object({
+            id: z.number(), inspectedAt: z.string(), inspectorUserId: z.number().nullable(), inspectorName: z.string().nullable(),
+            result: z.enum(['pass', 'issues', 'fail']), notes: z.string(),
+          })),
+        }),
+        404: ErrorBody,
+      },
+    },
+  }, async (request) => basedata.placeView(requirePrincipal(request), request.params.id));
 
   r.post('/api/places/:id/inspections', {
     config: { policy: permission(MANAGE) },

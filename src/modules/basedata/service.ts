@@ -489,7 +489,7 @@ export class BasedataService {
     const members = await db.selectFrom('residents').select([...RESIDENT_COLUMNS]).where('household_id', '=', id)
       .where((eb) => scopeFilter(eb, principal.scopesFor(READ), { grid: 'residents.grid_code' })).orderBy('id').limit(500).execute();
     const dwelling = h.dwelling_id == null ? null : await db.selectFrom('dwellings').select(['id', 'address', 'building_id']).where('id', '=', h.dwelling_id).executeTakeFirst() ?? null;
-    const visits = await db.selectFrom('visits').selectAll().where('household_id', '=', id).orderBy('visited_at', 'desc').limit(50).execute();
+    const visits = await this.visitRows(db, id, 50);
     return {
       household: { id: h.id, householdNo: h.household_no, gridCode: h.grid_code, dwellingId: h.dwelling_id, headResidentId: h.head_resident_id },
       dwelling: dwelling ? { id: dwelling.id, address: dwelling.address, buildingId: dwelling.building_id } : null,
@@ -630,6 +630,26 @@ export class BasedataService {
     });
   }
 
+  /** A place with its inspections, newest first; out of the caller's scope it does not exist. */
+  async placeView(principal: Principal, placeId: number) {
+    const db = this.db.reader(principal.userId);
+    const p = await db.selectFrom('places').selectAll().where('id', '=', placeId)
+      .where((eb) => scopeFilter(eb, principal.scopesFor(READ), { grid: 'places.grid_code' })).executeTakeFirst();
+    if (!p) throw notFound('place');
+    const rows = await db.selectFrom('place_inspections').leftJoin('users', 'users.id', 'place_inspections.inspector_user_id')
+      .select(['place_inspections.id', 'place_inspections.inspected_at', 'place_inspections.inspector_user_id', 'users.display_name', 'place_inspections.result', 'place_inspections.notes'])
+      .where('place_inspections.place_id', '=', placeId).orderBy('place_inspections.inspected_at', 'desc').orderBy('place_inspections.id', 'desc').limit(200).execute();
+    return {
+      place: {
+        id: p.id, gridCode: p.grid_code, name: p.name, type: p.type, address: p.address, lng: p.lng, lat: p.lat, contactName: p.contact_name,
+        lastInspectedAt: toIso(rows[0]?.inspected_at ?? null),
+      },
+      inspections: rows.map((i) => ({
+        id: i.id, inspectedAt: toIso(i.inspected_at)!, inspectorUserId: i.inspector_user_id, inspectorName: i.display_name ?? null, result: i.result, notes: i.notes,
+      })),
+    };
+  }
+
   async listPlaces(principal: Principal, filter: { gridCode?: string | undefined; type?: string | undefined; page: number; pageSize: number }) {
     const db = this.db.reader(principal.userId);
     let query = db.selectFrom('places').where((eb) => scopeFilter(eb, this.scopes(principal, READ, filter.gridCode), { grid: 'places.grid_code' }));
@@ -696,11 +716,19 @@ export class BasedataService {
 
   // ---- visits --------------------------------------------------------------------------
 
-  visitView(v: { id: number; household_id: number; grid_code: string; visitor_user_id: number; visited_at: number; summary: string; finding: string | null; follow_up: string | null; incident_id: number | null; pending_incident: number }) {
+  visitView(v: VisitRow) {
     return {
-      id: v.id, householdId: v.household_id, gridCode: v.grid_code, visitorUserId: v.visitor_user_id, visitedAt: toIso(v.visited_at)!,
-      summary: v.summary, finding: v.finding, followUp: v.follow_up, incidentId: v.incident_id, pendingIncident: v.pending_incident === 1,
+      id: v.id, householdId: v.household_id, gridCode: v.grid_code, visitorUserId: v.visitor_user_id, visitorName: v.visitor_name, visitedAt: toIso(v.visited_at)!,
+      summary: v.summary, finding: v.finding, followUp: v.follow_up, incidentId: v.incident_id, incidentCode: v.incident_code, pendingIncident: v.pending_incident === 1,
     };
+  }
+
+  /** Visits of a household, newest first, with the visitor's name and the code of the incident a finding became. */
+  private visitRows(db: Db, householdId: number, limit: number): Promise<VisitRow[]> {
+    return db.selectFrom('visits').leftJoin('users', 'users.id', 'visits.visitor_user_id').leftJoin('incidents', 'incidents.id', 'visits.incident_id')
+      .select(['visits.id', 'visits.household_id', 'visits.grid_code', 'visits.visitor_user_id', 'users.display_name as visitor_name', 'visits.visited_at',
+        'visits.summary', 'visits.finding', 'visits.follow_up', 'visits.incident_id', 'incidents.code as incident_code', 'visits.pending_incident'])
+      .where('visits.household_id', '=', householdId).orderBy('visits.visited_at', 'desc').orderBy('visits.id', 'desc').limit(limit).execute();
   }
 
   async recordVisit(
@@ -734,9 +762,23 @@ export class BasedataService {
   async listVisits(principal: Principal, householdId: number) {
     const db = this.db.reader(principal.userId);
     await this.requireHousehold(db, principal, READ, householdId);
-    const rows = await db.selectFrom('visits').selectAll().where('household_id', '=', householdId).orderBy('visited_at', 'desc').limit(200).execute();
-    return rows.map((v) => this.visitView(v));
+    return (await this.visitRows(db, householdId, 200)).map((v) => this.visitView(v));
   }
+}
+
+interface VisitRow {
+  id: number;
+  household_id: number;
+  grid_code: string;
+  visitor_user_id: number;
+  visitor_name: string | null;
+  visited_at: number;
+  summary: string;
+  finding: string | null;
+  follow_up: string | null;
+  incident_id: number | null;
+  incident_code: string | null;
+  pending_incident: number;
 }
 
 export interface ExportRow {
