@@ -1,15 +1,27 @@
-import { Alert, Button, Card, Checkbox, Descriptions, Form, Input, Modal, Select, Space, Statistic, Table, Tabs, Tag, Typography } from 'antd';
+import { Alert, Button, Card, Descriptions, Form, Input, Modal, Select, Space, Statistic, Table, Tabs, Tag, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table/index.js';
 import { useCallback, useEffect, useState } from 'react';
-import { Link, Route, Routes, useNavigate, useParams } from 'react-router-dom';
+import { Link, Route, Routes, useParams, useSearchParams } from 'react-router-dom';
 import { errorMessage } from '../../shell/api.js';
 import { useAuth } from '../../shell/auth.js';
 import { useI18n } from '../../shell/i18n.js';
 import { basedataApi, type BuildingView, type DwellingView, type GridSummary, type HouseholdView, type Resident, type ResidentDetail, type ResidentQuery } from './api.js';
+import { Back, BASE } from './common.js';
+import ComponentsPanel from './ComponentsPanel.js';
+import { useLoad } from './hooks.js';
 import ImportPanel from './ImportPanel.js';
+import KeyPersonsPanel, { KEYPERSONS, KeyPersonSection } from './KeyPersonsPanel.js';
 import { useBasedataText } from './messages.js';
+import OrganizationsPanel from './OrganizationsPanel.js';
+import PlacePage from './PlacePage.js';
+import PlacesPanel from './PlacesPanel.js';
+import VisitsPanel from './VisitsPanel.js';
 
-/** Base data (人、地、物): search, drill-down grid → building → dwelling → household → resident, import/export. */
+/**
+ * Base data (人、地、物、事、组织): resident search, drill-down grid → building →
+ * dwelling → household → resident, places with inspections, city components,
+ * organizations, key persons, household visits, import/export.
+ */
 export default function BasedataPage() {
   return (
     <Routes>
@@ -18,11 +30,10 @@ export default function BasedataPage() {
       <Route path="buildings/:id" element={<BuildingPage />} />
       <Route path="dwellings/:id" element={<DwellingPage />} />
       <Route path="households/:id" element={<HouseholdPage />} />
+      <Route path="places/:id" element={<PlacePage />} />
     </Routes>
   );
 }
-
-const BASE = '/basedata';
 
 function useTagNames(): Record<string, string> {
   const { pick } = useI18n();
@@ -51,15 +62,22 @@ function useResidentColumns(): ColumnsType<Resident> {
 function Home() {
   const t = useBasedataText();
   const { can } = useAuth();
+  // The open tab lives in the URL, so coming back from a detail page lands on the same tab.
+  const [params, setParams] = useSearchParams();
+  const items = [
+    { key: 'search', label: t('tab.search'), children: <SearchPanel /> },
+    { key: 'drill', label: t('tab.drill'), children: <DrillPanel /> },
+    { key: 'places', label: <span data-testid="tab-places">{t('tab.places')}</span>, children: <PlacesPanel /> },
+    { key: 'components', label: <span data-testid="tab-components">{t('tab.components')}</span>, children: <ComponentsPanel /> },
+    { key: 'organizations', label: <span data-testid="tab-organizations">{t('tab.organizations')}</span>, children: <OrganizationsPanel /> },
+    ...(can(KEYPERSONS) ? [{ key: 'keypersons', label: <span data-testid="tab-keypersons">{t('tab.keyPersons')}</span>, children: <KeyPersonsPanel /> }] : []),
+    ...(can('residents.manage') ? [{ key: 'import', label: t('tab.import'), children: <ImportPanel /> }] : []),
+  ];
+  const tab = params.get('tab');
+  const active = items.some((i) => i.key === tab) ? tab! : 'search';
   return (
     <Card>
-      <Tabs
-        items={[
-          { key: 'search', label: t('tab.search'), children: <SearchPanel /> },
-          { key: 'drill', label: t('tab.drill'), children: <DrillPanel /> },
-          ...(can('residents.manage') ? [{ key: 'import', label: t('tab.import'), children: <ImportPanel /> }] : []),
-        ]}
-      />
+      <Tabs activeKey={active} onChange={(key) => setParams(key === 'search' ? {} : { tab: key }, { replace: true })} items={items} />
     </Card>
   );
 }
@@ -170,29 +188,12 @@ function DrillPanel() {
   );
 }
 
-function useLoad<T>(fn: () => Promise<T>): { data: T | null; error: string | null; reload: () => void } {
-  const [data, setData] = useState<T | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [n, setN] = useState(0);
-  useEffect(() => {
-    if (n < 0) return;
-    fn().then((d) => { setData(d); setError(null); }).catch((err: unknown) => setError(errorMessage(err)));
-  }, [n, fn]);
-  return { data, error, reload: () => setN((x) => x + 1) };
-}
-
-function Back() {
-  const t = useBasedataText();
-  const navigate = useNavigate();
-  return <Button onClick={() => navigate(-1)}>{t('back')}</Button>;
-}
-
 function ResidentPage() {
   const t = useBasedataText();
   const { can } = useAuth();
   const id = Number(useParams().id);
   const fetcher = useCallback(() => basedataApi.resident(id), [id]);
-  const { data, error } = useLoad<ResidentDetail>(fetcher);
+  const { data, error, reload } = useLoad<ResidentDetail>(fetcher);
   const tags = useTagNames();
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState('');
@@ -223,8 +224,9 @@ function ResidentPage() {
         <Descriptions.Item label={t('col.grid')}>{r.gridCode}</Descriptions.Item>
         <Descriptions.Item label={t('col.tags')}>{r.tags.map((x) => <Tag key={x}>{tags[x] ?? x}</Tag>)}</Descriptions.Item>
         <Descriptions.Item label={t('resident.household')}>{r.householdId ? <Link to={`${BASE}/households/${r.householdId}`}>#{r.householdId}</Link> : '—'} {r.relation ?? ''}</Descriptions.Item>
-        {data.keyPerson && <Descriptions.Item label={t('resident.keyPerson')}>{data.keyPerson.category} · {data.keyPerson.level}</Descriptions.Item>}
       </Descriptions>
+      {/* keyPerson is absent unless the user holds keypersons.read in this resident's scope. */}
+      {can(KEYPERSONS) && data.keyPerson !== undefined && <KeyPersonSection residentId={id} record={data.keyPerson} onSaved={reload} />}
       <Typography.Title level={5} style={{ marginTop: 16 }}>{t('resident.dwellings')}</Typography.Title>
       <Table
         rowKey="id"
@@ -297,54 +299,17 @@ function DwellingPage() {
 
 function HouseholdPage() {
   const t = useBasedataText();
-  const { can } = useAuth();
   const id = Number(useParams().id);
   const fetcher = useCallback(() => basedataApi.household(id), [id]);
-  const { data, error, reload } = useLoad<HouseholdView>(fetcher);
+  const { data, error } = useLoad<HouseholdView>(fetcher);
   const columns = useResidentColumns();
-  const [form] = Form.useForm<{ summary: string; finding?: string; followUp?: string; createIncident: boolean }>();
-  const [saveError, setSaveError] = useState<string | null>(null);
   if (error) return <Alert type="error" message={error} />;
   if (!data) return null;
-  const save = async (v: { summary: string; finding?: string; followUp?: string; createIncident: boolean }) => {
-    try {
-      await basedataApi.recordVisit(id, { ...v, createIncident: Boolean(v.createIncident) });
-      form.resetFields();
-      setSaveError(null);
-      reload();
-    } catch (err) {
-      setSaveError(errorMessage(err));
-    }
-  };
   return (
     <Card title={`${t('household.title')} ${data.household.householdNo}`} extra={<Space>{data.dwelling && <Link to={`${BASE}/dwellings/${data.dwelling.id}`}>{data.dwelling.address}</Link>}<Back /></Space>}>
       <Typography.Title level={5}>{t('household.members')}</Typography.Title>
       <Table rowKey="id" size="small" pagination={false} dataSource={data.members} columns={[...columns, { title: t('col.relation'), dataIndex: 'relation' }]} />
-      <Typography.Title level={5} style={{ marginTop: 16 }}>{t('household.visits')}</Typography.Title>
-      <Table
-        rowKey="id"
-        size="small"
-        pagination={false}
-        dataSource={data.visits}
-        columns={[
-          { title: 'At', dataIndex: 'visitedAt', render: (v: string) => new Date(v).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false }) },
-          { title: t('visit.summary'), dataIndex: 'summary' },
-          { title: t('visit.finding'), dataIndex: 'finding' },
-          { title: t('visit.followUp'), dataIndex: 'followUp' },
-          { title: '', render: (_: unknown, v) => (v.incidentId ? <Tag color="blue">{t('visit.incident', { id: v.incidentId })}</Tag> : v.pendingIncident ? <Tag color="orange">{t('visit.pending')}</Tag> : null) },
-        ]}
-      />
-      {can('residents.manage') && (
-        <Form form={form} layout="vertical" onFinish={(v) => void save(v)} style={{ marginTop: 16, maxWidth: 640 }}>
-          <Typography.Title level={5}>{t('visit.add')}</Typography.Title>
-          <Form.Item name="summary" label={t('visit.summary')} rules={[{ required: true }]}><Input.TextArea maxLength={2000} /></Form.Item>
-          <Form.Item name="finding" label={t('visit.finding')}><Input.TextArea maxLength={2000} /></Form.Item>
-          <Form.Item name="followUp" label={t('visit.followUp')}><Input maxLength={2000} /></Form.Item>
-          <Form.Item name="createIncident" valuePropName="checked"><Checkbox>{t('visit.createIncident')}</Checkbox></Form.Item>
-          {saveError && <Alert type="error" message={saveError} style={{ marginBottom: 8 }} />}
-          <Button type="primary" htmlType="submit">{t('visit.add')}</Button>
-        </Form>
-      )}
+      <VisitsPanel householdId={id} />
     </Card>
   );
 }

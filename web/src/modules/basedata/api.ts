@@ -45,18 +45,130 @@ export interface DwellingLink {
 export interface ResidentDetail {
   resident: Resident;
   dwellings: DwellingLink[];
-  keyPerson?: { category: string; level: string; notes: string } | null;
+  /** Absent without keypersons.read in the resident's scope; null when the resident is not a key person. */
+  keyPerson?: KeyPersonInput | null;
 }
 
 export interface Visit {
   id: number;
   householdId: number;
+  gridCode: string;
+  visitorUserId: number;
+  visitorName: string | null;
   visitedAt: string;
   summary: string;
   finding: string | null;
   followUp: string | null;
   incidentId: number | null;
+  /** Code of the incident the finding became. */
+  incidentCode: string | null;
+  /** The finding should have become an incident but none could be created. */
   pendingIncident: boolean;
+}
+
+export interface VisitInput {
+  visitedAt?: string;
+  summary: string;
+  finding?: string;
+  followUp?: string;
+  createIncident: boolean;
+  categoryCode?: string;
+}
+
+export type InspectionResult = 'pass' | 'issues' | 'fail';
+
+export interface Place {
+  id: number;
+  gridCode: string;
+  name: string;
+  type: string;
+  address: string;
+  lng: number | null;
+  lat: number | null;
+  contactName: string | null;
+  lastInspectedAt: string | null;
+}
+
+export interface PlaceInput {
+  gridCode: string;
+  name: string;
+  type: string;
+  address?: string;
+  lng?: number | null;
+  lat?: number | null;
+  contactName?: string | null;
+}
+
+export interface Inspection {
+  id: number;
+  inspectedAt: string;
+  inspectorUserId: number | null;
+  inspectorName: string | null;
+  result: InspectionResult;
+  notes: string;
+}
+
+export interface PlaceView {
+  place: Place;
+  inspections: Inspection[];
+}
+
+export interface CityComponent {
+  id: number;
+  gridCode: string;
+  classCode: string;
+  name: string;
+  lng: number;
+  lat: number;
+  ownerDepartment: string | null;
+  status: string;
+}
+
+export interface ComponentInput {
+  gridCode: string;
+  classCode: string;
+  name: string;
+  lng: number;
+  lat: number;
+  ownerDepartment?: string | null;
+}
+
+export interface Organization {
+  id: number;
+  gridCode: string;
+  name: string;
+  creditCode: string;
+  kind: string;
+  address: string;
+  legalPerson: string | null;
+}
+
+export interface OrganizationInput {
+  gridCode: string;
+  name: string;
+  creditCode: string;
+  kind: string;
+  address?: string;
+  legalPerson?: string | null;
+}
+
+export type KeyPersonLevel = 'low' | 'medium' | 'high';
+
+export interface KeyPersonInput {
+  category: string;
+  level: KeyPersonLevel;
+  notes: string;
+}
+
+export interface KeyPerson extends KeyPersonInput {
+  id: number;
+  resident: Resident;
+}
+
+/** Filters and paging of the array-returning lists (places, components, organizations, key persons). */
+export interface PageQuery {
+  page: number;
+  pageSize: number;
 }
 
 export interface BuildingView {
@@ -122,8 +234,25 @@ export const basedataApi = {
   building: (id: number) => api.get<BuildingView>(`/api/buildings/${id}`),
   dwelling: (id: number) => api.get<DwellingView>(`/api/dwellings/${id}`),
   household: (id: number) => api.get<HouseholdView>(`/api/households/${id}`),
-  recordVisit: (householdId: number, body: { summary: string; finding?: string; followUp?: string; createIncident: boolean }) =>
-    api.post<Visit>(`/api/households/${householdId}/visits`, body),
+  visits: (householdId: number) => api.get<Visit[]>(`/api/households/${householdId}/visits`),
+  recordVisit: (householdId: number, body: VisitInput) => api.post<Visit>(`/api/households/${householdId}/visits`, body),
+  places: (q: PageQuery & { gridCode?: string; type?: string }) => api.get<Place[]>('/api/places', { ...q }),
+  place: (id: number) => api.get<PlaceView>(`/api/places/${id}`),
+  createPlace: (body: PlaceInput) => api.post<{ id: number }>('/api/places', body),
+  inspect: (placeId: number, body: { result: InspectionResult; notes: string }) => api.post<{ id: number }>(`/api/places/${placeId}/inspections`, body),
+  components: (q: PageQuery & { gridCode?: string; classCode?: string }) => api.get<CityComponent[]>('/api/components', { ...q }),
+  createComponent: (body: ComponentInput) => api.post<{ id: number }>('/api/components', body),
+  organizations: (q: PageQuery & { gridCode?: string; q?: string }) => api.get<Organization[]>('/api/organizations', { ...q }),
+  createOrganization: (body: OrganizationInput) => api.post<{ id: number }>('/api/organizations', body),
+  keyPersons: (q: PageQuery & { gridCode?: string }) => api.get<KeyPerson[]>('/api/key-persons', { ...q }),
+  setKeyPerson: (residentId: number, body: KeyPersonInput) => api.put<{ id: number }>(`/api/residents/${residentId}/key-person`, body),
+  /** Grids by name or code prefix, for the grid code fields (needs grid.read). */
+  grids: (q: string, level?: 'unit') => api.get<{ items: { code: string; name: string }[]; total: number }>('/api/grids', { level, q, pageSize: 20 }),
+  /** Departments, for a component's owner (needs incidents.read). */
+  departments: () => api.get<{ items: { code: string; name: string; nameEn: string }[] }>('/api/departments'),
+  /** Incident categories, for a visit finding reported as an incident (needs incidents.read). */
+  incidentCategories: () =>
+    api.get<{ categories: { code: string; nameZh: string; nameEn: string; status: 'active' | 'retired' }[] }>('/api/incident-categories'),
   importFields: () => api.get<{ key: string; label: string; required: boolean }[]>('/api/residents/import-fields'),
   setMapping: (jobId: number, mapping: Record<string, string>) => api.put<ImportJob>(`/api/residents/imports/${jobId}/mapping`, mapping),
   run: (jobId: number) => api.post<ImportJob>(`/api/residents/imports/${jobId}/run`),

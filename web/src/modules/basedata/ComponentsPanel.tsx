@@ -1,0 +1,130 @@
+import { Alert, App, AutoComplete, Button, Form, Input, InputNumber, Modal, Space, Table, Tag, Typography } from 'antd';
+import { useEffect, useState } from 'react';
+import { errorMessage } from '../../shell/api.js';
+import { useAuth } from '../../shell/auth.js';
+import { useI18n } from '../../shell/i18n.js';
+import { basedataApi, type CityComponent, type ComponentInput } from './api.js';
+import { COMPONENT_STATUSES, componentMajorLabel, isKnown } from './codes.js';
+import { GridCodeInput } from './common.js';
+import { showFieldError, usePagedList } from './hooks.js';
+import { useBasedataText } from './messages.js';
+
+const STATUS_COLORS: Record<(typeof COMPONENT_STATUSES)[number], string> = { ok: 'green', damaged: 'orange', missing: 'red' };
+
+/** Department names by code, when the user may read them (incidents.read); otherwise codes are shown as they are. */
+function useDepartments(): { code: string; name: string }[] {
+  const { can } = useAuth();
+  const { pick } = useI18n();
+  const allowed = can('incidents.read');
+  const [items, setItems] = useState<{ code: string; name: string }[]>([]);
+  useEffect(() => {
+    if (!allowed) return;
+    basedataApi.departments().then((r) => setItems(r.items.map((d) => ({ code: d.code, name: pick(d.name, d.nameEn) })))).catch(() => undefined);
+  }, [allowed, pick]);
+  return items;
+}
+
+/** City components (部件): manholes, lamps, bins…, by grid and class code; registering one. */
+export default function ComponentsPanel() {
+  const t = useBasedataText();
+  const { t: tt } = useI18n();
+  const { can } = useAuth();
+  const list = usePagedList(basedataApi.components, {} as { gridCode?: string; classCode?: string });
+  const departments = useDepartments();
+  const departmentName = new Map(departments.map((d) => [d.code, d.name]));
+  const [open, setOpen] = useState(false);
+  return (
+    <Space orientation="vertical" style={{ width: '100%' }}>
+      <Space wrap style={{ width: '100%', justifyContent: 'space-between' }}>
+        <Form layout="inline" onFinish={list.search} data-testid="component-filter">
+          <Form.Item name="gridCode"><GridCodeInput placeholder={t('f.gridCode')} /></Form.Item>
+          <Form.Item name="classCode" rules={[{ pattern: /^\d{0,16}$/, message: t('component.classPattern') }]}>
+            <Input placeholder={t('component.class')} allowClear style={{ width: 160 }} />
+          </Form.Item>
+          <Button type="primary" htmlType="submit">{tt('common.search')}</Button>
+        </Form>
+        {can('residents.manage') && <Button onClick={() => setOpen(true)} data-testid="component-register">{t('component.register')}</Button>}
+      </Space>
+      {list.error && <Alert type="error" message={list.error} />}
+      <Table<CityComponent>
+        rowKey="id"
+        size="small"
+        loading={list.loading}
+        dataSource={list.items}
+        pagination={list.pagination}
+        data-testid="component-list"
+        columns={[
+          {
+            title: t('component.class'), dataIndex: 'classCode',
+            render: (v: string) => <span><Typography.Text code>{v}</Typography.Text> {componentMajorLabel(t, v)}</span>,
+          },
+          { title: t('component.name'), dataIndex: 'name' },
+          { title: t('f.position'), render: (_: unknown, c) => `${c.lng.toFixed(6)}, ${c.lat.toFixed(6)}` },
+          { title: t('component.owner'), dataIndex: 'ownerDepartment', render: (v: string | null) => (v ? departmentName.get(v) ?? v : '') },
+          { title: t('component.status'), dataIndex: 'status', render: (v: string) => (isKnown(COMPONENT_STATUSES, v) ? <Tag color={STATUS_COLORS[v]}>{t(`componentStatus.${v}`)}</Tag> : v) },
+          { title: t('col.grid'), dataIndex: 'gridCode' },
+        ]}
+      />
+      <ComponentForm open={open} departments={departments} onClose={() => setOpen(false)} onSaved={() => { setOpen(false); list.reload(); }} />
+    </Space>
+  );
+}
+
+const COMPONENT_FIELDS = ['gridCode', 'classCode', 'name', 'lng', 'lat', 'ownerDepartment'] as const;
+const GRID_ERRORS = { BASEDATA_UNKNOWN_GRID: 'gridCode', BASEDATA_OUT_OF_SCOPE: 'gridCode' };
+
+function ComponentForm({ open, departments, onClose, onSaved }: { open: boolean; departments: { code: string; name: string }[]; onClose(): void; onSaved(): void }) {
+  const t = useBasedataText();
+  const { t: tt } = useI18n();
+  const { message } = App.useApp();
+  const [form] = Form.useForm<ComponentInput>();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const save = async (v: ComponentInput) => {
+    setBusy(true);
+    try {
+      await basedataApi.createComponent({ ...v, ownerDepartment: v.ownerDepartment?.trim() || null });
+      message.success(t('component.registered'));
+      form.resetFields();
+      setError(null);
+      onSaved();
+    } catch (err) {
+      setError(showFieldError(form, err, COMPONENT_FIELDS, GRID_ERRORS) ? null : errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal title={t('component.register')} open={open} onCancel={onClose} footer={null} destroyOnHidden>
+      <Form form={form} layout="vertical" onFinish={(v) => void save(v)} data-testid="component-form">
+        <Form.Item name="gridCode" label={t('f.unitGrid')} rules={[{ required: true }, { pattern: /^\d{15}$/, message: t('f.unitGridPattern') }]}>
+          <GridCodeInput unit testId="component-grid" />
+        </Form.Item>
+        <Form.Item name="classCode" label={t('component.class')} extra={t('component.classHint')} rules={[{ required: true }, { pattern: /^\d{4,6}$/, message: t('component.classPattern') }]}>
+          <Input maxLength={6} data-testid="component-class" />
+        </Form.Item>
+        <Form.Item name="name" label={t('component.name')} rules={[{ required: true, whitespace: true }, { max: 100 }]}><Input data-testid="component-name" /></Form.Item>
+        <Space>
+          <Form.Item name="lng" label={t('f.lng')} rules={[{ required: true }]}>
+            <InputNumber min={-180} max={180} step={0.000001} style={{ width: 180 }} data-testid="component-lng" />
+          </Form.Item>
+          <Form.Item name="lat" label={t('f.lat')} rules={[{ required: true }]}>
+            <InputNumber min={-90} max={90} step={0.000001} style={{ width: 180 }} data-testid="component-lat" />
+          </Form.Item>
+        </Space>
+        <Form.Item name="ownerDepartment" label={t('component.owner')} rules={[{ max: 32 }]}>
+          <AutoComplete
+            allowClear
+            options={departments.map((d) => ({ value: d.code, label: `${d.code} ${d.name}` }))}
+            showSearch={{ filterOption: (input, option) => String(option?.label ?? '').toLowerCase().includes(input.toLowerCase()) }}
+          />
+        </Form.Item>
+        {error && <Alert type="error" message={error} style={{ marginBottom: 12 }} />}
+        <Space>
+          <Button type="primary" htmlType="submit" loading={busy} data-testid="component-submit">{t('component.register')}</Button>
+          <Button onClick={onClose}>{tt('common.cancel')}</Button>
+        </Space>
+      </Form>
+    </Modal>
+  );
+}

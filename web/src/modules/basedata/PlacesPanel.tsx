@@ -1,0 +1,111 @@
+import { Alert, App, Button, Form, Input, InputNumber, Modal, Select, Space, Table, Typography } from 'antd';
+import { useState } from 'react';
+import { Link, useNavigate } from 'react-router-dom';
+import { errorMessage } from '../../shell/api.js';
+import { useAuth } from '../../shell/auth.js';
+import { useI18n } from '../../shell/i18n.js';
+import { formatDateTime } from '../../shell/time.js';
+import { basedataApi, type Place, type PlaceInput } from './api.js';
+import { PLACE_TYPES, placeTypeLabel } from './codes.js';
+import { BASE, GridCodeInput } from './common.js';
+import { showFieldError, usePagedList } from './hooks.js';
+import { useBasedataText } from './messages.js';
+
+/** Places (场所): schools, markets, hospitals and the small premises (九小场所), by grid and type; registering one. */
+export default function PlacesPanel() {
+  const t = useBasedataText();
+  const { t: tt } = useI18n();
+  const { can } = useAuth();
+  const navigate = useNavigate();
+  const list = usePagedList(basedataApi.places, {} as { gridCode?: string; type?: string });
+  const [open, setOpen] = useState(false);
+  const typeOptions = PLACE_TYPES.map((value) => ({ value, label: t(`placeType.${value}`) }));
+  return (
+    <Space orientation="vertical" style={{ width: '100%' }}>
+      <Space wrap style={{ width: '100%', justifyContent: 'space-between' }}>
+        <Form layout="inline" onFinish={list.search} data-testid="place-filter">
+          <Form.Item name="gridCode"><GridCodeInput placeholder={t('f.gridCode')} /></Form.Item>
+          <Form.Item name="type"><Select allowClear placeholder={t('place.type')} options={typeOptions} style={{ width: 200 }} data-testid="place-filter-type" /></Form.Item>
+          <Button type="primary" htmlType="submit">{tt('common.search')}</Button>
+        </Form>
+        {can('residents.manage') && <Button onClick={() => setOpen(true)} data-testid="place-register">{t('place.register')}</Button>}
+      </Space>
+      {list.error && <Alert type="error" message={list.error} />}
+      <Table<Place>
+        rowKey="id"
+        size="small"
+        loading={list.loading}
+        dataSource={list.items}
+        pagination={list.pagination}
+        data-testid="place-list"
+        columns={[
+          { title: t('place.name'), dataIndex: 'name', render: (v: string, p) => <Link to={`${BASE}/places/${p.id}`} data-testid="place-link">{v}</Link> },
+          { title: t('place.type'), dataIndex: 'type', render: (v: string) => placeTypeLabel(t, v) },
+          { title: t('col.address'), dataIndex: 'address' },
+          { title: t('place.contact'), dataIndex: 'contactName', render: (v: string | null) => v ?? '' },
+          { title: t('col.grid'), dataIndex: 'gridCode' },
+          {
+            title: t('place.lastInspected'), dataIndex: 'lastInspectedAt',
+            render: (v: string | null) => (v ? formatDateTime(v) : <Typography.Text type="secondary">{t('place.neverInspected')}</Typography.Text>),
+          },
+        ]}
+      />
+      <PlaceForm
+        open={open}
+        onClose={() => setOpen(false)}
+        // Straight to the new place: recording its first inspection is the usual next step.
+        onSaved={(id) => { setOpen(false); navigate(`${BASE}/places/${id}`); }}
+      />
+    </Space>
+  );
+}
+
+const PLACE_FIELDS = ['gridCode', 'name', 'type', 'address', 'contactName', 'lng', 'lat'] as const;
+const GRID_ERRORS = { BASEDATA_UNKNOWN_GRID: 'gridCode', BASEDATA_OUT_OF_SCOPE: 'gridCode' };
+
+function PlaceForm({ open, onClose, onSaved }: { open: boolean; onClose(): void; onSaved(id: number): void }) {
+  const t = useBasedataText();
+  const { t: tt } = useI18n();
+  const { message } = App.useApp();
+  const [form] = Form.useForm<PlaceInput>();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const save = async (v: PlaceInput) => {
+    setBusy(true);
+    try {
+      const { id } = await basedataApi.createPlace({ ...v, address: v.address?.trim() ?? '', contactName: v.contactName?.trim() || null });
+      message.success(t('place.registered'));
+      form.resetFields();
+      setError(null);
+      onSaved(id);
+    } catch (err) {
+      setError(showFieldError(form, err, PLACE_FIELDS, GRID_ERRORS) ? null : errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal title={t('place.register')} open={open} onCancel={onClose} footer={null} destroyOnHidden>
+      <Form form={form} layout="vertical" onFinish={(v) => void save(v)} data-testid="place-form">
+        <Form.Item name="gridCode" label={t('f.unitGrid')} rules={[{ required: true }, { pattern: /^\d{15}$/, message: t('f.unitGridPattern') }]}>
+          <GridCodeInput unit testId="place-grid" />
+        </Form.Item>
+        <Form.Item name="name" label={t('place.name')} rules={[{ required: true, whitespace: true }, { max: 200 }]}><Input data-testid="place-name" /></Form.Item>
+        <Form.Item name="type" label={t('place.type')} rules={[{ required: true }]}>
+          <Select options={PLACE_TYPES.map((value) => ({ value, label: t(`placeType.${value}`) }))} data-testid="place-type" />
+        </Form.Item>
+        <Form.Item name="address" label={t('col.address')} rules={[{ max: 300 }]}><Input data-testid="place-address" /></Form.Item>
+        <Form.Item name="contactName" label={t('place.contact')} rules={[{ max: 64 }]}><Input /></Form.Item>
+        <Space>
+          <Form.Item name="lng" label={t('f.lng')}><InputNumber min={-180} max={180} step={0.000001} style={{ width: 180 }} /></Form.Item>
+          <Form.Item name="lat" label={t('f.lat')}><InputNumber min={-90} max={90} step={0.000001} style={{ width: 180 }} /></Form.Item>
+        </Space>
+        {error && <Alert type="error" message={error} style={{ marginBottom: 12 }} />}
+        <Space>
+          <Button type="primary" htmlType="submit" loading={busy} data-testid="place-submit">{t('place.register')}</Button>
+          <Button onClick={onClose}>{tt('common.cancel')}</Button>
+        </Space>
+      </Form>
+    </Modal>
+  );
+}

@@ -1,0 +1,74 @@
+import type { FormInstance } from 'antd';
+import type { TablePaginationConfig } from 'antd/es/table/index.js';
+import { useCallback, useEffect, useState } from 'react';
+import { ApiError, errorMessage } from '../../shell/api.js';
+import type { PageQuery } from './api.js';
+
+/** Loads once per `fn` (keep it stable with useCallback) and on reload(). */
+export function useLoad<T>(fn: () => Promise<T>): { data: T | null; error: string | null; reload: () => void } {
+  const [data, setData] = useState<T | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [n, setN] = useState(0);
+  useEffect(() => {
+    let live = true;
+    fn().then((d) => { if (live) { setData(d); setError(null); } }).catch((err: unknown) => { if (live) setError(errorMessage(err)); });
+    return () => { live = false; };
+  }, [n, fn]);
+  const reload = useCallback(() => setN((x) => x + 1), []);
+  return { data, error, reload };
+}
+
+/** Drops empty strings and undefined, so a cleared filter field is no filter. */
+export function cleanFilters<F extends object>(v: F): F {
+  return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined && x !== null && String(x).trim() !== '')
+    .map(([k, x]) => [k, typeof x === 'string' ? x.trim() : x])) as F;
+}
+
+/**
+ * A filtered, paged list from an endpoint that answers a plain array with no
+ * total (places, components, organizations, key persons). A full page means
+ * there may be another, so the pager offers one more page than it knows of.
+ */
+export function usePagedList<T, F extends object>(fetcher: (q: F & PageQuery) => Promise<T[]>, initial: F) {
+  const [filters, setFilters] = useState<F>(initial);
+  const [page, setPage] = useState(1);
+  const [pageSize, setPageSize] = useState(20);
+  const [items, setItems] = useState<T[]>([]);
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [n, setN] = useState(0);
+  useEffect(() => {
+    let live = true;
+    setLoading(true);
+    fetcher({ ...filters, page, pageSize })
+      .then((rows) => { if (live) { setItems(rows); setError(null); } })
+      .catch((err: unknown) => { if (live) setError(errorMessage(err)); })
+      .finally(() => { if (live) setLoading(false); });
+    return () => { live = false; };
+  }, [fetcher, filters, page, pageSize, n]);
+  const pagination: TablePaginationConfig = {
+    current: page,
+    pageSize,
+    total: (page - 1) * pageSize + items.length + (items.length === pageSize ? 1 : 0),
+    showSizeChanger: true,
+    onChange: (p, s) => { setPage(s === pageSize ? p : 1); setPageSize(s); },
+  };
+  return {
+    items, loading, error, pagination,
+    search: (f: F) => { setPage(1); setFilters(cleanFilters(f)); },
+    reload: () => setN((x) => x + 1),
+  };
+}
+
+/**
+ * Puts a server refusal next to the field it is about: the field the server
+ * names in details.field, or the one `byCode` names for the error code.
+ * Answers false when the error belongs to no field (the caller shows it).
+ */
+export function showFieldError(form: FormInstance, err: unknown, fields: readonly string[], byCode: Record<string, string> = {}): boolean {
+  if (!(err instanceof ApiError)) return false;
+  const field = typeof err.details.field === 'string' ? err.details.field : byCode[err.code];
+  if (!field || !fields.includes(field)) return false;
+  form.setFields([{ name: field, errors: [err.message] }]);
+  return true;
+}
