@@ -1,9 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DIALECTS } from '../support/db.js';
 import { openTestApp, type TestApp } from '../support/http.js';
-import { setUpBasedata, type BasedataFixture } from './support.js';
+import { nextIdNumber, setUpBasedata, type BasedataFixture } from './support.js';
 
-/** A place's detail with its inspection history, and the visit history with the incident a finding became. */
+/**
+ * A place's detail with its inspection history, the visit history with the
+ * incident a finding became, and read-your-writes after each base data write.
+ */
 describe.each(DIALECTS)('places and visits on %s', (dialect) => {
   let t: TestApp;
   let f: BasedataFixture;
@@ -61,6 +64,31 @@ describe.each(DIALECTS)('places and visits on %s', (dialect) => {
     expect((await t.request({ url: `/api/places/${placeB}`, cookie: f.cookies.officer_b! })).json().place.name).toBe('蓝天网吧');
     expect((await t.request({ url: '/api/places/999999', cookie: f.cookies.officer_a! })).statusCode).toBe(404);
     expect((await t.request({ url: `/api/places/${placeA}` })).statusCode).toBe(401);
+  });
+
+  it('keeps the writer on the primary after registering places, components, organizations and key persons', async () => {
+    // With a replica, the console reads the new record right after writing it (a new place opens its page).
+    const me = (await t.request({ url: '/api/auth/me', cookie: f.cookies.officer_a! })).json().id as number;
+    const noted = vi.spyOn(t.platform.db, 'noteWrite');
+    try {
+      const writes: { method: string; url: string; body: unknown }[] = [
+        { method: 'POST', url: '/api/places', body: { gridCode: f.unitA, name: '平安超市', type: 'small_shop' } },
+        { method: 'POST', url: `/api/places/${placeA}/inspections`, body: { result: 'fail', notes: '安全出口堵塞' } },
+        { method: 'POST', url: '/api/components', body: { gridCode: f.unitA, classCode: '0101', name: '井盖', lng: 113.01, lat: 28.1 } },
+        { method: 'POST', url: '/api/organizations', body: { gridCode: f.unitA, name: '全聚德', creditCode: '91110000101623741K' } },
+      ];
+      const resident = await t.request({ method: 'POST', url: '/api/residents', cookie: f.cookies.officer_a!, body: { gridCode: f.unitA, name: '赵六', idNumber: nextIdNumber(), population: 'registered' } });
+      expect(resident.statusCode, resident.body).toBe(201);
+      writes.push({ method: 'PUT', url: `/api/residents/${resident.json().id}/key-person`, body: { category: 'petitioner', level: 'high' } });
+      for (const w of writes) {
+        noted.mockClear();
+        const res = await t.request({ ...w, cookie: f.cookies.officer_a! });
+        expect(res.statusCode, `${w.url} ${res.body}`).toBeLessThan(300);
+        expect(noted, w.url).toHaveBeenCalledWith(me);
+      }
+    } finally {
+      noted.mockRestore();
+    }
   });
 
   it('shows the code of the incident a visit finding became, and who visited', async () => {

@@ -592,6 +592,7 @@ export class BasedataService {
         created_at: now, updated_at: now,
       }).executeTakeFirstOrThrow());
       await appendAudit(tx, actor, { action: 'organization.create', objectType: 'organization', objectId: id });
+      this.db.noteWrite(principal.userId);
       return id;
     });
   }
@@ -613,6 +614,7 @@ export class BasedataService {
         contact_name: input.contactName ?? null, created_at: now, updated_at: now,
       }).executeTakeFirstOrThrow());
       await appendAudit(tx, actor, { action: 'place.create', objectType: 'place', objectId: id });
+      this.db.noteWrite(principal.userId);
       return id;
     });
   }
@@ -626,6 +628,7 @@ export class BasedataService {
         place_id: p.id, grid_code: p.grid_code, inspected_at: Date.now(), inspector_user_id: principal.userId, result: input.result, notes: input.notes,
       }).executeTakeFirstOrThrow());
       await appendAudit(tx, actor, { action: 'place.inspect', objectType: 'place', objectId: p.id, details: { result: input.result } });
+      this.db.noteWrite(principal.userId);
       return id;
     });
   }
@@ -674,6 +677,7 @@ export class BasedataService {
         status: 'ok', created_at: now, updated_at: now,
       }).executeTakeFirstOrThrow());
       await appendAudit(tx, actor, { action: 'component.create', objectType: 'component', objectId: id });
+      this.db.noteWrite(principal.userId);
       return id;
     });
   }
@@ -701,6 +705,7 @@ export class BasedataService {
         }).executeTakeFirstOrThrow());
       }
       await appendAudit(tx, actor, { action: 'keyperson.set', objectType: 'resident', objectId: residentId });
+      this.db.noteWrite(principal.userId);
       return id;
     });
   }
