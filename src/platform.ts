@@ -90,6 +90,9 @@ export function accountSettings(config: Config): AccountSettings {
   };
 }
 
+/** How often the server refreshes the query planner's statistics (SQLite's advice: hourly on long-lived connections). */
+const STATISTICS_REFRESH_MS = 60 * 60 * 1000;
+
 /** Opens the database, applies migrations and seeds what every install needs. */
 export async function openPlatform(config: Config, logger: Logger = createLogger(config)): Promise<Platform> {
   const db = openDatabase<Database>({
@@ -100,6 +103,7 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   try {
     const applied = await migrateToLatest(db.primary as never, MIGRATIONS);
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+    await db.refreshStatistics();
     await seedBuiltinRoles(db);
   } catch (err) {
     await db.close();
@@ -191,7 +195,14 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   // The clock sweep runs in the server process; the lease picks one node of several.
   const sweep = new SweepScheduler(db, platform.incidents, platform.logger);
   sweep.start();
-  app.addHook('onClose', () => sweep.stop());
+  const statistics = setInterval(() => {
+    db.refreshStatistics().catch((err: unknown) => platform.logger.warn({ err }, 'refreshing planner statistics failed'));
+  }, STATISTICS_REFRESH_MS);
+  statistics.unref();
+  app.addHook('onClose', () => {
+    sweep.stop();
+    clearInterval(statistics);
+  });
   await app.ready();
   return { app, routes };
 }

@@ -135,6 +135,23 @@ describe.each(DIALECTS)('incident intake on %s', (dialect) => {
     const byGrid = (await t.request({ url: `/api/incidents?grid=${workerGrid.slice(0, 12)}&status=reported,registered&pageSize=200`, cookie: operator })).json();
     expect(byGrid.total).toBeGreaterThan(2);
     expect(byGrid.items.every((i: { communityCode: string }) => i.communityCode === workerGrid.slice(0, 12))).toBe(true);
+    // Counts stop at the cap and say so; a text search counts no further than its page.
+    const settings = t.platform.incidents.settings;
+    const cap = settings.listCountCap;
+    settings.listCountCap = 2;
+    try {
+      const capped = (await t.request({ url: `/api/incidents?grid=${workerGrid.slice(0, 12)}&status=reported,registered&pageSize=1`, cookie: operator })).json();
+      expect(capped).toMatchObject({ total: 2, totalCapped: true });
+      expect(capped.items).toHaveLength(1);
+    } finally {
+      settings.listCountCap = cap;
+    }
+    const first = (await t.request({ url: `/api/incidents?q=${encodeURIComponent(marker)}&pageSize=1`, cookie: operator })).json();
+    expect(first).toMatchObject({ total: 1, totalCapped: true });
+    const second = (await t.request({ url: `/api/incidents?q=${encodeURIComponent(marker)}&pageSize=1&page=2`, cookie: operator })).json();
+    expect(second).toMatchObject({ total: 2, totalCapped: false });
+    expect(second.items[0].id).not.toBe(first.items[0].id);
+    expect(byGrid.totalCapped).toBe(false);
     // Wildcards in q are literal.
     expect((await t.request({ url: '/api/incidents?q=%25', cookie: operator })).json().total).toBe(0);
 

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, MysqlDialect, SqliteDialect, type Transaction } from 'kysely';
+import { Kysely, MysqlDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import { createPool } from 'mysql2';
 import { WriteBatcher } from './write-batch.js';
 
@@ -20,6 +20,13 @@ export interface Db<DB> {
   /** Record that a user wrote, so that user's reads stay on the primary for a while. */
   noteWrite(userId: number | null | undefined): void;
   transaction<T>(fn: (tx: Transaction<DB>) => Promise<T>): Promise<T>;
+  /**
+   * Brings the query planner's statistics up to date after bulk changes and
+   * now and then: SQLite's planner picks indexes by them and keeps none by
+   * itself (PRAGMA optimize, which only analyzes what changed a lot). InnoDB
+   * keeps its own, so on MySQL this does nothing.
+   */
+  refreshStatistics(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -50,6 +57,8 @@ function openSqlite<DB>(url: string): Kysely<DB> {
   database.pragma('synchronous = FULL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
+  // 64 MiB of page cache (the default is 16 MiB): lists and timelines at full size read far fewer pages from the OS.
+  database.pragma('cache_size = -65536');
   return new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
 }
 
@@ -128,6 +137,10 @@ export function openDatabase<DB>(options: OpenOptions): Db<DB> {
     },
     transaction(fn) {
       return batcher ? batcher.run(fn) : primary.transaction().execute(fn);
+    },
+    async refreshStatistics() {
+      // 0x10002: consider every table, not only those this connection has queried.
+      if (dialect === 'sqlite') await sql`pragma optimize=0x10002`.execute(primary);
     },
     async close() {
       await primary.destroy();

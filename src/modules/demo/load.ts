@@ -132,5 +132,7 @@ export async function loadDemo(
     incidents = await loadDemoIncidents(db, actor, { seed, scale, months: o.months, until: o.until, onProgress: o.onProgress, ...(o.stopAfterDays !== undefined ? { stopAfterDays: o.stopAfterDays } : {}) });
     if (!incidents.skipped) created = true;
   }
+  // Bulk loads change the tables' shape far more than everyday work: let the planner see it.
+  if (created) await db.refreshStatistics();
   return { grids: features.length, departments, accounts, created, staff, incidents };
 }

@@ -164,3 +164,46 @@ export const incidentsMigration: Migration = {
     }
   },
 };
+
+/**
+ * Indexes for lists and counts in scope at full size. A list first picks the
+ * page's ids from one index alone (no row reads), then reads those rows, so
+ * each common filter has an index led by its column, then the grid code (the
+ * scope range) and the time order, carrying the columns other filters test.
+ * These replace the narrower status, grid and channel indexes of 0011.
+ */
+export const incidentListIndexesMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    const d = dialectOfKysely(db);
+    for (const name of ['incidents_status', 'incidents_grid', 'incidents_channel', 'incidents_open_due']) {
+      const drop = db.schema.dropIndex(name);
+      await (d === 'mysql' ? drop.on('incidents') : drop).execute();
+    }
+    // Every list index carries every filtered column, so whichever the planner
+    // picks (SQLite happily skip-scans a low-cardinality leading column) the
+    // page's ids come from the index alone.
+    const carried = ['status', 'category_code', 'channel', 'warning', 'urge_count'];
+    const idx = (name: string, lead: string[]) =>
+      db.schema.createIndex(name).on('incidents').columns([...lead, ...carried.filter((c) => !lead.includes(c))]).execute();
+    await idx('incidents_scope', ['grid_code', 'reported_at']);
+    await idx('incidents_by_status', ['status', 'grid_code', 'reported_at']);
+    await idx('incidents_by_category', ['category_code', 'grid_code', 'reported_at']);
+    // A few values each: in time order first, so a page is the first matches of one ordered walk.
+    await idx('incidents_by_channel', ['channel', 'reported_at', 'grid_code']);
+    await idx('incidents_by_warning', ['warning', 'reported_at', 'grid_code']);
+    await idx('incidents_by_urge', ['urge_count', 'grid_code', 'reported_at']);
+    await idx('incidents_open_due', ['is_open', 'due_at', 'grid_code', 'reported_at']);
+  },
+  async down(db: Kysely<unknown>) {
+    const d = dialectOfKysely(db);
+    for (const name of ['incidents_scope', 'incidents_by_status', 'incidents_by_category', 'incidents_by_channel', 'incidents_by_warning', 'incidents_by_urge', 'incidents_open_due']) {
+      const drop = db.schema.dropIndex(name);
+      await (d === 'mysql' ? drop.on('incidents') : drop).execute();
+    }
+    const idx = (name: string, cols: string[]) => db.schema.createIndex(name).on('incidents').columns(cols).execute();
+    await idx('incidents_status', ['status', 'reported_at']);
+    await idx('incidents_grid', ['grid_code', 'reported_at']);
+    await idx('incidents_channel', ['channel', 'reported_at']);
+    await idx('incidents_open_due', ['is_open', 'due_at']);
+  },
+};

@@ -76,7 +76,13 @@ const Duplicate = z.object({
   reportedAt: z.string(),
 });
 const ActionName = z.enum(ACTION_TYPES);
-const Page = z.object({ items: z.array(Incident), total: z.number(), page: z.number(), pageSize: z.number() });
+const Page = z.object({
+  items: z.array(Incident),
+  total: z.number().describe('matches; when totalCapped, more than this match (counts stop at 10,000; a text search counts no further than the page)'),
+  totalCapped: z.boolean(),
+  page: z.number(),
+  pageSize: z.number(),
+});
 
 const Photos = z.array(z.string().min(1).max(128)).max(20);
 const Note = z.string().max(2000);

@@ -8,7 +8,7 @@ import { useAuth } from '../../shell/auth.js';
 import { useI18n } from '../../shell/i18n.js';
 import { beijingWallClockToIso } from '../../shell/time.js';
 import { CHANNELS, incidentApi, STATUSES, type Incident, type ListFilters, type Page } from './api.js';
-import { useIncidentColumns, useReference } from './common.js';
+import { useIncidentColumns, useReference, pageTotal } from './common.js';
 import { useIncidentText } from './messages.js';
 import { warningRowStyle } from './QueuesPage.js';
 
@@ -199,9 +199,8 @@ export default function ListPage() {
         pagination={{
           current: page,
           pageSize,
-          total: data?.total ?? 0,
+          ...pageTotal(data, t),
           showSizeChanger: true,
-          showTotal: (total) => t('common.total', { total }),
           onChange: (p, s) => {
             setPage(s !== pageSize ? 1 : p);
             setPageSize(s);

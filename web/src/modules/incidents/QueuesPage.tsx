@@ -5,7 +5,7 @@ import { errorMessage } from '../../shell/api.js';
 import { useAuth } from '../../shell/auth.js';
 import { useI18n } from '../../shell/i18n.js';
 import { incidentApi, type Incident, type Page, type QueueName } from './api.js';
-import { useIncidentColumns, useReference, WARNING_HEX } from './common.js';
+import { useIncidentColumns, useReference, WARNING_HEX, pageTotal } from './common.js';
 import { useIncidentText } from './messages.js';
 
 /** Which queue makes sense for which permission (the server scopes each queue by it too). */
@@ -129,9 +129,8 @@ export default function QueuesPage() {
         pagination={{
           current: page,
           pageSize,
-          total: data?.total ?? 0,
+          ...pageTotal(data, t),
           showSizeChanger: true,
-          showTotal: (total) => t('common.total', { total }),
           onChange: (p, s) => {
             setPage(s !== pageSize ? 1 : p);
             setPageSize(s);

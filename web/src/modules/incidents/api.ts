@@ -83,7 +83,9 @@ export interface IncidentDetail {
 
 export interface Page<T> {
   items: T[];
+  /** When `totalCapped`, more than this match. */
   total: number;
+  totalCapped: boolean;
   page: number;
   pageSize: number;
 }

@@ -4,9 +4,9 @@ import type { ColumnsType } from 'antd/es/table/index.js';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { errorMessage } from '../../shell/api.js';
-import { useI18n } from '../../shell/i18n.js';
+import { useI18n, type I18n } from '../../shell/i18n.js';
 import { formatDateTime } from '../../shell/time.js';
-import { fileUrl, incidentApi, thumbnailUrl, type Category, type Department, type Incident, type IncidentStatus, type Major, type Warning } from './api.js';
+import { fileUrl, incidentApi, thumbnailUrl, type Category, type Department, type Incident, type IncidentStatus, type Major, type Page, type Warning } from './api.js';
 import { useIncidentText, useMaybeText } from './messages.js';
 
 export const STATUS_COLOURS: Record<IncidentStatus, string> = {
@@ -258,4 +258,14 @@ export function PhotoUpload({ value, onChange, testId, max = 9 }: { value?: stri
       )}
     </Space>
   );
+}
+
+/**
+ * Pagination for a page whose count may stop at a cap: one more than the
+ * total keeps the next page reachable, and the text says "more than".
+ */
+export function pageTotal(data: Page<unknown> | null, t: I18n['t']): { total: number; showTotal: () => string } {
+  const total = data?.total ?? 0;
+  const capped = data?.totalCapped ?? false;
+  return { total: capped ? total + 1 : total, showTotal: () => t(capped ? 'common.totalCapped' : 'common.total', { total }) };
 }
