@@ -1,46 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'kysely';
-import { createConnection } from 'mysql2/promise';
-import { loadConfig } from '../src/infra/config.js';
 import { defaultUntil, emptyBatch, generateDay, incidentWorld, loadDemoIncidents, planDays, rowsOfDay, writeBatch, type RowBatch } from '../src/modules/demo/incidents.js';
 import { loadDemo } from '../src/modules/demo/load.js';
-import { openPlatform, type Platform } from '../src/platform.js';
 import { report } from './lib.js';
+import { benchDialect, scratchPlatform } from './_scratch.js';
 
 const SEED = 1;
 const MONTHS = 18;
-
-/** A fresh empty database: a SQLite file, or a scratch database next to BENCH_DB_URL's (dropped afterwards). */
-async function scratch(tag: string): Promise<{ platform: Platform; drop(): Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), `civicgrid-genbench-${tag}-`));
-  const url = process.env.BENCH_DB_URL;
-  if (!url) {
-    const platform = await openPlatform(loadConfig({}, { dataDir: dir, dbUrl: `sqlite:${join(dir, 'gen.db')}`, logLevel: 'silent' }));
-    return { platform, drop: async () => { await platform.close(); rmSync(dir, { recursive: true, force: true }); } };
-  }
-  const base = new URL(url.replace(/^mariadb:/, 'mysql:'));
-  const name = `${base.pathname.replace(/^\//, '') || 'civicgrid'}_gen_${tag}_${process.pid}`.slice(0, 64);
-  const server = new URL(base.href);
-  server.pathname = '/';
-  const admin = await createConnection({ uri: server.href });
-  await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
-  await admin.end();
-  const dbUrl = new URL(base.href);
-  dbUrl.pathname = `/${name}`;
-  const platform = await openPlatform(loadConfig({}, { dataDir: dir, dbUrl: dbUrl.href, logLevel: 'silent' }));
-  return {
-    platform,
-    async drop() {
-      await platform.close();
-      const c = await createConnection({ uri: server.href });
-      await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
-      await c.end();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 const rowsIn = (b: RowBatch) => b.incidents.length + b.events.length + b.departments.length + b.links.length;
 
@@ -58,10 +23,14 @@ const rowsIn = (b: RowBatch) => b.incidents.length + b.events.length + b.departm
 export default async function generatorBench(): Promise<void> {
   const scale = Number(process.env.BENCH_GENERATOR_SCALE ?? 0.1);
   const until = defaultUntil();
-  const dbName = process.env.BENCH_DB_URL ? 'mysql' : 'sqlite';
+  const dbName = benchDialect();
   const log = (m: string) => process.stderr.write(`[generator] ${m}\n`);
-  const gen = await scratch('a');
-  const raw = await scratch('b');
+  // Scratch databases NAME_gen_a_<pid> and NAME_gen_b_<pid> on MySQL (bench/_scratch.ts).
+  const gen = await scratchPlatform('gen_a');
+  const raw = await scratchPlatform('gen_b').catch(async (err: unknown) => {
+    await gen.close();
+    throw err;
+  });
   try {
     for (const p of [gen.platform, raw.platform]) await loadDemo(p, { scale, seed: SEED, staff: true });
     const actor = { userId: null, username: 'bench', ip: null };
@@ -101,7 +70,10 @@ export default async function generatorBench(): Promise<void> {
       baselineIs: 'multi-row INSERT of the same rows, pre-generated',
     });
   } finally {
-    await gen.drop();
-    await raw.drop();
+    try {
+      await gen.close();
+    } finally {
+      await raw.close();
+    }
   }
 }
