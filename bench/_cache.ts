@@ -108,7 +108,7 @@ export interface CachedServer {
   close(): Promise<void>;
 }
 
-/** The real HTTP server on a real port over the cached district (the same shape as intake's BenchServer). */
+/** The real HTTP server on a real port over the cached district (an HttpTarget for intake's call() and login()). */
 export async function startCachedServer(): Promise<CachedServer> {
   const bench = await benchDatabase();
   const platform = await openPlatform(bench.config);

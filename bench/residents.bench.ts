@@ -3,19 +3,20 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { Principal } from '../src/infra/auth/principal.js';
-import { loadConfig } from '../src/infra/config.js';
 import { createFieldCipher } from '../src/infra/crypto/field-cipher.js';
 import { generateHouseholds, REFERENCE_RESIDENTS, residentCounts } from '../src/modules/basedata/demo/generator.js';
 import { assembleRaw, insertRaw, rawState, unitGrids } from '../src/modules/basedata/demo/load.js';
 import { prepareRow, RESIDENT_FIELDS, type PreparedRow } from '../src/modules/basedata/import/fields.js';
 import { createRandom } from '../src/modules/grid/demo/random.js';
 import { loadDemo } from '../src/modules/demo/load.js';
-import { openPlatform, type Platform } from '../src/platform.js';
 import { machine, percentile, report } from './lib.js';
+import { benchDialect, scratchPlatform, type ScratchPlatform } from './_scratch.js';
 
 /**
  * Residents at the reference district's size (BENCH_RESIDENTS, default
- * 1.05 million) on SQLite:
+ * 1,050,000; e.g. BENCH_RESIDENTS=100000 for a quick run) on SQLite, or with
+ * BENCH_DB_URL on two scratch databases NAME_res_import_<pid> and
+ * NAME_res_raw_<pid> on that server (bench/_scratch.ts), dropped afterwards:
  *
  * 1. Import rate through the real import path (CSV file → column mapping →
  *    validation, encryption and blind indexes in worker threads → batched
@@ -26,14 +27,23 @@ import { machine, percentile, report } from './lib.js';
  * 2. p95 of scoped searches (a street-level user) by name, ID number and
  *    phone over the imported database, through the service the API uses;
  *    the baseline is the p95 of a primary-key lookup of a resident row on
- *    the same connection.
+ *    the same connection (on MySQL: through the same pool).
+ *
+ * BENCH_KEEP=1 keeps the temporary folder (the CSV file and, on SQLite, both
+ * databases); MySQL scratch databases are always dropped.
  */
 const TODAY = '2025-06-30';
 
-async function open(dir: string): Promise<Platform> {
-  const p = await openPlatform(loadConfig({}, { dataDir: dir, dbUrl: `sqlite:${join(dir, 'civicgrid.db')}`, logLevel: 'silent' }));
-  await loadDemo(p, { scale: 1 });
-  return p;
+/** A scratch database (in `dir` on SQLite) with the demo district loaded. */
+async function open(tag: string, dir: string): Promise<ScratchPlatform> {
+  const sp = await scratchPlatform(tag, { dir });
+  try {
+    await loadDemo(sp.platform, { scale: 1 });
+  } catch (err) {
+    await sp.close();
+    throw err;
+  }
+  return sp;
 }
 
 function csvCell(v: string): string {
@@ -49,9 +59,14 @@ export default async function residentsBench(): Promise<void> {
   const importDir = join(root, 'import');
   const rawDir = join(root, 'raw');
   const log = (m: string) => process.stderr.write(`[residents] ${m}\n`);
+  const dbName = benchDialect();
+  let impScratch: ScratchPlatform | null = null;
+  let rawScratch: ScratchPlatform | null = null;
   try {
-    const imp = await open(importDir);
-    const raw = await open(rawDir);
+    impScratch = await open('res_import', importDir);
+    rawScratch = await open('res_raw', rawDir);
+    const imp = impScratch.platform;
+    const raw = rawScratch.platform;
     const grids = await unitGrids(imp.db.primary);
 
     // The input file, written once (not timed).
@@ -82,7 +97,7 @@ export default async function residentsBench(): Promise<void> {
     const flush = async () => {
       const tables = assembleRaw(pending, state, Date.now(), TODAY);
       const t0 = performance.now();
-      await raw.db.transaction((tx) => insertRaw(tx as unknown as Kysely<unknown>, 'sqlite', tables));
+      await raw.db.transaction((tx) => insertRaw(tx as unknown as Kysely<unknown>, raw.db.dialect, tables));
       rawMs += performance.now() - t0;
       rawRows += pending.length;
       pending = [];
@@ -98,7 +113,7 @@ export default async function residentsBench(): Promise<void> {
     if (pending.length > 0) await flush();
     const rawRate = rawRows / (rawMs / 1000);
     log(`raw: ${rawRows} rows in ${(rawMs / 1000).toFixed(1)} s`);
-    await raw.close();
+    await rawScratch.close();
 
     // 1b. The real import path, timed end to end.
     const t0 = performance.now();
@@ -118,7 +133,7 @@ export default async function residentsBench(): Promise<void> {
     if (result.okRows !== n || result.errorRows !== 0) throw new Error(`import wrote ${result.okRows} rows with ${result.errorRows} errors`);
     const importRate = n / (importMs / 1000);
     report({
-      name: 'residents.import', value: Math.round(importRate), unit: 'rows/s', baseline: Math.round(rawRate), scale, db: 'sqlite',
+      name: 'residents.import', value: Math.round(importRate), unit: 'rows/s', baseline: Math.round(rawRate), scale, db: dbName,
       goal: '>= 0.5 of raw', rows: n, workers,
       baselineIs: 'bulk INSERT of the same rows, already validated and encrypted (not timed), into the same tables of an empty database',
       machine: machine(),
@@ -158,13 +173,22 @@ export default async function residentsBench(): Promise<void> {
     for (const [name, query] of searches) {
       const times = await measure(async (s) => (await imp.basedata.searchResidents(principalFor(s.street), { ...query(s), page: 1, pageSize: 20 })).items.length);
       report({
-        name: `residents.search.${name}.p95`, value: Math.round(percentile(times, 95) * 1000) / 1000, unit: 'ms', baseline: basePk, scale, db: 'sqlite',
+        name: `residents.search.${name}.p95`, value: Math.round(percentile(times, 95) * 1000) / 1000, unit: 'ms', baseline: basePk, scale, db: dbName,
         goal: '< 20 ms', scope: 'street', residents: n, queries: times.length, p50: Math.round(percentile(times, 50) * 1000) / 1000,
-        baselineIs: 'p95 of a primary-key lookup of one resident row on the same connection',
+        baselineIs: dbName === 'mysql'
+          ? 'p95 of a primary-key lookup of one resident row through the same pool'
+          : 'p95 of a primary-key lookup of one resident row on the same connection',
       });
     }
-    await imp.close();
   } finally {
-    if (!process.env.BENCH_KEEP) rmSync(root, { recursive: true, force: true });
+    try {
+      await rawScratch?.close();
+    } finally {
+      try {
+        await impScratch?.close();
+      } finally {
+        if (!process.env.BENCH_KEEP) rmSync(root, { recursive: true, force: true });
+      }
+    }
   }
 }
