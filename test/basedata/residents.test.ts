@@ -186,12 +186,12 @@ describe.each(DIALECTS)('residents on %s', (dialect) => {
     expect((await t.request({ method: 'POST', url: `/api/places/${place.json().id}/inspections`, cookie, body: { result: 'issues', notes: '灭火器过期' } })).statusCode).toBe(201);
     expect((await t.request({ method: 'POST', url: `/api/places/${place.json().id}/inspections`, cookie: f.cookies.officer_b!, body: { result: 'pass' } })).statusCode).toBe(404);
     const places = (await t.request({ url: '/api/places?type=small_restaurant', cookie })).json();
-    expect(places).toHaveLength(1);
-    expect(places[0].lastInspectedAt).not.toBeNull();
-    expect((await t.request({ url: '/api/places', cookie: f.cookies.officer_b! })).json()).toHaveLength(0);
+    expect(places.items).toHaveLength(1);
+    expect(places.items[0].lastInspectedAt).not.toBeNull();
+    expect((await t.request({ url: '/api/places', cookie: f.cookies.officer_b! })).json()).toEqual({ items: [], total: 0, totalCapped: false });
     const component = await t.request({ method: 'POST', url: '/api/components', cookie, body: { gridCode: f.unitA, classCode: '0101', name: '井盖', lng: 113.01, lat: 28.1 } });
     expect(component.statusCode).toBe(201);
-    expect((await t.request({ url: '/api/components?classCode=0101', cookie })).json()).toHaveLength(1);
+    expect((await t.request({ url: '/api/components?classCode=0101', cookie })).json().items).toHaveLength(1);
     expect((await t.request({ method: 'POST', url: '/api/components', cookie, body: { gridCode: f.unitB, classCode: '0101', name: '井盖', lng: 113.01, lat: 28.1 } })).statusCode).toBe(403);
   });
 
@@ -199,8 +199,8 @@ describe.each(DIALECTS)('residents on %s', (dialect) => {
     const set = await t.request({ method: 'PUT', url: `/api/residents/${residentA}/key-person`, cookie: f.cookies.officer_a!, body: { category: '社区矫正', level: 'medium' } });
     expect(set.statusCode).toBe(200);
     expect((await t.request({ url: '/api/key-persons', cookie: f.cookies.worker_a! })).statusCode).toBe(403);
-    expect((await t.request({ url: '/api/key-persons', cookie: f.cookies.officer_a! })).json()).toHaveLength(1);
-    expect((await t.request({ url: '/api/key-persons', cookie: f.cookies.officer_b! })).json()).toHaveLength(0);
+    expect((await t.request({ url: '/api/key-persons', cookie: f.cookies.officer_a! })).json()).toMatchObject({ total: 1, totalCapped: false });
+    expect((await t.request({ url: '/api/key-persons', cookie: f.cookies.officer_b! })).json().items).toHaveLength(0);
     expect((await t.request({ url: `/api/residents/${residentA}`, cookie: f.cookies.worker_a! })).json().keyPerson).toBeUndefined();
   });
 

@@ -25,6 +25,14 @@ const Created = z.object({ id: z.number() });
 const Population = z.enum(['registered', 'floating']);
 const Tag = z.enum(Object.keys(RESIDENT_TAGS) as [string, ...string[]]);
 const opt = <T extends z.ZodType>(t: T) => t.nullable().optional();
+const Lng = z.number().min(-180).max(180);
+const Lat = z.number().min(-90).max(90);
+/** A page of a list, newest first; the count stops at a cap, as the residents search does. */
+const Paged = <T extends z.ZodType>(item: T) => z.object({
+  items: z.array(item),
+  total: z.number().describe('matches; when totalCapped, more than this match (counts stop at 10,000)'),
+  totalCapped: z.boolean(),
+});
 
 const Resident = z.object({
   id: z.number(),
@@ -334,31 +342,38 @@ export async function basedataRoutes(app: FastifyInstance, deps: BasedataRouteDe
 
   // ---- organizations, places, components, key persons ----
   const Organization = z.object({ id: z.number(), gridCode: z.string(), name: z.string(), creditCode: z.string(), kind: z.string(), address: z.string(), legalPerson: z.string().nullable() });
+  const OrganizationFields = {
+    gridCode: GridCode, name: z.string().min(1).max(200), creditCode: z.string().min(1).max(40), kind: z.string().min(1).max(32), address: z.string().max(300), legalPerson: opt(z.string().max(64)),
+  };
   r.get('/api/organizations', {
     config: { policy: permission(READ) },
-    schema: { tags: TAGS, querystring: z.object({ gridCode: z.string().regex(/^\d{6,15}$/).optional(), q: z.string().max(64).optional(), ...Paging }), response: { 200: z.array(Organization) } },
+    schema: { tags: TAGS, summary: 'Organizations in the caller scope, newest first', querystring: z.object({ gridCode: z.string().regex(/^\d{6,15}$/).optional(), q: z.string().max(64).optional(), ...Paging }), response: { 200: Paged(Organization) } },
   }, async (request) => basedata.listOrganizations(requirePrincipal(request), request.query));
 
   r.post('/api/organizations', {
     config: { policy: permission(MANAGE) },
     schema: {
       tags: TAGS, summary: 'Register an organization (unified social credit code validated)',
-      body: z.object({ gridCode: GridCode, name: z.string().min(1).max(200), creditCode: z.string().min(1).max(40), kind: z.string().min(1).max(32).default('enterprise'), address: z.string().max(300).default(''), legalPerson: opt(z.string().max(64)) }),
+      body: z.object({ ...OrganizationFields, kind: OrganizationFields.kind.default('enterprise'), address: OrganizationFields.address.default('') }),
       response: { 201: Created, 400: ErrorBody, 409: ErrorBody, 422: ErrorBody },
     },
   }, async (request, reply) => reply.status(201).send({ id: await basedata.createOrganization(requirePrincipal(request), actorOf(request), request.body) }));
 
   const Place = z.object({ id: z.number(), gridCode: z.string(), name: z.string(), type: z.string(), address: z.string(), lng: z.number().nullable(), lat: z.number().nullable(), contactName: z.string().nullable(), lastInspectedAt: z.string().nullable() });
+  const PlaceFields = {
+    gridCode: GridCode, name: z.string().min(1).max(200), type: z.string().regex(/^[a-z_]{2,32}$/), address: z.string().max(300),
+    lng: opt(z.number()), lat: opt(z.number()), contactName: opt(z.string().max(64)),
+  };
   r.get('/api/places', {
     config: { policy: permission(READ) },
-    schema: { tags: TAGS, querystring: z.object({ gridCode: z.string().regex(/^\d{6,15}$/).optional(), type: z.string().max(32).optional(), ...Paging }), response: { 200: z.array(Place) } },
+    schema: { tags: TAGS, summary: 'Places in the caller scope, newest first', querystring: z.object({ gridCode: z.string().regex(/^\d{6,15}$/).optional(), type: z.string().max(32).optional(), ...Paging }), response: { 200: Paged(Place) } },
   }, async (request) => basedata.listPlaces(requirePrincipal(request), request.query));
 
   r.post('/api/places', {
     config: { policy: permission(MANAGE) },
     schema: {
       tags: TAGS, summary: 'Register a place (school, market, hospital, small_* for the 九小场所)',
-      body: z.object({ gridCode: GridCode, name: z.string().min(1).max(200), type: z.string().regex(/^[a-z_]{2,32}$/), address: z.string().max(300).default(''), lng: opt(z.number()), lat: opt(z.number()), contactName: opt(z.string().max(64)) }),
+      body: z.object({ ...PlaceFields, address: PlaceFields.address.default('') }),
       response: { 201: Created, 403: ErrorBody, 422: ErrorBody },
     },
   }, async (request, reply) => reply.status(201).send({ id: await basedata.createPlace(requirePrincipal(request), actorOf(request), request.body) }));
@@ -385,17 +400,19 @@ export async function basedataRoutes(app: FastifyInstance, deps: BasedataRouteDe
     schema: { tags: TAGS, params: IdParams, body: z.object({ result: z.enum(['pass', 'issues', 'fail']), notes: z.string().max(2000).default('') }), response: { 201: Created, 404: ErrorBody } },
   }, async (request, reply) => reply.status(201).send({ id: await basedata.inspectPlace(requirePrincipal(request), actorOf(request), request.params.id, request.body) }));
 
-  const Component = z.object({ id: z.number(), gridCode: z.string(), classCode: z.string(), name: z.string(), lng: z.number(), lat: z.number(), ownerDepartment: z.string().nullable(), status: z.string() });
+  // The response keeps status a plain string so a value written by another tool never fails the whole list.
+  const Component = z.object({ id: z.number(), gridCode: z.string(), classCode: z.string(), name: z.string(), lng: z.number(), lat: z.number(), ownerDepartment: z.string().nullable(), status: z.string().describe('ok, damaged or missing') });
+  const ComponentFields = { gridCode: GridCode, classCode: z.string().regex(/^\d{4,6}$/), name: z.string().min(1).max(100), lng: Lng, lat: Lat, ownerDepartment: opt(z.string().max(32)) };
   r.get('/api/components', {
     config: { policy: permission(READ) },
-    schema: { tags: TAGS, querystring: z.object({ gridCode: z.string().regex(/^\d{6,15}$/).optional(), classCode: z.string().max(16).optional(), ...Paging }), response: { 200: z.array(Component) } },
+    schema: { tags: TAGS, summary: 'City components in the caller scope, newest first', querystring: z.object({ gridCode: z.string().regex(/^\d{6,15}$/).optional(), classCode: z.string().max(16).optional(), ...Paging }), response: { 200: Paged(Component) } },
   }, async (request) => basedata.listComponents(requirePrincipal(request), request.query));
 
   r.post('/api/components', {
     config: { policy: permission(MANAGE) },
     schema: {
       tags: TAGS,
-      body: z.object({ gridCode: GridCode, classCode: z.string().regex(/^\d{4,6}$/), name: z.string().min(1).max(100), lng: z.number().min(-180).max(180), lat: z.number().min(-90).max(90), ownerDepartment: opt(z.string().max(32)) }),
+      body: z.object(ComponentFields),
       response: { 201: Created, 403: ErrorBody, 422: ErrorBody },
     },
   }, async (request, reply) => reply.status(201).send({ id: await basedata.createComponent(requirePrincipal(request), actorOf(request), request.body) }));
@@ -403,8 +420,8 @@ export async function basedataRoutes(app: FastifyInstance, deps: BasedataRouteDe
   r.get('/api/key-persons', {
     config: { policy: permission(KEYPERSONS) },
     schema: {
-      tags: TAGS, querystring: z.object({ gridCode: z.string().regex(/^\d{6,15}$/).optional(), ...Paging }),
-      response: { 200: z.array(z.object({ id: z.number(), category: z.string(), level: z.string(), notes: z.string(), resident: Resident })) },
+      tags: TAGS, summary: 'Key persons in the caller scope, newest first', querystring: z.object({ gridCode: z.string().regex(/^\d{6,15}$/).optional(), ...Paging }),
+      response: { 200: Paged(z.object({ id: z.number(), category: z.string(), level: z.string(), notes: z.string(), resident: Resident })) },
     },
   }, async (request) => basedata.listKeyPersons(requirePrincipal(request), request.query));
 

@@ -1,4 +1,4 @@
-import { sql, type ExpressionBuilder, type Kysely, type SqlBool, type Transaction } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type SelectQueryBuilder, type SqlBool, type Transaction } from 'kysely';
 import type { AppDb, Database } from '../../database.js';
 import { appendAudit, type AuditActor } from '../../infra/audit/audit.js';
 import type { Principal } from '../../infra/auth/principal.js';
@@ -69,8 +69,59 @@ export interface ResidentSearch {
   pageSize: number;
 }
 
-/** Counts stop here so a broad search over a million rows stays fast. */
+/** The default count cap: counts stop here so a broad search over a million rows stays fast. */
 export const COUNT_CAP = 10_000;
+
+export interface BasedataSettings {
+  /** Lists and searches count their matches no further than this, then say "more than" (totalCapped). */
+  countCap: number;
+}
+
+export interface PageQuery {
+  page: number;
+  pageSize: number;
+}
+
+/** One page of a list, newest first, with the count of all matches (at most the cap; totalCapped when more match). */
+export interface Paged<T> {
+  items: T[];
+  total: number;
+  totalCapped: boolean;
+}
+
+export interface PlaceInput {
+  gridCode: string;
+  name: string;
+  type: string;
+  address: string;
+  lng?: number | null | undefined;
+  lat?: number | null | undefined;
+  contactName?: string | null | undefined;
+}
+
+export interface ComponentInput {
+  gridCode: string;
+  classCode: string;
+  name: string;
+  lng: number;
+  lat: number;
+  ownerDepartment?: string | null | undefined;
+}
+
+export interface OrganizationInput {
+  gridCode: string;
+  name: string;
+  creditCode: string;
+  kind: string;
+  address: string;
+  legalPerson?: string | null | undefined;
+}
+
+function checkedCreditCode(raw: string): string {
+  const code = parseCreditCode(raw);
+  if (!code.ok) throw new AppError(400, code.code, { field: 'creditCode' });
+  return code.value;
+}
 
 const RESIDENT_COLUMNS = [
   'residents.id', 'residents.grid_code', 'residents.name', 'residents.id_cipher', 'residents.phone_cipher', 'residents.birth_date',
@@ -105,12 +156,16 @@ function gridPrefix(code: string | undefined): string | undefined {
 
 export class BasedataService {
   readonly personal: PersonalData;
+  /** Mutable so tests can lower the cap; read on every list. */
+  readonly settings: BasedataSettings;
 
   constructor(
     private readonly db: AppDb,
     personal: PersonalData,
+    settings: Partial<BasedataSettings> = {},
   ) {
     this.personal = personal;
+    this.settings = { countCap: COUNT_CAP, ...settings };
   }
 
   // ---- helpers ----------------------------------------------------------------
@@ -123,6 +178,19 @@ export class BasedataService {
     // Narrowing to a subtree: keep the subtree when a scope covers it, or the scopes inside it.
     if (gridInScope(code, own)) return [{ kind: 'grid', code }];
     return own.filter((s) => s.kind === 'grid' && s.code.startsWith(code));
+  }
+
+  /**
+   * The total of a list whose page holds `found` rows: a short first page is
+   * the whole result; otherwise the matches are counted up to the cap.
+   */
+  private async totalOf<TB extends keyof Database>(db: Db, matched: SelectQueryBuilder<Database, TB, object>, page: PageQuery, found: number): Promise<{ total: number; totalCapped: boolean }> {
+    if (page.page === 1 && found < page.pageSize) return { total: found, totalCapped: false };
+    const cap = this.settings.countCap;
+    const limited = matched.select(sql<number>`1`.as('one')).limit(cap + 1);
+    const row = await db.selectFrom(limited.as('m')).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const n = Number(row.n);
+    return n > cap ? { total: cap, totalCapped: true } : { total: n, totalCapped: false };
   }
 
   private async requireUnitGrid(db: Db, principal: Principal | null, gridCode: string): Promise<void> {
@@ -415,7 +483,7 @@ export class BasedataService {
     return { query, order };
   }
 
-  async searchResidents(principal: Principal, s: ResidentSearch): Promise<{ items: ResidentView[]; total: number; totalCapped: boolean }> {
+  async searchResidents(principal: Principal, s: ResidentSearch): Promise<Paged<ResidentView>> {
     const db = this.db.reader(principal.userId);
     const scopes = this.scopes(principal, READ, s.gridCode);
     const { query, order } = this.filtered(db, scopes, s);
@@ -424,18 +492,7 @@ export class BasedataService {
       : order === 'initials' ? page.orderBy('residents.name_initials').orderBy('residents.grid_code').orderBy('residents.id')
         : page.orderBy('residents.id');
     const rows = await page.limit(s.pageSize).offset((s.page - 1) * s.pageSize).execute();
-    let total: number;
-    let totalCapped = false;
-    if (s.page === 1 && rows.length < s.pageSize) {
-      total = rows.length;
-    } else {
-      const counted = await db.selectFrom(query.select('residents.id').limit(COUNT_CAP + 1).as('m')).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
-      total = Number(counted.n);
-      if (total > COUNT_CAP) {
-        total = COUNT_CAP;
-        totalCapped = true;
-      }
-    }
+    const { total, totalCapped } = await this.totalOf(db, query, s, rows.length);
     return { items: rows.map((r) => this.residentView(r)), total, totalCapped };
   }
 
@@ -578,17 +635,17 @@ export class BasedataService {
   }
 
   // ---- organizations, places, components, key persons -------------------------------
+  // Lists are newest first (a record just registered is on the first page) and counted up to the cap.
 
-  async createOrganization(principal: Principal, actor: AuditActor, input: { gridCode: string; name: string; creditCode: string; kind: string; address: string; legalPerson?: string | null | undefined }): Promise<number> {
-    const code = parseCreditCode(input.creditCode);
-    if (!code.ok) throw new AppError(400, code.code, { field: 'creditCode' });
+  async createOrganization(principal: Principal, actor: AuditActor, input: OrganizationInput): Promise<number> {
+    const creditCode = checkedCreditCode(input.creditCode);
     return this.db.transaction(async (tx) => {
       await this.requireUnitGrid(tx, principal, input.gridCode);
-      const dup = await tx.selectFrom('organizations').select('id').where('credit_code', '=', code.value).executeTakeFirst();
+      const dup = await tx.selectFrom('organizations').select('id').where('credit_code', '=', creditCode).executeTakeFirst();
       if (dup) throw new AppError(409, 'ORGANIZATION_EXISTS');
       const now = Date.now();
       const id = insertedId(await tx.insertInto('organizations').values({
-        grid_code: input.gridCode, name: input.name, credit_code: code.value, kind: input.kind, address: input.address, legal_person: input.legalPerson ?? null,
+        grid_code: input.gridCode, name: input.name, credit_code: creditCode, kind: input.kind, address: input.address, legal_person: input.legalPerson ?? null,
         created_at: now, updated_at: now,
       }).executeTakeFirstOrThrow());
       await appendAudit(tx, actor, { action: 'organization.create', objectType: 'organization', objectId: id });
@@ -597,15 +654,18 @@ export class BasedataService {
     });
   }
 
-  async listOrganizations(principal: Principal, filter: { gridCode?: string | undefined; q?: string | undefined; page: number; pageSize: number }) {
+  async listOrganizations(principal: Principal, filter: { gridCode?: string | undefined; q?: string | undefined } & PageQuery) {
     const db = this.db.reader(principal.userId);
     let query = db.selectFrom('organizations').where((eb) => scopeFilter(eb, this.scopes(principal, READ, filter.gridCode), { grid: 'organizations.grid_code' }));
     if (filter.q) query = query.where(sql<SqlBool>`organizations.name like ${`%${filter.q.replace(/[!%_]/g, (c) => `!${c}`)}%`} escape '!'`);
-    const rows = await query.selectAll().orderBy('id').limit(filter.pageSize).offset((filter.page - 1) * filter.pageSize).execute();
-    return rows.map((o) => ({ id: o.id, gridCode: o.grid_code, name: o.name, creditCode: o.credit_code, kind: o.kind, address: o.address, legalPerson: o.legal_person }));
+    const rows = await query.selectAll().orderBy('organizations.id', 'desc').limit(filter.pageSize).offset((filter.page - 1) * filter.pageSize).execute();
+    return {
+      items: rows.map((o) => ({ id: o.id, gridCode: o.grid_code, name: o.name, creditCode: o.credit_code, kind: o.kind, address: o.address, legalPerson: o.legal_person })),
+      ...await this.totalOf(db, query, filter, rows.length),
+    };
   }
 
-  async createPlace(principal: Principal, actor: AuditActor, input: { gridCode: string; name: string; type: string; address: string; lng?: number | null | undefined; lat?: number | null | undefined; contactName?: string | null | undefined }): Promise<number> {
+  async createPlace(principal: Principal, actor: AuditActor, input: PlaceInput): Promise<number> {
     return this.db.transaction(async (tx) => {
       await this.requireUnitGrid(tx, principal, input.gridCode);
       const now = Date.now();
@@ -653,22 +713,25 @@ export class BasedataService {
     };
   }
 
-  async listPlaces(principal: Principal, filter: { gridCode?: string | undefined; type?: string | undefined; page: number; pageSize: number }) {
+  async listPlaces(principal: Principal, filter: { gridCode?: string | undefined; type?: string | undefined } & PageQuery) {
     const db = this.db.reader(principal.userId);
     let query = db.selectFrom('places').where((eb) => scopeFilter(eb, this.scopes(principal, READ, filter.gridCode), { grid: 'places.grid_code' }));
     if (filter.type) query = query.where('type', '=', filter.type);
-    const rows = await query.selectAll().orderBy('id').limit(filter.pageSize).offset((filter.page - 1) * filter.pageSize).execute();
+    const rows = await query.selectAll().orderBy('places.id', 'desc').limit(filter.pageSize).offset((filter.page - 1) * filter.pageSize).execute();
     const ids = rows.map((r) => r.id);
     const last = ids.length === 0 ? [] : await db.selectFrom('place_inspections').select(['place_id', (eb) => eb.fn.max('inspected_at').as('at')])
       .where('place_id', 'in', ids).groupBy('place_id').execute();
     const lastOf = new Map(last.map((l) => [l.place_id, Number(l.at)]));
-    return rows.map((p) => ({
-      id: p.id, gridCode: p.grid_code, name: p.name, type: p.type, address: p.address, lng: p.lng, lat: p.lat, contactName: p.contact_name,
-      lastInspectedAt: toIso(lastOf.get(p.id) ?? null),
-    }));
+    return {
+      items: rows.map((p) => ({
+        id: p.id, gridCode: p.grid_code, name: p.name, type: p.type, address: p.address, lng: p.lng, lat: p.lat, contactName: p.contact_name,
+        lastInspectedAt: toIso(lastOf.get(p.id) ?? null),
+      })),
+      ...await this.totalOf(db, query, filter, rows.length),
+    };
   }
 
-  async createComponent(principal: Principal, actor: AuditActor, input: { gridCode: string; classCode: string; name: string; lng: number; lat: number; ownerDepartment?: string | null | undefined }): Promise<number> {
+  async createComponent(principal: Principal, actor: AuditActor, input: ComponentInput): Promise<number> {
     return this.db.transaction(async (tx) => {
       await this.requireUnitGrid(tx, principal, input.gridCode);
       const now = Date.now();
@@ -682,12 +745,15 @@ export class BasedataService {
     });
   }
 
-  async listComponents(principal: Principal, filter: { gridCode?: string | undefined; classCode?: string | undefined; page: number; pageSize: number }) {
+  async listComponents(principal: Principal, filter: { gridCode?: string | undefined; classCode?: string | undefined } & PageQuery) {
     const db = this.db.reader(principal.userId);
     let query = db.selectFrom('components').where((eb) => scopeFilter(eb, this.scopes(principal, READ, filter.gridCode), { grid: 'components.grid_code' }));
     if (filter.classCode) query = query.where('class_code', '=', filter.classCode);
-    const rows = await query.selectAll().orderBy('id').limit(filter.pageSize).offset((filter.page - 1) * filter.pageSize).execute();
-    return rows.map((c) => ({ id: c.id, gridCode: c.grid_code, classCode: c.class_code, name: c.name, lng: c.lng, lat: c.lat, ownerDepartment: c.owner_department, status: c.status }));
+    const rows = await query.selectAll().orderBy('components.id', 'desc').limit(filter.pageSize).offset((filter.page - 1) * filter.pageSize).execute();
+    return {
+      items: rows.map((c) => ({ id: c.id, gridCode: c.grid_code, classCode: c.class_code, name: c.name, lng: c.lng, lat: c.lat, ownerDepartment: c.owner_department, status: c.status })),
+      ...await this.totalOf(db, query, filter, rows.length),
+    };
   }
 
   async setKeyPerson(principal: Principal, actor: AuditActor, residentId: number, input: { category: string; level: 'low' | 'medium' | 'high'; notes: string }): Promise<number> {
@@ -710,13 +776,16 @@ export class BasedataService {
     });
   }
 
-  async listKeyPersons(principal: Principal, filter: { gridCode?: string | undefined; page: number; pageSize: number }) {
+  async listKeyPersons(principal: Principal, filter: { gridCode?: string | undefined } & PageQuery) {
     const db = this.db.reader(principal.userId);
-    const rows = await db.selectFrom('key_persons').innerJoin('residents', 'residents.id', 'key_persons.resident_id')
-      .select([...RESIDENT_COLUMNS, 'key_persons.id as key_person_id', 'key_persons.category', 'key_persons.level', 'key_persons.notes'])
-      .where((eb) => scopeFilter(eb, this.scopes(principal, KEYPERSONS, filter.gridCode), { grid: 'key_persons.grid_code' }))
-      .orderBy('key_persons.id').limit(filter.pageSize).offset((filter.page - 1) * filter.pageSize).execute();
-    return rows.map((r) => ({ id: r.key_person_id, category: r.category, level: r.level, notes: r.notes, resident: this.residentView(r) }));
+    const query = db.selectFrom('key_persons').innerJoin('residents', 'residents.id', 'key_persons.resident_id')
+      .where((eb) => scopeFilter(eb, this.scopes(principal, KEYPERSONS, filter.gridCode), { grid: 'key_persons.grid_code' }));
+    const rows = await query.select([...RESIDENT_COLUMNS, 'key_persons.id as key_person_id', 'key_persons.category', 'key_persons.level', 'key_persons.notes'])
+      .orderBy('key_persons.id', 'desc').limit(filter.pageSize).offset((filter.page - 1) * filter.pageSize).execute();
+    return {
+      items: rows.map((r) => ({ id: r.key_person_id, category: r.category, level: r.level, notes: r.notes, resident: this.residentView(r) })),
+      ...await this.totalOf(db, query, filter, rows.length),
+    };
   }
 
   // ---- visits --------------------------------------------------------------------------

@@ -121,6 +121,7 @@ export interface CityComponent {
   lng: number;
   lat: number;
   ownerDepartment: string | null;
+  /** ok, damaged or missing. */
   status: string;
 }
 
@@ -165,10 +166,17 @@ export interface KeyPerson extends KeyPersonInput {
   resident: Resident;
 }
 
-/** Filters and paging of the array-returning lists (places, components, organizations, key persons). */
+/** Paging of the lists of places, components, organizations and key persons. */
 export interface PageQuery {
   page: number;
   pageSize: number;
+}
+
+/** A page of a list, newest first; `total` stops at the server's cap, and `totalCapped` says more match. */
+export interface Paged<T> {
+  items: T[];
+  total: number;
+  totalCapped: boolean;
 }
 
 export interface BuildingView {
@@ -236,15 +244,15 @@ export const basedataApi = {
   household: (id: number) => api.get<HouseholdView>(`/api/households/${id}`),
   visits: (householdId: number) => api.get<Visit[]>(`/api/households/${householdId}/visits`),
   recordVisit: (householdId: number, body: VisitInput) => api.post<Visit>(`/api/households/${householdId}/visits`, body),
-  places: (q: PageQuery & { gridCode?: string; type?: string }) => api.get<Place[]>('/api/places', { ...q }),
+  places: (q: PageQuery & { gridCode?: string; type?: string }) => api.get<Paged<Place>>('/api/places', { ...q }),
   place: (id: number) => api.get<PlaceView>(`/api/places/${id}`),
   createPlace: (body: PlaceInput) => api.post<{ id: number }>('/api/places', body),
   inspect: (placeId: number, body: { result: InspectionResult; notes: string }) => api.post<{ id: number }>(`/api/places/${placeId}/inspections`, body),
-  components: (q: PageQuery & { gridCode?: string; classCode?: string }) => api.get<CityComponent[]>('/api/components', { ...q }),
+  components: (q: PageQuery & { gridCode?: string; classCode?: string }) => api.get<Paged<CityComponent>>('/api/components', { ...q }),
   createComponent: (body: ComponentInput) => api.post<{ id: number }>('/api/components', body),
-  organizations: (q: PageQuery & { gridCode?: string; q?: string }) => api.get<Organization[]>('/api/organizations', { ...q }),
+  organizations: (q: PageQuery & { gridCode?: string; q?: string }) => api.get<Paged<Organization>>('/api/organizations', { ...q }),
   createOrganization: (body: OrganizationInput) => api.post<{ id: number }>('/api/organizations', body),
-  keyPersons: (q: PageQuery & { gridCode?: string }) => api.get<KeyPerson[]>('/api/key-persons', { ...q }),
+  keyPersons: (q: PageQuery & { gridCode?: string }) => api.get<Paged<KeyPerson>>('/api/key-persons', { ...q }),
   setKeyPerson: (residentId: number, body: KeyPersonInput) => api.put<{ id: number }>(`/api/residents/${residentId}/key-person`, body),
   /** Grids by name or code prefix, for the grid code fields (needs grid.read). */
   grids: (q: string, level?: 'unit') => api.get<{ items: { code: string; name: string }[]; total: number }>('/api/grids', { level, q, pageSize: 20 }),

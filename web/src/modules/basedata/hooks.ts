@@ -2,7 +2,9 @@ import type { FormInstance } from 'antd';
 import type { TablePaginationConfig } from 'antd/es/table/index.js';
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, errorMessage } from '../../shell/api.js';
-import type { PageQuery } from './api.js';
+import { useI18n } from '../../shell/i18n.js';
+import type { PageQuery, Paged } from './api.js';
+import { useBasedataText } from './messages.js';
 
 /** Loads once per `fn` (keep it stable with useCallback) and on reload(). */
 export function useLoad<T>(fn: () => Promise<T>): { data: T | null; error: string | null; reload: () => void } {
@@ -25,15 +27,17 @@ export function cleanFilters<F extends object>(v: F): F {
 }
 
 /**
- * A filtered, paged list from an endpoint that answers a plain array with no
- * total (places, components, organizations, key persons). A full page means
- * there may be another, so the pager offers one more page than it knows of.
+ * A filtered, paged list (places, components, organizations, key persons):
+ * the server answers a page, newest first, with the total counted up to its
+ * cap; past the cap the pager says "more than".
  */
-export function usePagedList<T, F extends object>(fetcher: (q: F & PageQuery) => Promise<T[]>, initial: F) {
+export function usePagedList<T, F extends object>(fetcher: (q: F & PageQuery) => Promise<Paged<T>>, initial: F) {
+  const t = useBasedataText();
+  const { t: tt } = useI18n();
   const [filters, setFilters] = useState<F>(initial);
   const [page, setPage] = useState(1);
   const [pageSize, setPageSize] = useState(20);
-  const [items, setItems] = useState<T[]>([]);
+  const [data, setData] = useState<Paged<T>>({ items: [], total: 0, totalCapped: false });
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [n, setN] = useState(0);
@@ -41,7 +45,7 @@ export function usePagedList<T, F extends object>(fetcher: (q: F & PageQuery) =>
     let live = true;
     setLoading(true);
     fetcher({ ...filters, page, pageSize })
-      .then((rows) => { if (live) { setItems(rows); setError(null); } })
+      .then((d) => { if (live) { setData(d); setError(null); } })
       .catch((err: unknown) => { if (live) setError(errorMessage(err)); })
       .finally(() => { if (live) setLoading(false); });
     return () => { live = false; };
@@ -49,12 +53,13 @@ export function usePagedList<T, F extends object>(fetcher: (q: F & PageQuery) =>
   const pagination: TablePaginationConfig = {
     current: page,
     pageSize,
-    total: (page - 1) * pageSize + items.length + (items.length === pageSize ? 1 : 0),
+    total: data.total,
     showSizeChanger: true,
+    showTotal: (total) => (data.totalCapped ? t('totalCapped', { total }) : tt('common.total', { total })),
     onChange: (p, s) => { setPage(s === pageSize ? p : 1); setPageSize(s); },
   };
   return {
-    items, loading, error, pagination,
+    items: data.items, loading, error, pagination,
     search: (f: F) => { setPage(1); setFilters(cleanFilters(f)); },
     reload: () => setN((x) => x + 1),
   };
@@ -72,3 +77,4 @@ export function showFieldError(form: FormInstance, err: unknown, fields: readonl
   form.setFields([{ name: field, errors: [err.message] }]);
   return true;
 }
+
