@@ -32,6 +32,8 @@ const PROBED_IN_MODULE: Record<string, string> = {
   'POST /api/residents/imports/:id/run': 'test/basedata/import.test.ts',
   'GET /api/residents/imports/:id': 'test/basedata/import.test.ts',
   'GET /api/residents/imports/:id/errors.csv': 'test/basedata/import.test.ts',
+  'PATCH /api/components/:id': 'test/basedata/records.test.ts',
+  'PATCH /api/organizations/:id': 'test/basedata/records.test.ts',
   'GET /api/files/:hash': 'test/incidents/attachments.test.ts',
   'GET /api/files/:hash/thumbnail': 'test/incidents/attachments.test.ts',
   // Department grids are scoped by department, not by street: 404 for another department's (test/grid/department.test.ts).
@@ -138,6 +140,7 @@ describe.each(DIALECTS)('route registry scope walk on %s', (dialect) => {
     probes.set('PUT /api/residents/:id/key-person', { ...pair('resident'), body: { category: 'other', level: 'low', notes: '探针' } });
     probes.set('GET /api/places/:id', pair('place'));
     probes.set('POST /api/places/:id/inspections', { ...pair('place'), body: { result: 'pass' } });
+    probes.set('PATCH /api/places/:id', { ...pair('place'), body: { name: '改名' } });
   });
   afterAll(async () => t?.close());
 

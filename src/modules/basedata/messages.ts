@@ -15,6 +15,7 @@ defineMessages({
   CREDIT_CODE_CHECKSUM: { 'zh-CN': '统一社会信用代码校验位错误', en: 'The credit code check character is wrong' },
   DATE_INVALID: { 'zh-CN': '日期不存在或格式不正确（YYYY-MM-DD）', en: 'Impossible or malformed date (YYYY-MM-DD)' },
   BASEDATA_UNKNOWN_GRID: { 'zh-CN': '网格编码不存在或不是单元网格', en: 'No such unit grid' },
+  BASEDATA_POSITION_INCOMPLETE: { 'zh-CN': '经度和纬度须同时填写或同时留空', en: 'Give both longitude and latitude, or neither' },
   BASEDATA_OUT_OF_SCOPE: { 'zh-CN': '该网格不在您的管理范围内', en: 'That grid is outside your scope' },
   RESIDENT_EXISTS: { 'zh-CN': '该身份证号的居民已登记', en: 'A resident with that ID number exists' },
   RESIDENT_DUPLICATE_IN_FILE: { 'zh-CN': '文件中该身份证号重复出现', en: 'The ID number appears more than once in the file' },

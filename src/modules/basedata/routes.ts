@@ -14,6 +14,7 @@ import { FIELD_KEYS, RESIDENT_FIELDS } from './import/fields.js';
 import type { ImportService } from './import/service.js';
 import { RESIDENT_TAGS } from './rules/tags.js';
 import { EXPORT, KEYPERSONS, MANAGE, READ, UNMASK, type BasedataService, type ExportRow } from './service.js';
+import { COMPONENT_STATUSES } from './tables.js';
 import { SHARE_FIELDS, type ShareService } from './share.js';
 
 const TAGS = ['basedata'];
@@ -341,6 +342,9 @@ export async function basedataRoutes(app: FastifyInstance, deps: BasedataRouteDe
   }, async (request) => basedata.listVisits(requirePrincipal(request), request.params.id));
 
   // ---- organizations, places, components, key persons ----
+  // Edits are PATCH with only the fields that change; an object outside the caller's scope answers 404.
+  const Edited = { 204: z.null(), 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 422: ErrorBody };
+
   const Organization = z.object({ id: z.number(), gridCode: z.string(), name: z.string(), creditCode: z.string(), kind: z.string(), address: z.string(), legalPerson: z.string().nullable() });
   const OrganizationFields = {
     gridCode: GridCode, name: z.string().min(1).max(200), creditCode: z.string().min(1).max(40), kind: z.string().min(1).max(32), address: z.string().max(300), legalPerson: opt(z.string().max(64)),
@@ -359,10 +363,22 @@ export async function basedataRoutes(app: FastifyInstance, deps: BasedataRouteDe
     },
   }, async (request, reply) => reply.status(201).send({ id: await basedata.createOrganization(requirePrincipal(request), actorOf(request), request.body) }));
 
+  r.patch('/api/organizations/:id', {
+    config: { policy: permission(MANAGE) },
+    schema: {
+      tags: TAGS, summary: 'Edit an organization (a new credit code is validated and must be unused); audited', params: IdParams,
+      body: z.strictObject(OrganizationFields).partial(),
+      response: { ...Edited, 409: ErrorBody },
+    },
+  }, async (request, reply) => {
+    await basedata.updateOrganization(requirePrincipal(request), actorOf(request), request.params.id, request.body);
+    return reply.status(204).send(null);
+  });
+
   const Place = z.object({ id: z.number(), gridCode: z.string(), name: z.string(), type: z.string(), address: z.string(), lng: z.number().nullable(), lat: z.number().nullable(), contactName: z.string().nullable(), lastInspectedAt: z.string().nullable() });
   const PlaceFields = {
     gridCode: GridCode, name: z.string().min(1).max(200), type: z.string().regex(/^[a-z_]{2,32}$/), address: z.string().max(300),
-    lng: opt(z.number()), lat: opt(z.number()), contactName: opt(z.string().max(64)),
+    lng: opt(Lng), lat: opt(Lat), contactName: opt(z.string().max(64)),
   };
   r.get('/api/places', {
     config: { policy: permission(READ) },
@@ -372,11 +388,23 @@ export async function basedataRoutes(app: FastifyInstance, deps: BasedataRouteDe
   r.post('/api/places', {
     config: { policy: permission(MANAGE) },
     schema: {
-      tags: TAGS, summary: 'Register a place (school, market, hospital, small_* for the 九小场所)',
+      tags: TAGS, summary: 'Register a place (school, market, hospital, small_* for the 九小场所); lng and lat both or neither',
       body: z.object({ ...PlaceFields, address: PlaceFields.address.default('') }),
-      response: { 201: Created, 403: ErrorBody, 422: ErrorBody },
+      response: { 201: Created, 400: ErrorBody, 403: ErrorBody, 422: ErrorBody },
     },
   }, async (request, reply) => reply.status(201).send({ id: await basedata.createPlace(requirePrincipal(request), actorOf(request), request.body) }));
+
+  r.patch('/api/places/:id', {
+    config: { policy: permission(MANAGE) },
+    schema: {
+      tags: TAGS, summary: 'Edit a place; lng and lat are both set or both null once applied; audited', params: IdParams,
+      body: z.strictObject(PlaceFields).partial(),
+      response: Edited,
+    },
+  }, async (request, reply) => {
+    await basedata.updatePlace(requirePrincipal(request), actorOf(request), request.params.id, request.body);
+    return reply.status(204).send(null);
+  });
 
   r.get('/api/places/:id', {
     config: { policy: permission(READ) },
@@ -400,6 +428,7 @@ export async function basedataRoutes(app: FastifyInstance, deps: BasedataRouteDe
     schema: { tags: TAGS, params: IdParams, body: z.object({ result: z.enum(['pass', 'issues', 'fail']), notes: z.string().max(2000).default('') }), response: { 201: Created, 404: ErrorBody } },
   }, async (request, reply) => reply.status(201).send({ id: await basedata.inspectPlace(requirePrincipal(request), actorOf(request), request.params.id, request.body) }));
 
+  const ComponentStatus = z.enum(COMPONENT_STATUSES);
   // The response keeps status a plain string so a value written by another tool never fails the whole list.
   const Component = z.object({ id: z.number(), gridCode: z.string(), classCode: z.string(), name: z.string(), lng: z.number(), lat: z.number(), ownerDepartment: z.string().nullable(), status: z.string().describe('ok, damaged or missing') });
   const ComponentFields = { gridCode: GridCode, classCode: z.string().regex(/^\d{4,6}$/), name: z.string().min(1).max(100), lng: Lng, lat: Lat, ownerDepartment: opt(z.string().max(32)) };
@@ -416,6 +445,18 @@ export async function basedataRoutes(app: FastifyInstance, deps: BasedataRouteDe
       response: { 201: Created, 403: ErrorBody, 422: ErrorBody },
     },
   }, async (request, reply) => reply.status(201).send({ id: await basedata.createComponent(requirePrincipal(request), actorOf(request), request.body) }));
+
+  r.patch('/api/components/:id', {
+    config: { policy: permission(MANAGE) },
+    schema: {
+      tags: TAGS, summary: 'Edit a city component, its status (ok, damaged, missing) included; audited', params: IdParams,
+      body: z.strictObject({ ...ComponentFields, status: ComponentStatus }).partial(),
+      response: Edited,
+    },
+  }, async (request, reply) => {
+    await basedata.updateComponent(requirePrincipal(request), actorOf(request), request.params.id, request.body);
+    return reply.status(204).send(null);
+  });
 
   r.get('/api/key-persons', {
     config: { policy: permission(KEYPERSONS) },

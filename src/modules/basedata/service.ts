@@ -10,7 +10,7 @@ import { parseCreditCode } from './rules/credit-code.js';
 import { isIsoDate, shanghaiToday } from './rules/dates.js';
 import { pinyinInitials } from './rules/pinyin.js';
 import { RESIDENT_TAGS } from './rules/tags.js';
-import type { DwellingOwnership, DwellingRelation, DwellingUse, Population, ResidentTable } from './tables.js';
+import type { ComponentStatus, DwellingOwnership, DwellingRelation, DwellingUse, Population, ResidentTable } from './tables.js';
 import './messages.js';
 
 export const READ = 'residents.read';
@@ -115,6 +115,19 @@ export interface OrganizationInput {
   kind: string;
   address: string;
   legalPerson?: string | null | undefined;
+}
+
+/** A patch: only the fields present change. */
+type Patch<T> = { [K in keyof T]?: T[K] | undefined };
+
+/** The names of the fields a patch changes, for the audit record. */
+function patched(patch: object): string[] {
+  return Object.entries(patch).filter(([, v]) => v !== undefined).map(([k]) => k).sort();
+}
+
+/** A map position is both coordinates or neither: one alone places nothing. */
+function checkPosition(lng: number | null, lat: number | null): void {
+  if ((lng === null) !== (lat === null)) throw new AppError(400, 'BASEDATA_POSITION_INCOMPLETE', { field: lng === null ? 'lng' : 'lat' });
 }
 
 function checkedCreditCode(raw: string): string {
@@ -654,6 +667,34 @@ export class BasedataService {
     });
   }
 
+  async updateOrganization(principal: Principal, actor: AuditActor, id: number, patch: Patch<OrganizationInput>): Promise<void> {
+    const creditCode = patch.creditCode === undefined ? undefined : checkedCreditCode(patch.creditCode);
+    await this.db.transaction(async (tx) => {
+      const o = await tx.selectFrom('organizations').select(['id', 'grid_code', 'credit_code']).where('id', '=', id)
+        .where((eb) => scopeFilter(eb, principal.scopesFor(MANAGE), { grid: 'organizations.grid_code' })).executeTakeFirst();
+      if (!o) throw notFound('organization');
+      if (patch.gridCode !== undefined && patch.gridCode !== o.grid_code) await this.requireUnitGrid(tx, principal, patch.gridCode);
+      if (creditCode !== undefined && creditCode !== o.credit_code) {
+        const dup = await tx.selectFrom('organizations').select('id').where('credit_code', '=', creditCode).executeTakeFirst();
+        if (dup) throw new AppError(409, 'ORGANIZATION_EXISTS');
+      }
+      const fields = patched(patch);
+      if (fields.length === 0) return;
+      const now = Date.now();
+      await tx.updateTable('organizations').set({
+        ...(patch.gridCode !== undefined ? { grid_code: patch.gridCode } : {}),
+        ...(patch.name !== undefined ? { name: patch.name } : {}),
+        ...(creditCode !== undefined ? { credit_code: creditCode } : {}),
+        ...(patch.kind !== undefined ? { kind: patch.kind } : {}),
+        ...(patch.address !== undefined ? { address: patch.address } : {}),
+        ...(patch.legalPerson !== undefined ? { legal_person: patch.legalPerson } : {}),
+        updated_at: now,
+      }).where('id', '=', id).execute();
+      await appendAudit(tx, actor, { action: 'organization.update', objectType: 'organization', objectId: id, details: { fields } }, now);
+      this.db.noteWrite(principal.userId);
+    });
+  }
+
   async listOrganizations(principal: Principal, filter: { gridCode?: string | undefined; q?: string | undefined } & PageQuery) {
     const db = this.db.reader(principal.userId);
     let query = db.selectFrom('organizations').where((eb) => scopeFilter(eb, this.scopes(principal, READ, filter.gridCode), { grid: 'organizations.grid_code' }));
@@ -666,6 +707,7 @@ export class BasedataService {
   }
 
   async createPlace(principal: Principal, actor: AuditActor, input: PlaceInput): Promise<number> {
+    checkPosition(input.lng ?? null, input.lat ?? null);
     return this.db.transaction(async (tx) => {
       await this.requireUnitGrid(tx, principal, input.gridCode);
       const now = Date.now();
@@ -676,6 +718,35 @@ export class BasedataService {
       await appendAudit(tx, actor, { action: 'place.create', objectType: 'place', objectId: id });
       this.db.noteWrite(principal.userId);
       return id;
+    });
+  }
+
+  async updatePlace(principal: Principal, actor: AuditActor, id: number, patch: Patch<PlaceInput>): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const p = await tx.selectFrom('places').select(['id', 'grid_code', 'lng', 'lat']).where('id', '=', id)
+        .where((eb) => scopeFilter(eb, principal.scopesFor(MANAGE), { grid: 'places.grid_code' })).executeTakeFirst();
+      if (!p) throw notFound('place');
+      const moved = patch.gridCode !== undefined && patch.gridCode !== p.grid_code;
+      if (moved) await this.requireUnitGrid(tx, principal, patch.gridCode!);
+      // The pair is checked as it will be stored: clearing one coordinate means clearing both.
+      checkPosition(patch.lng === undefined ? p.lng : patch.lng, patch.lat === undefined ? p.lat : patch.lat);
+      const fields = patched(patch);
+      if (fields.length === 0) return;
+      const now = Date.now();
+      await tx.updateTable('places').set({
+        ...(patch.gridCode !== undefined ? { grid_code: patch.gridCode } : {}),
+        ...(patch.name !== undefined ? { name: patch.name } : {}),
+        ...(patch.type !== undefined ? { type: patch.type } : {}),
+        ...(patch.address !== undefined ? { address: patch.address } : {}),
+        ...(patch.lng !== undefined ? { lng: patch.lng } : {}),
+        ...(patch.lat !== undefined ? { lat: patch.lat } : {}),
+        ...(patch.contactName !== undefined ? { contact_name: patch.contactName } : {}),
+        updated_at: now,
+      }).where('id', '=', id).execute();
+      // Inspections carry the place's grid for scoping; they follow a corrected grid.
+      if (moved) await tx.updateTable('place_inspections').set({ grid_code: patch.gridCode! }).where('place_id', '=', id).execute();
+      await appendAudit(tx, actor, { action: 'place.update', objectType: 'place', objectId: id, details: { fields } }, now);
+      this.db.noteWrite(principal.userId);
     });
   }
 
@@ -742,6 +813,32 @@ export class BasedataService {
       await appendAudit(tx, actor, { action: 'component.create', objectType: 'component', objectId: id });
       this.db.noteWrite(principal.userId);
       return id;
+    });
+  }
+
+  async updateComponent(principal: Principal, actor: AuditActor, id: number, patch: Patch<ComponentInput & { status: ComponentStatus }>): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const c = await tx.selectFrom('components').select(['id', 'grid_code', 'status']).where('id', '=', id)
+        .where((eb) => scopeFilter(eb, principal.scopesFor(MANAGE), { grid: 'components.grid_code' })).executeTakeFirst();
+      if (!c) throw notFound('component');
+      if (patch.gridCode !== undefined && patch.gridCode !== c.grid_code) await this.requireUnitGrid(tx, principal, patch.gridCode);
+      const fields = patched(patch);
+      if (fields.length === 0) return;
+      const now = Date.now();
+      await tx.updateTable('components').set({
+        ...(patch.gridCode !== undefined ? { grid_code: patch.gridCode } : {}),
+        ...(patch.classCode !== undefined ? { class_code: patch.classCode } : {}),
+        ...(patch.name !== undefined ? { name: patch.name } : {}),
+        ...(patch.lng !== undefined ? { lng: patch.lng } : {}),
+        ...(patch.lat !== undefined ? { lat: patch.lat } : {}),
+        ...(patch.ownerDepartment !== undefined ? { owner_department: patch.ownerDepartment } : {}),
+        ...(patch.status !== undefined ? { status: patch.status } : {}),
+        updated_at: now,
+      }).where('id', '=', id).execute();
+      // A change of condition is what an auditor looks for, so it is kept with both values.
+      const status = patch.status !== undefined && patch.status !== c.status ? { status: { from: c.status, to: patch.status } } : {};
+      await appendAudit(tx, actor, { action: 'component.update', objectType: 'component', objectId: id, details: { fields, ...status } }, now);
+      this.db.noteWrite(principal.userId);
     });
   }
 

@@ -131,6 +131,10 @@ export interface PlaceInspectionTable {
   notes: string;
 }
 
+/** A component's condition as last recorded. */
+export const COMPONENT_STATUSES = ['ok', 'damaged', 'missing'] as const;
+export type ComponentStatus = (typeof COMPONENT_STATUSES)[number];
+
 export interface ComponentTable {
   id: Generated<number>;
   grid_code: string;
@@ -140,7 +144,7 @@ export interface ComponentTable {
   lng: number;
   lat: number;
   owner_department: string | null;
-  status: 'ok' | 'damaged' | 'missing';
+  status: ComponentStatus;
   created_at: number;
   updated_at: number;
 }
