@@ -8,7 +8,7 @@ import { startTestServer } from '../support/server.js';
 
 /**
  * The base data screens in a real browser: search, resident page with masked
- * fields, unmask with a reason; places with inspections, components,
+ * fields, unmask with a reason; places with inspections, components (edited),
  * organizations (credit code refused by the server), key persons, household visits.
  */
 const DIST_INDEX = fileURLToPath(new URL('../../web/dist/index.html', import.meta.url));
@@ -104,7 +104,7 @@ describe('base data console', () => {
     await expect.poll(() => page.getByTestId('place-list').locator('tbody').textContent()).not.toContain('红星小吃店');
   });
 
-  test('registers a city component', async () => {
+  test('registers a city component and edits its status', async () => {
     const page = await loggedIn();
     await page.getByTestId('tab-components').click();
     await page.getByTestId('component-register').click();
@@ -116,6 +116,16 @@ describe('base data console', () => {
     await page.getByTestId('component-submit').click();
     await expect.poll(() => page.getByTestId('component-list').locator('tbody').textContent()).toContain('上水井盖');
     expect(await page.getByTestId('component-list').locator('tbody').textContent()).toContain('0101 公用设施');
+    // Newest first: the new component is the first row, and the pager counts it.
+    const row = page.getByTestId('component-list').locator('tbody tr').first();
+    expect(await row.textContent()).toContain('上水井盖');
+    const pager = page.locator('.ant-table-wrapper', { has: page.getByTestId('component-list') }).locator('.ant-pagination-total-text');
+    expect(await pager.textContent()).toMatch(/^共 \d+ 条$/);
+    await row.getByTestId('component-edit').click();
+    await pick(page, 'component-edit-status', '损坏');
+    await page.getByTestId('component-edit-submit').click();
+    await expect.poll(() => page.getByTestId('component-list').locator('tbody tr').first().textContent()).toContain('损坏');
+    expect(await page.getByTestId('component-list').locator('tbody tr').first().textContent()).toContain('上水井盖');
   });
 
   test('shows the server refusal of a credit code in the form, then registers the organization', async () => {

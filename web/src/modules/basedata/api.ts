@@ -125,6 +125,8 @@ export interface CityComponent {
   status: string;
 }
 
+export type ComponentStatus = 'ok' | 'damaged' | 'missing';
+
 export interface ComponentInput {
   gridCode: string;
   classCode: string;
@@ -178,6 +180,11 @@ export interface Paged<T> {
   total: number;
   totalCapped: boolean;
 }
+
+/** An edit: only the fields present change. */
+export type PlacePatch = Partial<PlaceInput>;
+export type ComponentPatch = Partial<ComponentInput> & { status?: ComponentStatus };
+export type OrganizationPatch = Partial<OrganizationInput>;
 
 export interface BuildingView {
   building: { id: number; gridCode: string; name: string; address: string; floors: number | null };
@@ -247,11 +254,14 @@ export const basedataApi = {
   places: (q: PageQuery & { gridCode?: string; type?: string }) => api.get<Paged<Place>>('/api/places', { ...q }),
   place: (id: number) => api.get<PlaceView>(`/api/places/${id}`),
   createPlace: (body: PlaceInput) => api.post<{ id: number }>('/api/places', body),
+  updatePlace: (id: number, body: PlacePatch) => api.patch<void>(`/api/places/${id}`, body),
   inspect: (placeId: number, body: { result: InspectionResult; notes: string }) => api.post<{ id: number }>(`/api/places/${placeId}/inspections`, body),
   components: (q: PageQuery & { gridCode?: string; classCode?: string }) => api.get<Paged<CityComponent>>('/api/components', { ...q }),
   createComponent: (body: ComponentInput) => api.post<{ id: number }>('/api/components', body),
+  updateComponent: (id: number, body: ComponentPatch) => api.patch<void>(`/api/components/${id}`, body),
   organizations: (q: PageQuery & { gridCode?: string; q?: string }) => api.get<Paged<Organization>>('/api/organizations', { ...q }),
   createOrganization: (body: OrganizationInput) => api.post<{ id: number }>('/api/organizations', body),
+  updateOrganization: (id: number, body: OrganizationPatch) => api.patch<void>(`/api/organizations/${id}`, body),
   keyPersons: (q: PageQuery & { gridCode?: string }) => api.get<Paged<KeyPerson>>('/api/key-persons', { ...q }),
   setKeyPerson: (residentId: number, body: KeyPersonInput) => api.put<{ id: number }>(`/api/residents/${residentId}/key-person`, body),
   /** Grids by name or code prefix, for the grid code fields (needs grid.read). */

@@ -62,6 +62,8 @@ export function usePagedList<T, F extends object>(fetcher: (q: F & PageQuery) =>
     items: data.items, loading, error, pagination,
     search: (f: F) => { setPage(1); setFilters(cleanFilters(f)); },
     reload: () => setN((x) => x + 1),
+    /** After registering a record: it is the newest, so it is on the first page. */
+    reloadFirst: () => { setPage(1); setN((x) => x + 1); },
   };
 }
 
@@ -78,3 +80,33 @@ export function showFieldError(form: FormInstance, err: unknown, fields: readonl
   return true;
 }
 
+/**
+ * Saving a form: busy while the request runs; a refusal lands under the field
+ * it is about (see showFieldError) or in `error` for the form to show.
+ */
+export function useSubmit<V>(form: FormInstance, fields: readonly string[], byCode: Record<string, string>, action: (values: V) => Promise<void>) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const submit = async (values: V) => {
+    setBusy(true);
+    try {
+      await action(values);
+      setError(null);
+    } catch (err) {
+      setError(showFieldError(form, err, fields, byCode) ? null : errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, submit: (values: V) => void submit(values) };
+}
+
+/**
+ * The fields of an edited record that differ from what it was (undefined and
+ * null both mean empty), so a PATCH carries only real changes and the audit
+ * record names only those.
+ */
+export function changedFields<T extends object>(values: T, before: object): Partial<T> {
+  const was = before as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(values).filter(([k, v]) => (v ?? null) !== (was[k] ?? null))) as Partial<T>;
+}
