@@ -11,7 +11,7 @@ import { departmentGridHistoryMigration, departmentGridsMigration, gridHistoryMi
 import type { IdempotencyTables } from './infra/idempotency/tables.js';
 import { idempotencyMigration } from './infra/idempotency/migrations.js';
 import type { IncidentTables } from './modules/incidents/tables.js';
-import { incidentListIndexesMigration, incidentsMigration } from './modules/incidents/migrations.js';
+import { incidentListIndexesMigration, incidentSearchMigration, incidentsMigration } from './modules/incidents/migrations.js';
 import type { BasedataTables } from './modules/basedata/tables.js';
 import { basedataMigration } from './modules/basedata/migrations.js';
 import type { DemoTables } from './modules/demo/tables.js';
@@ -45,4 +45,5 @@ export const MIGRATIONS: Migrations = {
   '0020_basedata': basedataMigration,
   '0030_demo': demoMigration,
   '0040_incident_list_indexes': incidentListIndexesMigration,
+  '0041_incident_search': incidentSearchMigration,
 };

@@ -102,6 +102,22 @@ describe.each(DIALECTS)('incident loop on %s', (dialect) => {
     expect(stale.json().details.currentVersion).toBe(2);
   });
 
+  it('dispatches many incidents at once without losing one (no deadlock on the department rows)', async () => {
+    const registered = [];
+    for (let i = 0; i < 12; i++) {
+      const inc = await report(c.operator!, workerGrid, { channel: 'operator_phone' });
+      expect((await act(t, c.operator!, inc.id, { type: 'register', categoryCode: D01_CATEGORY.code })).statusCode).toBe(200);
+      registered.push(inc);
+    }
+    const results = await Promise.all(registered.map((inc, i) =>
+      act(t, c.dispatcher!, inc.id, { type: 'dispatch', leadDepartmentCode: 'D01', ...(i % 2 === 0 ? { coHandlerDepartmentCodes: ['D02'] } : {}) })));
+    expect(results.map((r) => r.statusCode)).toEqual(registered.map(() => 200));
+    for (const [i, inc] of registered.entries()) {
+      const rows = await t.platform.db.primary.selectFrom('incident_departments').select(['department_code', 'role']).where('incident_id', '=', inc.id).orderBy('role').execute();
+      expect(rows).toEqual(i % 2 === 0 ? [{ department_code: 'D02', role: 'co' }, { department_code: 'D01', role: 'lead' }] : [{ department_code: 'D01', role: 'lead' }]);
+    }
+  });
+
   it('maps refusals to 403, 409 and 422 with stable codes', async () => {
     const inc = await report(c.operator!, workerGrid, { channel: 'operator_phone' });
     // A handler of a department does not see an undispatched report at all.

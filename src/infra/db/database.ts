@@ -19,6 +19,12 @@ export interface Db<DB> {
   reader(userId?: number | null): Kysely<DB>;
   /** Record that a user wrote, so that user's reads stay on the primary for a while. */
   noteWrite(userId: number | null | undefined): void;
+  /**
+   * Runs `fn` in a write transaction (group-committed on SQLite). On MySQL a
+   * transaction InnoDB picks as a deadlock victim is run again, as InnoDB
+   * asks of every client, so `fn` must do nothing outside the transaction
+   * that cannot happen twice.
+   */
   transaction<T>(fn: (tx: Transaction<DB>) => Promise<T>): Promise<T>;
   /**
    * Brings the query planner's statistics up to date after bulk changes and
@@ -106,6 +112,25 @@ function openKysely<DB>(url: string, poolSize: number): Kysely<DB> {
   return dialectOf(url) === 'sqlite' ? openSqlite<DB>(url) : openMysql<DB>(url, poolSize);
 }
 
+const DEADLOCK_ATTEMPTS = 4;
+
+/** ER_LOCK_DEADLOCK: InnoDB rolled the whole transaction back, so running it again is safe. */
+function isDeadlock(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && ((error as { errno?: unknown }).errno === 1213 || (error as { code?: unknown }).code === 'ER_LOCK_DEADLOCK');
+}
+
+export async function retryDeadlocks<T>(run: () => Promise<T>, attempts = DEADLOCK_ATTEMPTS): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      if (!isDeadlock(error) || attempt >= attempts) throw error;
+      // A short random pause, so the two transactions do not meet again in step.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+    }
+  }
+}
+
 export function openDatabase<DB>(options: OpenOptions): Db<DB> {
   const dialect = dialectOf(options.url);
   const poolSize = options.poolSize ?? 16;
@@ -136,7 +161,7 @@ export function openDatabase<DB>(options: OpenOptions): Db<DB> {
       }
     },
     transaction(fn) {
-      return batcher ? batcher.run(fn) : primary.transaction().execute(fn);
+      return batcher ? batcher.run(fn) : retryDeadlocks(() => primary.transaction().execute(fn));
     },
     async refreshStatistics() {
       // 0x10002: consider every table, not only those this connection has queried.

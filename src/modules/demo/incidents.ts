@@ -27,6 +27,7 @@ import { dayNumberFromYmd, isWorkingDay, isWorkingInstant, ymdFromDayNumber, typ
 import type { DecideContext, IncidentEventDraft } from '../incidents/rules/state-machine.js';
 import { columnsOf } from '../incidents/service.js';
 import type { IncidentChannel } from '../incidents/tables.js';
+import { indexDocuments, type SearchDocument } from '../incidents/search-index.js';
 import { personName, loadStaff } from './staff.js';
 import { photoId, playTimeline, type DemoCategory, type IncidentSpec, type Staff, type Timeline, type TimelineWorld } from './timeline.js';
 
@@ -318,6 +319,8 @@ const EVENT_COLUMNS = ['incident_id', 'seq', 'action', 'from_status', 'to_status
 
 export interface RowBatch {
   incidents: unknown[][];
+  /** The text index's documents of the batch's incidents. */
+  search: SearchDocument[];
   events: unknown[][];
   departments: unknown[][];
   links: unknown[][];
@@ -325,7 +328,7 @@ export interface RowBatch {
 }
 
 export function emptyBatch(): RowBatch {
-  return { incidents: [], events: [], departments: [], links: [], counters: new Map() };
+  return { incidents: [], search: [], events: [], departments: [], links: [], counters: new Map() };
 }
 
 /** Table rows of a generated day, appended to a batch. */
@@ -346,6 +349,7 @@ export function rowsOfDay(day: GeneratedDay, batch: RowBatch, ymd: string, lastS
       closed_at: c.closed_at, photos: toJson(spec.photos), state: c.state, event_count: events.length, updated_at: events[events.length - 1]!.at,
     };
     batch.incidents.push(INCIDENT_COLUMNS.map((k) => values[k]));
+    batch.search.push({ id: spec.id, code: spec.code, description: spec.description, address: g.address, gridCode: spec.gridCode });
     events.forEach((e: IncidentEventDraft, i) => {
       batch.events.push([spec.id, i + 1, e.action, e.fromStatus, e.toStatus, e.actorUserId === null ? null : Number(e.actorUserId), e.actorRole, e.note, toJson(e.attachments), toJson(e.data), e.at]);
     });
@@ -365,6 +369,7 @@ export function rowsOfDay(day: GeneratedDay, batch: RowBatch, ymd: string, lastS
 export async function writeBatch(tx: Kysely<Database>, dialect: AppDb['dialect'], batch: RowBatch): Promise<void> {
   const k = tx as unknown as Kysely<unknown>;
   await bulkInsert(k, dialect, 'incidents', INCIDENT_COLUMNS, batch.incidents);
+  await indexDocuments(k, dialect, batch.search);
   await bulkInsert(k, dialect, 'incident_events', EVENT_COLUMNS, batch.events);
   await bulkInsert(k, dialect, 'incident_departments', ['incident_id', 'department_code', 'role'], batch.departments);
   await bulkInsert(k, dialect, 'incident_links', ['incident_id', 'linked_incident_id', 'kind', 'data', 'created_by', 'created_at'], batch.links);

@@ -1,5 +1,6 @@
 import type { Kysely, Migration } from 'kysely';
 import { dialectOfKysely, tableOptions } from '../../infra/db/migrator.js';
+import { backfillSearchIndex, createSearchIndex, dropSearchIndex } from './search-index.js';
 
 export const incidentsMigration: Migration = {
   async up(db: Kysely<unknown>) {
@@ -205,5 +206,17 @@ export const incidentListIndexesMigration: Migration = {
     await idx('incidents_grid', ['grid_code', 'reported_at']);
     await idx('incidents_channel', ['channel', 'reported_at']);
     await idx('incidents_open_due', ['is_open', 'due_at']);
+  },
+};
+
+/** The text index (search-index.ts), filled from the incidents already there. */
+export const incidentSearchMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    const d = dialectOfKysely(db);
+    await createSearchIndex(db, d);
+    await backfillSearchIndex(db, d);
+  },
+  async down(db: Kysely<unknown>) {
+    await dropSearchIndex(db);
   },
 };

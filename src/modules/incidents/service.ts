@@ -13,6 +13,8 @@ import { AppError, conflict, notFound } from '../../infra/http/errors.js';
 import { runIdempotent, type IdempotentResponse } from '../../infra/idempotency/idempotency.js';
 import { toWgs84, type Crs } from '../grid/rules/coords.js';
 import type { AttachmentPort } from './attachments.js';
+import { documentTokens, indexDocuments, matchingIds, textMatches } from './search-index.js';
+import { queryParts, queryRuns, tokensMatch, type QueryPart } from './rules/search-tokens.js';
 import type { GridLocatorPort } from './locator.js';
 import { REFUSAL_HTTP } from './messages.js';
 import type { ReferenceData, ReferenceSnapshot } from './reference.js';
@@ -80,9 +82,11 @@ export interface IncidentSettings {
    * nobody pages through ten thousand cases (they narrow the filter or export).
    */
   listCountCap: number;
+  /** How many of the newest incidents in scope a text search on MySQL tests before it asks the FULLTEXT index (searchRecent). */
+  searchWindow: number;
 }
 
-export const DEFAULT_INCIDENT_SETTINGS: IncidentSettings = { duplicateRadiusM: 50, amberFraction: 0.8, exportLimit: 50_000, listCountCap: 10_000 };
+export const DEFAULT_INCIDENT_SETTINGS: IncidentSettings = { duplicateRadiusM: 50, amberFraction: 0.8, exportLimit: 50_000, listCountCap: 10_000, searchWindow: 2000 };
 
 export interface CreateIncidentInput {
   channel: IncidentChannel;
@@ -205,11 +209,6 @@ export function haversineM(lng1: number, lat1: number, lng2: number, lat2: numbe
   const dLng = (lng2 - lng1) * rad;
   const a = Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(dLng / 2) ** 2;
   return 2 * R * Math.asin(Math.min(1, Math.sqrt(a)));
-}
-
-/** LIKE pattern matching text literally on both dialects ('!' as the escape character). */
-function containsPattern(text: string): string {
-  return `%${text.replace(/[!%_]/g, (c) => `!${c}`)}%`;
 }
 
 /** The state machine's actor for a principal: its assignments of roles the machine knows. */
@@ -514,6 +513,7 @@ export class IncidentService {
       };
     const result = await tx.insertInto('incidents').values(values).executeTakeFirst();
     const id = Number(result.insertId);
+    await indexDocuments(tx as unknown as Kysely<unknown>, this.db.dialect, [{ id, code, description: input.description, address: input.address ?? null, gridCode }]);
     await this.appendEvents(tx, id, 0, p.events);
     await appendAudit(tx, actor, { action: 'incident.report', objectType: 'incident', objectId: id, details: { code, channel: input.channel, gridCode } }, now);
     const row: IncidentRow = { ...values, id };
@@ -622,14 +622,29 @@ export class IncidentService {
     await this.appendEvents(tx, Number(row.id), Number(row.event_count), events);
   }
 
+  /**
+   * Makes incident_departments match the state, touching only rows that
+   * change: deleting by incident alone would take InnoDB gap locks that
+   * deadlock two concurrent dispatches of neighbouring incidents.
+   */
   private async syncDepartments(tx: Kysely<Database>, id: number, state: IncidentState): Promise<void> {
-    await tx.deleteFrom('incident_departments').where('incident_id', '=', id).execute();
-    const rows: { incident_id: number; department_code: string; role: 'lead' | 'co' | 'called' }[] = [];
-    if (state.leadDepartmentCode) rows.push({ incident_id: id, department_code: state.leadDepartmentCode, role: 'lead' });
-    for (const c of state.coHandlerDepartmentCodes) rows.push({ incident_id: id, department_code: c, role: 'co' });
-    for (const c of state.escalation) rows.push({ incident_id: id, department_code: c.departmentCode, role: 'called' });
-    if (rows.length > 0) await tx.insertInto('incident_departments').values(rows).execute();
+    type Role = 'lead' | 'co' | 'called';
+    const wanted: { department_code: string; role: Role }[] = [];
+    if (state.leadDepartmentCode) wanted.push({ department_code: state.leadDepartmentCode, role: 'lead' });
+    for (const c of state.coHandlerDepartmentCodes) wanted.push({ department_code: c, role: 'co' });
+    for (const c of state.escalation) wanted.push({ department_code: c.departmentCode, role: 'called' });
+    const key = (r: { department_code: string; role: string }) => `${r.role}:${r.department_code}`;
+    const current = await tx.selectFrom('incident_departments').select(['department_code', 'role']).where('incident_id', '=', id).execute();
+    const wantedKeys = new Set(wanted.map(key));
+    const currentKeys = new Set(current.map(key));
+    for (const r of current) {
+      if (wantedKeys.has(key(r))) continue;
+      await tx.deleteFrom('incident_departments').where('incident_id', '=', id).where('department_code', '=', r.department_code).where('role', '=', r.role).execute();
+    }
+    const added = wanted.filter((r, i) => !currentKeys.has(key(r)) && wanted.findIndex((w) => key(w) === key(r)) === i);
+    if (added.length > 0) await tx.insertInto('incident_departments').values(added.map((r) => ({ incident_id: id, ...r }))).execute();
   }
+
 
   allowed(principal: Principal, state: IncidentState, now = Date.now()): ActionType[] {
     return allowedActions(state, actorFor(principal), now).filter((t) => canAct(principal, t));
@@ -819,14 +834,8 @@ export class IncidentService {
     if (filter.urged !== undefined) q = filter.urged ? q.where('urge_count', '>', 0) : q.where('urge_count', '=', 0);
     if (filter.warning) q = q.where('warning', '=', filter.warning);
     if (filter.q) {
-      const p = containsPattern(filter.q);
-      q = q.where((eb) =>
-        eb.or([
-          sql<SqlBool>`${sql.ref('incidents.code')} like ${p} escape '!'`,
-          sql<SqlBool>`${sql.ref('incidents.description')} like ${p} escape '!'`,
-          sql<SqlBool>`${sql.ref('incidents.address')} like ${p} escape '!'`,
-        ]),
-      );
+      const parts = queryParts(filter.q);
+      q = parts.length === 0 ? q.where(sql<SqlBool>`1 = 0`) : q.where(textMatches(this.db.dialect, parts));
     }
     return q;
   }
@@ -835,8 +844,7 @@ export class IncidentService {
    * One page of the filtered list. The page's ids come from an index alone
    * (migration 0040 gives each common filter one), then only those rows are
    * read; the total is counted up to the list count cap, and `totalCapped` says more
-   * match. A text search reads rows newest first and stops at the page, so
-   * its total is "more than" whenever another row matches.
+   * match. A text search goes through the text index (searchPage).
    */
   async list(principal: Principal, filter: ListFilter, page: number, pageSize: number, scopes = principal.scopesFor('incidents.read')): Promise<IncidentPage> {
     const now = Date.now();
@@ -844,25 +852,75 @@ export class IncidentService {
     const sortColumn = ({ reportedAt: 'reported_at', dueAt: 'due_at', updatedAt: 'updated_at' } as const)[filter.sort ?? 'reportedAt'];
     const order = filter.order ?? (filter.sort === 'dueAt' ? 'asc' : 'desc');
     const offset = (page - 1) * pageSize;
-    if (filter.q) {
-      const rows = await base.selectAll().orderBy(sortColumn, order).orderBy('id', order).limit(pageSize + 1).offset(offset).execute();
-      const more = rows.length > pageSize;
-      const items = rows.slice(0, pageSize).map((r) => viewOf(r, now));
-      return { items, total: offset + items.length, totalCapped: more, page, pageSize };
-    }
+    if (filter.q) return this.searchPage(principal, filter, scopes, page, pageSize, now);
     const [idRows, total] = await Promise.all([
       base.select('id').orderBy(sortColumn, order).orderBy('id', order).limit(pageSize).offset(offset).execute(),
       this.cappedCount(principal, base, this.settings.listCountCap),
     ]);
     const cap = this.settings.listCountCap;
-    const ids = idRows.map((r) => Number(r.id));
-    const rows = ids.length === 0 ? [] : await this.db.reader(principal.userId).selectFrom('incidents').selectAll().where('id', 'in', ids).execute();
+    const items = await this.viewsInOrder(principal, scopes, idRows.map((r) => Number(r.id)), now);
+    return { items, total: Math.min(total, cap), totalCapped: total > cap, page, pageSize };
+  }
+
+  /**
+   * A text search: ids from the text index, newest first. With grid scopes
+   * and no other filter the index answers alone (its scope tokens narrow it);
+   * otherwise the match is one more condition on the filtered list. The total
+   * counts no further than the page: `totalCapped` says more match.
+   */
+  private async searchPage(principal: Principal, filter: ListFilter, scopes: readonly Scope[], page: number, pageSize: number, now: number): Promise<IncidentPage> {
+    const offset = (page - 1) * pageSize;
+    const parts = queryParts(filter.q ?? '');
+    const db = this.db.reader(principal.userId);
+    const { q: _text, sort: _sort, order: _order, ...others } = filter;
+    const gridScopes = scopes.filter((s) => s.kind === 'grid').map((s) => s.code);
+    const indexAlone = gridScopes.length === scopes.length && Object.values(others).every((v) => v === undefined || (Array.isArray(v) && v.length === 0));
+    let ids: number[] | null = null;
+    if (parts.length === 0 || scopes.length === 0) ids = [];
+    else if (this.db.dialect === 'mysql') ids = await this.searchRecent(principal, filter, scopes, parts, offset + pageSize + 1, now);
+    if (ids) ids = ids.slice(offset, offset + pageSize + 1);
+    else if (indexAlone) ids = await matchingIds(db as unknown as Kysely<unknown>, this.db.dialect, parts, gridScopes, pageSize + 1, offset);
+    else {
+      const rows = await this.filtered(principal, filter, scopes, now).select('id').orderBy('id', 'desc').limit(pageSize + 1).offset(offset).execute();
+      ids = rows.map((r) => Number(r.id));
+    }
+    const more = ids.length > pageSize;
+    const items = await this.viewsInOrder(principal, scopes, ids.slice(0, pageSize), now);
+    return { items, total: offset + items.length, totalCapped: more, page, pageSize };
+  }
+
+  /**
+   * InnoDB's FULLTEXT answers a rare word at once but takes seconds over a
+   * word in tens of thousands of incidents, which the newest incidents
+   * answer instead: the newest `searchWindow` in scope are tested first
+   * (a substring prefilter in SQL, then the index's own rule on the
+   * candidates). Null when they do not fill `want` and older ones may match.
+   */
+  private async searchRecent(principal: Principal, filter: ListFilter, scopes: readonly Scope[], parts: readonly QueryPart[], want: number, now: number): Promise<number[] | null> {
+    const db = this.db.reader(principal.userId);
+    const recent = await this.filtered(principal, { ...filter, q: undefined }, scopes, now).select('id').orderBy('id', 'desc').limit(this.settings.searchWindow).execute();
+    if (recent.length === 0) return [];
+    let candidates = db.selectFrom('incidents').select(['id', 'code', 'description', 'address', 'grid_code']).where('id', 'in', recent.map((r) => Number(r.id)));
+    for (const run of queryRuns(filter.q ?? '')) {
+      const p = `%${run.replace(/[!%_]/g, (c) => `!${c}`)}%`;
+      candidates = candidates.where((eb) => eb.or(['code', 'description', 'address'].map((c) => sql<SqlBool>`lower(${sql.ref(`incidents.${c}`)}) like ${p} escape '!'`)));
+    }
+    const matched = (await candidates.execute())
+      .filter((r) => tokensMatch(documentTokens({ id: Number(r.id), code: r.code, description: r.description, address: r.address, gridCode: r.grid_code }), parts))
+      .map((r) => Number(r.id))
+      .sort((a, b) => b - a);
+    return matched.length >= want || recent.length < this.settings.searchWindow ? matched : null;
+  }
+
+  /** The rows of `ids` the scopes let the caller see, as views in that order. */
+  private async viewsInOrder(principal: Principal, scopes: readonly Scope[], ids: readonly number[], now: number): Promise<IncidentView[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.reader(principal.userId).selectFrom('incidents').selectAll().where('id', 'in', [...ids]).where((eb) => this.visible(eb, scopes)).execute();
     const byId = new Map(rows.map((r) => [Number(r.id), r]));
-    const items = ids.flatMap((id) => {
+    return ids.flatMap((id) => {
       const row = byId.get(id);
       return row ? [viewOf(row, now)] : [];
     });
-    return { items, total: Math.min(total, cap), totalCapped: total > cap, page, pageSize };
   }
 
   /** How many rows the query matches, counting no further than `cap` + 1. */
