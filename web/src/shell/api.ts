@@ -111,3 +111,10 @@ export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
 }
+
+/** One page of a list. `totalCapped`: the server stopped counting, and more than `total` match. */
+export interface Page<T> {
+  items: T[];
+  total: number;
+  totalCapped?: boolean;
+}

@@ -1,4 +1,4 @@
-import { api } from '../../shell/api.js';
+import { api, type Page } from '../../shell/api.js';
 import type { ScopeKind, ScopeView } from '../../shell/auth.js';
 
 /** Types and calls of the accounts API (users, roles, scopes), as the server defines them. */
@@ -46,10 +46,6 @@ export interface ScopeOption {
   level: ScopeLevel;
 }
 
-export interface Page<T> {
-  items: T[];
-  total: number;
-}
 
 export const accountsApi = {
   changePassword: (currentPassword: string, newPassword: string) =>

@@ -1,4 +1,4 @@
-import { api, ApiError, withQuery } from '../../shell/api.js';
+import { api, ApiError, withQuery, type Page } from '../../shell/api.js';
 
 export interface Resident {
   id: number;
@@ -174,13 +174,6 @@ export interface PageQuery {
   pageSize: number;
 }
 
-/** A page of a list, newest first; `total` stops at the server's cap, and `totalCapped` says more match. */
-export interface Paged<T> {
-  items: T[];
-  total: number;
-  totalCapped: boolean;
-}
-
 /** An edit: only the fields present change. */
 export type PlacePatch = Partial<PlaceInput>;
 export type ComponentPatch = Partial<ComponentInput> & { status?: ComponentStatus };
@@ -251,18 +244,18 @@ export const basedataApi = {
   household: (id: number) => api.get<HouseholdView>(`/api/households/${id}`),
   visits: (householdId: number) => api.get<Visit[]>(`/api/households/${householdId}/visits`),
   recordVisit: (householdId: number, body: VisitInput) => api.post<Visit>(`/api/households/${householdId}/visits`, body),
-  places: (q: PageQuery & { gridCode?: string; type?: string }) => api.get<Paged<Place>>('/api/places', { ...q }),
+  places: (q: PageQuery & { gridCode?: string; type?: string }) => api.get<Page<Place>>('/api/places', { ...q }),
   place: (id: number) => api.get<PlaceView>(`/api/places/${id}`),
   createPlace: (body: PlaceInput) => api.post<{ id: number }>('/api/places', body),
   updatePlace: (id: number, body: PlacePatch) => api.patch<void>(`/api/places/${id}`, body),
   inspect: (placeId: number, body: { result: InspectionResult; notes: string }) => api.post<{ id: number }>(`/api/places/${placeId}/inspections`, body),
-  components: (q: PageQuery & { gridCode?: string; classCode?: string }) => api.get<Paged<CityComponent>>('/api/components', { ...q }),
+  components: (q: PageQuery & { gridCode?: string; classCode?: string }) => api.get<Page<CityComponent>>('/api/components', { ...q }),
   createComponent: (body: ComponentInput) => api.post<{ id: number }>('/api/components', body),
   updateComponent: (id: number, body: ComponentPatch) => api.patch<void>(`/api/components/${id}`, body),
-  organizations: (q: PageQuery & { gridCode?: string; q?: string }) => api.get<Paged<Organization>>('/api/organizations', { ...q }),
+  organizations: (q: PageQuery & { gridCode?: string; q?: string }) => api.get<Page<Organization>>('/api/organizations', { ...q }),
   createOrganization: (body: OrganizationInput) => api.post<{ id: number }>('/api/organizations', body),
   updateOrganization: (id: number, body: OrganizationPatch) => api.patch<void>(`/api/organizations/${id}`, body),
-  keyPersons: (q: PageQuery & { gridCode?: string }) => api.get<Paged<KeyPerson>>('/api/key-persons', { ...q }),
+  keyPersons: (q: PageQuery & { gridCode?: string }) => api.get<Page<KeyPerson>>('/api/key-persons', { ...q }),
   setKeyPerson: (residentId: number, body: KeyPersonInput) => api.put<{ id: number }>(`/api/residents/${residentId}/key-person`, body),
   /** Grids by name or code prefix, for the grid code fields (needs grid.read). */
   grids: (q: string, level?: 'unit') => api.get<{ items: { code: string; name: string }[]; total: number }>('/api/grids', { level, q, pageSize: 20 }),

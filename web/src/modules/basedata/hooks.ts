@@ -3,7 +3,8 @@ import type { TablePaginationConfig } from 'antd/es/table/index.js';
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, errorMessage } from '../../shell/api.js';
 import { useI18n } from '../../shell/i18n.js';
-import type { PageQuery, Paged } from './api.js';
+import type { Page } from '../../shell/api.js';
+import type { PageQuery } from './api.js';
 import { useBasedataText } from './messages.js';
 
 /** Loads once per `fn` (keep it stable with useCallback) and on reload(). */
@@ -31,13 +32,13 @@ export function cleanFilters<F extends object>(v: F): F {
  * the server answers a page, newest first, with the total counted up to its
  * cap; past the cap the pager says "more than".
  */
-export function usePagedList<T, F extends object>(fetcher: (q: F & PageQuery) => Promise<Paged<T>>, initial: F) {
+export function usePagedList<T, F extends object>(fetcher: (q: F & PageQuery) => Promise<Page<T>>, initial: F) {
   const t = useBasedataText();
   const { t: tt } = useI18n();
   const [filters, setFilters] = useState<F>(initial);
   const [page, setPage] = useState(1);
   const [pageSize, setPageSize] = useState(20);
-  const [data, setData] = useState<Paged<T>>({ items: [], total: 0, totalCapped: false });
+  const [data, setData] = useState<Page<T>>({ items: [], total: 0, totalCapped: false });
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [n, setN] = useState(0);

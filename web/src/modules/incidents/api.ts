@@ -1,4 +1,4 @@
-import { api, apiRequest, withQuery } from '../../shell/api.js';
+import { api, apiRequest, withQuery, type Page as ShellPage } from '../../shell/api.js';
 
 export const STATUSES = ['reported', 'registered', 'dispatched', 'handling', 'replied', 'verifying', 'verified', 'closed', 'rejected', 'deferred', 'merged'] as const;
 export type IncidentStatus = (typeof STATUSES)[number];
@@ -81,10 +81,7 @@ export interface IncidentDetail {
   escalation: { departmentCode: string; calledAt: string; respondBy: string; respondedAt: string | null }[];
 }
 
-export interface Page<T> {
-  items: T[];
-  /** When `totalCapped`, more than this match. */
-  total: number;
+export interface Page<T> extends ShellPage<T> {
   totalCapped: boolean;
   page: number;
   pageSize: number;
