@@ -3,6 +3,7 @@
  * change through the state machine with an optimistic version check, the
  * timeline and the audit record in the same transaction, scope in every query.
  */
+import { randomUUID } from 'node:crypto';
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool, type Transaction } from 'kysely';
 import type { AppDb, Database } from '../../database.js';
 import { appendAudit, type AuditActor } from '../../infra/audit/audit.js';
@@ -487,11 +488,13 @@ export class IncidentService {
     p: Awaited<ReturnType<IncidentService['prepareCreate']>>,
   ): Promise<IdempotentResponse> {
     const { gridCode, lng, lat, now, reporterUserId, state, day } = p;
-    await tx.updateTable('incident_day_counters').set({ seq: sql`seq + 1` }).where('day', '=', day).execute();
-    const counter = await tx.selectFrom('incident_day_counters').select('seq').where('day', '=', day).executeTakeFirstOrThrow();
-    const code = `${day}${String(counter.seq).padStart(4, '0')}`;
+    // The day counter and the audit head are one row each that every report
+    // updates: on MySQL the first report to update one holds it until its
+    // commit, so those updates come last, after the rest of the work. The
+    // incident is inserted under a placeholder code meanwhile (never seen
+    // outside this transaction).
     const values = {
-      code,
+      code: `~${randomUUID().replaceAll('-', '').slice(0, 19)}`,
       version: 1,
       grid_code: gridCode,
       lng,
@@ -510,14 +513,18 @@ export class IncidentService {
       event_count: p.events.length,
       updated_at: now,
       ...columnsOf(state),
-      };
+    };
     const result = await tx.insertInto('incidents').values(values).executeTakeFirst();
     const id = Number(result.insertId);
-    await indexDocuments(tx as unknown as Kysely<unknown>, this.db.dialect, [{ id, code, description: input.description, address: input.address ?? null, gridCode }]);
     await this.appendEvents(tx, id, 0, p.events);
-    await appendAudit(tx, actor, { action: 'incident.report', objectType: 'incident', objectId: id, details: { code, channel: input.channel, gridCode } }, now);
-    const row: IncidentRow = { ...values, id };
     const duplicates = lng !== null && lat !== null ? await this.nearby(tx, principal, { id, categoryCode: state.categoryCode, lng, lat }) : [];
+    await tx.updateTable('incident_day_counters').set({ seq: sql`seq + 1` }).where('day', '=', day).execute();
+    const counter = await tx.selectFrom('incident_day_counters').select('seq').where('day', '=', day).executeTakeFirstOrThrow();
+    const code = `${day}${String(counter.seq).padStart(4, '0')}`;
+    await tx.updateTable('incidents').set({ code }).where('id', '=', id).execute();
+    await indexDocuments(tx as unknown as Kysely<unknown>, this.db.dialect, [{ id, code, description: input.description, address: input.address ?? null, gridCode }]);
+    await appendAudit(tx, actor, { action: 'incident.report', objectType: 'incident', objectId: id, details: { code, channel: input.channel, gridCode } }, now);
+    const row: IncidentRow = { ...values, code, id };
     return { status: 201, body: { incident: viewOf(row, now), possibleDuplicates: duplicates } };
   }
 
