@@ -91,9 +91,11 @@ function table(lines: Line[]): string {
   return ['| figure | value | unit | baseline | ratio | scale | db | goal | details |', '|---|---|---|---|---|---|---|---|---|', ...rows].join('\n');
 }
 
+// Both read before the run: the figures are of the tree as it was when they started.
+const dirty = git(['status', '--porcelain']) !== '';
+const commit = git(['rev-parse', '--short', 'HEAD']) || 'unknown';
 const { lines, code, seconds } = await run();
 const cpu = cpus();
-const dirty = git(['status', '--porcelain']) !== '';
 const section = [
   `<!-- results:${key} -->`,
   `## ${key === 'mysql' ? 'MariaDB / MySQL' : 'SQLite'}`,
@@ -101,7 +103,7 @@ const section = [
   `- date: ${new Date().toISOString()}`,
   `- machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB memory, ${osType()} ${release()}, Node ${process.version}`,
   `- database: ${await databaseVersion()}`,
-  `- commit: ${git(['rev-parse', '--short', 'HEAD']) || 'unknown'}${dirty ? ' with uncommitted changes' : ''}`,
+  `- commit: ${commit}${dirty ? ' with uncommitted changes' : ''}`,
   `- run: \`npm run bench:results${names.length ? ` -- ${names.join(' ')}` : ''}\`${process.env.BENCH_SCALE ? `, BENCH_SCALE=${process.env.BENCH_SCALE}` : ''}, ${Math.round(seconds)} s, exit code ${code}`,
   '',
   lines.length > 0 ? table(lines) : '_no figures were printed_',
