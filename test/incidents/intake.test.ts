@@ -167,6 +167,15 @@ describe.each(DIALECTS)('incident intake on %s', (dialect) => {
     } finally {
       settings.searchWindow = window;
     }
+    // Digits only: incident codes beginning with them, newest first.
+    const one = list.items[0] as { id: number; code: string };
+    const exact = (await t.request({ url: `/api/incidents?q=${one.code}`, cookie: operator })).json();
+    expect(exact.items.map((i: { id: number }) => i.id)).toEqual([one.id]);
+    const sameDay = (await t.request({ url: `/api/incidents?q=${one.code.slice(0, 8)}&pageSize=200`, cookie: operator })).json();
+    expect(sameDay.items.map((i: { id: number }) => i.id)).toContain(one.id);
+    expect(sameDay.items.every((i: { code: string }) => i.code.startsWith(one.code.slice(0, 8)))).toBe(true);
+    const codes = sameDay.items.map((i: { code: string }) => i.code);
+    expect(codes).toEqual([...codes].sort().reverse());
     // Wildcards in q are literal.
     expect((await t.request({ url: '/api/incidents?q=%25', cookie: operator })).json().total).toBe(0);
 

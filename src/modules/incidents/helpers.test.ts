@@ -1,11 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { formatLimit, parseLimit } from './configuration.js';
-import { ACTION_PERMISSIONS, haversineM, maskPhone } from './service.js';
+import { ACTION_PERMISSIONS, haversineM, isCodeQuery, maskPhone } from './service.js';
 import { REFUSAL_HTTP } from './messages.js';
 import { ACTION_TYPES } from './rules/state-machine.js';
 import { PERMISSION_CODES } from '../accounts/catalogue.js';
 
 describe('incident service helpers', () => {
+  it('takes a query of four or more digits as a code search', () => {
+    expect(isCodeQuery(' 20261128 ')).toBe(true);
+    expect(isCodeQuery('202611280012')).toBe(true);
+    expect(isCodeQuery('16')).toBe(false);
+    expect(isCodeQuery('16栋')).toBe(false);
+    expect(isCodeQuery('2026 11')).toBe(false);
+  });
+
   it('masks phone numbers, keeping only what identifies nobody', () => {
     expect(maskPhone('13812345678')).toBe('138****5678');
     expect(maskPhone('138 1234 5678')).toBe('138****5678');

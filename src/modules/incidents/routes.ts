@@ -155,7 +155,7 @@ const ListQuery = z.object({
   overdue: flag.optional(),
   urged: flag.optional(),
   warning: Warning.optional(),
-  q: z.string().max(100).optional().describe('text search over code, description and address: every part must occur (Chinese as a substring, Latin letters and digits as a word prefix); results newest first'),
+  q: z.string().max(100).optional().describe('text search over code, description and address: every part must occur (Chinese as a substring, Latin letters and digits as a word prefix); four or more digits alone look for codes beginning with them; results newest first'),
   sort: z.enum(['reportedAt', 'dueAt', 'updatedAt']).optional(),
   order: z.enum(['asc', 'desc']).optional(),
   page: z.coerce.number().int().min(1).default(1),

@@ -212,6 +212,11 @@ export function haversineM(lng1: number, lat1: number, lng2: number, lat2: numbe
   return 2 * R * Math.asin(Math.min(1, Math.sqrt(a)));
 }
 
+/** A query of digits only (four or more) looks for incident codes beginning with them. */
+export function isCodeQuery(q: string): boolean {
+  return /^\d{4,20}$/.test(q.trim());
+}
+
 /** The state machine's actor for a principal: its assignments of roles the machine knows. */
 export function actorFor(principal: Principal): Actor {
   const roles = principal.assignments
@@ -841,8 +846,10 @@ export class IncidentService {
     if (filter.urged !== undefined) q = filter.urged ? q.where('urge_count', '>', 0) : q.where('urge_count', '=', 0);
     if (filter.warning) q = q.where('warning', '=', filter.warning);
     if (filter.q) {
-      const parts = queryParts(filter.q);
-      q = parts.length === 0 ? q.where(sql<SqlBool>`1 = 0`) : q.where(textMatches(this.db.dialect, parts));
+      const text = filter.q;
+      const parts = queryParts(text);
+      if (isCodeQuery(text)) q = q.where(() => codePrefix('incidents.code', text.trim()));
+      else q = parts.length === 0 ? q.where(sql<SqlBool>`1 = 0`) : q.where(textMatches(this.db.dialect, parts));
     }
     return q;
   }
@@ -882,14 +889,21 @@ export class IncidentService {
     const { q: _text, sort: _sort, order: _order, ...others } = filter;
     const gridScopes = scopes.filter((s) => s.kind === 'grid').map((s) => s.code);
     const indexAlone = gridScopes.length === scopes.length && Object.values(others).every((v) => v === undefined || (Array.isArray(v) && v.length === 0));
-    let ids: number[] | null = null;
-    if (parts.length === 0 || scopes.length === 0) ids = [];
-    else if (this.db.dialect === 'mysql') ids = await this.searchRecent(principal, filter, scopes, parts, offset + pageSize + 1, now);
-    if (ids) ids = ids.slice(offset, offset + pageSize + 1);
-    else if (indexAlone) ids = await matchingIds(db as unknown as Kysely<unknown>, this.db.dialect, parts, gridScopes, pageSize + 1, offset);
-    else {
-      const rows = await this.filtered(principal, filter, scopes, now).select('id').orderBy('id', 'desc').limit(pageSize + 1).offset(offset).execute();
+    const code = isCodeQuery(filter.q ?? '');
+    let ids: number[];
+    if (scopes.length === 0 || (parts.length === 0 && !code)) ids = [];
+    else if (code) {
+      // Codes grow with time, so the code index walked backwards is newest first.
+      const rows = await this.filtered(principal, filter, scopes, now).select('id').orderBy('code', 'desc').limit(pageSize + 1).offset(offset).execute();
       ids = rows.map((r) => Number(r.id));
+    } else {
+      const recent = this.db.dialect === 'mysql' ? await this.searchRecent(principal, filter, scopes, parts, offset + pageSize + 1, now) : null;
+      if (recent) ids = recent.slice(offset, offset + pageSize + 1);
+      else if (indexAlone) ids = await matchingIds(db as unknown as Kysely<unknown>, this.db.dialect, parts, gridScopes, pageSize + 1, offset);
+      else {
+        const rows = await this.filtered(principal, filter, scopes, now).select('id').orderBy('id', 'desc').limit(pageSize + 1).offset(offset).execute();
+        ids = rows.map((r) => Number(r.id));
+      }
     }
     const more = ids.length > pageSize;
     const items = await this.viewsInOrder(principal, scopes, ids.slice(0, pageSize), now);
