@@ -34,7 +34,7 @@ export function fromJson<T>(text: string | null | undefined, fallback: T): T {
   return JSON.parse(text) as T;
 }
 
-/** Escape LIKE wildcards so user text matches literally (we always use ESCAPE '\\'-free patterns). */
+/** A LIKE pattern matching `text` literally anywhere, on both dialects; use it with `escape '!'`. */
 export function likeContains(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return `%${text.replace(/[!%_]/g, (c) => `!${c}`)}%`;
 }

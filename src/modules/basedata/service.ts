@@ -3,7 +3,8 @@ import type { AppDb, Database } from '../../database.js';
 import { appendAudit, type AuditActor } from '../../infra/audit/audit.js';
 import type { Principal } from '../../infra/auth/principal.js';
 import { gridInScope, scopeFilter, type Scope } from '../../infra/auth/scope.js';
-import { insertedId, toFlag, toIso } from '../../infra/db/values.js';
+import { countUpTo } from '../../infra/db/count.js';
+import { insertedId, likeContains, toFlag, toIso } from '../../infra/db/values.js';
 import { AppError, notFound } from '../../infra/http/errors.js';
 import type { PersonalData } from './personal.js';
 import { parseCreditCode } from './rules/credit-code.js';
@@ -199,11 +200,7 @@ export class BasedataService {
    */
   private async totalOf<TB extends keyof Database>(db: Db, matched: SelectQueryBuilder<Database, TB, object>, page: PageQuery, found: number): Promise<{ total: number; totalCapped: boolean }> {
     if (page.page === 1 && found < page.pageSize) return { total: found, totalCapped: false };
-    const cap = this.settings.countCap;
-    const limited = matched.select(sql<number>`1`.as('one')).limit(cap + 1);
-    const row = await db.selectFrom(limited.as('m')).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
-    const n = Number(row.n);
-    return n > cap ? { total: cap, totalCapped: true } : { total: n, totalCapped: false };
+    return countUpTo(db, matched, this.settings.countCap);
   }
 
   private async requireUnitGrid(db: Db, principal: Principal | null, gridCode: string): Promise<void> {
@@ -485,7 +482,7 @@ export class BasedataService {
     }
     if (s.buildingId !== undefined || s.address) {
       const buildingId = s.buildingId;
-      const address = s.address ? `%${s.address.replace(/[!%_]/g, (c) => `!${c}`)}%` : undefined;
+      const address = s.address ? likeContains(s.address) : undefined;
       query = query.where((eb: Eb<'residents'>) => eb.exists(
         eb.selectFrom('resident_dwellings').innerJoin('dwellings', 'dwellings.id', 'resident_dwellings.dwelling_id').select('resident_dwellings.id')
           .whereRef('resident_dwellings.resident_id', '=', 'residents.id').where('resident_dwellings.is_current', '=', 1)
@@ -617,7 +614,7 @@ export class BasedataService {
     const db = this.db.reader(principal.userId);
     const scopes = this.scopes(principal, READ, filter.gridCode);
     let query = db.selectFrom('buildings').where((eb) => scopeFilter(eb, scopes, { grid: 'buildings.grid_code' }));
-    if (filter.q) query = query.where(sql<SqlBool>`buildings.name like ${`%${filter.q.replace(/[!%_]/g, (c) => `!${c}`)}%`} escape '!'`);
+    if (filter.q) query = query.where(sql<SqlBool>`buildings.name like ${likeContains(filter.q)} escape '!'`);
     const rows = await query.select(['id', 'grid_code', 'name', 'address', 'floors']).orderBy('grid_code').orderBy('name')
       .limit(filter.pageSize).offset((filter.page - 1) * filter.pageSize).execute();
     const total = Number((await query.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
@@ -698,7 +695,7 @@ export class BasedataService {
   async listOrganizations(principal: Principal, filter: { gridCode?: string | undefined; q?: string | undefined } & PageQuery) {
     const db = this.db.reader(principal.userId);
     let query = db.selectFrom('organizations').where((eb) => scopeFilter(eb, this.scopes(principal, READ, filter.gridCode), { grid: 'organizations.grid_code' }));
-    if (filter.q) query = query.where(sql<SqlBool>`organizations.name like ${`%${filter.q.replace(/[!%_]/g, (c) => `!${c}`)}%`} escape '!'`);
+    if (filter.q) query = query.where(sql<SqlBool>`organizations.name like ${likeContains(filter.q)} escape '!'`);
     const rows = await query.selectAll().orderBy('organizations.id', 'desc').limit(filter.pageSize).offset((filter.page - 1) * filter.pageSize).execute();
     return {
       items: rows.map((o) => ({ id: o.id, gridCode: o.grid_code, name: o.name, creditCode: o.credit_code, kind: o.kind, address: o.address, legalPerson: o.legal_person })),

@@ -9,7 +9,8 @@ import type { AppDb, Database } from '../../database.js';
 import { appendAudit, type AuditActor } from '../../infra/audit/audit.js';
 import type { Principal } from '../../infra/auth/principal.js';
 import { codePrefix, gridIndexHelps, gridInScope, scopeFilter, type Scope } from '../../infra/auth/scope.js';
-import { fromJson, toJson } from '../../infra/db/values.js';
+import { countUpTo } from '../../infra/db/count.js';
+import { fromJson, likeContains, toJson } from '../../infra/db/values.js';
 import { AppError, conflict, notFound } from '../../infra/http/errors.js';
 import { runIdempotent, type IdempotentResponse } from '../../infra/idempotency/idempotency.js';
 import { toWgs84, type Crs } from '../grid/rules/coords.js';
@@ -657,7 +658,6 @@ export class IncidentService {
     if (added.length > 0) await tx.insertInto('incident_departments').values(added.map((r) => ({ incident_id: id, ...r }))).execute();
   }
 
-
   allowed(principal: Principal, state: IncidentState, now = Date.now()): ActionType[] {
     return allowedActions(state, actorFor(principal), now).filter((t) => canAct(principal, t));
   }
@@ -810,7 +810,7 @@ export class IncidentService {
 
   private filtered(principal: Principal, filter: ListFilter, scopes: readonly Scope[], now: number) {
     const db = this.db.reader(principal.userId);
-    // Text search reads rows newest first until the page is full; an index on the scope would make it read them all.
+    // A search is narrowed by its own index (text or code): the scope's index would only widen the plan.
     const useGridIndex = !filter.q;
     let q = db.selectFrom('incidents').where((eb) => this.visible(eb, scopes, { useGridIndex }));
     if (filter.status && filter.status.length > 0) q = q.where('status', 'in', filter.status);
@@ -857,23 +857,21 @@ export class IncidentService {
   /**
    * One page of the filtered list. The page's ids come from an index alone
    * (migration 0040 gives each common filter one), then only those rows are
-   * read; the total is counted up to the list count cap, and `totalCapped` says more
-   * match. A text search goes through the text index (searchPage).
+   * read; the total is counted up to the list count cap (`totalCapped` says
+   * more match). A text search goes through the text index (searchPage).
    */
   async list(principal: Principal, filter: ListFilter, page: number, pageSize: number, scopes = principal.scopesFor('incidents.read')): Promise<IncidentPage> {
     const now = Date.now();
+    if (filter.q) return this.searchPage(principal, filter, scopes, page, pageSize, now);
     const base = this.filtered(principal, filter, scopes, now);
     const sortColumn = ({ reportedAt: 'reported_at', dueAt: 'due_at', updatedAt: 'updated_at' } as const)[filter.sort ?? 'reportedAt'];
     const order = filter.order ?? (filter.sort === 'dueAt' ? 'asc' : 'desc');
-    const offset = (page - 1) * pageSize;
-    if (filter.q) return this.searchPage(principal, filter, scopes, page, pageSize, now);
     const [idRows, total] = await Promise.all([
-      base.select('id').orderBy(sortColumn, order).orderBy('id', order).limit(pageSize).offset(offset).execute(),
-      this.cappedCount(principal, base, this.settings.listCountCap),
+      base.select('id').orderBy(sortColumn, order).orderBy('id', order).limit(pageSize).offset((page - 1) * pageSize).execute(),
+      countUpTo(this.db.reader(principal.userId), base, this.settings.listCountCap),
     ]);
-    const cap = this.settings.listCountCap;
     const items = await this.viewsInOrder(principal, scopes, idRows.map((r) => Number(r.id)), now);
-    return { items, total: Math.min(total, cap), totalCapped: total > cap, page, pageSize };
+    return { items, ...total, page, pageSize };
   }
 
   /**
@@ -923,7 +921,7 @@ export class IncidentService {
     if (recent.length === 0) return [];
     let candidates = db.selectFrom('incidents').select(['id', 'code', 'description', 'address', 'grid_code']).where('id', 'in', recent.map((r) => Number(r.id)));
     for (const run of queryRuns(filter.q ?? '')) {
-      const p = `%${run.replace(/[!%_]/g, (c) => `!${c}`)}%`;
+      const p = likeContains(run);
       candidates = candidates.where((eb) => eb.or(['code', 'description', 'address'].map((c) => sql<SqlBool>`lower(${sql.ref(`incidents.${c}`)}) like ${p} escape '!'`)));
     }
     const matched = (await candidates.execute())
@@ -942,15 +940,6 @@ export class IncidentService {
       const row = byId.get(id);
       return row ? [viewOf(row, now)] : [];
     });
-  }
-
-  /** How many rows the query matches, counting no further than `cap` + 1. */
-  private async cappedCount(principal: Principal, base: ReturnType<IncidentService['filtered']>, cap: number): Promise<number> {
-    const row = await this.db.reader(principal.userId)
-      .selectFrom(base.select(sql<number>`1`.as('one')).limit(cap + 1).as('matched'))
-      .select((eb) => eb.fn.countAll().as('n'))
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
   }
 
   /** What waits on the caller, in the scope of the permission the queue's work needs. */
@@ -981,10 +970,9 @@ export class IncidentService {
     const base = this.filtered(principal, { status: ['dispatched', 'handling'] }, scopes, now).where('pending_request', 'is not', null);
     const [rows, total] = await Promise.all([
       base.selectAll().orderBy('updated_at', 'asc').orderBy('id').limit(pageSize).offset((page - 1) * pageSize).execute(),
-      this.cappedCount(principal, base, this.settings.listCountCap),
+      countUpTo(this.db.reader(principal.userId), base, this.settings.listCountCap),
     ]);
-    const cap = this.settings.listCountCap;
-    return { items: rows.map((r) => viewOf(r, now)), total: Math.min(total, cap), totalCapped: total > cap, page, pageSize };
+    return { items: rows.map((r) => viewOf(r, now)), ...total, page, pageSize };
   }
 
   /**
@@ -1021,8 +1009,8 @@ export class IncidentService {
     const now = Date.now();
     const scopes = principal.scopesFor('incidents.read');
     const base = this.filtered(principal, filter, scopes, now);
-    const total = await this.cappedCount(principal, base, this.settings.exportLimit);
-    if (total > this.settings.exportLimit) throw new AppError(422, 'INCIDENT_EXPORT_TOO_LARGE', { limit: this.settings.exportLimit });
+    const { totalCapped } = await countUpTo(this.db.reader(principal.userId), base, this.settings.exportLimit);
+    if (totalCapped) throw new AppError(422, 'INCIDENT_EXPORT_TOO_LARGE', { limit: this.settings.exportLimit });
     const rows = await base.selectAll().orderBy('reported_at', 'desc').orderBy('id', 'desc').execute();
     return rows.map((r) => viewOf(r, now));
   }
