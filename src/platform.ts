@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { MIGRATIONS, type AppDb, type Database } from './database.js';
-import { loadPrincipal, RoleCache, type Principal } from './infra/auth/principal.js';
+import { AuthCache, loadPrincipal, type Principal } from './infra/auth/principal.js';
 import type { Scope, ScopeDirectory } from './infra/auth/scope.js';
 import { resolveSession } from './infra/auth/sessions.js';
 import { fieldCipherFrom, primaryDbUrl, type Config } from './infra/config.js';
@@ -49,7 +49,7 @@ export interface Platform {
   config: Config;
   db: AppDb;
   logger: Logger;
-  roleCache: RoleCache;
+  authCache: AuthCache;
   scopes: ScopeDirectory;
   accounts: AccountService;
   /** The grid tree: reads, administration, import/export. */
@@ -109,7 +109,7 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
     await db.close();
     throw err;
   }
-  const roleCache = new RoleCache();
+  const authCache = new AuthCache();
   const scopes: ScopeDirectory = {
     describe: (scope: Scope) => (scope.kind === 'grid' ? describeGridScope(db, scope.code) : describeDepartment(db, scope.code)),
     async search(query, limit) {
@@ -118,7 +118,7 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
       return [...grids, ...departments].slice(0, limit);
     },
   };
-  const accounts = new AccountService(db, accountSettings(config), scopes, roleCache);
+  const accounts = new AccountService(db, accountSettings(config), scopes, authCache);
   const gridLocator = new GridLocatorService(db);
   await gridLocator.reload();
   const grid = new GridService(db, gridLocator, gridSettingsFrom(config));
@@ -146,13 +146,13 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   const imports = new ImportService(db, cipherSetup.options);
   const share = new ShareService(db, personal);
   return {
-    config, db, logger, roleCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, files, attachments, basedata, imports, share, fieldCipher: cipherSetup.options,
+    config, db, logger, authCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, files, attachments, basedata, imports, share, fieldCipher: cipherSetup.options,
     close: () => db.close(),
   };
 }
 
 export async function principalFor(platform: Platform, userId: number, sessionId: string | null = null): Promise<Principal | null> {
-  return loadPrincipal(platform.db.primary, platform.roleCache, userId, {
+  return loadPrincipal(platform.db.primary, platform.authCache, userId, {
     sessionId,
     passwordMaxAgeDays: platform.config.passwordMaxAgeDays,
   });
@@ -168,10 +168,15 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
     version: VERSION,
     webDir: resolve(PACKAGE_ROOT, config.webDir),
     async authenticate(token) {
+      const cached = platform.authCache.principal(token);
+      if (cached) return cached;
+      const version = platform.authCache.version;
       const session = await resolveSession(db.primary, token, settings.session);
       if (session.status === 'expired') return 'expired';
       if (session.status === 'missing') return null;
-      return principalFor(platform, session.userId, session.id);
+      const principal = await principalFor(platform, session.userId, session.id);
+      if (principal) platform.authCache.keepPrincipal(token, principal, session.expiresAt, version);
+      return principal;
     },
   });
   await systemRoutes(app, { db, migrations: MIGRATIONS, version: VERSION });

@@ -35,6 +35,27 @@ describe.each(DIALECTS)('accounts and sessions on %s', (dialect) => {
     expect(await auditActions('dispatcher')).toEqual(['auth.login:success', 'auth.logout:success']);
   });
 
+  it('applies a change to roles or to the account on the very next request', async () => {
+    const admin = await t.login('admin');
+    const cookie = await t.login('street');
+    const id = (await t.platform.accounts.findUserId('street'))!;
+    const me = async () => t.request({ url: '/api/auth/me', cookie });
+    const before = await me(); // the principal is now cached
+    expect(before.json().permissions).not.toContain('incidents.verify');
+    const granted = await t.request({
+      method: 'POST', url: `/api/admin/users/${id}/assignments`, cookie: admin,
+      body: { role: 'grid_worker', scopeKind: 'grid', scopeCode: before.json().roles[0].scope.code },
+    });
+    expect(granted.statusCode).toBe(201);
+    expect((await me()).json().permissions).toContain('incidents.verify');
+    const assignment = (granted.json().assignments as { id: number; role: string }[]).find((a) => a.role === 'grid_worker')!;
+    expect((await t.request({ method: 'DELETE', url: `/api/admin/users/${id}/assignments/${assignment.id}`, cookie: admin })).statusCode).toBe(200);
+    expect((await me()).json().permissions).not.toContain('incidents.verify');
+    expect((await t.request({ method: 'PATCH', url: `/api/admin/users/${id}`, cookie: admin, body: { status: 'disabled' } })).statusCode).toBe(200);
+    expect((await me()).statusCode).toBe(401);
+    expect((await t.request({ method: 'PATCH', url: `/api/admin/users/${id}`, cookie: admin, body: { status: 'active' } })).statusCode).toBe(200);
+  });
+
   it('remembers the preferred language on the account', async () => {
     const cookie = await t.login('street');
     expect((await t.request({ method: 'PATCH', url: '/api/auth/me', cookie, body: { locale: 'en' } })).statusCode).toBe(204);

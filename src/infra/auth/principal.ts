@@ -43,31 +43,68 @@ export class Principal {
 }
 
 /**
- * Role → permissions, cached briefly because every request needs it; role
- * edits on this node invalidate at once, other nodes within the TTL.
+ * What every request needs to know about its caller, kept briefly: the role →
+ * permissions map, and the principal of each recently seen session token (so
+ * a busy client does not read its session, user and role assignments on every
+ * request). Account, role and session writes on this node clear it at once
+ * (AccountService calls invalidate()); other nodes see them within the TTLs.
  */
-export class RoleCache {
-  private cached: { at: number; map: Map<string, string[]> } | null = null;
-  constructor(private readonly ttlMs = 5000) {}
+export class AuthCache {
+  private roles: { at: number; map: Map<string, string[]> } | null = null;
+  private readonly principals = new Map<string, { principal: Principal; until: number }>();
+  /** Bumped by invalidate(), so a principal read before a change is not kept after it. */
+  private generation = 0;
+
+  constructor(
+    private readonly rolesTtlMs = 5000,
+    private readonly principalTtlMs = 2000,
+    private readonly maxPrincipals = 10_000,
+  ) {}
 
   invalidate(): void {
-    this.cached = null;
+    this.generation++;
+    this.roles = null;
+    this.principals.clear();
   }
 
-  async get(
-  anyDb: AnyKysely): Promise<Map<string, string[]>> {
+  /** Pass to keepPrincipal: taken before reading the session and the user. */
+  get version(): number {
+    return this.generation;
+  }
+
+  async roleMap(anyDb: AnyKysely): Promise<Map<string, string[]>> {
     const db = anyDb as Kysely<AuthTables>;
-    if (this.cached && Date.now() - this.cached.at < this.ttlMs) return this.cached.map;
+    if (this.roles && Date.now() - this.roles.at < this.rolesTtlMs) return this.roles.map;
     const rows = await db.selectFrom('roles').select(['code', 'permissions']).execute();
     const map = new Map(rows.map((r) => [r.code, fromJson<string[]>(r.permissions, [])]));
-    this.cached = { at: Date.now(), map };
+    this.roles = { at: Date.now(), map };
     return map;
+  }
+
+  /** The principal last resolved for this session token, while fresh. */
+  principal(token: string, now = Date.now()): Principal | undefined {
+    const entry = this.principals.get(token);
+    if (!entry) return undefined;
+    if (now < entry.until) return entry.principal;
+    this.principals.delete(token);
+    return undefined;
+  }
+
+  /** Keeps a resolved principal, never past its session's absolute expiry, unless the cache was cleared since `version`. */
+  keepPrincipal(token: string, principal: Principal, sessionExpiresAt: number, version: number, now = Date.now()): void {
+    if (version !== this.generation) return;
+    // Expired entries go first; a flood of distinct tokens only restarts the cache.
+    if (this.principals.size >= this.maxPrincipals) {
+      for (const [key, entry] of this.principals) if (now >= entry.until) this.principals.delete(key);
+      if (this.principals.size >= this.maxPrincipals) this.principals.clear();
+    }
+    this.principals.set(token, { principal, until: Math.min(now + this.principalTtlMs, sessionExpiresAt) });
   }
 }
 
 export async function loadPrincipal(
   anyDb: AnyKysely,
-  roles: RoleCache,
+  cache: AuthCache,
   userId: number,
   opts: { sessionId?: string | null; passwordMaxAgeDays: number; now?: number },
 ): Promise<Principal | null> {
@@ -91,7 +128,7 @@ export async function loadPrincipal(
     user.username,
     user.display_name,
     rows.map((r) => ({ id: r.id, role: r.role_code, scope: { kind: r.scope_kind, code: r.scope_code } as Scope })),
-    await roles.get(db),
+    await cache.roleMap(db),
     fromFlag(user.must_change_password),
     expired,
     opts.sessionId ?? null,

@@ -38,7 +38,7 @@ export async function createSession(
   return { token, id };
 }
 
-export type SessionLookup = { status: 'ok'; id: string; userId: number } | { status: 'missing' } | { status: 'expired' };
+export type SessionLookup = { status: 'ok'; id: string; userId: number; expiresAt: number } | { status: 'missing' } | { status: 'expired' };
 
 /** Touches at most once a minute, so an active console does not write on every request. */
 const TOUCH_EVERY_MS = 60_000;
@@ -61,7 +61,7 @@ export async function resolveSession(
   if (now - Number(s.last_seen_at) >= TOUCH_EVERY_MS) {
     await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', id).execute();
   }
-  return { status: 'ok', id, userId: s.user_id };
+  return { status: 'ok', id, userId: s.user_id, expiresAt: Number(s.expires_at) };
 }
 
 export async function revokeSession(

@@ -9,7 +9,7 @@ import {
   verifyPassword,
   type PasswordPolicy,
 } from '../../infra/auth/passwords.js';
-import type { Principal, RoleCache } from '../../infra/auth/principal.js';
+import type { AuthCache, Principal } from '../../infra/auth/principal.js';
 import { scopeCovers, type Scope, type ScopeDirectory, type ScopeEntry } from '../../infra/auth/scope.js';
 import { createSession, revokeSession, revokeUserSessions, type SessionPolicy } from '../../infra/auth/sessions.js';
 import { AppError, notFound } from '../../infra/http/errors.js';
@@ -65,8 +65,21 @@ export class AccountService {
     private readonly db: AppDb,
     private readonly settings: AccountSettings,
     private readonly scopes: ScopeDirectory,
-    private readonly roleCache: RoleCache,
+    private readonly authCache: AuthCache,
   ) {}
+
+  /**
+   * A write to accounts, roles or sessions: the cached principals and role
+   * permissions are cleared once it has committed (or failed), so the next
+   * request reads the change.
+   */
+  private async changeAuth<T>(fn: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
+    try {
+      return await this.db.transaction(fn);
+    } finally {
+      this.authCache.invalidate();
+    }
+  }
 
   // ---- sessions -------------------------------------------------------------
 
@@ -102,7 +115,7 @@ export class AccountService {
       const failures = Number(user.failed_logins) + 1;
       const lock = failures >= this.settings.lockoutThreshold;
       const lockedUntil = now + this.settings.lockoutMs;
-      await this.db.transaction(async (tx) => {
+      await this.changeAuth(async (tx) => {
         await tx
           .updateTable('users')
           .set(lock ? { failed_logins: 0, locked_until: lockedUntil, updated_at: now } : { failed_logins: failures, updated_at: now })
@@ -137,7 +150,7 @@ export class AccountService {
   }
 
   async logout(principal: Principal, ip: string): Promise<void> {
-    await this.db.transaction(async (tx) => {
+    await this.changeAuth(async (tx) => {
       if (principal.sessionId) await revokeSession(tx, principal.sessionId);
       await appendAudit(tx, { userId: principal.userId, username: principal.username, ip }, {
         action: 'auth.logout', objectType: 'user', objectId: principal.userId,
@@ -162,7 +175,7 @@ export class AccountService {
     if (await this.isRecentPassword(user.id, user.password_hash, next)) violations.push('reused');
     if (violations.length > 0) throw new AppError(400, 'PASSWORD_POLICY', { violations });
     const hash = await hashPassword(next);
-    await this.db.transaction(async (tx) => {
+    await this.changeAuth(async (tx) => {
       await this.storePassword(tx, user.id, user.password_hash, hash, false, now);
       await revokeUserSessions(tx, user.id, now, principal.sessionId ?? undefined);
       await appendAudit(tx, actor, { action: 'auth.password_change', objectType: 'user', objectId: user.id }, now);
@@ -171,6 +184,7 @@ export class AccountService {
 
   async setLocale(userId: number, locale: 'zh-CN' | 'en'): Promise<void> {
     await this.db.primary.updateTable('users').set({ locale, updated_at: Date.now() }).where('id', '=', userId).execute();
+    this.authCache.invalidate();
   }
 
   private async isRecentPassword(userId: number, currentHash: string, candidate: string): Promise<boolean> {
@@ -335,7 +349,7 @@ export class AccountService {
     const taken = await this.db.primary.selectFrom('users').select('id').where('username', '=', username).executeTakeFirst();
     if (taken) throw new AppError(409, 'USERNAME_TAKEN');
     const hash = await hashPassword(password);
-    const userId = await this.db.transaction(async (tx) => {
+    const userId = await this.changeAuth(async (tx) => {
       const id = insertedId(
         await tx
           .insertInto('users')
@@ -371,7 +385,7 @@ export class AccountService {
   ): Promise<void> {
     await this.assertUserVisible(principal, userId);
     if (patch.status === 'disabled' && userId === principal.userId) throw new AppError(400, 'CANNOT_CHANGE_SELF');
-    await this.db.transaction(async (tx) => {
+    await this.changeAuth(async (tx) => {
       const set: { display_name?: string; status?: 'active' | 'disabled'; updated_at: number } = { updated_at: now };
       if (patch.displayName !== undefined) set.display_name = patch.displayName.trim();
       if (patch.status !== undefined) set.status = patch.status;
@@ -385,7 +399,7 @@ export class AccountService {
   /** Used by the console (scope-checked) and the CLI (principal null: operator on the host). */
   async setLock(principal: Principal | null, actor: AuditActor, userId: number, locked: boolean, now = Date.now()): Promise<void> {
     if (principal) await this.assertUserVisible(principal, userId);
-    await this.db.transaction(async (tx) => {
+    await this.changeAuth(async (tx) => {
       await tx
         .updateTable('users')
         .set(locked ? { locked_until: now + 100 * 365 * 86_400_000, updated_at: now } : { locked_until: null, failed_logins: 0, updated_at: now })
@@ -413,7 +427,7 @@ export class AccountService {
     const violations = checkPasswordPolicy(next, user.username, this.settings.password);
     if (violations.length > 0) throw new AppError(400, 'PASSWORD_POLICY', { violations });
     const hash = await hashPassword(next);
-    await this.db.transaction(async (tx) => {
+    await this.changeAuth(async (tx) => {
       await this.storePassword(tx, userId, user.password_hash, hash, mustChange, now);
       await tx.updateTable('users').set({ locked_until: null, failed_logins: 0 }).where('id', '=', userId).execute();
       await revokeUserSessions(tx, userId, now);
@@ -463,7 +477,7 @@ export class AccountService {
       .where('scope_code', '=', scope.code)
       .executeTakeFirst();
     if (existing) throw new AppError(409, 'ASSIGNMENT_EXISTS');
-    await this.db.transaction(async (tx) => {
+    await this.changeAuth(async (tx) => {
       await tx
         .insertInto('role_assignments')
         .values({ user_id: userId, role_code: role, scope_kind: scope.kind, scope_code: scope.code, created_at: now, created_by: actor.userId })
@@ -485,7 +499,7 @@ export class AccountService {
     const scope = { kind: a.scope_kind, code: a.scope_code } as Scope;
     if (!principal.scopesFor('users.manage').some((s) => scopeCovers(s, scope))) throw notFound('assignment');
     if (userId === principal.userId && a.role_code === 'admin') throw new AppError(400, 'CANNOT_CHANGE_SELF');
-    await this.db.transaction(async (tx) => {
+    await this.changeAuth(async (tx) => {
       await tx.deleteFrom('role_assignments').where('id', '=', assignmentId).execute();
       await appendAudit(tx, actor, {
         action: 'permission.revoke', objectType: 'user', objectId: userId, details: { role: a.role_code, scope },
@@ -512,7 +526,7 @@ export class AccountService {
     this.checkPermissions(input.permissions);
     const exists = await this.db.primary.selectFrom('roles').select('code').where('code', '=', input.code).executeTakeFirst();
     if (exists) throw new AppError(409, 'ROLE_EXISTS');
-    await this.db.transaction(async (tx) => {
+    await this.changeAuth(async (tx) => {
       await tx
         .insertInto('roles')
         .values({
@@ -522,14 +536,13 @@ export class AccountService {
         .execute();
       await appendAudit(tx, actor, { action: 'role.create', objectType: 'role', objectId: input.code, details: { permissions: input.permissions } }, now);
     });
-    this.roleCache.invalidate();
   }
 
   async updateRole(actor: AuditActor, code: string, input: Omit<RoleView, 'code' | 'builtin'>, now = Date.now()): Promise<void> {
     this.checkPermissions(input.permissions);
     const before = await this.db.primary.selectFrom('roles').selectAll().where('code', '=', code).executeTakeFirst();
     if (!before) throw notFound('role');
-    await this.db.transaction(async (tx) => {
+    await this.changeAuth(async (tx) => {
       await tx
         .updateTable('roles')
         .set({ name: input.name, name_en: input.nameEn, permissions: toJson([...new Set(input.permissions)].sort()), updated_at: now })
@@ -540,7 +553,6 @@ export class AccountService {
         details: { before: fromJson<string[]>(before.permissions, []), after: input.permissions },
       }, now);
     });
-    this.roleCache.invalidate();
   }
 
   async deleteRole(actor: AuditActor, code: string, now = Date.now()): Promise<void> {
@@ -549,11 +561,10 @@ export class AccountService {
     if (fromFlag(role.builtin)) throw new AppError(400, 'ROLE_BUILTIN');
     const used = await this.db.primary.selectFrom('role_assignments').select('id').where('role_code', '=', code).executeTakeFirst();
     if (used) throw new AppError(409, 'ROLE_IN_USE');
-    await this.db.transaction(async (tx) => {
+    await this.changeAuth(async (tx) => {
       await tx.deleteFrom('roles').where('code', '=', code).execute();
       await appendAudit(tx, actor, { action: 'role.delete', objectType: 'role', objectId: code }, now);
     });
-    this.roleCache.invalidate();
   }
 }
 
