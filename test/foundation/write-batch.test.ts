@@ -38,4 +38,26 @@ describe.each(DIALECTS)('write batcher on %s', (dialect) => {
     })).rejects.toThrow();
     expect(await db.primary.selectFrom('departments').select('code').where('code', '=', 'd').executeTakeFirst()).toBeUndefined();
   });
+
+  it('runs a batch without failures once, and re-runs it with savepoints when a job fails', async () => {
+    const db = t.platform.db;
+    const batcher = new WriteBatcher(db.primary);
+    const runs = new Map<string, number>();
+    const insert = (name: string, fail = false) =>
+      batcher.run(async (tx) => {
+        runs.set(name, (runs.get(name) ?? 0) + 1);
+        await tx.insertInto('departments').values(dept(name)).execute();
+        if (fail) throw new Error(`job ${name} fails`);
+      });
+    await Promise.all([insert('e'), insert('f'), insert('g')]);
+    expect([...runs.values()]).toEqual([1, 1, 1]);
+    runs.clear();
+    const results = await Promise.allSettled([insert('h'), insert('i', true), insert('j')]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    // 'j' never ran in the straight pass: it stopped at 'i'.
+    expect(Object.fromEntries(runs)).toEqual({ h: 2, i: 2, j: 1 });
+    const names = (await db.primary.selectFrom('departments').select('code').where('code', 'in', ['e', 'f', 'g', 'h', 'i', 'j']).orderBy('code').execute()).map((r) => r.code);
+    expect(names).toEqual(['e', 'f', 'g', 'h', 'j']);
+    expect(batcher.stats).toEqual({ batches: 2, jobs: 6 });
+  });
 });

@@ -20,10 +20,11 @@ export interface Db<DB> {
   /** Record that a user wrote, so that user's reads stay on the primary for a while. */
   noteWrite(userId: number | null | undefined): void;
   /**
-   * Runs `fn` in a write transaction (group-committed on SQLite). On MySQL a
-   * transaction InnoDB picks as a deadlock victim is run again, as InnoDB
-   * asks of every client, so `fn` must do nothing outside the transaction
-   * that cannot happen twice.
+   * Runs `fn` in a write transaction (group-committed on SQLite). `fn` may
+   * run more than once: on SQLite when another job of its batch fails (the
+   * batch is run again with savepoints), on MySQL when InnoDB picks it as a
+   * deadlock victim (run again, as InnoDB asks of every client). So it must
+   * do nothing outside the transaction that cannot happen twice.
    */
   transaction<T>(fn: (tx: Transaction<DB>) => Promise<T>): Promise<T>;
   /**

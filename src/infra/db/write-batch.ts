@@ -2,11 +2,12 @@
  * Group commit for the embedded database. SQLite runs one write transaction
  * at a time and with synchronous=FULL each commit waits for the disk; under
  * concurrent load that wait, not the work, sets the pace. The batcher runs
- * the write transactions that queue up while one batch commits as savepoints
- * of one transaction, and commits them together: each job keeps its own
- * all-or-nothing (a job that throws is rolled back to its savepoint and only
- * its caller sees the error), and every caller is answered only after the
- * shared commit is durable, so a 2xx still means the change is on disk.
+ * the write transactions that queue up while one batch commits in one
+ * transaction, and commits them together: each job keeps its own
+ * all-or-nothing (when one throws, the batch is run again with each job in a
+ * savepoint, the failing one is rolled back to it and only its caller sees
+ * the error), and every caller is answered only after the shared commit is
+ * durable, so a 2xx still means the change is on disk.
  *
  * MySQL needs none of this (a pool of connections, and InnoDB groups commits
  * itself): there run() is a plain transaction.
@@ -57,21 +58,47 @@ export class WriteBatcher<DB> {
   }
 
   private async runBatch(batch: Job<DB>[]): Promise<void> {
-    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    // Jobs seldom fail, so first run them all straight in the one transaction.
+    // If one throws, its partial writes cannot be picked out: the whole batch
+    // is rolled back and run again with each job inside its own savepoint.
+    // (So a job may run twice; Db.transaction says what that asks of it.)
+    let outcomes = await this.attempt(batch, false);
+    if (outcomes === 'job failed') outcomes = await this.attempt(batch, true);
+    if (outcomes === 'aborted' || outcomes === 'job failed') return;
+    this.stats.batches++;
+    this.stats.jobs += batch.length;
+    batch.forEach((job, i) => {
+      const o = outcomes[i]!;
+      if (o.ok) job.resolve(o.value);
+      else job.reject(o.error);
+    });
+  }
+
+  /**
+   * Runs the batch in one transaction. Without savepoints it gives up (rolls
+   * back) at the first job that throws; with them, each failing job is rolled
+   * back alone and the rest commit. A failure of the transaction itself
+   * rejects every job ('aborted').
+   */
+  private async attempt(batch: Job<DB>[], savepoints: boolean): Promise<Outcome[] | 'job failed' | 'aborted'> {
+    const outcomes: Outcome[] = [];
     let trx;
     try {
       trx = await this.db.startTransaction().execute();
     } catch (error) {
       for (const job of batch) job.reject(error);
-      return;
+      return 'aborted';
     }
     try {
       for (const job of batch) {
-        if (batch.length === 1) {
-          // Alone: no savepoint needed, the transaction itself is the unit.
+        if (!savepoints || batch.length === 1) {
           try {
             outcomes.push({ ok: true, value: await job.fn(trx) });
           } catch (error) {
+            if (batch.length > 1) {
+              await trx.rollback().execute();
+              return 'job failed';
+            }
             outcomes.push({ ok: false, error });
           }
           continue;
@@ -92,14 +119,10 @@ export class WriteBatcher<DB> {
     } catch (error) {
       await trx.rollback().execute().catch(() => undefined);
       for (const job of batch) job.reject(error);
-      return;
+      return 'aborted';
     }
-    this.stats.batches++;
-    this.stats.jobs += batch.length;
-    batch.forEach((job, i) => {
-      const o = outcomes[i]!;
-      if (o.ok) job.resolve(o.value);
-      else job.reject(o.error);
-    });
+    return outcomes;
   }
 }
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
