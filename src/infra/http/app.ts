@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import fastifyStatic from '@fastify/static';
@@ -14,6 +13,7 @@ import {
   serializerCompiler,
   validatorCompiler,
 } from 'fastify-type-provider-zod';
+import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { AuditActor } from '../audit/audit.js';
 import type { Principal } from '../auth/principal.js';
@@ -67,7 +67,8 @@ export async function createHttpApp(options: HttpOptions): Promise<{ app: Fastif
     }
   });
 
-  await app.register(helmet, {
+  // Built once: @fastify/helmet builds Helmet's middleware (and parses the CSP) anew on every request.
+  const securityHeaders = helmet({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -80,6 +81,9 @@ export async function createHttpApp(options: HttpOptions): Promise<{ app: Fastif
       },
     },
     crossOriginEmbedderPolicy: false,
+  });
+  app.addHook('onRequest', (request, reply, done) => {
+    securityHeaders(request.raw, reply.raw, (err) => done(err instanceof Error ? err : undefined));
   });
   await app.register(cookie);
   await app.register(rateLimit, { global: false });
