@@ -38,7 +38,9 @@ export async function rotateKeys(
   for (;;) {
     const rows = await db.primary.selectFrom('residents').select(['id', 'id_cipher', 'phone_cipher']).where('id', '>', lastId).orderBy('id').limit(batch).execute();
     if (rows.length === 0) break;
-    await db.transaction(async (tx) => {
+    // Progress is computed from the values before this batch and assigned only once it has
+    // committed: the transaction may run this callback more than once.
+    const done = await db.transaction(async (tx) => {
       let n = 0;
       for (const r of rows) {
         const idStale = cipher.needsRotation(r.id_cipher);
@@ -53,10 +55,13 @@ export async function rotateKeys(
         }).where('id', '=', r.id).execute();
         n++;
       }
-      lastId = rows[rows.length - 1]!.id;
-      rotated += n;
-      await tx.updateTable('key_rotations').set({ last_id: lastId, rotated, updated_at: Date.now() }).where('target', '=', target).execute();
+      const batchLastId = rows[rows.length - 1]!.id;
+      const batchRotated = rotated + n;
+      await tx.updateTable('key_rotations').set({ last_id: batchLastId, rotated: batchRotated, updated_at: Date.now() }).where('target', '=', target).execute();
+      return { lastId: batchLastId, rotated: batchRotated };
     });
+    lastId = done.lastId;
+    rotated = done.rotated;
     options.onProgress?.({ target, lastId, rotated, finished: false });
     if (options.stopAfterBatches !== undefined && ++batches >= options.stopAfterBatches) return { target, lastId, rotated, finished: false };
   }

@@ -233,7 +233,7 @@ export class BasedataService {
   // ---- buildings, entrances, dwellings, households ----------------------------------
 
   async createBuilding(principal: Principal, actor: AuditActor, input: { gridCode: string; name: string; address: string; lng?: number | null | undefined; lat?: number | null | undefined; floors?: number | null | undefined; entrances?: string[] | undefined }): Promise<number> {
-    return this.db.transaction(async (tx) => {
+    const id = await this.db.transaction(async (tx) => {
       await this.requireUnitGrid(tx, principal, input.gridCode);
       const dup = await tx.selectFrom('buildings').select('id').where('grid_code', '=', input.gridCode).where('name', '=', input.name).executeTakeFirst();
       if (dup) throw new AppError(409, 'BUILDING_EXISTS', { id: dup.id });
@@ -244,13 +244,14 @@ export class BasedataService {
       }).executeTakeFirstOrThrow());
       for (const e of new Set(input.entrances ?? [])) await tx.insertInto('entrances').values({ building_id: id, grid_code: input.gridCode, name: e }).execute();
       await appendAudit(tx, actor, { action: 'building.create', objectType: 'building', objectId: id });
-      this.db.noteWrite(principal.userId);
       return id;
     });
+    this.db.noteWrite(principal.userId);
+    return id;
   }
 
   async createDwelling(principal: Principal, actor: AuditActor, input: { buildingId: number; entrance?: string | null | undefined; roomNo: string; area?: number | null | undefined; use: DwellingUse; ownership: DwellingOwnership }): Promise<number> {
-    return this.db.transaction(async (tx) => {
+    const id = await this.db.transaction(async (tx) => {
       const b = await tx.selectFrom('buildings').select(['id', 'grid_code', 'address'])
         .where('id', '=', input.buildingId).where((eb) => scopeFilter(eb, principal.scopesFor(MANAGE), { grid: 'buildings.grid_code' })).executeTakeFirst();
       if (!b) throw notFound('building');
@@ -268,13 +269,14 @@ export class BasedataService {
         created_at: now, updated_at: now,
       }).executeTakeFirstOrThrow());
       await appendAudit(tx, actor, { action: 'dwelling.create', objectType: 'dwelling', objectId: id });
-      this.db.noteWrite(principal.userId);
       return id;
     });
+    this.db.noteWrite(principal.userId);
+    return id;
   }
 
   async createHousehold(principal: Principal, actor: AuditActor, input: { householdNo: string; gridCode: string; dwellingId?: number | null | undefined }): Promise<number> {
-    return this.db.transaction(async (tx) => {
+    const id = await this.db.transaction(async (tx) => {
       await this.requireUnitGrid(tx, principal, input.gridCode);
       if (input.dwellingId != null) await this.requireDwelling(tx, principal, MANAGE, input.dwellingId);
       const dup = await tx.selectFrom('households').select('id').where('household_no', '=', input.householdNo).executeTakeFirst();
@@ -284,9 +286,10 @@ export class BasedataService {
         household_no: input.householdNo, grid_code: input.gridCode, dwelling_id: input.dwellingId ?? null, head_resident_id: null, created_at: now, updated_at: now,
       }).executeTakeFirstOrThrow());
       await appendAudit(tx, actor, { action: 'household.create', objectType: 'household', objectId: id });
-      this.db.noteWrite(principal.userId);
       return id;
     });
+    this.db.noteWrite(principal.userId);
+    return id;
   }
 
   private async requireDwelling(db: Db, principal: Principal, perm: string, id: number) {
@@ -304,7 +307,7 @@ export class BasedataService {
     const id = this.personal.sealId(input.idNumber, shanghaiToday(now));
     const phone = this.personal.sealPhone(input.phone);
     const tags = checkTags(input.tags);
-    return this.db.transaction(async (tx) => {
+    const residentId = await this.db.transaction(async (tx) => {
       await this.requireUnitGrid(tx, principal, input.gridCode);
       if (input.householdId != null) await this.requireHousehold(tx, principal, MANAGE, input.householdId);
       const dup = await tx.selectFrom('residents').select('id').where('id_bidx', '=', id.bidx).executeTakeFirst();
@@ -325,9 +328,10 @@ export class BasedataService {
         await tx.updateTable('households').set({ head_resident_id: residentId, updated_at: now }).where('id', '=', input.householdId).execute();
       }
       await appendAudit(tx, actor, { action: 'resident.create', objectType: 'resident', objectId: residentId }, now);
-      this.db.noteWrite(principal.userId);
       return residentId;
     });
+    this.db.noteWrite(principal.userId);
+    return residentId;
   }
 
   async updateResident(
@@ -366,8 +370,8 @@ export class BasedataService {
         if (effective.length > 0) await tx.insertInto('resident_tags').values(effective.map((tag) => ({ resident_id: residentId, tag, grid_code: gridCode }))).execute();
       }
       await appendAudit(tx, actor, { action: 'resident.update', objectType: 'resident', objectId: residentId, details: { fields: Object.keys(patch) } }, now);
-      this.db.noteWrite(principal.userId);
     });
+    this.db.noteWrite(principal.userId);
   }
 
   private async requireResident(db: Db, principal: Principal, perm: string, id: number) {
@@ -431,8 +435,8 @@ export class BasedataService {
         await tx.updateTable('resident_tags').set({ grid_code: d.grid_code }).where('resident_id', '=', residentId).execute();
       }
       await appendAudit(tx, actor, { action: 'resident.move_in', objectType: 'resident', objectId: residentId, details: { dwellingId: d.id, date: input.date } }, now);
-      this.db.noteWrite(principal.userId);
     });
+    this.db.noteWrite(principal.userId);
   }
 
   async moveOut(principal: Principal, actor: AuditActor, residentId: number, date: string): Promise<void> {
@@ -441,8 +445,8 @@ export class BasedataService {
       await this.requireResident(tx, principal, MANAGE, residentId);
       await this.closeLinks(tx, residentId, date);
       await appendAudit(tx, actor, { action: 'resident.move_out', objectType: 'resident', objectId: residentId, details: { date } });
-      this.db.noteWrite(principal.userId);
     });
+    this.db.noteWrite(principal.userId);
   }
 
   private async closeLinks(tx: Transaction<Database>, residentId: number, date: string): Promise<void> {
@@ -649,7 +653,7 @@ export class BasedataService {
 
   async createOrganization(principal: Principal, actor: AuditActor, input: OrganizationInput): Promise<number> {
     const creditCode = checkedCreditCode(input.creditCode);
-    return this.db.transaction(async (tx) => {
+    const id = await this.db.transaction(async (tx) => {
       await this.requireUnitGrid(tx, principal, input.gridCode);
       const dup = await tx.selectFrom('organizations').select('id').where('credit_code', '=', creditCode).executeTakeFirst();
       if (dup) throw new AppError(409, 'ORGANIZATION_EXISTS');
@@ -659,9 +663,10 @@ export class BasedataService {
         created_at: now, updated_at: now,
       }).executeTakeFirstOrThrow());
       await appendAudit(tx, actor, { action: 'organization.create', objectType: 'organization', objectId: id });
-      this.db.noteWrite(principal.userId);
       return id;
     });
+    this.db.noteWrite(principal.userId);
+    return id;
   }
 
   async updateOrganization(principal: Principal, actor: AuditActor, id: number, patch: Patch<OrganizationInput>): Promise<void> {
@@ -688,8 +693,8 @@ export class BasedataService {
         updated_at: now,
       }).where('id', '=', id).execute();
       await appendAudit(tx, actor, { action: 'organization.update', objectType: 'organization', objectId: id, details: { fields } }, now);
-      this.db.noteWrite(principal.userId);
     });
+    this.db.noteWrite(principal.userId);
   }
 
   async listOrganizations(principal: Principal, filter: { gridCode?: string | undefined; q?: string | undefined } & PageQuery) {
@@ -705,7 +710,7 @@ export class BasedataService {
 
   async createPlace(principal: Principal, actor: AuditActor, input: PlaceInput): Promise<number> {
     checkPosition(input.lng ?? null, input.lat ?? null);
-    return this.db.transaction(async (tx) => {
+    const id = await this.db.transaction(async (tx) => {
       await this.requireUnitGrid(tx, principal, input.gridCode);
       const now = Date.now();
       const id = insertedId(await tx.insertInto('places').values({
@@ -713,9 +718,10 @@ export class BasedataService {
         contact_name: input.contactName ?? null, created_at: now, updated_at: now,
       }).executeTakeFirstOrThrow());
       await appendAudit(tx, actor, { action: 'place.create', objectType: 'place', objectId: id });
-      this.db.noteWrite(principal.userId);
       return id;
     });
+    this.db.noteWrite(principal.userId);
+    return id;
   }
 
   async updatePlace(principal: Principal, actor: AuditActor, id: number, patch: Patch<PlaceInput>): Promise<void> {
@@ -743,12 +749,12 @@ export class BasedataService {
       // Inspections carry the place's grid for scoping; they follow a corrected grid.
       if (moved) await tx.updateTable('place_inspections').set({ grid_code: patch.gridCode! }).where('place_id', '=', id).execute();
       await appendAudit(tx, actor, { action: 'place.update', objectType: 'place', objectId: id, details: { fields } }, now);
-      this.db.noteWrite(principal.userId);
     });
+    this.db.noteWrite(principal.userId);
   }
 
   async inspectPlace(principal: Principal, actor: AuditActor, placeId: number, input: { result: 'pass' | 'issues' | 'fail'; notes: string }): Promise<number> {
-    return this.db.transaction(async (tx) => {
+    const id = await this.db.transaction(async (tx) => {
       const p = await tx.selectFrom('places').select(['id', 'grid_code']).where('id', '=', placeId)
         .where((eb) => scopeFilter(eb, principal.scopesFor(MANAGE), { grid: 'places.grid_code' })).executeTakeFirst();
       if (!p) throw notFound('place');
@@ -756,9 +762,10 @@ export class BasedataService {
         place_id: p.id, grid_code: p.grid_code, inspected_at: Date.now(), inspector_user_id: principal.userId, result: input.result, notes: input.notes,
       }).executeTakeFirstOrThrow());
       await appendAudit(tx, actor, { action: 'place.inspect', objectType: 'place', objectId: p.id, details: { result: input.result } });
-      this.db.noteWrite(principal.userId);
       return id;
     });
+    this.db.noteWrite(principal.userId);
+    return id;
   }
 
   /** A place with its inspections, newest first; out of the caller's scope it does not exist. */
@@ -800,7 +807,7 @@ export class BasedataService {
   }
 
   async createComponent(principal: Principal, actor: AuditActor, input: ComponentInput): Promise<number> {
-    return this.db.transaction(async (tx) => {
+    const id = await this.db.transaction(async (tx) => {
       await this.requireUnitGrid(tx, principal, input.gridCode);
       const now = Date.now();
       const id = insertedId(await tx.insertInto('components').values({
@@ -808,9 +815,10 @@ export class BasedataService {
         status: 'ok', created_at: now, updated_at: now,
       }).executeTakeFirstOrThrow());
       await appendAudit(tx, actor, { action: 'component.create', objectType: 'component', objectId: id });
-      this.db.noteWrite(principal.userId);
       return id;
     });
+    this.db.noteWrite(principal.userId);
+    return id;
   }
 
   async updateComponent(principal: Principal, actor: AuditActor, id: number, patch: Patch<ComponentInput & { status: ComponentStatus }>): Promise<void> {
@@ -835,8 +843,8 @@ export class BasedataService {
       // A change of condition is what an auditor looks for, so it is kept with both values.
       const status = patch.status !== undefined && patch.status !== c.status ? { status: { from: c.status, to: patch.status } } : {};
       await appendAudit(tx, actor, { action: 'component.update', objectType: 'component', objectId: id, details: { fields, ...status } }, now);
-      this.db.noteWrite(principal.userId);
     });
+    this.db.noteWrite(principal.userId);
   }
 
   async listComponents(principal: Principal, filter: { gridCode?: string | undefined; classCode?: string | undefined } & PageQuery) {
@@ -851,7 +859,7 @@ export class BasedataService {
   }
 
   async setKeyPerson(principal: Principal, actor: AuditActor, residentId: number, input: { category: string; level: 'low' | 'medium' | 'high'; notes: string }): Promise<number> {
-    return this.db.transaction(async (tx) => {
+    const id = await this.db.transaction(async (tx) => {
       const r = await this.requireResident(tx, principal, KEYPERSONS, residentId);
       const now = Date.now();
       const existing = await tx.selectFrom('key_persons').select('id').where('resident_id', '=', residentId).executeTakeFirst();
@@ -865,9 +873,10 @@ export class BasedataService {
         }).executeTakeFirstOrThrow());
       }
       await appendAudit(tx, actor, { action: 'keyperson.set', objectType: 'resident', objectId: residentId });
-      this.db.noteWrite(principal.userId);
       return id;
     });
+    this.db.noteWrite(principal.userId);
+    return id;
   }
 
   async listKeyPersons(principal: Principal, filter: { gridCode?: string | undefined } & PageQuery) {
@@ -914,7 +923,7 @@ export class BasedataService {
       incidentId = await incident(h.grid_code);
       pending = incidentId === null;
     }
-    return this.db.transaction(async (tx) => {
+    const id = await this.db.transaction(async (tx) => {
       const now = Date.now();
       const id = insertedId(await tx.insertInto('visits').values({
         household_id: h.id, grid_code: h.grid_code, visitor_user_id: principal.userId,
@@ -922,9 +931,10 @@ export class BasedataService {
         follow_up: input.followUp ?? null, incident_id: incidentId, pending_incident: toFlag(pending), created_at: now,
       }).executeTakeFirstOrThrow());
       await appendAudit(tx, actor, { action: 'visit.create', objectType: 'household', objectId: h.id, details: { visitId: id, incidentId } }, now);
-      this.db.noteWrite(principal.userId);
       return id;
     });
+    this.db.noteWrite(principal.userId);
+    return id;
   }
 
   async listVisits(principal: Principal, householdId: number) {

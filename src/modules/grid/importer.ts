@@ -268,15 +268,16 @@ export async function applyImport(db: AppDb, plan: Plan, actor: AuditActor, now 
   const { report, features, attributes, stored } = plan;
   const source = `import:${now}`;
   const byCode = new Map(features.map((f) => [f.code, f]));
-  const history: HistoryRow[] = [];
-  const h = (code: string, kind: GridChangeKind, before: unknown, after: unknown, related: string[] = []) =>
-    history.push({
-      grid_code: code, at: now, user_id: actor.userId, username: actor.username, change_kind: kind,
-      before_state: before == null ? null : JSON.stringify(before), after_state: after == null ? null : JSON.stringify(after),
-      related: JSON.stringify(related), source,
-    });
 
   await db.transaction(async (tx: Transaction<Database>) => {
+    // Collected per attempt: the transaction may run this callback more than once.
+    const history: HistoryRow[] = [];
+    const h = (code: string, kind: GridChangeKind, before: unknown, after: unknown, related: string[] = []) =>
+      history.push({
+        grid_code: code, at: now, user_id: actor.userId, username: actor.username, change_kind: kind,
+        before_state: before == null ? null : JSON.stringify(before), after_state: after == null ? null : JSON.stringify(after),
+        related: JSON.stringify(related), source,
+      });
     // Parents first, so a reader never sees a child without its parent.
     const ordered = [...report.changes].sort((a, b) => levelIndex(a.level) - levelIndex(b.level) || a.code.localeCompare(b.code));
     const inserts = [];

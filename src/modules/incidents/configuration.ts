@@ -246,11 +246,12 @@ export class IncidentConfigService {
     }
     if (errors.length > 0) throw new AppError(422, 'CATEGORY_IMPORT_INVALID', { errors: errors.slice(0, 100) });
 
-    let created = 0;
-    let updated = 0;
-    let unchanged = 0;
-    let majorCount = 0;
-    await this.db.transaction(async (tx) => {
+    const result = await this.db.transaction(async (tx) => {
+      // Counted per attempt: the transaction may run this callback more than once.
+      let created = 0;
+      let updated = 0;
+      let unchanged = 0;
+      let majorCount = 0;
       for (const m of majors.values()) {
         const old = ref.majors.find((x) => x.code === m.code);
         if (old && old.nameZh === m.nameZh && old.nameEn === m.nameEn) continue;
@@ -271,9 +272,10 @@ export class IncidentConfigService {
         }
       }
       await appendAudit(tx, actor, { action: 'incident_category.import', objectType: 'incident_category', details: { created, updated, unchanged, majors: majorCount } }, now);
+      return { created, updated, unchanged, majors: majorCount };
     });
     this.reference.invalidate();
-    return { created, updated, unchanged, majors: majorCount };
+    return result;
   }
 
   // ---- calendar -------------------------------------------------------------

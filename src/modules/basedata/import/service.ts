@@ -101,15 +101,28 @@ export class PreparePool {
   }
 }
 
-/** Per-run caches of natural key → id, so a batch only asks the database about keys it has not seen. */
-interface RunCaches {
+/**
+ * Caches of natural key → id, so a batch only asks the database about keys it has not seen. The run's
+ * caches hold only what committed batches wrote: a batch's transaction may roll back or run its callback
+ * again, so each attempt fills fresh caches, merged into the run's after its transaction has committed.
+ */
+interface KeyCaches {
   buildings: Map<string, number>;
   dwellings: Map<string, number>;
   households: Map<string, number>;
-  /** First 16 hex of each ID blind index seen in this run: duplicates in the file. */
+  /** First 16 hex of each ID blind index seen: duplicates in the file. */
   seen: Set<string>;
-  /** Keys added to `seen` by the batch being written (forgotten when it rolls back). */
-  added: string[];
+}
+
+function emptyCaches(): KeyCaches {
+  return { buildings: new Map(), dwellings: new Map(), households: new Map(), seen: new Set() };
+}
+
+function mergeCaches(into: KeyCaches, from: KeyCaches): void {
+  for (const [k, id] of from.buildings) into.buildings.set(k, id);
+  for (const [k, id] of from.dwellings) into.dwellings.set(k, id);
+  for (const [k, id] of from.households) into.households.set(k, id);
+  for (const k of from.seen) into.seen.add(k);
 }
 
 /**
@@ -213,7 +226,7 @@ export class ImportService {
     const prepare = (firstRowNo: number, rows: string[][]): Promise<PrepareResult[]> =>
       pool ? pool.prepare(firstRowNo, rows) : Promise.resolve(rows.map((r, i) => prepareRow(firstRowNo + i, r, local)));
 
-    const caches: RunCaches = { buildings: new Map(), dwellings: new Map(), households: new Map(), seen: new Set(), added: [] };
+    const caches = emptyCaches();
     let lastRow = j.last_row;
     let okRows = j.ok_rows;
     let errorRows = j.error_rows;
@@ -225,18 +238,22 @@ export class ImportService {
     const writeNext = async (): Promise<void> => {
       const item = queue.shift()!;
       const results = await item.results;
+      const write = async (): Promise<{ ok: number; errors: number }> => {
+        const { counts, learned } = await this.db.transaction(async (tx) => {
+          // Fresh for every attempt (see KeyCaches); merged below only once the batch has committed.
+          const learned = emptyCaches();
+          return { counts: await this.writeBatch(tx, jobId, results, item.lastRowNo, caches, learned, scopePrefixes), learned };
+        });
+        mergeCaches(caches, learned);
+        return counts;
+      };
       let counts: { ok: number; errors: number };
-      caches.added = [];
       try {
-        counts = await this.db.transaction((tx) => this.writeBatch(tx, jobId, results, item.lastRowNo, caches, scopePrefixes));
+        counts = await write();
       } catch {
-        // A concurrent writer can take an id between our max(id) and the insert (MySQL): forget what the
-        // rolled-back batch cached and try once more; a second failure stops the job (resumable).
-        caches.buildings.clear();
-        caches.dwellings.clear();
-        caches.households.clear();
-        for (const key of caches.added) caches.seen.delete(key);
-        counts = await this.db.transaction((tx) => this.writeBatch(tx, jobId, results, item.lastRowNo, caches, scopePrefixes));
+        // A concurrent writer can take an id between our max(id) and the insert (MySQL): try once more
+        // (the failed attempt left the run's caches untouched); a second failure stops the job (resumable).
+        counts = await write();
       }
       lastRow = item.lastRowNo;
       okRows += counts.ok;
@@ -305,10 +322,17 @@ export class ImportService {
     return out;
   }
 
-  /** Writes one batch: places, households, residents (upsert on the ID index), tags, dwelling links, errors, progress. */
+  /**
+   * Writes one batch: places, households, residents (upsert on the ID index), tags, dwelling links, errors, progress.
+   * Reads the run's caches (`run`, committed batches only) and records what it learns in `c` (this attempt's).
+   */
   private async writeBatch(
-    tx: Transaction<Database>, jobId: number, results: PrepareResult[], lastRowNo: number, c: RunCaches, scopePrefixes: readonly string[] | null,
+    tx: Transaction<Database>, jobId: number, results: PrepareResult[], lastRowNo: number, run: KeyCaches, c: KeyCaches,
+    scopePrefixes: readonly string[] | null,
   ): Promise<{ ok: number; errors: number }> {
+    const buildingId = (key: string) => c.buildings.get(key) ?? run.buildings.get(key);
+    const dwellingId = (key: string) => c.dwellings.get(key) ?? run.dwellings.get(key);
+    const householdId = (no: string) => c.households.get(no) ?? run.households.get(no);
     const now = Date.now();
     const today = shanghaiToday(now);
     const errors: RowError[] = [];
@@ -319,12 +343,11 @@ export class ImportService {
         continue;
       }
       const key = r.row.idBidx.slice(0, 16);
-      if (c.seen.has(key)) {
+      if (run.seen.has(key) || c.seen.has(key)) {
         errors.push({ rowNo: r.row.rowNo, code: 'DUPLICATE_IN_FILE', message: errorMessage('DUPLICATE_IN_FILE') });
         continue;
       }
       c.seen.add(key);
-      c.added.push(key);
       rows.push(r.row);
     }
     const dialect = this.db.dialect;
@@ -358,7 +381,7 @@ export class ImportService {
 
     // Buildings by (grid, name).
     const bKey = (r: PreparedRow) => `${r.gridCode}|${r.building}`;
-    const wantB = [...new Set(rows.filter((r) => r.building && !c.buildings.has(bKey(r))).map(bKey))];
+    const wantB = [...new Set(rows.filter((r) => r.building && buildingId(bKey(r)) === undefined).map(bKey))];
     if (wantB.length > 0) {
       const lookup = async (keys: string[]) => {
         // Per grid: building names ("1栋") repeat across grids.
@@ -390,9 +413,9 @@ export class ImportService {
       }
     }
     // Dwellings by (building, room).
-    const dKey = (r: PreparedRow) => `${c.buildings.get(bKey(r))}|${r.roomNo}`;
+    const dKey = (r: PreparedRow) => `${buildingId(bKey(r))}|${r.roomNo}`;
     const withRoom = rows.filter((r) => r.building && r.roomNo);
-    const wantD = [...new Set(withRoom.map(dKey).filter((x) => !c.dwellings.has(x)))];
+    const wantD = [...new Set(withRoom.map(dKey).filter((x) => dwellingId(x) === undefined))];
     if (wantD.length > 0) {
       const lookup = async (keys: string[]) => {
         const bids = [...new Set(keys.map((x) => Number(x.slice(0, x.indexOf('|')))))];
@@ -411,7 +434,7 @@ export class ImportService {
           const r = first.get(x)!;
           const id = await allocate('dwellings');
           c.dwellings.set(x, id);
-          values.push([id, c.buildings.get(bKey(r))!, null, r.gridCode, r.roomNo, `${r.buildingAddress ?? r.building}${r.roomNo}`, null, 'residential', 'private', now, now]);
+          values.push([id, buildingId(bKey(r))!, null, r.gridCode, r.roomNo, `${r.buildingAddress ?? r.building}${r.roomNo}`, null, 'residential', 'private', now, now]);
         }
         await bulkInsert(k, dialect, 'dwellings', ['id', 'building_id', 'entrance_id', 'grid_code', 'room_no', 'address', 'area', 'dwelling_use', 'ownership', 'created_at', 'updated_at'], values);
       }
@@ -425,7 +448,7 @@ export class ImportService {
     const newHouseholds = new Set<string>();
 
     // Households by number.
-    const wantH = [...new Set(rows.filter((r) => r.householdNo && !c.households.has(r.householdNo)).map((r) => r.householdNo!))];
+    const wantH = [...new Set(rows.filter((r) => r.householdNo && householdId(r.householdNo) === undefined).map((r) => r.householdNo!))];
     if (wantH.length > 0) {
       const lookup = async (keys: string[]) => {
         for (let i = 0; i < keys.length; i += 500) {
@@ -444,14 +467,14 @@ export class ImportService {
           const id = await allocate('households');
           c.households.set(x, id);
           newHouseholds.add(x);
-          values.push([id, x, r.gridCode, r.building && r.roomNo ? c.dwellings.get(dKey(r)) ?? null : null, headOf.get(x) ?? null, now, now]);
+          values.push([id, x, r.gridCode, r.building && r.roomNo ? dwellingId(dKey(r)) ?? null : null, headOf.get(x) ?? null, now, now]);
         }
         await bulkInsert(k, dialect, 'households', ['id', 'household_no', 'grid_code', 'dwelling_id', 'head_resident_id', 'created_at', 'updated_at'], values);
       }
     }
 
     // Residents: insert the new, update the known.
-    const householdOf = (r: PreparedRow) => (r.householdNo ? c.households.get(r.householdNo) ?? null : null);
+    const householdOf = (r: PreparedRow) => (r.householdNo ? householdId(r.householdNo) ?? null : null);
     await bulkInsert(k, dialect, 'residents', ['id', ...RESIDENT_INSERT], fresh.map((r) => [
       ids.get(r.idBidx)!, r.gridCode, r.name, r.initials, r.idCipher, r.idBidx, r.birthDate, r.sex, r.phoneCipher, r.phoneBidx, r.population,
       r.ethnicity, r.education, r.workplace, householdOf(r), r.relation, r.tags.join(','), now, now, 1,
@@ -475,7 +498,7 @@ export class ImportService {
     // Heads of households that existed before this batch (new ones got theirs on insert).
     for (const [no, head] of headOf) {
       if (newHouseholds.has(no)) continue;
-      await tx.updateTable('households').set({ head_resident_id: head, updated_at: now }).where('id', '=', c.households.get(no)!).execute();
+      await tx.updateTable('households').set({ head_resident_id: head, updated_at: now }).where('id', '=', householdId(no)!).execute();
     }
 
     // Dwelling links: keep a current link to the same dwelling, otherwise move (close, open).
@@ -492,15 +515,15 @@ export class ImportService {
     const newLinks: unknown[][] = [];
     for (const r of linked) {
       const residentId = ids.get(r.idBidx)!;
-      const dwellingId = c.dwellings.get(dKey(r))!;
+      const dwelling = dwellingId(dKey(r))!;
       const cur = current.get(residentId) ?? [];
-      if (cur.some((x) => x.dwelling_id === dwellingId)) continue;
+      if (cur.some((x) => x.dwelling_id === dwelling)) continue;
       const date = r.moveInDate ?? today;
       if (cur.length > 0) {
         const closeDate = cur.every((x) => x.from_date <= date) ? date : today;
         await tx.updateTable('resident_dwellings').set({ to_date: closeDate, is_current: 0 }).where('resident_id', '=', residentId).where('is_current', '=', 1).execute();
       }
-      newLinks.push([residentId, dwellingId, r.gridCode, r.dwellingRelation, date, null, 1, now]);
+      newLinks.push([residentId, dwelling, r.gridCode, r.dwellingRelation, date, null, 1, now]);
     }
     await bulkInsert(k, dialect, 'resident_dwellings', ['resident_id', 'dwelling_id', 'grid_code', 'relation', 'from_date', 'to_date', 'is_current', 'created_at'], newLinks);
 
