@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import type { AnyKysely } from '../db/database.js';
 import { auditHash, findChainBreak, type ChainBreak } from './chain.js';
 import type { AuditTables } from './tables.js';
@@ -19,6 +19,14 @@ export interface AuditEntry {
 
 export const SYSTEM_ACTOR: AuditActor = { userId: null, username: 'system', ip: null };
 
+// Every write appends a record, so these four statements are written once as SQL (the same on both
+// dialects) rather than built with the query builder on each call, which cost more CPU than running them.
+const BUMP_HEAD = CompiledQuery.raw('update audit_head set seq = seq + 1 where id = 1');
+const READ_HEAD = CompiledQuery.raw('select seq, hash from audit_head where id = 1');
+const INSERT_RECORD =
+  'insert into audit_log (seq, at, user_id, username, ip, action, object_type, object_id, result, details, prev_hash, hash) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+const SET_HEAD_HASH = 'update audit_head set hash = ? where id = 1';
+
 /**
  * Appends one record inside the caller's transaction, so the record exists
  * exactly when the change does. Bumping audit_head first takes its row lock
@@ -31,9 +39,10 @@ export async function appendAudit(
   entry: AuditEntry,
   now: number = Date.now(),
 ): Promise<number> {
-  const t = tx as Kysely<AuditTables>;
-  await t.updateTable('audit_head').set({ seq: sql`seq + 1` }).where('id', '=', 1).execute();
-  const head = await t.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirstOrThrow();
+  await tx.executeQuery(BUMP_HEAD);
+  const { rows } = await tx.executeQuery<{ seq: number | string; hash: string }>(READ_HEAD);
+  const head = rows[0];
+  if (!head) throw new Error('audit_head row missing');
   const record = {
     seq: Number(head.seq),
     at: now,
@@ -47,8 +56,11 @@ export async function appendAudit(
     details: JSON.stringify(entry.details ?? {}),
   } as const;
   const hash = auditHash(head.hash, record);
-  await t.insertInto('audit_log').values({ ...record, prev_hash: head.hash, hash }).execute();
-  await t.updateTable('audit_head').set({ hash }).where('id', '=', 1).execute();
+  await tx.executeQuery(CompiledQuery.raw(INSERT_RECORD, [
+    record.seq, record.at, record.user_id, record.username, record.ip, record.action, record.object_type, record.object_id,
+    record.result, record.details, head.hash, hash,
+  ]));
+  await tx.executeQuery(CompiledQuery.raw(SET_HEAD_HASH, [hash]));
   return record.seq;
 }
 

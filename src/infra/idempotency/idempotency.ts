@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import type { AnyKysely } from '../db/database.js';
 import { AppError, defineMessages } from '../http/errors.js';
 import type { IdempotencyTables } from './tables.js';
@@ -88,18 +88,27 @@ function flightKey(r: IdempotencyRequest): string {
   return `${r.operation}\u0000${r.userId}\u0000${r.key}`;
 }
 
-async function findStored(db: AnyKysely, r: IdempotencyRequest) {
-  return (db as Kysely<IdempotencyTables>)
-    .selectFrom('idempotency_keys')
-    .select(['request_hash', 'status', 'response_status', 'response_body'])
-    .where('operation', '=', r.operation)
-    .where('user_id', '=', r.userId)
-    .where('idem_key', '=', r.key)
-    .executeTakeFirst();
+// Looked up and written once per idempotent request: plain SQL, the same on both dialects, costs less
+// CPU than building the query each time.
+const FIND_STORED =
+  'select request_hash, status, response_status, response_body from idempotency_keys where operation = ? and user_id = ? and idem_key = ?';
+const STORE =
+  'insert into idempotency_keys (operation, user_id, idem_key, request_hash, status, response_status, response_body, created_at, completed_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)';
+
+interface StoredKey {
+  request_hash: string;
+  status: string;
+  response_status: number | null;
+  response_body: string | null;
+}
+
+async function findStored(db: AnyKysely, r: IdempotencyRequest): Promise<StoredKey | undefined> {
+  const { rows } = await db.executeQuery<StoredKey>(CompiledQuery.raw(FIND_STORED, [r.operation, r.userId, r.key]));
+  return rows[0];
 }
 
 function replayOf(
-  stored: { request_hash: string; status: string; response_status: number | null; response_body: string | null },
+  stored: StoredKey,
   hash: string,
 ): IdempotentResponse & { replayed: true } {
   if (stored.request_hash !== hash) throw new AppError(422, 'IDEMPOTENCY_KEY_REUSED');
@@ -133,20 +142,10 @@ export async function runIdempotent<Tx extends AnyKysely>(
       const response = await effect(tx);
       // Written last, in one statement: a concurrent commit of the same key on another node makes this
       // insert fail with a duplicate, which rolls the whole effect back (and the winner is replayed below).
-      await (tx as unknown as Kysely<IdempotencyTables>)
-        .insertInto('idempotency_keys')
-        .values({
-          operation: request.operation,
-          user_id: request.userId,
-          idem_key: request.key,
-          request_hash: hash,
-          status: 'done',
-          response_status: response.status,
-          response_body: JSON.stringify(response.body ?? null),
-          created_at: now(),
-          completed_at: now(),
-        })
-        .execute();
+      const at = now();
+      await tx.executeQuery(CompiledQuery.raw(STORE, [
+        request.operation, request.userId, request.key, hash, 'done', response.status, JSON.stringify(response.body ?? null), at, at,
+      ]));
       return { ...response, replayed: false };
     });
   } catch (err) {

@@ -4,12 +4,13 @@
  * timeline and the audit record in the same transaction, scope in every query.
  */
 import { randomUUID } from 'node:crypto';
-import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool, type Transaction } from 'kysely';
 import type { AppDb, Database } from '../../database.js';
 import { appendAudit, type AuditActor } from '../../infra/audit/audit.js';
 import type { Principal } from '../../infra/auth/principal.js';
 import { codePrefix, gridIndexHelps, gridInScope, scopeFilter, type Scope } from '../../infra/auth/scope.js';
 import { countUpTo } from '../../infra/db/count.js';
+import { insertRows } from '../../infra/db/insert.js';
 import { fromJson, likeContains, toJson } from '../../infra/db/values.js';
 import { AppError, conflict, notFound } from '../../infra/http/errors.js';
 import { runIdempotent, type IdempotentResponse } from '../../infra/idempotency/idempotency.js';
@@ -328,6 +329,11 @@ function refusalError(code: keyof typeof REFUSAL_HTTP, message: string): AppErro
   return new AppError(m.status, m.code, { refusal: code, reason: message });
 }
 
+// Run on every report: plain SQL (the same on both dialects) costs less CPU than building the queries each time.
+const BUMP_DAY_COUNTER = 'update incident_day_counters set seq = seq + 1 where day = ?';
+const READ_DAY_COUNTER = 'select seq from incident_day_counters where day = ?';
+const SET_CODE = 'update incidents set code = ? where id = ?';
+
 export class IncidentService {
   private readonly knownDays = new Set<string>();
   /** Photos: checks the files an action names and links them to the incident (set by the platform; attachments.ts). */
@@ -520,14 +526,15 @@ export class IncidentService {
       updated_at: now,
       ...columnsOf(state),
     };
-    const result = await tx.insertInto('incidents').values(values).executeTakeFirst();
+    const result = await insertRows<Database, 'incidents'>(tx, 'incidents', [values]);
     const id = Number(result.insertId);
     await this.appendEvents(tx, id, 0, p.events);
     const duplicates = lng !== null && lat !== null ? await this.nearby(tx, principal, { id, categoryCode: state.categoryCode, lng, lat }) : [];
-    await tx.updateTable('incident_day_counters').set({ seq: sql`seq + 1` }).where('day', '=', day).execute();
-    const counter = await tx.selectFrom('incident_day_counters').select('seq').where('day', '=', day).executeTakeFirstOrThrow();
+    await tx.executeQuery(CompiledQuery.raw(BUMP_DAY_COUNTER, [day]));
+    const counter = (await tx.executeQuery<{ seq: number | string }>(CompiledQuery.raw(READ_DAY_COUNTER, [day]))).rows[0];
+    if (!counter) throw new Error(`no incident day counter for ${day}`);
     const code = `${day}${String(counter.seq).padStart(4, '0')}`;
-    await tx.updateTable('incidents').set({ code }).where('id', '=', id).execute();
+    await tx.executeQuery(CompiledQuery.raw(SET_CODE, [code, id]));
     await indexDocuments(tx as unknown as Kysely<unknown>, this.db.dialect, [{ id, code, description: input.description, address: input.address ?? null, gridCode }]);
     await appendAudit(tx, actor, { action: 'incident.report', objectType: 'incident', objectId: id, details: { code, channel: input.channel, gridCode } }, now);
     const row: IncidentRow = { ...values, code, id };
@@ -536,24 +543,23 @@ export class IncidentService {
 
   private async appendEvents(tx: Kysely<Database>, incidentId: number, lastSeq: number, events: readonly IncidentEventDraft[]): Promise<void> {
     if (events.length === 0) return;
-    await tx
-      .insertInto('incident_events')
-      .values(
-        events.map((e, i) => ({
-          incident_id: incidentId,
-          seq: lastSeq + i + 1,
-          action: e.action,
-          from_status: e.fromStatus,
-          to_status: e.toStatus,
-          actor_user_id: e.actorUserId === null ? null : Number(e.actorUserId),
-          actor_role: e.actorRole,
-          note: e.note,
-          attachments: toJson(e.attachments),
-          data: toJson(e.data),
-          at: e.at,
-        })),
-      )
-      .execute();
+    await insertRows<Database, 'incident_events'>(
+      tx,
+      'incident_events',
+      events.map((e, i) => ({
+        incident_id: incidentId,
+        seq: lastSeq + i + 1,
+        action: e.action,
+        from_status: e.fromStatus,
+        to_status: e.toStatus,
+        actor_user_id: e.actorUserId === null ? null : Number(e.actorUserId),
+        actor_role: e.actorRole,
+        note: e.note,
+        attachments: toJson(e.attachments),
+        data: toJson(e.data),
+        at: e.at,
+      })),
+    );
     await this.attachments?.link(tx, incidentId, lastSeq, events);
   }
 
