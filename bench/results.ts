@@ -2,8 +2,10 @@
  * `npm run bench:results [-- NAME…]`: runs the benchmark suite (or the named
  * ones) and writes bench/RESULTS.md from the JSON lines they print, with the
  * date, the machine, the database and the commit. Never edit RESULTS.md by
- * hand. The file keeps one section per database: a run with BENCH_DB_URL
- * set replaces the MariaDB/MySQL section, a run without it the SQLite one.
+ * hand. The file keeps one section per database (a run with BENCH_DB_URL set
+ * writes the MariaDB/MySQL one, a run without it the SQLite one): a full run
+ * replaces the section, a run of named benches only the figures it printed,
+ * and every figure says which of the listed runs measured it.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -96,17 +98,70 @@ const dirty = git(['status', '--porcelain']) !== '';
 const commit = git(['rev-parse', '--short', 'HEAD']) || 'unknown';
 const { lines, code, seconds } = await run();
 const cpu = cpus();
+
+/** One run's description, as listed under its database's heading. */
+const thisRun = [
+  `date: ${new Date().toISOString()}`,
+  `machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB memory, ${osType()} ${release()}, Node ${process.version}`,
+  `database: ${await databaseVersion()}`,
+  `commit: ${commit}${dirty ? ' with uncommitted changes' : ''}`,
+  `run: \`npm run bench:results${names.length ? ` -- ${names.join(' ')}` : ''}\`${process.env.BENCH_SCALE ? `, BENCH_SCALE=${process.env.BENCH_SCALE}` : ''}, ${Math.round(seconds)} s, exit code ${code}`,
+].join('; ');
+
+interface Row {
+  name: string;
+  run: number;
+  cells: string;
+}
+
+/**
+ * The rows and runs of a database's section as written before. A full run
+ * (no names) replaces them all; a run of named benches replaces only the
+ * figures it printed, and each row says which run measured it.
+ */
+function previousSection(text: string): { runs: string[]; rows: Row[] } {
+  const m = new RegExp(`<!-- results:${key} -->([\\s\\S]*?)<!-- /results:${key} -->`).exec(text);
+  if (!m) return { runs: [], rows: [] };
+  const body = m[1]!;
+  const runs = [...body.matchAll(/^- run (\d+): (.*)$/gm)].map((r) => r[2]!);
+  const rows: Row[] = [];
+  if (runs.length === 0) {
+    // Written before runs were numbered: one run, described by its bullets, rows without a run column.
+    const bullets = [...body.matchAll(/^- ([a-z]+: .*)$/gm)].map((b) => b[1]!);
+    if (bullets.length === 0) return { runs: [], rows: [] };
+    for (const line of body.split('\n')) {
+      if (!line.startsWith('| ') || line.startsWith('| figure |')) continue;
+      rows.push({ run: 1, name: line.slice(2).split(' | ')[0]!, cells: line });
+    }
+    return { runs: [bullets.join('; ')], rows };
+  }
+  for (const line of body.split('\n')) {
+    const cells = /^\| (\d+) \| (.*)$/.exec(line);
+    if (!cells) continue;
+    rows.push({ run: Number(cells[1]), name: cells[2]!.split(' | ')[0]!, cells: `| ${cells[2]!}` });
+  }
+  return { runs, rows };
+}
+
+const before = names.length > 0 && existsSync(out) ? previousSection(readFileSync(out, 'utf8')) : { runs: [], rows: [] };
+const measured = new Set(lines.map((l) => l.name));
+const kept = before.rows.filter((r) => !measured.has(r.name));
+// Renumber the runs that still have rows, oldest first, then this one.
+const keptRuns = [...new Set(kept.map((r) => r.run))].sort((a, b) => a - b);
+const runs = [...keptRuns.map((n) => before.runs[n - 1] ?? 'unknown'), thisRun];
+const rows: Row[] = [
+  ...kept.map((r) => ({ ...r, run: keptRuns.indexOf(r.run) + 1 })),
+  ...table(lines).split('\n').slice(2).map((cells, i) => ({ name: lines[i]!.name, run: runs.length, cells })),
+];
 const section = [
   `<!-- results:${key} -->`,
   `## ${key === 'mysql' ? 'MariaDB / MySQL' : 'SQLite'}`,
   '',
-  `- date: ${new Date().toISOString()}`,
-  `- machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB memory, ${osType()} ${release()}, Node ${process.version}`,
-  `- database: ${await databaseVersion()}`,
-  `- commit: ${commit}${dirty ? ' with uncommitted changes' : ''}`,
-  `- run: \`npm run bench:results${names.length ? ` -- ${names.join(' ')}` : ''}\`${process.env.BENCH_SCALE ? `, BENCH_SCALE=${process.env.BENCH_SCALE}` : ''}, ${Math.round(seconds)} s, exit code ${code}`,
+  ...runs.map((r, i) => `- run ${i + 1}: ${r}`),
   '',
-  lines.length > 0 ? table(lines) : '_no figures were printed_',
+  rows.length > 0
+    ? ['| run | figure | value | unit | baseline | ratio | scale | db | goal | details |', '|---|---|---|---|---|---|---|---|---|---|', ...rows.map((r) => `| ${r.run} ${r.cells}`)].join('\n')
+    : '_no figures were printed_',
   '',
   `<!-- /results:${key} -->`,
 ].join('\n');
