@@ -7,13 +7,13 @@ import { benchDialect, scratchPlatform } from './_scratch.js';
 const SEED = 1;
 const MONTHS = 18;
 
-const rowsIn = (b: RowBatch) => b.incidents.length + b.events.length + b.departments.length + b.links.length;
+const rowsIn = (b: RowBatch) => b.incidents.length + b.events.length + b.departments.length + b.links.length + b.files.length;
 
 /**
  * `npm run bench -- generator`: the demo generator's incident throughput
  * (days planned, timelines played through the state machine, rows written
  * with multi-row INSERTs in 5,000-incident transactions with progress rows)
- * in rows per second (incidents, events, departments on a case, links),
+ * in rows per second (incidents, events, departments on a case, links, photo links),
  * against the raw multi-row insert of the very same rows, generated
  * beforehand outside the clock, into a second empty database with the same
  * writer and the same bulk-load settings. BENCH_GENERATOR_SCALE (default

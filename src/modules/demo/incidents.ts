@@ -27,15 +27,16 @@ import { dayNumberFromYmd, isWorkingDay, isWorkingInstant, ymdFromDayNumber, typ
 import type { DecideContext, IncidentEventDraft } from '../incidents/rules/state-machine.js';
 import { columnsOf } from '../incidents/service.js';
 import type { IncidentChannel } from '../incidents/tables.js';
+import { attachmentsOf } from '../incidents/attachments.js';
 import { indexDocuments, type SearchDocument } from '../incidents/search-index.js';
 import { personName, loadStaff } from './staff.js';
-import { photoId, playTimeline, type DemoCategory, type IncidentSpec, type Staff, type Timeline, type TimelineWorld } from './timeline.js';
+import { photoId, playTimeline, STAND_IN_PHOTOS, type DemoCategory, type IncidentSpec, type Staff, type Timeline, type TimelineWorld } from './timeline.js';
 
 /** Reports over 18 months in the reference district. */
 export const REFERENCE_INCIDENTS = 535_000;
 export const REFERENCE_MONTHS = 18;
 /** Bumped when the generator's output changes (benchmark caches are keyed by it). */
-export const GENERATOR_VERSION = 1;
+export const GENERATOR_VERSION = 2;
 const SHANGHAI_MS = 8 * 3_600_000;
 const DAY_MS = 86_400_000;
 
@@ -154,7 +155,13 @@ export interface IncidentWorld extends TimelineWorld {
   locator: Locator;
 }
 
-export async function incidentWorld(db: Kysely<Database>, appDb: AppDb, seed: number, staff?: Staff): Promise<IncidentWorld> {
+export async function incidentWorld(
+  db: Kysely<Database>,
+  appDb: AppDb,
+  seed: number,
+  staff?: Staff,
+  photos: readonly string[] = STAND_IN_PHOTOS,
+): Promise<IncidentWorld> {
   const ref = await new ReferenceData(appDb).get();
   const rows = await db.selectFrom('grids').select(['code', 'level', 'name', 'geometry', 'min_lng', 'min_lat', 'max_lng', 'max_lat']).where('status', '=', 'active').orderBy('code').execute();
   const names = new Map(rows.map((r) => [r.code, r.name]));
@@ -197,7 +204,7 @@ export async function incidentWorld(db: Kysely<Database>, appDb: AppDb, seed: nu
     isDepartment: (code) => ref.departments.get(code)?.status === 'active',
   };
   return {
-    cal: ref.calendar, ctx, staff: staff ?? (await loadStaff(db)), departmentCodes,
+    cal: ref.calendar, ctx, staff: staff ?? (await loadStaff(db)), departmentCodes, photos,
     grids, gridWeights, categories, categoryWeights, locator,
   };
 }
@@ -280,7 +287,7 @@ export function generateDay(world: IncidentWorld, options: IncidentOptions, plan
       createdBy: channel === 'grid_worker' ? worker!.id : channel === 'citizen' ? null : operator.id,
       externalRef: channel === 'hotline_12345' ? `GD${ymdCompact}${String(rng.int(0, 99999)).padStart(5, '0')}` : null,
       description,
-      photos: Array.from({ length: photoCount }, () => photoId(rng)),
+      photos: Array.from({ length: photoCount }, () => photoId(rng, world.photos)),
       intakeCategory: channel === 'grid_worker' ? (rng.next() < 0.85 ? category.code : null) : channel === 'hotline_12345' && rng.next() < 0.4 ? category.code : null,
       category,
       duplicateOf: earlier && earlier.timeline.state.status !== 'merged' ? { id: earlier.spec.id, code: earlier.spec.code } : null,
@@ -324,11 +331,13 @@ export interface RowBatch {
   events: unknown[][];
   departments: unknown[][];
   links: unknown[][];
+  /** incident_files: which photos each event shows, so they are served to whoever may see the incident. */
+  files: unknown[][];
   counters: Map<string, number>;
 }
 
 export function emptyBatch(): RowBatch {
-  return { incidents: [], search: [], events: [], departments: [], links: [], counters: new Map() };
+  return { incidents: [], search: [], events: [], departments: [], links: [], files: [], counters: new Map() };
 }
 
 /** Table rows of a generated day, appended to a batch. */
@@ -352,6 +361,7 @@ export function rowsOfDay(day: GeneratedDay, batch: RowBatch, ymd: string, lastS
     batch.search.push({ id: spec.id, code: spec.code, description: spec.description, address: g.address, gridCode: spec.gridCode });
     events.forEach((e: IncidentEventDraft, i) => {
       batch.events.push([spec.id, i + 1, e.action, e.fromStatus, e.toStatus, e.actorUserId === null ? null : Number(e.actorUserId), e.actorRole, e.note, toJson(e.attachments), toJson(e.data), e.at]);
+      for (const a of attachmentsOf(e)) batch.files.push([spec.id, a.hash, i + 1, a.kind, e.at]);
     });
     if (s.leadDepartmentCode) batch.departments.push([spec.id, s.leadDepartmentCode, 'lead']);
     for (const co of s.coHandlerDepartmentCodes) batch.departments.push([spec.id, co, 'co']);
@@ -373,6 +383,7 @@ export async function writeBatch(tx: Kysely<Database>, dialect: AppDb['dialect']
   await bulkInsert(k, dialect, 'incident_events', EVENT_COLUMNS, batch.events);
   await bulkInsert(k, dialect, 'incident_departments', ['incident_id', 'department_code', 'role'], batch.departments);
   await bulkInsert(k, dialect, 'incident_links', ['incident_id', 'linked_incident_id', 'kind', 'data', 'created_by', 'created_at'], batch.links);
+  await bulkInsert(k, dialect, 'incident_files', ['incident_id', 'hash', 'event_seq', 'kind', 'created_at'], batch.files);
   const days = [...batch.counters.keys()];
   if (days.length > 0) {
     const existing = new Set((await tx.selectFrom('incident_day_counters').select('day').where('day', 'in', days).execute()).map((r) => r.day));
@@ -399,7 +410,14 @@ export interface IncidentLoadResult {
 export async function loadDemoIncidents(
   db: AppDb,
   actor: AuditActor,
-  given: Omit<IncidentOptions, 'until'> & { until?: string | undefined; batchIncidents?: number; onProgress?: (p: IncidentProgress) => void; stopAfterDays?: number },
+  given: Omit<IncidentOptions, 'until'> & {
+    until?: string | undefined;
+    batchIncidents?: number;
+    onProgress?: (p: IncidentProgress) => void;
+    stopAfterDays?: number;
+    /** Hashes of stored pictures for the incidents' photos (photos.ts); made-up hashes without. */
+    photos?: readonly string[];
+  },
 ): Promise<IncidentLoadResult> {
   const t0 = Date.now();
   const progress = await db.primary.selectFrom('demo_progress').selectAll().where('name', '=', 'incidents').executeTakeFirst();
@@ -416,7 +434,7 @@ export async function loadDemoIncidents(
   if (!progress) {
     await db.primary.insertInto('demo_progress').values({ name: 'incidents', params, last_day: null, incidents: 0, events: 0, finished: 0, updated_at: Date.now() }).execute();
   }
-  const world = await incidentWorld(db.primary, db, options.seed);
+  const world = await incidentWorld(db.primary, db, options.seed, undefined, given.photos);
   const plan = planDays(options, world.cal);
   const lastDone = progress?.last_day ?? null;
   const todo = lastDone ? plan.filter((d) => d.ymd > lastDone) : plan;

@@ -7,6 +7,7 @@ import { countGrids, demoFeatureCollection } from '../grid/store.js';
 import { DEFAULT_DEPARTMENTS } from '../incidents/data/categories.js';
 import { loadDemoResidents } from '../basedata/demo/load.js';
 import { defaultUntil, loadDemoIncidents, periodStart, type IncidentLoadResult, type IncidentProgress } from './incidents.js';
+import { demoPhotoCount, ensureDemoPhotos } from './photos.js';
 import { ensureStaff } from './staff.js';
 
 /** Every demo account has this password (printed at start; never use the demo in production). */
@@ -129,7 +130,14 @@ export async function loadDemo(
   let incidents: IncidentLoadResult | null = null;
   if (withIncidents) {
     const o = options.incidents!;
-    incidents = await loadDemoIncidents(db, actor, { seed, scale, months: o.months, until: o.until, onProgress: o.onProgress, ...(o.stopAfterDays !== undefined ? { stopAfterDays: o.stopAfterDays } : {}) });
+    // The photos are uploaded by the demo administrator (uploaders may always see their files).
+    const admin = await platform.accounts.findUserId('admin');
+    const photos = admin === null ? undefined : await ensureDemoPhotos(platform.files, admin, demoPhotoCount(scale));
+    incidents = await loadDemoIncidents(db, actor, {
+      seed, scale, months: o.months, until: o.until, onProgress: o.onProgress,
+      ...(o.stopAfterDays !== undefined ? { stopAfterDays: o.stopAfterDays } : {}),
+      ...(photos ? { photos } : {}),
+    });
     if (!incidents.skipped) created = true;
   }
   // Bulk loads change the tables' shape far more than everyday work: let the planner see it.

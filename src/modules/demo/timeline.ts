@@ -55,6 +55,8 @@ export interface TimelineWorld {
   ctx: DecideContext;
   staff: Staff;
   departmentCodes: readonly string[];
+  /** Content hashes the generated photos are drawn from (see photoId). */
+  photos: readonly string[];
 }
 
 /** What the day planner decided about one report before its timeline is played. */
@@ -98,11 +100,13 @@ const RESULTS = ['已安排人员现场处置完毕', '已整改到位，详见�
 const URGE_NOTES = ['请加快处置进度', '已超时，请立即处理', '群众反映强烈，请尽快办结'];
 
 /**
- * Photo ids (content hashes) come from a fixed pool of placeholder pictures,
- * as a district's photos repeat views of the same places: cheap to make and
- * few enough to materialize as files if a screen needs to show them.
+ * Photo ids (content hashes) come from a pool, as a district's photos repeat
+ * views of the same places. The demo loader draws real pictures and passes
+ * their hashes (photos.ts); without them (the generator benchmark, the
+ * integrity replay) this pool of made-up hashes stands in, and the rows are
+ * the same but for the hash values.
  */
-const PHOTO_POOL: string[] = (() => {
+export const STAND_IN_PHOTOS: readonly string[] = (() => {
   const pool: string[] = [];
   let x = 0x2545f491;
   for (let i = 0; i < 4096; i++) {
@@ -118,8 +122,8 @@ const PHOTO_POOL: string[] = (() => {
   return pool;
 })();
 
-export function photoId(rng: Random): string {
-  return PHOTO_POOL[Math.floor(rng.next() * PHOTO_POOL.length)]!;
+export function photoId(rng: Random, pool: readonly string[]): string {
+  return pool[Math.floor(rng.next() * pool.length)]!;
 }
 
 /**
@@ -219,7 +223,7 @@ export function playTimeline(
     if (!hs || hs.length === 0) throw new Error(`demo: no handler for department ${dept}`);
     return pick(hs);
   };
-  const photos = (n: number): string[] => Array.from({ length: n }, () => photoId(rng));
+  const photos = (n: number): string[] => Array.from({ length: n }, () => photoId(rng, world.photos));
   const reportStage = limits.register;
 
   // -- self-resolve (即办件): the worker fixes it on the spot ----------------------------
