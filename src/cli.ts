@@ -65,8 +65,9 @@ program
     if (opts.demoIfEmpty) {
       const empty = (await platform.db.primary.selectFrom('users').select('id').limit(1).execute()).length === 0;
       if (empty) {
-        const summary = await loadDemo(platform, { residentsScale: 0.01 });
-        console.log(`Demo district loaded: ${summary.grids} grid nodes, ${summary.accounts.length} accounts.`);
+        // A month of cases, so the queues, the map and the timelines have something to show (`civicgrid demo` loads more).
+        const summary = await loadDemo(platform, { residentsScale: 0.01, incidents: { months: 1 } });
+        console.log(`Demo district loaded: ${summary.grids} grid nodes, ${summary.accounts.length + summary.staff} accounts, ${summary.incidents?.incidents ?? 0} incidents.`);
       }
     }
     const { app } = await buildHttp(platform);
