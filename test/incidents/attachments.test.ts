@@ -155,6 +155,19 @@ describe.each(DIALECTS)('incident photos on %s', (dialect) => {
     expect((await t.request({ url: `/api/files/${before}`, cookie: otherStreetOperator })).statusCode).toBe(404);
   });
 
+  it('finds the one visible incident among many that show the same photo', async () => {
+    const shared = (await upload(c.operator!, await image('jpeg', 300, 200, 33), 'image/jpeg')).json().hash as string;
+    const created = await report(c.operator!, [shared]);
+    expect(created.statusCode, created.body).toBe(201);
+    const visibleId = created.json().incident.id as number;
+    // More than a page (500) of newer links to incidents the worker may not see (ids that exist nowhere).
+    const rows = Array.from({ length: 1200 }, (_, i) => ({ incident_id: 10_000_000 + i, hash: shared, event_seq: 1, kind: 'report' as const, created_at: 1 }));
+    for (let i = 0; i < rows.length; i += 300) await t.platform.db.primary.insertInto('incident_files').values(rows.slice(i, i + 300)).execute();
+    expect((await t.request({ url: `/api/files/${shared}`, cookie: c.worker! })).statusCode).toBe(200);
+    expect((await t.request({ url: `/api/files/${shared}`, cookie: otherStreetOperator })).statusCode).toBe(404);
+    expect(visibleId).toBeLessThan(10_000_000);
+  });
+
   it('checks the hashes an action names and records them on its event', async () => {
     const created = await report(c.operator!, []);
     const inc = created.json().incident as { id: number };

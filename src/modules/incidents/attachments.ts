@@ -91,6 +91,9 @@ export function attachmentsOf(event: IncidentEventDraft): { hash: string; kind: 
   return out;
 }
 
+/** Incidents looked at per step when deciding whether a caller may see a file. */
+const CAN_READ_PAGE = 500;
+
 export class IncidentAttachments implements AttachmentPort {
   constructor(
     private readonly db: AppDb,
@@ -134,7 +137,23 @@ export class IncidentAttachments implements AttachmentPort {
   /** Whether the caller may see a stored file: its uploader, or someone who may see an incident showing it. */
   async canRead(principal: Principal, hash: string): Promise<boolean> {
     if ((await this.files.uploadedBy(principal.userId, [hash])).has(hash)) return true;
-    return (await this.visibleHashes(principal, [hash])).has(hash);
+    // One picture can be on many incidents (the demo's pool is): look at them a page at a time,
+    // newest first, and stop at the first the caller may see.
+    let below = Number.MAX_SAFE_INTEGER;
+    for (;;) {
+      const page = await this.db.primary
+        .selectFrom('incident_files')
+        .select('incident_id')
+        .where('hash', '=', hash)
+        .where('incident_id', '<', below)
+        .orderBy('incident_id', 'desc')
+        .limit(CAN_READ_PAGE)
+        .execute();
+      if (page.length === 0) return false;
+      const ids = [...new Set(page.map((r) => Number(r.incident_id)))];
+      if ((await this.incidents.visibleIds(principal, ids)).length > 0) return true;
+      below = ids[ids.length - 1]!;
+    }
   }
 }
 
