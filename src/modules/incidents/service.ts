@@ -604,17 +604,18 @@ export class IncidentService {
     const result = await this.db.transaction(async (tx) => {
       await this.save(tx, row, next, decision.events, now);
       if (action.type === 'dispatch' || action.type === 'return' || action.type === 'escalate') await this.syncDepartments(tx, id, next);
+      const saved = await tx.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      const duplicates =
+        action.type === 'register' && saved.lng != null && saved.lat != null
+          ? await this.nearby(tx, principal, { id, categoryCode: next.categoryCode, lng: Number(saved.lng), lat: Number(saved.lat) })
+          : undefined;
+      // Last: on MySQL the audit head is one row every write locks until its commit.
       await appendAudit(tx, actor, {
         action: `incident.${action.type}`,
         objectType: 'incident',
         objectId: id,
         details: { code: row.code, from: state.status, to: next.status, version: next.version },
       }, now);
-      const saved = await tx.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-      const duplicates =
-        action.type === 'register' && saved.lng != null && saved.lat != null
-          ? await this.nearby(tx, principal, { id, categoryCode: next.categoryCode, lng: Number(saved.lng), lat: Number(saved.lat) })
-          : undefined;
       return { saved, duplicates };
     });
     this.db.noteWrite(principal.userId);
