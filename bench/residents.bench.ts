@@ -97,7 +97,7 @@ export default async function residentsBench(): Promise<void> {
     const flush = async () => {
       const tables = assembleRaw(pending, state, Date.now(), TODAY);
       const t0 = performance.now();
-      await raw.db.transaction((tx) => insertRaw(tx as unknown as Kysely<unknown>, raw.db.dialect, tables));
+      await raw.db.transaction((tx) => insertRaw(tx as unknown as Kysely<unknown>, tables));
       rawMs += performance.now() - t0;
       rawRows += pending.length;
       pending = [];

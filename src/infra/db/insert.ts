@@ -1,14 +1,43 @@
 import { CompiledQuery, type Insertable, type Kysely, type QueryResult } from 'kysely';
 
-const statements = new Map<string, string>();
+/** Bound parameters per statement: under SQLite's 32766 and MySQL's 65535. */
+const MAX_PARAMS = 30_000;
+const MAX_ROWS = 1000;
 
 /**
- * INSERT of rows that share one set of columns, its SQL text made once per
- * table, column list and row count. On the hot write paths (every report,
- * every action) the query builder's parsing of insert values cost more CPU
- * than the database's insert itself. Identifiers are quoted with backticks,
- * which both SQLite and MySQL accept; an undefined value is bound as null
- * (the query builder would leave the column out).
+ * Multi-row INSERT: plain `INSERT INTO t (cols) VALUES (?,…),(?,…)` with `?`
+ * placeholders, executed as a precompiled query, so a million rows of a bulk
+ * load (imports, the demo generator, benchmarks) do not pay the query
+ * builder per value, and neither do the statements every report and action
+ * runs, where building cost more CPU than executing. Identifiers are quoted
+ * with backticks, which both SQLite and MySQL accept. Rows are arrays in
+ * column order; answers the result of the last statement.
+ */
+export async function bulkInsert(db: Kysely<unknown>, table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<QueryResult<never> | null> {
+  if (rows.length === 0) return null;
+  const quote = (name: string) => `\`${name.replaceAll('`', '``')}\``;
+  const per = Math.max(1, Math.min(MAX_ROWS, Math.floor(MAX_PARAMS / columns.length)));
+  const head = `insert into ${quote(table)} (${columns.map(quote).join(', ')}) values `;
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  let fullText: string | null = null;
+  let result: QueryResult<never> | null = null;
+  for (let i = 0; i < rows.length; i += per) {
+    const chunk = rows.slice(i, i + per);
+    const text = chunk.length === per ? (fullText ??= head + Array(per).fill(tuple).join(', ')) : head + Array(chunk.length).fill(tuple).join(', ');
+    const params: unknown[] = [];
+    for (const r of chunk) {
+      if (r.length !== columns.length) throw new Error(`bulkInsert ${table}: row has ${r.length} values for ${columns.length} columns`);
+      for (const v of r) params.push(v);
+    }
+    result = await db.executeQuery<never>(CompiledQuery.raw(text, params));
+  }
+  return result;
+}
+
+/**
+ * bulkInsert of typed rows that share one set of columns (the first row's).
+ * An undefined value is bound as null (the query builder would leave the
+ * column out).
  */
 export async function insertRows<DB, T extends keyof DB & string>(
   db: Kysely<DB>,
@@ -18,21 +47,10 @@ export async function insertRows<DB, T extends keyof DB & string>(
   const first = rows[0];
   if (!first) throw new Error(`insertRows: no rows for ${table}`);
   const columns = Object.keys(first);
-  const key = `${table}\u0000${rows.length}\u0000${columns.join('\u0000')}`;
-  let text = statements.get(key);
-  if (text === undefined) {
-    const quote = (name: string) => `\`${name.replaceAll('`', '``')}\``;
-    const tuple = `(${columns.map(() => '?').join(', ')})`;
-    text = `insert into ${quote(table)} (${columns.map(quote).join(', ')}) values ${Array.from({ length: rows.length }, () => tuple).join(', ')}`;
-    // Bounded: the keys come from code, not from input, but row counts vary.
-    if (statements.size >= 1000) statements.clear();
-    statements.set(key, text);
-  }
-  const parameters: unknown[] = [];
-  for (const row of rows) {
-    const values = row as Record<string, unknown>;
-    if (Object.keys(values).length !== columns.length) throw new Error(`insertRows: rows for ${table} differ in their columns`);
-    for (const column of columns) parameters.push(values[column] ?? null);
-  }
-  return db.executeQuery<never>(CompiledQuery.raw(text, parameters));
+  const values = rows.map((row) => {
+    const r = row as Record<string, unknown>;
+    if (Object.keys(r).length !== columns.length) throw new Error(`insertRows: rows for ${table} differ in their columns`);
+    return columns.map((c) => r[c] ?? null);
+  });
+  return (await bulkInsert(db as Kysely<unknown>, table, columns, values))!;
 }

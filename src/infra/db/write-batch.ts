@@ -76,8 +76,9 @@ export class WriteBatcher<DB> {
 
   /**
    * Runs the batch in one transaction. Without savepoints it gives up (rolls
-   * back) at the first job that throws; with them, each failing job is rolled
-   * back alone and the rest commit. A failure of the transaction itself
+   * back) at the first job that throws, unless that job is alone (then the
+   * transaction is the job's own); with them, each failing job is rolled back
+   * alone and the rest commit. A failure of the transaction itself
    * rejects every job ('aborted').
    */
   private async attempt(batch: Job<DB>[], savepoints: boolean): Promise<Outcome[] | 'job failed' | 'aborted'> {
@@ -91,7 +92,7 @@ export class WriteBatcher<DB> {
     }
     try {
       for (const job of batch) {
-        if (!savepoints || batch.length === 1) {
+        if (!savepoints) {
           try {
             outcomes.push({ ok: true, value: await job.fn(trx) });
           } catch (error) {

@@ -7,7 +7,7 @@
  * every day has its own random stream, so a resumed run writes what an
  * uninterrupted one would have.
  *
- * Rows are written with multi-row INSERTs (basedata/bulk.ts) in large
+ * Rows are written with multi-row INSERTs (bulkInsert, infra/db/insert.ts) in large
  * transactions, each also recording the last day written in
  * `demo_progress`: an interrupted run continues after that day. On SQLite the
  * load runs with `synchronous=OFF` (restored to FULL afterwards): a crash of
@@ -18,7 +18,7 @@ import { sql, type Kysely } from 'kysely';
 import type { AppDb, Database } from '../../database.js';
 import { appendAudit, type AuditActor } from '../../infra/audit/audit.js';
 import { toJson } from '../../infra/db/values.js';
-import { bulkInsert } from '../basedata/bulk.js';
+import { bulkInsert } from '../../infra/db/insert.js';
 import { createRandom, type Random } from '../grid/demo/random.js';
 import { Locator } from '../grid/rules/locator.js';
 import type { GridGeometry } from '../grid/rules/types.js';
@@ -378,19 +378,19 @@ export function rowsOfDay(day: GeneratedDay, batch: RowBatch, ymd: string, lastS
 
 export async function writeBatch(tx: Kysely<Database>, dialect: AppDb['dialect'], batch: RowBatch): Promise<void> {
   const k = tx as unknown as Kysely<unknown>;
-  await bulkInsert(k, dialect, 'incidents', INCIDENT_COLUMNS, batch.incidents);
+  await bulkInsert(k, 'incidents', INCIDENT_COLUMNS, batch.incidents);
   await indexDocuments(k, dialect, batch.search);
-  await bulkInsert(k, dialect, 'incident_events', EVENT_COLUMNS, batch.events);
-  await bulkInsert(k, dialect, 'incident_departments', ['incident_id', 'department_code', 'role'], batch.departments);
-  await bulkInsert(k, dialect, 'incident_links', ['incident_id', 'linked_incident_id', 'kind', 'data', 'created_by', 'created_at'], batch.links);
-  await bulkInsert(k, dialect, 'incident_files', ['incident_id', 'hash', 'event_seq', 'kind', 'created_at'], batch.files);
+  await bulkInsert(k, 'incident_events', EVENT_COLUMNS, batch.events);
+  await bulkInsert(k, 'incident_departments', ['incident_id', 'department_code', 'role'], batch.departments);
+  await bulkInsert(k, 'incident_links', ['incident_id', 'linked_incident_id', 'kind', 'data', 'created_by', 'created_at'], batch.links);
+  await bulkInsert(k, 'incident_files', ['incident_id', 'hash', 'event_seq', 'kind', 'created_at'], batch.files);
   const days = [...batch.counters.keys()];
   if (days.length > 0) {
     const existing = new Set((await tx.selectFrom('incident_day_counters').select('day').where('day', 'in', days).execute()).map((r) => r.day));
     for (const [day, seq] of batch.counters) {
       if (existing.has(day)) await tx.updateTable('incident_day_counters').set({ seq: sql<number>`case when seq < ${seq} then ${seq} else seq end` }).where('day', '=', day).execute();
     }
-    await bulkInsert(k, dialect, 'incident_day_counters', ['day', 'seq'], [...batch.counters].filter(([d]) => !existing.has(d)));
+    await bulkInsert(k, 'incident_day_counters', ['day', 'seq'], [...batch.counters].filter(([d]) => !existing.has(d)));
   }
 }
 
@@ -415,8 +415,8 @@ export async function loadDemoIncidents(
     batchIncidents?: number;
     onProgress?: (p: IncidentProgress) => void;
     stopAfterDays?: number;
-    /** Hashes of stored pictures for the incidents' photos (photos.ts); made-up hashes without. */
-    photos?: readonly string[];
+    /** Stores the pictures for the incidents' photos and answers their hashes (photos.ts); made-up hashes without. Only called when there are incidents to make. */
+    photos?: () => Promise<readonly string[]>;
   },
 ): Promise<IncidentLoadResult> {
   const t0 = Date.now();
@@ -434,7 +434,7 @@ export async function loadDemoIncidents(
   if (!progress) {
     await db.primary.insertInto('demo_progress').values({ name: 'incidents', params, last_day: null, incidents: 0, events: 0, finished: 0, updated_at: Date.now() }).execute();
   }
-  const world = await incidentWorld(db.primary, db, options.seed, undefined, given.photos);
+  const world = await incidentWorld(db.primary, db, options.seed, undefined, given.photos ? await given.photos() : undefined);
   const plan = planDays(options, world.cal);
   const lastDone = progress?.last_day ?? null;
   const todo = lastDone ? plan.filter((d) => d.ymd > lastDone) : plan;

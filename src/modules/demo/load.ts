@@ -132,7 +132,7 @@ export async function loadDemo(
     const o = options.incidents!;
     // The photos are uploaded by the demo administrator (uploaders may always see their files).
     const admin = await platform.accounts.findUserId('admin');
-    const photos = admin === null ? undefined : await ensureDemoPhotos(platform.files, admin, demoPhotoCount(scale));
+    const photos = admin === null ? undefined : () => ensureDemoPhotos(platform.files, admin, demoPhotoCount(scale));
     incidents = await loadDemoIncidents(db, actor, {
       seed, scale, months: o.months, until: o.until, onProgress: o.onProgress,
       ...(o.stopAfterDays !== undefined ? { stopAfterDays: o.stopAfterDays } : {}),

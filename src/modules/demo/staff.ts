@@ -11,7 +11,7 @@ import type { Kysely } from 'kysely';
 import type { AppDb, Database } from '../../database.js';
 import { appendAudit, type AuditActor } from '../../infra/audit/audit.js';
 import { hashPassword } from '../../infra/auth/passwords.js';
-import { bulkInsert } from '../basedata/bulk.js';
+import { bulkInsert } from '../../infra/db/insert.js';
 import { createRandom, type Random } from '../grid/demo/random.js';
 import { ROLE_NAMES, type RoleName } from '../incidents/rules/state-machine.js';
 import type { Staff, StaffActor } from './timeline.js';
@@ -102,16 +102,16 @@ export async function ensureStaff(
   await db.transaction(async (tx) => {
     const k = tx as unknown as Kysely<unknown>;
     const base = Number((await tx.selectFrom('users').select((eb) => eb.fn.max('id').as('m')).executeTakeFirst())?.m ?? 0) + 1;
-    await bulkInsert(k, db.dialect, 'users',
+    await bulkInsert(k, 'users',
       ['id', 'username', 'display_name', 'password_hash', 'password_changed_at', 'must_change_password', 'status', 'failed_logins', 'locked_until', 'last_login_at', 'locale', 'created_at', 'updated_at'],
       people.map((p, i) => [base + i, p.username, p.displayName, hash, now, 0, 'active', 0, null, null, 'zh-CN', now, now]));
-    await bulkInsert(k, db.dialect, 'role_assignments', ['user_id', 'role_code', 'scope_kind', 'scope_code', 'created_at', 'created_by'],
+    await bulkInsert(k, 'role_assignments', ['user_id', 'role_code', 'scope_kind', 'scope_code', 'created_at', 'created_by'],
       people.map((p, i) => [base + i, p.role, p.scopeKind, p.scopeCode, now, null]));
     const workers: unknown[][] = [];
     people.forEach((p, i) => {
       for (const g of p.grids ?? []) workers.push([g, base + i, 'full_time', options.fromDate, null, now, now]);
     });
-    await bulkInsert(k, db.dialect, 'grid_workers', ['grid_code', 'user_id', 'role', 'from_date', 'to_date', 'created_at', 'updated_at'], workers);
+    await bulkInsert(k, 'grid_workers', ['grid_code', 'user_id', 'role', 'from_date', 'to_date', 'created_at', 'updated_at'], workers);
     await appendAudit(tx, actor, { action: 'demo.staff', details: { accounts: people.length, gridWorkerRows: workers.length } }, now);
   });
   return people.length;

@@ -1,8 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { AppDb, Database } from '../../../database.js';
 import { createFieldCipher, type FieldCipherOptions } from '../../../infra/crypto/field-cipher.js';
-import type { Dialect } from '../../../infra/db/database.js';
-import { bulkInsert } from '../bulk.js';
+import { bulkInsert } from '../../../infra/db/insert.js';
 import { prepareRow, type PrepareContext, type PreparedRow, type PrepareResult } from '../import/fields.js';
 import { PreparePool } from '../import/service.js';
 import { shanghaiToday } from '../rules/dates.js';
@@ -86,14 +85,14 @@ export function assembleRaw(rows: readonly PreparedRow[], s: RawState, now: numb
   return out;
 }
 
-export async function insertRaw(db: Kysely<unknown>, dialect: Dialect, t: RawTables): Promise<void> {
-  await bulkInsert(db, dialect, 'buildings', ['id', 'grid_code', 'name', 'address', 'lng', 'lat', 'floors', 'created_at', 'updated_at'], t.buildings);
-  await bulkInsert(db, dialect, 'dwellings', ['id', 'building_id', 'entrance_id', 'grid_code', 'room_no', 'address', 'area', 'dwelling_use', 'ownership', 'created_at', 'updated_at'], t.dwellings);
-  await bulkInsert(db, dialect, 'households', ['id', 'household_no', 'grid_code', 'dwelling_id', 'head_resident_id', 'created_at', 'updated_at'], t.households);
-  await bulkInsert(db, dialect, 'residents', ['id', 'grid_code', 'name', 'name_initials', 'id_cipher', 'id_bidx', 'birth_date', 'sex', 'phone_cipher', 'phone_bidx', 'population',
+export async function insertRaw(db: Kysely<unknown>, t: RawTables): Promise<void> {
+  await bulkInsert(db, 'buildings', ['id', 'grid_code', 'name', 'address', 'lng', 'lat', 'floors', 'created_at', 'updated_at'], t.buildings);
+  await bulkInsert(db, 'dwellings', ['id', 'building_id', 'entrance_id', 'grid_code', 'room_no', 'address', 'area', 'dwelling_use', 'ownership', 'created_at', 'updated_at'], t.dwellings);
+  await bulkInsert(db, 'households', ['id', 'household_no', 'grid_code', 'dwelling_id', 'head_resident_id', 'created_at', 'updated_at'], t.households);
+  await bulkInsert(db, 'residents', ['id', 'grid_code', 'name', 'name_initials', 'id_cipher', 'id_bidx', 'birth_date', 'sex', 'phone_cipher', 'phone_bidx', 'population',
     'ethnicity', 'education', 'workplace', 'household_id', 'relation', 'tags', 'created_at', 'updated_at', 'version'], t.residents);
-  await bulkInsert(db, dialect, 'resident_tags', ['resident_id', 'tag', 'grid_code'], t.tags);
-  await bulkInsert(db, dialect, 'resident_dwellings', ['id', 'resident_id', 'dwelling_id', 'grid_code', 'relation', 'from_date', 'to_date', 'is_current', 'created_at'], t.links);
+  await bulkInsert(db, 'resident_tags', ['resident_id', 'tag', 'grid_code'], t.tags);
+  await bulkInsert(db, 'resident_dwellings', ['id', 'resident_id', 'dwelling_id', 'grid_code', 'relation', 'from_date', 'to_date', 'is_current', 'created_at'], t.links);
 }
 
 export async function unitGrids(db: Kysely<Database>): Promise<UnitGridRef[]> {
@@ -132,7 +131,7 @@ export async function loadDemoResidents(
       return r.row;
     });
     const tables = assembleRaw(rows, state, Date.now(), today);
-    await db.transaction((tx) => insertRaw(tx as unknown as Kysely<unknown>, db.dialect, tables));
+    await db.transaction((tx) => insertRaw(tx as unknown as Kysely<unknown>, tables));
     done += rows.length;
     options.onProgress?.(done, counts.residents);
   };

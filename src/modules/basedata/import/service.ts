@@ -8,7 +8,7 @@ import type { Scope } from '../../../infra/auth/scope.js';
 import { createFieldCipher, type FieldCipherOptions } from '../../../infra/crypto/field-cipher.js';
 import { fromJson, insertedId, toIso, toJson } from '../../../infra/db/values.js';
 import { AppError, notFound } from '../../../infra/http/errors.js';
-import { bulkInsert } from '../bulk.js';
+import { bulkInsert } from '../../../infra/db/insert.js';
 import { shanghaiToday } from '../rules/dates.js';
 import {
   columnIndexes, errorMessage, FIELD_KEYS, missingRequired, prepareRow, suggestMapping,
@@ -350,7 +350,6 @@ export class ImportService {
       c.seen.add(key);
       rows.push(r.row);
     }
-    const dialect = this.db.dialect;
     const k = tx as unknown as Kysely<unknown>;
     // Take the write lock first (SQLite's database lock; the job row on InnoDB), then hand out explicit ids:
     // no read-back of generated ids, and households get their head in the same insert.
@@ -409,7 +408,7 @@ export class ImportService {
           c.buildings.set(x, id);
           values.push([id, r.gridCode, r.building, r.buildingAddress ?? r.building, null, null, null, now, now]);
         }
-        await bulkInsert(k, dialect, 'buildings', ['id', 'grid_code', 'name', 'address', 'lng', 'lat', 'floors', 'created_at', 'updated_at'], values);
+        await bulkInsert(k, 'buildings', ['id', 'grid_code', 'name', 'address', 'lng', 'lat', 'floors', 'created_at', 'updated_at'], values);
       }
     }
     // Dwellings by (building, room).
@@ -436,7 +435,7 @@ export class ImportService {
           c.dwellings.set(x, id);
           values.push([id, buildingId(bKey(r))!, null, r.gridCode, r.roomNo, `${r.buildingAddress ?? r.building}${r.roomNo}`, null, 'residential', 'private', now, now]);
         }
-        await bulkInsert(k, dialect, 'dwellings', ['id', 'building_id', 'entrance_id', 'grid_code', 'room_no', 'address', 'area', 'dwelling_use', 'ownership', 'created_at', 'updated_at'], values);
+        await bulkInsert(k, 'dwellings', ['id', 'building_id', 'entrance_id', 'grid_code', 'room_no', 'address', 'area', 'dwelling_use', 'ownership', 'created_at', 'updated_at'], values);
       }
     }
     // Resident ids: known ones from the lookup, new ones allocated now.
@@ -469,13 +468,13 @@ export class ImportService {
           newHouseholds.add(x);
           values.push([id, x, r.gridCode, r.building && r.roomNo ? dwellingId(dKey(r)) ?? null : null, headOf.get(x) ?? null, now, now]);
         }
-        await bulkInsert(k, dialect, 'households', ['id', 'household_no', 'grid_code', 'dwelling_id', 'head_resident_id', 'created_at', 'updated_at'], values);
+        await bulkInsert(k, 'households', ['id', 'household_no', 'grid_code', 'dwelling_id', 'head_resident_id', 'created_at', 'updated_at'], values);
       }
     }
 
     // Residents: insert the new, update the known.
     const householdOf = (r: PreparedRow) => (r.householdNo ? householdId(r.householdNo) ?? null : null);
-    await bulkInsert(k, dialect, 'residents', ['id', ...RESIDENT_INSERT], fresh.map((r) => [
+    await bulkInsert(k, 'residents', ['id', ...RESIDENT_INSERT], fresh.map((r) => [
       ids.get(r.idBidx)!, r.gridCode, r.name, r.initials, r.idCipher, r.idBidx, r.birthDate, r.sex, r.phoneCipher, r.phoneBidx, r.population,
       r.ethnicity, r.education, r.workplace, householdOf(r), r.relation, r.tags.join(','), now, now, 1,
     ]));
@@ -492,7 +491,7 @@ export class ImportService {
     // Tags: replaced for known residents.
     const updatedIds = rows.filter((r) => existing.has(r.idBidx)).map((r) => ids.get(r.idBidx)!);
     for (let i = 0; i < updatedIds.length; i += 500) await tx.deleteFrom('resident_tags').where('resident_id', 'in', updatedIds.slice(i, i + 500)).execute();
-    await bulkInsert(k, dialect, 'resident_tags', ['resident_id', 'tag', 'grid_code'],
+    await bulkInsert(k, 'resident_tags', ['resident_id', 'tag', 'grid_code'],
       rows.flatMap((r) => r.tags.map((t) => [ids.get(r.idBidx)!, t, r.gridCode])));
 
     // Heads of households that existed before this batch (new ones got theirs on insert).
@@ -525,9 +524,9 @@ export class ImportService {
       }
       newLinks.push([residentId, dwelling, r.gridCode, r.dwellingRelation, date, null, 1, now]);
     }
-    await bulkInsert(k, dialect, 'resident_dwellings', ['resident_id', 'dwelling_id', 'grid_code', 'relation', 'from_date', 'to_date', 'is_current', 'created_at'], newLinks);
+    await bulkInsert(k, 'resident_dwellings', ['resident_id', 'dwelling_id', 'grid_code', 'relation', 'from_date', 'to_date', 'is_current', 'created_at'], newLinks);
 
-    await bulkInsert(k, dialect, 'import_errors', ['job_id', 'row_no', 'code', 'message'], errors.map((e) => [jobId, e.rowNo, e.code, e.message.slice(0, 500)]));
+    await bulkInsert(k, 'import_errors', ['job_id', 'row_no', 'code', 'message'], errors.map((e) => [jobId, e.rowNo, e.code, e.message.slice(0, 500)]));
     const errorRowCount = new Set(errors.map((e) => e.rowNo)).size;
     await tx.updateTable('import_jobs').set((eb) => ({
       last_row: lastRowNo, ok_rows: eb('ok_rows', '+', rows.length), error_rows: eb('error_rows', '+', errorRowCount), updated_at: now,

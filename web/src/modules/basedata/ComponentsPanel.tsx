@@ -4,7 +4,7 @@ import { useAuth } from '../../shell/auth.js';
 import { useI18n } from '../../shell/i18n.js';
 import { basedataApi, type CityComponent, type ComponentInput, type ComponentStatus } from './api.js';
 import { COMPONENT_STATUSES, componentMajorLabel, isKnown } from './codes.js';
-import { GridCodeInput } from './common.js';
+import { FormActions, GridCodeInput } from './common.js';
 import { changedFields, usePagedList, useSubmit } from './hooks.js';
 import { useBasedataText, type BasedataText } from './messages.js';
 
@@ -115,7 +115,6 @@ function ComponentFields({ prefix, departments, t }: { prefix: string; departmen
 
 function ComponentForm({ open, departments, onClose, onSaved }: { open: boolean; departments: { code: string; name: string }[]; onClose(): void; onSaved(): void }) {
   const t = useBasedataText();
-  const { t: tt } = useI18n();
   const { message } = App.useApp();
   const [form] = Form.useForm<ComponentInput>();
   const { busy, error, submit } = useSubmit<ComponentInput>(form, COMPONENT_FIELDS, GRID_ERRORS, async (v) => {
@@ -128,11 +127,7 @@ function ComponentForm({ open, departments, onClose, onSaved }: { open: boolean;
     <Modal title={t('component.register')} open={open} onCancel={onClose} footer={null} destroyOnHidden>
       <Form form={form} layout="vertical" onFinish={submit} data-testid="component-form">
         <ComponentFields prefix="component" departments={departments} t={t} />
-        {error && <Alert type="error" message={error} style={{ marginBottom: 12 }} />}
-        <Space>
-          <Button type="primary" htmlType="submit" loading={busy} data-testid="component-submit">{t('component.register')}</Button>
-          <Button onClick={onClose}>{tt('common.cancel')}</Button>
-        </Space>
+        <FormActions error={error} busy={busy} submitLabel={t('component.register')} onCancel={onClose} testId="component" />
       </Form>
     </Modal>
   );
@@ -163,11 +158,7 @@ function ComponentEdit({ component, departments, onClose, onSaved }: { component
             data-testid="component-edit-status"
           />
         </Form.Item>
-        {error && <Alert type="error" message={error} style={{ marginBottom: 12 }} data-testid="component-edit-error" />}
-        <Space>
-          <Button type="primary" htmlType="submit" loading={busy} data-testid="component-edit-submit">{tt('common.save')}</Button>
-          <Button onClick={onClose}>{tt('common.cancel')}</Button>
-        </Space>
+        <FormActions error={error} busy={busy} submitLabel={tt('common.save')} onCancel={onClose} testId="component-edit" />
       </Form>
     </Modal>
   );

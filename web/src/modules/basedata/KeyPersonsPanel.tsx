@@ -5,7 +5,7 @@ import { errorMessage } from '../../shell/api.js';
 import { useI18n } from '../../shell/i18n.js';
 import { basedataApi, type KeyPerson, type KeyPersonInput, type KeyPersonLevel } from './api.js';
 import { KEY_PERSON_CATEGORIES, KEY_PERSON_LEVELS, keyPersonCategoryLabel } from './codes.js';
-import { BASE, GridCodeInput } from './common.js';
+import { BASE, FormActions, GridCodeInput } from './common.js';
 import { usePagedList } from './hooks.js';
 import { useBasedataText } from './messages.js';
 
@@ -109,11 +109,7 @@ export function KeyPersonSection({ residentId, record, onSaved }: { residentId: 
             <Radio.Group optionType="button" buttonStyle="solid" options={KEY_PERSON_LEVELS.map((value) => ({ value, label: t(`keyPersonLevel.${value}`) }))} />
           </Form.Item>
           <Form.Item name="notes" label={t('keyPerson.notes')} rules={[{ max: 2000 }]}><Input.TextArea rows={3} maxLength={2000} /></Form.Item>
-          {error && <Alert type="error" message={error} style={{ marginBottom: 12 }} />}
-          <Space>
-            <Button type="primary" htmlType="submit" loading={busy} data-testid="keyperson-submit">{tt('common.save')}</Button>
-            <Button onClick={() => setOpen(false)}>{tt('common.cancel')}</Button>
-          </Space>
+          <FormActions error={error} busy={busy} submitLabel={tt('common.save')} onCancel={() => setOpen(false)} testId="keyperson" />
         </Form>
       </Modal>
     </div>

@@ -4,7 +4,7 @@ import { useAuth } from '../../shell/auth.js';
 import { useI18n } from '../../shell/i18n.js';
 import { basedataApi, type Organization, type OrganizationInput } from './api.js';
 import { ORG_KINDS, orgKindLabel } from './codes.js';
-import { GridCodeInput } from './common.js';
+import { FormActions, GridCodeInput } from './common.js';
 import { changedFields, usePagedList, useSubmit } from './hooks.js';
 import { useBasedataText, type BasedataText } from './messages.js';
 
@@ -84,7 +84,6 @@ function OrganizationFields({ prefix, t }: { prefix: string; t: BasedataText }) 
 
 function OrganizationForm({ open, onClose, onSaved }: { open: boolean; onClose(): void; onSaved(): void }) {
   const t = useBasedataText();
-  const { t: tt } = useI18n();
   const { message } = App.useApp();
   const [form] = Form.useForm<OrganizationInput>();
   // The credit code is checked on the server only (one rule set); its refusal lands under the field.
@@ -98,11 +97,7 @@ function OrganizationForm({ open, onClose, onSaved }: { open: boolean; onClose()
     <Modal title={t('org.register')} open={open} onCancel={onClose} footer={null} destroyOnHidden>
       <Form form={form} layout="vertical" onFinish={submit} data-testid="org-form" initialValues={{ kind: 'enterprise' }}>
         <OrganizationFields prefix="org" t={t} />
-        {error && <Alert type="error" message={error} style={{ marginBottom: 12 }} data-testid="org-error" />}
-        <Space>
-          <Button type="primary" htmlType="submit" loading={busy} data-testid="org-submit">{t('org.register')}</Button>
-          <Button onClick={onClose}>{tt('common.cancel')}</Button>
-        </Space>
+        <FormActions error={error} busy={busy} submitLabel={t('org.register')} onCancel={onClose} testId="org" />
       </Form>
     </Modal>
   );
@@ -124,11 +119,7 @@ function OrganizationEdit({ organization, onClose, onSaved }: { organization: Or
     <Modal title={t('org.edit')} open onCancel={onClose} footer={null}>
       <Form form={form} layout="vertical" onFinish={submit} initialValues={organization} data-testid="org-edit-form">
         <OrganizationFields prefix="org-edit" t={t} />
-        {error && <Alert type="error" message={error} style={{ marginBottom: 12 }} data-testid="org-edit-error" />}
-        <Space>
-          <Button type="primary" htmlType="submit" loading={busy} data-testid="org-edit-submit">{tt('common.save')}</Button>
-          <Button onClick={onClose}>{tt('common.cancel')}</Button>
-        </Space>
+        <FormActions error={error} busy={busy} submitLabel={tt('common.save')} onCancel={onClose} testId="org-edit" />
       </Form>
     </Modal>
   );

@@ -6,7 +6,7 @@ import { useI18n } from '../../shell/i18n.js';
 import { formatDateTime } from '../../shell/time.js';
 import { basedataApi, type Place, type PlaceInput } from './api.js';
 import { PLACE_TYPES, placeTypeLabel } from './codes.js';
-import { BASE, GridCodeInput } from './common.js';
+import { BASE, FormActions, GridCodeInput } from './common.js';
 import { changedFields, usePagedList, useSubmit } from './hooks.js';
 import { useBasedataText, type BasedataText } from './messages.js';
 
@@ -107,7 +107,6 @@ function PlaceFields({ prefix, t }: { prefix: string; t: BasedataText }) {
 
 function PlaceForm({ open, onClose, onSaved }: { open: boolean; onClose(): void; onSaved(id: number): void }) {
   const t = useBasedataText();
-  const { t: tt } = useI18n();
   const { message } = App.useApp();
   const [form] = Form.useForm<PlaceInput>();
   const { busy, error, submit } = useSubmit<PlaceInput>(form, PLACE_FIELDS, GRID_ERRORS, async (v) => {
@@ -120,11 +119,7 @@ function PlaceForm({ open, onClose, onSaved }: { open: boolean; onClose(): void;
     <Modal title={t('place.register')} open={open} onCancel={onClose} footer={null} destroyOnHidden>
       <Form form={form} layout="vertical" onFinish={submit} data-testid="place-form">
         <PlaceFields prefix="place" t={t} />
-        {error && <Alert type="error" message={error} style={{ marginBottom: 12 }} />}
-        <Space>
-          <Button type="primary" htmlType="submit" loading={busy} data-testid="place-submit">{t('place.register')}</Button>
-          <Button onClick={onClose}>{tt('common.cancel')}</Button>
-        </Space>
+        <FormActions error={error} busy={busy} submitLabel={t('place.register')} onCancel={onClose} testId="place" />
       </Form>
     </Modal>
   );
@@ -146,11 +141,7 @@ function PlaceEdit({ place, onClose, onSaved }: { place: Place; onClose(): void;
     <Modal title={t('place.edit')} open onCancel={onClose} footer={null}>
       <Form form={form} layout="vertical" onFinish={submit} initialValues={place} data-testid="place-edit-form">
         <PlaceFields prefix="place-edit" t={t} />
-        {error && <Alert type="error" message={error} style={{ marginBottom: 12 }} data-testid="place-edit-error" />}
-        <Space>
-          <Button type="primary" htmlType="submit" loading={busy} data-testid="place-edit-submit">{tt('common.save')}</Button>
-          <Button onClick={onClose}>{tt('common.cancel')}</Button>
-        </Space>
+        <FormActions error={error} busy={busy} submitLabel={tt('common.save')} onCancel={onClose} testId="place-edit" />
       </Form>
     </Modal>
   );

@@ -1,11 +1,33 @@
-import { AutoComplete, Button, Input } from 'antd';
+import { Alert, AutoComplete, Button, Input, Space } from 'antd';
 import { useEffect, useRef, useState, type CSSProperties } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { useAuth } from '../../shell/auth.js';
+import { useI18n } from '../../shell/i18n.js';
 import { basedataApi } from './api.js';
 import { useBasedataText } from './messages.js';
 
 export const BASE = '/basedata';
+
+/** How every base data form ends: the server's refusal, if any, then submit and cancel. */
+export function FormActions({ error, busy, submitLabel, onCancel, testId }: {
+  error: string | null;
+  busy: boolean;
+  submitLabel: string;
+  onCancel(): void;
+  /** Prefix of the test ids: `${testId}-error`, `${testId}-submit`. */
+  testId: string;
+}) {
+  const { t: tt } = useI18n();
+  return (
+    <>
+      {error && <Alert type="error" message={error} style={{ marginBottom: 12 }} data-testid={`${testId}-error`} />}
+      <Space>
+        <Button type="primary" htmlType="submit" loading={busy} data-testid={`${testId}-submit`}>{submitLabel}</Button>
+        <Button onClick={onCancel}>{tt('common.cancel')}</Button>
+      </Space>
+    </>
+  );
+}
 
 export function Back() {
   const t = useBasedataText();
