@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
@@ -220,15 +221,43 @@ function send(step, version) {
 })().catch((err) => { throw err; });
 `;
 
-export function driveInWorker(s: HttpTarget, jobs: LoadStep[][], connections = CONNECTIONS): Promise<{ seconds: number; latencies: number[] }> {
+export interface LoadResult {
+  seconds: number;
+  latencies: number[];
+  /** Time this thread (the server's event loop) was busy during the run, in ms. */
+  serverBusyMs: number;
+  /** CPU time of the whole process (server, load generator, GC and I/O threads) per second of the run. */
+  cpuCores: number;
+}
+
+export function driveInWorker(s: HttpTarget, jobs: LoadStep[][], connections = CONNECTIONS): Promise<LoadResult> {
+  const elu = performance.eventLoopUtilization();
+  const cpu = process.cpuUsage();
   return new Promise((resolve, reject) => {
     const worker = new Worker(CLIENT, { eval: true, workerData: { port: s.port, connections, jobs } });
-    worker.once('message', (m: { seconds: number; latencies: number[] }) => resolve(m));
+    worker.once('message', (m: { seconds: number; latencies: number[] }) => {
+      const used = process.cpuUsage(cpu);
+      resolve({ ...m, serverBusyMs: performance.eventLoopUtilization(elu).active, cpuCores: (used.user + used.system) / 1e6 / m.seconds });
+    });
     worker.once('error', reject);
     worker.once('exit', (code) => {
       if (code !== 0) reject(new Error(`load client exited with ${code}`));
     });
   });
+}
+
+/**
+ * What explains a latency under closed-loop load: each of `connections`
+ * clients waits for its answer before it asks again, so the mean latency is
+ * connections / rate (Little's law) whatever the server does with the time;
+ * and how much of the server thread and of the machine one request took.
+ */
+export function loadFacts(run: LoadResult, requests: number, connections: number) {
+  return {
+    littleMeanMs: Math.round(((connections * run.seconds) / requests) * 1000 * 10) / 10,
+    serverThreadMsPerRequest: Math.round((run.serverBusyMs / requests) * 1000) / 1000,
+    cpuCores: Math.round(run.cpuCores * 100) / 100,
+  };
 }
 
 /** One raw single-row statement, the same SQL on both databases; `params(i)` for run i (negative for warm-up runs). */
@@ -373,7 +402,8 @@ export default async function intakeBench(): Promise<void> {
     ];
     // Warm up (JIT, caches, the day counter row).
     await driveInWorker(s, Array.from({ length: 300 }, (_, i) => job(COUNT + i, 'warm')));
-    const { seconds, latencies } = await driveInWorker(s, Array.from({ length: COUNT }, (_, i) => job(i, 'bench')));
+    const run = await driveInWorker(s, Array.from({ length: COUNT }, (_, i) => job(i, 'bench')));
+    const { seconds, latencies } = run;
     const rate = COUNT / seconds;
     const raw = await rawInsertRate(s, COUNT, `RAW${process.pid}-`);
     const p99 = percentile(latencies, 99);
@@ -386,6 +416,7 @@ export default async function intakeBench(): Promise<void> {
     report({
       name: 'intake_http_create_p99', value: Math.round(p99 * 10) / 10, unit: 'ms', baseline: Math.round(raw.p99Ms * 100) / 100, baselineIs: mysql ? raw.p99Is : 'p99 of one raw single-row INSERT',
       scale: DEMO_SCALE, db: s.db, connections: CONNECTIONS, p50: Math.round(percentile(latencies, 50) * 10) / 10, goal: 'p99 < 50 ms',
+      ...loadFacts(run, COUNT, CONNECTIONS),
     });
   } finally {
     await s.close();

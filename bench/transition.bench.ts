@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { call, CONNECTIONS, drive, driveInWorker, login, rawRate, startBenchServer, type BenchServer, type LoadStep } from './intake.bench.js';
+import { call, CONNECTIONS, drive, driveInWorker, loadFacts, login, rawRate, startBenchServer, type BenchServer, type LoadStep } from './intake.bench.js';
 import { percentile, report } from './lib.js';
 
 const CYCLES = 1_000;
@@ -56,7 +56,8 @@ export default async function transitionBench(): Promise<void> {
         ...(i === 0 ? { body: { ...body, version: 2 } } : { body, chainVersion: true }),
       }));
     await driveInWorker(s, ids.slice(CYCLES).map(cycle));
-    const { seconds, latencies } = await driveInWorker(s, ids.slice(0, CYCLES).map(cycle));
+    const run = await driveInWorker(s, ids.slice(0, CYCLES).map(cycle));
+    const { seconds, latencies } = run;
     const actionsPerSecond = (CYCLES * steps.length) / seconds;
     // Consecutive runs touch different rows (ids has CYCLES + 100 of them), so pooled MySQL updates do not wait on each other's row locks.
     const raw = await rawRate(s, 5_000, {
@@ -78,6 +79,7 @@ export default async function transitionBench(): Promise<void> {
     report({
       name: 'transition_http_action_p99', value: Math.round(p99 * 10) / 10, unit: 'ms', baseline: Math.round(raw.p99Ms * 100) / 100, baselineIs: mysql ? raw.p99Is : 'p99 of one raw single-row UPDATE',
       scale: DEMO_SCALE, db: s.db, connections: CONNECTIONS, p50: Math.round(percentile(latencies, 50) * 10) / 10, goal: 'p99 < 50 ms',
+      ...loadFacts(run, CYCLES * steps.length, CONNECTIONS),
     });
   } finally {
     await s.close();
