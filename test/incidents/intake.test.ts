@@ -198,4 +198,20 @@ describe.each(DIALECTS)('incident intake on %s', (dialect) => {
     expect(queue.items.every((i: { status: string }) => i.status === 'reported')).toBe(true);
     expect(queue.total).toBeGreaterThan(0);
   });
+  it("numbers each day's incidents 1, 2, 3 … with no gap and no repeat, concurrent creates included", async () => {
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        t.request({ method: 'POST', url: '/api/incidents', cookie: operator, body: { channel: 'operator_phone', description: `编号 ${i}`, gridCode: workerGrid } }),
+      ),
+    );
+    for (const r of results) expect(r.statusCode, r.body).toBe(201);
+    const rows = await t.platform.db.primary.selectFrom('incidents').select('code').execute();
+    const byDay = new Map<string, number[]>();
+    for (const { code } of rows) byDay.set(code.slice(0, 8), [...(byDay.get(code.slice(0, 8)) ?? []), Number(code.slice(8))]);
+    for (const seqs of byDay.values()) expect(seqs.sort((a, b) => a - b)).toEqual(seqs.map((_, i) => i + 1));
+    const counters = await t.platform.db.primary.selectFrom('incident_day_counters').select(['day', 'seq']).execute();
+    expect(Object.fromEntries(counters.filter((c) => byDay.has(c.day)).map((c) => [c.day, Number(c.seq)]))).toEqual(
+      Object.fromEntries([...byDay].map(([day, seqs]) => [day, seqs.length])),
+    );
+  });
 });
