@@ -4,6 +4,23 @@ import { CompiledQuery, type Insertable, type Kysely, type QueryResult } from 'k
 const MAX_PARAMS = 30_000;
 const MAX_ROWS = 1000;
 
+const texts = new Map<string, string>();
+
+/** The SQL text for `rowCount` rows, made once per table, column list and row count (every report and action inserts rows). */
+function statementText(table: string, columns: readonly string[], rowCount: number): string {
+  const key = `${table}\u0000${rowCount}\u0000${columns.join('\u0000')}`;
+  let text = texts.get(key);
+  if (text === undefined) {
+    const quote = (name: string) => `\`${name.replaceAll('`', '``')}\``;
+    const tuple = `(${columns.map(() => '?').join(', ')})`;
+    text = `insert into ${quote(table)} (${columns.map(quote).join(', ')}) values ${Array(rowCount).fill(tuple).join(', ')}`;
+    // Bounded: tables and columns come from code, not from input, but row counts vary.
+    if (texts.size >= 1000) texts.clear();
+    texts.set(key, text);
+  }
+  return text;
+}
+
 /**
  * Multi-row INSERT: plain `INSERT INTO t (cols) VALUES (?,…),(?,…)` with `?`
  * placeholders, executed as a precompiled query, so a million rows of a bulk
@@ -15,15 +32,11 @@ const MAX_ROWS = 1000;
  */
 export async function bulkInsert(db: Kysely<unknown>, table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<QueryResult<never> | null> {
   if (rows.length === 0) return null;
-  const quote = (name: string) => `\`${name.replaceAll('`', '``')}\``;
   const per = Math.max(1, Math.min(MAX_ROWS, Math.floor(MAX_PARAMS / columns.length)));
-  const head = `insert into ${quote(table)} (${columns.map(quote).join(', ')}) values `;
-  const tuple = `(${columns.map(() => '?').join(', ')})`;
-  let fullText: string | null = null;
   let result: QueryResult<never> | null = null;
   for (let i = 0; i < rows.length; i += per) {
     const chunk = rows.slice(i, i + per);
-    const text = chunk.length === per ? (fullText ??= head + Array(per).fill(tuple).join(', ')) : head + Array(chunk.length).fill(tuple).join(', ');
+    const text = statementText(table, columns, chunk.length);
     const params: unknown[] = [];
     for (const r of chunk) {
       if (r.length !== columns.length) throw new Error(`bulkInsert ${table}: row has ${r.length} values for ${columns.length} columns`);
