@@ -52,8 +52,18 @@ describe.each(DIALECTS)('grid import on %s', (dialect) => {
     }
     const noCode = await importFiles([{ ...base, features: [...base.features, { type: 'Feature', properties: { name: 'x' }, geometry: null }] }]);
     expect(problemCodes(noCode.json())).toContain('FEATURE_INVALID');
-    const notGeoJson = await importFiles([{ hello: 'world' }]);
-    expect(problemCodes(notGeoJson.json())).toContain('FILE_INVALID');
+  });
+
+  it('answers 400, never 500, to files that are not FeatureCollections (a hostile walk sent [null])', async () => {
+    for (const files of [[null], [{ hello: 'world' }], [{ type: 'FeatureCollection' }], [{ type: 'FeatureCollection', features: null }], [42], ['x']]) {
+      const res = await importFiles(files as never);
+      expect(res.statusCode, JSON.stringify(files)).toBe(400);
+      expect(res.json().code).toBe('VALIDATION_FAILED');
+    }
+    // Readable files with unreadable features are reported feature by feature instead.
+    const res = await importFiles([{ type: 'FeatureCollection', features: [null, 7, { type: 'Feature', properties: null }] }] as never);
+    expect(res.statusCode).toBe(200);
+    expect(res.json().problems.filter((p: { code: string }) => p.code === 'FEATURE_INVALID')).toHaveLength(3);
   });
 
   it.each([

@@ -25,6 +25,8 @@ export interface ReadResult {
   /** Free properties of each feature besides code/name/level/parent, by code. */
   attributes: Map<string, Record<string, unknown>>;
   problems: ImportProblem[];
+  /** Where each code first appears (file and feature index), to point later problems at it. */
+  origin: Map<string, { file: number; index: number }>;
 }
 
 const RESERVED = new Set(['code', 'name', 'level', 'parent', 'parentCode', 'parent_code']);
@@ -50,6 +52,7 @@ export function readFeatureCollections(files: readonly unknown[]): ReadResult {
   const features: GridFeature[] = [];
   const attributes = new Map<string, Record<string, unknown>>();
   const problems: ImportProblem[] = [];
+  const origin = new Map<string, { file: number; index: number }>();
   files.forEach((file, fileIndex) => {
     if (!isObject(file) || file.type !== 'FeatureCollection' || !Array.isArray(file.features)) {
       problems.push({ code: 'FILE_INVALID', file: fileIndex, message: `File ${fileIndex + 1} is not a GeoJSON FeatureCollection`, details: {} });
@@ -63,6 +66,7 @@ export function readFeatureCollections(files: readonly unknown[]): ReadResult {
       }
       const props = isObject(raw.properties) ? raw.properties : {};
       const code = str(props.code);
+      if (code && !origin.has(code)) origin.set(code, where);
       const name = str(props.name);
       if (!code) {
         problems.push({ code: 'FEATURE_INVALID', ...where, message: `File ${fileIndex + 1}, feature ${index}: property "code" is missing`, details: { property: 'code' } });
@@ -104,7 +108,7 @@ export function readFeatureCollections(files: readonly unknown[]): ReadResult {
       features.push({ code, name, level, parentCode: parent, geometry: raw.geometry as GridGeometry });
     });
   });
-  return { features, attributes, problems };
+  return { features, attributes, problems, origin };
 }
 
 /** Coordinates rounded to `decimals` places (6 ≈ 0.1 m), consecutive duplicates dropped, rings kept closed. */

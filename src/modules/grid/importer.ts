@@ -106,21 +106,7 @@ export async function planImport(db: AppDb, files: readonly unknown[], options: 
   const stored = await loadStored(db);
   const features = read.features;
 
-  // Where each code came from, to point problems at the file and feature.
-  const origin = new Map<string, { file: number; index: number }>();
-  {
-    let fi = 0;
-    for (const file of files) {
-      const list = (file as { features?: unknown[] }).features;
-      if (Array.isArray(list)) {
-        list.forEach((f, index) => {
-          const code = (f as { properties?: { code?: unknown } })?.properties?.code;
-          if (code != null && !origin.has(String(code))) origin.set(String(code), { file: fi, index });
-        });
-      }
-      fi++;
-    }
-  }
+  const origin = read.origin;
 
   const importedCodes = new Set(features.map((f) => f.code));
   const tree: GridFeature[] = [...features];

@@ -181,7 +181,8 @@ export async function gridRoutes(app: FastifyInstance, deps: { grids: GridServic
       tags: ['grid'],
       summary: 'Import grids from GeoJSON FeatureCollections (one, or one per level). Dry run by default; 422 with the report when there are problems',
       body: z.object({
-        files: z.array(z.unknown()).min(1).max(20),
+        // Features are checked one by one into the report; a file that is not a FeatureCollection is a bad request.
+        files: z.array(z.looseObject({ type: z.literal('FeatureCollection'), features: z.array(z.unknown()) })).min(1).max(20),
         dryRun: z.boolean().default(true),
         partial: z.boolean().default(false),
         overlapToleranceM2: z.number().min(0).optional(),
