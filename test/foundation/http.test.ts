@@ -10,10 +10,14 @@ describe.each(DIALECTS)('HTTP conventions on %s', (dialect) => {
   });
   afterAll(async () => t?.close());
 
-  it('reports health with the database reachable and migrations current', async () => {
-    const res = await t.request({ url: '/api/health' });
-    expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ status: 'ok', database: dialect, pendingMigrations: [] });
+  it('reports health: up or down to anyone, version, database and migrations only to operators', async () => {
+    const anonymous = await t.request({ url: '/api/health' });
+    expect(anonymous.statusCode).toBe(200);
+    expect(anonymous.json()).toEqual({ status: 'ok' });
+    const leader = await t.request({ url: '/api/health', cookie: await t.login('leader') });
+    expect(leader.json()).toEqual({ status: 'ok' });
+    const admin = await t.request({ url: '/api/health', cookie: await t.login('admin') });
+    expect(admin.json()).toMatchObject({ status: 'ok', database: dialect, pendingMigrations: [], version: expect.any(String) });
   });
 
   it('serves the OpenAPI document generated from the route schemas, and the reference page', async () => {

@@ -16,6 +16,7 @@ export const PERMISSIONS: readonly PermissionDef[] = [
   p('users.manage', 'admin', '管理用户与角色分配', 'Manage users and role assignments'),
   p('roles.manage', 'admin', '管理角色与权限', 'Manage roles and permissions'),
   p('audit.read', 'admin', '查阅审计日志', 'Read the audit log'),
+  p('system.read', 'admin', '查看系统运行状态（版本、数据库、迁移）', 'See the system state (version, database, migrations)'),
   p('grid.read', 'grid', '查看网格', 'View grids'),
   p('grid.manage', 'grid', '维护网格与网格员分配', 'Maintain grids and grid worker assignments'),
   p('incidents.read', 'incidents', '查看事件', 'View incidents'),
@@ -50,7 +51,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     code: 'admin',
     name: '系统管理员',
     nameEn: 'Administrator',
-    permissions: ['users.manage', 'roles.manage', 'grid.read', 'grid.manage', 'incidents.read', 'incidents.configure', 'dashboard.read'],
+    permissions: ['users.manage', 'roles.manage', 'system.read', 'grid.read', 'grid.manage', 'incidents.read', 'incidents.configure', 'dashboard.read'],
   },
   {
     code: 'intake_operator',

@@ -1,13 +1,9 @@
 import { defineMessages } from '../../infra/http/errors.js';
 
-const fmtTime = (iso: unknown) =>
-  typeof iso === 'string' ? new Date(iso).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false }) : '';
-
 defineMessages({
-  AUTH_INVALID_CREDENTIALS: { 'zh-CN': '用户名或密码错误', en: 'Wrong username or password' },
-  AUTH_ACCOUNT_LOCKED: {
-    'zh-CN': (p) => `账号已被锁定，请于 ${fmtTime(p.lockedUntil)} 后再试`,
-    en: (p) => `The account is locked until ${typeof p.lockedUntil === 'string' ? p.lockedUntil : 'later'}`,
+  AUTH_INVALID_CREDENTIALS: {
+    'zh-CN': '用户名或密码错误（连续多次错误后账号将被临时锁定）',
+    en: 'Wrong username or password (after repeated failures the account is locked for a while)',
   },
   ACCOUNT_DISABLED: { 'zh-CN': '账号已停用', en: 'The account is disabled' },
   PASSWORD_POLICY: {

@@ -99,7 +99,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
       tags: ['auth'],
       summary: 'Log in; sets the session cookie',
       body: z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) }),
-      response: { 200: z.object({ user: Me }), 401: ErrorBody, 403: ErrorBody, 423: ErrorBody },
+      response: { 200: z.object({ user: Me }), 401: ErrorBody, 403: ErrorBody },
     },
   }, async (request, reply) => {
     const { token, userId } = await accounts.login(request.body.username, request.body.password, {

@@ -103,14 +103,15 @@ export class AccountService {
       throw new AppError(401, 'AUTH_INVALID_CREDENTIALS');
     }
     const known: AuditActor = { ...actor, userId: user.id };
+    // The password is checked even while locked, and a lock answers like a wrong password: neither the
+    // answer nor its time tells a prober that the account exists (the lock itself still holds).
+    const ok = await verifyPassword(password, user.password_hash);
     if (user.locked_until != null && Number(user.locked_until) > now) {
-      const lockedUntil = toIso(user.locked_until);
       await auditAlone(this.db.primary, known, {
         action: 'auth.login', objectType: 'user', objectId: user.id, result: 'failure', details: { reason: 'locked' },
       });
-      throw new AppError(423, 'AUTH_ACCOUNT_LOCKED', { lockedUntil });
+      throw new AppError(401, 'AUTH_INVALID_CREDENTIALS');
     }
-    const ok = await verifyPassword(password, user.password_hash);
     if (!ok) {
       const failures = Number(user.failed_logins) + 1;
       const lock = failures >= this.settings.lockoutThreshold;
@@ -132,7 +133,6 @@ export class AccountService {
           }, now);
         }
       });
-      if (lock) throw new AppError(423, 'AUTH_ACCOUNT_LOCKED', { lockedUntil: toIso(lockedUntil) });
       throw new AppError(401, 'AUTH_INVALID_CREDENTIALS');
     }
     if (user.status !== 'active') {
