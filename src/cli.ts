@@ -1,6 +1,7 @@
 import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { readAnchors, writeAnchor } from './infra/audit/anchors.js';
 import { pruneAudit, verifyAuditChain, type AuditActor } from './infra/audit/audit.js';
 import { addGeneratedFieldKey, ConfigError, loadConfig, type Config } from './infra/config.js';
 import { FIELD_KEYS, RESIDENT_FIELDS, type ColumnMapping } from './modules/basedata/import/fields.js';
@@ -185,16 +186,27 @@ for (const [cmd, locked] of [['lock', true], ['unlock', false]] as const) {
 const audit = program.command('audit').description('the tamper-evident audit log');
 audit
   .command('verify')
-  .description('check the hash chain; names the first broken record')
+  .description('check the keyed hash chain and the signed anchors outside the database; names the first broken record')
   .action(async () => {
     await withPlatform(config(), async (p) => {
-      const result = await verifyAuditChain(p.db.primary);
+      const anchors = readAnchors(p.auditAnchorDir);
+      const result = await verifyAuditChain(p.db.primary, anchors);
       if (result.ok) {
-        console.log(`audit chain intact: ${result.records} records`);
+        console.log(`audit chain intact: ${result.records} records, ${result.anchorsChecked} of ${anchors.length} anchors matched (the others name pruned records)`);
       } else {
         console.error(`audit chain BROKEN at record seq=${result.firstBroken!.seq} (${result.firstBroken!.reason}); ${result.records} records before it are intact`);
         process.exitCode = 1;
       }
+    });
+  });
+
+audit
+  .command('anchor')
+  .description(`append a signed anchor of the chain's head to the anchor folder (CIVICGRID_AUDIT_ANCHOR_DIR); the server writes one every CIVICGRID_AUDIT_ANCHOR_MINUTES`)
+  .action(async () => {
+    await withPlatform(config(), async (p) => {
+      const anchor = await writeAnchor(p.db.primary, p.auditAnchorDir, null);
+      console.log(anchor ? `anchored seq=${anchor.seq} in ${p.auditAnchorDir}` : 'the audit log is empty: nothing to anchor');
     });
   });
 

@@ -2,7 +2,8 @@ import type { AuditTables } from './infra/audit/tables.js';
 import type { AuthTables } from './infra/auth/tables.js';
 import type { Db } from './infra/db/database.js';
 import type { Migrations } from './infra/db/migrator.js';
-import { auditMigration } from './infra/audit/migrations.js';
+import { auditKeysMigration, auditMigration } from './infra/audit/migrations.js';
+import { adminSystemReadMigration } from './modules/accounts/migrations.js';
 import { authMigration } from './infra/auth/migrations.js';
 import type { DepartmentTables } from './modules/departments/tables.js';
 import { departmentsMigration } from './modules/departments/migrations.js';
@@ -46,4 +47,6 @@ export const MIGRATIONS: Migrations = {
   '0030_demo': demoMigration,
   '0040_incident_list_indexes': incidentListIndexesMigration,
   '0041_incident_search': incidentSearchMigration,
+  '0042_audit_keys': auditKeysMigration,
+  '0043_admin_system_read': adminSystemReadMigration,
 };

@@ -7,11 +7,14 @@ import { MIGRATIONS, type AppDb, type Database } from './database.js';
 import { AuthCache, loadPrincipal, type Principal } from './infra/auth/principal.js';
 import type { Scope, ScopeDirectory } from './infra/auth/scope.js';
 import { resolveSession } from './infra/auth/sessions.js';
-import { fieldCipherFrom, primaryDbUrl, type Config } from './infra/config.js';
+import { writeAnchor } from './infra/audit/anchors.js';
+import { auditAlone, bindAuditKeyring } from './infra/audit/audit.js';
+import { RefusalLimiter } from './infra/audit/refusals.js';
+import { auditAnchorDir, auditKeyringFrom, fieldCipherFrom, primaryDbUrl, type Config } from './infra/config.js';
 import type { FieldCipherOptions } from './infra/crypto/field-cipher.js';
 import { openDatabase } from './infra/db/database.js';
 import { migrateToLatest } from './infra/db/migrator.js';
-import { createHttpApp } from './infra/http/app.js';
+import { actorOf, createHttpApp } from './infra/http/app.js';
 import type { RegisteredRoute } from './infra/http/policy.js';
 import { accountRoutes } from './modules/accounts/routes.js';
 import { AccountService, seedBuiltinRoles, type AccountSettings } from './modules/accounts/service.js';
@@ -66,6 +69,8 @@ export interface Platform {
   share: ShareService;
   /** Field cipher settings (keys included): never log this. */
   fieldCipher: FieldCipherOptions;
+  /** Folder of the signed audit anchors (outside the database). */
+  auditAnchorDir: string;
   close(): Promise<void>;
 }
 
@@ -101,6 +106,9 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
     readYourWritesSeconds: config.readYourWritesSeconds,
   });
   try {
+    const audit = auditKeyringFrom(config);
+    if (audit.generated) logger.warn({ keyFile: audit.keyFile }, 'generated the audit chain key file; keep it (and a copy) outside the database, or configure CIVICGRID_AUDIT_KEYS');
+    bindAuditKeyring(db.primary, audit.keyring);
     const applied = await migrateToLatest(db.primary as never, MIGRATIONS);
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
     await db.refreshStatistics();
@@ -147,6 +155,7 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   const share = new ShareService(db, personal);
   return {
     config, db, logger, authCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, files, attachments, basedata, imports, share, fieldCipher: cipherSetup.options,
+    auditAnchorDir: auditAnchorDir(config),
     close: () => db.close(),
   };
 }
@@ -162,10 +171,17 @@ export async function principalFor(platform: Platform, userId: number, sessionId
 export async function buildHttp(platform: Platform): Promise<{ app: FastifyInstance; routes: RegisteredRoute[] }> {
   const { config, db } = platform;
   const settings = accountSettings(config);
+  const refusals = new RefusalLimiter(config.refusalAuditPerMinute);
   const { app, routes } = await createHttpApp({
     logger: platform.logger,
     bodyLimitBytes: config.bodyLimitBytes,
     version: VERSION,
+    trustedProxies: config.trustedProxies,
+    async onRefused(request, status, code) {
+      const entry = refusals.admit(actorOf(request), { method: request.method, route: request.routeOptions.url ?? request.url.split('?')[0]!, status, code });
+      if (!entry) return;
+      await auditAlone(db.primary, actorOf(request), entry).catch((err: unknown) => request.log.error({ err }, 'auditing a refused request failed'));
+    },
     webDir: resolve(PACKAGE_ROOT, config.webDir),
     async authenticate(token) {
       const cached = platform.authCache.principal(token);
@@ -204,9 +220,20 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
     db.refreshStatistics().catch((err: unknown) => platform.logger.warn({ err }, 'refreshing planner statistics failed'));
   }, STATISTICS_REFRESH_MS);
   statistics.unref();
+  // Signed anchors of the audit chain, outside the database (docs/adr/0010-audit-chain.md).
+  let lastAnchorSeq: number | null = null;
+  const anchors = config.auditAnchorMinutes > 0
+    ? setInterval(() => {
+      writeAnchor(db.primary, platform.auditAnchorDir, lastAnchorSeq)
+        .then((a) => { if (a) lastAnchorSeq = a.seq; })
+        .catch((err: unknown) => platform.logger.error({ err }, 'writing an audit anchor failed'));
+    }, config.auditAnchorMinutes * 60_000)
+    : null;
+  anchors?.unref();
   app.addHook('onClose', () => {
     sweep.stop();
     clearInterval(statistics);
+    if (anchors) clearInterval(anchors);
   });
   await app.ready();
   return { app, routes };

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { parseAuditKeys, type AuditKeyring } from './audit/chain.js';
 import { createFieldCipher, parseKeyConfig, type FieldCipher, type FieldCipherAlgorithm, type FieldCipherOptions } from './crypto/field-cipher.js';
 
 /**
@@ -29,6 +30,15 @@ export const configSchema = z.object({
   host: z.string().default('0.0.0.0'),
   port: z.coerce.number().int().min(0).max(65535).default(8080),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * Reverse proxies whose X-Forwarded-For is believed (IPs or CIDRs, comma-separated). Empty: none, so
+   * the client address is the socket's and no client can pick its own IP for rate limits and the audit log.
+   */
+  trustedProxies: z
+    .union([z.string(), z.array(z.string())])
+    .default('')
+    .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((x) => x.trim()).filter(Boolean))
+    .refine((list) => list.every((x) => /^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(x)), 'must be IP addresses or CIDRs, comma-separated'),
   /** Mark the session cookie Secure; turn on behind HTTPS. */
   cookieSecure: booleanish.default(false),
   sessionIdleMinutes: positiveInt.default(30),
@@ -46,6 +56,16 @@ export const configSchema = z.object({
   /** After a user's write, that user's reads stay on the primary this long. */
   readYourWritesSeconds: z.coerce.number().int().min(0).default(5),
   auditRetentionDays: z.coerce.number().int().min(180, 'must be at least 180 (MLPS level 2)').default(365),
+  /** "id:base64,id2:base64" HMAC keys of the audit chain (at least 32 bytes each); unset = a key file generated under the data directory. */
+  auditKeys: z.string().optional(),
+  /** Which of auditKeys signs new records (default: the last one listed). */
+  auditActiveKey: z.string().optional(),
+  /** Where signed audit anchors are appended; best a mount the database's administrators cannot rewrite. */
+  auditAnchorDir: z.string().optional(),
+  /** Minutes between audit anchors (0: only `civicgrid audit anchor`). */
+  auditAnchorMinutes: z.coerce.number().int().min(0).default(60),
+  /** Refused requests (403, 404 across scopes, CSRF) audited per client and minute; the rest are counted into the next record. */
+  refusalAuditPerMinute: z.coerce.number().int().min(0).default(10),
   /** Serve the built web console from this folder when it exists. */
   webDir: z.string().default('web/dist'),
   /** Field encryption of personal data (ID numbers, phones): AES-256-GCM, or SM4-CTR + HMAC-SM3. */
@@ -79,6 +99,7 @@ const ENV_NAMES: Record<keyof Config, string> = {
   host: 'HOST',
   port: 'PORT',
   logLevel: 'CIVICGRID_LOG_LEVEL',
+  trustedProxies: 'CIVICGRID_TRUSTED_PROXIES',
   cookieSecure: 'CIVICGRID_COOKIE_SECURE',
   sessionIdleMinutes: 'CIVICGRID_SESSION_IDLE_MINUTES',
   sessionAbsoluteHours: 'CIVICGRID_SESSION_ABSOLUTE_HOURS',
@@ -92,6 +113,11 @@ const ENV_NAMES: Record<keyof Config, string> = {
   uploadLimitBytes: 'CIVICGRID_UPLOAD_LIMIT_BYTES',
   readYourWritesSeconds: 'CIVICGRID_READ_YOUR_WRITES_SECONDS',
   auditRetentionDays: 'CIVICGRID_AUDIT_RETENTION_DAYS',
+  auditKeys: 'CIVICGRID_AUDIT_KEYS',
+  auditActiveKey: 'CIVICGRID_AUDIT_ACTIVE_KEY',
+  auditAnchorDir: 'CIVICGRID_AUDIT_ANCHOR_DIR',
+  auditAnchorMinutes: 'CIVICGRID_AUDIT_ANCHOR_MINUTES',
+  refusalAuditPerMinute: 'CIVICGRID_REFUSAL_AUDIT_PER_MINUTE',
   webDir: 'CIVICGRID_WEB_DIR',
   fieldCipherAlgorithm: 'CIVICGRID_FIELD_CIPHER',
   fieldKeys: 'CIVICGRID_FIELD_KEYS',
@@ -226,4 +252,49 @@ export function addGeneratedFieldKey(config: Config): string {
   stored.activeKeyId = id;
   writeFileSync(file, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
   return id;
+}
+
+/** Where the generated audit chain key lives when none is configured. */
+export function auditKeyFile(config: Config): string {
+  return resolve(config.dataDir, 'audit-keys.json');
+}
+
+/** Where signed audit anchors go. */
+export function auditAnchorDir(config: Config): string {
+  return resolve(config.auditAnchorDir ?? resolve(config.dataDir, 'audit-anchors'));
+}
+
+/**
+ * The audit chain's HMAC keys: CIVICGRID_AUDIT_KEYS from the deployment's
+ * secret store, or else <dataDir>/audit-keys.json, generated (mode 0600) on
+ * first start like the field keys. Either way outside the database.
+ */
+export function auditKeyringFrom(config: Config): { keyring: AuditKeyring; keyFile: string | null; generated: boolean } {
+  if (config.auditKeys) {
+    try {
+      return { keyring: parseAuditKeys(config.auditKeys, config.auditActiveKey), keyFile: null, generated: false };
+    } catch (err) {
+      throw new ConfigError(`invalid configuration:\n  CIVICGRID_AUDIT_KEYS: ${(err as Error).message}`);
+    }
+  }
+  const file = auditKeyFile(config);
+  let generated = false;
+  let stored: { keys: string; activeKeyId?: string };
+  if (existsSync(file)) {
+    try {
+      stored = JSON.parse(readFileSync(file, 'utf8')) as { keys: string; activeKeyId?: string };
+    } catch (err) {
+      throw new ConfigError(`audit key file ${file} is not valid JSON: ${(err as Error).message}`);
+    }
+  } else {
+    stored = { keys: `a1:${randomBytes(32).toString('base64')}`, activeKeyId: 'a1' };
+    mkdirSync(resolve(config.dataDir), { recursive: true });
+    writeFileSync(file, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+    generated = true;
+  }
+  try {
+    return { keyring: parseAuditKeys(String(stored.keys), config.auditActiveKey ?? stored.activeKeyId), keyFile: file, generated };
+  } catch (err) {
+    throw new ConfigError(`audit key file ${file}: ${(err as Error).message}`);
+  }
 }

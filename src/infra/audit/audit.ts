@@ -1,6 +1,7 @@
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { AnyKysely } from '../db/database.js';
-import { auditHash, findChainBreak, type ChainBreak } from './chain.js';
+import { anchorIsValid, type AuditAnchor } from './anchors.js';
+import { auditHash, findChainBreak, type AuditKeyring, type ChainBreak, type ChainPosition } from './chain.js';
 import type { AuditTables } from './tables.js';
 
 export interface AuditActor {
@@ -24,7 +25,24 @@ export const SYSTEM_ACTOR: AuditActor = { userId: null, username: 'system', ip: 
 const BUMP_HEAD = CompiledQuery.raw('update audit_head set seq = seq + 1 where id = 1');
 const READ_HEAD = CompiledQuery.raw('select seq, hash from audit_head where id = 1');
 const INSERT_RECORD =
-  'insert into audit_log (seq, at, user_id, username, ip, action, object_type, object_id, result, details, prev_hash, hash) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+  'insert into audit_log (seq, at, user_id, username, ip, action, object_type, object_id, result, details, prev_hash, hash, key_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+
+/**
+ * The keyring of each open database, found from any of its transactions: Kysely
+ * shares one adapter object between an instance and its transactions. Binding
+ * it once at start spares the many callers of appendAudit from carrying the keys.
+ */
+const keyrings = new WeakMap<object, AuditKeyring>();
+
+export function bindAuditKeyring(db: AnyKysely, keyring: AuditKeyring): void {
+  keyrings.set(db.getExecutor().adapter, keyring);
+}
+
+export function auditKeyringOf(db: AnyKysely): AuditKeyring {
+  const keyring = keyrings.get(db.getExecutor().adapter);
+  if (!keyring) throw new Error('no audit keyring is bound to this database (openPlatform binds it)');
+  return keyring;
+}
 const SET_HEAD_HASH = 'update audit_head set hash = ? where id = 1';
 
 /**
@@ -39,6 +57,7 @@ export async function appendAudit(
   entry: AuditEntry,
   now: number = Date.now(),
 ): Promise<number> {
+  const keyring = auditKeyringOf(tx);
   await tx.executeQuery(BUMP_HEAD);
   const { rows } = await tx.executeQuery<{ seq: number | string; hash: string }>(READ_HEAD);
   const head = rows[0];
@@ -55,10 +74,10 @@ export async function appendAudit(
     result: entry.result ?? 'success',
     details: JSON.stringify(entry.details ?? {}),
   } as const;
-  const hash = auditHash(head.hash, record);
+  const hash = auditHash(head.hash, record, keyring.keys.get(keyring.activeId)!);
   await tx.executeQuery(CompiledQuery.raw(INSERT_RECORD, [
     record.seq, record.at, record.user_id, record.username, record.ip, record.action, record.object_type, record.object_id,
-    record.result, record.details, head.hash, hash,
+    record.result, record.details, head.hash, hash, keyring.activeId,
   ]));
   await tx.executeQuery(CompiledQuery.raw(SET_HEAD_HASH, [hash]));
   return record.seq;
@@ -72,41 +91,50 @@ export async function auditAlone(db: AnyKysely, actor: AuditActor, entry: AuditE
 export interface VerifyResult {
   ok: boolean;
   records: number;
+  /** Exported anchors that lay within the kept chain and matched it. */
+  anchorsChecked: number;
   firstBroken: ChainBreak | null;
 }
 
 /**
- * Walks the chain in pages, and checks that the head matches the last record
- * (so truncating the tail is detected too).
+ * Walks the chain in pages with the database's keyring, checks that the head
+ * matches the last record (so truncating the tail is detected too), and that
+ * every exported anchor past the pruned part names a record of the chain with
+ * its hash (so a tail cut off together with the head is detected as well).
  */
-export async function verifyAuditChain(
-  anyDb: AnyKysely, pageSize = 5000): Promise<VerifyResult> {
+export async function verifyAuditChain(anyDb: AnyKysely, anchors: readonly AuditAnchor[] = [], pageSize = 5000): Promise<VerifyResult> {
   const db = anyDb as Kysely<AuditTables>;
-  const anchor = await db.selectFrom('audit_anchor').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirstOrThrow();
-  let prev = anchor.hash;
-  let nextSeq = Number(anchor.seq) + 1;
-  let count = 0;
+  const keyring = auditKeyringOf(anyDb);
+  const pruned = await db.selectFrom('audit_anchor').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirstOrThrow();
+  const at: ChainPosition = { prev: pruned.hash, seq: Number(pruned.seq) + 1, keyed: false };
+  let anchorsChecked = 0;
+  const fail = (firstBroken: ChainBreak) => ({ ok: false, records: at.seq - Number(pruned.seq) - 1, anchorsChecked, firstBroken });
+  const forged = anchors.find((a) => !anchorIsValid(keyring, a));
+  if (forged) return fail({ seq: forged.seq, reason: 'anchor_invalid' });
+  const expected = new Map<number, string>();
+  for (const a of anchors) if (a.seq > Number(pruned.seq)) expected.set(a.seq, a.hash);
   for (;;) {
-    const page = await db
-      .selectFrom('audit_log')
-      .selectAll()
-      .where('seq', '>=', nextSeq)
-      .orderBy('seq')
-      .limit(pageSize)
-      .execute();
+    const page = await db.selectFrom('audit_log').selectAll().where('seq', '>=', at.seq).orderBy('seq').limit(pageSize).execute();
     if (page.length === 0) break;
-    const broken = findChainBreak(page, prev, nextSeq);
-    if (broken) return { ok: false, records: count, firstBroken: broken };
-    count += page.length;
-    const last = page[page.length - 1]!;
-    prev = last.hash;
-    nextSeq = Number(last.seq) + 1;
+    const from = at.seq;
+    const broken = findChainBreak(page, at, keyring);
+    // An anchor that disagrees with a record before the chain broke is the earlier finding.
+    for (const r of page) {
+      const seq = Number(r.seq);
+      if (seq >= at.seq || seq < from) break;
+      const hash = expected.get(seq);
+      if (hash === undefined) continue;
+      if (hash !== r.hash) return fail({ seq, reason: 'anchor_mismatch' });
+      anchorsChecked++;
+      expected.delete(seq);
+    }
+    if (broken) return fail(broken);
   }
   const head = await db.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirstOrThrow();
-  if (Number(head.seq) !== nextSeq - 1 || head.hash !== prev) {
-    return { ok: false, records: count, firstBroken: { seq: nextSeq, reason: 'sequence_gap' } };
-  }
-  return { ok: true, records: count, firstBroken: null };
+  if (Number(head.seq) !== at.seq - 1 || head.hash !== at.prev) return fail({ seq: at.seq, reason: 'sequence_gap' });
+  // Anchors past the end: records the database no longer has.
+  if (expected.size > 0) return fail({ seq: Math.min(...expected.keys()), reason: 'anchor_mismatch' });
+  return { ok: true, records: at.seq - Number(pruned.seq) - 1, anchorsChecked, firstBroken: null };
 }
 
 /**

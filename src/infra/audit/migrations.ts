@@ -52,3 +52,13 @@ export const auditMigration: Migration = {
     await db.schema.dropTable('audit_log').execute();
   },
 };
+
+/** Keyed links: the id of the HMAC key each record was linked with (docs/adr/0010-audit-chain.md). */
+export const auditKeysMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('audit_log').addColumn('key_id', 'varchar(16)').execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.alterTable('audit_log').dropColumn('key_id').execute();
+  },
+};

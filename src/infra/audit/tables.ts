@@ -13,6 +13,8 @@ export interface AuditLogTable {
   details: string;
   prev_hash: string;
   hash: string;
+  /** The HMAC key that linked this record (kept outside the database); null for records from before the chain was keyed. */
+  key_id: string | null;
 }
 
 export interface AuditHeadTable {

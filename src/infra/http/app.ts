@@ -40,6 +40,13 @@ export interface HttpOptions {
   /** Turns the session cookie into a principal, or says why it could not. */
   authenticate(token: string, request: FastifyRequest): Promise<Principal | 'expired' | null>;
   version: string;
+  /** Proxies whose X-Forwarded-For is believed (IPs/CIDRs); none by default. */
+  trustedProxies?: readonly string[];
+  /**
+   * Told of every refused request (403, or 404 of an object to a signed-in user) before the answer
+   * is sent, so it can be audited; it must not throw.
+   */
+  onRefused?(request: FastifyRequest, status: number, code: string): Promise<void>;
   /** Folder of the built web console, served with a fallback to index.html for client-side routes. */
   webDir?: string;
 }
@@ -52,7 +59,8 @@ export async function createHttpApp(options: HttpOptions): Promise<{ app: Fastif
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: options.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
-    trustProxy: true,
+    // Only configured proxies may name the client: anyone else could pick an IP to escape the login limit.
+    trustProxy: options.trustedProxies && options.trustedProxies.length > 0 ? [...options.trustedProxies] : false,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -140,11 +148,14 @@ export async function createHttpApp(options: HttpOptions): Promise<{ app: Fastif
     void reply.status(404).send({ code: 'ROUTE_NOT_FOUND', message: messageFor('ROUTE_NOT_FOUND', locale), details: {} });
   });
 
-  app.setErrorHandler((error, request, reply) => {
+  app.setErrorHandler(async (error, request, reply) => {
     const locale = request.locale ?? 'zh-CN';
     const send = (status: number, code: string, details: Record<string, unknown> = {}, params: Record<string, unknown> = {}) =>
       reply.status(status).send({ code, message: messageFor(code, locale, { ...details, ...params }), details });
-    if (error instanceof AppError) return send(error.status, error.code, error.details, error.params);
+    if (error instanceof AppError) {
+      if (options.onRefused && isRefusal(error, request)) await options.onRefused(request, error.status, error.code);
+      return send(error.status, error.code, error.details, error.params);
+    }
     if (hasZodFastifySchemaValidationErrors(error)) {
       return send(400, 'VALIDATION_FAILED', {
         issues: error.validation.map((v) => ({ path: v.instancePath, message: v.message, params: v.params })),
@@ -164,6 +175,14 @@ export async function createHttpApp(options: HttpOptions): Promise<{ app: Fastif
   });
 
   return { app, routes };
+}
+
+/** A refusal worth auditing: any 403, and a 404 of an object to a signed-in user (another scope's objects read as 404). */
+function isRefusal(error: AppError, request: FastifyRequest): boolean {
+  // Audited where they happen (login), or not a refusal of access (a pending password change).
+  if (error.code === 'ACCOUNT_DISABLED' || error.code === 'PASSWORD_CHANGE_REQUIRED') return false;
+  if (error.status === 403) return true;
+  return error.status === 404 && error.code === 'NOT_FOUND' && request.principal !== null;
 }
 
 /**
