@@ -107,7 +107,7 @@ export async function dumpDatabase(target: MysqlTarget, outFile: string, opts: {
 export async function loadDump(target: MysqlTarget, dumpFile: string): Promise<void> {
   const tool = clientTool();
   await withOptionFile(target, async (cnf) => {
-    const child = run(tool, [`--defaults-extra-file=${cnf}`, '--binary-mode', target.database]);
+    const child = run(tool, [`--defaults-extra-file=${cnf}`, '--binary-mode', '--default-character-set=utf8mb4', target.database]);
     child.stdout.resume();
     await Promise.all([pipeline(createReadStream(dumpFile, { highWaterMark: 1 << 20 }), createGunzip(), child.stdin), child.done]);
   });
@@ -143,10 +143,11 @@ export async function replayBinlogs(target: MysqlTarget, o: { dir: string; start
   const binlog = binlogTool();
   const client = clientTool();
   await withOptionFile(target, async (cnf) => {
-    const args = binlogArgs({ optionFilePath: cnf, startPosition: o.startPosition, sourceDatabase: o.sourceDatabase, targetDatabase: target.database, until: o.until, files: files.map((f) => join(o.dir, f)) });
+    const lenientGtids = /gtid-strict-mode/.test(spawnSync(binlog.command, ['--help'], { encoding: 'utf8' }).stdout ?? '');
+    const args = binlogArgs({ optionFilePath: cnf, startPosition: o.startPosition, sourceDatabase: o.sourceDatabase, targetDatabase: target.database, until: o.until, files: files.map((f) => join(o.dir, f)), lenientGtids });
     // --stop-datetime is read in the tool's local time: run it in UTC (binlogDatetime gives UTC).
     const reader = run(binlog, args, { ...process.env, TZ: 'UTC' });
-    const writer = run(client, [`--defaults-extra-file=${cnf}`, '--binary-mode', target.database]);
+    const writer = run(client, [`--defaults-extra-file=${cnf}`, '--binary-mode', '--default-character-set=utf8mb4', target.database]);
     writer.stdout.resume();
     await Promise.all([pipeline(reader.stdout, writer.stdin), reader.done, writer.done]);
   });

@@ -5,7 +5,7 @@ describe('mysqlTarget and optionFile', () => {
   it('reads host, port, credentials and database; puts the password in the option file only', () => {
     const t = mysqlTarget('mysql://app:p%40ss%22w@db.local:3307/civicgrid');
     expect(t).toEqual({ host: 'db.local', port: 3307, user: 'app', password: 'p@ss"w', database: 'civicgrid', socket: null });
-    expect(optionFile(t)).toBe('[client]\nuser="app"\npassword="p@ss\\"w"\nhost="db.local"\nport=3307\nprotocol=TCP\ndefault-character-set=utf8mb4\n');
+    expect(optionFile(t)).toBe('[client]\nuser="app"\npassword="p@ss\\"w"\nhost="db.local"\nport=3307\nprotocol=TCP\n');
   });
 
   it('uses the Unix socket when the URL names one, and mariadb:// like mysql://', () => {
@@ -55,7 +55,7 @@ describe('binary log replay', () => {
     expect(binlogDatetime(new Date('2026-12-03T15:04:05.678+08:00'))).toBe('2026-12-03 07:04:05');
     expect(binlogArgs({ optionFilePath: '/o', startPosition: 863, sourceDatabase: 'cg', targetDatabase: 'cg_restored', until: new Date('2026-12-03T07:04:05Z'), files: ['/b/binlog.000001'] }))
       .toEqual(['--defaults-extra-file=/o', '--start-position=863', '--database=cg', '--rewrite-db=cg->cg_restored', '--stop-datetime=2026-12-03 07:04:05', '/b/binlog.000001']);
-    expect(binlogArgs({ optionFilePath: '/o', startPosition: 4, sourceDatabase: 'cg', targetDatabase: 'cg', until: null, files: [] }))
-      .toEqual(['--defaults-extra-file=/o', '--start-position=4', '--database=cg']);
+    expect(binlogArgs({ optionFilePath: '/o', startPosition: 4, sourceDatabase: 'cg', targetDatabase: 'cg', until: null, files: [], lenientGtids: true }))
+      .toEqual(['--defaults-extra-file=/o', '--start-position=4', '--database=cg', '--skip-gtid-strict-mode']);
   });
 });

@@ -52,7 +52,6 @@ export function optionFile(t: MysqlTarget): string {
   } else {
     lines.push(`host=${optionValue(t.host)}`, `port=${t.port}`, 'protocol=TCP');
   }
-  lines.push('default-character-set=utf8mb4');
   return `${lines.join('\n')}\n`;
 }
 
@@ -126,10 +125,14 @@ export function binlogDatetime(at: Date): string {
 /**
  * The replay's options: from the snapshot's position, only the backed-up
  * database's events (filtered on the original name), renamed to the target
- * database when it differs, up to `until` when given.
+ * database when it differs, up to `until` when given. MariaDB's tool stops
+ * at a GTID out of order by default; a log holding an earlier replay on the
+ * same server has such GTIDs, so `lenientGtids` (MariaDB's tool only)
+ * turns that check off.
  */
-export function binlogArgs(o: { optionFilePath: string; startPosition: number; sourceDatabase: string; targetDatabase: string; until: Date | null; files: string[] }): string[] {
+export function binlogArgs(o: { optionFilePath: string; startPosition: number; sourceDatabase: string; targetDatabase: string; until: Date | null; files: string[]; lenientGtids?: boolean }): string[] {
   const args = [`--defaults-extra-file=${o.optionFilePath}`, `--start-position=${o.startPosition}`, `--database=${o.sourceDatabase}`];
+  if (o.lenientGtids) args.push('--skip-gtid-strict-mode');
   if (o.sourceDatabase !== o.targetDatabase) args.push(`--rewrite-db=${o.sourceDatabase}->${o.targetDatabase}`);
   if (o.until) args.push(`--stop-datetime=${binlogDatetime(o.until)}`);
   return [...args, ...o.files];
