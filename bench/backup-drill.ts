@@ -98,9 +98,12 @@ async function civicgrid(args: string[], env: NodeJS.ProcessEnv): Promise<{ json
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+  let partial = '';
   child.stderr.setEncoding('utf8').on('data', (s: string) => {
     stderr += s;
-    process.stderr.write(s.replace(/^/gm, '  | '));
+    const lines = (partial + s).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) process.stderr.write(`  | ${line}\n`);
   });
   const code = await new Promise<number | null>((ok) => child.once('exit', ok));
   if (code !== 0) throw new Error(`civicgrid ${args[0]} exited ${code}: ${stderr.slice(-2000)}`);
@@ -236,13 +239,27 @@ async function sqliteDrill(work: string): Promise<void> {
   log('starting civicgrid serve on the copy');
   const server = await serve(env);
   try {
+    // The WAL grows while the backup's read snapshot holds the checkpoint back: its peak is the disk headroom a backup needs.
+    const wal = join(source, 'civicgrid.db-wal');
+    let walPeak = 0;
+    const sampleWal = () => {
+      try {
+        walPeak = Math.max(walPeak, statSync(wal).size);
+      } catch {
+        // Not there between checkpoints.
+      }
+    };
     const load = startLoad(server.port, await login(server.port), points);
     const loadStart = Date.now();
+    const walSampler = setInterval(sampleWal, 250);
     await sleep(10_000);
+    const walPeakBefore = walPeak;
+    walPeak = 0;
     const backupStart = Date.now();
     log('load running; civicgrid backup');
     const backup = await civicgrid(['backup', '--out', join(work, 'backup'), '--json'], { ...env, CIVICGRID_LOG_LEVEL: 'error' });
     const backupEnd = Date.now();
+    clearInterval(walSampler);
     await sleep(3000);
     const failures = await load.stop();
     await server.stop();
@@ -269,6 +286,7 @@ async function sqliteDrill(work: string): Promise<void> {
       checkS: seconds(timings.checkMs ?? 0), databaseS: seconds(timings.databaseMs ?? 0), filesS: seconds(timings.filesMs ?? 0), verifyS: seconds(timings.verifyMs ?? 0),
       integrity: verify.integrity, auditRecords: verify.auditRecords, residentsDecrypted: verify.residentsChecked, storedFilesChecked: verify.fileRows });
     report({ name: 'drill_intake_rate_during_backup', value: Math.round(load.rate(backupStart, backupEnd)), unit: 'reports/s', baseline: Math.round(load.rate(loadStart + 2000, backupStart)), baselineIs: 'the same load before the backup started', ...facts, connections: CONNECTIONS, failed: failures });
+    report({ name: 'drill_wal_peak_during_backup', value: mib(walPeak), unit: 'MiB', baseline: mib(walPeakBefore), baselineIs: 'WAL peak under the same load in the 10 s before the backup', ...facts });
     report({ name: 'drill_acknowledged_restored', value: acknowledgedBefore.length - missing.length, unit: 'reports', baseline: acknowledgedBefore.length, baselineIs: 'reports acknowledged before the backup started', ...facts,
       inBackup: m.counts.incidents, acknowledgedDuringBackup: during });
   } finally {
