@@ -263,6 +263,9 @@ async function sqliteDrill(work: string): Promise<void> {
     await sleep(3000);
     const failures = await load.stop();
     await server.stop();
+    log('the same backup again with the server stopped, for comparison');
+    const idle = await civicgrid(['backup', '--out', join(work, 'backup-idle'), '--json'], { ...env, CIVICGRID_LOG_LEVEL: 'error' });
+    rmSync(join(work, 'backup-idle'), { recursive: true, force: true });
     const acknowledgedBefore = load.acks.filter((a) => a.ackedAt < backupStart).map((a) => a.id);
     const during = load.acks.filter((a) => a.ackedAt >= backupStart && a.ackedAt < backupEnd).length;
     log(`${load.acks.length} reports acknowledged (${acknowledgedBefore.length} before the backup, ${during} during it), ${failures} failed`);
@@ -279,7 +282,7 @@ async function sqliteDrill(work: string): Promise<void> {
     const facts = { scale: 1, db: 'sqlite' as const, machine: machine() };
 
     report({ name: 'drill_backup_time', value: seconds(backup.ms), unit: 's', baseline: seconds(copyMs), baselineIs: 'plain copy of the idle database file (copyFile)', ...facts,
-      databaseS: seconds(m.timings.databaseMs ?? 0), filesS: seconds(m.timings.filesMs ?? 0), underLoad: true, note: 'wall time of `civicgrid backup` as its own process, server writing' });
+      databaseS: seconds(m.timings.databaseMs ?? 0), filesS: seconds(m.timings.filesMs ?? 0), underLoad: true, idleS: seconds(idle.ms), note: 'wall time of `civicgrid backup` as its own process, server writing; idleS: the same with the server stopped' });
     report({ name: 'drill_backup_size', value: mib(backupBytes), unit: 'MiB', baseline: mib(sourceBytes), baselineIs: 'the data directory backed up (database, files, key file)', ...facts,
       tables: Object.keys(m.counts).length, rows: Object.values(m.counts).reduce((a, b) => a + b, 0), storedFiles: m.files.count });
     report({ name: 'drill_restore_time', value: seconds(restore.ms), unit: 's', baseline: seconds(copyMs), baselineIs: 'plain copy of the idle database file (copyFile)', ...facts,
@@ -354,6 +357,9 @@ async function mysqlDrill(work: string): Promise<void> {
       await server.stop();
     }
     if (!load) throw new Error('the load did not start');
+    log('the same backup again with the server idle, for comparison');
+    const idle = await civicgrid(['backup', '--out', join(work, 'backup-idle'), '--json'], env);
+    rmSync(join(work, 'backup-idle'), { recursive: true, force: true });
     const acknowledgedBefore = load.acks.filter((a) => a.ackedAt < until.getTime()).map((a) => a.id);
     const sentAfter = load.acks.filter((a) => a.sentAt >= until.getTime()).map((a) => a.id);
     const m = backup.json as { bytes: number; binlog: { file: string; position: number } | null; counts: Record<string, number>; timings: Record<string, number> };
@@ -373,7 +379,7 @@ async function mysqlDrill(work: string): Promise<void> {
     const timings = restore.json.timings as Record<string, number>;
     const rawDumpBytes = statSync(join(work, 'raw.sql')).size;
     const facts = { scale, db: 'mysql' as const, machine: machine(), server: 'temporary mariadbd 10.11, log_bin, binlog_format=ROW, sync_binlog=1, innodb_flush_log_at_trx_commit=1, 2 GiB buffer pool' };
-    report({ name: 'drill_mysql_backup_time', value: seconds(backup.ms), unit: 's', baseline: seconds(raw.dumpMs), baselineIs: 'plain mariadb-dump --single-transaction to a file, idle server, same data', ...facts, underLoad: true });
+    report({ name: 'drill_mysql_backup_time', value: seconds(backup.ms), unit: 's', baseline: seconds(raw.dumpMs), baselineIs: 'plain mariadb-dump --single-transaction to a file, idle server, same data', ...facts, underLoad: true, idleS: seconds(idle.ms) });
     report({ name: 'drill_mysql_backup_size', value: mib(m.bytes), unit: 'MiB', baseline: mib(rawDumpBytes), baselineIs: 'the plain dump, uncompressed', ...facts });
     report({ name: 'drill_mysql_restore_time', value: seconds(restore.ms), unit: 's', baseline: seconds(raw.loadMs), baselineIs: 'plain load of the uncompressed dump with the mariadb client', ...facts,
       checkS: seconds(timings.checkMs ?? 0), databaseS: seconds(timings.databaseMs ?? 0), binlogS: seconds(timings.binlogMs ?? 0), filesS: seconds(timings.filesMs ?? 0), verifyS: seconds(timings.verifyMs ?? 0),

@@ -86,6 +86,8 @@ describe('scanValues', () => {
   it('throws past the end of the grammar', () => {
     expect(() => scanValues("(1,'a')", false, () => undefined)).toThrow(/dump:/);
     expect(() => scanValues("(1,'a');x", false, () => undefined)).toThrow(/dump:/);
-    expect(() => scanValues('(1,@x);', false, () => undefined)).toThrow(/dump:/);
+    expect(() => scanValues('(1,@x);', true, () => undefined)).toThrow(/dump:/);
+    expect(() => scanValues("(1,'open);", false, () => undefined)).toThrow(/dump:/);
+    expect(() => scanValues("(1,'a'))", false, () => undefined)).toThrow(/dump:/);
   });
 });
