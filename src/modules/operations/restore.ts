@@ -199,7 +199,7 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
     try {
       if (!dir) {
         fetched = await mkdtemp(join(tmpdir(), 'civicgrid-binlog-'));
-        log(`fetching binary logs from ${position.file} on from ${pit.binlogFrom!.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')}`);
+        log(`fetching the binary logs from ${position.file} onwards from ${pit.binlogFrom!.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')}`);
         await fetchBinlogs(mysqlTarget(withDatabase(pit.binlogFrom!, 'mysql')), position.file, fetched);
         dir = fetched;
       }
