@@ -143,8 +143,12 @@ export async function replayBinlogs(target: MysqlTarget, o: { dir: string; start
   const binlog = binlogTool();
   const client = clientTool();
   await withOptionFile(target, async (cnf) => {
-    const lenientGtids = /gtid-strict-mode/.test(spawnSync(binlog.command, ['--help'], { encoding: 'utf8' }).stdout ?? '');
-    const args = binlogArgs({ optionFilePath: cnf, startPosition: o.startPosition, sourceDatabase: o.sourceDatabase, targetDatabase: target.database, until: o.until, files: files.map((f) => join(o.dir, f)), lenientGtids });
+    // The two tools differ in their GTID options: ask this one which it has.
+    const help = spawnSync(binlog.command, ['--help'], { encoding: 'utf8' }).stdout ?? '';
+    const args = binlogArgs({
+      optionFilePath: cnf, startPosition: o.startPosition, sourceDatabase: o.sourceDatabase, targetDatabase: target.database, until: o.until,
+      files: files.map((f) => join(o.dir, f)), lenientGtids: /--gtid-strict-mode/.test(help), skipGtids: /--skip-gtids/.test(help),
+    });
     // --stop-datetime is read in the tool's local time: run it in UTC (binlogDatetime gives UTC).
     const reader = run(binlog, args, { ...process.env, TZ: 'UTC' });
     const writer = run(client, [`--defaults-extra-file=${cnf}`, '--binary-mode', '--default-character-set=utf8mb4', target.database]);

@@ -57,5 +57,7 @@ describe('binary log replay', () => {
       .toEqual(['--defaults-extra-file=/o', '--start-position=863', '--database=cg', '--rewrite-db=cg->cg_restored', '--stop-datetime=2026-12-03 07:04:05', '/b/binlog.000001']);
     expect(binlogArgs({ optionFilePath: '/o', startPosition: 4, sourceDatabase: 'cg', targetDatabase: 'cg', until: null, files: [], lenientGtids: true }))
       .toEqual(['--defaults-extra-file=/o', '--start-position=4', '--database=cg', '--skip-gtid-strict-mode']);
+    expect(binlogArgs({ optionFilePath: '/o', startPosition: 4, sourceDatabase: 'cg', targetDatabase: 'cg', until: null, files: [], skipGtids: true }))
+      .toEqual(['--defaults-extra-file=/o', '--start-position=4', '--database=cg', '--skip-gtids']);
   });
 });

@@ -128,11 +128,14 @@ export function binlogDatetime(at: Date): string {
  * database when it differs, up to `until` when given. MariaDB's tool stops
  * at a GTID out of order by default; a log holding an earlier replay on the
  * same server has such GTIDs, so `lenientGtids` (MariaDB's tool only)
- * turns that check off.
+ * turns that check off. MySQL's tool writes each transaction's GTID, which a
+ * server with gtid_mode=ON that has executed it already would silently skip:
+ * `skipGtids` (MySQL's tool only) leaves them out.
  */
-export function binlogArgs(o: { optionFilePath: string; startPosition: number; sourceDatabase: string; targetDatabase: string; until: Date | null; files: string[]; lenientGtids?: boolean }): string[] {
+export function binlogArgs(o: { optionFilePath: string; startPosition: number; sourceDatabase: string; targetDatabase: string; until: Date | null; files: string[]; lenientGtids?: boolean; skipGtids?: boolean }): string[] {
   const args = [`--defaults-extra-file=${o.optionFilePath}`, `--start-position=${o.startPosition}`, `--database=${o.sourceDatabase}`];
   if (o.lenientGtids) args.push('--skip-gtid-strict-mode');
+  if (o.skipGtids) args.push('--skip-gtids');
   if (o.sourceDatabase !== o.targetDatabase) args.push(`--rewrite-db=${o.sourceDatabase}->${o.targetDatabase}`);
   if (o.until) args.push(`--stop-datetime=${binlogDatetime(o.until)}`);
   return [...args, ...o.files];
