@@ -230,7 +230,7 @@ describe.each(DIALECTS)('backup and restore on %s', (dialect) => {
     expect(existsSync(join(work, 'dry'))).toBe(false);
   });
 
-  it('says where the keys are when they come from the environment, and never generates new ones on restore', async () => {
+  it('says where the keys are when they come from the environment or the config file, and never generates new ones on restore', async () => {
     const keys = JSON.parse(readFileSync(join(platform.config.dataDir, 'field-keys.json'), 'utf8')) as { keys: string; hmacKey: string; activeKeyId: string };
     const out = join(work, 'env-keys');
     const withEnvKeys = { ...env, CIVICGRID_FIELD_KEYS: keys.keys, CIVICGRID_FIELD_HMAC_KEY: keys.hmacKey, CIVICGRID_FIELD_ACTIVE_KEY: keys.activeKeyId };
@@ -246,5 +246,16 @@ describe.each(DIALECTS)('backup and restore on %s', (dialect) => {
     expect(existsSync(join(target, 'field-keys.json'))).toBe(false);
     const withKeys = await restoreBackup({ backup: out, dataDir: join(work, 'env-keys-restored-2'), dbUrl: targetUrl('envkeys2'), force: false, dryRun: false, sample: 5, actor: { userId: null, username: 'test', ip: null }, env: withEnvKeys });
     expect(withKeys.report!.residentsChecked).toBe(5);
+
+    // Keys set in the config file travel with it, and the restore reads them from the restored file.
+    const configFile = join(work, 'civicgrid-with-keys.json');
+    writeFileSync(configFile, JSON.stringify({ fieldKeys: keys.keys, fieldHmacKey: keys.hmacKey, fieldActiveKeyId: keys.activeKeyId }));
+    const inConfig = join(work, 'config-keys');
+    const c = await cli({ ...env, CIVICGRID_CONFIG: configFile }, ['backup', '--out', inConfig]);
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stdout).toMatch(/keys: in the config file, which is in the backup/);
+    const fromConfig = await restoreBackup({ backup: inConfig, dataDir: join(work, 'config-keys-restored'), dbUrl: targetUrl('cfgkeys'), force: false, dryRun: false, sample: 5, actor: { userId: null, username: 'test', ip: null }, env: {} });
+    expect(fromConfig.report!.residentsChecked).toBe(5);
+    expect(existsSync(join(work, 'config-keys-restored', 'field-keys.json'))).toBe(false);
   });
 });

@@ -39,6 +39,8 @@ export interface BackupOptions {
   configFile: string | null;
   program: { name: string; version: string };
   actor: AuditActor;
+  /** To tell keys set in the environment from keys set in the config file (default: this process's). */
+  env?: NodeJS.ProcessEnv;
   /** Progress lines for the operator. */
   log?: (line: string) => void;
 }
@@ -160,7 +162,11 @@ export async function createBackup(o: BackupOptions): Promise<BackupResult> {
     timings.filesMs = Date.now() - tFiles;
 
     let keySource: Manifest['keys']['source'];
-    if (o.config.fieldKeys) {
+    const configFile = o.configFile && existsSync(o.configFile) ? o.configFile : null;
+    if (o.config.fieldKeys && !(o.env ?? process.env).CIVICGRID_FIELD_KEYS && configFile) {
+      keySource = 'config-file';
+      warnings.push(`the field encryption keys are set in the config file ${configFile}, which is in this backup: store the backup as you store the keys (encrypted, access-controlled)`);
+    } else if (o.config.fieldKeys) {
       keySource = 'environment';
       warnings.push('the field encryption keys come from the environment (CIVICGRID_FIELD_KEYS, CIVICGRID_FIELD_HMAC_KEY): they are NOT in this backup; back them up from your secret store, or the ID numbers and phones cannot be read after a restore');
     } else if (!o.keys) {
@@ -175,8 +181,8 @@ export async function createBackup(o: BackupOptions): Promise<BackupResult> {
       keySource = 'omitted';
       warnings.push(`no field key file at ${fieldKeyFile(o.config)}: nothing encrypted can have been written with generated keys`);
     }
-    if (o.configFile && existsSync(o.configFile)) {
-      await copyFile(o.configFile, join(work, CONFIG_PART));
+    if (configFile) {
+      await copyFile(configFile, join(work, CONFIG_PART));
       parts.push(await partOf(work, CONFIG_PART));
     }
     timings.totalMs = Date.now() - t0;

@@ -58,7 +58,8 @@ export function registerOperationsCommands(program: Command, deps: OperationsCli
       }
       console.log(`backup written to ${r.dir}: ${mib(backupBytes(m))}, ${Object.keys(m.counts).length} tables, ${m.files.count} stored files, audit head seq ${m.audit.headSeq}, ${(m.timings.totalMs! / 1000).toFixed(1)} s`);
       if (m.database.binlog) console.log(`binary log position: ${m.database.binlog.file}:${m.database.binlog.position} (point-in-time recovery starts here)`);
-      console.log(`keys: ${m.keys.source === 'file' ? 'the field key file is in the backup' : m.keys.source === 'environment' ? 'from the environment: NOT in the backup' : 'NOT in the backup'}`);
+      const keys = { file: 'the field key file is in the backup', 'config-file': 'in the config file, which is in the backup', environment: 'from the environment: NOT in the backup', omitted: 'NOT in the backup' };
+      console.log(`keys: ${keys[m.keys.source]}`);
     });
 
   program

@@ -80,6 +80,13 @@ export interface FilesCopy {
 }
 
 /**
+ * Files copied at once: each copy ends with an fsync, and concurrent fsyncs
+ * share the file system's journal commits, so a batch costs about what one
+ * file does (one at a time, 512 photos took 19 s in the drill).
+ */
+const BATCH = 64;
+
+/**
  * Copies <dataDir>/files into <backup>/files and writes the listing. Called
  * after the database snapshot: bytes are stored before their row is written,
  * so every file the snapshot refers to is already there; files stored since
@@ -88,16 +95,28 @@ export interface FilesCopy {
 export async function backupFiles(filesRoot: string, backupDir: string, listingName: string): Promise<FilesCopy> {
   const listing = createWriteStream(join(backupDir, listingName), { mode: 0o640 });
   const result: FilesCopy = { count: 0, bytes: 0, mismatched: [] };
+  const copyBatch = async (batch: string[]) => {
+    const copied = await Promise.all(batch.map((rel) => copyHashed(join(filesRoot, rel), join(backupDir, 'files', rel))));
+    for (const [i, rel] of batch.entries()) {
+      const { sha256, bytes } = copied[i]!;
+      const name = rel.split('/').pop()!;
+      if (/^[0-9a-f]{64}$/.test(name) && name !== sha256) result.mismatched.push(rel);
+      if (!listing.write(`${sha256}  files/${rel}\n`)) await new Promise<void>((r) => listing.once('drain', () => r()));
+      result.count++;
+      result.bytes += bytes;
+    }
+  };
   try {
     if (existsSync(filesRoot)) {
+      let batch: string[] = [];
       for await (const rel of walk(filesRoot)) {
-        const copied = await copyHashed(join(filesRoot, rel), join(backupDir, 'files', rel));
-        const name = rel.split('/').pop()!;
-        if (/^[0-9a-f]{64}$/.test(name) && name !== copied.sha256) result.mismatched.push(rel);
-        if (!listing.write(`${copied.sha256}  files/${rel}\n`)) await new Promise<void>((r) => listing.once('drain', () => r()));
-        result.count++;
-        result.bytes += copied.bytes;
+        batch.push(rel);
+        if (batch.length === BATCH) {
+          await copyBatch(batch);
+          batch = [];
+        }
       }
+      await copyBatch(batch);
     }
   } finally {
     await new Promise<void>((done, fail) => listing.end((err?: Error | null) => (err ? fail(err) : done())));
@@ -134,12 +153,14 @@ export async function checkFiles(backupDir: string, files: ListedFile[]): Promis
 /** Copies the listed files into <dataDir>/files, checking each one's bytes on the way. */
 export async function restoreFiles(backupDir: string, files: ListedFile[], dataDir: string): Promise<{ count: number; bytes: number }> {
   let bytes = 0;
-  for (const f of files) {
-    const src = join(backupDir, f.path);
-    if (!existsSync(src)) throw new AppError(422, 'BACKUP_CORRUPT', { part: f.path, reason: 'is missing' });
-    const copied = await copyHashed(src, join(dataDir, f.path));
-    if (copied.sha256 !== f.sha256) throw new AppError(422, 'BACKUP_CORRUPT', { part: f.path, reason: 'does not match its SHA-256' });
-    bytes += copied.bytes;
+  for (let i = 0; i < files.length; i += BATCH) {
+    await Promise.all(files.slice(i, i + BATCH).map(async (f) => {
+      const src = join(backupDir, f.path);
+      if (!existsSync(src)) throw new AppError(422, 'BACKUP_CORRUPT', { part: f.path, reason: 'is missing' });
+      const copied = await copyHashed(src, join(dataDir, f.path));
+      if (copied.sha256 !== f.sha256) throw new AppError(422, 'BACKUP_CORRUPT', { part: f.path, reason: 'does not match its SHA-256' });
+      bytes += copied.bytes;
+    }));
   }
   return { count: files.length, bytes };
 }

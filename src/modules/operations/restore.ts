@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { MIGRATIONS, type Database } from '../../database.js';
 import { appendAudit, type AuditActor } from '../../infra/audit/audit.js';
-import { fieldCipherFrom, loadConfig } from '../../infra/config.js';
+import { fieldCipherFrom, fieldKeyFile, loadConfig } from '../../infra/config.js';
 import type { FieldCipher } from '../../infra/crypto/field-cipher.js';
 import { dialectOf, openDatabase, type Db } from '../../infra/db/database.js';
 import { AppError } from '../../infra/http/errors.js';
@@ -134,11 +134,15 @@ async function prepareMysql(url: string, force: boolean): Promise<void> {
   }
 }
 
-function cipherFor(manifest: Manifest, dataDir: string, dbUrl: string, env: NodeJS.ProcessEnv): FieldCipher | null {
-  const fromEnv = manifest.keys.source === 'environment' || !existsSync(join(dataDir, KEYS_PART));
-  // Never let the check generate a key file: only keys restored or configured are used.
-  if (fromEnv && !env.CIVICGRID_FIELD_KEYS) return null;
-  const cfg = loadConfig(fromEnv ? env : {}, { dataDir, dbUrl, logLevel: 'silent' });
+/**
+ * The cipher for the residents check: the keys restored (key file, or the
+ * restored config file) or configured for this command (CIVICGRID_FIELD_*),
+ * or null when there are none. Never lets the check generate a key file.
+ */
+function cipherFor(dataDir: string, dbUrl: string, env: NodeJS.ProcessEnv): FieldCipher | null {
+  const keyEnv = Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('CIVICGRID_FIELD_')));
+  const cfg = loadConfig(keyEnv, { dataDir, dbUrl, logLevel: 'silent' });
+  if (!cfg.fieldKeys && !existsSync(fieldKeyFile(cfg))) return null;
   return fieldCipherFrom(cfg).cipher;
 }
 
@@ -229,8 +233,8 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
 
   const tVerify = Date.now();
   log('verifying the restored data');
-  const cipher = cipherFor(manifest, dataDir, dbUrl, o.env);
-  if (manifest.keys.source !== 'file' && !cipher) {
+  const cipher = cipherFor(dataDir, dbUrl, o.env);
+  if (!cipher) {
     warnings.push('the field keys are not in this backup: configure CIVICGRID_FIELD_KEYS and CIVICGRID_FIELD_HMAC_KEY (or put the key file in place) BEFORE the first start, or the server will generate new keys that cannot read the residents\' ID numbers and phones');
   }
   const db: Db<Database> = openDatabase<Database>({ url: dbUrl, poolSize: 2 });

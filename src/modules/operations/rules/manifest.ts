@@ -46,7 +46,8 @@ export const manifestSchema = z.object({
   migrations: z.array(z.string()),
   counts: z.record(z.string(), z.number().int().nonnegative()),
   audit: z.object({ headSeq: z.number().int().nonnegative(), headHash: z.string(), anchorSeq: z.number().int().nonnegative() }),
-  keys: z.object({ source: z.enum(['file', 'environment', 'omitted']) }),
+  /** file: the key file is a part; config-file: the keys are in the config file part; environment / omitted: not in the backup. */
+  keys: z.object({ source: z.enum(['file', 'config-file', 'environment', 'omitted']) }),
   files: z.object({ count: z.number().int().nonnegative(), bytes: z.number().int().nonnegative() }),
   parts: z.array(partSchema).min(1),
   timings: z.record(z.string(), z.number()),
