@@ -10,6 +10,7 @@ import { AppError } from './infra/http/errors.js';
 import { DEMO_PASSWORD, loadDemo } from './modules/demo/load.js';
 import { progressLine } from './modules/demo/progress.js';
 import { registerGridCommands } from './modules/grid/cli.js';
+import { registerOperationsCommands } from './modules/operations/cli.js';
 import { buildHttp, openPlatform, VERSION, type Platform } from './platform.js';
 
 /**
@@ -222,6 +223,7 @@ audit
   });
 
 registerGridCommands(program, { withPlatform: (fn) => withPlatform(config(), fn), actor: cliActor });
+registerOperationsCommands(program, { config: () => config(), actor: cliActor, program: { name: 'civicgrid', version: VERSION } });
 
 /** A progress bar on stderr (a line per 10% when stderr is not a terminal). */
 function progressBar(label: string): { update(done: number, total: number | null): void; done(): void } {
