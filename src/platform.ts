@@ -36,7 +36,7 @@ import { attachmentRoutes } from './modules/incidents/attachment-routes.js';
 import { FileService } from './infra/files/files.js';
 import { LocalFileStore } from './infra/files/store.js';
 import { SweepScheduler } from './modules/incidents/sweep.js';
-import { ImportService } from './modules/basedata/import/service.js';
+import { ImportService, importUploadDir } from './modules/basedata/import/service.js';
 import { PersonalData } from './modules/basedata/personal.js';
 import { basedataRoutes } from './modules/basedata/routes.js';
 import { BasedataService } from './modules/basedata/service.js';
@@ -106,11 +106,12 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
     readYourWritesSeconds: config.readYourWritesSeconds,
   });
   try {
-    const audit = auditKeyringFrom(config);
-    if (audit.generated) logger.warn({ keyFile: audit.keyFile }, 'generated the audit chain key file; keep it (and a copy) outside the database, or configure CIVICGRID_AUDIT_KEYS');
-    bindAuditKeyring(db.primary, audit.keyring);
     const applied = await migrateToLatest(db.primary as never, MIGRATIONS);
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+    const keyed = await db.primary.selectFrom('audit_log').select('seq').where('key_id', 'is not', null).limit(1).executeTakeFirst();
+    const audit = auditKeyringFrom(config, { generate: !keyed });
+    if (audit.generated) logger.warn({ keyFile: audit.keyFile }, 'generated the audit chain key file; keep it (and a copy) outside the database, or configure CIVICGRID_AUDIT_KEYS');
+    bindAuditKeyring(db.primary, audit.keyring);
     await db.refreshStatistics();
     await seedBuiltinRoles(db);
   } catch (err) {
@@ -141,7 +142,8 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   incidents.attachments = attachments;
   let cipherSetup;
   try {
-    cipherSetup = fieldCipherFrom(config);
+    const encrypted = await db.primary.selectFrom('residents').select('id').limit(1).executeTakeFirst();
+    cipherSetup = fieldCipherFrom(config, { generate: !encrypted });
   } catch (err) {
     await db.close();
     throw err;
@@ -151,7 +153,7 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   }
   const personal = new PersonalData(cipherSetup.cipher);
   const basedata = new BasedataService(db, personal);
-  const imports = new ImportService(db, cipherSetup.options);
+  const imports = new ImportService(db, cipherSetup.options, importUploadDir(config.dataDir));
   const share = new ShareService(db, personal);
   return {
     config, db, logger, authCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, files, attachments, basedata, imports, share, fieldCipher: cipherSetup.options,

@@ -201,7 +201,7 @@ export interface FieldCipherSetup {
  * keys). Production deployments configure CIVICGRID_FIELD_KEYS and
  * CIVICGRID_FIELD_HMAC_KEY from their secret store instead.
  */
-export function fieldCipherFrom(config: Config): FieldCipherSetup {
+export function fieldCipherFrom(config: Config, options: { generate: boolean } = { generate: true }): FieldCipherSetup {
   const algorithm: FieldCipherAlgorithm = config.fieldCipherAlgorithm;
   if (config.fieldKeys) {
     if (!config.fieldHmacKey) throw new ConfigError('invalid configuration:\n  CIVICGRID_FIELD_HMAC_KEY (fieldHmacKey): required with CIVICGRID_FIELD_KEYS');
@@ -224,6 +224,7 @@ export function fieldCipherFrom(config: Config): FieldCipherSetup {
       throw new ConfigError(`field key file ${file} is not valid JSON: ${(err as Error).message}`);
     }
   } else {
+    if (!options.generate) throw new ConfigError(missingKeyFile('field key file', file, 'CIVICGRID_FIELD_KEYS and CIVICGRID_FIELD_HMAC_KEY', 'the residents\' ID numbers and phones'));
     stored = { keys: `k1:${randomBytes(32).toString('base64')}`, activeKeyId: 'k1', hmacKey: randomBytes(32).toString('base64') };
     mkdirSync(resolve(config.dataDir), { recursive: true });
     writeFileSync(file, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
@@ -254,6 +255,15 @@ export function addGeneratedFieldKey(config: Config): string {
   return id;
 }
 
+/**
+ * Keys are generated only for a database that holds nothing made with keys: a
+ * new key file over existing data (a restore without its key file, a wrong data
+ * directory) would start silently with keys that cannot read what is there.
+ */
+function missingKeyFile(what: string, file: string, settings: string, protects: string): string {
+  return `the ${what} ${file} is missing, but the database already holds data protected by it (${protects}): put the key file back (from the backup) or configure ${settings}; a new key could not read the existing data`;
+}
+
 /** Where the generated audit chain key lives when none is configured. */
 export function auditKeyFile(config: Config): string {
   return resolve(config.dataDir, 'audit-keys.json');
@@ -269,7 +279,7 @@ export function auditAnchorDir(config: Config): string {
  * secret store, or else <dataDir>/audit-keys.json, generated (mode 0600) on
  * first start like the field keys. Either way outside the database.
  */
-export function auditKeyringFrom(config: Config): { keyring: AuditKeyring; keyFile: string | null; generated: boolean } {
+export function auditKeyringFrom(config: Config, options: { generate: boolean } = { generate: true }): { keyring: AuditKeyring; keyFile: string | null; generated: boolean } {
   if (config.auditKeys) {
     try {
       return { keyring: parseAuditKeys(config.auditKeys, config.auditActiveKey), keyFile: null, generated: false };
@@ -287,6 +297,7 @@ export function auditKeyringFrom(config: Config): { keyring: AuditKeyring; keyFi
       throw new ConfigError(`audit key file ${file} is not valid JSON: ${(err as Error).message}`);
     }
   } else {
+    if (!options.generate) throw new ConfigError(missingKeyFile('audit key file', file, 'CIVICGRID_AUDIT_KEYS', 'the audit chain'));
     stored = { keys: `a1:${randomBytes(32).toString('base64')}`, activeKeyId: 'a1' };
     mkdirSync(resolve(config.dataDir), { recursive: true });
     writeFileSync(file, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600, flag: 'wx' });

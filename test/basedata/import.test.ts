@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import ExcelJS from 'exceljs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,6 +60,9 @@ describe.each(DIALECTS)('resident import on %s', (dialect) => {
       progress = (await t.request({ url: `/api/residents/imports/${job.jobId}`, cookie: f.cookies.officer_a! })).json();
     }
     expect(progress).toMatchObject({ status: 'done', totalRows: 8, okRows: 2, errorRows: 6 });
+    // The upload held clear ID numbers: it is gone once its job is done (residual information).
+    const { file_path: uploaded } = await t.platform.db.primary.selectFrom('import_jobs').select('file_path').where('id', '=', job.jobId).executeTakeFirstOrThrow();
+    await expect.poll(() => existsSync(uploaded)).toBe(false);
     const errors = await t.request({ url: `/api/residents/imports/${job.jobId}/errors.csv`, cookie: f.cookies.officer_a! });
     expect(errors.statusCode).toBe(200);
     const lines = errors.body.replace(/^\uFEFF/, '').trim().split('\r\n');
@@ -77,6 +80,16 @@ describe.each(DIALECTS)('resident import on %s', (dialect) => {
     const household = (await t.request({ url: `/api/households/${search.items[0].householdId}`, cookie: f.cookies.officer_a! })).json();
     expect(household.household.headResidentId).toBe(search.items[0].id);
     expect(household.members).toHaveLength(2);
+  });
+
+  it('refuses an unreadable upload and keeps nothing of it', async () => {
+    const before = readdirSync(join(t.platform.config.dataDir, 'imports')).length;
+    const res = await t.app.inject({
+      method: 'POST', url: '/api/residents/imports?fileName=x.csv', payload: '',
+      headers: { cookie: `cg_session=${f.cookies.officer_a}`, 'content-type': 'text/csv' },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(readdirSync(join(t.platform.config.dataDir, 'imports')).length).toBe(before);
   });
 
   it('resumes an interrupted import and is idempotent when re-run', async () => {

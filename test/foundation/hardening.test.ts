@@ -169,3 +169,28 @@ describe('hardening: trusted proxies', () => {
     expect(loadConfig({ CIVICGRID_TRUSTED_PROXIES: '10.0.0.1, 192.168.0.0/16' }).trustedProxies).toEqual(['10.0.0.1', '192.168.0.0/16']);
   });
 });
+
+describe.each(DIALECTS)('hardening: key files on %s', (dialect) => {
+  it('refuses to start with new keys over data protected by lost ones, and generates them for a fresh database', async () => {
+    const { openTestPlatform } = await import('../support/db.js');
+    const { openPlatform } = await import('../../src/platform.js');
+    const { loadDemo } = await import('../../src/modules/demo/load.js');
+    const { rmSync, renameSync, existsSync } = await import('node:fs');
+    const t = await openTestPlatform(dialect);
+    try {
+      const dir = t.platform.config.dataDir;
+      expect(existsSync(join(dir, 'field-keys.json')) && existsSync(join(dir, 'audit-keys.json'))).toBe(true);
+      await loadDemo(t.platform, { scale: 0.2, residentsScale: 0.001 });
+      await t.platform.close();
+      renameSync(join(dir, 'field-keys.json'), join(dir, 'field-keys.saved'));
+      await expect(openPlatform(t.platform.config)).rejects.toThrow(/field key file .* is missing, but the database already holds data protected by it/);
+      expect(existsSync(join(dir, 'field-keys.json'))).toBe(false);
+      renameSync(join(dir, 'field-keys.saved'), join(dir, 'field-keys.json'));
+      rmSync(join(dir, 'audit-keys.json'));
+      await expect(openPlatform(t.platform.config)).rejects.toThrow(/audit key file .* is missing, but the database already holds data protected by it/);
+      expect(existsSync(join(dir, 'audit-keys.json'))).toBe(false);
+    } finally {
+      await t.database.drop();
+    }
+  });
+});

@@ -9,7 +9,9 @@ import { createConnection } from 'mysql2/promise';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/database.js';
-import { verifyAuditChain } from '../../src/infra/audit/audit.js';
+import { readAnchors, writeAnchor } from '../../src/infra/audit/anchors.js';
+import { bindAuditKeyring, verifyAuditChain } from '../../src/infra/audit/audit.js';
+import { auditKeyringFrom, loadConfig } from '../../src/infra/config.js';
 import { openDatabase } from '../../src/infra/db/database.js';
 import { AppError } from '../../src/infra/http/errors.js';
 import { loadDemo, DEMO_PASSWORD } from '../../src/modules/demo/load.js';
@@ -104,18 +106,22 @@ describe.each(DIALECTS)('backup and restore on %s', (dialect) => {
     })();
     while (acknowledged.length < 5) await new Promise((r) => setTimeout(r, 10));
     acknowledgedBefore = [...acknowledged];
+    const anchored = await writeAnchor(platform.db.primary, platform.auditAnchorDir, null);
     backupRunning = true;
     const backup = await cli(env, ['backup', '--out', backupDir, '--json']);
     backupRunning = false;
     stop = true;
     await writer;
-    expect(backup.stderr).toMatch(/field encryption keys next to the encrypted data/);
+    expect(backup.stderr).toMatch(/field encryption keys next to the data they protect/);
+    expect(backup.stderr).toMatch(/audit chain keys next to the data they protect/);
     expect(backup.code, backup.stderr).toBe(0);
     expect(writtenDuring).toBeGreaterThan(0);
 
     const manifest = JSON.parse(readFileSync(join(backupDir, MANIFEST_FILE), 'utf8')) as Manifest;
     expect(manifest.database.dialect).toBe(dialect);
-    expect(manifest.parts.map((p) => p.path).sort()).toEqual([dialect === 'sqlite' ? SQLITE_PART : MYSQL_PART, 'field-keys.json', 'files.sha256'].sort());
+    expect(manifest.parts.map((p) => p.path).sort()).toEqual([dialect === 'sqlite' ? SQLITE_PART : MYSQL_PART, 'field-keys.json', 'audit-keys.json', 'audit-anchors.jsonl', 'files.sha256'].sort());
+    expect(manifest.auditKeys.source).toBe('file');
+    expect(readFileSync(join(backupDir, 'audit-anchors.jsonl'), 'utf8')).toContain(`"seq":${anchored!.seq},`);
     expect(manifest.files.count).toBe(6);
     expect(manifest.counts.incidents).toBeGreaterThanOrEqual(acknowledgedBefore.length);
     expect(manifest.counts.incidents).toBeLessThanOrEqual(acknowledged.length);
@@ -139,8 +145,10 @@ describe.each(DIALECTS)('backup and restore on %s', (dialect) => {
       const ids = new Set((await restored.selectFrom('incidents').select('id').execute()).map((r) => Number(r.id)));
       expect(ids.size).toBe(manifest.counts.incidents);
       for (const id of acknowledgedBefore) expect(ids.has(id)).toBe(true);
-      const chain = await verifyAuditChain(restored);
-      expect(chain.ok).toBe(true);
+      // The chain verifies with the keys and the anchors that came with the backup.
+      bindAuditKeyring(restored, auditKeyringFrom(loadConfig({}, { dataDir: restoredDir }), { generate: false }).keyring);
+      const chain = await verifyAuditChain(restored, readAnchors(join(restoredDir, 'audit-anchors')));
+      expect(chain).toMatchObject({ ok: true, anchorsChecked: 1 });
       const head = await restored.selectFrom('audit_head').select('seq').executeTakeFirstOrThrow();
       expect(Number(head.seq)).toBe(manifest.audit.headSeq + 1);
       const last = await restored.selectFrom('audit_log').select(['action', 'username']).orderBy('seq', 'desc').limit(1).executeTakeFirstOrThrow();
@@ -152,6 +160,7 @@ describe.each(DIALECTS)('backup and restore on %s', (dialect) => {
     }
     expect(readdirSync(join(restoredDir, 'files')).length).toBeGreaterThan(0);
     expect(statSync(join(restoredDir, 'field-keys.json')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(restoredDir, 'audit-keys.json')).mode & 0o777).toBe(0o600);
   });
 
   it('refuses a missing, unfinished, damaged or too new backup, and writes nothing', async () => {
@@ -257,5 +266,13 @@ describe.each(DIALECTS)('backup and restore on %s', (dialect) => {
     const fromConfig = await restoreBackup({ backup: inConfig, dataDir: join(work, 'config-keys-restored'), dbUrl: targetUrl('cfgkeys'), force: false, dryRun: false, sample: 5, actor: { userId: null, username: 'test', ip: null }, env: {} });
     expect(fromConfig.report!.residentsChecked).toBe(5);
     expect(existsSync(join(work, 'config-keys-restored', 'field-keys.json'))).toBe(false);
+
+    // Without the audit chain's keys nothing restored could be verified: refused before anything is written.
+    const noKeys = join(work, 'no-keys');
+    expect((await cli(env, ['backup', '--out', noKeys, '--no-keys'])).code).toBe(0);
+    const bare = join(work, 'no-keys-restored');
+    await expect(restoreBackup({ backup: noKeys, dataDir: bare, dbUrl: targetUrl('nokeys'), force: false, dryRun: false, sample: 5, actor: { userId: null, username: 'test', ip: null }, env: {} }))
+      .rejects.toMatchObject({ code: 'RESTORE_AUDIT_KEYS_MISSING' });
+    expect(existsSync(bare)).toBe(false);
   });
 });

@@ -5,7 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import { createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/database.js';
-import { verifyAuditChain } from '../../src/infra/audit/audit.js';
+import { bindAuditKeyring, verifyAuditChain } from '../../src/infra/audit/audit.js';
+import { auditKeyringFrom } from '../../src/infra/config.js';
 import { loadConfig } from '../../src/infra/config.js';
 import { openDatabase } from '../../src/infra/db/database.js';
 import { DEMO_PASSWORD, loadDemo } from '../../src/modules/demo/load.js';
@@ -85,6 +86,7 @@ describe.skipIf(!enabled)('point-in-time recovery on MariaDB with a binary log',
 
     for (const [name, expected] of [['cg_point', { present: before, absent: after }], ['cg_end', { present: [...before, ...after], absent: [] }]] as const) {
       const db = openDatabase<Database>({ url: server.url(name) });
+      bindAuditKeyring(db.primary, auditKeyringFrom(platform.config, { generate: false }).keyring);
       try {
         const ids = new Set((await db.primary.selectFrom('incidents').select('id').execute()).map((r) => Number(r.id)));
         for (const id of expected.present) expect(ids.has(id), `${name} has ${id}`).toBe(true);

@@ -46,18 +46,7 @@ export class AnchorFileError extends Error {
 export function readAnchors(dir: string): AuditAnchor[] {
   if (!existsSync(dir)) return [];
   const out: AuditAnchor[] = [];
-  for (const name of readdirSync(dir).filter((n) => FILE_RE.test(n)).sort()) {
-    readFileSync(join(dir, name), 'utf8').split('\n').forEach((line, i) => {
-      if (!line.trim()) return;
-      try {
-        const a = JSON.parse(line) as AuditAnchor;
-        if (!Number.isSafeInteger(a.seq) || typeof a.hash !== 'string' || typeof a.at !== 'string' || typeof a.keyId !== 'string') throw new Error('fields missing');
-        out.push(a);
-      } catch (err) {
-        throw new AnchorFileError(`${name} line ${i + 1}: not an anchor (${(err as Error).message})`);
-      }
-    });
-  }
+  for (const name of readdirSync(dir).filter((n) => FILE_RE.test(n)).sort()) out.push(...parseAnchorLines(readFileSync(join(dir, name), 'utf8'), name));
   return out;
 }
 
@@ -71,7 +60,28 @@ export async function writeAnchor(anyDb: AnyKysely, dir: string, lastSeq: number
   const seq = Number(head.seq);
   if (seq === 0 || seq === lastSeq) return null;
   const anchor = signAnchor(auditKeyringOf(anyDb), seq, head.hash, now.toISOString());
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  appendFileSync(join(dir, `audit-anchors-${anchor.at.slice(0, 7)}.jsonl`), `${JSON.stringify(anchor)}\n`, { mode: 0o600 });
+  appendAnchors(dir, [anchor]);
   return anchor;
+}
+
+/** Appends anchors to the files of their months (a restore puts back those of its backup). */
+export function appendAnchors(dir: string, anchors: readonly AuditAnchor[]): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const a of anchors) appendFileSync(join(dir, `audit-anchors-${a.at.slice(0, 7)}.jsonl`), `${JSON.stringify(a)}\n`, { mode: 0o600 });
+}
+
+/** Anchors from JSON lines (a backup's part); a line that does not parse is an error. */
+export function parseAnchorLines(text: string, source: string): AuditAnchor[] {
+  const out: AuditAnchor[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (!line.trim()) return;
+    try {
+      const a = JSON.parse(line) as AuditAnchor;
+      if (!Number.isSafeInteger(a.seq) || typeof a.hash !== 'string' || typeof a.at !== 'string' || typeof a.keyId !== 'string') throw new Error('fields missing');
+      out.push(a);
+    } catch (err) {
+      throw new AnchorFileError(`${source} line ${i + 1}: not an anchor (${(err as Error).message})`);
+    }
+  });
+  return out;
 }

@@ -64,6 +64,8 @@ function openSqlite<DB>(url: string): Kysely<DB> {
   database.pragma('synchronous = FULL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
+  // A long reader (an online backup) lets the WAL grow; once checkpointed it is cut back to 64 MiB, not kept at its peak.
+  database.pragma('journal_size_limit = 67108864');
   // 64 MiB of page cache (the default is 16 MiB): lists and timelines at full size read far fewer pages from the OS.
   database.pragma('cache_size = -65536');
   return new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });

@@ -11,7 +11,7 @@ import { AppError } from '../../infra/http/errors.js';
 import { permission, PUBLIC } from '../../infra/http/policy.js';
 import type { IncidentService } from '../incidents/service.js';
 import { FIELD_KEYS, RESIDENT_FIELDS } from './import/fields.js';
-import type { ImportService } from './import/service.js';
+import { importUploadDir, type ImportService } from './import/service.js';
 import { RESIDENT_TAGS } from './rules/tags.js';
 import { EXPORT, KEYPERSONS, MANAGE, READ, UNMASK, type BasedataService, type ExportRow } from './service.js';
 import { COMPONENT_STATUSES } from './tables.js';
@@ -491,7 +491,7 @@ export async function basedataRoutes(app: FastifyInstance, deps: BasedataRouteDe
       },
     }, async (request, reply) => {
       const principal = requirePrincipal(request);
-      const dir = resolve(deps.dataDir, 'imports');
+      const dir = importUploadDir(deps.dataDir);
       mkdirSync(dir, { recursive: true });
       const path = resolve(dir, `${Date.now()}-${principal.userId}-${Math.random().toString(36).slice(2, 8)}`);
       const body = request.body as unknown;

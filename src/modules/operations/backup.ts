@@ -18,14 +18,15 @@ import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import type { Kysely } from 'kysely';
-import { auditAlone, type AuditActor } from '../../infra/audit/audit.js';
-import { fieldKeyFile, primaryDbUrl, type Config } from '../../infra/config.js';
+import { auditAlone, bindAuditKeyring, type AuditActor } from '../../infra/audit/audit.js';
+import { readAnchors } from '../../infra/audit/anchors.js';
+import { auditAnchorDir, auditKeyFile, auditKeyringFrom, fieldKeyFile, primaryDbUrl, type Config } from '../../infra/config.js';
 import { dialectOf, openDatabase } from '../../infra/db/database.js';
 import { AppError } from '../../infra/http/errors.js';
 import './messages.js';
 import { dumpDatabase } from './mysql-tools.js';
 import { backupFiles, isEmptyDir, partOf, syncPath } from './parts.js';
-import { BACKUP_FORMAT, BACKUP_FORMAT_VERSION, backupBytes, CONFIG_PART, FILES_LIST, KEYS_PART, MANIFEST_FILE, MYSQL_PART, SQLITE_PART, type Manifest, type ManifestPart } from './rules/manifest.js';
+import { ANCHORS_PART, AUDIT_KEYS_PART, BACKUP_FORMAT, BACKUP_FORMAT_VERSION, backupBytes, CONFIG_PART, FILES_LIST, KEYS_PART, MANIFEST_FILE, MYSQL_PART, SQLITE_PART, type Manifest, type ManifestPart } from './rules/manifest.js';
 import { mysqlTarget } from './rules/mysql-client.js';
 import { appliedMigrations, auditPosition, kyselyRunner, sqliteRunner, tableCounts } from './snapshot.js';
 
@@ -44,6 +45,8 @@ export interface BackupOptions {
   /** Progress lines for the operator. */
   log?: (line: string) => void;
 }
+
+type KeySource = Manifest['keys']['source'];
 
 export interface BackupResult {
   dir: string;
@@ -161,26 +164,42 @@ export async function createBackup(o: BackupOptions): Promise<BackupResult> {
     for (const m of files.mismatched.slice(0, 10)) warnings.push(`stored file ${m} does not hash to its name: it was damaged before this backup`);
     timings.filesMs = Date.now() - tFiles;
 
-    let keySource: Manifest['keys']['source'];
     const configFile = o.configFile && existsSync(o.configFile) ? o.configFile : null;
-    if (o.config.fieldKeys && !(o.env ?? process.env).CIVICGRID_FIELD_KEYS && configFile) {
-      keySource = 'config-file';
-      warnings.push(`the field encryption keys are set in the config file ${configFile}, which is in this backup: store the backup as you store the keys (encrypted, access-controlled)`);
-    } else if (o.config.fieldKeys) {
-      keySource = 'environment';
-      warnings.push('the field encryption keys come from the environment (CIVICGRID_FIELD_KEYS, CIVICGRID_FIELD_HMAC_KEY): they are NOT in this backup; back them up from your secret store, or the ID numbers and phones cannot be read after a restore');
-    } else if (!o.keys) {
-      keySource = 'omitted';
-      warnings.push(`the field key file was left out (--no-keys): keep ${fieldKeyFile(o.config)} safe elsewhere; without it the ID numbers and phones cannot be read after a restore`);
-    } else if (existsSync(fieldKeyFile(o.config))) {
-      keySource = 'file';
-      await copyFile(fieldKeyFile(o.config), join(work, KEYS_PART));
-      parts.push(await partOf(work, KEYS_PART));
-      warnings.push('this backup holds the field encryption keys next to the encrypted data: store it as you store the keys (encrypted, access-controlled), or use --no-keys and keep the key file apart');
-    } else {
-      keySource = 'omitted';
-      warnings.push(`no field key file at ${fieldKeyFile(o.config)}: nothing encrypted can have been written with generated keys`);
-    }
+    const env = o.env ?? process.env;
+    const keyFile = async (k: { name: string; configured: boolean; envVar: string; file: string; part: string; protects: string }): Promise<KeySource> => {
+      if (k.configured && !env[k.envVar] && configFile) {
+        warnings.push(`the ${k.name} are set in the config file ${configFile}, which is in this backup: store the backup as you store the keys (encrypted, access-controlled)`);
+        return 'config-file';
+      }
+      if (k.configured) {
+        warnings.push(`the ${k.name} come from the environment (${k.envVar}): they are NOT in this backup; back them up from your secret store, or ${k.protects} after a restore`);
+        return 'environment';
+      }
+      if (!o.keys) {
+        warnings.push(`the ${k.name} file was left out (--no-keys): keep ${k.file} safe elsewhere, or ${k.protects} after a restore`);
+        return 'omitted';
+      }
+      if (!existsSync(k.file)) {
+        warnings.push(`no ${k.name} file at ${k.file}: nothing can have been written with generated keys`);
+        return 'omitted';
+      }
+      await copyFile(k.file, join(work, k.part));
+      parts.push(await partOf(work, k.part));
+      warnings.push(`this backup holds the ${k.name} next to the data they protect: store it as you store the keys (encrypted, access-controlled), or use --no-keys and keep the key files apart`);
+      return 'file';
+    };
+    const keySource = await keyFile({
+      name: 'field encryption keys', configured: Boolean(o.config.fieldKeys), envVar: 'CIVICGRID_FIELD_KEYS', file: fieldKeyFile(o.config), part: KEYS_PART,
+      protects: 'the ID numbers and phones cannot be read',
+    });
+    const auditKeySource = await keyFile({
+      name: 'audit chain keys', configured: Boolean(o.config.auditKeys), envVar: 'CIVICGRID_AUDIT_KEYS', file: auditKeyFile(o.config), part: AUDIT_KEYS_PART,
+      protects: 'the audit chain cannot be verified',
+    });
+    // The anchors up to the snapshot's head: later ones name records this backup does not hold.
+    const anchors = readAnchors(auditAnchorDir(o.config)).filter((a) => a.seq <= snapshot.audit.headSeq);
+    await writeFile(join(work, ANCHORS_PART), anchors.map((a) => `${JSON.stringify(a)}\n`).join(''), { mode: 0o640 });
+    parts.push(await partOf(work, ANCHORS_PART));
     if (configFile) {
       await copyFile(configFile, join(work, CONFIG_PART));
       parts.push(await partOf(work, CONFIG_PART));
@@ -189,7 +208,7 @@ export async function createBackup(o: BackupOptions): Promise<BackupResult> {
 
     const manifest: Manifest = {
       format: BACKUP_FORMAT, formatVersion: BACKUP_FORMAT_VERSION, createdAt, program: o.program, database,
-      migrations: snapshot.migrations, counts: snapshot.counts, audit: snapshot.audit, keys: { source: keySource },
+      migrations: snapshot.migrations, counts: snapshot.counts, audit: snapshot.audit, keys: { source: keySource }, auditKeys: { source: auditKeySource },
       files: { count: files.count, bytes: files.bytes }, parts, timings,
     };
     await writeFile(join(work, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o640 });
@@ -201,6 +220,7 @@ export async function createBackup(o: BackupOptions): Promise<BackupResult> {
     // The backup is recorded in the database it was taken from (it is not in the backup itself).
     const db = openDatabase<unknown>({ url, poolSize: 1 });
     try {
+      bindAuditKeyring(db.primary, auditKeyringFrom(o.config, { generate: false }).keyring);
       await auditAlone(db.primary, o.actor, {
         action: 'backup.create', objectType: 'backup', objectId: out.slice(-128),
         details: { dialect, bytes: backupBytes(manifest), files: files.count, keys: keySource, auditHeadSeq: snapshot.audit.headSeq, binlog: database.binlog, ms: timings.totalMs },

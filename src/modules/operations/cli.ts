@@ -53,13 +53,14 @@ export function registerOperationsCommands(program: Command, deps: OperationsCli
       for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
       const m = r.manifest;
       if (opts.json) {
-        console.log(JSON.stringify({ dir: r.dir, dialect: m.database.dialect, bytes: backupBytes(m), files: m.files.count, auditHeadSeq: m.audit.headSeq, binlog: m.database.binlog, keys: m.keys.source, counts: m.counts, timings: m.timings }));
+        console.log(JSON.stringify({ dir: r.dir, dialect: m.database.dialect, bytes: backupBytes(m), files: m.files.count, auditHeadSeq: m.audit.headSeq, binlog: m.database.binlog, keys: m.keys.source, auditKeys: m.auditKeys.source, counts: m.counts, timings: m.timings }));
         return;
       }
       console.log(`backup written to ${r.dir}: ${mib(backupBytes(m))}, ${Object.keys(m.counts).length} tables, ${m.files.count} stored files, audit head seq ${m.audit.headSeq}, ${(m.timings.totalMs! / 1000).toFixed(1)} s`);
       if (m.database.binlog) console.log(`binary log position: ${m.database.binlog.file}:${m.database.binlog.position} (point-in-time recovery starts here)`);
-      const keys = { file: 'the field key file is in the backup', 'config-file': 'in the config file, which is in the backup', environment: 'from the environment: NOT in the backup', omitted: 'NOT in the backup' };
+      const keys = { file: 'the key file is in the backup', 'config-file': 'in the config file, which is in the backup', environment: 'from the environment: NOT in the backup', omitted: 'NOT in the backup' };
       console.log(`keys: ${keys[m.keys.source]}`);
+      console.log(`audit chain keys: ${keys[m.auditKeys.source]}`);
     });
 
   program

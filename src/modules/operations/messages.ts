@@ -46,6 +46,10 @@ defineMessages({
     'zh-CN': (p) => `这是 ${String(p.backup)} 数据库的备份，不能恢复到 ${String(p.target)} 数据库`,
     en: (p) => `This is a backup of a ${String(p.backup)} database; it cannot be restored into ${String(p.target)}`,
   },
+  RESTORE_AUDIT_KEYS_MISSING: {
+    'zh-CN': '备份中没有审计链密钥（密钥来自环境变量或被 --no-keys 排除）：请设置 CIVICGRID_AUDIT_KEYS 后再恢复，否则无法校验审计日志',
+    en: 'The audit chain keys are not in this backup (they came from the environment or were left out with --no-keys): set CIVICGRID_AUDIT_KEYS and restore again, or the audit log cannot be verified',
+  },
   RESTORE_DB_URL_REQUIRED: {
     'zh-CN': '恢复 MySQL/MariaDB 备份需要用 --db-url mysql://… 指定目标数据库',
     en: 'Restoring a MySQL/MariaDB backup needs the target database: --db-url mysql://…',

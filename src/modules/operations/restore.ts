@@ -9,20 +9,23 @@
  * sessions carried over from the backup are ended.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, copyFile, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { MIGRATIONS, type Database } from '../../database.js';
 import { appendAudit, type AuditActor } from '../../infra/audit/audit.js';
-import { fieldCipherFrom, fieldKeyFile, loadConfig } from '../../infra/config.js';
+import { appendAnchors, parseAnchorLines } from '../../infra/audit/anchors.js';
+import { bindAuditKeyring } from '../../infra/audit/audit.js';
+import type { AuditKeyring } from '../../infra/audit/chain.js';
+import { auditKeyringFrom, fieldCipherFrom, fieldKeyFile, loadConfig } from '../../infra/config.js';
 import type { FieldCipher } from '../../infra/crypto/field-cipher.js';
 import { dialectOf, openDatabase, type Db } from '../../infra/db/database.js';
 import { AppError } from '../../infra/http/errors.js';
 import './messages.js';
 import { fetchBinlogs, loadDump, replayBinlogs } from './mysql-tools.js';
 import { checkFiles, copyHashed, isEmptyDir, parseListing, restoreFiles, sha256File, type ListedFile } from './parts.js';
-import { CONFIG_PART, FILES_LIST, KEYS_PART, MANIFEST_FILE, MYSQL_PART, readManifest, SQLITE_PART, type Manifest } from './rules/manifest.js';
+import { ANCHORS_PART, AUDIT_KEYS_PART, CONFIG_PART, FILES_LIST, KEYS_PART, MANIFEST_FILE, MYSQL_PART, readManifest, SQLITE_PART, type Manifest } from './rules/manifest.js';
 import { mysqlTarget, withDatabase } from './rules/mysql-client.js';
 import { kyselyRunner } from './snapshot.js';
 import { verifyRestored, type VerifyReport } from './verify.js';
@@ -96,7 +99,7 @@ export async function checkBackup(dir: string): Promise<{ manifest: Manifest; fi
 }
 
 /** What a data directory restore writes; with --force these are removed first (nothing else in the directory is touched). */
-const DATA_DIR_ENTRIES = [SQLITE_PART, `${SQLITE_PART}-wal`, `${SQLITE_PART}-shm`, 'files', KEYS_PART, CONFIG_PART];
+const DATA_DIR_ENTRIES = [SQLITE_PART, `${SQLITE_PART}-wal`, `${SQLITE_PART}-shm`, 'files', KEYS_PART, AUDIT_KEYS_PART, 'audit-anchors', CONFIG_PART];
 
 async function prepareDataDir(dataDir: string, force: boolean, sqlitePath: string | null): Promise<void> {
   const busy = !(await isEmptyDir(dataDir)) || (sqlitePath !== null && existsSync(sqlitePath));
@@ -146,6 +149,12 @@ function cipherFor(dataDir: string, dbUrl: string, env: NodeJS.ProcessEnv): Fiel
   return fieldCipherFrom(cfg).cipher;
 }
 
+/** The audit chain's keys: restored with the backup, or configured for this command (CIVICGRID_AUDIT_*); never generated. */
+function auditKeyringFor(dataDir: string, dbUrl: string, env: NodeJS.ProcessEnv): AuditKeyring {
+  const keyEnv = Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('CIVICGRID_AUDIT_')));
+  return auditKeyringFrom(loadConfig(keyEnv, { dataDir, dbUrl, logLevel: 'silent' }), { generate: false }).keyring;
+}
+
 function shanghaiToday(): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
 }
@@ -170,6 +179,10 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
     if (dialect !== 'mysql') throw new AppError(422, 'RESTORE_PITR_UNAVAILABLE', { reason: 'a SQLite backup has no binary log; restore it as it is' });
     if (!manifest.database.binlog || !manifest.database.name) throw new AppError(422, 'RESTORE_PITR_UNAVAILABLE', { reason: 'the backup recorded no binary log position (the server had log_bin OFF)' });
     if (!pit.binlogDir && !pit.binlogFrom) throw new AppError(400, 'RESTORE_PITR_UNAVAILABLE', { reason: 'name the binary logs: --binlog-dir DIR or --binlog-from mysql://…' });
+  }
+  // Without the audit keys nothing restored could be verified: refuse before writing anything.
+  if ((manifest.auditKeys.source === 'environment' || manifest.auditKeys.source === 'omitted') && !o.env.CIVICGRID_AUDIT_KEYS) {
+    throw new AppError(422, 'RESTORE_AUDIT_KEYS_MISSING');
   }
   if (o.dryRun) {
     await checkFiles(backupDir, files);
@@ -218,10 +231,13 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
   const tFiles = Date.now();
   log(`restoring ${files.length} stored files`);
   await restoreFiles(backupDir, files, dataDir);
-  if (manifest.parts.some((p) => p.path === KEYS_PART)) {
-    await copyFile(join(backupDir, KEYS_PART), join(dataDir, KEYS_PART));
-    await chmod(join(dataDir, KEYS_PART), 0o600);
+  for (const part of [KEYS_PART, AUDIT_KEYS_PART]) {
+    if (!manifest.parts.some((p) => p.path === part)) continue;
+    await copyFile(join(backupDir, part), join(dataDir, part));
+    await chmod(join(dataDir, part), 0o600);
   }
+  const anchors = parseAnchorLines(await readFile(join(backupDir, ANCHORS_PART), 'utf8'), ANCHORS_PART);
+  appendAnchors(join(dataDir, 'audit-anchors'), anchors);
   if (manifest.parts.some((p) => p.path === CONFIG_PART)) {
     await copyFile(join(backupDir, CONFIG_PART), join(dataDir, CONFIG_PART));
     const restoredConfig = JSON.parse(readFileSync(join(dataDir, CONFIG_PART), 'utf8')) as Record<string, unknown>;
@@ -240,7 +256,9 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
   const db: Db<Database> = openDatabase<Database>({ url: dbUrl, poolSize: 2 });
   let report: VerifyReport;
   try {
+    bindAuditKeyring(db.primary, auditKeyringFor(dataDir, dbUrl, o.env));
     report = await verifyRestored({
+      anchors,
       db: db.primary, dialect, manifest, mode: binlogFiles.length > 0 ? 'rolled-forward' : 'exact',
       filesRoot: join(dataDir, 'files'), cipher, sample: o.sample, today: shanghaiToday(),
     });

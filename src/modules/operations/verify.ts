@@ -8,6 +8,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../database.js';
+import type { AuditAnchor } from '../../infra/audit/anchors.js';
 import { verifyAuditChain } from '../../infra/audit/audit.js';
 import type { FieldCipher } from '../../infra/crypto/field-cipher.js';
 import type { Dialect } from '../../infra/db/database.js';
@@ -20,6 +21,8 @@ import { auditPosition, kyselyRunner, tableCounts } from './snapshot.js';
 export const GROWING_TABLES = ['incidents', 'incident_events', 'residents', 'files', 'users'];
 
 export interface VerifyOptions {
+  /** The signed audit anchors that came with the backup. */
+  anchors: readonly AuditAnchor[];
   db: Kysely<Database>;
   dialect: Dialect;
   manifest: Manifest;
@@ -80,7 +83,7 @@ export async function verifyRestored(o: VerifyOptions): Promise<VerifyReport> {
     : compareCounts(o.manifest.counts, counts, 'at-least', GROWING_TABLES);
   for (const m of mismatches.slice(0, 10)) problems.push(`table ${m.table}: ${m.actual ?? 'missing'} rows, the backup has ${m.expected}`);
 
-  const chain = await verifyAuditChain(o.db);
+  const chain = await verifyAuditChain(o.db, o.anchors);
   if (!chain.ok) problems.push(`audit chain broken at seq ${chain.firstBroken!.seq} (${chain.firstBroken!.reason})`);
   const head = await auditPosition(run);
   if (o.mode === 'exact' && (head.headSeq !== o.manifest.audit.headSeq || head.headHash !== o.manifest.audit.headHash)) {

@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Kysely, Transaction } from 'kysely';
@@ -133,20 +135,38 @@ function mergeCaches(into: KeyCaches, from: KeyCaches): void {
  * resumes after the last committed row and a re-run updates instead of
  * duplicating (the ID blind index is the key).
  */
+/** Where uploaded import files wait for their job. */
+export function importUploadDir(dataDir: string): string {
+  return resolve(dataDir, 'imports');
+}
+
 export class ImportService {
   constructor(
     private readonly db: AppDb,
     private readonly cipherOptions: FieldCipherOptions,
+    /**
+     * Where uploads are kept (`<dataDir>/imports`). They hold clear ID numbers, so an upload is deleted
+     * once its job is done or when it cannot be read (MLPS 剩余信息保护); files the CLI imports from
+     * elsewhere belong to the operator and are left alone.
+     */
+    private readonly uploadDir: string | null = null,
   ) {}
+
+  private async discardUpload(filePath: string): Promise<void> {
+    if (this.uploadDir && resolve(filePath).startsWith(`${resolve(this.uploadDir)}${sep}`)) await rm(filePath, { force: true });
+  }
 
   async createJob(filePath: string, fileName: string, createdBy: number | null) {
     let preview;
     try {
       preview = await previewTable(filePath);
     } catch {
+      preview = null;
+    }
+    if (!preview || preview.headers.length === 0) {
+      await this.discardUpload(filePath);
       throw new AppError(400, 'IMPORT_FILE_UNREADABLE');
     }
-    if (preview.headers.length === 0) throw new AppError(400, 'IMPORT_FILE_UNREADABLE');
     const suggested = suggestMapping(preview.headers);
     const now = Date.now();
     const id = insertedId(await this.db.primary.insertInto('import_jobs').values({
@@ -305,6 +325,7 @@ export class ImportService {
             action: 'resident.import', objectType: 'import', objectId: jobId, details: { rows: rowNo, ok: okRows, errors: errorRows },
           });
         });
+        await this.discardUpload(j.file_path);
       }
     } catch (err) {
       const message = err instanceof AppError ? err.code : 'write failed';

@@ -11,6 +11,7 @@ const manifest: Manifest = {
   counts: { users: 3, audit_log: 10 },
   audit: { headSeq: 10, headHash: 'a'.repeat(64), anchorSeq: 0 },
   keys: { source: 'file' },
+  auditKeys: { source: 'file' },
   files: { count: 0, bytes: 0 },
   parts: [{ path: 'civicgrid.db', bytes: 4096, sha256: 'b'.repeat(64) }],
   timings: { totalMs: 12 },

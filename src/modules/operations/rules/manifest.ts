@@ -17,6 +17,9 @@ export const FILES_LIST = 'files.sha256';
 export const SQLITE_PART = 'civicgrid.db';
 export const MYSQL_PART = 'database.sql.gz';
 export const KEYS_PART = 'field-keys.json';
+export const AUDIT_KEYS_PART = 'audit-keys.json';
+/** The signed audit anchors up to the snapshot's head, one JSON line each. */
+export const ANCHORS_PART = 'audit-anchors.jsonl';
 export const CONFIG_PART = 'civicgrid.json';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
@@ -48,6 +51,8 @@ export const manifestSchema = z.object({
   audit: z.object({ headSeq: z.number().int().nonnegative(), headHash: z.string(), anchorSeq: z.number().int().nonnegative() }),
   /** file: the key file is a part; config-file: the keys are in the config file part; environment / omitted: not in the backup. */
   keys: z.object({ source: z.enum(['file', 'config-file', 'environment', 'omitted']) }),
+  /** The same for the audit chain's HMAC keys (AUDIT_KEYS_PART when a file). */
+  auditKeys: z.object({ source: z.enum(['file', 'config-file', 'environment', 'omitted']) }),
   files: z.object({ count: z.number().int().nonnegative(), bytes: z.number().int().nonnegative() }),
   parts: z.array(partSchema).min(1),
   timings: z.record(z.string(), z.number()),
