@@ -40,7 +40,7 @@ export function registerOperationsCommands(program: Command, deps: OperationsCli
     .command('backup')
     .description('back up the database (consistent while the server runs), the stored files, the field key file and the config file into one directory with a manifest')
     .option('--out <dir>', 'backup directory to create (default: ./civicgrid-backup-<UTC time>)')
-    .option('--no-keys', 'leave the generated field key file out (keep it safe elsewhere)')
+    .option('--no-keys', 'leave the generated key files (field keys, audit chain keys) out (keep them safe elsewhere)')
     .option('--json', 'print the manifest summary as one JSON line')
     .action(async (opts: { out?: string; keys: boolean; json?: boolean }) => {
       const cfg = deps.config();
