@@ -158,7 +158,7 @@ describe.each(DIALECTS)('patrols and clock records on %s', (dialect) => {
   it('shows a worker\'s day to the console in scope, with the cases the worker reported', async () => {
     const start = yesterdayNoon();
     const supervisor = await t.login('supervisor');
-    const track = ok<{ patrols: unknown[]; track: { features: { properties: { times: string[] }; geometry: { coordinates: unknown[] } }[] } }>(
+    const track = ok<{ patrols: unknown[]; track: { features: { properties: { times: number[] }; geometry: { coordinates: unknown[] } }[] } }>(
       await t.request({ url: `/api/patrols/track?userId=${worker.userId}&date=${ymdOf(start)}`, cookie: supervisor }),
     );
     expect(track.patrols).toHaveLength(1);
@@ -166,7 +166,7 @@ describe.each(DIALECTS)('patrols and clock records on %s', (dialect) => {
     // 31 points, the jump left out.
     expect(line.geometry.coordinates).toHaveLength(30);
     expect(line.properties.times).toHaveLength(30);
-    expect(line.properties.times).toEqual([...line.properties.times].sort());
+    expect(line.properties.times).toEqual([...line.properties.times].sort((a, b) => a - b));
 
     // A case the worker reports today shows on today's replay.
     const report = await t.request({ method: 'POST', url: '/api/incidents', cookie: worker.cookie, body: { channel: 'grid_worker', description: '井盖缺失', position: { ...inA, crs: 'wgs84' } } });

@@ -78,7 +78,8 @@ const MINUTE = 60_000;
 /** Rows of track points gathered before a batch is written. */
 const BATCH_POINTS = 400_000;
 
-function areaOf(locator: Locator, units: readonly { code: string; box: [number, number, number, number] }[], prefix: string): WalkArea {
+/** The area under a grid code (a community or one unit grid) for walks, through the unit grid locator. */
+export function areaOf(locator: Locator, units: readonly { code: string; box: [number, number, number, number] }[], prefix: string): WalkArea {
   const own = units.filter((u) => u.code.startsWith(prefix));
   return {
     inside: (lng, lat) => locator.locate(lng, lat)?.startsWith(prefix) ?? false,

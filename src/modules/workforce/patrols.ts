@@ -51,7 +51,7 @@ export interface PointsResult {
 
 export interface TrackFeature {
   type: 'Feature';
-  properties: { patrolId: string; startedAt: string; endedAt: string | null; distanceM: number; times: string[]; droppedPoints: number };
+  properties: { patrolId: string; startedAt: string; endedAt: string | null; distanceM: number; times: number[]; droppedPoints: number };
   geometry: { type: 'LineString'; coordinates: [number, number][] };
 }
 
@@ -103,6 +103,8 @@ export function patrolView(r: PatrolRow): PatrolView {
 const POINT_COLUMNS = ['patrol_id', 'at', 'lng_e6', 'lat_e6', 'accuracy_m', 'received_at'] as const;
 // Run on every points batch: plain SQL common to both dialects (ADR 0001, "hot statements").
 const EXISTING_AT = 'select at from track_points where patrol_id = ? and at >= ? and at <= ?';
+const PATROL_BY_CLIENT_ID =
+  'select id, client_id, user_id, grid_code, started_at, ended_at, end_reason, start_lng_e6, start_lat_e6, distance_m, point_count, last_point_at, received_at, stop_received_at, updated_at from patrols where client_id = ?';
 const BUMP_POINTS =
   'update patrols set point_count = point_count + ?, last_point_at = case when last_point_at is null or last_point_at < ? then ? else last_point_at end, updated_at = ? where id = ?';
 
@@ -245,7 +247,9 @@ export class PatrolService {
   }
 
   private async byClientId(db: Kysely<Database>, clientId: string): Promise<PatrolRow | undefined> {
-    return db.selectFrom('patrols').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+    // Every points batch looks its patrol up: plain SQL, no query building per call.
+    const { rows } = await db.executeQuery<PatrolRow>(CompiledQuery.raw(PATROL_BY_CLIENT_ID, [clientId]));
+    return rows[0];
   }
 
   /** The caller's own patrol; anyone else's reads as missing. */
@@ -322,11 +326,11 @@ export class PatrolService {
       const view = patrolView(r);
       patrols.push(r.ended_at === null ? { ...view, distanceM: Math.round(filtered.distanceM), pointCount: list.length } : view);
       const coordinates: [number, number][] = [];
-      const times: string[] = [];
+      const times: number[] = [];
       list.forEach((p, i) => {
         if (!filtered.accepted[i]) return;
         coordinates.push([p.lng, p.lat]);
-        times.push(new Date(p.at).toISOString());
+        times.push(p.at);
       });
       if (coordinates.length < 2) continue;
       features.push({
@@ -375,19 +379,16 @@ export class PatrolService {
 export async function readPoints(db: Kysely<Database>, patrolIds: readonly number[], from: number, to: number): Promise<Map<number, TrackPoint[]>> {
   const out = new Map<number, TrackPoint[]>();
   if (patrolIds.length === 0) return out;
-  const rows = await db.selectFrom('track_points')
-    .select(['patrol_id', 'at', 'lng_e6', 'lat_e6', 'accuracy_m'])
-    .where('patrol_id', 'in', [...patrolIds])
-    .where('at', '>=', from)
-    .where('at', '<=', to)
-    .orderBy('patrol_id')
-    .orderBy('at')
-    .execute();
+  // A worker-day is thousands of rows: plain SQL over the primary key's order, no query building per call.
+  const { rows } = await db.executeQuery<{ patrol_id: number; at: number | string; lng_e6: number; lat_e6: number; accuracy_m: number | null }>(CompiledQuery.raw(
+    `select patrol_id, at, lng_e6, lat_e6, accuracy_m from track_points where patrol_id in (${patrolIds.map(() => '?').join(', ')}) and at >= ? and at <= ? order by patrol_id, at`,
+    [...patrolIds, from, to],
+  ));
   for (const r of rows) {
     const id = Number(r.patrol_id);
     let list = out.get(id);
     if (!list) out.set(id, (list = []));
-    list.push({ at: Number(r.at), lng: fromMicro(Number(r.lng_e6)), lat: fromMicro(Number(r.lat_e6)), accuracyM: r.accuracy_m === null ? null : Number(r.accuracy_m) });
+    list.push({ at: Number(r.at), lng: r.lng_e6 / 1e6, lat: r.lat_e6 / 1e6, accuracyM: r.accuracy_m });
   }
   return out;
 }

@@ -72,6 +72,8 @@ describe('month totals', () => {
       attendanceDay({ ...base, leave: 'approved' }, rules),
       attendanceDay({ ...base, shift: null }, rules),
       attendanceDay({ ...base, now: at(10) }, rules),
+      // A day to come is not counted yet.
+      attendanceDay({ ...base, now: DAY0 - 3_600_000 }, rules),
     ];
     const t = monthTotals(days);
     expect(t).toMatchObject({ rosteredDays: 5, onTimeDays: 1, lateDays: 1, lateMinutes: 30, absentDays: 1, leaveDays: 1, pendingDays: 1 });

@@ -116,14 +116,14 @@ export function attendanceDay(input: DayInput, rules: AttendanceRules): DayAtten
 }
 
 export interface AttendanceTotals {
-  /** Days with a shift (leave and absence included). */
+  /** Days with a shift up to today (leave and absence included; days to come are not counted yet). */
   rosteredDays: number;
   onTimeDays: number;
   lateDays: number;
   earlyLeaveDays: number;
   absentDays: number;
   leaveDays: number;
-  /** Rostered days not judged yet (today before the shift ends, days to come). */
+  /** Rostered days not judged yet (today, before the shift ends). */
   pendingDays: number;
   missingOutDays: number;
   lateMinutes: number;
@@ -144,13 +144,13 @@ export function emptyTotals(): AttendanceTotals {
 
 /** Adds one day to running totals (attendanceRate is settled by finishTotals). */
 export function addDay(totals: AttendanceTotals, day: DayAttendance): void {
-  if (day.shift) totals.rosteredDays++;
+  if (day.shift && day.status !== 'upcoming') totals.rosteredDays++;
   if (day.status === 'on_time') totals.onTimeDays++;
   if (day.lateMinutes > 0 && day.status !== 'leave' && day.shift) totals.lateDays++;
   if (day.earlyLeaveMinutes > 0 && day.status !== 'leave') totals.earlyLeaveDays++;
   if (day.status === 'absent') totals.absentDays++;
   if (day.status === 'leave') totals.leaveDays++;
-  if (day.shift && (day.status === 'pending' || day.status === 'upcoming')) totals.pendingDays++;
+  if (day.status === 'pending') totals.pendingDays++;
   if (day.missingOut) totals.missingOutDays++;
   if (day.status !== 'leave') totals.lateMinutes += day.lateMinutes;
   totals.patrolCount += day.patrolCount;
