@@ -102,7 +102,7 @@ program
 
 program
   .command('demo')
-  .description('load the demo district: grid, departments, categories, staff for every role, residents and incidents with their timelines (resumable; deterministic for a seed)')
+  .description('load the demo district: grid, departments, categories, staff for every role, residents, incidents with their timelines, and the teams, clock records and patrol tracks of the last month (resumable; deterministic for a seed)')
   .option('--scale <scale>', 'size relative to the reference district', number, 1)
   .option('--seed <seed>', 'random seed', number, 1)
   .option('--residents-scale <scale>', 'residents relative to the reference district (1.05 million at 1; default: --scale; 0 = none)', number)
