@@ -13,7 +13,7 @@ import { defaultUntil } from '../src/modules/demo/incidents.js';
 import { buildHttp } from '../src/platform.js';
 import { toMicro } from '../src/modules/workforce/rules/geo.js';
 import { timeIt } from './_cache.js';
-import { call, drive, driveInWorker, login, PLATFORM_MYSQL_POOL, type LoadStep } from './intake.bench.js';
+import { call, drive, driveInWorker, loadFacts, login, PLATFORM_MYSQL_POOL, type LoadStep } from './intake.bench.js';
 import { report } from './lib.js';
 import { scratchPlatform } from './_scratch.js';
 
@@ -125,7 +125,7 @@ export default async function tracksBench(): Promise<void> {
     report({
       name: 'tracks_http_ingest_rate', value: Math.round(httpRate), unit: 'points/s', baseline: Math.round(raw.rate), scale: 1, db: scratch.db,
       batch: BATCH, requests: jobs.length, connections: CONNECTIONS, workers: WORKERS, tableRowsBefore: month.points, baselineIs: raw.is, goal: 'ratio >= 0.5',
-      requestP95Ms: Math.round(percentileOf(run.latencies, 95) * 10) / 10,
+      requestP95Ms: Math.round(percentileOf(run.latencies, 95) * 10) / 10, ...loadFacts(run, jobs.length, CONNECTIONS),
     });
 
     // ---- read ----

@@ -15,7 +15,7 @@ import { AppError } from '../../infra/http/errors.js';
 import { isDuplicateKeyError } from '../../infra/idempotency/idempotency.js';
 import { localYmd } from '../incidents/rules/calendar.js';
 import { defaultRota, requireGrids, type WorkforceContext } from './context.js';
-import { checkTime, microOf, type PatrolService, type Position } from './patrols.js';
+import { checkTime, lastPointOf, microOf, type PatrolService, type Position } from './patrols.js';
 import {
   addDay, addTotals, attendanceDay, emptyTotals, finishTotals, type AttendanceTotals, type ClockEntry, type DayAttendance, type PatrolEntry,
 } from './rules/attendance.js';
@@ -279,8 +279,11 @@ export class AttendanceService {
     const ids = workers.map((w) => w.userId);
     const clocks = await chunked(ids, (part) => db.selectFrom('clock_records').select(['user_id', 'kind', 'at'])
       .where('user_id', 'in', part).where('at', '>=', from).where('at', '<', to).execute());
-    const patrols = await chunked(ids, (part) => db.selectFrom('patrols').select(['user_id', 'started_at', 'ended_at', 'last_point_at', 'distance_m'])
+    const patrols = await chunked(ids, (part) => db.selectFrom('patrols').select(['id', 'user_id', 'started_at', 'ended_at', 'last_point_at', 'distance_m'])
       .where('user_id', 'in', part).where('started_at', '>=', from).where('started_at', '<', to).execute());
+    // A running patrol's last point is not on its row.
+    const lastPoints = new Map<number, number | null>();
+    for (const p of patrols.filter((x) => x.ended_at === null)) lastPoints.set(Number(p.id), await lastPointOf(db, Number(p.id)));
     const cases = await chunked(ids, (part) => db.selectFrom('incidents').select(['reporter_user_id', 'reported_at'])
       .where('channel', '=', 'grid_worker').where('reported_at', '>=', from).where('reported_at', '<', to).where('reporter_user_id', 'in', part).execute());
     const leave = await chunked(ids, (part) => db.selectFrom('leave_requests').select(['user_id', 'from_date', 'to_date', 'status'])
@@ -327,7 +330,8 @@ export class AttendanceService {
           clocks: (clocksBy.get(k) ?? []).map((c): ClockEntry => ({ kind: c.kind, at: Number(c.at) })),
           patrols: (patrolsBy.get(k) ?? []).map((p): PatrolEntry => ({
             startedAt: Number(p.started_at), endedAt: p.ended_at === null ? null : Number(p.ended_at),
-            lastPointAt: p.last_point_at === null ? null : Number(p.last_point_at), distanceM: Number(p.distance_m),
+            lastPointAt: p.ended_at === null ? (lastPoints.get(Number(p.id)) ?? null) : p.last_point_at === null ? null : Number(p.last_point_at),
+            distanceM: Number(p.distance_m),
           })),
           casesReported: casesBy.get(k)?.length ?? 0,
           now,

@@ -105,10 +105,62 @@ const POINT_COLUMNS = ['patrol_id', 'at', 'lng_e6', 'lat_e6', 'accuracy_m', 'rec
 const EXISTING_AT = 'select at from track_points where patrol_id = ? and at >= ? and at <= ?';
 const PATROL_BY_CLIENT_ID =
   'select id, client_id, user_id, grid_code, started_at, ended_at, end_reason, start_lng_e6, start_lat_e6, distance_m, point_count, last_point_at, received_at, stop_received_at, updated_at from patrols where client_id = ?';
-const BUMP_POINTS =
-  'update patrols set point_count = point_count + ?, last_point_at = case when last_point_at is null or last_point_at < ? then ? else last_point_at end, updated_at = ? where id = ?';
+const ENDED_AT = 'select ended_at from patrols where id = ?';
+const COUNT_IN_WINDOW = 'select count(*) as n from track_points where patrol_id = ? and at >= ? and at <= ?';
+const LAST_POINT = 'select max(at) as last from track_points where patrol_id = ?';
+
+interface NewPoint {
+  at: number;
+  lng: number;
+  lat: number;
+  accuracy: number | null;
+}
+
+interface KnownPatrol {
+  id: number;
+  userId: number;
+  startedAt: number;
+  endedAt: number | null;
+}
+
+/**
+ * Inserts the points not stored yet and answers which those were. A phone
+ * sends each point once unless it retries, so the batch is inserted at once;
+ * only when the unique key refuses it (the failed statement alone is undone,
+ * on both databases) are the stored times looked up and the rest inserted.
+ */
+async function insertNew(db: Kysely<Database>, patrolId: number, points: readonly NewPoint[], receivedAt: number): Promise<NewPoint[]> {
+  const k = db as unknown as Kysely<unknown>;
+  const rowsOf = (list: readonly NewPoint[]) => list.map((c) => [patrolId, c.at, c.lng, c.lat, c.accuracy, receivedAt]);
+  try {
+    await bulkInsert(k, 'track_points', POINT_COLUMNS, rowsOf(points));
+    return [...points];
+  } catch (err) {
+    if (!isDuplicateKeyError(err)) throw err;
+  }
+  let min = Infinity;
+  let max = -Infinity;
+  for (const c of points) {
+    if (c.at < min) min = c.at;
+    if (c.at > max) max = c.at;
+  }
+  const stored = await db.executeQuery<{ at: number | string }>(CompiledQuery.raw(EXISTING_AT, [patrolId, min, max]));
+  const have = new Set(stored.rows.map((r) => Number(r.at)));
+  const fresh = points.filter((c) => !have.has(c.at));
+  if (fresh.length > 0) await bulkInsert(k, 'track_points', POINT_COLUMNS, rowsOf(fresh));
+  return fresh;
+}
+
+/** The time of a patrol's last point (a running patrol's is not kept on its row). */
+export async function lastPointOf(db: Kysely<Database>, patrolId: number): Promise<number | null> {
+  const { rows } = await db.executeQuery<{ last: number | string | null }>(CompiledQuery.raw(LAST_POINT, [patrolId]));
+  return rows[0]?.last == null ? null : Number(rows[0].last);
+}
 
 export class PatrolService {
+  /** Patrols by client id: what never changes once set (see known()). */
+  private readonly patrolCache = new Map<string, KnownPatrol>();
+
   constructor(private readonly ctx: WorkforceContext) {}
 
   private get db() {
@@ -144,7 +196,7 @@ export class PatrolService {
           if (Number(o.started_at) >= input.startedAt - settings.staleAfterHours * 3_600_000) {
             throw new AppError(409, 'PATROL_ALREADY_ACTIVE', { activePatrolId: o.client_id });
           }
-          await this.close(tx, o, Number(o.last_point_at ?? o.started_at), 'auto', null, settings.track, now);
+          await this.close(tx, o, (await lastPointOf(tx, o.id)) ?? Number(o.started_at), 'auto', null, settings.track, now);
           await appendAudit(tx, actor, { action: 'patrol.autostop', objectType: 'patrol', objectId: o.client_id, details: { before: id } }, now);
         }
         const values = {
@@ -168,7 +220,15 @@ export class PatrolService {
     }
   }
 
-  /** Adds points to one of the caller's patrols; points already there (same time) are counted, not added. */
+  /**
+   * Adds points to one of the caller's patrols; points already there (same
+   * time) are counted, not added. The points of a running patrol are one
+   * write (a multi-row INSERT, group-committed on SQLite, autocommit on
+   * MySQL); then the patrol is read again, and if it was stopped meanwhile
+   * the points past its end are taken back and its distance measured again.
+   * The stop counts the points once more after it commits (stop() below),
+   * so of a batch and a stop that cross, one always sees the other.
+   */
   async addPoints(principal: Principal, actor: AuditActor, clientId: string, points: readonly (Position & { at: number })[], now = Date.now()): Promise<PointsResult> {
     const id = clientId.toLowerCase();
     // One point per instant: the first of a batch wins, as a stored one would.
@@ -178,49 +238,79 @@ export class PatrolService {
       if (byAt.has(p.at)) duplicates++;
       else byAt.set(p.at, p);
     }
-    const candidates = [...byAt.values()].map((p) => {
+    const candidates: NewPoint[] = [...byAt.values()].map((p) => {
       const m = microOf(p);
       return { at: p.at, lng: m.lng, lat: m.lat, accuracy: p.accuracyM === undefined ? null : Math.round(p.accuracyM) };
     });
+    const patrol = await this.known(id);
+    if (!patrol || patrol.userId !== principal.userId) throw notFound('patrol');
     const settings = await this.ctx.settings();
-    const run = () => this.db.transaction(async (tx) => {
-      const patrol = await this.ownPatrol(tx, principal, id);
-      const started = Number(patrol.started_at);
-      const ended = patrol.ended_at === null ? null : Number(patrol.ended_at);
-      const inRange = candidates.filter((c) => c.at >= started && c.at <= now + FUTURE_SLACK_MS && (ended === null || c.at <= ended));
+    const inWindow = (ended: number | null) =>
+      candidates.filter((c) => c.at >= patrol.startedAt && c.at <= now + FUTURE_SLACK_MS && (ended === null || c.at <= ended));
+
+    if (patrol.endedAt !== null) {
+      // Late points of a stopped patrol: stored, measured and audited in one transaction.
+      const ended = patrol.endedAt;
+      const inRange = inWindow(ended);
       const outOfRange = candidates.length - inRange.length;
       if (inRange.length === 0) return { accepted: 0, duplicates, outOfRange };
-      let min = Infinity;
-      let max = -Infinity;
-      for (const c of inRange) {
-        if (c.at < min) min = c.at;
-        if (c.at > max) max = c.at;
-      }
-      const stored = await tx.executeQuery<{ at: number | string }>(CompiledQuery.raw(EXISTING_AT, [patrol.id, min, max]));
-      const have = new Set(stored.rows.map((r) => Number(r.at)));
-      const fresh = inRange.filter((c) => !have.has(c.at));
-      const result = { accepted: fresh.length, duplicates: duplicates + inRange.length - fresh.length, outOfRange };
-      if (fresh.length === 0) return result;
-      await bulkInsert(tx as unknown as Kysely<unknown>, 'track_points', POINT_COLUMNS, fresh.map((c) => [patrol.id, c.at, c.lng, c.lat, c.accuracy, now]));
-      await tx.executeQuery(CompiledQuery.raw(BUMP_POINTS, [fresh.length, max, max, now, patrol.id]));
-      // Late points of a stopped patrol change its distance.
-      if (ended !== null) await this.recompute(tx, patrol.id, started, ended, settings.track, now);
-      await appendAudit(tx, actor, {
-        action: 'patrol.points', objectType: 'patrol', objectId: id,
-        details: { accepted: fresh.length, from: toIso(min), to: toIso(max) },
-      }, now);
-      return result;
-    });
-    let result: PointsResult;
-    try {
-      result = await run();
-    } catch (err) {
-      // The same points committed by a concurrent retry: once more, and they read as duplicates.
-      if (!isDuplicateKeyError(err)) throw err;
-      result = await run();
+      const fresh = await this.db.transaction(async (tx) => {
+        const added = await insertNew(tx, patrol.id, inRange, now);
+        if (added.length > 0) await this.lateChange(tx, actor, id, patrol, ended, added, settings.track, now);
+        return added;
+      });
+      if (fresh.length > 0) this.db.noteWrite(principal.userId);
+      return { accepted: fresh.length, duplicates: duplicates + inRange.length - fresh.length, outOfRange };
     }
-    if (result.accepted > 0) this.db.noteWrite(principal.userId);
-    return result;
+
+    const inRange = inWindow(null);
+    let outOfRange = candidates.length - inRange.length;
+    if (inRange.length === 0) return { accepted: 0, duplicates, outOfRange };
+    let fresh = await this.db.write((k) => insertNew(k, patrol.id, inRange, now));
+    duplicates += inRange.length - fresh.length;
+    if (fresh.length === 0) return { accepted: 0, duplicates, outOfRange };
+    this.db.noteWrite(principal.userId);
+    const row = await this.db.primary.executeQuery<{ ended_at: number | string | null }>(CompiledQuery.raw(ENDED_AT, [patrol.id]));
+    const endedNow = row.rows[0]?.ended_at == null ? null : Number(row.rows[0].ended_at);
+    if (endedNow !== null) {
+      this.remember({ ...patrol, endedAt: endedNow }, id);
+      const beyond = fresh.filter((c) => c.at > endedNow);
+      const within = fresh.filter((c) => c.at <= endedNow);
+      await this.db.transaction(async (tx) => {
+        if (beyond.length > 0) await tx.deleteFrom('track_points').where('patrol_id', '=', patrol.id).where('at', '>', endedNow).execute();
+        if (within.length > 0) await this.lateChange(tx, actor, id, patrol, endedNow, within, settings.track, now);
+      });
+      outOfRange += beyond.length;
+      fresh = within;
+    }
+    return { accepted: fresh.length, duplicates, outOfRange };
+  }
+
+  /** Points added to a stopped patrol: its figures measured again, and the change audited. */
+  private async lateChange(tx: Transaction<Database>, actor: AuditActor, clientId: string, patrol: KnownPatrol, ended: number, added: readonly NewPoint[], rules: TrackRules, now: number): Promise<void> {
+    await this.recompute(tx, patrol.id, patrol.startedAt, ended, rules, now);
+    await appendAudit(tx, actor, {
+      action: 'patrol.points_late', objectType: 'patrol', objectId: clientId,
+      details: { accepted: added.length, from: toIso(Math.min(...added.map((a) => a.at))), to: toIso(Math.max(...added.map((a) => a.at))) },
+    }, now);
+  }
+
+  /** A patrol's fields that never change once set (id, worker, start; the end once stopped), kept in memory per node. */
+  private async known(clientId: string): Promise<KnownPatrol | null> {
+    // A running patrol may have been stopped since it was cached: addPoints reads its end again after writing.
+    const cached = this.patrolCache.get(clientId);
+    if (cached) return cached;
+    const row = await this.byClientId(this.db.primary, clientId);
+    if (!row) return null;
+    const known: KnownPatrol = { id: row.id, userId: Number(row.user_id), startedAt: Number(row.started_at), endedAt: row.ended_at === null ? null : Number(row.ended_at) };
+    this.remember(known, clientId);
+    return known;
+  }
+
+  private remember(known: KnownPatrol, clientId: string): void {
+    // Bounded: a day's patrols of a city fit many times over; beyond that it starts again.
+    if (this.patrolCache.size >= 50_000) this.patrolCache.clear();
+    this.patrolCache.set(clientId, known);
   }
 
   /** Stops a patrol; stopping again at the same time answers the same. */
@@ -228,7 +318,7 @@ export class PatrolService {
     const id = clientId.toLowerCase();
     checkTime(endedAt, now);
     const settings = await this.ctx.settings();
-    const row = await this.db.transaction(async (tx) => {
+    let row = await this.db.transaction(async (tx) => {
       const patrol = await this.ownPatrol(tx, principal, id);
       if (patrol.ended_at !== null) {
         if (Number(patrol.ended_at) === endedAt) return patrol;
@@ -242,6 +332,16 @@ export class PatrolService {
       }, now);
       return closed;
     });
+    // A batch committed while the stop measured was not counted, and that batch read the patrol as
+    // running: count once more now the stop is committed, and measure again if points came in between.
+    const counted = await this.db.primary.executeQuery<{ n: number | string }>(CompiledQuery.raw(COUNT_IN_WINDOW, [row.id, Number(row.started_at), endedAt]));
+    if (Number(counted.rows[0]?.n ?? 0) !== Number(row.point_count)) {
+      row = await this.db.transaction(async (tx) => {
+        await this.recompute(tx, row.id, Number(row.started_at), endedAt, settings.track, now);
+        return tx.selectFrom('patrols').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+      });
+    }
+    this.remember({ id: row.id, userId: Number(row.user_id), startedAt: Number(row.started_at), endedAt }, id);
     this.db.noteWrite(principal.userId);
     return patrolView(row);
   }
@@ -261,20 +361,21 @@ export class PatrolService {
 
   /** Ends a patrol at `endedAt` with its distance and point count computed from the points inside it. */
   private async close(tx: Transaction<Database>, patrol: PatrolRow, endedAt: number, reason: 'worker' | 'auto', stopReceivedAt: number | null, rules: TrackRules, now: number): Promise<PatrolRow> {
-    const { distance, count } = await this.measure(tx, patrol.id, Number(patrol.started_at), endedAt, rules);
-    const patch = { ended_at: endedAt, end_reason: reason, distance_m: distance, point_count: count, stop_received_at: stopReceivedAt, updated_at: now };
+    const m = await this.measure(tx, patrol.id, Number(patrol.started_at), endedAt, rules);
+    const patch = { ended_at: endedAt, end_reason: reason, distance_m: m.distance, point_count: m.count, last_point_at: m.last, stop_received_at: stopReceivedAt, updated_at: now };
     await tx.updateTable('patrols').set(patch).where('id', '=', patrol.id).execute();
     return { ...patrol, ...patch };
   }
 
   private async recompute(tx: Transaction<Database>, patrolId: number, startedAt: number, endedAt: number, rules: TrackRules, now: number): Promise<void> {
-    const { distance, count } = await this.measure(tx, patrolId, startedAt, endedAt, rules);
-    await tx.updateTable('patrols').set({ distance_m: distance, point_count: count, updated_at: now }).where('id', '=', patrolId).execute();
+    const m = await this.measure(tx, patrolId, startedAt, endedAt, rules);
+    await tx.updateTable('patrols').set({ distance_m: m.distance, point_count: m.count, last_point_at: m.last, updated_at: now }).where('id', '=', patrolId).execute();
   }
 
-  private async measure(db: Kysely<Database>, patrolId: number, from: number, to: number, rules: TrackRules): Promise<{ distance: number; count: number }> {
-    const points = await readPoints(db, [patrolId], from, to);
-    return { distance: filterTrack(points.get(patrolId) ?? [], rules).distanceM, count: points.get(patrolId)?.length ?? 0 };
+  /** Distance, point count and last point of a patrol's points within [from, to]. */
+  private async measure(db: Kysely<Database>, patrolId: number, from: number, to: number, rules: TrackRules): Promise<{ distance: number; count: number; last: number | null }> {
+    const list = (await readPoints(db, [patrolId], from, to)).get(patrolId) ?? [];
+    return { distance: filterTrack(list, rules).distanceM, count: list.length, last: list[list.length - 1]?.at ?? null };
   }
 
   // ---- reads -----------------------------------------------------------------
@@ -292,7 +393,8 @@ export class PatrolService {
       .where('started_at', '<', to)
       .orderBy('started_at')
       .execute();
-    return { rows: rows.filter((r) => Number(r.ended_at ?? r.last_point_at ?? r.started_at) >= from), from, to };
+    // A running patrol lasts to its newest point: it overlaps the day unless it started after it.
+    return { rows: rows.filter((r) => r.ended_at === null || Number(r.ended_at) >= from), from, to };
   }
 
   /** Patrols of a day with their current figures (an active one measured from its points so far). */
