@@ -363,7 +363,9 @@ export class PatrolService {
   private async close(tx: Transaction<Database>, patrol: PatrolRow, endedAt: number, reason: 'worker' | 'auto', stopReceivedAt: number | null, rules: TrackRules, now: number): Promise<PatrolRow> {
     const m = await this.measure(tx, patrol.id, Number(patrol.started_at), endedAt, rules);
     const patch = { ended_at: endedAt, end_reason: reason, distance_m: m.distance, point_count: m.count, last_point_at: m.last, stop_received_at: stopReceivedAt, updated_at: now };
-    await tx.updateTable('patrols').set(patch).where('id', '=', patrol.id).execute();
+    // Only a running patrol is stopped: of two stops that cross, the second finds it stopped (409; its retry gets the stop that won).
+    const updated = await tx.updateTable('patrols').set(patch).where('id', '=', patrol.id).where('ended_at', 'is', null).executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 0) throw new AppError(409, 'PATROL_ALREADY_STOPPED', {});
     return { ...patrol, ...patch };
   }
 
