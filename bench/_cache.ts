@@ -75,6 +75,8 @@ export async function benchDatabase(options: { scale?: number; seed?: number; mo
       let lastResidents = 0;
       const s = await loadDemo(platform, {
         scale, seed, residentsScale: scale, staff: true,
+        // The incident and memory benches read no tracks; `tracks` loads a month of its own.
+        workforce: false,
         onResidents: (done, total) => {
           if (!options.quiet && (done - lastResidents >= 100_000 || done === total)) {
             lastResidents = done;

@@ -67,9 +67,10 @@ program
     if (opts.demoIfEmpty) {
       const empty = (await platform.db.primary.selectFrom('users').select('id').limit(1).execute()).length === 0;
       if (empty) {
-        // A month of cases, so the queues, the map and the timelines have something to show (`civicgrid demo` loads more).
-        const summary = await loadDemo(platform, { residentsScale: 0.01, incidents: { months: 1 } });
-        console.log(`Demo district loaded: ${summary.grids} grid nodes, ${summary.accounts.length + summary.staff} accounts, ${summary.incidents?.incidents ?? 0} incidents.`);
+        // A month of cases, so the queues, the map and the timelines have something to show (`civicgrid demo` loads more),
+        // and the month's patrol tracks at a fix every 30 s (a third of the points of the app's 10 s, to keep the first start quick).
+        const summary = await loadDemo(platform, { residentsScale: 0.01, incidents: { months: 1 }, workforce: { intervalMs: 30_000 } });
+        console.log(`Demo district loaded: ${summary.grids} grid nodes, ${summary.accounts.length + summary.staff} accounts, ${summary.incidents?.incidents ?? 0} incidents, ${summary.workforce?.patrols ?? 0} patrols (${summary.workforce?.points ?? 0} track points).`);
       }
     }
     const { app } = await buildHttp(platform);
@@ -79,7 +80,7 @@ program
     console.log(`\nCivicGrid ${VERSION} is running at ${url}  (database: ${platform.db.dialect})`);
     console.log(`API reference: ${url}/api/docs`);
     const users = await platform.db.primary.selectFrom('users').select('username').orderBy('id').limit(20).execute();
-    const demoNames = new Set(['admin', 'operator', 'dispatcher', 'supervisor', 'handler', 'worker', 'street', 'leader', 'auditor']);
+    const demoNames = new Set(['admin', 'operator', 'dispatcher', 'supervisor', 'handler', 'worker', 'teamlead', 'street', 'leader', 'auditor']);
     if (users.some((u) => demoNames.has(u.username))) {
       console.log(`Demo accounts (password ${DEMO_PASSWORD}): ${users.map((u) => u.username).filter((u) => demoNames.has(u)).join(', ')}`);
     }
@@ -103,7 +104,7 @@ program
 
 program
   .command('demo')
-  .description('load the demo district: grid, departments, categories, staff for every role, residents and incidents with their timelines (resumable; deterministic for a seed)')
+  .description('load the demo district: grid, departments, categories, staff for every role, residents, incidents with their timelines, and the teams, clock records and patrol tracks of the last month (resumable; deterministic for a seed)')
   .option('--scale <scale>', 'size relative to the reference district', number, 1)
   .option('--seed <seed>', 'random seed', number, 1)
   .option('--residents-scale <scale>', 'residents relative to the reference district (1.05 million at 1; default: --scale; 0 = none)', number)
@@ -116,14 +117,18 @@ program
       const t0 = Date.now();
       const bar = progressBar('residents');
       const line = progressLine('incidents');
+      const tracks = progressLine('patrol tracks');
       const s = await loadDemo(p, {
         scale: opts.scale, seed: opts.seed, residentsScale: opts.residentsScale ?? opts.scale, onResidents: bar.update, staff: true,
         incidents: { months: opts.months, until: opts.until, onProgress: (x) => line.update(x.daysDone, x.daysTotal, x.incidents + x.events, x.day) },
+        workforce: { onProgress: (x) => tracks.update(x.daysDone, x.daysTotal, x.points) },
       });
       bar.done();
       line.done(s.incidents && !s.incidents.skipped ? `${s.incidents.incidents} incidents, ${s.incidents.events} events${s.incidents.resumed ? ' (resumed)' : ''}` : undefined);
+      tracks.done(s.workforce && !s.workforce.skipped ? `${s.workforce.patrols} patrols, ${s.workforce.points} track points` : undefined);
       console.log(`${s.created ? 'loaded' : 'already present'}: ${s.grids} grid nodes, ${s.departments} new departments, ${s.staff} staff accounts` +
-        (s.incidents ? `, ${s.incidents.incidents} incidents with ${s.incidents.events} timeline events` : '') + ` (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+        (s.incidents ? `, ${s.incidents.incidents} incidents with ${s.incidents.events} timeline events` : '') +
+        (s.workforce ? `, ${s.workforce.patrols} patrols with ${s.workforce.points} track points (the last month)` : '') + ` (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
       console.log(`accounts (password ${DEMO_PASSWORD}): ${s.accounts.map((a) => `${a.username} (${a.role})`).join(', ')}; staff: gw<street><community>, h<dept>-N, opN, dpN, svN, st<street>-N`);
       if (opts.check) {
         const { checkIncidentTimelines, checkResidents } = await import('./modules/demo/integrity.js');

@@ -82,7 +82,7 @@ describe('web console', () => {
     await page.waitForURL(`${server.url}/`);
     // The built-in admin role manages users and roles but does not read the
     // audit log: that belongs to the auditor (separation of duties, MLPS).
-    expect(await menuKeys(page)).toEqual(['home', 'grid', 'incident-queues', 'incidents', 'incident-map', 'users', 'roles']);
+    expect(await menuKeys(page)).toEqual(['home', 'grid', 'incident-queues', 'incidents', 'incident-map', 'workforce', 'users', 'roles']);
     await page.getByTestId('menu-item-users').click();
     await page.waitForURL(/\/admin\/users$/);
     const row = page.getByTestId('user-row-dispatcher');
@@ -151,8 +151,8 @@ describe('web console', () => {
     await expect.poll(() => page.getByTestId('password-error').textContent()).toContain(zh['password.violation.classes']);
     await change('Grid#Patrol2027');
     await page.waitForURL(`${server.url}/`);
-    // A grid worker keeps the base data of their grid (residents.read).
-    expect(await menuKeys(page)).toEqual(['home', 'grid', 'incident-queues', 'incident-report', 'incidents', 'incident-map', 'basedata']);
+    // A grid worker keeps the base data of their grid (residents.read) and sees their own attendance.
+    expect(await menuKeys(page)).toEqual(['home', 'grid', 'incident-queues', 'incident-report', 'incidents', 'incident-map', 'my-attendance', 'basedata']);
   });
 
   test('the language switch turns the login page to English and stays chosen', async () => {

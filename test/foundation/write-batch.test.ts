@@ -39,6 +39,21 @@ describe.each(DIALECTS)('write batcher on %s', (dialect) => {
     expect(await db.primary.selectFrom('departments').select('code').where('code', '=', 'd').executeTakeFirst()).toBeUndefined();
   });
 
+  it('Db.write commits one statement durably, beside transactions, and a failing one writes nothing', async () => {
+    const db = t.platform.db;
+    const [written] = await Promise.all([
+      db.write(async (k) => {
+        await k.insertInto('departments').values(dept('w1')).execute();
+        return 'w1';
+      }),
+      db.transaction((tx) => tx.insertInto('departments').values(dept('w2')).execute()),
+    ]);
+    expect(written).toBe('w1');
+    await expect(db.write((k) => k.insertInto('departments').values([dept('w3'), dept('w1')]).execute())).rejects.toThrow();
+    const names = (await db.primary.selectFrom('departments').select('code').where('code', 'in', ['w1', 'w2', 'w3']).orderBy('code').execute()).map((r) => r.code);
+    expect(names).toEqual(['w1', 'w2']);
+  });
+
   it('runs a batch without failures once, and re-runs it with savepoints when a job fails', async () => {
     const db = t.platform.db;
     const batcher = new WriteBatcher(db.primary);

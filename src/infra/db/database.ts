@@ -28,6 +28,14 @@ export interface Db<DB> {
    */
   transaction<T>(fn: (tx: Transaction<DB>) => Promise<T>): Promise<T>;
   /**
+   * A write whose statements are each complete on their own (typically one
+   * multi-row INSERT), durable when it resolves: group-committed with the
+   * other writes on SQLite (as `transaction`), in autocommit on MySQL, which
+   * saves the BEGIN and COMMIT round trips of a transaction. `fn` may run
+   * twice on SQLite, like a transaction callback.
+   */
+  write<T>(fn: (db: Kysely<DB>) => Promise<T>): Promise<T>;
+  /**
    * Brings the query planner's statistics up to date after bulk changes and
    * now and then: SQLite's planner picks indexes by them and keeps none by
    * itself (PRAGMA optimize, which only analyzes what changed a lot). InnoDB
@@ -165,6 +173,9 @@ export function openDatabase<DB>(options: OpenOptions): Db<DB> {
     },
     transaction(fn) {
       return batcher ? batcher.run(fn) : retryDeadlocks(() => primary.transaction().execute(fn));
+    },
+    write(fn) {
+      return batcher ? batcher.run(fn) : retryDeadlocks(() => fn(primary));
     },
     async refreshStatistics() {
       // 0x10002: consider every table, not only those this connection has queried.

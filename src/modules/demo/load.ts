@@ -9,6 +9,7 @@ import { loadDemoResidents } from '../basedata/demo/load.js';
 import { defaultUntil, loadDemoIncidents, periodStart, type IncidentLoadResult, type IncidentProgress } from './incidents.js';
 import { demoPhotoCount, ensureDemoPhotos } from './photos.js';
 import { ensureStaff } from './staff.js';
+import { loadDemoWorkforce, type WorkforceDemoOptions, type WorkforceDemoResult } from './workforce.js';
 
 /** Every demo account has this password (printed at start; never use the demo in production). */
 export const DEMO_PASSWORD = 'Demo#2026';
@@ -28,6 +29,7 @@ export interface DemoSummary {
   /** Staff accounts created at scale (0 when they existed or were not asked for). */
   staff: number;
   incidents: IncidentLoadResult | null;
+  workforce: WorkforceDemoResult | null;
 }
 
 export interface DemoIncidentOptions {
@@ -55,6 +57,11 @@ export async function loadDemo(
     staff?: boolean;
     /** Incidents with their timelines (implies staff). */
     incidents?: DemoIncidentOptions;
+    /**
+     * Teams, leave, and the last month's clock records and patrol tracks of
+     * the patrol workers (with incidents, unless false).
+     */
+    workforce?: false | Pick<WorkforceDemoOptions, 'days' | 'intervalMs' | 'onProgress'>;
   } = {},
 ): Promise<DemoSummary> {
   const { db } = platform;
@@ -86,6 +93,7 @@ export async function loadDemo(
     { username: 'supervisor', displayName: '值班长 张伟', role: 'shift_supervisor', scope: d(district.code) },
     { username: 'handler', displayName: '处置员 刘洋', role: 'handler', scope: { kind: 'department', code: DEFAULT_DEPARTMENTS[0]!.code } },
     { username: 'worker', displayName: '网格员 陈静', role: 'grid_worker', scope: d(unit.code) },
+    { username: 'teamlead', displayName: '网格长 杨帆', role: 'team_leader', scope: d(community.code) },
     { username: 'street', displayName: '街道指挥中心 赵敏', role: 'street_operator', scope: d(street.code) },
     { username: 'leader', displayName: '区领导 孙明', role: 'leader', scope: d(district.code) },
     { username: 'auditor', displayName: '审计员 周琳', role: 'auditor', scope: d(district.code) },
@@ -140,7 +148,18 @@ export async function loadDemo(
     });
     if (!incidents.skipped) created = true;
   }
+  let workforce: WorkforceDemoResult | null = null;
+  if (withIncidents && options.workforce !== false) {
+    // The month up to the incidents' last day (a resumed incident load keeps the day it started with).
+    // Only once the incidents are complete: the tracks pass the cases the workers reported.
+    const stored = await db.primary.selectFrom('demo_progress').select(['params', 'finished']).where('name', '=', 'incidents').executeTakeFirst();
+    if (stored && Number(stored.finished) === 1) {
+      const last = (JSON.parse(stored.params) as { until?: string }).until ?? until;
+      workforce = await loadDemoWorkforce(db, actor, { seed, until: last, ...(options.workforce ?? {}) });
+      if (!workforce.skipped) created = true;
+    }
+  }
   // Bulk loads change the tables' shape far more than everyday work: let the planner see it.
   if (created) await db.refreshStatistics();
-  return { grids: features.length, departments, accounts, created, staff, incidents };
+  return { grids: features.length, departments, accounts, created, staff, incidents, workforce };
 }

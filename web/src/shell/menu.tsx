@@ -1,4 +1,4 @@
-import { AlertOutlined, AuditOutlined, EditOutlined, EnvironmentOutlined, IdcardOutlined, HomeOutlined, InboxOutlined, SafetyCertificateOutlined, TeamOutlined, GlobalOutlined } from '@ant-design/icons';
+import { AlertOutlined, AuditOutlined, CalendarOutlined, EditOutlined, EnvironmentOutlined, IdcardOutlined, HomeOutlined, InboxOutlined, SafetyCertificateOutlined, ScheduleOutlined, TeamOutlined, GlobalOutlined } from '@ant-design/icons';
 import { lazy, type ReactNode } from 'react';
 import type { MessageKey } from './messages.js';
 
@@ -33,6 +33,8 @@ const IncidentQueuesPage = lazy(() => import('../modules/incidents/QueuesPage.js
 const IncidentReportPage = lazy(() => import('../modules/incidents/ReportPage.js'));
 const IncidentsPage = lazy(() => import('../modules/incidents/IncidentsPage.js'));
 const IncidentMapPage = lazy(() => import('../modules/incidents/IncidentMapPage.js'));
+const WorkforcePage = lazy(() => import('../modules/workforce/WorkforcePage.js'));
+const MyAttendancePage = lazy(() => import('../modules/workforce/MyAttendancePage.js'));
 
 export const MENU: MenuEntry[] = [
   { key: 'home', path: '/', permission: null, labelKey: 'menu.home', icon: <HomeOutlined />, element: <HomePage /> },
@@ -41,6 +43,8 @@ export const MENU: MenuEntry[] = [
   { key: 'incident-report', path: '/report', permission: 'incidents.report', labelKey: 'menu.incidentReport', icon: <EditOutlined />, element: <IncidentReportPage /> },
   { key: 'incidents', path: '/incidents', permission: 'incidents.read', labelKey: 'menu.incidents', icon: <AlertOutlined />, element: <IncidentsPage /> },
   { key: 'incident-map', path: '/incident-map', permission: 'incidents.read', labelKey: 'menu.incidentMap', icon: <EnvironmentOutlined />, element: <IncidentMapPage /> },
+  { key: 'workforce', path: '/workforce', permission: 'workforce.read', labelKey: 'menu.workforce', icon: <ScheduleOutlined />, element: <WorkforcePage /> },
+  { key: 'my-attendance', path: '/my-attendance', permission: 'workforce.patrol', labelKey: 'menu.myAttendance', icon: <CalendarOutlined />, element: <MyAttendancePage /> },
   { key: 'basedata', path: '/basedata', permission: 'residents.read', labelKey: 'menu.basedata', icon: <IdcardOutlined />, element: <BasedataPage /> },
   { key: 'users', path: '/admin/users', permission: 'users.manage', labelKey: 'menu.users', icon: <TeamOutlined />, element: <UsersPage /> },
   { key: 'roles', path: '/admin/roles', permission: 'roles.manage', labelKey: 'menu.roles', icon: <SafetyCertificateOutlined />, element: <RolesPage /> },

@@ -43,6 +43,8 @@ const zhCN = {
   'menu.incidentReport': '事件上报',
   'menu.incidents': '事件查询',
   'menu.incidentMap': '事件地图',
+  'menu.workforce': '队伍管理',
+  'menu.myAttendance': '我的考勤',
   'menu.basedata': '人口房屋',
   'menu.users': '用户管理',
   'menu.roles': '角色管理',
@@ -151,6 +153,7 @@ const zhCN = {
   'roles.group.incidents': '事件处置',
   'roles.group.basedata': '基础数据',
   'roles.group.overview': '综合展示',
+  'roles.group.workforce': '队伍管理',
 
   'audit.title': '审计日志',
   'audit.timeRange': '时间范围',
@@ -205,6 +208,8 @@ const en: Record<MessageKey, string> = {
   'menu.incidentReport': 'Report incident',
   'menu.incidents': 'Incidents',
   'menu.incidentMap': 'Incident map',
+  'menu.workforce': 'Workforce',
+  'menu.myAttendance': 'My attendance',
   'menu.basedata': 'Residents & dwellings',
   'menu.users': 'Users',
   'menu.roles': 'Roles',
@@ -313,6 +318,7 @@ const en: Record<MessageKey, string> = {
   'roles.group.incidents': 'Incidents',
   'roles.group.basedata': 'Base data',
   'roles.group.overview': 'Overview',
+  'roles.group.workforce': 'Workforce',
 
   'audit.title': 'Audit log',
   'audit.timeRange': 'Time range',
