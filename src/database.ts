@@ -19,9 +19,11 @@ import { demoMigration } from './modules/demo/migrations.js';
 import type { FileTables } from './infra/files/tables.js';
 import { filesMigration } from './infra/files/migrations.js';
 import { incidentFilesMigration, type IncidentFileTables } from './modules/incidents/attachments.js';
+import type { WorkforceTables } from './modules/workforce/tables.js';
+import { gridWorkerMembersMigration, workforceMigration, workforcePermissionsMigration } from './modules/workforce/migrations.js';
 
 /** Every table of the platform: each module declares its own, this joins them. */
-export interface Database extends AuthTables, AuditTables, DepartmentTables, GridTables, IdempotencyTables, IncidentTables, BasedataTables, FileTables, IncidentFileTables, DemoTables {}
+export interface Database extends AuthTables, AuditTables, DepartmentTables, GridTables, IdempotencyTables, IncidentTables, BasedataTables, FileTables, IncidentFileTables, DemoTables, WorkforceTables {}
 
 export type AppDb = Db<Database>;
 
@@ -46,4 +48,7 @@ export const MIGRATIONS: Migrations = {
   '0030_demo': demoMigration,
   '0040_incident_list_indexes': incidentListIndexesMigration,
   '0041_incident_search': incidentSearchMigration,
+  '0060_workforce': workforceMigration,
+  '0061_grid_worker_members': gridWorkerMembersMigration,
+  '0062_workforce_permissions': workforcePermissionsMigration,
 };

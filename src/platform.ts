@@ -38,6 +38,8 @@ import { PersonalData } from './modules/basedata/personal.js';
 import { basedataRoutes } from './modules/basedata/routes.js';
 import { BasedataService } from './modules/basedata/service.js';
 import { ShareService } from './modules/basedata/share.js';
+import { workforceRoutes } from './modules/workforce/routes.js';
+import { createWorkforce, type Workforce } from './modules/workforce/service.js';
 
 /** The package root, whether running from src/ (tsx) or dist/ (compiled). */
 export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -64,6 +66,8 @@ export interface Platform {
   basedata: BasedataService;
   imports: ImportService;
   share: ShareService;
+  /** Teams, rota, leave, patrols and their tracks, clock records and attendance. */
+  workforce: Workforce;
   /** Field cipher settings (keys included): never log this. */
   fieldCipher: FieldCipherOptions;
   close(): Promise<void>;
@@ -145,8 +149,11 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   const basedata = new BasedataService(db, personal);
   const imports = new ImportService(db, cipherSetup.options);
   const share = new ShareService(db, personal);
+  // The working calendar comes from the incident loop's reference data (one instance: calendar edits reach both).
+  const workforce = createWorkforce(db, reference, gridLocator);
   return {
-    config, db, logger, authCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, files, attachments, basedata, imports, share, fieldCipher: cipherSetup.options,
+    config, db, logger, authCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, files, attachments, basedata, imports, share, workforce,
+    fieldCipher: cipherSetup.options,
     close: () => db.close(),
   };
 }
@@ -197,6 +204,7 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
     basedata: platform.basedata, imports: platform.imports, share: platform.share, incidents: platform.incidents,
     dataDir: config.dataDir, importWorkers: 1,
   });
+  await workforceRoutes(app, { workforce: platform.workforce });
   // The clock sweep runs in the server process; the lease picks one node of several.
   const sweep = new SweepScheduler(db, platform.incidents, platform.logger);
   sweep.start();

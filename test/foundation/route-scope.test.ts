@@ -41,6 +41,9 @@ const PROBED_IN_MODULE: Record<string, string> = {
   'GET /api/grids/departments/:department/export': 'test/grid/department.test.ts',
   'GET /api/grids/departments/:department/history': 'test/grid/department.test.ts',
   'POST /api/grids/departments/:department/import': 'test/grid/department.test.ts',
+  // A patrol belongs to its worker alone: another user's (even in the same scope) reads as 404.
+  'POST /api/patrols/:id/points': 'test/workforce/patrols.test.ts',
+  'POST /api/patrols/:id/stop': 'test/workforce/patrols.test.ts',
 };
 
 describe.each(DIALECTS)('route registry scope walk on %s', (dialect) => {

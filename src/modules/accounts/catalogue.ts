@@ -34,6 +34,10 @@ export const PERMISSIONS: readonly PermissionDef[] = [
   p('residents.export', 'basedata', '导出个人信息', 'Export personal data'),
   p('keypersons.read', 'basedata', '查看重点人员', 'View key persons'),
   p('dashboard.read', 'overview', '查看指挥大屏与统计', 'View the command screen and statistics'),
+  p('workforce.read', 'workforce', '查看队伍、排班、考勤与巡查轨迹', 'View teams, rota, attendance and patrol tracks'),
+  p('workforce.manage', 'workforce', '管理队伍成员、排班并审批请假', 'Manage team members and rota, decide leave'),
+  p('workforce.configure', 'workforce', '维护考勤设置与队伍角色', 'Maintain attendance settings and team roles'),
+  p('workforce.patrol', 'workforce', '巡查、打卡与请假（本人）', 'Patrol, clock in and ask for leave (own)'),
 ];
 
 export const PERMISSION_CODES = new Set(PERMISSIONS.map((x) => x.code));
@@ -50,7 +54,10 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     code: 'admin',
     name: '系统管理员',
     nameEn: 'Administrator',
-    permissions: ['users.manage', 'roles.manage', 'grid.read', 'grid.manage', 'incidents.read', 'incidents.configure', 'dashboard.read'],
+    permissions: [
+      'users.manage', 'roles.manage', 'grid.read', 'grid.manage', 'incidents.read', 'incidents.configure', 'dashboard.read',
+      'workforce.read', 'workforce.manage', 'workforce.configure',
+    ],
   },
   {
     code: 'intake_operator',
@@ -68,7 +75,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     code: 'shift_supervisor',
     name: '值班长',
     nameEn: 'Shift supervisor',
-    permissions: ['grid.read', 'incidents.read', 'incidents.register', 'incidents.dispatch', 'incidents.close', 'incidents.supervise', 'dashboard.read'],
+    permissions: ['grid.read', 'incidents.read', 'incidents.register', 'incidents.dispatch', 'incidents.close', 'incidents.supervise', 'dashboard.read', 'workforce.read'],
   },
   {
     code: 'handler',
@@ -80,7 +87,14 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     code: 'grid_worker',
     name: '网格员',
     nameEn: 'Grid worker',
-    permissions: ['grid.read', 'incidents.read', 'incidents.report', 'incidents.verify', 'residents.read', 'residents.manage'],
+    permissions: ['grid.read', 'incidents.read', 'incidents.report', 'incidents.verify', 'residents.read', 'residents.manage', 'workforce.patrol'],
+  },
+  {
+    // 网格长: leads a community's "1+4" team, keeps its rota and decides its members' leave.
+    code: 'team_leader',
+    name: '网格长',
+    nameEn: 'Team leader',
+    permissions: ['grid.read', 'incidents.read', 'workforce.read', 'workforce.manage'],
   },
   {
     code: 'street_operator',
@@ -88,14 +102,14 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     nameEn: 'Street command centre operator',
     permissions: [
       'grid.read', 'incidents.read', 'incidents.report', 'incidents.register', 'incidents.dispatch',
-      'incidents.close', 'incidents.escalate', 'dashboard.read',
+      'incidents.close', 'incidents.escalate', 'dashboard.read', 'workforce.read', 'workforce.manage',
     ],
   },
   {
     code: 'leader',
     name: '领导',
     nameEn: 'Leader',
-    permissions: ['grid.read', 'incidents.read', 'dashboard.read'],
+    permissions: ['grid.read', 'incidents.read', 'dashboard.read', 'workforce.read'],
   },
   {
     code: 'auditor',

@@ -249,7 +249,8 @@ export class GridService {
       .execute();
     for (const r of rows) {
       const list = out.get(r.grid_code) ?? [];
-      list.push({ userId: r.user_id, username: r.username, displayName: r.display_name, role: r.role, from: r.from_date, to: r.to_date });
+      // The inner join with users leaves only rows with a user.
+      list.push({ userId: r.user_id!, username: r.username, displayName: r.display_name, role: r.role, from: r.from_date, to: r.to_date });
       out.set(r.grid_code, list);
     }
     return out;
@@ -438,7 +439,9 @@ export class GridService {
     }
     const day = today(now);
     await this.db.transaction(async (tx) => {
-      const current = await tx.selectFrom('grid_workers').selectAll().where('grid_code', '=', code).where('to_date', 'is', null).execute();
+      // Team members without an account (workforce module) are not this editor's to end.
+      const current = (await tx.selectFrom('grid_workers').selectAll().where('grid_code', '=', code).where('to_date', 'is', null).where('user_id', 'is not', null).execute())
+        .map((c) => ({ ...c, user_id: c.user_id! }));
       const wanted = new Map(workers.map((w) => [w.userId, w]));
       const ended = current.filter((c) => wanted.get(c.user_id)?.role !== c.role);
       const kept = new Set(current.filter((c) => !ended.includes(c)).map((c) => c.user_id));

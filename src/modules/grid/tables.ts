@@ -50,11 +50,15 @@ export type GridWorkerRole = 'full_time' | 'part_time';
 /**
  * Who patrols a grid (网格员, and the "1+4" team members of a community grid).
  * Rows are ended (to_date set), never deleted, so past assignments stay known.
+ * A team member without an account (workforce module) has member_id and no
+ * user_id; the grid module's own edits touch only rows with a user.
  */
 export interface GridWorkerTable {
   id: Generated<number>;
   grid_code: string;
-  user_id: number;
+  user_id: number | null;
+  /** The workforce team member (team_members.id), when the row was written for one. */
+  member_id: number | null;
   role: GridWorkerRole;
   /** 'YYYY-MM-DD', inclusive. */
   from_date: string;

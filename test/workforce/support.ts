@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+import { expect } from 'vitest';
+import { SYSTEM_ACTOR } from '../../src/infra/audit/audit.js';
+import type { GridGeometry } from '../../src/modules/grid/rules/types.js';
+import { userWith } from '../incidents/support.js';
+import type { TestApp } from '../support/http.js';
+
+export const uuid = (): string => randomUUID();
+
+const SHANGHAI_MS = 8 * 3_600_000;
+const DAY = 86_400_000;
+
+/** Local (Asia/Shanghai) date of an instant. */
+export function ymdOf(ms: number): string {
+  return new Date(ms + SHANGHAI_MS).toISOString().slice(0, 10);
+}
+
+/** Local noon of the day before `now`: far enough back for a whole patrol on one day, within the 72 h window. */
+export function yesterdayNoon(now = Date.now()): number {
+  const day = Math.floor((now + SHANGHAI_MS) / DAY) - 1;
+  return day * DAY - SHANGHAI_MS + 12 * 3_600_000;
+}
+
+/** A point `metres` east (negative: west) and `northM` north of a WGS84 point. */
+export function offset(p: { lng: number; lat: number }, eastM: number, northM = 0): { lng: number; lat: number } {
+  const mPerDegLat = 111_195.08;
+  return { lng: p.lng + eastM / (mPerDegLat * Math.cos((p.lat * Math.PI) / 180)), lat: p.lat + northM / mPerDegLat };
+}
+
+/** The westmost vertex of a unit grid (every point of the grid lies at or east of it). */
+export async function westmost(t: TestApp, code: string): Promise<{ lng: number; lat: number }> {
+  const row = await t.platform.db.primary.selectFrom('grids').select('geometry').where('code', '=', code).executeTakeFirstOrThrow();
+  const g = JSON.parse(row.geometry) as GridGeometry;
+  const rings = g.type === 'Polygon' ? g.coordinates : g.coordinates.flat();
+  let best: [number, number] = [Infinity, 0];
+  for (const ring of rings) for (const p of ring) if (p[0] < best[0]) best = [p[0], p[1]];
+  return { lng: best[0], lat: best[1] };
+}
+
+/** A grid worker of one unit grid, assigned since 2020 (so a patrol yesterday counts); returns the cookie and user id. */
+export async function patrolWorker(t: TestApp, username: string, unit: string): Promise<{ cookie: string; userId: number }> {
+  const cookie = await userWith(t, username, 'grid_worker', unit);
+  const userId = (await t.platform.accounts.findUserId(username))!;
+  await t.platform.grid.setWorkers(null, SYSTEM_ACTOR, unit, [
+    ...((await t.platform.grid.workersOf([unit])).get(unit) ?? []).map((w) => ({ userId: w.userId, role: w.role, from: w.from })),
+    { userId, role: 'full_time', from: '2020-01-01' },
+  ]);
+  return { cookie, userId };
+}
+
+export function ok<T = Record<string, unknown>>(res: { statusCode: number; body: string; json(): unknown }, status = 200): T {
+  expect(res.statusCode, res.body).toBe(status);
+  return res.json() as T;
+}
