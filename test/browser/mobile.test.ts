@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { makeIdNumber } from '../../src/modules/basedata/rules/id-number.js';
 import { DEFAULT_MINOR_CATEGORIES } from '../../src/modules/incidents/data/categories.js';
 import { D01_CATEGORY } from '../incidents/support.js';
 import { launchBrowser, type TestBrowser } from '../support/browser.js';
@@ -192,7 +193,7 @@ describe('worker app at 390×844', () => {
     expect(created[0]!.photos).toHaveLength(1);
   });
 
-  test('a replied case is verified from My tasks while offline and reaches the server once online', async () => {
+  test('a replied case is verified from My tasks while offline and reaches the server once, though its answer is lost', async () => {
     // The loop up to the department's reply, through the API: operator reports and registers, dispatcher dispatches, handler replies.
     const description = `待核查 路灯不亮 ${Date.now()}`;
     const created = await call('operator', 'POST', '/api/incidents', { channel: 'operator_phone', description, position: { ...point, crs: 'wgs84' } });
@@ -231,8 +232,18 @@ describe('worker app at 390×844', () => {
     const stillReplied = (await call('operator', 'GET', `/api/incidents/${id}`)).json() as { incident: { status: string } };
     expect(stillReplied.incident.status).toBe('replied');
 
+    // The first answer is lost on the way back: the retry meets a changed version (409), finds its own
+    // verification on the timeline and counts it as sent; nothing is applied twice.
+    let lost = 0;
+    await context.route('**/api/incidents/*/actions', async (route) => {
+      if (lost > 0) return route.fallback();
+      lost += 1;
+      await route.fetch();
+      await route.abort('connectionreset');
+    });
     await context.setOffline(false);
     await expect.poll(() => item.getByTestId('outbox-state').getAttribute('data-state'), { timeout: 20_000 }).toBe('sent');
+    expect(lost).toBe(1);
     const after = (await call('operator', 'GET', `/api/incidents/${id}`)).json() as { incident: { status: string }; timeline: { action: string; attachments: string[] }[] };
     expect(after.incident.status).toBe('verified');
     const passes = after.timeline.filter((e) => e.action === 'verify-pass');
@@ -264,6 +275,35 @@ describe('worker app at 390×844', () => {
     expect(resolved).toHaveLength(1);
     expect(resolved[0]!.data.beforePhotos).toEqual(incident!.photos);
     expect(resolved[0]!.data.afterPhotos).toHaveLength(1);
+  });
+
+  test('a household due a visit is listed in My tasks and the visit recorded from the phone is stored once', async () => {
+    const household = await call('basedata', 'POST', '/api/households', { householdNo: `H-M-${Date.now()}`, gridCode: workerGrid });
+    expect(household.statusCode, household.body).toBe(201);
+    const householdId = household.json().id as number;
+    const resident = await call('basedata', 'POST', '/api/residents', {
+      gridCode: workerGrid, name: '独居老人甲', idNumber: makeIdNumber('430111', '19400101', 11, 'female'), population: 'registered', householdId, relation: '户主', tags: ['elderly_alone'],
+    });
+    expect(resident.statusCode, resident.body).toBe(201);
+
+    const { page } = await phone(point);
+    await signIn(page);
+    await page.getByTestId('tab-tasks').click();
+    await page.getByTestId('tasks-tab-visits').click();
+    await page.getByTestId(`task-visit-${householdId}`).click();
+    await page.getByTestId('page-visit').waitFor();
+    expect(await page.getByTestId('page-visit').textContent()).toContain('独居老人');
+    await page.locator('textarea[data-testid="visit-summary"]').fill('入户走访，老人身体尚好');
+    await page.getByTestId('visit-submit').click();
+    await page.getByTestId('page-tasks').waitFor();
+    await page.getByTestId('tab-me').click();
+    const item = page.locator('[data-testid="outbox-item"][data-kind="visit"]').first();
+    await expect.poll(() => item.getByTestId('outbox-state').getAttribute('data-state'), { timeout: 20_000 }).toBe('sent');
+    const visits = (await call('basedata', 'GET', `/api/households/${householdId}/visits`)).json() as { summary: string; visitorName: string }[];
+    expect(visits.map((v) => v.summary)).toEqual(['入户走访，老人身体尚好']);
+    // Visited now: no longer due.
+    const due = (await call('worker', 'GET', `/api/basedata/visits-due?gridCode=${workerGrid}`)).json() as { items: { householdId: number }[] };
+    expect(due.items.map((i) => i.householdId)).not.toContain(householdId);
   });
 
   test.skipIf(!WORKFORCE_MERGED)('clock-in outside the grid is refused with the distance and the tolerance', async () => {

@@ -33,12 +33,14 @@ export function MobileAuthProvider({ children }: { children: ReactNode }) {
       await kvSet(KEPT_ME, me);
       setState({ status: 'authenticated', me, offline: false });
     } catch (err) {
-      if (err instanceof ApiError && err.status === 0) {
+      // No network, or a server that cannot answer: carry on with the kept user.
+      if (err instanceof ApiError && (err.status === 0 || err.status >= 500)) {
         const kept = await kvGet<Me>(KEPT_ME);
         setState(kept ? { status: 'authenticated', me: kept, offline: true } : { status: 'anonymous', reason: 'offline' });
         return;
       }
-      setState({ status: 'anonymous', reason: 'none' });
+      // A session that ended while the app was away (offline, or closed) is "ended": the outbox waits for the sign-in.
+      setState({ status: 'anonymous', reason: (await kvGet<Me>(KEPT_ME)) ? 'ended' : 'none' });
     }
   }, []);
 

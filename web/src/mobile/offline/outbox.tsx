@@ -15,7 +15,7 @@ interface OutboxApi {
   add(item: NewOutboxItem): Promise<OutboxItem>;
   resend(seq: number, edit?: (item: OutboxItem) => OutboxItem): Promise<void>;
   discard(seq: number): Promise<void>;
-  /** Waits for an item to be sent or refused (null: still waiting after timeoutMs). */
+  /** Waits for an item to be sent or refused; after timeoutMs answers it as it is (still waiting). */
   settle(key: string, timeoutMs: number): Promise<OutboxItem | null>;
 }
 

@@ -75,7 +75,7 @@ export class OutboxRunner {
     for (const item of pending(await this.deps.store.all(), this.userId)) {
       if (item.nextAttemptAt > 0) await this.deps.store.put({ ...item, nextAttemptAt: 0 });
     }
-    this.kick();
+    return this.kick();
   }
 
   /** Sends a refused item again, optionally with an edited payload. */

@@ -1,6 +1,7 @@
 import { Drawer, Empty, Input, Tag } from 'antd';
 import { useMemo, useState } from 'react';
 import type { Category, Major } from '../../modules/incidents/api.js';
+import { matchCategories } from '../categories.js';
 import { useT } from '../i18n.js';
 
 const RECENT_KEY = 'civicgrid.m.recentCategories';
@@ -21,21 +22,6 @@ function remember(code: string): void {
   } catch {
     // Storage disabled: no recent list.
   }
-}
-
-/**
- * Which active categories match a search: Chinese name as a substring, English name case-insensitively,
- * the code or the major category's name. (Pinyin initials would need a dictionary of some 200 kB in the
- * bundle; the category names are short and typed in Chinese, so they are left out.)
- */
-export function matchCategories(categories: readonly Category[], majors: readonly Major[], query: string): Category[] {
-  const q = query.trim().toLowerCase();
-  const active = categories.filter((c) => c.status === 'active');
-  if (!q) return active;
-  const majorName = new Map(majors.map((m) => [m.code, `${m.nameZh} ${m.nameEn.toLowerCase()}`]));
-  return active.filter(
-    (c) => c.nameZh.includes(q) || c.nameEn.toLowerCase().includes(q) || c.code.startsWith(q) || (majorName.get(c.majorCode) ?? '').includes(q),
-  );
 }
 
 /** A bottom sheet to pick a minor category: search, recently used, then all by major category. */

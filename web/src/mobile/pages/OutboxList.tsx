@@ -71,7 +71,10 @@ function withText(item: OutboxItem, text: string): OutboxItem {
   return item;
 }
 
-/** Sending again: a verification is retried on the case as it is now (the version it saw is stale). */
+/**
+ * Sending again: a verification is retried on the case as it is now (the version it saw is stale). A
+ * refused clock-in is not offered again: it holds the place and time of the tap, which do not change.
+ */
 function forResend(item: OutboxItem): OutboxItem {
   return item.kind === 'action' ? { ...item, payload: { ...item.payload, version: null } } : item;
 }
@@ -91,7 +94,9 @@ function Row({ item, mine }: { item: OutboxItem; mine: boolean }) {
       {mine ? <ItemState item={item} /> : <Tag>{t('outbox.otherUser')}</Tag>}
       {mine && item.state === 'refused' && item.seq !== undefined && (
         <div style={{ display: 'flex', gap: 8, marginTop: 6 }}>
-          <Button size="middle" onClick={() => void outbox.resend(item.seq!, forResend)} data-testid="outbox-resend">{t('outbox.resend')}</Button>
+          {item.kind !== 'clock' && (
+            <Button size="middle" onClick={() => void outbox.resend(item.seq!, forResend)} data-testid="outbox-resend">{t('outbox.resend')}</Button>
+          )}
           {text !== null && <Button size="middle" onClick={() => setEditing(text)} data-testid="outbox-edit">{t('outbox.edit')}</Button>}
           <Popconfirm title={t('outbox.confirmDiscard')} onConfirm={() => void outbox.discard(item.seq!)}>
             <Button size="middle" danger data-testid="outbox-discard">{t('outbox.discard')}</Button>

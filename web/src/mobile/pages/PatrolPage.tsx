@@ -40,7 +40,7 @@ export default function PatrolPage() {
   const outbox = useOutbox();
   const workforce = useCachedGet<WorkforceMe>(userId, WORKFORCE_ME);
   const grids = useMyGrids(userId);
-  const { patrol, start, stop } = usePatrol();
+  const { patrol, start, stop, adopt } = usePatrol();
   const { fix } = usePosition(true);
   const [outcome, setOutcome] = useState<ClockOutcome | null>(null);
   const [busy, setBusy] = useState<'in' | 'out' | 'patrol' | null>(null);
@@ -52,6 +52,14 @@ export default function PatrolPage() {
   }, [patrol]);
 
   const w = workforce.value?.data ?? null;
+  // The server has a patrol open that this phone does not know of: carry on with it here.
+  const serverPatrol = workforce.value && !workforce.value.stale ? w?.activePatrol ?? null : null;
+  const known = serverPatrol !== null && outbox.items.some(
+    (i) => (i.kind === 'patrol-start' && (i.state === 'waiting' || i.state === 'sending')) || (i.kind === 'patrol-stop' && i.payload.patrolId === serverPatrol.id),
+  );
+  useEffect(() => {
+    if (serverPatrol && !patrol && !known) void adopt(serverPatrol);
+  }, [serverPatrol, patrol, known, adopt]);
   const ownGrids = useMemo(() => w?.grids.map((g) => g.code) ?? [], [w]);
   const features = useMemo(() => grids?.data.features ?? [], [grids]);
   const clockedIn = useMemo(() => {

@@ -23,6 +23,8 @@ interface PatrolApi {
   fix: Fix | null;
   start(fix: Fix | null): Promise<void>;
   stop(): Promise<void>;
+  /** Takes over a patrol the server has open that this phone does not know (started on another phone, or storage cleared). */
+  adopt(server: { id: string; startedAt: string }): Promise<void>;
 }
 
 const KV_PATROL = 'patrol';
@@ -47,6 +49,24 @@ export function PatrolProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     void kvGet<LocalPatrol>(KV_PATROL).then((p) => setPatrol(p && p.userId === me?.id ? p : null));
   }, [me?.id]);
+
+  /** Forgets the local patrol and its unsent points. */
+  const forget = useCallback(async (patrolId: string) => {
+    const db = await appDb();
+    const keys = await db.getAllKeysFromIndex('track', 'patrolId', patrolId);
+    const tx = db.transaction('track', 'readwrite');
+    await Promise.all(keys.map((k) => tx.store.delete(k)));
+    await tx.done;
+    await kvDelete(KV_PATROL);
+    patrolRef.current = null;
+    setPatrol(null);
+  }, []);
+
+  // A start the server refused (another patrol is open, say) leaves nothing to record points for.
+  const startRefused = patrol !== null && outbox.items.some((i) => i.kind === 'patrol-start' && i.key === patrol.id && i.state === 'refused');
+  useEffect(() => {
+    if (startRefused && patrol) void forget(patrol.id);
+  }, [startRefused, patrol, forget]);
 
   /** Moves the buffered points of the patrol into outbox batches. */
   const flush = useCallback(async (patrolId: string) => {
@@ -132,7 +152,15 @@ export function PatrolProvider({ children }: { children: ReactNode }) {
     setPatrol(null);
   }, [flush]);
 
-  const value = useMemo<PatrolApi>(() => ({ patrol, fix, start, stop }), [patrol, fix, start, stop]);
+  const adopt = useCallback(async (server: { id: string; startedAt: string }) => {
+    if (!me || patrolRef.current) return;
+    const p: LocalPatrol = { id: server.id, userId: me.id, startedAt: server.startedAt, distanceM: 0, pointCount: 0, last: null };
+    await kvSet(KV_PATROL, p);
+    patrolRef.current = p;
+    setPatrol(p);
+  }, [me]);
+
+  const value = useMemo<PatrolApi>(() => ({ patrol, fix, start, stop, adopt }), [patrol, fix, start, stop, adopt]);
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }
 
