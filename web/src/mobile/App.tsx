@@ -5,6 +5,7 @@ import zhCNModule from 'antd/es/locale/zh_CN.js';
 import type { ReactNode } from 'react';
 import { BrowserRouter, Navigate, NavLink, Route, Routes } from 'react-router-dom';
 import { MobileAuthProvider, useMobileAuth } from './auth.js';
+import { ABOVE_TAB_BAR, TAB_BAR_HEIGHT } from './layout.js';
 import { MobileI18nProvider, useT } from './i18n.js';
 import { OutboxProvider, useOutbox } from './offline/outbox.js';
 import IncidentTaskPage from './pages/IncidentTaskPage.js';
@@ -26,7 +27,6 @@ const THEME: ConfigProviderProps['theme'] = {
   token: { fontSize: 16, controlHeight: 44, controlHeightLG: 52, borderRadius: 8, colorPrimary: '#1668dc' },
 };
 
-export const TAB_BAR_HEIGHT = 60;
 
 function TabBar() {
   const { t } = useT();
@@ -81,7 +81,7 @@ function Shell() {
   if (state.status === 'loading') return <Spin size="large" style={{ display: 'block', paddingTop: '35vh' }} />;
   if (state.status === 'anonymous') return <LoginPage reason={state.reason} />;
   return (
-    <div style={{ minHeight: '100%', paddingBottom: `calc(${TAB_BAR_HEIGHT}px + env(safe-area-inset-bottom))`, boxSizing: 'border-box' }}>
+    <div style={{ minHeight: '100%', paddingBottom: ABOVE_TAB_BAR, boxSizing: 'border-box' }}>
       <NetworkBar />
       <main style={{ maxWidth: 480, margin: '0 auto' }}>
         <Routes>

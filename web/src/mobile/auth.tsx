@@ -1,6 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { api, ApiError, onApiError, SESSION_ENDED_CODES } from '../shell/api.js';
 import type { Me } from '../shell/auth.js';
+import { forgetCached } from './offline/cache.js';
 import { kvGet, kvSet } from './offline/db.js';
 
 /**
@@ -49,6 +50,8 @@ export function MobileAuthProvider({ children }: { children: ReactNode }) {
   }, [refresh]);
 
   // Back online after opening offline: check the session for real.
+  const stateRef = useRef(state);
+  stateRef.current = state;
   const offlineRef = useRef(false);
   offlineRef.current = state.status === 'authenticated' && state.offline;
   useEffect(() => {
@@ -78,12 +81,14 @@ export function MobileAuthProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const logout = useCallback(async () => {
+    const userId = stateRef.current.status === 'authenticated' ? stateRef.current.me.id : null;
     try {
       await api.post<void>('/api/auth/logout');
     } catch {
       // Offline or already ended: the phone forgets the user either way.
     }
     await kvSet(KEPT_ME, null);
+    if (userId !== null) await forgetCached(userId);
     setState({ status: 'anonymous', reason: 'none' });
   }, []);
 

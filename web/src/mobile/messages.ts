@@ -6,7 +6,6 @@ import type { Lang } from '../shell/messages.js';
 
 const zhCN = {
   'app.name': '网格通',
-  'app.subtitle': '网格员移动端',
 
   'tab.report': '上报',
   'tab.tasks': '任务',
@@ -14,22 +13,16 @@ const zhCN = {
   'tab.me': '我的',
 
   'net.offline': '离线',
-  'net.offlineHint': '当前离线：操作会保存在手机上，联网后自动发送',
   'net.dataAge': '数据更新于 {age}',
   'net.pending': '待发送 {count}',
   'age.justNow': '刚刚',
   'age.minutes': '{n} 分钟前',
   'age.hours': '{n} 小时前',
   'age.days': '{n} 天前',
-
-  'common.retry': '重试',
   'common.cancel': '取消',
   'common.submit': '提交',
   'common.back': '返回',
-  'common.loading': '加载中…',
-  'common.none': '暂无',
   'common.required': '必填',
-  'common.loadFailed': '加载失败：{message}',
   'common.noCache': '离线且没有缓存的数据，请联网后再打开',
 
   'login.title': '网格员登录',
@@ -39,10 +32,8 @@ const zhCN = {
   'login.offline': '当前离线，联网后才能登录',
   'login.ended': '登录已失效，请重新登录；未发送的内容会在登录后继续发送',
   'login.waiting': '手机上有 {count} 项待发送，登录后自动发送',
-  'login.otherUser': '有 {count} 项属于其他账号，将在该账号登录后发送',
   'login.passwordChange': '首次登录或密码已过期，请先在电脑端修改密码',
   'login.openConsole': '打开电脑端',
-  'login.noGridRole': '此账号不是网格员，部分功能不可用',
 
   'report.title': '事件上报',
   'report.takePhoto': '拍照',
@@ -67,7 +58,6 @@ const zhCN = {
   'report.address': '地址或参照物（选填）',
   'report.selfResolve': '即办：已当场处置',
   'report.selfResolveHint': '当场处置的即办件，以处置前后照片作为核查依据',
-  'report.afterPhotos': '处置后照片（{count}）',
   'report.takeAfter': '拍处置后照片',
   'report.submit': '提交上报',
   'report.needPhoto': '请至少拍一张照片',
@@ -77,7 +67,6 @@ const zhCN = {
   'report.queued': '已保存，正在发送',
   'report.queuedOffline': '已保存在手机上，联网后自动发送',
   'report.sent': '上报成功，事件编号 {code}',
-  'report.map': '地图',
 
   'category.title': '选择事件分类',
   'category.search': '搜索分类名称或编码',
@@ -97,8 +86,6 @@ const zhCN = {
   'tasks.noGrid': '没有可查看的网格',
 
   'incident.code': '编号 {code}',
-  'incident.category': '分类',
-  'incident.description': '描述',
   'incident.address': '地址',
   'incident.reportedAt': '上报时间',
   'incident.due': '时限',
@@ -154,7 +141,6 @@ const zhCN = {
   'patrol.needFix': '请等待定位完成后再打卡',
 
   'me.title': '我的',
-  'me.roles': '角色',
   'me.grids': '负责网格',
   'me.language': 'English',
   'me.outbox': '发送队列',
@@ -162,13 +148,11 @@ const zhCN = {
   'me.logout': '退出登录',
   'me.logoutPending': '还有 {count} 项未发送，退出后仍保存在手机上，再次登录后发送。确定退出吗？',
   'me.update': '有新版本，点击更新',
-  'me.install': '安装到手机桌面',
   'me.installHint': '在浏览器菜单中选择“添加到主屏幕”即可像应用一样使用',
   'me.storage': '离线存储：{state}',
   'me.storagePersistent': '已持久保存',
   'me.storageBestEffort': '空间不足时可能被浏览器清理',
   'me.console': '打开电脑端',
-  'me.version': '版本 {version}',
 
   'outbox.kind.report': '事件上报',
   'outbox.kind.action': '核查',
@@ -200,7 +184,6 @@ export type MobileMessageKey = keyof typeof zhCN;
 
 const en: Record<MobileMessageKey, string> = {
   'app.name': 'CivicGrid Mobile',
-  'app.subtitle': 'Grid worker app',
 
   'tab.report': 'Report',
   'tab.tasks': 'Tasks',
@@ -208,22 +191,16 @@ const en: Record<MobileMessageKey, string> = {
   'tab.me': 'Me',
 
   'net.offline': 'Offline',
-  'net.offlineHint': 'Offline: what you do is kept on the phone and sent when the network returns',
   'net.dataAge': 'Data from {age}',
   'net.pending': '{count} to send',
   'age.justNow': 'just now',
   'age.minutes': '{n} min ago',
   'age.hours': '{n} h ago',
   'age.days': '{n} days ago',
-
-  'common.retry': 'Retry',
   'common.cancel': 'Cancel',
   'common.submit': 'Submit',
   'common.back': 'Back',
-  'common.loading': 'Loading…',
-  'common.none': 'None',
   'common.required': 'Required',
-  'common.loadFailed': 'Could not load: {message}',
   'common.noCache': 'Offline, and nothing kept on this phone yet: open it once with a network',
 
   'login.title': 'Grid worker sign-in',
@@ -233,10 +210,8 @@ const en: Record<MobileMessageKey, string> = {
   'login.offline': 'Offline: signing in needs a network',
   'login.ended': 'Your session ended; sign in again. Unsent work is sent after you sign in',
   'login.waiting': '{count} items on this phone will be sent after you sign in',
-  'login.otherUser': '{count} items belong to another account and wait for it to sign in',
   'login.passwordChange': 'First sign-in or expired password: change it on the desktop console first',
   'login.openConsole': 'Open the console',
-  'login.noGridRole': 'This account is not a grid worker; some features are unavailable',
 
   'report.title': 'Report',
   'report.takePhoto': 'Take photo',
@@ -261,7 +236,6 @@ const en: Record<MobileMessageKey, string> = {
   'report.address': 'Address or landmark (optional)',
   'report.selfResolve': 'Fixed on the spot (self-resolve)',
   'report.selfResolveHint': 'An immediate case fixed on the spot: the before and after photos are its verification',
-  'report.afterPhotos': 'After photos ({count})',
   'report.takeAfter': 'Take after photo',
   'report.submit': 'Submit report',
   'report.needPhoto': 'Take at least one photo',
@@ -271,7 +245,6 @@ const en: Record<MobileMessageKey, string> = {
   'report.queued': 'Saved, sending',
   'report.queuedOffline': 'Saved on the phone; it is sent when the network returns',
   'report.sent': 'Reported: case {code}',
-  'report.map': 'Map',
 
   'category.title': 'Choose a category',
   'category.search': 'Search name or code',
@@ -280,7 +253,7 @@ const en: Record<MobileMessageKey, string> = {
   'category.immediate': 'Immediate',
 
   'tasks.verify': 'Verify',
-  'tasks.watch': 'Urged/overdue',
+  'tasks.watch': 'Overdue',
   'tasks.visits': 'Visits',
   'tasks.empty': 'Nothing to do',
   'tasks.recheck': 'Re-inspection (after rework {n})',
@@ -291,8 +264,6 @@ const en: Record<MobileMessageKey, string> = {
   'tasks.noGrid': 'No grid to show',
 
   'incident.code': 'Case {code}',
-  'incident.category': 'Category',
-  'incident.description': 'Description',
   'incident.address': 'Address',
   'incident.reportedAt': 'Reported',
   'incident.due': 'Due',
@@ -348,7 +319,6 @@ const en: Record<MobileMessageKey, string> = {
   'patrol.needFix': 'Wait for the position before clocking in',
 
   'me.title': 'Me',
-  'me.roles': 'Roles',
   'me.grids': 'My grids',
   'me.language': '中文',
   'me.outbox': 'Outbox',
@@ -356,13 +326,11 @@ const en: Record<MobileMessageKey, string> = {
   'me.logout': 'Sign out',
   'me.logoutPending': '{count} items are not sent yet. They stay on the phone and are sent when you sign in again. Sign out?',
   'me.update': 'A new version is ready: tap to update',
-  'me.install': 'Install on the home screen',
   'me.installHint': 'Choose “Add to Home screen” in the browser menu to use it like an app',
   'me.storage': 'Offline storage: {state}',
   'me.storagePersistent': 'persistent',
   'me.storageBestEffort': 'may be cleared by the browser when space runs low',
   'me.console': 'Open the desktop console',
-  'me.version': 'Version {version}',
 
   'outbox.kind.report': 'Report',
   'outbox.kind.action': 'Verification',

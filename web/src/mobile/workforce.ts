@@ -1,9 +1,7 @@
-import { api } from '../shell/api.js';
-import type { Position } from './offline/types.js';
-
 /**
  * The workforce API the app uses (patrols, tracks, clock-in), as agreed with the server side in the
- * patrol contract: every write carries a client-made UUID and may be repeated safely.
+ * patrol contract: every write carries a client-made UUID and may be repeated safely. The writes go
+ * through the outbox (offline/senders.ts); this is the worker's own context, kept for offline use.
  */
 export interface WorkforceMe {
   userId: number;
@@ -17,21 +15,7 @@ export interface WorkforceMe {
   activePatrol: { id: string; startedAt: string } | null;
 }
 
-export interface ClockAnswer {
-  id: string;
-  kind: 'in' | 'out';
-  at: string;
-  gridCode: string;
-  distanceM: number;
-}
-
 export const WORKFORCE_ME = '/api/workforce/me';
 
-export const workforceApi = {
-  me: () => api.get<WorkforceMe>(WORKFORCE_ME),
-};
-
-export type { Position };
-
-/** Default tolerance of a clock-in outside the grid, when the server's is not known yet (the contract's default). */
+/** Tolerance of a clock-in outside the grid while the server's is not known yet (the contract's default). */
 export const DEFAULT_CLOCK_TOLERANCE_M = 50;

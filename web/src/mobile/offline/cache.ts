@@ -26,6 +26,18 @@ export async function writeCached(userId: number, path: string, data: unknown, s
   await (await appDb()).put('cache', row);
 }
 
+/**
+ * Forgets what was kept for a user (on sign-out: the kept answers include residents' names and
+ * addresses). The outbox is not touched: unsent work waits for the next sign-in.
+ */
+export async function forgetCached(userId: number): Promise<void> {
+  const db = await appDb();
+  const keys = await db.getAllKeysFromIndex('cache', 'userId', userId);
+  const tx = db.transaction('cache', 'readwrite');
+  await Promise.all(keys.map((k) => tx.store.delete(k)));
+  await tx.done;
+}
+
 /** GETs path; on a network failure answers the kept copy (stale) or rethrows when there is none. */
 export async function cachedGet<T>(userId: number, path: string): Promise<Cached<T>> {
   try {

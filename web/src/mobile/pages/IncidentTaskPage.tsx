@@ -4,6 +4,7 @@ import { useNavigate, useParams } from 'react-router-dom';
 import type { Category, IncidentDetail, Major } from '../../modules/incidents/api.js';
 import { thumbnailUrl } from '../../modules/incidents/api.js';
 import { useMobileAuth } from '../auth.js';
+import { ABOVE_TAB_BAR } from '../layout.js';
 import { useT } from '../i18n.js';
 import { useCachedGet } from '../offline/cache.js';
 import { useOutbox } from '../offline/outbox.js';
@@ -89,7 +90,7 @@ export default function IncidentTaskPage() {
         </ol>
       </section>
 
-      <div style={{ position: 'fixed', left: 0, right: 0, bottom: 60, padding: '8px 12px calc(8px + env(safe-area-inset-bottom))', background: '#fff', borderTop: '1px solid #eee', display: 'flex', gap: 8, zIndex: 90 }}>
+      <div style={{ position: 'fixed', left: 0, right: 0, bottom: ABOVE_TAB_BAR, padding: '8px 12px', background: '#fff', borderTop: '1px solid #eee', display: 'flex', gap: 8, zIndex: 90 }}>
         {queued ? (
           <Tag color="gold" style={{ fontSize: 15, padding: 8 }} data-testid="task-queued">{t('tasks.pendingHere')}</Tag>
         ) : actions.length === 0 ? (

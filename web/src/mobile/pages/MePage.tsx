@@ -42,7 +42,7 @@ export default function MePage() {
         </div>
         {workforce && workforce.grids.length > 0 && (
           <div style={{ marginTop: 8 }}>
-            <span style={{ color: '#888' }}>{t('me.grids')}：</span>
+            <span style={{ color: '#888', marginRight: 6 }}>{t('me.grids')}</span>
             {workforce.grids.map((g) => <Tag key={g.code} color="blue">{g.name}</Tag>)}
           </div>
         )}

@@ -3,6 +3,7 @@ import { Alert, App, Button, Input, Switch, Tag } from 'antd';
 import { lazy, Suspense, useMemo, useState } from 'react';
 import type { Category, Major } from '../../modules/incidents/api.js';
 import type { MapSettings } from '../../modules/incidents/maps.js';
+import { ABOVE_TAB_BAR } from '../layout.js';
 import { useMobileAuth } from '../auth.js';
 import { MAP_SETTINGS, useLocate, useMyGrids } from '../geo/grids.js';
 import { GridSketch } from '../geo/GridSketch.js';
@@ -182,7 +183,8 @@ export default function ReportPage() {
         )}
       </section>
 
-      <div style={{ padding: '4px 12px 12px' }}>
+      {/* Kept above the tab bar, within reach of the thumb, however long the form grows. */}
+      <div style={{ position: 'sticky', bottom: ABOVE_TAB_BAR, zIndex: 40, padding: '8px 12px', background: 'rgba(245,247,250,.96)' }}>
         {problemText && <Alert type="error" showIcon title={problemText} style={{ marginBottom: 8 }} data-testid="report-problem" />}
         <Button type="primary" block size="large" loading={submitting} onClick={() => void submit()} data-testid="report-submit" style={{ height: 52, fontSize: 18 }}>
           {t('report.submit')}
