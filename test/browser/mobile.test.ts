@@ -277,6 +277,38 @@ describe('worker app at 390×844', () => {
     expect(resolved[0]!.data.afterPhotos).toHaveLength(1);
   });
 
+  test('an urged case in the grid is in My tasks with what the state machine allows: the worker fixes it on the spot', async () => {
+    const immediate = DEFAULT_MINOR_CATEGORIES.find((c) => c.caseType === 'immediate')!;
+    const description = `督办 待处理 ${Date.now()}`;
+    const created = await call('operator', 'POST', '/api/incidents', { channel: 'operator_phone', description, position: { ...point, crs: 'wgs84' } });
+    expect(created.statusCode, created.body).toBe(201);
+    const id = created.json().incident.id as number;
+    const urged = await call('supervisor', 'POST', `/api/incidents/${id}/actions`, { type: 'urge', version: created.json().incident.version, note: '尽快处理' });
+    expect(urged.statusCode, urged.body).toBe(200);
+
+    const { page } = await phone(point);
+    await signIn(page);
+    await page.getByTestId('tab-tasks').click();
+    await page.getByTestId('tasks-tab-watch').click();
+    await page.getByTestId(`task-incident-${id}`).click();
+    await expect.poll(() => page.getByTestId('task-status').getAttribute('data-status')).toBe('reported');
+    // A reported case offers the worker only what the state machine allows: no verification yet.
+    expect(await page.getByTestId('task-action-verify-pass').count()).toBe(0);
+    await page.getByTestId('task-action-self-resolve').click();
+    await page.getByTestId('action-category').click();
+    await page.locator('[data-testid="category-search"] input').fill(immediate.nameZh);
+    await page.getByTestId(`category-${immediate.code}`).first().click();
+    await page.getByTestId('action-photos-input').setInputFiles({ name: 'before.jpg', mimeType: 'image/jpeg', buffer: photo });
+    await page.getByTestId('action-after-photos-input').setInputFiles({ name: 'after.jpg', mimeType: 'image/jpeg', buffer: await sharp(photo).negate().toBuffer() });
+    await expect.poll(() => page.getByTestId('action-after-photos-thumb').count()).toBe(1);
+    await page.getByTestId('action-submit').click();
+    await page.getByTestId('page-tasks').waitFor();
+    await expect.poll(async () => ((await call('operator', 'GET', `/api/incidents/${id}`)).json() as { incident: { status: string } }).incident.status, { timeout: 20_000 }).toBe('verified');
+    const detail = (await call('operator', 'GET', `/api/incidents/${id}`)).json() as { incident: { categoryCode: string }; timeline: { action: string; attachments: string[] }[] };
+    expect(detail.incident.categoryCode).toBe(immediate.code);
+    expect(detail.timeline.find((e) => e.action === 'self-resolve')?.attachments).toHaveLength(2);
+  });
+
   test('a household due a visit is listed in My tasks and the visit recorded from the phone is stored once', async () => {
     const household = await call('basedata', 'POST', '/api/households', { householdNo: `H-M-${Date.now()}`, gridCode: workerGrid });
     expect(household.statusCode, household.body).toBe(201);

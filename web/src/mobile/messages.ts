@@ -96,6 +96,8 @@ const zhCN = {
 
   'action.verify-pass': '核查通过',
   'action.verify-fail': '核查不通过',
+  'action.self-resolve': '自行处置',
+  'action.beforePhotos': '拍处置前照片',
   'action.note': '核查说明（选填）',
   'action.reason': '不通过的原因',
   'action.photos': '核查照片',
@@ -155,7 +157,6 @@ const zhCN = {
   'me.console': '打开电脑端',
 
   'outbox.kind.report': '事件上报',
-  'outbox.kind.action': '核查',
   'outbox.kind.visit': '入户走访',
   'outbox.kind.patrol-start': '开始巡查',
   'outbox.kind.patrol-points': '巡查轨迹',
@@ -274,6 +275,8 @@ const en: Record<MobileMessageKey, string> = {
 
   'action.verify-pass': 'Verified: fixed',
   'action.verify-fail': 'Not fixed',
+  'action.self-resolve': 'Fix it myself',
+  'action.beforePhotos': 'Take before photo',
   'action.note': 'Note (optional)',
   'action.reason': 'Why it is not fixed',
   'action.photos': 'Photos',
@@ -333,7 +336,6 @@ const en: Record<MobileMessageKey, string> = {
   'me.console': 'Open the desktop console',
 
   'outbox.kind.report': 'Report',
-  'outbox.kind.action': 'Verification',
   'outbox.kind.visit': 'Household visit',
   'outbox.kind.patrol-start': 'Patrol start',
   'outbox.kind.patrol-points': 'Patrol track',

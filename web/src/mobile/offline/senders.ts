@@ -10,7 +10,7 @@ import type { OutboxItem, OutboxPhoto, OutboxResult } from './types.js';
  * again is harmless) and their hashes are saved on the item; then the write, carrying the item's key:
  * - report: POST /api/incidents with Idempotency-Key = the key (a repeat replays the first answer), then
  *   for 即办 the self-resolve action;
- * - action (verification): the action with the version the worker saw; a 409 after an earlier attempt
+ * - action (verification, self-resolve of a case in My tasks): the action with the version the worker saw; a 409 after an earlier attempt
  *   is checked against the timeline (appliedAfter) before it counts as refused;
  * - visit: POST /api/households/:id/visits with Idempotency-Key;
  * - patrol start / points / stop and clock-in: the workforce API, whose ids are the client's (UUID v4)
@@ -97,13 +97,22 @@ async function sendAction(item: Extract<OutboxItem, { kind: 'action' }>, save: (
     await save();
   }
   const photos = hashes(item.photos, 'photo');
-  const action = {
-    type: p.type,
-    version: p.version,
-    ...(p.note ? { note: p.note } : {}),
-    ...(p.reason ? { reason: p.reason } : {}),
-    ...(photos.length ? { photos } : {}),
-  };
+  const action = p.type === 'self-resolve'
+    ? {
+      type: p.type,
+      version: p.version,
+      beforePhotos: hashes(item.photos, 'before'),
+      afterPhotos: hashes(item.photos, 'after'),
+      ...(p.categoryCode ? { categoryCode: p.categoryCode } : {}),
+      ...(p.note ? { note: p.note } : {}),
+    }
+    : {
+      type: p.type,
+      version: p.version,
+      ...(p.note ? { note: p.note } : {}),
+      ...(p.reason ? { reason: p.reason } : {}),
+      ...(photos.length ? { photos } : {}),
+    };
   const incident = await actOnce(p.incidentId, action, p.seenSeq, currentUserId);
   return { incidentId: incident.id, incidentCode: incident.code };
 }

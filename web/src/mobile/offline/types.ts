@@ -12,7 +12,7 @@ export type OutboxState = 'waiting' | 'sending' | 'sent' | 'refused';
 
 export interface OutboxPhoto {
   id: string;
-  /** before: the report's photos (and a self-resolve's before photos); after: a self-resolve's; photo: a verification's. */
+  /** before / after: a report's photos and a self-resolve's before and after photos; photo: a verification's. */
   role: 'before' | 'after' | 'photo';
   blob: Blob;
   /** Content hash once uploaded (uploads are content-addressed, so uploading again is harmless). */
@@ -33,7 +33,8 @@ export interface Position {
   accuracyM?: number;
 }
 
-export type VerifyActionType = 'verify-pass' | 'verify-fail';
+/** The actions on an existing case the app offers a grid worker (the server's allowedActions decide which show). */
+export type TaskActionType = 'verify-pass' | 'verify-fail' | 'self-resolve';
 
 export interface ReportPayload {
   body: CreateBody;
@@ -44,13 +45,15 @@ export interface ReportPayload {
 export interface ActionPayload {
   incidentId: number;
   incidentCode: string;
-  type: VerifyActionType;
+  type: TaskActionType;
   /** The version the worker saw; null after "send again", which takes the current one. */
   version: number | null;
   /** The last timeline event the worker saw: a later event of ours means the action went through. */
   seenSeq: number;
   note?: string;
   reason?: string;
+  /** self-resolve: the category, when the case has none yet. */
+  categoryCode?: string;
 }
 
 export interface VisitPayload {

@@ -8,15 +8,16 @@ import { ABOVE_TAB_BAR } from '../layout.js';
 import { useT } from '../i18n.js';
 import { useCachedGet } from '../offline/cache.js';
 import { useOutbox } from '../offline/outbox.js';
-import type { VerifyActionType } from '../offline/types.js';
+import type { OutboxPhoto, TaskActionType } from '../offline/types.js';
 import { PhotoCapture, type CapturedPhoto } from '../photos/PhotoCapture.js';
 import { errorText, PageHeader, section, shortTime, StaleNote } from '../ui.js';
 import { uuidv4 } from '../uuid.js';
+import { CategoryPicker } from './CategoryPicker.js';
 import { CATEGORIES } from './ReportPage.js';
 import { incidentPath } from './TasksPage.js';
 
 /** The actions the app offers a grid worker; the server's allowedActions decides which of them show. */
-const APP_ACTIONS: readonly VerifyActionType[] = ['verify-pass', 'verify-fail'];
+const APP_ACTIONS: readonly TaskActionType[] = ['verify-pass', 'verify-fail', 'self-resolve'];
 
 /** A case from My tasks, with the verification the state machine allows the worker now. */
 export default function IncidentTaskPage() {
@@ -28,7 +29,7 @@ export default function IncidentTaskPage() {
   const outbox = useOutbox();
   const { value, error, loading } = useCachedGet<IncidentDetail>(userId, Number.isInteger(id) ? incidentPath(id) : null);
   const reference = useCachedGet<{ majors: Major[]; categories: Category[] }>(userId, CATEGORIES).value?.data;
-  const [acting, setActing] = useState<VerifyActionType | null>(null);
+  const [acting, setActing] = useState<TaskActionType | null>(null);
 
   const category = useMemo(() => reference?.categories.find((c) => c.code === value?.data.incident.categoryCode) ?? null, [reference, value]);
   const queued = outbox.items.find((i) => i.kind === 'action' && i.payload.incidentId === id && (i.state === 'waiting' || i.state === 'sending'));
@@ -97,7 +98,7 @@ export default function IncidentTaskPage() {
           <span style={{ color: '#888', padding: 8 }}>{t('incident.noActions')}</span>
         ) : (
           actions.map((a) => (
-            <Button key={a} block size="large" type={a === 'verify-pass' ? 'primary' : 'default'} danger={a === 'verify-fail'} onClick={() => setActing(a)} data-testid={`task-action-${a}`}>
+            <Button key={a} block size="large" type={a === 'verify-fail' ? 'default' : 'primary'} danger={a === 'verify-fail'} onClick={() => setActing(a)} data-testid={`task-action-${a}`}>
               {t(`action.${a}`)}
             </Button>
           ))
@@ -108,31 +109,60 @@ export default function IncidentTaskPage() {
         <ActionSheet
           type={acting}
           onClose={() => setActing(null)}
-          incident={{ id: inc.id, code: inc.code, version: inc.version, seenSeq }}
+          incident={{ id: inc.id, code: inc.code, version: inc.version, seenSeq, categoryCode: inc.categoryCode }}
+          categories={reference?.categories ?? []}
+          majors={reference?.majors ?? []}
         />
       )}
     </div>
   );
 }
 
-function ActionSheet({ type, incident, onClose }: { type: VerifyActionType; incident: { id: number; code: string; version: number; seenSeq: number }; onClose: () => void }) {
-  const { t } = useT();
+interface SheetIncident {
+  id: number;
+  code: string;
+  version: number;
+  seenSeq: number;
+  categoryCode: string | null;
+}
+
+/**
+ * The form of one action, queued on submit: a verification (a reason when it failed, optional photos)
+ * or a self-resolve of a case not yet dispatched (before and after photos, the category when the case
+ * has none).
+ */
+function ActionSheet({ type, incident, onClose, categories, majors }: {
+  type: TaskActionType;
+  incident: SheetIncident;
+  onClose: () => void;
+  categories: readonly Category[];
+  majors: readonly Major[];
+}) {
+  const { t, pick } = useT();
   const { message } = App.useApp();
   const outbox = useOutbox();
   const navigate = useNavigate();
   const [text, setText] = useState('');
   const [photos, setPhotos] = useState<CapturedPhoto[]>([]);
+  const [after, setAfter] = useState<CapturedPhoto[]>([]);
+  const [category, setCategory] = useState<Category | null>(null);
+  const [picking, setPicking] = useState(false);
   const [busy, setBusy] = useState(false);
   const needsReason = type === 'verify-fail';
+  const resolving = type === 'self-resolve';
+  const needsCategory = resolving && incident.categoryCode === null;
+  const ready = needsReason ? text.trim() !== '' : resolving ? photos.length > 0 && after.length > 0 && (!needsCategory || category !== null) : true;
 
   const submit = async () => {
     setBusy(true);
     try {
-      const key = uuidv4();
+      const queued: OutboxPhoto[] = resolving
+        ? [...photos.map((p) => ({ id: p.id, role: 'before' as const, blob: p.blob })), ...after.map((p) => ({ id: p.id, role: 'after' as const, blob: p.blob }))]
+        : photos.map((p) => ({ id: p.id, role: 'photo' as const, blob: p.blob }));
       await outbox.add({
         kind: 'action',
-        key,
-        photos: photos.map((p) => ({ id: p.id, role: 'photo' as const, blob: p.blob })),
+        key: uuidv4(),
+        photos: queued,
         payload: {
           incidentId: incident.id,
           incidentCode: incident.code,
@@ -140,6 +170,7 @@ function ActionSheet({ type, incident, onClose }: { type: VerifyActionType; inci
           version: incident.version,
           seenSeq: incident.seenSeq,
           ...(needsReason ? { reason: text.trim() } : text.trim() ? { note: text.trim() } : {}),
+          ...(needsCategory && category ? { categoryCode: category.code } : {}),
         },
       });
       message.success(outbox.online ? t('action.queued') : t('report.queuedOffline'));
@@ -152,6 +183,11 @@ function ActionSheet({ type, incident, onClose }: { type: VerifyActionType; inci
 
   return (
     <Drawer open placement="bottom" size="auto" title={t(`action.${type}`)} onClose={onClose} data-testid={`action-sheet-${type}`}>
+      {needsCategory && (
+        <Button block onClick={() => setPicking(true)} style={{ marginBottom: 8, textAlign: 'left' }} data-testid="action-category">
+          {category ? pick(category.nameZh, category.nameEn) : t('report.pickCategory')}
+        </Button>
+      )}
       <Input.TextArea
         value={text}
         onChange={(e) => setText(e.target.value)}
@@ -161,11 +197,28 @@ function ActionSheet({ type, incident, onClose }: { type: VerifyActionType; inci
         data-testid="action-text"
       />
       <div style={{ margin: '12px 0' }}>
-        <PhotoCapture photos={photos} onChange={setPhotos} label={t('action.photos')} testId="action-photos" />
+        <PhotoCapture photos={photos} onChange={setPhotos} label={resolving ? t('action.beforePhotos') : t('action.photos')} testId="action-photos" />
       </div>
-      <Button type="primary" block size="large" loading={busy} disabled={needsReason && !text.trim()} onClick={() => void submit()} data-testid="action-submit">
+      {resolving && (
+        <div style={{ margin: '12px 0' }}>
+          <PhotoCapture photos={after} onChange={setAfter} label={t('report.takeAfter')} testId="action-after-photos" />
+        </div>
+      )}
+      <Button type="primary" block size="large" loading={busy} disabled={!ready} onClick={() => void submit()} data-testid="action-submit">
         {t('common.submit')}
       </Button>
+      {needsCategory && (
+        <CategoryPicker
+          open={picking}
+          onClose={() => setPicking(false)}
+          onPick={(c) => {
+            setCategory(c);
+            setPicking(false);
+          }}
+          categories={categories}
+          majors={majors}
+        />
+      )}
     </Drawer>
   );
 }

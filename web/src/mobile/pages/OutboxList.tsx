@@ -12,7 +12,7 @@ const STATE_COLOR: Record<OutboxState, string> = { waiting: 'gold', sending: 'pr
 function useSummary() {
   const { t } = useT();
   return (item: OutboxItem): string => {
-    const parts = [t(`outbox.kind.${item.kind}`)];
+    const parts = [item.kind === 'action' ? t(`action.${item.payload.type}`) : t(`outbox.kind.${item.kind}`)];
     switch (item.kind) {
       case 'report':
         parts.push(item.payload.body.description.slice(0, 30));
