@@ -40,6 +40,8 @@ export function OutboxProvider({ children }: { children: ReactNode }) {
           const t = window.setTimeout(fn, ms);
           return () => window.clearTimeout(t);
         },
+        // Two open copies of the app would both send (harmlessly: every write is deduplicated), so they take turns.
+        exclusive: (fn) => (navigator.locks ? navigator.locks.request('civicgrid-m-outbox', fn) : fn()),
       }),
     [],
   );

@@ -21,6 +21,8 @@ export interface RunnerDeps {
   now(): number;
   /** Calls fn after ms; returns a cancel function. */
   schedule(ms: number, fn: () => void): () => void;
+  /** Runs a pass so that no other copy of the app (another tab) runs one at the same time. */
+  exclusive?<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 export type Listener = () => void;
@@ -112,7 +114,7 @@ export class OutboxRunner {
       try {
         do {
           this.again = false;
-          await this.pass();
+          await (this.deps.exclusive ? this.deps.exclusive(() => this.pass()) : this.pass());
         } while (this.again);
       } finally {
         this.running = null;

@@ -1,5 +1,5 @@
 import { Empty, Segmented, Spin, Tag } from 'antd';
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import type { Category, Incident, Major, Page } from '../../modules/incidents/api.js';
 import { gridScopes, useMobileAuth } from '../auth.js';
@@ -77,10 +77,17 @@ function IncidentQueue({ queues }: { queues: ('to-verify' | 'urged' | 'overdue')
     return [...(first.value?.data.items ?? []), ...(second.value?.data.items ?? [])].filter((i) => !seen.has(i.id) && seen.add(i.id));
   }, [first.value, second.value]);
 
-  // Keep every listed case on the phone, so that it opens (and can be checked) offline.
+  // Keep every listed case on the phone, so that it opens (and can be checked) offline; a case is
+  // fetched again only when the list shows it changed.
+  const kept = useRef(new Set<string>());
   useEffect(() => {
     if (userId === null || !first.value || first.value.stale) return;
-    for (const i of items) void cachedGet(userId, incidentPath(i.id)).catch(() => undefined);
+    for (const i of items) {
+      const mark = `${userId}:${i.id}@${i.updatedAt}`;
+      if (kept.current.has(mark)) continue;
+      kept.current.add(mark);
+      void cachedGet(userId, incidentPath(i.id)).catch(() => kept.current.delete(mark));
+    }
   }, [userId, items, first.value]);
 
   const queued = new Set(outbox.items.filter((i) => i.kind === 'action' && (i.state === 'waiting' || i.state === 'sending')).map((i) => (i.kind === 'action' ? i.payload.incidentId : 0)));
