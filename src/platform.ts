@@ -39,6 +39,7 @@ import { basedataRoutes } from './modules/basedata/routes.js';
 import { BasedataService } from './modules/basedata/service.js';
 import { ShareService } from './modules/basedata/share.js';
 import { workforceRoutes } from './modules/workforce/routes.js';
+import { teamRoutes } from './modules/workforce/team-routes.js';
 import { createWorkforce, type Workforce } from './modules/workforce/service.js';
 
 /** The package root, whether running from src/ (tsx) or dist/ (compiled). */
@@ -205,6 +206,7 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
     dataDir: config.dataDir, importWorkers: 1,
   });
   await workforceRoutes(app, { workforce: platform.workforce });
+  await teamRoutes(app, { workforce: platform.workforce });
   // The clock sweep runs in the server process; the lease picks one node of several.
   const sweep = new SweepScheduler(db, platform.incidents, platform.logger);
   sweep.start();

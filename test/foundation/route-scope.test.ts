@@ -23,6 +23,7 @@ const UNSCOPED: Record<string, string> = {
   'PUT /api/incident-categories/:code': 'categories are district-wide configuration',
   'PUT /api/incident-categories/majors/:code': 'categories are district-wide configuration',
   'GET /api/incidents/queues/:queue': 'a queue name; its rows are scope-filtered (test/incidents)',
+  'PUT /api/team-roles/:code': 'team roles are district-wide configuration',
 };
 
 /** Id routes whose cross-scope 404 is asserted in their module's own test file. */
@@ -44,6 +45,11 @@ const PROBED_IN_MODULE: Record<string, string> = {
   // A patrol belongs to its worker alone: another user's (even in the same scope) reads as 404.
   'POST /api/patrols/:id/points': 'test/workforce/patrols.test.ts',
   'POST /api/patrols/:id/stop': 'test/workforce/patrols.test.ts',
+  // Leave: decided in the team's scope, withdrawn by its worker alone; filing needs a member of the team.
+  'POST /api/leave/:id/approve': 'test/workforce/teams.test.ts',
+  'POST /api/leave/:id/refuse': 'test/workforce/teams.test.ts',
+  'POST /api/leave/:id/cancel': 'test/workforce/teams.test.ts',
+  'POST /api/teams/:id/leave': 'test/workforce/teams.test.ts',
 };
 
 describe.each(DIALECTS)('route registry scope walk on %s', (dialect) => {
@@ -144,6 +150,27 @@ describe.each(DIALECTS)('route registry scope walk on %s', (dialect) => {
     probes.set('GET /api/places/:id', pair('place'));
     probes.set('POST /api/places/:id/inspections', { ...pair('place'), body: { result: 'pass' } });
     probes.set('PATCH /api/places/:id', { ...pair('place'), body: { name: '改名' } });
+
+    // Workforce: a team in each street, with a member without an account and a rota exception.
+    const team = async (unit: string) => {
+      const res = await t.request({ method: 'POST', url: '/api/teams', cookie: admin, body: { communityCode: unit.slice(0, 12) } });
+      expect(res.statusCode, res.body).toBe(201);
+      const id = res.json().id as number;
+      const member = await t.request({ method: 'POST', url: `/api/teams/${id}/members`, cookie: admin, body: { name: '楼栋长', roleCode: 'building_head', gridCodes: [unit] } });
+      const exception = await t.request({ method: 'POST', url: `/api/teams/${id}/rota/exceptions`, cookie: admin, body: { date: '2026-01-01', shift: null } });
+      return { id: String(id), memberId: String(member.json().members[0].id), exceptionId: String(exception.json().id) };
+    };
+    const [ta, tb] = [await team(unitA), await team(unitB)];
+    const teamPair = { a: { id: ta.id }, b: { id: tb.id } };
+    for (const route of ['GET /api/teams/:id', 'GET /api/teams/:id/member-candidates', 'GET /api/teams/:id/rota']) probes.set(route, teamPair);
+    probes.set('PATCH /api/teams/:id', { ...teamPair, body: { name: '探针队伍', version: 1 } });
+    probes.set('POST /api/teams/:id/members', { ...teamPair, body: { name: '探针', roleCode: 'building_head', gridCodes: [] } });
+    probes.set('PUT /api/teams/:id/rota', { ...teamPair, body: { weekly: [null, null, null, null, null, null, null], followCalendar: true, version: 1 } });
+    probes.set('POST /api/teams/:id/rota/exceptions', { ...teamPair, body: { date: '2026-01-02', shift: null } });
+    const memberPair = { a: { id: ta.id, memberId: ta.memberId }, b: { id: tb.id, memberId: tb.memberId } };
+    probes.set('PATCH /api/teams/:id/members/:memberId', { ...memberPair, body: { version: 1, name: '改名' } });
+    probes.set('DELETE /api/teams/:id/members/:memberId', memberPair);
+    probes.set('DELETE /api/teams/:id/rota/exceptions/:exceptionId', { a: { id: ta.id, exceptionId: ta.exceptionId }, b: { id: tb.id, exceptionId: tb.exceptionId } });
   });
   afterAll(async () => t?.close());
 

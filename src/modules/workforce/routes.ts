@@ -9,17 +9,12 @@ import { z } from 'zod';
 import { actorOf, requirePrincipal } from '../../infra/http/app.js';
 import { permission } from '../../infra/http/policy.js';
 import { DAY_STATUSES } from './rules/attendance.js';
-import { isValidYmd, todayYmd } from './rules/dates.js';
+import { todayYmd } from './rules/dates.js';
+import { ClientId, ErrorBody, GridPrefix, Iso, MonthZ, YmdZ } from './schemas.js';
+import { attendanceFileName, attendanceWorkbook } from './export.js';
 import type { Workforce } from './service.js';
 
 const TAGS = ['workforce'];
-export const ErrorBody = z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) });
-/** A client-generated UUID (v4 expected; any RFC 4122 form accepted), compared case-insensitively. */
-export const ClientId = z.uuid().describe('client-generated UUID; a repeat with the same content answers the first result');
-export const Iso = z.iso.datetime({ offset: true }).describe('ISO 8601 with offset (the phone clock)');
-export const YmdZ = z.string().refine(isValidYmd, 'must be a date YYYY-MM-DD');
-export const MonthZ = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM');
-export const GridPrefix = z.string().regex(/^\d{6,20}$/).describe('a street or community code: only workers under it');
 
 const Crs = z.enum(['wgs84', 'gcj02', 'bd09']);
 const Position = z.object({
@@ -79,7 +74,7 @@ const DayTrack = z.object({
   gridCodes: z.array(z.string()),
 });
 
-export const Totals = z.object({
+const Totals = z.object({
   rosteredDays: z.number(), onTimeDays: z.number(), lateDays: z.number(), earlyLeaveDays: z.number(), absentDays: z.number(), leaveDays: z.number(),
   pendingDays: z.number(), missingOutDays: z.number(), lateMinutes: z.number(), patrolCount: z.number(), patrolSeconds: z.number(), distanceM: z.number(),
   casesReported: z.number(), attendanceRate: z.number().nullable(),
@@ -264,4 +259,22 @@ export async function workforceRoutes(app: FastifyInstance, deps: { workforce: W
       response: { 200: z.object({ month: z.string(), worker: Worker.nullable(), days: z.array(DayRowZ), totals: Totals }), 404: ErrorBody },
     },
   }, async (request) => attendance.workerMonth(requirePrincipal(request), request.query.userId, request.query.month, false));
+
+  r.get('/api/attendance/export', {
+    config: { policy: read },
+    schema: {
+      tags: TAGS,
+      summary: 'The month as an XLSX workbook (Chinese headers and names): per worker, community, street, and every worker-day',
+      querystring: z.object({ month: MonthZ, grid: GridPrefix.optional() }),
+    },
+  }, async (request, reply) => {
+    const report = await attendance.month(requirePrincipal(request), request.query.month, request.query.grid);
+    const name = attendanceFileName(request.query.month, Date.now());
+    return reply
+      .header('content-type', XLSX_MIME)
+      .header('content-disposition', `attachment; filename="${name.ascii}"; filename*=UTF-8''${encodeURIComponent(name.utf8)}`)
+      .send(await attendanceWorkbook(report));
+  });
 }
+
+const XLSX_MIME = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
