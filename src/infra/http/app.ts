@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { relative, resolve, sep } from 'node:path';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -50,6 +50,12 @@ export interface HttpOptions {
   /** Folder of the built web console, served with a fallback to index.html for client-side routes. */
   webDir?: string;
 }
+
+/** The worker's phone app (web/m/index.html, a second entry of the web build) and its service worker. */
+const MOBILE_PREFIX = '/m/';
+const MOBILE_INDEX = 'm/index.html';
+const MOBILE_SERVICE_WORKER = 'm/sw.js';
+const MOBILE_REVALIDATED = new Set([MOBILE_INDEX, MOBILE_SERVICE_WORKER, 'm/manifest.webmanifest']);
 
 /** Paths served by plugins that carry no policy of their own (the API reference pages). */
 const DOCS_PREFIX = '/api/docs';
@@ -134,14 +140,32 @@ export async function createHttpApp(options: HttpOptions): Promise<{ app: Fastif
 
   const webRoot = options.webDir ? resolve(options.webDir) : null;
   const hasWeb = webRoot !== null && existsSync(resolve(webRoot, 'index.html'));
+  const hasMobile = hasWeb && existsSync(resolve(webRoot, MOBILE_INDEX));
   if (hasWeb) {
-    await app.register(fastifyStatic, { root: webRoot, wildcard: false, index: 'index.html' });
+    await app.register(fastifyStatic, {
+      root: webRoot,
+      wildcard: false,
+      index: 'index.html',
+      setHeaders: (reply, path) => {
+        const file = relative(webRoot, path).split(sep).join('/');
+        if (!MOBILE_REVALIDATED.has(file)) return;
+        // The worker app's shell and service worker are checked on every load so an update reaches phones.
+        void reply.header('cache-control', 'no-cache');
+        if (file === MOBILE_SERVICE_WORKER) void reply.header('service-worker-allowed', MOBILE_PREFIX);
+      },
+    });
   } else if (webRoot) {
     app.log.warn({ webRoot }, 'web console not built; run `npm run build:web`');
   }
   app.setNotFoundHandler((request, reply) => {
     if (hasWeb && request.method === 'GET' && !request.url.startsWith('/api')) {
-      void reply.sendFile('index.html');
+      const path = request.url.split('?')[0]!;
+      if (hasMobile && path === MOBILE_PREFIX.slice(0, -1)) {
+        void reply.redirect(MOBILE_PREFIX);
+        return;
+      }
+      // The worker app has its own client-side routes under /m/.
+      void reply.sendFile(hasMobile && path.startsWith(MOBILE_PREFIX) ? MOBILE_INDEX : 'index.html');
       return;
     }
     const locale = localeFrom(request.headers['accept-language']);

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { actorOf, requirePrincipal } from '../../infra/http/app.js';
 import { AppError } from '../../infra/http/errors.js';
 import { permission, PUBLIC } from '../../infra/http/policy.js';
+import { IDEMPOTENCY_KEY_RE } from '../../infra/idempotency/idempotency.js';
 import type { IncidentService } from '../incidents/service.js';
 import { FIELD_KEYS, RESIDENT_FIELDS } from './import/fields.js';
 import { importUploadDir, type ImportService } from './import/service.js';
@@ -306,24 +307,29 @@ export async function basedataRoutes(app: FastifyInstance, deps: BasedataRouteDe
   r.post('/api/households/:id/visits', {
     config: { policy: permission(MANAGE) },
     schema: {
-      tags: TAGS, summary: 'Record a household visit; createIncident turns the finding into an incident in the same step', params: IdParams,
+      tags: TAGS,
+      summary: 'Record a household visit; createIncident turns the finding into an incident in the same step. Send an Idempotency-Key header to make retries safe (a repeat answers the first visit)',
+      params: IdParams,
+      headers: z.object({ 'idempotency-key': z.string().regex(IDEMPOTENCY_KEY_RE).optional() }),
       body: z.object({
         visitedAt: z.iso.datetime().optional(), summary: z.string().min(1).max(2000), finding: opt(z.string().max(2000)), followUp: opt(z.string().max(2000)),
         createIncident: z.boolean().default(false), categoryCode: z.string().max(32).optional(),
       }),
-      response: { 201: Visit, 404: ErrorBody },
+      response: { 201: Visit, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody },
     },
   }, async (request, reply) => {
     const principal = requirePrincipal(request);
     const { createIncident, categoryCode, ...input } = request.body;
+    const key = request.headers['idempotency-key'];
     const incidents = deps.incidents;
     const incident = createIncident && input.finding
       ? async (gridCode: string): Promise<number | null> => {
         if (!incidents || !principal.can('incidents.report')) return null;
         try {
+          // The visit's key goes on to the incident, so a retried visit finds the incident its first attempt made.
           const res = await incidents.create(principal, actorOf(request), {
             channel: 'grid_worker', description: input.finding!, gridCode, ...(categoryCode ? { categoryCode } : {}),
-          });
+          }, key);
           return (res.body as { incident?: { id: number } }).incident?.id ?? null;
         } catch (err) {
           request.log.warn({ code: err instanceof AppError ? err.code : 'error' }, 'visit finding could not become an incident; flagged pending');
@@ -331,10 +337,35 @@ export async function basedataRoutes(app: FastifyInstance, deps: BasedataRouteDe
         }
       }
       : null;
-    const id = await basedata.recordVisit(principal, actorOf(request), request.params.id, input, incident);
-    const visits = await basedata.listVisits(principal, request.params.id);
-    return reply.status(201).send(visits.find((v) => v.id === id)!);
+    const idempotency = key ? { key, payload: { householdId: request.params.id, ...request.body } } : undefined;
+    const { id, replayed } = await basedata.recordVisit(principal, actorOf(request), request.params.id, input, incident, idempotency);
+    if (replayed) void reply.header('idempotent-replayed', 'true');
+    return reply.status(201).send(await basedata.visitById(principal, request.params.id, id));
   });
+
+  r.get('/api/basedata/visits-due', {
+    config: { policy: permission(READ) },
+    schema: {
+      tags: TAGS,
+      summary: 'Households of a community or unit grid due a routine visit (by the special groups living there), never-visited first, then the earliest due',
+      querystring: z.object({
+        gridCode: z.string().regex(/^\d{12,15}$/).describe('a community or unit grid inside the caller scope'),
+        withinDays: z.coerce.number().int().min(0).max(60).default(3).describe('also list visits falling due within this many days'),
+        limit: z.coerce.number().int().min(1).max(500).default(100),
+      }),
+      response: {
+        200: z.object({
+          items: z.array(z.object({
+            householdId: z.number(), householdNo: z.string(), gridCode: z.string(), address: z.string().nullable(), headName: z.string().nullable(),
+            tags: z.array(z.string()), intervalDays: z.number(), lastVisitedAt: z.string().nullable(),
+            dueAt: z.string().nullable().describe('null: never visited, due at once'), overdue: z.boolean(),
+          })),
+          total: z.number().describe('households due within the window (the list holds at most `limit`)'),
+          truncated: z.boolean().describe('the grid holds more tagged residents than one list reads: ask for a smaller grid'),
+        }),
+      },
+    },
+  }, async (request) => basedata.visitsDue(requirePrincipal(request), request.query));
 
   r.get('/api/households/:id/visits', {
     config: { policy: permission(READ) },

@@ -6,11 +6,13 @@ import { gridInScope, scopeFilter, type Scope } from '../../infra/auth/scope.js'
 import { countUpTo } from '../../infra/db/count.js';
 import { insertedId, likeContains, toFlag, toIso } from '../../infra/db/values.js';
 import { AppError, notFound } from '../../infra/http/errors.js';
+import { runIdempotent } from '../../infra/idempotency/idempotency.js';
 import type { PersonalData } from './personal.js';
 import { parseCreditCode } from './rules/credit-code.js';
 import { isIsoDate, shanghaiToday } from './rules/dates.js';
 import { pinyinInitials } from './rules/pinyin.js';
 import { RESIDENT_TAGS } from './rules/tags.js';
+import { compareDue, visitDue, visitIntervalDays, VISITED_TAGS } from './rules/visit-due.js';
 import type { ComponentStatus, DwellingOwnership, DwellingRelation, DwellingUse, Population, ResidentTable } from './tables.js';
 import './messages.js';
 
@@ -72,6 +74,10 @@ export interface ResidentSearch {
 
 /** The default count cap: counts stop here so a broad search over a million rows stays fast. */
 export const COUNT_CAP = 10_000;
+/** The idempotency operation of a household visit (keys are per operation and user). */
+export const VISIT_OPERATION = 'POST /api/households/:id/visits';
+/** Tagged residents read at most by one visits-due list (a community holds a few hundred). */
+export const VISITS_DUE_SCAN = 20_000;
 
 export interface BasedataSettings {
   /** Lists and searches count their matches no further than this, then say "more than" (totalCapped). */
@@ -908,22 +914,31 @@ export class BasedataService {
       .where('visits.household_id', '=', householdId).orderBy('visits.visited_at', 'desc').orderBy('visits.id', 'desc').limit(limit).execute();
   }
 
+  /**
+   * Records a visit. With an idempotency key (the phone app's outbox sends one), a retry with the same
+   * key and payload answers the first visit's id and records nothing more (infra/idempotency; the key row
+   * is written in the visit's transaction). The finding's incident is created before that transaction, in
+   * the incident service's own, only when the key is not stored yet; the caller's `incident` callback is
+   * expected to pass the same key on, so that a retry after a lost visit commit finds the same incident.
+   */
   async recordVisit(
     principal: Principal,
     actor: AuditActor,
     householdId: number,
     input: { visitedAt?: string | undefined; summary: string; finding?: string | null | undefined; followUp?: string | null | undefined },
     incident: ((gridCode: string) => Promise<number | null>) | null,
-  ): Promise<number> {
+    idempotency?: { key: string; payload: unknown },
+  ): Promise<{ id: number; replayed: boolean }> {
     const h = await this.requireHousehold(this.db.primary, principal, MANAGE, householdId);
-    // The incident is created first, in its own transaction (the incident service owns it); a failure leaves the finding flagged.
     let incidentId: number | null = null;
     let pending = false;
-    if (incident && input.finding) {
+    // The incident is created first, in its own transaction (the incident service owns it); a failure leaves the finding flagged.
+    const makeIncident = async () => {
+      if (!incident || !input.finding) return;
       incidentId = await incident(h.grid_code);
       pending = incidentId === null;
-    }
-    const id = await this.db.transaction(async (tx) => {
+    };
+    const write = async (tx: Transaction<Database>) => {
       const now = Date.now();
       const id = insertedId(await tx.insertInto('visits').values({
         household_id: h.id, grid_code: h.grid_code, visitor_user_id: principal.userId,
@@ -932,9 +947,94 @@ export class BasedataService {
       }).executeTakeFirstOrThrow());
       await appendAudit(tx, actor, { action: 'visit.create', objectType: 'household', objectId: h.id, details: { visitId: id, incidentId } }, now);
       return id;
-    });
+    };
+    let result: { id: number; replayed: boolean };
+    if (idempotency) {
+      const done = await runIdempotent<Transaction<Database>>(
+        this.db.primary,
+        async (fn) => {
+          await makeIncident();
+          return this.db.transaction(fn);
+        },
+        { operation: VISIT_OPERATION, userId: principal.userId, key: idempotency.key, payload: idempotency.payload },
+        async (tx) => ({ status: 201, body: { id: await write(tx) } }),
+      );
+      result = { id: (done.body as { id: number }).id, replayed: done.replayed };
+    } else {
+      await makeIncident();
+      result = { id: await this.db.transaction(write), replayed: false };
+    }
     this.db.noteWrite(principal.userId);
-    return id;
+    return result;
+  }
+
+  /** One visit as listed (after a create or its replay). */
+  async visitById(principal: Principal, householdId: number, visitId: number) {
+    const visits = await this.listVisits(principal, householdId);
+    const visit = visits.find((v) => v.id === visitId);
+    if (!visit) throw notFound('visit');
+    return visit;
+  }
+
+  /**
+   * Households in a grid subtree whose routine visit is due within `withinDays`
+   * (rules/visit-due.ts: by the special groups living there), never-visited
+   * first, then the earliest due. The tagged residents are read through the
+   * (tag, grid_code) index; more than VISITS_DUE_SCAN of them stops the scan
+   * and says so (`truncated`): ask for a smaller grid.
+   */
+  async visitsDue(principal: Principal, q: { gridCode: string; withinDays: number; limit: number }, now = Date.now()) {
+    const db = this.db.reader(principal.userId);
+    const scopes = this.scopes(principal, READ, q.gridCode);
+    if (scopes.length === 0) return { items: [], total: 0, truncated: false };
+    const tagged = await db.selectFrom('resident_tags').innerJoin('residents', 'residents.id', 'resident_tags.resident_id')
+      .select(['residents.household_id', 'resident_tags.tag'])
+      .where('resident_tags.tag', 'in', [...VISITED_TAGS])
+      .where('residents.household_id', 'is not', null)
+      .where((eb) => scopeFilter(eb, scopes, { grid: 'resident_tags.grid_code' }))
+      .limit(VISITS_DUE_SCAN + 1).execute();
+    const truncated = tagged.length > VISITS_DUE_SCAN;
+    const tagsOf = new Map<number, Set<string>>();
+    for (const row of tagged.slice(0, VISITS_DUE_SCAN)) {
+      const id = row.household_id!;
+      let set = tagsOf.get(id);
+      if (!set) tagsOf.set(id, (set = new Set()));
+      set.add(row.tag);
+    }
+    const ids = [...tagsOf.keys()];
+    const last = new Map<number, number>();
+    for (let i = 0; i < ids.length; i += 1000) {
+      const rows = await db.selectFrom('visits').select(['household_id', (eb) => eb.fn.max('visited_at').as('last')])
+        .where('household_id', 'in', ids.slice(i, i + 1000)).groupBy('household_id').execute();
+      for (const r of rows) last.set(r.household_id, Number(r.last));
+    }
+    const horizon = now + q.withinDays * 86_400_000;
+    const due = ids.flatMap((householdId) => {
+      const tags = [...tagsOf.get(householdId)!].sort();
+      const intervalDays = visitIntervalDays(tags)!;
+      const lastVisitedAt = last.get(householdId) ?? null;
+      const d = visitDue(lastVisitedAt, intervalDays, now);
+      return d.dueAt === null || d.dueAt <= horizon ? [{ householdId, tags, intervalDays, lastVisitedAt, ...d }] : [];
+    }).sort(compareDue);
+    const page = due.slice(0, q.limit);
+    const households = page.length === 0 ? [] : await db.selectFrom('households')
+      .leftJoin('dwellings', 'dwellings.id', 'households.dwelling_id')
+      .leftJoin('residents', 'residents.id', 'households.head_resident_id')
+      .select(['households.id', 'households.household_no', 'households.grid_code', 'dwellings.address', 'residents.name as head_name'])
+      .where('households.id', 'in', page.map((d) => d.householdId)).execute();
+    const byId = new Map(households.map((h) => [h.id, h]));
+    return {
+      items: page.flatMap((d) => {
+        const h = byId.get(d.householdId);
+        if (!h) return [];
+        return [{
+          householdId: d.householdId, householdNo: h.household_no, gridCode: h.grid_code, address: h.address ?? null, headName: h.head_name ?? null,
+          tags: d.tags, intervalDays: d.intervalDays, lastVisitedAt: toIso(d.lastVisitedAt), dueAt: toIso(d.dueAt), overdue: d.overdue,
+        }];
+      }),
+      total: due.length,
+      truncated,
+    };
   }
 
   async listVisits(principal: Principal, householdId: number) {

@@ -1,0 +1,14 @@
+/**
+ * A random UUID v4: the id of an outbox item, made when the user taps and
+ * never regenerated (it is the Idempotency-Key or the client id the server
+ * deduplicates on). crypto.randomUUID needs a secure context; the fallback
+ * builds the same format from getRandomValues.
+ */
+export function uuidv4(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
