@@ -44,6 +44,7 @@ const Incident = z.object({
   warning: Warning,
   pendingRequest: z.string().nullable(),
   urgeCount: z.number(),
+  lastUrgedAt: IsoNullable.describe('when the case was last urged (督办)'),
   reworkCount: z.number(),
   returnCount: z.number(),
   extensionCount: z.number(),
@@ -213,6 +214,7 @@ const Detail = z.object({
     incident: Incident,
     timeline: z.array(Event),
     links: z.array(z.object({ kind: z.string(), incidentId: z.number(), linkedIncidentId: z.number(), data: z.record(z.string(), z.unknown()), at: z.string() })),
+    urges: z.array(z.object({ at: z.string(), actorName: z.string().nullable(), note: z.string().nullable() })).describe('who urged the case, when, with what note; newest first'),
     allowedActions: z.array(ActionName),
     suggestedDispatch: z.object({ leadDepartmentCode: z.string().nullable(), coHandlerDepartmentCodes: z.array(z.string()) }).nullable(),
     extensionPending: z.object({ requestedBy: z.string(), requestedAt: z.string(), extension: TimeLimit, reason: z.string() }).nullable(),
@@ -302,6 +304,19 @@ export async function incidentRoutes(app: FastifyInstance, deps: IncidentRouteDe
     const q = request.query;
     return incidents.mapPoints(requirePrincipal(request), filterOf({ ...q, page: 1, pageSize: 1 }), q.limit);
   });
+
+  r.get('/api/incidents/queues', {
+    config: { policy: permission('incidents.read') },
+    schema: {
+      tags: TAGS,
+      summary: "The caller's work queues with how many cases wait in each and how many of them were urged (督办)",
+      response: {
+        200: z.object({
+          items: z.array(z.object({ queue: z.enum(QUEUES), total: z.number(), totalCapped: z.boolean(), urged: z.number(), urgedCapped: z.boolean() })),
+        }),
+      },
+    },
+  }, async (request) => ({ items: await incidents.queueSummary(requirePrincipal(request)) }));
 
   r.get('/api/incidents/queues/:queue', {
     config: { policy: permission('incidents.read') },

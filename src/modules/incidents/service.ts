@@ -130,6 +130,8 @@ export interface IncidentView {
   warning: 'none' | 'amber' | 'red';
   pendingRequest: string | null;
   urgeCount: number;
+  /** When the case was last urged (督办), null when never. */
+  lastUrgedAt: string | null;
   reworkCount: number;
   returnCount: number;
   extensionCount: number;
@@ -176,6 +178,8 @@ export interface ListFilter {
   q?: string | undefined;
   sort?: 'reportedAt' | 'dueAt' | 'updatedAt' | undefined;
   order?: 'asc' | 'desc' | undefined;
+  /** Urged cases (督办) before the others, then the sort (a department's queue). */
+  urgedFirst?: boolean | undefined;
 }
 
 export interface IncidentPage {
@@ -189,6 +193,22 @@ export interface IncidentPage {
 
 export const QUEUES = ['to-register', 'to-dispatch', 'my-department', 'to-verify', 'to-close', 'to-approve', 'overdue', 'urged'] as const;
 export type QueueName = (typeof QUEUES)[number];
+
+/**
+ * The permission that makes a queue the caller's work (the console shows a
+ * queue, and the home counts it, only then); overdue and urged cases are the
+ * supervisor's to press.
+ */
+export const QUEUE_PERMISSIONS: Readonly<Record<QueueName, string>> = {
+  'to-register': 'incidents.register',
+  'to-dispatch': 'incidents.dispatch',
+  'my-department': 'incidents.handle',
+  'to-verify': 'incidents.verify',
+  'to-close': 'incidents.close',
+  'to-approve': 'incidents.supervise',
+  overdue: 'incidents.supervise',
+  urged: 'incidents.supervise',
+};
 
 type IncidentRow = Selectable<IncidentTable>;
 type Eb = ExpressionBuilder<Database, 'incidents'>;
@@ -296,6 +316,8 @@ export function viewOf(row: IncidentRow, now = Date.now()): IncidentView {
     warning: row.warning,
     pendingRequest: row.pending_request,
     urgeCount: Number(row.urge_count),
+    // Only urged rows pay for parsing the state: most rows were never urged.
+    lastUrgedAt: Number(row.urge_count) > 0 ? iso((JSON.parse(row.state) as { lastUrgedAt?: number | null }).lastUrgedAt) : null,
     reworkCount: Number(row.rework_count),
     returnCount: Number(row.return_count),
     extensionCount: Number(row.extension_count),
@@ -746,9 +768,12 @@ export class IncidentService {
     const actorIds = [...new Set(events.map((e) => e.actor_user_id).filter((x): x is number => x != null).map(Number))];
     const actors = actorIds.length > 0 ? await db.selectFrom('users').select(['id', 'display_name']).where('id', 'in', actorIds).execute() : [];
     const names = new Map(actors.map((a) => [Number(a.id), a.display_name]));
+    const timeline = events.map((e) => ({ ...eventView(e), actorName: e.actor_user_id == null ? null : names.get(Number(e.actor_user_id)) ?? null }));
     return {
       incident: viewOf(row, now),
-      timeline: events.map((e) => ({ ...eventView(e), actorName: e.actor_user_id == null ? null : names.get(Number(e.actor_user_id)) ?? null })),
+      timeline,
+      // Who pressed the case, when and with what words, newest first (督办记录).
+      urges: timeline.filter((e) => e.action === 'urge').reverse().map((e) => ({ at: e.at, actorName: e.actorName, note: e.note })),
       links: links.map((l) => ({
         kind: l.kind,
         incidentId: Number(l.incident_id),
@@ -873,8 +898,10 @@ export class IncidentService {
     const base = this.filtered(principal, filter, scopes, now);
     const sortColumn = ({ reportedAt: 'reported_at', dueAt: 'due_at', updatedAt: 'updated_at' } as const)[filter.sort ?? 'reportedAt'];
     const order = filter.order ?? (filter.sort === 'dueAt' ? 'asc' : 'desc');
+    let ordered = base.select('id');
+    if (filter.urgedFirst) ordered = ordered.orderBy(sql`case when urge_count > 0 then 0 else 1 end`);
     const [idRows, total] = await Promise.all([
-      base.select('id').orderBy(sortColumn, order).orderBy('id', order).limit(pageSize).offset((page - 1) * pageSize).execute(),
+      ordered.orderBy(sortColumn, order).orderBy('id', order).limit(pageSize).offset((page - 1) * pageSize).execute(),
       countUpTo(this.db.reader(principal.userId), base, this.settings.listCountCap),
     ]);
     const items = await this.viewsInOrder(principal, scopes, idRows.map((r) => Number(r.id)), now);
@@ -891,7 +918,7 @@ export class IncidentService {
     const offset = (page - 1) * pageSize;
     const parts = queryParts(filter.q ?? '');
     const db = this.db.reader(principal.userId);
-    const { q: _text, sort: _sort, order: _order, ...others } = filter;
+    const { q: _text, sort: _sort, order: _order, urgedFirst: _urgedFirst, ...others } = filter;
     const gridScopes = scopes.filter((s) => s.kind === 'grid').map((s) => s.code);
     const indexAlone = gridScopes.length === scopes.length && Object.values(others).every((v) => v === undefined || (Array.isArray(v) && v.length === 0));
     const code = isCodeQuery(filter.q ?? '');
@@ -950,12 +977,13 @@ export class IncidentService {
   }
 
   /** What waits on the caller, in the scope of the permission the queue's work needs. */
-  async queue(principal: Principal, queue: QueueName, page: number, pageSize: number) {
+  async queue(principal: Principal, queue: QueueName, page: number, pageSize: number, extra: ListFilter = {}) {
     const now = Date.now();
     const spec: Record<QueueName, { permission: string; filter: ListFilter }> = {
       'to-register': { permission: 'incidents.register', filter: { status: ['reported'], sort: 'dueAt' } },
       'to-dispatch': { permission: 'incidents.dispatch', filter: { status: ['registered'], sort: 'dueAt' } },
-      'my-department': { permission: 'incidents.handle', filter: { status: ['dispatched', 'handling'], sort: 'dueAt' } },
+      // Urged cases first: the supervisor's pressure reaches the department at the top of its list.
+      'my-department': { permission: 'incidents.handle', filter: { status: ['dispatched', 'handling'], sort: 'dueAt', urgedFirst: true } },
       'to-verify': { permission: 'incidents.verify', filter: { status: ['replied', 'verifying'], sort: 'dueAt' } },
       'to-close': { permission: 'incidents.close', filter: { status: ['verified'], sort: 'updatedAt', order: 'asc' } },
       'to-approve': { permission: 'incidents.supervise', filter: { status: ['dispatched', 'handling'], sort: 'updatedAt', order: 'asc' } },
@@ -967,14 +995,31 @@ export class IncidentService {
     // A department's queue is its department scopes only (a grid-scoped handler would be a misconfiguration).
     if (queue === 'my-department') scopes = scopes.filter((s) => s.kind === 'department');
     if (queue === 'to-approve') {
-      const result = await this.listPending(principal, scopes, page, pageSize, now);
+      const result = await this.listPending(principal, scopes, page, pageSize, now, extra);
       return result;
     }
-    return this.list(principal, filter, page, pageSize, scopes);
+    return this.list(principal, { ...filter, ...extra }, page, pageSize, scopes);
   }
 
-  private async listPending(principal: Principal, scopes: Scope[], page: number, pageSize: number, now: number) {
-    const base = this.filtered(principal, { status: ['dispatched', 'handling'] }, scopes, now).where('pending_request', 'is not', null);
+  /**
+   * The caller's queues (those its permissions make its work) with how many
+   * wait in each and how many of those were urged: the home page's counts.
+   */
+  async queueSummary(principal: Principal): Promise<{ queue: QueueName; total: number; totalCapped: boolean; urged: number; urgedCapped: boolean }[]> {
+    const mine = QUEUES.filter((q) => principal.can(QUEUE_PERMISSIONS[q]));
+    return Promise.all(
+      mine.map(async (queue) => {
+        const [all, urged] = await Promise.all([
+          this.queue(principal, queue, 1, 1),
+          queue === 'urged' ? null : this.queue(principal, queue, 1, 1, { urged: true }),
+        ]);
+        return { queue, total: all.total, totalCapped: all.totalCapped, urged: urged ? urged.total : all.total, urgedCapped: urged ? urged.totalCapped : all.totalCapped };
+      }),
+    );
+  }
+
+  private async listPending(principal: Principal, scopes: Scope[], page: number, pageSize: number, now: number, extra: ListFilter = {}) {
+    const base = this.filtered(principal, { ...extra, status: ['dispatched', 'handling'] }, scopes, now).where('pending_request', 'is not', null);
     const [rows, total] = await Promise.all([
       base.selectAll().orderBy('updated_at', 'asc').orderBy('id').limit(pageSize).offset((page - 1) * pageSize).execute(),
       countUpTo(this.db.reader(principal.userId), base, this.settings.listCountCap),

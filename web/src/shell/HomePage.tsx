@@ -1,5 +1,6 @@
 import { Card, Col, Descriptions, Empty, Row, Tag, Typography } from 'antd';
 import { Link } from 'react-router-dom';
+import MyWorkCard from '../modules/incidents/MyWorkCard.js';
 import { useAuth } from './auth.js';
 import { useI18n } from './i18n.js';
 import { visibleMenu } from './menu.js';
@@ -14,6 +15,11 @@ export default function HomePage() {
     <div data-testid="page-home">
       <Typography.Title level={3}>{t('home.welcome', { name: me.displayName })}</Typography.Title>
       <Row gutter={[16, 16]}>
+        {can('incidents.read') && (
+          <Col span={24}>
+            <MyWorkCard />
+          </Col>
+        )}
         <Col xs={24} lg={12}>
           <Card title={t('home.roles')}>
             {me.roles.length === 0 ? (

@@ -6,7 +6,7 @@ import { api, ApiError, errorMessage } from '../../shell/api.js';
 import { formatDateTime } from '../../shell/time.js';
 import { incidentApi, type ActionType, type IncidentDetail, type TimelineEvent } from './api.js';
 import { ActionModal, DANGER_ACTIONS } from './ActionModal.js';
-import { DueText, PhotoStrip, StatusTag, useReference, WarningTag } from './common.js';
+import { DueText, PhotoStrip, StatusTag, UrgedTag, useReference, WarningTag } from './common.js';
 import { MiniMap } from './maps.js';
 import { useIncidentText, useMaybeText } from './messages.js';
 
@@ -139,6 +139,7 @@ export default function IncidentPage() {
             <span data-testid="incident-code">{inc.code}</span>
             <StatusTag status={inc.status} />
             <WarningTag warning={inc.warning} overdue={inc.overdue} />
+            <UrgedTag incident={inc} />
             {inc.pendingRequest && <Tag color="gold">{it(inc.pendingRequest === 'extension' ? 'action.request-extension' : 'action.request-defer')}</Tag>}
           </Space>
         }
@@ -199,6 +200,25 @@ export default function IncidentPage() {
                   unit: it(`form.unit.${detail.extensionPending.extension.unit}`),
                   reason: detail.extensionPending.reason,
                 })}
+              />
+            )}
+            {detail.urges.length > 0 && (
+              <Alert
+                type="error"
+                showIcon
+                style={{ marginTop: 12 }}
+                data-testid="incident-urges"
+                title={it('detail.urgesSummary', { n: detail.urges.length, name: detail.urges[0]!.actorName ?? it('role.system'), time: formatDateTime(detail.urges[0]!.at) })}
+                description={
+                  <div>
+                    {detail.urges.map((u, i) => (
+                      <div key={`${u.at}-${i}`} data-testid="incident-urge">
+                        {formatDateTime(u.at)} · {u.actorName ?? it('role.system')}
+                        {u.note ? `：${u.note}` : ''}
+                      </div>
+                    ))}
+                  </div>
+                }
               />
             )}
             {detail.deferPending && <Alert type="warning" showIcon style={{ marginTop: 12 }} title={it('detail.deferPending', { reason: detail.deferPending.reason })} />}

@@ -42,6 +42,7 @@ export interface Incident {
   warning: Warning;
   pendingRequest: string | null;
   urgeCount: number;
+  lastUrgedAt: string | null;
   reworkCount: number;
   returnCount: number;
   extensionCount: number;
@@ -74,6 +75,7 @@ export interface IncidentDetail {
   incident: Incident;
   timeline: TimelineEvent[];
   links: { kind: string; incidentId: number; linkedIncidentId: number; data: Record<string, unknown>; at: string }[];
+  urges: { at: string; actorName: string | null; note: string | null }[];
   allowedActions: ActionType[];
   suggestedDispatch: { leadDepartmentCode: string | null; coHandlerDepartmentCodes: string[] } | null;
   extensionPending: { requestedBy: string; requestedAt: string; extension: TimeLimit; reason: string } | null;
@@ -170,6 +172,14 @@ export interface CreateBody {
   reporter?: { name?: string; phone?: string };
 }
 
+export interface QueueCount {
+  queue: QueueName;
+  total: number;
+  totalCapped: boolean;
+  urged: number;
+  urgedCapped: boolean;
+}
+
 export const thumbnailUrl = (hash: string) => `/api/files/${hash}/thumbnail`;
 export const fileUrl = (hash: string) => `/api/files/${hash}`;
 
@@ -177,6 +187,7 @@ export const incidentApi = {
   list: (filters: ListFilters, page: number, pageSize: number, sort?: string) =>
     api.get<Page<Incident>>('/api/incidents', { ...filters, page, pageSize, sort }),
   queue: (queue: QueueName, page = 1, pageSize = 20) => api.get<Page<Incident>>(`/api/incidents/queues/${queue}`, { page, pageSize }),
+  queueSummary: () => api.get<{ items: QueueCount[] }>('/api/incidents/queues'),
   detail: (id: number) => api.get<IncidentDetail>(`/api/incidents/${id}`),
   act: (id: number, body: Record<string, unknown>) =>
     api.post<{ incident: Incident; allowedActions: ActionType[]; possibleDuplicates?: Duplicate[] }>(`/api/incidents/${id}/actions`, body),

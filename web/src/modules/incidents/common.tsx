@@ -61,6 +61,19 @@ export function WarningTag({ warning, overdue }: { warning: Warning; overdue: bo
   );
 }
 
+/** 督办 mark of an urged case, with when it was last urged on hover. */
+export function UrgedTag({ incident }: { incident: Pick<Incident, 'urgeCount' | 'lastUrgedAt'> }) {
+  const it = useIncidentText();
+  if (incident.urgeCount === 0) return null;
+  return (
+    <Tooltip title={incident.lastUrgedAt ? it('urged.lastAt', { time: formatDateTime(incident.lastUrgedAt) }) : undefined}>
+      <Tag color="volcano" data-testid="incident-urged" data-urge-count={incident.urgeCount}>
+        {it('urged.tag', { n: incident.urgeCount })}
+      </Tag>
+    </Tooltip>
+  );
+}
+
 /** A deadline, coloured amber or red by the incident's warning level when it is the current one. */
 export function DueText({ iso, warning, overdue }: { iso: string | null; warning?: Warning; overdue?: boolean }) {
   if (!iso) return <Typography.Text type="secondary">—</Typography.Text>;
@@ -158,6 +171,7 @@ export function useIncidentColumns(ref: Reference | null): ColumnsType<Incident>
           <Space size={2} wrap>
             <StatusTag status={r.status} />
             <WarningTag warning={r.warning} overdue={r.overdue} />
+            <UrgedTag incident={r} />
           </Space>
         ),
       },

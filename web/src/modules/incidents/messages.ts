@@ -189,6 +189,14 @@ const zhCN = {
   'map.truncated': '（仅显示最新 {count} 件，请缩小筛选）',
   'map.openOnly': '仅未办结',
   'map.legend': '图例',
+  'urged.tag': '督办 {n} 次',
+  'urged.lastAt': '最近督办：{time}',
+  'detail.urges': '督办记录',
+  'detail.urgesSummary': '已督办 {n} 次，最近一次由 {name} 于 {time} 督办',
+  'work.title': '我的待办',
+  'work.urged': '其中督办 {n}',
+  'work.urgedMore': '其中督办超过 {n}',
+  'work.open': '进入',
 };
 
 type IncidentMessageKey = keyof typeof zhCN;
@@ -376,6 +384,14 @@ const en: Record<IncidentMessageKey, string> = {
   'map.truncated': '(newest {count} only; narrow the filter)',
   'map.openOnly': 'Open only',
   'map.legend': 'Legend',
+  'urged.tag': 'Urged ×{n}',
+  'urged.lastAt': 'Last urged {time}',
+  'detail.urges': 'Urges',
+  'detail.urgesSummary': 'Urged {n} times; last by {name} at {time}',
+  'work.title': 'My work',
+  'work.urged': '{n} urged',
+  'work.urgedMore': 'more than {n} urged',
+  'work.open': 'Open',
 };
 
 export const INCIDENT_MESSAGES = { 'zh-CN': zhCN, en } as const;

@@ -1,0 +1,109 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { D01_CATEGORY } from '../incidents/support.js';
+import { launchBrowser, type TestBrowser } from '../support/browser.js';
+import { startTestServer } from '../support/server.js';
+
+/**
+ * The console as a command centre uses it (issue 15 items 1–4, 8), in a
+ * real browser at the desk sizes of a command centre (1366×768 and 1440×900).
+ * Needs web/dist. Cases are set up through the API (inject), the screens are
+ * what is tested.
+ */
+const DIST_INDEX = fileURLToPath(new URL('../../web/dist/index.html', import.meta.url));
+const PASSWORD = 'Demo#2026';
+
+let server: Awaited<ReturnType<typeof startTestServer>>;
+let browser: TestBrowser;
+let point: { lng: number; lat: number };
+const cookies: Record<string, string> = {};
+
+async function cookieOf(username: string): Promise<string> {
+  if (cookies[username]) return cookies[username];
+  const login = await server.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password: PASSWORD } });
+  const value = login.cookies.find((c) => c.name === 'cg_session')!.value;
+  cookies[username] = value;
+  return value;
+}
+
+async function call(username: string, method: 'GET' | 'POST', url: string, payload?: object) {
+  const res = await server.app.inject({ method, url, headers: { cookie: `cg_session=${await cookieOf(username)}` }, ...(payload ? { payload } : {}) });
+  if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
+  return res.json();
+}
+
+async function act(username: string, id: number, body: Record<string, unknown>) {
+  const detail = await call(username, 'GET', `/api/incidents/${id}`);
+  return call(username, 'POST', `/api/incidents/${id}/actions`, { version: detail.incident.version, ...body });
+}
+
+/** A case reported by the operator at the worker's grid, taken as far as `until`. */
+async function caseAt(description: string, until: 'reported' | 'registered' | 'dispatched'): Promise<{ id: number; code: string }> {
+  const created = await call('operator', 'POST', '/api/incidents', { channel: 'operator_phone', description, position: { ...point, crs: 'wgs84' }, reporter: { name: '王先生' } });
+  const id = created.incident.id as number;
+  if (until !== 'reported') await act('operator', id, { type: 'register', categoryCode: D01_CATEGORY.code });
+  if (until === 'dispatched') await act('dispatcher', id, { type: 'dispatch', leadDepartmentCode: 'D01' });
+  return { id, code: created.incident.code as string };
+}
+
+beforeAll(async () => {
+  if (!existsSync(DIST_INDEX)) throw new Error('web/dist is missing: run `npm run build:web` first');
+  server = await startTestServer();
+  browser = await launchBrowser();
+  const me = await call('worker', 'GET', '/api/auth/me');
+  const workerGrid = (me.roles as { role: string; scope: { code: string } }[]).find((r) => r.role === 'grid_worker')!.scope.code;
+  const card = await call('worker', 'GET', `/api/grids/${workerGrid}`);
+  point = { lng: card.labelPoint[0], lat: card.labelPoint[1] };
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function signIn(username: string, size: { width: number; height: number } = { width: 1440, height: 900 }): Promise<Page> {
+  const { page } = await browser.newPage();
+  await page.setViewportSize(size);
+  page.on('pageerror', (e) => console.error(`[${username}] page error:`, e.message));
+  await page.goto(`${server.url}/login`);
+  await page.getByTestId('login-username').fill(username);
+  await page.getByTestId('login-password').fill(PASSWORD);
+  await page.getByTestId('login-submit').click();
+  await page.waitForURL(`${server.url}/`);
+  return page;
+}
+
+describe('urges reach the department (item 3)', () => {
+  test('the handler sees the urged count at home, the urged case first and marked, and who urged it', async () => {
+    // The calm case is dispatched first, so by deadline alone it would come first.
+    const calm = await caseAt('路灯不亮', 'dispatched');
+    const urged = await caseAt('污水井冒溢，多次反映', 'dispatched');
+    await act('supervisor', urged.id, { type: 'urge', note: '请今日内处置完毕' });
+    await act('supervisor', urged.id, { type: 'urge' });
+
+    const page = await signIn('handler', { width: 1366, height: 768 });
+    await page.getByTestId('home-work').waitFor();
+    await expect.poll(() => page.getByTestId('home-queue-urged-my-department').textContent()).toMatch(/其中督办 [1-9]/);
+    await page.getByTestId('home-queue-my-department').click();
+    await page.getByTestId('queue-table').waitFor();
+    await page.locator('[data-testid^="queue-row-"]').first().waitFor();
+    // Urged rows come before every row that was not urged.
+    const marks = await page.locator('[data-testid^="queue-row-"]').evaluateAll((rows) => rows.map((r) => r.querySelector('[data-testid="incident-urged"]') !== null));
+    expect(marks[0]).toBe(true);
+    const order = await page.locator('[data-testid^="queue-row-"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-testid')));
+    expect(order.indexOf(`queue-row-${urged.id}`)).toBeLessThan(order.indexOf(`queue-row-${calm.id}`));
+    expect(marks.lastIndexOf(true)).toBeLessThan(marks.includes(false) ? marks.indexOf(false) : marks.length);
+    await page.screenshot({ path: '/tmp/console-urged-queue.png' });
+
+    await page.goto(`${server.url}/incidents/${urged.id}`);
+    await page.getByTestId('incident-urges').waitFor();
+    const text = (await page.getByTestId('incident-urges').textContent()) ?? '';
+    expect(text).toContain('已督办 2 次');
+    expect(text).toContain('值班长 张伟');
+    expect(text).toContain('请今日内处置完毕');
+    expect(await page.getByTestId('incident-urge').count()).toBe(2);
+    expect(await page.getByTestId('page-incident').getByTestId('incident-urged').first().textContent()).toBe('督办 2 次');
+  });
+});
