@@ -107,3 +107,46 @@ describe('urges reach the department (item 3)', () => {
     expect(await page.getByTestId('page-incident').getByTestId('incident-urged').first().textContent()).toBe('督办 2 次');
   });
 });
+
+/** The input inside an AntD control carrying a test id. */
+function inputOf(page: Page, testId: string) {
+  return page.locator(`input[data-testid="${testId}"], textarea[data-testid="${testId}"], [data-testid="${testId}"] input, [data-testid="${testId}"] textarea`).first();
+}
+
+async function offered(page: Page): Promise<string[]> {
+  await page.getByTestId('incident-actions').waitFor();
+  return page.getByTestId('incident-actions').locator('[data-testid^="action-"]').evaluateAll((els) => els.map((e) => String(e.getAttribute('data-testid')).replace('action-', '')));
+}
+
+describe('after an action (item 4)', () => {
+  test('a handler who returns a case lands on their queue with a message, not on a 404', async () => {
+    const returned = await caseAt('小区门口垃圾堆放', 'dispatched');
+    const page = await signIn('handler', { width: 1366, height: 768 });
+    await page.goto(`${server.url}/incidents/${returned.id}`);
+    await page.getByTestId('action-return').click();
+    await page.getByTestId('action-form-return').waitFor();
+    await inputOf(page, 'action-reason').fill('属于物业管理范围，非本部门职责');
+    await page.getByTestId('action-submit').click();
+    await page.waitForURL(/\/queues/);
+    const notice = (await page.getByTestId('queue-notice').textContent()) ?? '';
+    expect(notice).toContain(returned.code);
+    expect(notice).toContain('退回');
+    expect(await page.getByTestId('incident-error').count()).toBe(0);
+    expect(await page.getByTestId(`queue-row-${returned.id}`).count()).toBe(0);
+  });
+
+  test('不予立案 is offered for a report and not once the case is registered', async () => {
+    const report = await caseAt('道路积水', 'reported');
+    const page = await signIn('operator');
+    await page.goto(`${server.url}/incidents/${report.id}`);
+    expect(await offered(page)).toContain('reject');
+    await page.getByTestId('action-register').click();
+    await page.getByTestId('action-form-register').waitFor();
+    await page.locator('[data-testid="action-form-register"] .ant-cascader').click();
+    await page.keyboard.type(D01_CATEGORY.nameZh);
+    await page.locator('.ant-cascader-menu-item', { hasText: D01_CATEGORY.nameZh }).first().click();
+    await page.getByTestId('action-submit').click();
+    await expect.poll(() => page.getByTestId('page-incident').getByTestId('incident-status').first().getAttribute('data-status')).toBe('registered');
+    await expect.poll(() => offered(page)).not.toContain('reject');
+  });
+});

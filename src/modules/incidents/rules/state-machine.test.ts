@@ -112,7 +112,7 @@ const EXPECTED: Record<ActionType, { statuses: IncidentStatus[]; roles: RoleName
   accept: { statuses: ['reported'], roles: ['intake_operator', 'shift_supervisor', 'street_operator'] },
   register: { statuses: ['reported'], roles: ['intake_operator', 'shift_supervisor', 'street_operator'] },
   reject: {
-    statuses: ['reported', 'registered'],
+    statuses: ['reported'],
     roles: ['intake_operator', 'dispatcher', 'shift_supervisor', 'street_operator'],
   },
   dispatch: { statuses: ['registered', 'deferred'], roles: ['dispatcher', 'shift_supervisor', 'street_operator'] },

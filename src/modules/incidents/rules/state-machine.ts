@@ -305,7 +305,8 @@ const DESK = grid('intake_operator', 'dispatcher', 'shift_supervisor', 'street_o
 export const ACTION_POLICY: Readonly<Record<ActionType, ActionPolicy>> = {
   accept: { from: ['reported'], grants: grid('intake_operator', 'shift_supervisor', 'street_operator') },
   register: { from: ['reported'], grants: grid('intake_operator', 'shift_supervisor', 'street_operator') },
-  reject: { from: ['reported', 'registered'], grants: DESK },
+  // 不予立案 is the answer to a report: once registered, a case is ended by merge or close, never rejected.
+  reject: { from: ['reported'], grants: DESK },
   dispatch: { from: ['registered', 'deferred'], grants: grid('dispatcher', 'shift_supervisor', 'street_operator') },
   return: { from: AT_DEPARTMENT, grants: [{ role: 'handler', scope: 'lead-department' }] },
   'start-handling': { from: ['dispatched'], grants: [{ role: 'handler', scope: 'lead-department' }] },

@@ -1,7 +1,7 @@
 import { ArrowLeftOutlined, ReloadOutlined } from '@ant-design/icons';
 import { Alert, App, Button, Card, Col, Descriptions, Empty, Result, Row, Space, Spin, Tag, Timeline, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
-import { Link, useParams } from 'react-router-dom';
+import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api, ApiError, errorMessage } from '../../shell/api.js';
 import { formatDateTime } from '../../shell/time.js';
 import { incidentApi, type ActionType, type IncidentDetail, type TimelineEvent } from './api.js';
@@ -68,6 +68,7 @@ export default function IncidentPage() {
   const [error, setError] = useState<ApiError | Error | null>(null);
   const [action, setAction] = useState<ActionType | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const navigate = useNavigate();
 
   const load = useCallback(async () => {
     try {
@@ -97,10 +98,19 @@ export default function IncidentPage() {
       } else {
         await incidentApi.act(incidentId, { ...body, version: detail.incident.version });
       }
-      message.success(it('detail.done'));
       setNotice(null);
       setAction(null);
-      await load();
+      try {
+        setDetail(await incidentApi.detail(incidentId));
+      } catch (err) {
+        // The action took the case out of the caller's scope (a handler returned it): their queue is where work goes on.
+        if (err instanceof ApiError && err.status === 404) {
+          navigate('/queues', { state: { notice: it('detail.leftScope', { code: detail.incident.code, action: it(`action.${type}`) }) } });
+          return;
+        }
+        throw err;
+      }
+      message.success(it('detail.done'));
     } catch (err) {
       if (err instanceof ApiError && err.status === 409 && err.code === 'CONFLICT') {
         // Someone else acted first: show it, reload, and let the user look again.
@@ -260,9 +270,14 @@ export default function IncidentPage() {
         <Col xs={24} xl={9}>
           <Card title={it('detail.actions')} data-testid="incident-actions">
             {detail.allowedActions.length === 0 ? (
-              <Typography.Text type="secondary" data-testid="incident-no-actions">
-                {it('detail.noActions')}
-              </Typography.Text>
+              <Space direction="vertical">
+                <Typography.Text type="secondary" data-testid="incident-no-actions">
+                  {it('detail.noActions')}
+                </Typography.Text>
+                <Link to="/queues" data-testid="incident-to-queue">
+                  {it('detail.toQueue')}
+                </Link>
+              </Space>
             ) : (
               <Space wrap>
                 {detail.allowedActions.map((a) => (

@@ -1,6 +1,6 @@
 import { Alert, Badge, Card, Empty, Table, Tabs, Typography } from 'antd';
 import { useCallback, useEffect, useMemo, useState, type HTMLAttributes } from 'react';
-import { useNavigate, useSearchParams } from 'react-router-dom';
+import { useLocation, useNavigate, useSearchParams } from 'react-router-dom';
 import { errorMessage } from '../../shell/api.js';
 import { useAuth } from '../../shell/auth.js';
 import { useI18n } from '../../shell/i18n.js';
@@ -33,6 +33,9 @@ export default function QueuesPage() {
   const { t } = useI18n();
   const { can } = useAuth();
   const navigate = useNavigate();
+  // A notice carried from the page the user left (e.g. a case that left their scope after an action).
+  const carried = (useLocation().state as { notice?: string } | null)?.notice ?? null;
+  const [notice, setNotice] = useState<string | null>(carried);
   const ref = useReference();
   const columns = useIncidentColumns(ref);
   const queues = useMemo(() => QUEUE_PERMISSION.filter(([, p]) => can(p)).map(([q]) => q), [can]);
@@ -106,6 +109,7 @@ export default function QueuesPage() {
           ),
         }))}
       />
+      {notice && <Alert type="success" showIcon closable title={notice} style={{ marginBottom: 16 }} data-testid="queue-notice" onClose={() => setNotice(null)} />}
       {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 16 }} />}
       <Table<Incident>
         rowKey="id"

@@ -197,6 +197,8 @@ const zhCN = {
   'work.urged': '其中督办 {n}',
   'work.urgedMore': '其中督办超过 {n}',
   'work.open': '进入',
+  'detail.leftScope': '事件 {code}「{action}」已完成，它已不在您的范围内，已回到待办队列',
+  'detail.toQueue': '回到待办队列',
 };
 
 type IncidentMessageKey = keyof typeof zhCN;
@@ -392,6 +394,8 @@ const en: Record<IncidentMessageKey, string> = {
   'work.urged': '{n} urged',
   'work.urgedMore': 'more than {n} urged',
   'work.open': 'Open',
+  'detail.leftScope': 'Case {code}: "{action}" done; it has left your scope, so here is your queue',
+  'detail.toQueue': 'Back to my queue',
 };
 
 export const INCIDENT_MESSAGES = { 'zh-CN': zhCN, en } as const;
