@@ -52,6 +52,9 @@ async function requireUser(p: Platform, name: string): Promise<number> {
   return id;
 }
 
+/** The demo's named accounts, in the order the README lists them. */
+const DEMO_ACCOUNTS = ['admin', 'operator', 'dispatcher', 'supervisor', 'handler', 'worker', 'teamlead', 'street', 'leader', 'auditor', 'basedata'] as const;
+
 const program = new Command('civicgrid')
   .description('CivicGrid: grid-based urban and social governance platform')
   .version(VERSION);
@@ -79,10 +82,11 @@ program
     const url = `http://${cfg.host === '0.0.0.0' || cfg.host === '::' ? 'localhost' : cfg.host}:${port}`;
     console.log(`\nCivicGrid ${VERSION} is running at ${url}  (database: ${platform.db.dialect})`);
     console.log(`API reference: ${url}/api/docs`);
-    const users = await platform.db.primary.selectFrom('users').select('username').orderBy('id').limit(20).execute();
-    const demoNames = new Set(['admin', 'operator', 'dispatcher', 'supervisor', 'handler', 'worker', 'teamlead', 'street', 'leader', 'auditor']);
-    if (users.some((u) => demoNames.has(u.username))) {
-      console.log(`Demo accounts (password ${DEMO_PASSWORD}): ${users.map((u) => u.username).filter((u) => demoNames.has(u)).join(', ')}`);
+    const present = new Set((await platform.db.primary.selectFrom('users').select('username').where('username', 'in', [...DEMO_ACCOUNTS]).execute()).map((u) => u.username));
+    const demo = DEMO_ACCOUNTS.filter((u) => present.has(u));
+    if (demo.length > 0) {
+      console.log(`Demo accounts (password ${DEMO_PASSWORD}): ${demo.join(', ')}`);
+      console.log('The demo password is for a local trial only: never expose a server with the demo accounts to a network.');
     }
     const stop = async () => {
       await app.close();

@@ -150,3 +150,20 @@ describe('after an action (item 4)', () => {
     await expect.poll(() => offered(page)).not.toContain('reject');
   });
 });
+
+describe('menus follow the work (item 8)', () => {
+  test('roles with no queue do not see 待办队列 nor the work card; the desk still does', async () => {
+    for (const username of ['leader', 'admin', 'basedata', 'teamlead']) {
+      const page = await signIn(username, { width: 1366, height: 768 });
+      await page.getByTestId('menu-item-home').waitFor();
+      expect(await page.getByTestId('menu-item-incident-queues').count(), username).toBe(0);
+      expect(await page.getByTestId('home-work').count(), username).toBe(0);
+      await page.goto(`${server.url}/queues`);
+      await page.getByTestId('page-forbidden').waitFor();
+      await page.context().close();
+    }
+    const dispatcher = await signIn('dispatcher', { width: 1366, height: 768 });
+    await dispatcher.getByTestId('menu-item-incident-queues').waitFor();
+    await dispatcher.getByTestId('home-queue-to-dispatch').waitFor();
+  });
+});

@@ -5,7 +5,7 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import fastifyStatic from '@fastify/static';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
   isResponseSerializationError,
@@ -60,9 +60,26 @@ const MOBILE_REVALIDATED = new Set([MOBILE_INDEX, MOBILE_SERVICE_WORKER, 'm/mani
 /** Paths served by plugins that carry no policy of their own (the API reference pages). */
 const DOCS_PREFIX = '/api/docs';
 
+/**
+ * Every request's "incoming" and "completed" lines at debug rather than info:
+ * at the default level a console's page load would bury the banner and the
+ * warnings under dozens of lines. Failed requests still log as errors.
+ */
+export class QuietRequestLog extends LogController {
+  override incomingRequest(request: FastifyRequest): void {
+    request.log.debug({ req: request }, 'incoming request');
+  }
+
+  override requestCompleted(error: Error | null, _request: FastifyRequest, reply: FastifyReply): void {
+    if (error) reply.log.error({ res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
+    else reply.log.debug({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  }
+}
+
 export async function createHttpApp(options: HttpOptions): Promise<{ app: FastifyInstance; routes: RegisteredRoute[] }> {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
+    logController: new QuietRequestLog(),
     bodyLimit: options.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
     // Only configured proxies may name the client: anyone else could pick an IP to escape the login limit.

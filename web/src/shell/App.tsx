@@ -8,7 +8,7 @@ import { BrowserRouter, Link, Navigate, Route, Routes, useLocation } from 'react
 import { AppLayout } from './AppLayout.js';
 import { AuthProvider, useAuth } from './auth.js';
 import { I18nProvider, useI18n } from './i18n.js';
-import { MENU, type MenuEntry } from './menu.js';
+import { entryAllowed, MENU, type MenuEntry } from './menu.js';
 
 type AntLocale = NonNullable<ConfigProviderProps['locale']>;
 /** antd ships its locales as ES modules without "type": "module"; accept either interop shape. */
@@ -60,7 +60,7 @@ function NotFound() {
 
 function Guarded({ entry }: { entry: MenuEntry }) {
   const { can } = useAuth();
-  return can(entry.permission) ? <>{entry.element}</> : <Forbidden />;
+  return entryAllowed(entry, can) ? <>{entry.element}</> : <Forbidden />;
 }
 
 function AppRoutes() {

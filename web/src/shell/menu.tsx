@@ -17,6 +17,8 @@ export interface MenuEntry {
   /** Absolute route path; sub-routes of a page go under `${path}/*`. */
   path: string;
   permission: string | null;
+  /** When set, the user also needs at least one of these (a page that is empty without them, e.g. the work queues). */
+  anyOf?: readonly string[];
   labelKey: MessageKey;
   icon: ReactNode;
   element: ReactNode;
@@ -39,7 +41,11 @@ const MyAttendancePage = lazy(() => import('../modules/workforce/MyAttendancePag
 export const MENU: MenuEntry[] = [
   { key: 'home', path: '/', permission: null, labelKey: 'menu.home', icon: <HomeOutlined />, element: <HomePage /> },
   { key: 'grid', path: '/grid', permission: 'grid.read', labelKey: 'menu.grid', icon: <GlobalOutlined />, element: <GridMapPage /> },
-  { key: 'incident-queues', path: '/queues', permission: 'incidents.read', labelKey: 'menu.incidentQueues', icon: <InboxOutlined />, element: <IncidentQueuesPage /> },
+  {
+    key: 'incident-queues', path: '/queues', permission: 'incidents.read',
+    // The queues' own permissions (the server's QUEUE_PERMISSIONS): a role with none has no queue to show.
+    anyOf: ['incidents.register', 'incidents.dispatch', 'incidents.handle', 'incidents.verify', 'incidents.close', 'incidents.supervise'],
+    labelKey: 'menu.incidentQueues', icon: <InboxOutlined />, element: <IncidentQueuesPage /> },
   { key: 'incident-report', path: '/report', permission: 'incidents.report', labelKey: 'menu.incidentReport', icon: <EditOutlined />, element: <IncidentReportPage /> },
   { key: 'incidents', path: '/incidents', permission: 'incidents.read', labelKey: 'menu.incidents', icon: <AlertOutlined />, element: <IncidentsPage /> },
   { key: 'incident-map', path: '/incident-map', permission: 'incidents.read', labelKey: 'menu.incidentMap', icon: <EnvironmentOutlined />, element: <IncidentMapPage /> },
@@ -51,9 +57,14 @@ export const MENU: MenuEntry[] = [
   { key: 'audit', path: '/audit', permission: 'audit.read', labelKey: 'menu.audit', icon: <AuditOutlined />, element: <AuditPage /> },
 ];
 
+/** Whether a user with these permissions may open the entry. */
+export function entryAllowed(entry: MenuEntry, can: (permission: string | null) => boolean): boolean {
+  return can(entry.permission) && (!entry.anyOf || entry.anyOf.some((p) => can(p)));
+}
+
 /** The entries a user with these permissions sees. */
 export function visibleMenu(can: (permission: string | null) => boolean): MenuEntry[] {
-  return MENU.filter((m) => can(m.permission));
+  return MENU.filter((m) => entryAllowed(m, can));
 }
 
 /** The entry whose path best matches a location (longest prefix). */
