@@ -183,7 +183,7 @@ describe.each(DIALECTS)('incident intake on %s', (dialect) => {
     expect(csv.statusCode).toBe(200);
     expect(csv.headers['content-type']).toContain('text/csv');
     const lines = csv.body.replace(/^\uFEFF/, '').trim().split('\r\n');
-    expect(lines[0]).toContain('code,status,channel');
+    expect(lines[0]).toContain('事件编号,状态,来源');
     expect(lines).toHaveLength(3);
     expect(lines.slice(1).every((l) => l.includes(marker))).toBe(true);
 

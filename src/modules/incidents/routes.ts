@@ -6,6 +6,7 @@ import { actorOf, requirePrincipal } from '../../infra/http/app.js';
 import { permission } from '../../infra/http/policy.js';
 import { IDEMPOTENCY_KEY_RE } from '../../infra/idempotency/idempotency.js';
 import type { IncidentConfigService } from './configuration.js';
+import { CHANNEL_ZH, STATUS_ZH, WARNING_ZH } from './labels.js';
 import { ACTION_TYPES, INCIDENT_STATUSES, type Action } from './rules/state-machine.js';
 import { INCIDENT_CHANNELS, QUEUES, type IncidentService, type IncidentView, type ListFilter } from './service.js';
 
@@ -25,6 +26,9 @@ const Incident = z.object({
   gridCode: z.string(),
   communityCode: z.string(),
   streetCode: z.string(),
+  gridName: z.string().nullable(),
+  communityName: z.string().nullable(),
+  streetName: z.string().nullable(),
   lng: z.number().nullable(),
   lat: z.number().nullable(),
   address: z.string().nullable(),
@@ -212,6 +216,8 @@ const CalendarZ = z.object({
 
 const Detail = z.object({
     incident: Incident,
+    reporterUserName: z.string().nullable().describe('the reporting user by name, when the reporter is a user'),
+    mergedIntoCode: z.string().nullable().describe('the code of the case this one was merged into'),
     timeline: z.array(Event),
     links: z.array(z.object({ kind: z.string(), incidentId: z.number(), linkedIncidentId: z.number(), data: z.record(z.string(), z.unknown()), at: z.string() })),
     urges: z.array(z.object({ at: z.string(), actorName: z.string().nullable(), note: z.string().nullable() })).describe('who urged the case, when, with what note; newest first'),
@@ -268,18 +274,14 @@ export async function incidentRoutes(app: FastifyInstance, deps: IncidentRouteDe
     },
   }, async (request, reply) => {
     const rows = await incidents.exportRows(requirePrincipal(request), filterOf(request.query));
-    const stamp = new Date().toISOString().slice(0, 10).replaceAll('-', '');
-    if (request.query.format === 'xlsx') {
-      const buffer = await toXlsx(rows);
-      return reply
-        .header('content-type', XLSX_MIME)
-        .header('content-disposition', `attachment; filename="incidents-${stamp}.xlsx"`)
-        .send(buffer);
-    }
+    const names = await incidents.exportNames();
+    const stamp = shanghai(new Date().toISOString()).slice(0, 10).replaceAll('-', '');
+    const format = request.query.format;
+    const body = format === 'xlsx' ? await toXlsx(rows, names) : toCsv(rows, names);
     return reply
-      .header('content-type', 'text/csv; charset=utf-8')
-      .header('content-disposition', `attachment; filename="incidents-${stamp}.csv"`)
-      .send(toCsv(rows));
+      .header('content-type', format === 'xlsx' ? XLSX_MIME : 'text/csv; charset=utf-8')
+      .header('content-disposition', attachmentName(`事件-${stamp}.${format}`, `incidents-${stamp}.${format}`))
+      .send(body);
   });
 
   r.get('/api/incidents/map', {
@@ -370,12 +372,16 @@ export async function incidentRoutes(app: FastifyInstance, deps: IncidentRouteDe
       tags: TAGS,
       summary: 'Merge this incident into another open one; both timelines stay and the reporters are linked',
       params: IdParams,
-      body: z.object({ intoId: z.number().int().positive(), version, note: Note.optional() }),
+      body: z
+        .object({ intoId: z.number().int().positive().optional(), intoCode: z.string().regex(/^\d{12,14}$/).optional(), version, note: Note.optional() })
+        .refine((b) => (b.intoId === undefined) !== (b.intoCode === undefined), { message: 'give the surviving case by intoCode (its case code) or intoId' }),
       response: { 200: Detail, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody },
     },
   }, async (request) => {
     const b = request.body;
-    return incidents.merge(requirePrincipal(request), actorOf(request), request.params.id, b.version, b.intoId, b.note);
+    const principal = requirePrincipal(request);
+    const intoId = b.intoId ?? (await incidents.idOfCode(principal, b.intoCode!));
+    return incidents.merge(principal, actorOf(request), request.params.id, b.version, intoId, b.note);
   });
 
   // ---- categories ----
@@ -444,24 +450,39 @@ export async function incidentRoutes(app: FastifyInstance, deps: IncidentRouteDe
   }, async (request) => deps.config.putCalendar(actorOf(request), request.body));
 }
 
-const EXPORT_COLUMNS: [string, (i: IncidentView) => string | number][] = [
-  ['code', (i) => i.code],
-  ['status', (i) => i.status],
-  ['channel', (i) => i.channel],
-  ['category', (i) => i.categoryCode ?? ''],
-  ['street', (i) => i.streetCode],
-  ['community', (i) => i.communityCode],
-  ['grid', (i) => i.gridCode],
-  ['lead_department', (i) => i.leadDepartmentCode ?? ''],
-  ['reported_at', (i) => shanghai(i.reportedAt)],
-  ['due_at', (i) => (i.dueAt ? shanghai(i.dueAt) : '')],
-  ['overdue', (i) => (i.overdue ? 1 : 0)],
-  ['warning', (i) => i.warning],
-  ['urge_count', (i) => i.urgeCount],
-  ['rework_count', (i) => i.reworkCount],
-  ['address', (i) => i.address ?? ''],
-  ['description', (i) => i.description],
-];
+/** Category and department names for an export (the categories' own names, 大类 / 小类). */
+export interface ExportNames {
+  category(code: string | null): string;
+  department(code: string | null): string;
+}
+
+/** Headers and cells of an export: Chinese headers, names rather than codes (codes of places stay beside their names). */
+function exportColumns(n: ExportNames): [string, (i: IncidentView) => string | number][] {
+  return [
+    ['事件编号', (i) => i.code],
+    ['状态', (i) => STATUS_ZH[i.status]],
+    ['来源', (i) => CHANNEL_ZH[i.channel]],
+    ['分类', (i) => n.category(i.categoryCode)],
+    ['街道', (i) => i.streetName ?? i.streetCode],
+    ['社区', (i) => i.communityName ?? i.communityCode],
+    ['网格', (i) => i.gridName ?? i.gridCode],
+    ['网格编码', (i) => i.gridCode],
+    ['主办部门', (i) => n.department(i.leadDepartmentCode)],
+    ['上报时间', (i) => shanghai(i.reportedAt)],
+    ['当前时限', (i) => (i.dueAt ? shanghai(i.dueAt) : '')],
+    ['是否超期', (i) => (i.overdue ? '是' : '否')],
+    ['预警', (i) => WARNING_ZH[i.overdue ? 'red' : i.warning]],
+    ['督办次数', (i) => i.urgeCount],
+    ['返工次数', (i) => i.reworkCount],
+    ['地址', (i) => i.address ?? ''],
+    ['问题描述', (i) => i.description],
+  ];
+}
+
+/** A download name in Chinese (RFC 5987) with an ASCII fallback for old clients. */
+function attachmentName(name: string, fallback: string): string {
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}
 
 /** An instant as Asia/Shanghai wall-clock 'YYYY-MM-DD HH:mm'. */
 function shanghai(isoText: string): string {
@@ -475,17 +496,19 @@ function csvCell(v: string | number): string {
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
-export function toCsv(rows: readonly IncidentView[]): string {
-  const lines = [EXPORT_COLUMNS.map(([h]) => h).join(',')];
-  for (const r of rows) lines.push(EXPORT_COLUMNS.map(([, f]) => csvCell(f(r))).join(','));
+export function toCsv(rows: readonly IncidentView[], names: ExportNames): string {
+  const columns = exportColumns(names);
+  const lines = [columns.map(([h]) => h).join(',')];
+  for (const r of rows) lines.push(columns.map(([, f]) => csvCell(f(r))).join(','));
   // BOM so that Excel opens UTF-8 Chinese text correctly.
   return `\uFEFF${lines.join('\r\n')}\r\n`;
 }
 
-async function toXlsx(rows: readonly IncidentView[]): Promise<Buffer> {
+async function toXlsx(rows: readonly IncidentView[], names: ExportNames): Promise<Buffer> {
+  const columns = exportColumns(names);
   const wb = new ExcelJS.Workbook();
-  const ws = wb.addWorksheet('incidents');
-  ws.addRow(EXPORT_COLUMNS.map(([h]) => h));
-  for (const r of rows) ws.addRow(EXPORT_COLUMNS.map(([, f]) => f(r)));
+  const ws = wb.addWorksheet('事件');
+  ws.addRow(columns.map(([h]) => h));
+  for (const r of rows) ws.addRow(columns.map(([, f]) => f(r)));
   return Buffer.from(await wb.xlsx.writeBuffer());
 }

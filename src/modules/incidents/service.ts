@@ -111,6 +111,10 @@ export interface IncidentView {
   gridCode: string;
   communityCode: string;
   streetCode: string;
+  /** Names of the unit grid, community and street (null until named, or for a code no grid has). */
+  gridName: string | null;
+  communityName: string | null;
+  streetName: string | null;
   lng: number | null;
   lat: number | null;
   address: string | null;
@@ -297,6 +301,9 @@ export function viewOf(row: IncidentRow, now = Date.now()): IncidentView {
     gridCode: row.grid_code,
     communityCode: row.grid_code.slice(0, 12),
     streetCode: row.grid_code.slice(0, 9),
+    gridName: null,
+    communityName: null,
+    streetName: null,
     lng: row.lng == null ? null : Number(row.lng),
     lat: row.lat == null ? null : Number(row.lat),
     address: row.address,
@@ -326,6 +333,26 @@ export function viewOf(row: IncidentRow, now = Date.now()): IncidentView {
     photos: fromJson<string[]>(row.photos, []),
     updatedAt: isoReq(row.updated_at),
   };
+}
+
+/**
+ * Fills in the street, community and unit grid names of views (one query
+ * for a page, a few for an export), so that people read places by name.
+ */
+export async function namePlaces<T extends IncidentView>(db: Kysely<Database>, views: T[]): Promise<T[]> {
+  if (views.length === 0) return views;
+  const codes = [...new Set(views.flatMap((v) => [v.gridCode, v.communityCode, v.streetCode]))];
+  const names = new Map<string, string>();
+  for (let i = 0; i < codes.length; i += 1000) {
+    const rows = await db.selectFrom('grids').select(['code', 'name']).where('code', 'in', codes.slice(i, i + 1000)).execute();
+    for (const r of rows) names.set(r.code, r.name);
+  }
+  for (const v of views) {
+    v.gridName = names.get(v.gridCode) ?? null;
+    v.communityName = names.get(v.communityCode) ?? null;
+    v.streetName = names.get(v.streetCode) ?? null;
+  }
+  return views;
 }
 
 function eventView(e: {
@@ -560,6 +587,7 @@ export class IncidentService {
     await indexDocuments(tx as unknown as Kysely<unknown>, this.db.dialect, [{ id, code, description: input.description, address: input.address ?? null, gridCode }]);
     await appendAudit(tx, actor, { action: 'incident.report', objectType: 'incident', objectId: id, details: { code, channel: input.channel, gridCode } }, now);
     const row: IncidentRow = { ...values, code, id };
+    // Unnamed places: the intake path stays as short as it was (the audit head is locked until commit).
     return { status: 201, body: { incident: viewOf(row, now), possibleDuplicates: duplicates } };
   }
 
@@ -641,8 +669,9 @@ export class IncidentService {
       return { saved, duplicates };
     });
     this.db.noteWrite(principal.userId);
+    const [incident] = await namePlaces(this.db.primary, [viewOf(result.saved, now)]);
     return {
-      incident: viewOf(result.saved, now),
+      incident: incident!,
       events: decision.events.map((e, i) => draftView(e, Number(row.event_count) + i + 1)),
       allowedActions: this.allowed(principal, { ...next, id: String(id) }, now),
       ...(result.duplicates ? { possibleDuplicates: result.duplicates } : {}),
@@ -765,12 +794,17 @@ export class IncidentService {
     const state = stateOf(row);
     const category = state.categoryCode ? ref.categories.get(state.categoryCode) : undefined;
     // Who acted, by display name (the timeline shows people, not ids).
-    const actorIds = [...new Set(events.map((e) => e.actor_user_id).filter((x): x is number => x != null).map(Number))];
+    const actorIds = [...new Set([...events.map((e) => e.actor_user_id), row.reporter_user_id].filter((x): x is number => x != null).map(Number))];
     const actors = actorIds.length > 0 ? await db.selectFrom('users').select(['id', 'display_name']).where('id', 'in', actorIds).execute() : [];
     const names = new Map(actors.map((a) => [Number(a.id), a.display_name]));
+    const [incident] = await namePlaces(db, [viewOf(row, now)]);
+    // The case this one was merged into, by its code (people never see internal ids).
+    const mergedInto = row.merged_into == null ? undefined : await db.selectFrom('incidents').select('code').where('id', '=', Number(row.merged_into)).executeTakeFirst();
     const timeline = events.map((e) => ({ ...eventView(e), actorName: e.actor_user_id == null ? null : names.get(Number(e.actor_user_id)) ?? null }));
     return {
-      incident: viewOf(row, now),
+      incident: incident!,
+      reporterUserName: row.reporter_user_id == null ? null : names.get(Number(row.reporter_user_id)) ?? null,
+      mergedIntoCode: mergedInto?.code ?? null,
       timeline,
       // Who pressed the case, when and with what words, newest first (督办记录).
       urges: timeline.filter((e) => e.action === 'urge').reverse().map((e) => ({ at: e.at, actorName: e.actorName, note: e.note })),
@@ -970,10 +1004,11 @@ export class IncidentService {
     if (ids.length === 0) return [];
     const rows = await this.db.reader(principal.userId).selectFrom('incidents').selectAll().where('id', 'in', [...ids]).where((eb) => this.visible(eb, scopes)).execute();
     const byId = new Map(rows.map((r) => [Number(r.id), r]));
-    return ids.flatMap((id) => {
+    const views = ids.flatMap((id) => {
       const row = byId.get(id);
       return row ? [viewOf(row, now)] : [];
     });
+    return namePlaces(this.db.reader(principal.userId), views);
   }
 
   /** What waits on the caller, in the scope of the permission the queue's work needs. */
@@ -1024,7 +1059,7 @@ export class IncidentService {
       base.selectAll().orderBy('updated_at', 'asc').orderBy('id').limit(pageSize).offset((page - 1) * pageSize).execute(),
       countUpTo(this.db.reader(principal.userId), base, this.settings.listCountCap),
     ]);
-    return { items: rows.map((r) => viewOf(r, now)), ...total, page, pageSize };
+    return { items: await namePlaces(this.db.reader(principal.userId), rows.map((r) => viewOf(r, now))), ...total, page, pageSize };
   }
 
   /**
@@ -1056,6 +1091,32 @@ export class IncidentService {
     };
   }
 
+  /** Chinese names of categories (大类 / 小类) and departments, for an export. */
+  async exportNames(): Promise<{ category(code: string | null): string; department(code: string | null): string }> {
+    const ref = await this.reference.get();
+    const major = new Map(ref.majors.map((m) => [m.code, m.nameZh]));
+    return {
+      category(code) {
+        if (!code) return '';
+        const c = ref.categories.get(code);
+        return c ? `${major.get(c.majorCode) ?? c.majorCode} / ${c.nameZh}` : major.get(code) ?? code;
+      },
+      department: (code) => (code ? ref.departments.get(code)?.name ?? code : ''),
+    };
+  }
+
+  /** The id of a case the caller can see, by its case code (404 otherwise). */
+  async idOfCode(principal: Principal, code: string): Promise<number> {
+    const row = await this.db.primary
+      .selectFrom('incidents')
+      .select('id')
+      .where('code', '=', code)
+      .where((eb) => this.visible(eb, principal.scopesFor('incidents.read')))
+      .executeTakeFirst();
+    if (!row) throw notFound('incident');
+    return Number(row.id);
+  }
+
   /** The filtered list for export, refused above the export limit (narrow the filter). */
   async exportRows(principal: Principal, filter: ListFilter): Promise<IncidentView[]> {
     const now = Date.now();
@@ -1064,7 +1125,7 @@ export class IncidentService {
     const { totalCapped } = await countUpTo(this.db.reader(principal.userId), base, this.settings.exportLimit);
     if (totalCapped) throw new AppError(422, 'INCIDENT_EXPORT_TOO_LARGE', { limit: this.settings.exportLimit });
     const rows = await base.selectAll().orderBy('reported_at', 'desc').orderBy('id', 'desc').execute();
-    return rows.map((r) => viewOf(r, now));
+    return namePlaces(this.db.reader(principal.userId), rows.map((r) => viewOf(r, now)));
   }
 
   // ---- clock sweep ----------------------------------------------------------
