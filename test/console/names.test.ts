@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../support/db.js';
 import { openTestApp, type TestApp } from '../support/http.js';
+import { makeIdNumber } from '../../src/modules/basedata/rules/id-number.js';
 import { act, D01_CATEGORY, gridHelper, scopeOf } from '../incidents/support.js';
 
 /**
@@ -48,6 +49,21 @@ describe.each(DIALECTS)('names on %s', (dialect) => {
     expect(detail.incident.gridName).toBe(await nameOf(workerGrid));
     expect(detail.reporterUserName).toBe('网格员 陈静');
     expect(detail.mergedIntoCode).toBeNull();
+  });
+
+  it('names a resident\'s household by its number', async () => {
+    const officer = await t.login('basedata');
+    const unit = (await t.platform.db.primary.selectFrom('grids').select('code').where('level', '=', 'unit').where('code', 'like', `${await scopeOf(t, 'basedata')}%`).limit(1).executeTakeFirstOrThrow()).code;
+    const household = await t.request({ method: 'POST', url: '/api/households', cookie: officer, body: { householdNo: 'HH-名称-001', gridCode: unit } });
+    expect(household.statusCode, household.body).toBe(201);
+    const resident = await t.request({
+      method: 'POST', url: '/api/residents', cookie: officer,
+      body: { gridCode: unit, name: '欧阳明', idNumber: makeIdNumber('430111', '19800101', 17, 'male'), population: 'registered', householdId: household.json().id, relation: '户主' },
+    });
+    expect(resident.statusCode, resident.body).toBe(201);
+    const res = await t.request({ url: `/api/residents/${resident.json().id}`, cookie: officer });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().householdNo).toBe('HH-名称-001');
   });
 
   it('merges by the surviving case code and names it on the merged case', async () => {

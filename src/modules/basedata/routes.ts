@@ -130,6 +130,7 @@ export async function basedataRoutes(app: FastifyInstance, deps: BasedataRouteDe
       response: {
         200: z.object({
           resident: Resident,
+          householdNo: z.string().nullable().describe('the number of the resident\'s household'),
           dwellings: z.array(z.object({ id: z.number(), dwellingId: z.number(), buildingId: z.number(), address: z.string(), relation: Relation, fromDate: z.string(), toDate: z.string().nullable() })),
           keyPerson: z.object({ category: z.string(), level: z.string(), notes: z.string() }).nullable().optional(),
         }),

@@ -404,8 +404,11 @@ export class BasedataService {
     const keyPerson = principal.can(KEYPERSONS) && gridInScope(r.grid_code, principal.scopesFor(KEYPERSONS))
       ? await db.selectFrom('key_persons').select(['category', 'level', 'notes']).where('resident_id', '=', id).executeTakeFirst() ?? null
       : undefined;
+    // The household by its number (people never see internal ids).
+    const household = r.household_id == null ? undefined : await db.selectFrom('households').select('household_no').where('id', '=', r.household_id).executeTakeFirst();
     return {
       resident: this.residentView(r),
+      householdNo: household?.household_no ?? null,
       dwellings: links.map((l) => ({ id: l.id, dwellingId: l.dwelling_id, buildingId: l.building_id, address: l.address, relation: l.relation, fromDate: l.from_date, toDate: l.to_date })),
       ...(keyPerson !== undefined ? { keyPerson } : {}),
     };

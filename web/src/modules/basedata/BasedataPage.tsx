@@ -223,7 +223,7 @@ function ResidentPage() {
         <Descriptions.Item label={t('col.population')}>{t(`population.${r.population}`)}</Descriptions.Item>
         <Descriptions.Item label={t('col.grid')}>{r.gridCode}</Descriptions.Item>
         <Descriptions.Item label={t('col.tags')}>{r.tags.map((x) => <Tag key={x}>{tags[x] ?? x}</Tag>)}</Descriptions.Item>
-        <Descriptions.Item label={t('resident.household')}>{r.householdId ? <Link to={`${BASE}/households/${r.householdId}`}>#{r.householdId}</Link> : '—'} {r.relation ?? ''}</Descriptions.Item>
+        <Descriptions.Item label={t('resident.household')}>{r.householdId ? <Link to={`${BASE}/households/${r.householdId}`} data-testid="resident-household">{data.householdNo ?? '—'}</Link> : '—'} {r.relation ?? ''}</Descriptions.Item>
       </Descriptions>
       {/* keyPerson is absent unless the user holds keypersons.read in this resident's scope. */}
       {can(KEYPERSONS) && data.keyPerson !== undefined && <KeyPersonSection residentId={id} record={data.keyPerson} onSaved={reload} />}

@@ -44,6 +44,8 @@ export interface DwellingLink {
 
 export interface ResidentDetail {
   resident: Resident;
+  /** The number of the resident's household (shown instead of its id). */
+  householdNo: string | null;
   dwellings: DwellingLink[];
   /** Absent without keypersons.read in the resident's scope; null when the resident is not a key person. */
   keyPerson?: KeyPersonInput | null;

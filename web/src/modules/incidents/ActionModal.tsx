@@ -1,13 +1,13 @@
-import { Cascader, Form, Input, InputNumber, Modal, Select, Space } from 'antd';
+import { AutoComplete, Cascader, Form, Input, InputNumber, Modal, Select, Space } from 'antd';
 import { useEffect, useState } from 'react';
 import { useI18n } from '../../shell/i18n.js';
-import type { ActionType, IncidentDetail } from './api.js';
+import { incidentApi, type ActionType, type Duplicate, type IncidentDetail } from './api.js';
 import { PhotoUpload, type Reference } from './common.js';
 import { useIncidentText } from './messages.js';
 
 type Field =
   | 'note' | 'reason' | 'category' | 'categoryOptional' | 'lead' | 'coHandlers' | 'result' | 'afterPhotosRequired'
-  | 'photos' | 'extension' | 'extensionOptional' | 'beforePhotos' | 'afterPhotos' | 'departments' | 'responseLimit' | 'intoId';
+  | 'photos' | 'extension' | 'extensionOptional' | 'beforePhotos' | 'afterPhotos' | 'departments' | 'responseLimit' | 'intoCode';
 
 /** The payload fields of each action's form. */
 const FIELDS: Record<ActionType, Field[]> = {
@@ -32,7 +32,7 @@ const FIELDS: Record<ActionType, Field[]> = {
   'self-resolve': ['categoryOptional', 'beforePhotos', 'afterPhotos', 'note'],
   escalate: ['departments', 'responseLimit', 'note'],
   respond: ['note'],
-  merge: ['intoId', 'note'],
+  merge: ['intoCode', 'note'],
 };
 
 /** Actions that refuse or undo, shown as danger buttons. */
@@ -53,7 +53,7 @@ interface Values {
   departments?: string[];
   limitAmount?: number;
   limitUnit?: 'hours' | 'days';
-  intoId?: number;
+  intoCode?: string;
 }
 
 /** The request body of an action from its form (version added by the caller). */
@@ -99,7 +99,7 @@ function bodyOf(type: ActionType, v: Values): Record<string, unknown> {
       if (v.limitAmount) body.responseLimit = { amount: v.limitAmount, unit: v.limitUnit ?? 'hours' };
       break;
     case 'merge':
-      body.intoId = v.intoId;
+      body.intoCode = v.intoCode?.trim();
       break;
     default:
       break;
@@ -148,6 +148,20 @@ export function ActionModal({
   const { pick } = useI18n();
   const [form] = Form.useForm<Values>();
   const [busy, setBusy] = useState(false);
+  const [duplicates, setDuplicates] = useState<Duplicate[]>([]);
+  const incidentId = detail.incident.id;
+  // Merging offers the likely duplicates found nearby (same category, open), by case code.
+  useEffect(() => {
+    if (type !== 'merge') return;
+    let live = true;
+    incidentApi
+      .duplicates(incidentId)
+      .then((d) => live && setDuplicates(d.items))
+      .catch(() => live && setDuplicates([]));
+    return () => {
+      live = false;
+    };
+  }, [type, incidentId]);
   useEffect(() => {
     if (type) {
       form.resetFields();
@@ -257,9 +271,20 @@ export function ActionModal({
             </Space.Compact>
           </Form.Item>
         )}
-        {has('intoId') && (
-          <Form.Item name="intoId" label="ID" rules={required}>
-            <InputNumber min={1} style={{ width: 200 }} data-testid="action-into-id" />
+        {has('intoCode') && (
+          <Form.Item
+            name="intoCode"
+            label={it('form.intoCode')}
+            extra={it('form.intoCodeHint')}
+            rules={[...required, { pattern: /^\s*\d{12,14}\s*$/, message: it('form.intoCodeHint') }]}
+          >
+            <AutoComplete
+              data-testid="action-into-code"
+              options={duplicates.map((d) => ({
+                value: d.code,
+                label: <span data-testid={`duplicate-${d.code}`}>{it('form.duplicate', { code: d.code, distance: Math.round(d.distanceM), description: d.description.slice(0, 40) })}</span>,
+              }))}
+            />
           </Form.Item>
         )}
         {has('reason') && (

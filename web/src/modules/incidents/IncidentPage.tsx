@@ -30,7 +30,7 @@ function EventItem({ e, it, mt }: { e: TimelineEvent; it: ReturnType<typeof useI
         </Typography.Text>
       </Space>
       <div>
-        <Typography.Text>{e.actorName ?? (e.actorUserId ? `#${e.actorUserId}` : it('role.system'))}</Typography.Text>
+        <Typography.Text>{e.actorName ?? (e.actorUserId ? '—' : it('role.system'))}</Typography.Text>
         {e.actorRole && <Tag style={{ marginLeft: 6 }}>{mt('role', e.actorRole)}</Tag>}
         <Typography.Text type="secondary" style={{ marginLeft: 6 }}>
           {formatDateTime(e.at)}
@@ -95,6 +95,13 @@ export default function IncidentPage() {
     try {
       if (type === 'merge') {
         await api.post(`/api/incidents/${incidentId}/merge`, { ...body, type: undefined, version: detail.incident.version });
+        setAction(null);
+        message.success(it('detail.done'));
+        // The duplicate is closed for good: the survivor is where the work goes on.
+        const merged = await incidentApi.detail(incidentId);
+        if (merged.incident.mergedInto) navigate(`/incidents/${merged.incident.mergedInto}`);
+        else setDetail(merged);
+        return;
       } else {
         await incidentApi.act(incidentId, { ...body, version: detail.incident.version });
       }
@@ -156,7 +163,7 @@ export default function IncidentPage() {
         extra={<Button icon={<ReloadOutlined />} onClick={() => void load()} data-testid="incident-reload" />}
       >
         {notice && <Alert type="warning" showIcon closable title={notice} style={{ marginBottom: 16 }} data-testid="incident-conflict" onClose={() => setNotice(null)} />}
-        {inc.mergedInto && <Alert type="info" showIcon style={{ marginBottom: 16 }} title={<Link to={`/incidents/${inc.mergedInto}`}>{it('detail.mergedInto', { id: inc.mergedInto })}</Link>} />}
+        {inc.mergedInto && <Alert type="info" showIcon style={{ marginBottom: 16 }} title={<Link to={`/incidents/${inc.mergedInto}`} data-testid="incident-merged-into">{it('detail.mergedInto', { code: detail.mergedIntoCode ?? '—' })}</Link>} />}
         <Row gutter={24}>
           <Col xs={24} xl={15}>
             <Descriptions column={{ xs: 1, md: 2 }} size="small" bordered>
@@ -169,7 +176,7 @@ export default function IncidentPage() {
               <Descriptions.Item label={it('detail.channel')}>{mt('channel', inc.channel)}</Descriptions.Item>
               <Descriptions.Item label={it('detail.reportedAt')}>{formatDateTime(inc.reportedAt)}</Descriptions.Item>
               <Descriptions.Item label={it('detail.reporter')}>
-                {[inc.reporterName, inc.reporterPhoneMasked].filter(Boolean).join(' ') || (inc.reporterUserId ? `#${inc.reporterUserId}` : '—')}
+                <span data-testid="incident-reporter">{[inc.reporterName ?? detail.reporterUserName, inc.reporterPhoneMasked].filter(Boolean).join(' ') || '—'}</span>
               </Descriptions.Item>
               <Descriptions.Item label={it('detail.address')}>{inc.address ?? '—'}</Descriptions.Item>
               <Descriptions.Item label={it('detail.lead')}>

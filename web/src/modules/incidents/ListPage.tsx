@@ -10,12 +10,13 @@ import { beijingWallClockToIso } from '../../shell/time.js';
 import { CHANNELS, incidentApi, STATUSES, type Incident, type ListFilters, type Page } from './api.js';
 import { useIncidentColumns, useReference, pageTotal } from './common.js';
 import { useIncidentText } from './messages.js';
+import { PlacePicker } from './PlacePicker.js';
 import { warningRowStyle } from './QueuesPage.js';
 
 interface FilterForm {
   status?: string[];
   category?: string[];
-  grid?: string;
+  grid?: string[];
   department?: string;
   channel?: string;
   range?: [Dayjs | null, Dayjs | null] | null;
@@ -27,7 +28,7 @@ export function toListFilters(v: FilterForm): ListFilters {
   const f: ListFilters = {};
   if (v.status?.length) f.status = v.status.join(',');
   if (v.category?.length) f.category = v.category[v.category.length - 1];
-  if (v.grid?.trim()) f.grid = v.grid.trim();
+  if (v.grid?.length) f.grid = v.grid[v.grid.length - 1];
   if (v.department) f.department = v.department;
   if (v.channel) f.channel = v.channel;
   const [from, to] = v.range ?? [null, null];
@@ -59,7 +60,7 @@ export function IncidentFilterForm({ onSearch, extra }: { onSearch: (f: ListFilt
         </Col>
         <Col xs={12} md={8} xl={4}>
           <Form.Item name="grid" label={it('list.area')} tooltip={it('list.areaHint')}>
-            <Input allowClear placeholder={it('list.areaHint')} data-testid="filter-grid" />
+            <PlacePicker placeholder={it('list.areaHint')} testId="filter-grid" />
           </Form.Item>
         </Col>
         <Col xs={12} md={8} xl={4}>

@@ -23,6 +23,9 @@ export interface Incident {
   gridCode: string;
   communityCode: string;
   streetCode: string;
+  gridName: string | null;
+  communityName: string | null;
+  streetName: string | null;
   lng: number | null;
   lat: number | null;
   address: string | null;
@@ -73,6 +76,8 @@ export interface TimeLimit {
 
 export interface IncidentDetail {
   incident: Incident;
+  reporterUserName: string | null;
+  mergedIntoCode: string | null;
   timeline: TimelineEvent[];
   links: { kind: string; incidentId: number; linkedIncidentId: number; data: Record<string, unknown>; at: string }[];
   urges: { at: string; actorName: string | null; note: string | null }[];
@@ -187,6 +192,7 @@ export const incidentApi = {
   list: (filters: ListFilters, page: number, pageSize: number, sort?: string) =>
     api.get<Page<Incident>>('/api/incidents', { ...filters, page, pageSize, sort }),
   queue: (queue: QueueName, page = 1, pageSize = 20) => api.get<Page<Incident>>(`/api/incidents/queues/${queue}`, { page, pageSize }),
+  duplicates: (id: number) => api.get<{ items: Duplicate[] }>(`/api/incidents/${id}/duplicates`),
   queueSummary: () => api.get<{ items: QueueCount[] }>('/api/incidents/queues'),
   detail: (id: number) => api.get<IncidentDetail>(`/api/incidents/${id}`),
   act: (id: number, body: Record<string, unknown>) =>

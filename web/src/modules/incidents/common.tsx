@@ -177,7 +177,17 @@ export function useIncidentColumns(ref: Reference | null): ColumnsType<Incident>
       },
       { title: it('col.category'), dataIndex: 'categoryCode', width: 200, render: (c: string | null) => ref?.categoryName(c) ?? c ?? '' },
       { title: it('col.description'), dataIndex: 'description', width: 260, ellipsis: true },
-      { title: it('col.grid'), dataIndex: 'gridCode', width: 150 },
+      {
+        title: it('col.grid'),
+        dataIndex: 'gridCode',
+        width: 150,
+        ellipsis: { showTitle: false },
+        render: (code: string, r) => (
+          <Tooltip title={`${[r.streetName, r.communityName, r.gridName].filter(Boolean).join(' / ')}（${code}）`}>
+            <span data-testid="incident-grid-name">{r.gridName ?? code}</span>
+          </Tooltip>
+        ),
+      },
       { title: it('col.department'), dataIndex: 'leadDepartmentCode', width: 150, render: (c: string | null) => ref?.departmentName(c) ?? c ?? '' },
       { title: it('col.channel'), dataIndex: 'channel', width: 110, render: (c: string) => mt('channel', c) },
       { title: it('col.reportedAt'), dataIndex: 'reportedAt', width: 170, render: (v: string) => formatDateTime(v) },

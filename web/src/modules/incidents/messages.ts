@@ -93,7 +93,7 @@ const zhCN = {
   'list.status': '状态',
   'list.category': '分类',
   'list.area': '街道 / 社区 / 网格',
-  'list.areaHint': '网格编码前缀',
+  'list.areaHint': '选择街道，可再选社区、网格',
   'list.department': '部门',
   'list.channel': '来源',
   'list.time': '上报时间',
@@ -165,7 +165,7 @@ const zhCN = {
   'detail.back': '返回',
   'detail.conflict': '事件已被他人修改，已重新加载，请确认后再操作',
   'detail.done': '操作成功',
-  'detail.mergedInto': '已合并到事件 {id}',
+  'detail.mergedInto': '已合并到事件 {code}',
 
   'form.category': '事件分类',
   'form.note': '备注',
@@ -199,6 +199,11 @@ const zhCN = {
   'work.open': '进入',
   'detail.leftScope': '事件 {code}「{action}」已完成，它已不在您的范围内，已回到待办队列',
   'detail.toQueue': '回到待办队列',
+  'form.intoCode': '合并到（事件编号）',
+  'form.intoCodeHint': '选择附近的疑似重复事件，或输入事件编号',
+  'form.duplicate': '{code}（{distance} 米）{description}',
+  'filter.place': '所属区域',
+  'filter.placeHint': '街道 / 社区 / 网格',
 };
 
 type IncidentMessageKey = keyof typeof zhCN;
@@ -290,7 +295,7 @@ const en: Record<IncidentMessageKey, string> = {
   'list.status': 'Status',
   'list.category': 'Category',
   'list.area': 'Street / community / grid',
-  'list.areaHint': 'Grid code prefix',
+  'list.areaHint': 'Pick a street, then a community and a grid if you like',
   'list.department': 'Department',
   'list.channel': 'Channel',
   'list.time': 'Reported between',
@@ -362,7 +367,7 @@ const en: Record<IncidentMessageKey, string> = {
   'detail.back': 'Back',
   'detail.conflict': 'Someone else changed this incident; it has been reloaded, please check and try again',
   'detail.done': 'Done',
-  'detail.mergedInto': 'Merged into incident {id}',
+  'detail.mergedInto': 'Merged into case {code}',
 
   'form.category': 'Category',
   'form.note': 'Note',
@@ -396,6 +401,11 @@ const en: Record<IncidentMessageKey, string> = {
   'work.open': 'Open',
   'detail.leftScope': 'Case {code}: "{action}" done; it has left your scope, so here is your queue',
   'detail.toQueue': 'Back to my queue',
+  'form.intoCode': 'Merge into (case code)',
+  'form.intoCodeHint': 'Pick a likely duplicate nearby, or type a case code',
+  'form.duplicate': '{code} ({distance} m) {description}',
+  'filter.place': 'Area',
+  'filter.placeHint': 'Street / community / grid',
 };
 
 export const INCIDENT_MESSAGES = { 'zh-CN': zhCN, en } as const;
