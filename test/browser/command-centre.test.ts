@@ -167,3 +167,54 @@ describe('menus follow the work (item 8)', () => {
     await dispatcher.getByTestId('home-queue-to-dispatch').waitFor();
   });
 });
+
+describe('names, not codes or ids (item 1)', () => {
+  test('lists name the grid, the area filter picks by name, merge takes a code, and no internal id shows', async () => {
+    const survivor = await caseAt('绿化带垃圾堆积 名称', 'reported');
+    const duplicate = await caseAt('绿化带垃圾堆积 重复', 'reported');
+    const worker = await call('worker', 'POST', '/api/incidents', { channel: 'grid_worker', description: '路灯损坏 网格员上报', position: { ...point, crs: 'wgs84' } });
+    const card = await call('worker', 'GET', `/api/grids/${worker.incident.gridCode as string}`);
+    const chain = card.chain as { code: string; name: string; level: string }[];
+
+    const page = await signIn('operator', { width: 1366, height: 768 });
+    await page.getByTestId('menu-item-incidents').click();
+    await page.getByTestId('incident-filters').waitFor();
+    // Street → community → grid, by name.
+    await page.locator('[data-testid="filter-grid"]').click();
+    for (const name of [chain.find((c) => c.level === 'street')!.name, chain.find((c) => c.level === 'community')!.name, card.name as string]) {
+      await page.locator('.ant-cascader-menu-item', { hasText: name }).first().click();
+    }
+    await page.keyboard.press('Escape');
+    await page.getByTestId('filter-search').click();
+    await page.getByTestId(`incident-row-${worker.incident.id as number}`).waitFor();
+    const gridCells = await page.getByTestId('incident-grid-name').allTextContents();
+    expect(gridCells.length).toBeGreaterThan(0);
+    expect(gridCells.every((t) => t === card.name)).toBe(true);
+    expect(gridCells.some((t) => /^\d{15}$/.test(t))).toBe(false);
+    await page.screenshot({ path: '/tmp/console-list-names.png' });
+
+    // The worker's report names its reporter, not "#id".
+    await page.goto(`${server.url}/incidents/${worker.incident.id as number}`);
+    await expect.poll(() => page.getByTestId('incident-reporter').textContent()).toBe('网格员 陈静');
+
+    // Merge: the likely duplicate is offered by its code; the console lands on the survivor.
+    await page.goto(`${server.url}/incidents/${duplicate.id}`);
+    await page.getByTestId('action-merge').click();
+    await page.getByTestId('action-form-merge').waitFor();
+    await page.locator('[data-testid="action-form-merge"] input').first().click();
+    await page.getByTestId(`duplicate-${survivor.code}`).click();
+    await page.getByTestId('action-submit').click();
+    await page.waitForURL(`${server.url}/incidents/${survivor.id}`);
+    await page.goto(`${server.url}/incidents/${duplicate.id}`);
+    await expect.poll(() => page.getByTestId('incident-merged-into').textContent()).toContain(survivor.code);
+
+    // The main screens show no internal id ("#6", "事件 29727").
+    for (const path of ['/', '/queues', '/incidents', `/incidents/${duplicate.id}`, `/incidents/${survivor.id}`]) {
+      await page.goto(`${server.url}${path}`);
+      await page.waitForLoadState('networkidle');
+      const text = await page.locator('main, .ant-layout-content').first().innerText();
+      expect(text, path).not.toMatch(/#\d+/);
+      expect(text, path).not.toContain(`事件 ${survivor.id}`);
+    }
+  });
+});
