@@ -218,3 +218,41 @@ describe('names, not codes or ids (item 1)', () => {
     }
   });
 });
+
+describe('tables fit (item 2)', () => {
+  for (const size of [{ width: 1366, height: 768 }, { width: 1440, height: 900 }]) {
+    test(`the list and the queue show every column, deadline and report time included, at ${size.width}×${size.height}`, async () => {
+      await caseAt('围墙倒塌隐患 表格宽度', 'dispatched');
+      const page = await signIn('supervisor', size);
+      for (const path of ['/incidents', '/queues?q=urged', '/queues?q=to-approve', '/queues?q=overdue']) {
+        await page.goto(`${server.url}${path}`);
+        await page.locator('.ant-table').first().waitFor();
+        await page.waitForLoadState('networkidle');
+        const fit = await page.locator('.ant-table-content, .ant-table-body').first().evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
+        expect(fit.scroll, `${path} scrolls sideways`).toBeLessThanOrEqual(fit.client + 1);
+        const headers = page.locator('.ant-table-thead th');
+        const last = (await headers.last().boundingBox())!;
+        expect(last.x + last.width, path).toBeLessThanOrEqual(size.width);
+        expect(await headers.allTextContents()).toEqual(expect.arrayContaining(['上报时间', '当前时限']));
+      }
+      await page.goto(`${server.url}/incidents`);
+      await page.getByTestId('incident-due-at').first().waitFor();
+      const due = (await page.getByTestId('incident-due-at').first().boundingBox())!;
+      expect(due.x + due.width).toBeLessThanOrEqual(size.width);
+      await page.screenshot({ path: `/tmp/console-list-${size.width}.png` });
+      await page.context().close();
+    });
+  }
+
+  test('a total past the count cap says so in words', async () => {
+    const page = await signIn('operator', { width: 1366, height: 768 });
+    // The server stops counting at 10,000 (tested with the API); here its answer is given to the screen.
+    await page.route('**/api/incidents?*', async (route) => {
+      const res = await route.fetch();
+      const body = (await res.json()) as { total: number; totalCapped: boolean };
+      await route.fulfill({ response: res, json: { ...body, total: 10_000, totalCapped: true } });
+    });
+    await page.getByTestId('menu-item-incidents').click();
+    await expect.poll(() => page.locator('.ant-pagination-total-text').textContent()).toBe('超过 10,000 条');
+  });
+});

@@ -186,7 +186,7 @@ export default function ListPage() {
         loading={loading}
         columns={columns}
         dataSource={data?.items ?? []}
-        scroll={{ x: 1300 }}
+        scroll={{ x: 1000 }}
         onRow={(r) =>
           ({
             'data-testid': `incident-row-${r.id}`,

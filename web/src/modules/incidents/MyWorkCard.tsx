@@ -29,7 +29,7 @@ export default function MyWorkCard() {
   }, []);
   // A role without a queue has no work card at all.
   if (items !== null && items.length === 0) return null;
-  const total = (n: number, capped: boolean) => (capped ? t('common.totalCapped', { total: n }) : String(n));
+  const total = (n: number, capped: boolean) => (capped ? t('common.totalCapped', { total: n.toLocaleString('en-US') }) : n.toLocaleString('en-US'));
   return (
     <Card title={it('work.title')} data-testid="home-work" loading={items === null && !error}>
       {error && <Typography.Text type="danger">{error}</Typography.Text>}

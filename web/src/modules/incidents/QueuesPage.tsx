@@ -118,7 +118,7 @@ export default function QueuesPage() {
         loading={loading}
         columns={columns}
         dataSource={data?.items ?? []}
-        scroll={{ x: 1300 }}
+        scroll={{ x: 1000 }}
         locale={{ emptyText: <Typography.Text type="secondary">{it('queues.empty')}</Typography.Text> }}
         onRow={(r) =>
           ({

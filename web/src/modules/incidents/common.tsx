@@ -75,11 +75,17 @@ export function UrgedTag({ incident }: { incident: Pick<Incident, 'urgeCount' | 
 }
 
 /** A deadline, coloured amber or red by the incident's warning level when it is the current one. */
-export function DueText({ iso, warning, overdue }: { iso: string | null; warning?: Warning; overdue?: boolean }) {
+export function DueText({ iso, warning, overdue, short }: { iso: string | null; warning?: Warning; overdue?: boolean; short?: boolean }) {
   if (!iso) return <Typography.Text type="secondary">—</Typography.Text>;
   const level = overdue ? 'red' : warning ?? 'none';
   const colour = level === 'red' ? WARNING_HEX.red : level === 'amber' ? WARNING_HEX.amber : undefined;
-  return <span style={colour ? { color: colour, fontWeight: 600 } : undefined}>{formatDateTime(iso)}</span>;
+  const text = <span style={colour ? { color: colour, fontWeight: 600 } : undefined}>{short ? shortDateTime(iso) : formatDateTime(iso)}</span>;
+  return short ? <Tooltip title={formatDateTime(iso)}>{text}</Tooltip> : text;
+}
+
+/** `12-03 14:05` in Beijing time: a list's time column fits at 1366 px (the full time is on hover). */
+export function shortDateTime(iso: string): string {
+  return formatDateTime(iso).slice(5, 16);
 }
 
 export interface Reference {
@@ -147,16 +153,21 @@ export function useReference(): Reference | null {
   }, [data, pick]);
 }
 
-/** The table columns of an incident list (queues and search). */
+/**
+ * The table columns of an incident list (queues and search), sized so that
+ * every column, deadline and report time included, fits a 1366 px screen;
+ * the description takes what is left. Full texts are on hover.
+ */
 export function useIncidentColumns(ref: Reference | null): ColumnsType<Incident> {
   const it = useIncidentText();
   const mt = useMaybeText();
+  const { pick } = useI18n();
   return useMemo(
     () => [
       {
         title: it('col.code'),
         dataIndex: 'code',
-        width: 150,
+        width: 128,
         render: (code: string, r) => (
           <Link to={`/incidents/${r.id}`} data-testid={`incident-link-${r.id}`}>
             {code}
@@ -166,7 +177,7 @@ export function useIncidentColumns(ref: Reference | null): ColumnsType<Incident>
       {
         title: it('col.status'),
         dataIndex: 'status',
-        width: 160,
+        width: 136,
         render: (_: unknown, r) => (
           <Space size={2} wrap>
             <StatusTag status={r.status} />
@@ -175,12 +186,25 @@ export function useIncidentColumns(ref: Reference | null): ColumnsType<Incident>
           </Space>
         ),
       },
-      { title: it('col.category'), dataIndex: 'categoryCode', width: 200, render: (c: string | null) => ref?.categoryName(c) ?? c ?? '' },
-      { title: it('col.description'), dataIndex: 'description', width: 260, ellipsis: true },
+      {
+        title: it('col.category'),
+        dataIndex: 'categoryCode',
+        width: 130,
+        ellipsis: { showTitle: false },
+        render: (c: string | null) => {
+          const minor = c ? ref?.categories.find((x) => x.code === c) : undefined;
+          return (
+            <Tooltip title={ref?.categoryName(c)}>
+              <span>{minor ? pick(minor.nameZh, minor.nameEn) : ref?.categoryName(c) ?? c ?? ''}</span>
+            </Tooltip>
+          );
+        },
+      },
+      { title: it('col.description'), dataIndex: 'description', ellipsis: true },
       {
         title: it('col.grid'),
         dataIndex: 'gridCode',
-        width: 150,
+        width: 112,
         ellipsis: { showTitle: false },
         render: (code: string, r) => (
           <Tooltip title={`${[r.streetName, r.communityName, r.gridName].filter(Boolean).join(' / ')}（${code}）`}>
@@ -188,12 +212,36 @@ export function useIncidentColumns(ref: Reference | null): ColumnsType<Incident>
           </Tooltip>
         ),
       },
-      { title: it('col.department'), dataIndex: 'leadDepartmentCode', width: 150, render: (c: string | null) => ref?.departmentName(c) ?? c ?? '' },
-      { title: it('col.channel'), dataIndex: 'channel', width: 110, render: (c: string) => mt('channel', c) },
-      { title: it('col.reportedAt'), dataIndex: 'reportedAt', width: 170, render: (v: string) => formatDateTime(v) },
-      { title: it('col.dueAt'), dataIndex: 'dueAt', width: 170, render: (_: unknown, r) => <DueText iso={r.dueAt} warning={r.warning} overdue={r.overdue} /> },
+      {
+        title: it('col.department'),
+        dataIndex: 'leadDepartmentCode',
+        width: 112,
+        ellipsis: true,
+        render: (c: string | null) => ref?.departmentName(c) ?? c ?? '',
+      },
+      { title: it('col.channel'), dataIndex: 'channel', width: 96, ellipsis: true, render: (c: string) => mt('channel', c) },
+      {
+        title: it('col.reportedAt'),
+        dataIndex: 'reportedAt',
+        width: 104,
+        render: (v: string) => (
+          <Tooltip title={formatDateTime(v)}>
+            <span data-testid="incident-reported-at">{shortDateTime(v)}</span>
+          </Tooltip>
+        ),
+      },
+      {
+        title: it('col.dueAt'),
+        dataIndex: 'dueAt',
+        width: 104,
+        render: (_: unknown, r) => (
+          <span data-testid="incident-due-at">
+            <DueText iso={r.dueAt} warning={r.warning} overdue={r.overdue} short />
+          </span>
+        ),
+      },
     ],
-    [it, mt, ref],
+    [it, mt, ref, pick],
   );
 }
 
@@ -291,5 +339,6 @@ export function PhotoUpload({ value, onChange, testId, max = 9 }: { value?: stri
 export function pageTotal(data: Page<unknown> | null, t: I18n['t']): { total: number; showTotal: () => string } {
   const total = data?.total ?? 0;
   const capped = data?.totalCapped ?? false;
-  return { total: capped ? total + 1 : total, showTotal: () => t(capped ? 'common.totalCapped' : 'common.total', { total }) };
+  // "10,000": a count past the cap reads as the round number it is.
+  return { total: capped ? total + 1 : total, showTotal: () => t(capped ? 'common.totalCapped' : 'common.total', { total: total.toLocaleString('en-US') }) };
 }
