@@ -80,14 +80,17 @@ export interface Platform {
 }
 
 export function createLogger(config: Config): Logger {
-  return pino({
+  const options = {
     level: config.logLevel,
     // Personal data and secrets never reach the logs.
     redact: {
       paths: ['req.headers.cookie', 'req.headers.authorization', '*.password', '*.newPassword', '*.currentPassword', '*.idNumber', '*.phone'],
       censor: '[redacted]',
     },
-  });
+  };
+  // Synchronous: the few lines logged at info come out in order with the start-up banner (printed last);
+  // requests are logged at debug (QuietRequestLog), so no hot path writes here at the default level.
+  return pino(options, pino.destination({ dest: 1, sync: true }));
 }
 
 export function accountSettings(config: Config): AccountSettings {
