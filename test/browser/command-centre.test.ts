@@ -219,6 +219,26 @@ describe('names, not codes or ids (item 1)', () => {
   });
 });
 
+describe('reporting without coordinates (item 1)', () => {
+  test('the grid is picked by name: street → community → grid', async () => {
+    const me = await call('worker', 'GET', '/api/auth/me');
+    const unit = (me.roles as { role: string; scope: { code: string } }[]).find((r) => r.role === 'grid_worker')!.scope.code;
+    const card = await call('worker', 'GET', `/api/grids/${unit}`);
+    const chain = card.chain as { name: string; level: string }[];
+    const page = await signIn('operator', { width: 1366, height: 768 });
+    await page.getByTestId('menu-item-incident-report').click();
+    await page.getByTestId('page-incident-report').waitFor();
+    await inputOf(page, 'report-description').fill('楼道堆放杂物 无坐标上报');
+    await page.locator('[data-testid="report-grid-code"]').click();
+    for (const name of [chain.find((c) => c.level === 'street')!.name, chain.find((c) => c.level === 'community')!.name, card.name as string]) {
+      await page.locator('.ant-cascader-menu-item', { hasText: name }).first().click();
+    }
+    await page.getByTestId('report-submit').click();
+    await page.waitForURL(/\/incidents\/\d+$/);
+    await expect.poll(() => page.getByTestId('incident-grid').textContent()).toContain(card.name as string);
+  });
+});
+
 describe('tables fit (item 2)', () => {
   for (const size of [{ width: 1366, height: 768 }, { width: 1440, height: 900 }]) {
     test(`the list and the queue show every column, deadline and report time included, at ${size.width}×${size.height}`, async () => {

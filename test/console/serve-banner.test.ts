@@ -23,7 +23,7 @@ describe('the serve banner', () => {
 
   it('prints the banner last and logs no request at info', async () => {
     const port = 20_000 + Math.floor(Math.random() * 20_000);
-    const env = { ...process.env, CIVICGRID_DB_URL: platform.config.dbUrl!, CIVICGRID_DATA_DIR: platform.config.dataDir, CIVICGRID_LOG_LEVEL: 'info', HOST: '127.0.0.1' };
+    const env: NodeJS.ProcessEnv = { ...process.env, CIVICGRID_DB_URL: platform.config.dbUrl!, CIVICGRID_DATA_DIR: platform.config.dataDir, CIVICGRID_LOG_LEVEL: 'info', HOST: '127.0.0.1' };
     delete env.CIVICGRID_CONFIG;
     const child = spawn('node', ['--import', 'tsx', 'src/cli.ts', 'serve', '--port', String(port)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

@@ -7,6 +7,7 @@ import { CHANNELS, incidentApi, type Channel, type CreateBody, type Duplicate } 
 import { PhotoUpload, useReference } from './common.js';
 import { PickMap } from './maps.js';
 import { useIncidentText } from './messages.js';
+import { PlacePicker } from './PlacePicker.js';
 
 type Crs = 'wgs84' | 'gcj02' | 'bd09';
 
@@ -14,7 +15,8 @@ interface ReportForm {
   lng?: number | null;
   lat?: number | null;
   crs: Crs;
-  gridCode?: string;
+  /** Codes picked by name from the top of the scope down; the last, a unit grid, places the case. */
+  gridCode?: string[];
   address?: string;
   description: string;
   category?: string[];
@@ -68,13 +70,16 @@ export default function ReportPage() {
 
   const submit = async (v: ReportForm) => {
     const hasPoint = typeof v.lng === 'number' && typeof v.lat === 'number';
-    if (!hasPoint && !v.gridCode?.trim()) {
+    // A unit grid's code has 15 digits; a street or community alone does not place the case.
+    const last = v.gridCode?.[v.gridCode.length - 1];
+    const unit = last && /^\d{15}$/.test(last) ? last : undefined;
+    if (!hasPoint && !unit) {
       setError(it('report.needLocation'));
       return;
     }
     const body: CreateBody = { channel: v.channel, description: v.description.trim() };
     if (hasPoint) body.position = { lng: v.lng!, lat: v.lat!, crs: v.crs };
-    if (v.gridCode?.trim()) body.gridCode = v.gridCode.trim();
+    if (unit) body.gridCode = unit;
     if (v.address?.trim()) body.address = v.address.trim();
     if (v.category?.length === 2) body.categoryCode = v.category[1];
     if (v.photos?.length) body.photos = v.photos;
@@ -179,8 +184,13 @@ export default function ReportPage() {
                 title={located.inside ? it('report.located', { name: `${located.unit.name}（${located.unit.code}）` }) : located.message}
               />
             )}
-            <Form.Item name="gridCode" label={it('report.gridCode')} extra={it('report.gridCodeHint')} rules={[{ pattern: /^\d{15}$/, message: it('report.gridCodeHint') }]}>
-              <Input allowClear maxLength={15} data-testid="report-grid-code" />
+            <Form.Item
+              name="gridCode"
+              label={it('report.gridCode')}
+              extra={it('report.gridCodeHint')}
+              rules={[{ validator: async (_, v?: string[]) => (!v?.length || /^\d{15}$/.test(v[v.length - 1]!) ? undefined : Promise.reject(new Error(it('report.gridCodeHint')))) }]}
+            >
+              <PlacePicker testId="report-grid-code" placeholder={it('list.areaHint')} />
             </Form.Item>
           </Col>
           <Col xs={24} lg={12}>
