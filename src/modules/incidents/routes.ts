@@ -372,15 +372,17 @@ export async function incidentRoutes(app: FastifyInstance, deps: IncidentRouteDe
       tags: TAGS,
       summary: 'Merge this incident into another open one; both timelines stay and the reporters are linked',
       params: IdParams,
-      body: z
-        .object({ intoId: z.number().int().positive().optional(), intoCode: z.string().regex(/^\d{12,14}$/).optional(), version, note: Note.optional() })
-        .refine((b) => (b.intoId === undefined) !== (b.intoCode === undefined), { message: 'give the surviving case by intoCode (its case code) or intoId' }),
+      // The surviving case by its case code (what people see) or by its id.
+      body: z.union([
+        z.object({ intoCode: z.string().regex(/^\d{12,14}$/), version, note: Note.optional() }).strict(),
+        z.object({ intoId: z.number().int().positive(), version, note: Note.optional() }).strict(),
+      ]),
       response: { 200: Detail, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody },
     },
   }, async (request) => {
     const b = request.body;
     const principal = requirePrincipal(request);
-    const intoId = b.intoId ?? (await incidents.idOfCode(principal, b.intoCode!));
+    const intoId = 'intoId' in b ? b.intoId : await incidents.idOfCode(principal, b.intoCode);
     return incidents.merge(principal, actorOf(request), request.params.id, b.version, intoId, b.note);
   });
 
