@@ -42,6 +42,13 @@ describe.each(DIALECTS)('audit log in words on %s', (dialect) => {
     }
     expect((await search('user=test01&action=auth.login')).total).toBe(2);
     expect((await search('user=nobody-like-this')).total).toBe(0);
+
+    // The user list finds it the same way (the underscore is no wildcard, and was once dropped from the search).
+    for (const part of ['gw_test', 'GW_TEST01', '林一']) {
+      const users = await t.request({ url: `/api/admin/users?q=${encodeURIComponent(part)}`, cookie: admin });
+      expect(users.statusCode).toBe(200);
+      expect((users.json().items as { username: string }[]).map((u) => u.username), part).toEqual(['gw_test01']);
+    }
   });
 
   it('names the objects: users, departments, categories, incidents', async () => {

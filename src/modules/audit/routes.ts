@@ -5,13 +5,8 @@ import type { AppDb } from '../../database.js';
 import { requirePrincipal } from '../../infra/http/app.js';
 import { permission } from '../../infra/http/policy.js';
 import { fromJson, toIso } from '../../infra/db/values.js';
-import { sql } from 'kysely';
+import { likeContains } from '../../infra/db/like.js';
 import { objectNames } from './names.js';
-
-/** A LIKE pattern for "contains", with the pattern characters taken literally ('!' escapes, valid on both dialects). */
-function containsPattern(text: string): string {
-  return `%${text.replace(/[!%_]/g, (c) => `!${c}`)}%`;
-}
 
 const AuditRecord = z.object({
   seq: z.number(),
@@ -61,13 +56,13 @@ export async function auditRoutes(app: FastifyInstance, deps: { db: AppDb }): Pr
     if (q.to) base = base.where('at', '<', Date.parse(q.to));
     if (q.username) base = base.where('username', '=', q.username.toLowerCase());
     if (q.user) {
-      const pattern = containsPattern(q.user);
-      const lower = containsPattern(q.user.toLowerCase());
+      // Usernames are stored lower-cased; display names as typed.
+      const text = q.user;
       base = base.where((eb) => eb.or([
-        sql<boolean>`${eb.ref('username')} like ${lower} escape '!'`,
+        likeContains(eb.ref('username'), text.toLowerCase()),
         eb('user_id', 'in', eb.selectFrom('users').select('users.id').where((u) => u.or([
-          sql<boolean>`${u.ref('users.username')} like ${lower} escape '!'`,
-          sql<boolean>`${u.ref('users.display_name')} like ${pattern} escape '!'`,
+          likeContains(u.ref('users.username'), text.toLowerCase()),
+          likeContains(u.ref('users.display_name'), text),
         ]))),
       ]));
     }
