@@ -60,6 +60,13 @@ export const CATEGORY_SHEET_COLUMNS = [
   'register', 'dispatch', 'handle', 'verify', 'status',
 ] as const;
 
+/** The Chinese header of each column: the export writes them, the import reads them or the codes above. */
+export const CATEGORY_SHEET_HEADERS: Readonly<Record<(typeof CATEGORY_SHEET_COLUMNS)[number], string>> = {
+  major_code: '大类编码', major_name: '大类名称', major_name_en: '大类英文名', code: '小类编码', name: '小类名称', name_en: '小类英文名',
+  type: '类型', case_type: '办理类型', departments: '处置部门', register: '立案时限', dispatch: '派遣时限', handle: '处置时限', verify: '核查时限',
+  status: '状态',
+};
+
 export class IncidentConfigService {
   constructor(
     private readonly db: AppDb,
@@ -167,7 +174,7 @@ export class IncidentConfigService {
     const byMajor = new Map(majors.map((m) => [m.code, m]));
     const wb = new ExcelJS.Workbook();
     const ws = wb.addWorksheet('categories');
-    ws.addRow([...CATEGORY_SHEET_COLUMNS]);
+    ws.addRow(CATEGORY_SHEET_COLUMNS.map((c) => CATEGORY_SHEET_HEADERS[c]));
     for (const c of categories) {
       const m = byMajor.get(c.majorCode);
       ws.addRow([
@@ -201,7 +208,10 @@ export class IncidentConfigService {
       return String(v).trim();
     };
     const header = CATEGORY_SHEET_COLUMNS.map((_, i) => cell(ws.getRow(1), i).toLowerCase());
-    const col = (name: (typeof CATEGORY_SHEET_COLUMNS)[number]) => header.indexOf(name);
+    const col = (name: (typeof CATEGORY_SHEET_COLUMNS)[number]) => {
+      const i = header.indexOf(name);
+      return i >= 0 ? i : header.indexOf(CATEGORY_SHEET_HEADERS[name]);
+    };
     const missing = CATEGORY_SHEET_COLUMNS.filter((c) => c !== 'status' && col(c) < 0);
     if (missing.length > 0) throw new AppError(422, 'CATEGORY_IMPORT_INVALID', { errors: [{ row: 1, problems: missing.map((m) => `missing column ${m}`) }] });
 

@@ -374,8 +374,14 @@ export async function incidentRoutes(app: FastifyInstance, deps: IncidentRouteDe
   r.get('/api/incident-categories/export', {
     config: { policy: configure },
     schema: { tags: TAGS, summary: 'The categories as an XLSX workbook (the import format)' },
-  }, async (_request, reply) =>
-    reply.header('content-type', XLSX_MIME).header('content-disposition', 'attachment; filename="incident-categories.xlsx"').send(await deps.config.exportCategoriesXlsx()));
+  }, async (_request, reply) => {
+    // The local (Asia/Shanghai) date in the file name; the Chinese name for browsers that read filename*.
+    const day = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+    return reply
+      .header('content-type', XLSX_MIME)
+      .header('content-disposition', `attachment; filename="incident-categories-${day}.xlsx"; filename*=UTF-8''${encodeURIComponent(`事件分类与时限-${day}.xlsx`)}`)
+      .send(await deps.config.exportCategoriesXlsx());
+  });
 
   r.post('/api/incident-categories', {
     config: { policy: configure },
