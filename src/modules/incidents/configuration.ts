@@ -308,6 +308,40 @@ export class IncidentConfigService {
     return this.getCalendar();
   }
 
+  /**
+   * Replaces one year's holidays and swapped working days, leaving the other
+   * years and the working periods as they are (two people editing different
+   * years do not undo each other). The audit record lists the days added and
+   * removed.
+   */
+  async putCalendarYear(actor: AuditActor, year: number, days: { holidays: string[]; workingWeekends: string[] }, now = Date.now()): Promise<CalendarDefinition> {
+    const holidays = [...new Set(days.holidays)].sort();
+    const workingWeekends = [...new Set(days.workingWeekends)].sort();
+    await this.db.transaction(async (tx) => {
+      const current = (await this.reference.get()).calendarDefinition;
+      const old = current.years.find((y) => y.year === year);
+      const def: CalendarDefinition = {
+        ...current,
+        years: [...current.years.filter((y) => y.year !== year), { year, holidays, workingWeekends, source: 'console' }].sort((a, b) => a.year - b.year),
+      };
+      try {
+        createWorkCalendar(def);
+      } catch (err) {
+        throw new AppError(422, 'CALENDAR_INVALID', { reason: (err as Error).message });
+      }
+      const values = { holidays: toJson(holidays), working_weekends: toJson(workingWeekends), source: 'console', updated_at: now };
+      if (old) await tx.updateTable('work_calendar_years').set(values).where('year', '=', year).execute();
+      else await tx.insertInto('work_calendar_years').values({ year, ...values }).execute();
+      const diff = (before: string[], after: string[]) => ({ added: after.filter((d) => !before.includes(d)), removed: before.filter((d) => !after.includes(d)) });
+      await appendAudit(tx, actor, {
+        action: 'work_calendar.year', objectType: 'work_calendar', objectId: year,
+        details: { year, holidays: diff(old?.holidays ?? [], holidays), workingWeekends: diff(old?.workingWeekends ?? [], workingWeekends) },
+      }, now);
+    });
+    this.reference.invalidate();
+    return this.getCalendar();
+  }
+
   /** Seeds the shipped calendar when none is stored (every install needs one for deadlines). */
   async seedCalendar(now = Date.now()): Promise<boolean> {
     const row = await this.db.primary.selectFrom('work_calendar').select('id').where('id', '=', 1).executeTakeFirst();

@@ -433,6 +433,17 @@ export async function incidentRoutes(app: FastifyInstance, deps: IncidentRouteDe
     config: { policy: configure },
     schema: { tags: TAGS, summary: 'Replace the working-time calendar (periods, weekend days, years)', body: CalendarZ, response: { 200: CalendarZ, 422: ErrorBody } },
   }, async (request) => deps.config.putCalendar(actorOf(request), request.body));
+
+  r.put('/api/incident-calendar/years/:year', {
+    config: { policy: configure },
+    schema: {
+      tags: TAGS,
+      summary: "Replace one year's holidays and swapped working days (调休), the rest of the calendar unchanged",
+      params: z.object({ year: z.coerce.number().int().min(2000).max(2100) }),
+      body: z.object({ holidays: z.array(z.iso.date()).max(366), workingWeekends: z.array(z.iso.date()).max(60) }),
+      response: { 200: CalendarZ, 422: ErrorBody },
+    },
+  }, async (request) => deps.config.putCalendarYear(actorOf(request), request.params.year, request.body));
 }
 
 const EXPORT_COLUMNS: [string, (i: IncidentView) => string | number][] = [
