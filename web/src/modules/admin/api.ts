@@ -40,7 +40,8 @@ export const adminApi = {
   importCategories: (file: Blob) => apiRequest<ImportResult>('POST', '/api/incident-categories/import', undefined, { raw: file, headers: { 'Content-Type': XLSX_MIME } }),
 
   calendar: () => api.get<Calendar>('/api/incident-calendar'),
-  saveCalendar: (c: Calendar) => api.put<Calendar>('/api/incident-calendar', c),
+  saveCalendarYear: (year: number, holidays: string[], workingWeekends: string[]) =>
+    api.put<Calendar>(`/api/incident-calendar/years/${year}`, { holidays, workingWeekends }),
 
   departments: () => api.get<{ items: Department[] }>('/api/departments', { includeRetired: 'true' }),
   createDepartment: (body: { code: string; name: string; nameEn: string }) => api.post<Department>('/api/departments', body),
