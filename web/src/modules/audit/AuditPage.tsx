@@ -137,7 +137,7 @@ export default function AuditPage() {
           </Col>
           <Col xs={12} md={6} xl={4}>
             <Form.Item name="objectType" label={t('audit.objectType')}>
-              <Select allowClear placeholder={t('audit.anyResult')} options={objectTypeOptions(lang)} data-testid="audit-object-type" />
+              <Select allowClear showSearch={{ optionFilterProp: 'label' }} placeholder={t('audit.anyResult')} options={objectTypeOptions(lang)} data-testid="audit-object-type" />
             </Form.Item>
           </Col>
           <Col xs={12} md={6} xl={4}>
@@ -165,6 +165,7 @@ export default function AuditPage() {
                   {t('common.search')}
                 </Button>
                 <Button
+                  data-testid="audit-reset"
                   onClick={() => {
                     form.resetFields();
                     setPage(1);
