@@ -21,6 +21,9 @@ describe.each(DIALECTS)('working calendar by year on %s', (dialect) => {
 
   it('replaces one year, keeps the others, audits the days changed and refuses a weekday as 调休', async () => {
     const before = (await t.request({ url: '/api/incident-calendar', cookie: admin })).json() as { years: { year: number }[]; periods: unknown };
+    // A department edit empties the reference cache: the year is saved with nothing cached (this once hung on SQLite).
+    const d01 = (await t.request({ url: '/api/departments', cookie: admin })).json().items[0] as { code: string; name: string; nameEn: string };
+    expect((await t.request({ method: 'PUT', url: `/api/departments/${d01.code}`, cookie: admin, body: { name: d01.name, nameEn: d01.nameEn } })).statusCode).toBe(200);
     const res = await t.request({ method: 'PUT', url: '/api/incident-calendar/years/2030', cookie: admin, body: { holidays: ['2030-10-01', '2030-10-02', '2030-10-01'], workingWeekends: ['2030-09-29'] } });
     expect(res.statusCode, res.body).toBe(200);
     const after = res.json() as { years: { year: number; holidays: string[]; workingWeekends: string[]; source: string }[]; periods: unknown };

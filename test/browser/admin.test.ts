@@ -186,4 +186,15 @@ describe('configuration screens', () => {
     expect(await fitsWidth(page)).toBe(true);
     await page.screenshot({ path: join(SHOTS, 'admin-audit.png') });
   });
+
+  test('key persons: the named role 综治专干 holds the permission and is edited on the Roles page', async () => {
+    const page = await signIn('admin');
+    await page.getByTestId('menu-item-roles').click();
+    const row = page.getByTestId('role-row-keyperson_officer');
+    await row.waitFor();
+    expect(await row.textContent()).toContain('综治专干');
+    await row.getByText('3 项权限').hover();
+    await expect.poll(() => page.locator('.ant-tooltip').last().textContent(), { timeout: 15_000 }).toContain('查看重点人员');
+    await page.screenshot({ path: join(SHOTS, 'admin-keyperson-role.png') });
+  });
 });

@@ -6,7 +6,7 @@
 import ExcelJS from 'exceljs';
 import type { AppDb } from '../../database.js';
 import { appendAudit, type AuditActor } from '../../infra/audit/audit.js';
-import { toJson } from '../../infra/db/values.js';
+import { fromJson, toJson } from '../../infra/db/values.js';
 import { AppError } from '../../infra/http/errors.js';
 import {
   DEFAULT_MAJOR_CATEGORIES,
@@ -317,18 +317,17 @@ export class IncidentConfigService {
   async putCalendarYear(actor: AuditActor, year: number, days: { holidays: string[]; workingWeekends: string[] }, now = Date.now()): Promise<CalendarDefinition> {
     const holidays = [...new Set(days.holidays)].sort();
     const workingWeekends = [...new Set(days.workingWeekends)].sort();
+    // Validated against the weekend days in force (a year's days depend on nothing else), before the
+    // transaction: reading reference data inside it would wait on the write it is part of (SQLite).
+    const { weekendDays, periods } = (await this.reference.get()).calendarDefinition;
+    try {
+      createWorkCalendar({ periods, weekendDays, years: [{ year, holidays, workingWeekends }] });
+    } catch (err) {
+      throw new AppError(422, 'CALENDAR_INVALID', { reason: (err as Error).message });
+    }
     await this.db.transaction(async (tx) => {
-      const current = (await this.reference.get()).calendarDefinition;
-      const old = current.years.find((y) => y.year === year);
-      const def: CalendarDefinition = {
-        ...current,
-        years: [...current.years.filter((y) => y.year !== year), { year, holidays, workingWeekends, source: 'console' }].sort((a, b) => a.year - b.year),
-      };
-      try {
-        createWorkCalendar(def);
-      } catch (err) {
-        throw new AppError(422, 'CALENDAR_INVALID', { reason: (err as Error).message });
-      }
+      const row = await tx.selectFrom('work_calendar_years').select(['holidays', 'working_weekends']).where('year', '=', year).executeTakeFirst();
+      const old = row ? { holidays: fromJson<string[]>(row.holidays, []), workingWeekends: fromJson<string[]>(row.working_weekends, []) } : undefined;
       const values = { holidays: toJson(holidays), working_weekends: toJson(workingWeekends), source: 'console', updated_at: now };
       if (old) await tx.updateTable('work_calendar_years').set(values).where('year', '=', year).execute();
       else await tx.insertInto('work_calendar_years').values({ year, ...values }).execute();
