@@ -76,11 +76,18 @@ describe('configuration screens', () => {
     await page.getByTestId('cat-row-0101').waitFor();
     expect(await fitsWidth(page)).toBe(true);
     await page.screenshot({ path: join(SHOTS, 'admin-categories.png') });
+    // The name column keeps room for a name, and the page fits 1366 px too.
+    const nameCell = page.getByTestId('cat-row-0101').locator('td').nth(1);
+    expect((await nameCell.boundingBox())!.width).toBeGreaterThan(150);
+    await page.setViewportSize({ width: 1366, height: 768 });
+    expect(await fitsWidth(page)).toBe(true);
+    expect((await nameCell.boundingBox())!.width).toBeGreaterThan(100);
+    await page.setViewportSize({ width: 1440, height: 900 });
 
     await page.getByTestId('cat-edit-0101').click();
     await page.getByTestId('cat-limit-handle').fill('5');
     await page.getByTestId('cat-save').click();
-    await expect.poll(() => page.getByTestId('cat-row-0101').textContent(), { timeout: 15_000 }).toContain('5 工作日');
+    await expect.poll(() => page.getByTestId('cat-limit-0101-handle').textContent(), { timeout: 15_000 }).toContain('5 工作日');
 
     const download = page.waitForEvent('download');
     await page.getByTestId('cat-export').click();
@@ -181,6 +188,7 @@ describe('configuration screens', () => {
     await page.getByTestId('audit-search').click();
     await expect.poll(() => page.getByTestId('audit-table').textContent(), { timeout: 15_000 }).toContain('停用部门');
     expect(await page.getByTestId('audit-table').textContent()).toContain('部门：区大数据局');
+    expect(await page.getByTestId('audit-table').textContent()).toContain('工作日历：2027 年');
     // Whole values: no cell is cut with an ellipsis, and the table fits the window.
     expect(await page.locator('.ant-table-cell-ellipsis').count()).toBe(0);
     expect(await fitsWidth(page)).toBe(true);

@@ -90,6 +90,10 @@ const LOOKUPS: Record<string, Lookup> = {
     const rows = await db.selectFrom('components').select(['id', 'name']).where('id', 'in', n).execute();
     return same(rows.map((r) => ({ key: r.id, name: r.name })));
   },
+  // A year's record names the year; the whole calendar (id 1) has no name beyond its type.
+  async work_calendar(_db, ids) {
+    return same(ids.filter((x) => /^\d{4}$/.test(x)).map((x) => ({ key: x, name: `${x} 年`, nameEn: x })));
+  },
   async share_client(db, ids) {
     const n = numeric(ids);
     if (n.length === 0) return new Map();

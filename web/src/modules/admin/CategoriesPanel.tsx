@@ -81,15 +81,28 @@ export default function CategoriesPanel() {
     }
   };
 
+  // Sized to fit 1366 px without scrolling: type and case type share a column, the four limits sit in one 2×2 cell.
   const columns: ColumnsType<Category> = [
-    { title: at('cat.code'), dataIndex: 'code', width: 80 },
+    { title: at('cat.code'), dataIndex: 'code', width: 64 },
     { title: at('cat.minor'), key: 'name', render: (_, c) => pick(c.nameZh, c.nameEn) },
-    { title: at('cat.type'), key: 'type', width: 70, render: (_, c) => at(`cat.type.${c.type}`) },
-    { title: at('cat.caseType'), key: 'caseType', width: 90, render: (_, c) => at(`cat.caseType.${c.caseType}`) },
-    { title: at('cat.departments'), key: 'departments', width: 200, render: (_, c) => c.departmentCodes.map((d) => deptName.get(d) ?? d).join('、') },
-    ...STAGES.map((s) => ({ title: at(`cat.limit.${s}`), key: s, width: 90, render: (_: unknown, c: Category) => limitText(at, c.limits[s]) })),
-    { title: at('common.status'), key: 'status', width: 70, render: (_, c) => (c.status === 'active' ? <Tag color="green">{at('common.active')}</Tag> : <Tag>{at('common.retired')}</Tag>) },
-    { title: '', key: 'actions', width: 70, render: (_, c) => <Button size="small" type="link" onClick={() => setEditing(c)} data-testid={`cat-edit-${c.code}`}>{at('common.edit')}</Button> },
+    { title: `${at('cat.type')} / ${at('cat.caseType')}`, key: 'type', width: 110, render: (_, c) => `${at(`cat.type.${c.type}`)} · ${at(`cat.caseType.${c.caseType}`)}` },
+    { title: at('cat.departments'), key: 'departments', width: 150, render: (_, c) => c.departmentCodes.map((d) => deptName.get(d) ?? d).join('、') },
+    {
+      title: at('cat.limits'),
+      key: 'limits',
+      width: 230,
+      render: (_, c) => (
+        <div style={{ display: 'grid', gridTemplateColumns: '1fr 1fr', columnGap: 8, fontSize: 12 }}>
+          {STAGES.map((s) => (
+            <span key={s} data-testid={`cat-limit-${c.code}-${s}`}>
+              <Typography.Text type="secondary">{at(`cat.limit.${s}`)}</Typography.Text> {limitText(at, c.limits[s])}
+            </span>
+          ))}
+        </div>
+      ),
+    },
+    { title: at('common.status'), key: 'status', width: 64, render: (_, c) => (c.status === 'active' ? <Tag color="green">{at('common.active')}</Tag> : <Tag>{at('common.retired')}</Tag>) },
+    { title: '', key: 'actions', width: 64, render: (_, c) => <Button size="small" type="link" onClick={() => setEditing(c)} data-testid={`cat-edit-${c.code}`}>{at('common.edit')}</Button> },
   ];
 
   return (
@@ -127,7 +140,7 @@ export default function CategoriesPanel() {
       )}
       <Alert type="info" showIcon title={at('cat.limitsHint')} style={{ marginBottom: 12 }} />
       <Row gutter={16} wrap={false}>
-        <Col flex="240px">
+        <Col flex="190px">
           <List
             size="small"
             bordered
