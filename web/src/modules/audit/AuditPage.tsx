@@ -8,6 +8,9 @@ import { beijingWallClockToIso, formatDateTime } from '../../shell/time.js';
 import { auditApi, type AuditQuery, type AuditRecord } from './api.js';
 import { actionOptions, actionWords, objectTypeOptions, objectTypeWords } from './words.js';
 
+/** Object types named by a business code (D03, a grid code) that helps the auditor; the others have internal ids, not shown. */
+const CODE_KEYED = new Set(['department', 'department_grids', 'role', 'grid', 'incident_category', 'incident_category_major', 'team_role', 'work_calendar']);
+
 /** "张三 (gw_test01)", or the username alone when the user is no longer known. */
 function userText(r: AuditRecord): string | null {
   if (!r.username) return null;
@@ -213,7 +216,7 @@ export default function AuditPage() {
               <Descriptions.Item label={t('audit.code')}>
                 <Typography.Text type="secondary">
                   {detail.action}
-                  {detail.objectType ? ` · ${detail.objectType}${detail.objectId ? ` ${detail.objectId}` : ''}` : ''}
+                  {detail.objectType ? ` · ${detail.objectType}${detail.objectId && CODE_KEYED.has(detail.objectType) ? ` ${detail.objectId}` : ''}` : ''}
                 </Typography.Text>
               </Descriptions.Item>
             </Descriptions>
