@@ -299,7 +299,8 @@ function MajorModal({ major, onClose, onSaved }: { major: Major | null; onClose:
   const save = async () => {
     const v = await form.validateFields();
     try {
-      await adminApi.saveMajor(v.code, { nameZh: v.nameZh.trim(), nameEn: v.nameEn.trim(), status: v.status });
+      // The existing order is kept (the server would otherwise order by code).
+      await adminApi.saveMajor(v.code, { nameZh: v.nameZh.trim(), nameEn: v.nameEn.trim(), status: v.status, ...(major ? { sort: major.sort } : {}) });
       void message.success(at('common.saved'));
       onSaved();
     } catch (err) {

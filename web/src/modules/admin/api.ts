@@ -35,7 +35,7 @@ export const adminApi = {
   categories: () => api.get<{ majors: Major[]; categories: Category[] }>('/api/incident-categories'),
   createCategory: (code: string, fields: CategoryFields) => api.post<Category>('/api/incident-categories', { code, ...fields }),
   updateCategory: (code: string, fields: CategoryFields, version: number) => api.put<Category>(`/api/incident-categories/${code}`, { ...fields, version }),
-  saveMajor: (code: string, body: { nameZh: string; nameEn: string; status: 'active' | 'retired' }) => api.put<Major>(`/api/incident-categories/majors/${code}`, body),
+  saveMajor: (code: string, body: { nameZh: string; nameEn: string; status: 'active' | 'retired'; sort?: number }) => api.put<Major>(`/api/incident-categories/majors/${code}`, body),
   exportUrl: '/api/incident-categories/export',
   importCategories: (file: Blob) => apiRequest<ImportResult>('POST', '/api/incident-categories/import', undefined, { raw: file, headers: { 'Content-Type': XLSX_MIME } }),
 
