@@ -89,6 +89,12 @@ describe('configuration screens', () => {
     await page.getByTestId('cat-save').click();
     await expect.poll(() => page.getByTestId('cat-limit-0101-handle').textContent(), { timeout: 15_000 }).toContain('5 工作日');
 
+    // A major category renamed in place keeps its place in the list.
+    await page.getByTestId('cat-major-01').getByText('编辑').click();
+    await page.getByTestId('major-name').fill('社会治安');
+    await page.getByTestId('major-save').click();
+    await expect.poll(() => page.getByTestId('cat-majors').locator('li').nth(1).textContent(), { timeout: 15_000 }).toContain('社会治安');
+
     const download = page.waitForEvent('download');
     await page.getByTestId('cat-export').click();
     expect((await download).suggestedFilename()).toMatch(/\.xlsx$/);
