@@ -27,6 +27,7 @@ import { GridService } from './modules/grid/service.js';
 import { gridSettingsFrom } from './modules/grid/settings.js';
 import { systemRoutes } from './modules/system/routes.js';
 import { departmentRoutes } from './modules/departments/routes.js';
+import { DepartmentService } from './modules/departments/service.js';
 import { IncidentConfigService } from './modules/incidents/configuration.js';
 import { ReferenceData } from './modules/incidents/reference.js';
 import { incidentRoutes } from './modules/incidents/routes.js';
@@ -64,6 +65,7 @@ export interface Platform {
   gridLocator: GridLocatorPort;
   incidents: IncidentService;
   incidentConfig: IncidentConfigService;
+  departments: DepartmentService;
   /** Uploaded photos by content hash (infra/files), and their links to incidents. */
   files: FileService;
   attachments: IncidentAttachments;
@@ -141,6 +143,7 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   const grid = new GridService(db, gridLocator, gridSettingsFrom(config));
   const reference = new ReferenceData(db);
   const incidentConfig = new IncidentConfigService(db, reference);
+  const departments = new DepartmentService(db, () => reference.invalidate());
   // Every install needs a working calendar for deadlines; categories come with the demo or an import.
   await incidentConfig.seedCalendar();
   const incidents = new IncidentService(db, reference, gridLocator);
@@ -166,7 +169,7 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   // The working calendar comes from the incident loop's reference data (one instance: calendar edits reach both).
   const workforce = createWorkforce(db, reference, gridLocator);
   return {
-    config, db, logger, authCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, files, attachments, basedata, imports, share, workforce,
+    config, db, logger, authCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, departments, files, attachments, basedata, imports, share, workforce,
     fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
     close: () => db.close(),
   };
@@ -218,7 +221,7 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   });
   await auditRoutes(app, { db });
   await gridRoutes(app, { grids: platform.grid });
-  await departmentRoutes(app, { db });
+  await departmentRoutes(app, { departments: platform.departments });
   await incidentRoutes(app, { incidents: platform.incidents, config: platform.incidentConfig });
   await attachmentRoutes(app, { files: platform.files, attachments: platform.attachments });
   await basedataRoutes(app, {

@@ -82,7 +82,7 @@ describe('web console', () => {
     await page.waitForURL(`${server.url}/`);
     // The built-in admin role manages users and roles but does not read the
     // audit log: that belongs to the auditor (separation of duties, MLPS).
-    expect(await menuKeys(page)).toEqual(['home', 'grid', 'incidents', 'incident-map', 'workforce', 'users', 'roles']);
+    expect(await menuKeys(page)).toEqual(['home', 'grid', 'incidents', 'incident-map', 'workforce', 'users', 'roles', 'configuration']);
     await page.getByTestId('menu-item-users').click();
     await page.waitForURL(/\/admin\/users$/);
     const row = page.getByTestId('user-row-dispatcher');
@@ -113,13 +113,13 @@ describe('web console', () => {
     expect(await menuKeys(page)).toEqual(['home', 'audit']);
     await page.getByTestId('menu-item-audit').click();
     // The auditor's own login has just been recorded.
-    await page.getByTestId('audit-username').fill('auditor');
-    await page.getByTestId('audit-action').fill('auth.login');
+    await page.getByTestId('audit-user').fill('auditor');
     await page.getByTestId('audit-search').click();
     await expect.poll(() => page.locator('[data-testid^="audit-row-"]').count()).toBeGreaterThan(0);
     await page.locator('[data-testid^="audit-detail-"]').first().click();
-    await page.getByTestId('audit-details-json').waitFor();
-    expect(await page.getByTestId('audit-drawer').textContent()).toContain('auditor');
+    await page.getByTestId('audit-drawer').waitFor();
+    await expect.poll(() => page.getByTestId('audit-drawer').textContent()).toContain('审计员 周琳 (auditor)');
+    expect(await page.getByTestId('audit-drawer').textContent()).toContain('登录');
   });
 
   test('a reset password is shown once and must be changed at the next login', async () => {

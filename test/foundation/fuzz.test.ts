@@ -21,6 +21,24 @@ const RAW_TYPES = ['application/octet-stream', 'image/png', 'image/jpeg', 'text/
 /** A generated value as it would appear in a URL. */
 const text = (v: unknown): string => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v));
 
+/**
+ * Whether the request got past the route's schema into the handler's own
+ * checks or effects: anything but a schema refusal (or a session, CSRF or
+ * route refusal, which come before the handler too).
+ */
+function passedValidation(status: number, body: string): boolean {
+  if (status < 400) return true;
+  if (status >= 500) return false;
+  const code = (() => {
+    try {
+      return (JSON.parse(body) as { code?: string }).code ?? '';
+    } catch {
+      return '';
+    }
+  })();
+  return code !== '' && code !== 'VALIDATION_FAILED' && code !== 'ROUTE_NOT_FOUND' && !code.startsWith('AUTH_') && !code.startsWith('CSRF');
+}
+
 interface Operation {
   parameters?: Array<{ in: string; name: string; schema?: JsonSchema; required?: boolean }>;
   requestBody?: { content: Record<string, { schema?: JsonSchema }> };
@@ -96,7 +114,7 @@ describe.each(DIALECTS)('write routes under fuzzing on %s', (dialect) => {
             ...(b.bytes !== undefined ? { payload: typeof b.bytes === 'string' ? b.bytes : Buffer.from(b.bytes) } : {}),
           });
           requests++;
-          if (res.statusCode < 300 || res.statusCode === 409 || res.statusCode === 422) reachedHandler.add(`${route.method} ${route.url}`);
+          if (passedValidation(res.statusCode, res.body)) reachedHandler.add(`${route.method} ${route.url}`);
           if (res.statusCode >= 500) failures.push(`${route.method} ${url}?${search} ${String(b.bytes).slice(0, 300)} → ${res.statusCode} ${res.body.slice(0, 200)}`);
           return true;
         }),
@@ -107,6 +125,8 @@ describe.each(DIALECTS)('write routes under fuzzing on %s', (dialect) => {
     expect(failures, failures.slice(0, 10).join('\n')).toEqual([]);
     expect(requests).toBe(writes.length * CASES_PER_ROUTE);
     // A generator that stopped producing valid values would fuzz only the validator.
-    expect(reachedHandler.size / writes.length).toBeGreaterThan(0.4);
+    const unreached = writes.map((r) => `${r.method} ${r.url}`).filter((r) => !reachedHandler.has(r));
+    // 62 of 67 on 2026-12-03: the rest refuse most generated values by cross-field rules (date order) or are sign-in routes.
+    expect(reachedHandler.size / writes.length, `not past validation: ${unreached.join(', ')}`).toBeGreaterThan(0.8);
   });
 });

@@ -24,6 +24,9 @@ const UNSCOPED: Record<string, string> = {
   'PUT /api/incident-categories/majors/:code': 'categories are district-wide configuration',
   'GET /api/incidents/queues/:queue': 'a queue name; its rows are scope-filtered (test/incidents)',
   'PUT /api/team-roles/:code': 'team roles are district-wide configuration',
+  'PUT /api/departments/:code': 'departments are district-wide configuration',
+  'POST /api/departments/:code/status': 'departments are district-wide configuration',
+  'PUT /api/incident-calendar/years/:year': 'the working calendar is district-wide configuration',
 };
 
 /** Id routes whose cross-scope 404 is asserted in their module's own test file. */

@@ -113,6 +113,14 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     permissions: ['grid.read', 'incidents.read', 'dashboard.read', 'workforce.read'],
   },
   {
+    // 综治专干: the community's social-governance officer who follows the key persons (重点人员). Key-person
+    // access is this role's by default, not bundled into base-data roles; like every role it is edited on the Roles page.
+    code: 'keyperson_officer',
+    name: '综治专干',
+    nameEn: 'Key-person officer',
+    permissions: ['grid.read', 'residents.read', 'keypersons.read'],
+  },
+  {
     code: 'auditor',
     name: '审计员',
     nameEn: 'Auditor',

@@ -1,4 +1,5 @@
 import { sql, type Expression, type SqlBool, type Transaction } from 'kysely';
+import { likeContains } from '../../infra/db/like.js';
 import type { AppDb, Database } from '../../database.js';
 import { appendAudit, auditAlone, type AuditActor } from '../../infra/audit/audit.js';
 import {
@@ -245,8 +246,9 @@ export class AccountService {
     const db = this.db.reader(principal.userId);
     let base = db.selectFrom('users');
     if (q.query) {
-      const like = `%${q.query.replace(/[\\%_]/g, '')}%`;
-      base = base.where((eb) => eb.or([eb('username', 'like', like), eb('display_name', 'like', like)]));
+      // Taken literally: gw_test01 is found by "gw_test" (an underscore is no wildcard); usernames are stored lower-cased.
+      const text = q.query.trim();
+      base = base.where((eb) => eb.or([likeContains(eb.ref('username'), text.toLowerCase()), likeContains(eb.ref('display_name'), text)]));
     }
     if (!districtWide) {
       base = base.where((eb) =>

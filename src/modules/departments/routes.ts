@@ -1,25 +1,61 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { AppDb } from '../../database.js';
+import { actorOf, requirePrincipal } from '../../infra/http/app.js';
 import { permission } from '../../infra/http/policy.js';
+import type { DepartmentService } from './service.js';
 
+const TAGS = ['departments'];
 const Department = z.object({ code: z.string(), name: z.string(), nameEn: z.string(), status: z.enum(['active', 'retired']) });
+const ErrorBody = z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) });
+const Fields = z.object({ name: z.string().trim().min(1).max(100), nameEn: z.string().trim().min(1).max(150) });
+const CodeParam = z.object({ code: z.string().min(1).max(16) });
 
-/** The handling departments, for dispatch pickers and scope choosers. */
-export async function departmentRoutes(app: FastifyInstance, deps: { db: AppDb }): Promise<void> {
-  app.withTypeProvider<ZodTypeProvider>().get('/api/departments', {
+/**
+ * The handling departments: read by dispatch pickers and scope choosers,
+ * maintained by whoever maintains the loop's configuration (categories,
+ * limits, calendar) since categories route to departments.
+ */
+export async function departmentRoutes(app: FastifyInstance, deps: { departments: DepartmentService }): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const configure = permission('incidents.configure');
+
+  r.get('/api/departments', {
     config: { policy: permission('incidents.read') },
     schema: {
-      tags: ['departments'],
+      tags: TAGS,
       summary: 'Handling departments',
       querystring: z.object({ includeRetired: z.enum(['true', 'false']).optional() }),
       response: { 200: z.object({ items: z.array(Department) }) },
     },
-  }, async (request) => {
-    let q = deps.db.reader().selectFrom('departments').select(['code', 'name', 'name_en', 'status']);
-    if (request.query.includeRetired !== 'true') q = q.where('status', '=', 'active');
-    const rows = await q.orderBy('code').execute();
-    return { items: rows.map((r) => ({ code: r.code, name: r.name, nameEn: r.name_en, status: r.status })) };
+  }, async (request) => ({ items: await deps.departments.list(request.query.includeRetired === 'true', requirePrincipal(request).userId) }));
+
+  r.post('/api/departments', {
+    config: { policy: configure },
+    schema: {
+      tags: TAGS,
+      summary: 'Create a handling department',
+      body: Fields.extend({ code: z.string().trim().regex(/^[A-Z][A-Z0-9_-]{1,15}$/) }),
+      response: { 201: Department, 409: ErrorBody },
+    },
+  }, async (request, reply) => {
+    const { code, ...fields } = request.body;
+    return reply.status(201).send(await deps.departments.create(actorOf(request), code, fields));
   });
+
+  r.put('/api/departments/:code', {
+    config: { policy: configure },
+    schema: { tags: TAGS, summary: 'Rename a handling department', params: CodeParam, body: Fields, response: { 200: Department, 404: ErrorBody, 409: ErrorBody } },
+  }, async (request) => deps.departments.update(actorOf(request), request.params.code, request.body));
+
+  r.post('/api/departments/:code/status', {
+    config: { policy: configure },
+    schema: {
+      tags: TAGS,
+      summary: 'Retire a department (it takes no new dispatch; its history stays) or restore it',
+      params: CodeParam,
+      body: z.object({ status: z.enum(['active', 'retired']) }),
+      response: { 200: Department, 404: ErrorBody },
+    },
+  }, async (request) => deps.departments.setStatus(actorOf(request), request.params.code, request.body.status));
 }

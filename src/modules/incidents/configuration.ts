@@ -6,7 +6,7 @@
 import ExcelJS from 'exceljs';
 import type { AppDb } from '../../database.js';
 import { appendAudit, type AuditActor } from '../../infra/audit/audit.js';
-import { toJson } from '../../infra/db/values.js';
+import { fromJson, toJson } from '../../infra/db/values.js';
 import { AppError } from '../../infra/http/errors.js';
 import {
   DEFAULT_MAJOR_CATEGORIES,
@@ -59,6 +59,13 @@ export const CATEGORY_SHEET_COLUMNS = [
   'major_code', 'major_name', 'major_name_en', 'code', 'name', 'name_en', 'type', 'case_type', 'departments',
   'register', 'dispatch', 'handle', 'verify', 'status',
 ] as const;
+
+/** The Chinese header of each column: the export writes them, the import reads them or the codes above. */
+export const CATEGORY_SHEET_HEADERS: Readonly<Record<(typeof CATEGORY_SHEET_COLUMNS)[number], string>> = {
+  major_code: '大类编码', major_name: '大类名称', major_name_en: '大类英文名', code: '小类编码', name: '小类名称', name_en: '小类英文名',
+  type: '类型', case_type: '办理类型', departments: '处置部门', register: '立案时限', dispatch: '派遣时限', handle: '处置时限', verify: '核查时限',
+  status: '状态',
+};
 
 export class IncidentConfigService {
   constructor(
@@ -167,7 +174,7 @@ export class IncidentConfigService {
     const byMajor = new Map(majors.map((m) => [m.code, m]));
     const wb = new ExcelJS.Workbook();
     const ws = wb.addWorksheet('categories');
-    ws.addRow([...CATEGORY_SHEET_COLUMNS]);
+    ws.addRow(CATEGORY_SHEET_COLUMNS.map((c) => CATEGORY_SHEET_HEADERS[c]));
     for (const c of categories) {
       const m = byMajor.get(c.majorCode);
       ws.addRow([
@@ -201,7 +208,10 @@ export class IncidentConfigService {
       return String(v).trim();
     };
     const header = CATEGORY_SHEET_COLUMNS.map((_, i) => cell(ws.getRow(1), i).toLowerCase());
-    const col = (name: (typeof CATEGORY_SHEET_COLUMNS)[number]) => header.indexOf(name);
+    const col = (name: (typeof CATEGORY_SHEET_COLUMNS)[number]) => {
+      const i = header.indexOf(name);
+      return i >= 0 ? i : header.indexOf(CATEGORY_SHEET_HEADERS[name]);
+    };
     const missing = CATEGORY_SHEET_COLUMNS.filter((c) => c !== 'status' && col(c) < 0);
     if (missing.length > 0) throw new AppError(422, 'CATEGORY_IMPORT_INVALID', { errors: [{ row: 1, problems: missing.map((m) => `missing column ${m}`) }] });
 
@@ -293,6 +303,39 @@ export class IncidentConfigService {
     await this.db.transaction(async (tx) => {
       await writeCalendar(tx, def, now);
       await appendAudit(tx, actor, { action: 'work_calendar.update', objectType: 'work_calendar', objectId: 1, details: { years: def.years.map((y) => y.year) } }, now);
+    });
+    this.reference.invalidate();
+    return this.getCalendar();
+  }
+
+  /**
+   * Replaces one year's holidays and swapped working days, leaving the other
+   * years and the working periods as they are (two people editing different
+   * years do not undo each other). The audit record lists the days added and
+   * removed.
+   */
+  async putCalendarYear(actor: AuditActor, year: number, days: { holidays: string[]; workingWeekends: string[] }, now = Date.now()): Promise<CalendarDefinition> {
+    const holidays = [...new Set(days.holidays)].sort();
+    const workingWeekends = [...new Set(days.workingWeekends)].sort();
+    // Validated against the weekend days in force (a year's days depend on nothing else), before the
+    // transaction: reading reference data inside it would wait on the write it is part of (SQLite).
+    const { weekendDays, periods } = (await this.reference.get()).calendarDefinition;
+    try {
+      createWorkCalendar({ periods, weekendDays, years: [{ year, holidays, workingWeekends }] });
+    } catch (err) {
+      throw new AppError(422, 'CALENDAR_INVALID', { reason: (err as Error).message });
+    }
+    await this.db.transaction(async (tx) => {
+      const row = await tx.selectFrom('work_calendar_years').select(['holidays', 'working_weekends']).where('year', '=', year).executeTakeFirst();
+      const old = row ? { holidays: fromJson<string[]>(row.holidays, []), workingWeekends: fromJson<string[]>(row.working_weekends, []) } : undefined;
+      const values = { holidays: toJson(holidays), working_weekends: toJson(workingWeekends), source: 'console', updated_at: now };
+      if (old) await tx.updateTable('work_calendar_years').set(values).where('year', '=', year).execute();
+      else await tx.insertInto('work_calendar_years').values({ year, ...values }).execute();
+      const diff = (before: string[], after: string[]) => ({ added: after.filter((d) => !before.includes(d)), removed: before.filter((d) => !after.includes(d)) });
+      await appendAudit(tx, actor, {
+        action: 'work_calendar.year', objectType: 'work_calendar', objectId: year,
+        details: { year, holidays: diff(old?.holidays ?? [], holidays), workingWeekends: diff(old?.workingWeekends ?? [], workingWeekends) },
+      }, now);
     });
     this.reference.invalidate();
     return this.getCalendar();

@@ -397,8 +397,14 @@ export async function incidentRoutes(app: FastifyInstance, deps: IncidentRouteDe
   r.get('/api/incident-categories/export', {
     config: { policy: configure },
     schema: { tags: TAGS, summary: 'The categories as an XLSX workbook (the import format)' },
-  }, async (_request, reply) =>
-    reply.header('content-type', XLSX_MIME).header('content-disposition', 'attachment; filename="incident-categories.xlsx"').send(await deps.config.exportCategoriesXlsx()));
+  }, async (_request, reply) => {
+    // The local (Asia/Shanghai) date in the file name; the Chinese name for browsers that read filename*.
+    const day = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+    return reply
+      .header('content-type', XLSX_MIME)
+      .header('content-disposition', `attachment; filename="incident-categories-${day}.xlsx"; filename*=UTF-8''${encodeURIComponent(`事件分类与时限-${day}.xlsx`)}`)
+      .send(await deps.config.exportCategoriesXlsx());
+  });
 
   r.post('/api/incident-categories', {
     config: { policy: configure },
@@ -450,6 +456,17 @@ export async function incidentRoutes(app: FastifyInstance, deps: IncidentRouteDe
     config: { policy: configure },
     schema: { tags: TAGS, summary: 'Replace the working-time calendar (periods, weekend days, years)', body: CalendarZ, response: { 200: CalendarZ, 422: ErrorBody } },
   }, async (request) => deps.config.putCalendar(actorOf(request), request.body));
+
+  r.put('/api/incident-calendar/years/:year', {
+    config: { policy: configure },
+    schema: {
+      tags: TAGS,
+      summary: "Replace one year's holidays and swapped working days (调休), the rest of the calendar unchanged",
+      params: z.object({ year: z.coerce.number().int().min(2000).max(2100) }),
+      body: z.object({ holidays: z.array(z.iso.date()).max(366), workingWeekends: z.array(z.iso.date()).max(60) }),
+      response: { 200: CalendarZ, 422: ErrorBody },
+    },
+  }, async (request) => deps.config.putCalendarYear(actorOf(request), request.params.year, request.body));
 }
 
 /** Category and department names for an export (the categories' own names, 大类 / 小类). */

@@ -1,4 +1,4 @@
-import { AlertOutlined, AuditOutlined, CalendarOutlined, EditOutlined, EnvironmentOutlined, IdcardOutlined, HomeOutlined, InboxOutlined, SafetyCertificateOutlined, ScheduleOutlined, TeamOutlined, GlobalOutlined } from '@ant-design/icons';
+import { AlertOutlined, AuditOutlined, ControlOutlined, CalendarOutlined, EditOutlined, EnvironmentOutlined, IdcardOutlined, HomeOutlined, InboxOutlined, SafetyCertificateOutlined, ScheduleOutlined, TeamOutlined, GlobalOutlined } from '@ant-design/icons';
 import { lazy, type ReactNode } from 'react';
 import type { MessageKey } from './messages.js';
 
@@ -30,6 +30,7 @@ const GridMapPage = lazy(() => import('../modules/grid/GridMapPage.js'));
 const UsersPage = lazy(() => import('../modules/accounts/UsersPage.js'));
 const RolesPage = lazy(() => import('../modules/accounts/RolesPage.js'));
 const AuditPage = lazy(() => import('../modules/audit/AuditPage.js'));
+const ConfigurationPage = lazy(() => import('../modules/admin/ConfigurationPage.js'));
 const BasedataPage = lazy(() => import('../modules/basedata/BasedataPage.js'));
 const IncidentQueuesPage = lazy(() => import('../modules/incidents/QueuesPage.js'));
 const IncidentReportPage = lazy(() => import('../modules/incidents/ReportPage.js'));
@@ -54,6 +55,7 @@ export const MENU: MenuEntry[] = [
   { key: 'basedata', path: '/basedata', permission: 'residents.read', labelKey: 'menu.basedata', icon: <IdcardOutlined />, element: <BasedataPage /> },
   { key: 'users', path: '/admin/users', permission: 'users.manage', labelKey: 'menu.users', icon: <TeamOutlined />, element: <UsersPage /> },
   { key: 'roles', path: '/admin/roles', permission: 'roles.manage', labelKey: 'menu.roles', icon: <SafetyCertificateOutlined />, element: <RolesPage /> },
+  { key: 'configuration', path: '/admin/config', permission: 'incidents.configure', labelKey: 'menu.configuration', icon: <ControlOutlined />, element: <ConfigurationPage /> },
   { key: 'audit', path: '/audit', permission: 'audit.read', labelKey: 'menu.audit', icon: <AuditOutlined />, element: <AuditPage /> },
 ];
 

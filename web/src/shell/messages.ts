@@ -49,6 +49,7 @@ const zhCN = {
   'menu.users': '用户管理',
   'menu.roles': '角色管理',
   'menu.audit': '审计日志',
+  'menu.configuration': '业务配置',
 
   'header.changePassword': '修改密码',
   'header.logout': '退出登录',
@@ -171,6 +172,9 @@ const zhCN = {
   'audit.details': '详细信息',
   'audit.anyResult': '全部',
   'audit.system': '系统',
+  'audit.object': '对象',
+  'audit.userHint': '账号或姓名的一部分，如 gw_test 或 张',
+  'audit.code': '记录代码',
 };
 
 export type MessageKey = keyof typeof zhCN;
@@ -214,6 +218,7 @@ const en: Record<MessageKey, string> = {
   'menu.users': 'Users',
   'menu.roles': 'Roles',
   'menu.audit': 'Audit log',
+  'menu.configuration': 'Configuration',
 
   'header.changePassword': 'Change password',
   'header.logout': 'Log out',
@@ -336,6 +341,9 @@ const en: Record<MessageKey, string> = {
   'audit.details': 'Details',
   'audit.anyResult': 'Any',
   'audit.system': 'System',
+  'audit.object': 'Object',
+  'audit.userHint': 'Part of the username or name, e.g. gw_test',
+  'audit.code': 'Record codes',
 };
 
 export const MESSAGES: Record<Lang, Record<MessageKey, string>> = { 'zh-CN': zhCN, en };

@@ -6,10 +6,27 @@ import { errorMessage } from '../../shell/api.js';
 import { useI18n } from '../../shell/i18n.js';
 import { beijingWallClockToIso, formatDateTime } from '../../shell/time.js';
 import { auditApi, type AuditQuery, type AuditRecord } from './api.js';
+import { actionOptions, actionWords, objectTypeOptions, objectTypeWords } from './words.js';
+
+/** Object types named by a business code (D03, a grid code) that helps the auditor; the others have internal ids, not shown. */
+const CODE_KEYED = new Set(['department', 'department_grids', 'role', 'grid', 'incident_category', 'incident_category_major', 'team_role', 'work_calendar']);
+
+/** "张三 (gw_test01)", or the username alone when the user is no longer known. */
+function userText(r: AuditRecord): string | null {
+  if (!r.username) return null;
+  return r.userDisplayName ? `${r.userDisplayName} (${r.username})` : r.username;
+}
+
+/** A detail value in words: strings and numbers as they are, anything else as compact JSON. */
+function detailText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return JSON.stringify(v);
+}
 
 interface FilterForm {
   range?: [Dayjs | null, Dayjs | null] | null;
-  username?: string;
+  user?: string;
   action?: string;
   objectType?: string;
   objectId?: string;
@@ -25,11 +42,11 @@ function toFilters(v: FilterForm): Filters {
   const f: Filters = {};
   if (from) f.from = beijingWallClockToIso(from.format('YYYY-MM-DDTHH:mm:ss'));
   if (to) f.to = beijingWallClockToIso(to.format('YYYY-MM-DDTHH:mm:ss'));
-  const username = text(v.username);
+  const user = text(v.user);
   const action = text(v.action);
   const objectType = text(v.objectType);
   const objectId = text(v.objectId);
-  if (username) f.username = username;
+  if (user) f.user = user;
   if (action) f.action = action;
   if (objectType) f.objectType = objectType;
   if (objectId) f.objectId = objectId;
@@ -39,7 +56,7 @@ function toFilters(v: FilterForm): Filters {
 
 /** 审计日志: the auditor's search over the append-only log. */
 export default function AuditPage() {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const [form] = Form.useForm<FilterForm>();
   const [filters, setFilters] = useState<Filters>({});
   const [page, setPage] = useState(1);
@@ -68,20 +85,25 @@ export default function AuditPage() {
   const resultTag = (r: AuditRecord['result']) =>
     r === 'success' ? <Tag color="green">{t('audit.result.success')}</Tag> : <Tag color="red">{t('audit.result.failure')}</Tag>;
 
+  const objectText = (r: AuditRecord): string => {
+    if (!r.objectType) return '';
+    const type = objectTypeWords(lang, r.objectType);
+    const name = lang === 'en' ? (r.objectNameEn ?? r.objectName) : r.objectName;
+    return name ? `${type}：${name}` : type;
+  };
+
+  // Every cell wraps rather than cuts: the auditor reads whole values.
   const columns: ColumnsType<AuditRecord> = [
-    { title: t('audit.seq'), dataIndex: 'seq', key: 'seq', width: 90 },
-    { title: t('audit.at'), key: 'at', width: 180, render: (_, r) => formatDateTime(r.at) },
-    { title: t('audit.user'), key: 'username', width: 140, render: (_, r) => r.username ?? <Typography.Text type="secondary">{t('audit.system')}</Typography.Text> },
-    { title: t('audit.ip'), dataIndex: 'ip', key: 'ip', width: 140 },
-    { title: t('audit.action'), dataIndex: 'action', key: 'action', width: 200, render: (a: string) => <Typography.Text code>{a}</Typography.Text> },
-    { title: t('audit.objectType'), dataIndex: 'objectType', key: 'objectType', width: 130 },
-    { title: t('audit.objectId'), dataIndex: 'objectId', key: 'objectId', width: 140, ellipsis: true },
+    { title: t('audit.at'), key: 'at', width: 170, render: (_, r) => formatDateTime(r.at) },
+    { title: t('audit.user'), key: 'user', width: 200, render: (_, r) => userText(r) ?? <Typography.Text type="secondary">{t('audit.system')}</Typography.Text> },
+    { title: t('audit.action'), key: 'action', width: 200, render: (_, r) => <span title={r.action} data-testid={`audit-action-${r.seq}`}>{actionWords(lang, r.action)}</span> },
+    { title: t('audit.object'), key: 'object', render: (_, r) => <span data-testid={`audit-object-${r.seq}`}>{objectText(r)}</span> },
     { title: t('audit.result'), key: 'result', width: 90, render: (_, r) => resultTag(r.result) },
+    { title: t('audit.ip'), dataIndex: 'ip', key: 'ip', width: 130 },
     {
       title: t('common.actions'),
       key: 'actions',
-      width: 90,
-      fixed: 'right',
+      width: 80,
       render: (_, r) => (
         <Button type="link" size="small" onClick={() => setDetail(r)} data-testid={`audit-detail-${r.seq}`}>
           {t('common.details')}
@@ -107,18 +129,18 @@ export default function AuditPage() {
             </Form.Item>
           </Col>
           <Col xs={12} md={6} xl={4}>
-            <Form.Item name="username" label={t('audit.user')}>
-              <Input allowClear data-testid="audit-username" />
+            <Form.Item name="user" label={t('audit.user')} tooltip={t('audit.userHint')}>
+              <Input allowClear data-testid="audit-user" />
             </Form.Item>
           </Col>
           <Col xs={12} md={6} xl={4}>
-            <Form.Item name="action" label={t('audit.action')} tooltip={t('audit.actionHint')}>
-              <Input allowClear data-testid="audit-action" />
+            <Form.Item name="action" label={t('audit.action')}>
+              <Select allowClear showSearch={{ optionFilterProp: 'label' }} placeholder={t('audit.anyResult')} options={actionOptions(lang)} data-testid="audit-action" />
             </Form.Item>
           </Col>
           <Col xs={12} md={6} xl={4}>
             <Form.Item name="objectType" label={t('audit.objectType')}>
-              <Input allowClear data-testid="audit-object-type" />
+              <Select allowClear showSearch={{ optionFilterProp: 'label' }} placeholder={t('audit.anyResult')} options={objectTypeOptions(lang)} data-testid="audit-object-type" />
             </Form.Item>
           </Col>
           <Col xs={12} md={6} xl={4}>
@@ -146,6 +168,7 @@ export default function AuditPage() {
                   {t('common.search')}
                 </Button>
                 <Button
+                  data-testid="audit-reset"
                   onClick={() => {
                     form.resetFields();
                     setPage(1);
@@ -167,7 +190,6 @@ export default function AuditPage() {
         loading={loading}
         columns={columns}
         dataSource={data.items}
-        scroll={{ x: 1200 }}
         onRow={(r) => ({ 'data-testid': `audit-row-${r.seq}`, onDoubleClick: () => setDetail(r) }) as HTMLAttributes<HTMLElement>}
         pagination={{
           current: page,
@@ -181,31 +203,37 @@ export default function AuditPage() {
           },
         }}
       />
-      <Drawer open={detail !== null} size={560} title={detail ? `${t('audit.details')} #${detail.seq}` : ''} onClose={() => setDetail(null)} data-testid="audit-drawer">
+      <Drawer open={detail !== null} size={560} title={detail ? actionWords(lang, detail.action) : ''} onClose={() => setDetail(null)} data-testid="audit-drawer">
         {detail && (
           <>
             <Descriptions column={1} size="small" bordered>
-              <Descriptions.Item label={t('audit.seq')}>{detail.seq}</Descriptions.Item>
               <Descriptions.Item label={t('audit.at')}>{formatDateTime(detail.at)}</Descriptions.Item>
-              <Descriptions.Item label={t('audit.user')}>
-                {detail.username ?? t('audit.system')}
-                {detail.userId !== null ? ` (#${detail.userId})` : ''}
-              </Descriptions.Item>
+              <Descriptions.Item label={t('audit.user')}>{userText(detail) ?? t('audit.system')}</Descriptions.Item>
               <Descriptions.Item label={t('audit.ip')}>{detail.ip ?? ''}</Descriptions.Item>
-              <Descriptions.Item label={t('audit.action')}>{detail.action}</Descriptions.Item>
-              <Descriptions.Item label={t('audit.objectType')}>{detail.objectType ?? ''}</Descriptions.Item>
-              <Descriptions.Item label={t('audit.objectId')}>{detail.objectId ?? ''}</Descriptions.Item>
+              <Descriptions.Item label={t('audit.action')}>{actionWords(lang, detail.action)}</Descriptions.Item>
+              <Descriptions.Item label={t('audit.object')}>{objectText(detail)}</Descriptions.Item>
               <Descriptions.Item label={t('audit.result')}>{resultTag(detail.result)}</Descriptions.Item>
+              <Descriptions.Item label={t('audit.code')}>
+                <Typography.Text type="secondary">
+                  {detail.action}
+                  {detail.objectType ? ` · ${detail.objectType}${detail.objectId && CODE_KEYED.has(detail.objectType) ? ` ${detail.objectId}` : ''}` : ''}
+                </Typography.Text>
+              </Descriptions.Item>
             </Descriptions>
-            <Typography.Title level={5} style={{ marginTop: 16 }}>
-              {t('audit.details')}
-            </Typography.Title>
-            <pre
-              data-testid="audit-details-json"
-              style={{ background: '#f6f8fa', padding: 12, borderRadius: 4, overflow: 'auto', fontSize: 12, margin: 0 }}
-            >
-              {JSON.stringify(detail.details, null, 2)}
-            </pre>
+            {Object.keys(detail.details).length > 0 && (
+              <>
+                <Typography.Title level={5} style={{ marginTop: 16 }}>
+                  {t('audit.details')}
+                </Typography.Title>
+                <Descriptions column={1} size="small" bordered data-testid="audit-details">
+                  {Object.entries(detail.details).map(([k, v]) => (
+                    <Descriptions.Item key={k} label={k}>
+                      <span style={{ wordBreak: 'break-all' }}>{detailText(v)}</span>
+                    </Descriptions.Item>
+                  ))}
+                </Descriptions>
+              </>
+            )}
           </>
         )}
       </Drawer>

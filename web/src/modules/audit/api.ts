@@ -5,10 +5,13 @@ export interface AuditRecord {
   at: string;
   userId: number | null;
   username: string | null;
+  userDisplayName: string | null;
   ip: string | null;
   action: string;
   objectType: string | null;
   objectId: string | null;
+  objectName: string | null;
+  objectNameEn: string | null;
   result: 'success' | 'failure';
   details: Record<string, unknown>;
 }
@@ -16,7 +19,7 @@ export interface AuditRecord {
 export interface AuditQuery {
   from?: string;
   to?: string;
-  username?: string;
+  user?: string;
   action?: string;
   objectType?: string;
   objectId?: string;

@@ -1,0 +1,50 @@
+import { api, apiRequest } from '../../shell/api.js';
+
+export type Unit = 'hours' | 'days';
+export interface TimeLimit { amount: number; unit: Unit }
+export type Stage = 'register' | 'dispatch' | 'handle' | 'verify';
+export const STAGES: readonly Stage[] = ['register', 'dispatch', 'handle', 'verify'];
+export type Limits = Record<Stage, TimeLimit>;
+
+export interface Major { code: string; nameZh: string; nameEn: string; sort: number; status: 'active' | 'retired' }
+export interface Category {
+  code: string;
+  majorCode: string;
+  nameZh: string;
+  nameEn: string;
+  type: 'component' | 'event';
+  caseType: 'immediate' | 'committed' | 'coordinated';
+  departmentCodes: string[];
+  limits: Limits;
+  status: 'active' | 'retired';
+  version: number;
+}
+export type CategoryFields = Omit<Category, 'code' | 'version'>;
+
+export interface Department { code: string; name: string; nameEn: string; status: 'active' | 'retired' }
+
+export interface CalendarYear { year: number; holidays: string[]; workingWeekends: string[]; source: string }
+export interface Calendar { periods: [number, number][]; weekendDays: number[]; years: CalendarYear[] }
+
+export interface ImportResult { created: number; updated: number; unchanged: number; majors: number }
+export interface ImportRowError { row: number; problems: string[] }
+
+export const XLSX_MIME = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+export const adminApi = {
+  categories: () => api.get<{ majors: Major[]; categories: Category[] }>('/api/incident-categories'),
+  createCategory: (code: string, fields: CategoryFields) => api.post<Category>('/api/incident-categories', { code, ...fields }),
+  updateCategory: (code: string, fields: CategoryFields, version: number) => api.put<Category>(`/api/incident-categories/${code}`, { ...fields, version }),
+  saveMajor: (code: string, body: { nameZh: string; nameEn: string; status: 'active' | 'retired'; sort?: number }) => api.put<Major>(`/api/incident-categories/majors/${code}`, body),
+  exportUrl: '/api/incident-categories/export',
+  importCategories: (file: Blob) => apiRequest<ImportResult>('POST', '/api/incident-categories/import', undefined, { raw: file, headers: { 'Content-Type': XLSX_MIME } }),
+
+  calendar: () => api.get<Calendar>('/api/incident-calendar'),
+  saveCalendarYear: (year: number, holidays: string[], workingWeekends: string[]) =>
+    api.put<Calendar>(`/api/incident-calendar/years/${year}`, { holidays, workingWeekends }),
+
+  departments: () => api.get<{ items: Department[] }>('/api/departments', { includeRetired: 'true' }),
+  createDepartment: (body: { code: string; name: string; nameEn: string }) => api.post<Department>('/api/departments', body),
+  updateDepartment: (code: string, body: { name: string; nameEn: string }) => api.put<Department>(`/api/departments/${code}`, body),
+  setDepartmentStatus: (code: string, status: 'active' | 'retired') => api.post<Department>(`/api/departments/${code}/status`, { status }),
+};
