@@ -86,6 +86,7 @@ describe('urges reach the department (item 3)', () => {
     const page = await signIn('handler', { width: 1366, height: 768 });
     await page.getByTestId('home-work').waitFor();
     await expect.poll(() => page.getByTestId('home-queue-urged-my-department').textContent()).toMatch(/其中督办 [1-9]/);
+    await page.screenshot({ path: '/tmp/console-home-handler.png' });
     await page.getByTestId('home-queue-my-department').click();
     await page.getByTestId('queue-table').waitFor();
     await page.locator('[data-testid^="queue-row-"]').first().waitFor();
