@@ -42,6 +42,13 @@ export interface Db<DB> {
    * keeps its own, so on MySQL this does nothing.
    */
   refreshStatistics(): Promise<void>;
+  /**
+   * Calls `listener` after each write of this node commits (transaction or
+   * write resolved), so a feed consumer wakes at once instead of polling
+   * hard. Listeners must be cheap and must not throw into the writer: errors
+   * are swallowed. Answers the function that removes the listener.
+   */
+  onCommit(listener: () => void): () => void;
   close(): Promise<void>;
 }
 
@@ -152,6 +159,17 @@ export function openDatabase<DB>(options: OpenOptions): Db<DB> {
   // MySQL has a pool and InnoDB groups commits itself; SQLite gets group commit here.
   const batcher = dialect === 'sqlite' ? new WriteBatcher<DB>(primary) : null;
   const lastWrite = new Map<number, number>();
+  const listeners = new Set<() => void>();
+  const committed = <T>(value: T): T => {
+    for (const listener of listeners) {
+      try {
+        listener();
+      } catch {
+        // A listener's failure is its own; the write has committed and its caller gets its answer.
+      }
+    }
+    return value;
+  };
   return {
     dialect,
     primary,
@@ -172,10 +190,14 @@ export function openDatabase<DB>(options: OpenOptions): Db<DB> {
       }
     },
     transaction(fn) {
-      return batcher ? batcher.run(fn) : retryDeadlocks(() => primary.transaction().execute(fn));
+      return (batcher ? batcher.run(fn) : retryDeadlocks(() => primary.transaction().execute(fn))).then(committed);
     },
     write(fn) {
-      return batcher ? batcher.run(fn) : retryDeadlocks(() => fn(primary));
+      return (batcher ? batcher.run(fn) : retryDeadlocks(() => fn(primary))).then(committed);
+    },
+    onCommit(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
     async refreshStatistics() {
       // 0x10002: consider every table, not only those this connection has queried.
