@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Generated, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/infra/db/database.js';
 import { FeedConsumer, tableSource, type FeedSource } from '../../src/infra/feed/consumer.js';
@@ -6,7 +6,7 @@ import { createFeedCursorTable, loadCursor } from '../../src/infra/feed/cursor.j
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../support/db.js';
 
 interface Tables {
-  events: { id: number; v: string };
+  events: { id: Generated<number>; v: string };
   seen: { event_id: number; v: string };
 }
 type Row = { id: number; v: string };
@@ -47,7 +47,7 @@ describe.each(DIALECTS)('feed consumer (%s)', (dialect) => {
     await reset();
     for (let i = 0; i < 7; i++) await insert(`a${i}`);
     const log: number[] = [];
-    const make = () => new FeedConsumer<Row>({ name: 'test', source: tableSource(db.primary as never, 'events'), store: db, apply: applyTo(log), batchSize: 3 });
+    const make = () => new FeedConsumer<Row, Tables>({ name: 'test', source: tableSource(db.primary as never, 'events'), store: db, apply: applyTo(log), batchSize: 3 });
     await make().drain();
     const all = await seen();
     expect(all.map(([, v]) => v)).toEqual(['a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6']);
@@ -74,7 +74,7 @@ describe.each(DIALECTS)('feed consumer (%s)', (dialect) => {
     };
     let now = 1_000_000;
     const log: number[] = [];
-    const c = new FeedConsumer<Row>({ name: 'test', source, store: db, apply: applyTo(log), gapHoldMs: 10_000, now: () => now });
+    const c = new FeedConsumer<Row, Tables>({ name: 'test', source, store: db, apply: applyTo(log), gapHoldMs: 10_000, now: () => now });
     // Ids before this test's rows are earlier tests' rows: start the cursor just below them.
     await db.transaction(async (tx) => { await sql`insert into feed_cursors (name, high, gaps, updated_at) values ('test', ${ids[0]! - 1}, '[]', 0)`.execute(tx); });
     await c.drain();
@@ -98,7 +98,7 @@ describe.each(DIALECTS)('feed consumer (%s)', (dialect) => {
     const log: number[] = [];
     let failNext = 2;
     const inner = applyTo(log);
-    const c = new FeedConsumer<Row>({
+    const c = new FeedConsumer<Row, Tables>({
       name: 'test', source: tableSource(db.primary as never, 'events'), store: db, retryMs: 5, pollMs: 60_000,
       apply: async (tx, rows) => {
         await inner(tx, rows);
@@ -124,7 +124,7 @@ describe.each(DIALECTS)('feed consumer (%s)', (dialect) => {
     await reset();
     await db.primary.deleteFrom('events').execute();
     const log: number[] = [];
-    const c = new FeedConsumer<Row>({ name: 'test', source: tableSource(db.primary as never, 'events'), store: db, apply: applyTo(log) });
+    const c = new FeedConsumer<Row, Tables>({ name: 'test', source: tableSource(db.primary as never, 'events'), store: db, apply: applyTo(log) });
     const slow = await db.primary.startTransaction().execute();
     await slow.insertInto('events').values({ v: 'slow' }).execute();
     await insert('fast');

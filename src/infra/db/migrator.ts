@@ -24,6 +24,8 @@ function migratorFor(db: Kysely<unknown>, migrations: Migrations, tables: Migrat
     provider: { getMigrations: async () => migrations },
     migrationTableName: tables.table,
     migrationLockTableName: tables.lockTable,
+    // Each module owns a range of numbers: a database that already ran 0060 must still take a later-added 0051.
+    allowUnorderedMigrations: true,
   });
 }
 

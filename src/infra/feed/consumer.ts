@@ -34,9 +34,8 @@ export interface FeedSource<Row extends FeedRow> {
 }
 
 /** The store that keeps the consumer's effects and cursor: a transaction runner (Db.transaction fits). */
-export interface FeedStore {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  transaction<T>(fn: (tx: Transaction<any>) => Promise<T>): Promise<T>;
+export interface FeedStore<DB> {
+  transaction<T>(fn: (tx: Transaction<DB>) => Promise<T>): Promise<T>;
 }
 
 export interface FeedLogger {
@@ -44,14 +43,14 @@ export interface FeedLogger {
   error(details: object, message: string): void;
 }
 
-export interface FeedConsumerOptions<Row extends FeedRow> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface FeedConsumerOptions<Row extends FeedRow, DB = any> {
   /** The cursor's name: one per consumer. */
   name: string;
   source: FeedSource<Row>;
-  store: FeedStore;
+  store: FeedStore<DB>;
   /** Applies a batch inside the store's transaction; must be idempotent and may run more than once. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  apply(tx: Transaction<any>, rows: readonly Row[]): Promise<void>;
+  apply(tx: Transaction<DB>, rows: readonly Row[]): Promise<void>;
   /** How long an id below the high-water mark is looked for before it is given up (default 60 s). */
   gapHoldMs?: number;
   batchSize?: number;
@@ -76,7 +75,8 @@ export interface FeedStatus {
 
 const MAX_RETRY_MS = 30_000;
 
-export class FeedConsumer<Row extends FeedRow> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export class FeedConsumer<Row extends FeedRow, DB = any> {
   private state: CursorState | null = null;
   private running = false;
   private wanted = false;
@@ -92,7 +92,7 @@ export class FeedConsumer<Row extends FeedRow> {
   private readonly maxGaps: number;
   private readonly now: () => number;
 
-  constructor(private readonly options: FeedConsumerOptions<Row>) {
+  constructor(private readonly options: FeedConsumerOptions<Row, DB>) {
     this.hold = options.gapHoldMs ?? 60_000;
     this.batch = options.batchSize ?? 500;
     this.poll = options.pollMs ?? 1000;
@@ -107,6 +107,11 @@ export class FeedConsumer<Row extends FeedRow> {
 
   stats(): FeedStatus {
     return { ...this.status };
+  }
+
+  /** Drops the in-memory cursor, so the next pass reads it from the store (after a rebuild rewrote it). */
+  forget(): void {
+    this.state = null;
   }
 
   /** Starts polling; `wake` (e.g. from Db.onCommit) makes it run at once. */
@@ -177,7 +182,7 @@ export class FeedConsumer<Row extends FeedRow> {
   /** One batch: the held gaps that have appeared, then new rows. Answers whether there may be more to read now. */
   private async pass(): Promise<boolean> {
     const { source, store, apply, name } = this.options;
-    this.state ??= await store.transaction((tx) => loadCursor(tx, name));
+    this.state ??= await store.transaction((tx) => loadCursor(tx as never, name));
     const state = this.state;
     const now = this.now();
     const found = state.gaps.length > 0 ? await source.byIds(state.gaps.map((g) => g.id)) : [];
@@ -202,7 +207,7 @@ export class FeedConsumer<Row extends FeedRow> {
     const next: CursorState = { high, gaps };
     await store.transaction(async (tx) => {
       if (rows.length > 0) await apply(tx, rows);
-      await saveCursor(tx, name, next, now);
+      await saveCursor(tx as never, name, next, now);
     });
     this.state = next;
     this.status.high = high;
