@@ -120,6 +120,20 @@ describe.each(DIALECTS)('feed consumer (%s)', (dialect) => {
     expect(log.length).toBeGreaterThan(4);
   });
 
+  it('applies each row once when two consumers of the same cursor run at once (two nodes)', async () => {
+    await reset();
+    const start = Number((await db.primary.selectFrom('events').select(sql<number>`max(id)`.as('m')).executeTakeFirst())?.m ?? 0);
+    await db.transaction(async (tx) => { await sql`insert into feed_cursors (name, high, gaps, updated_at) values ('test', ${start}, '[]', 0)`.execute(tx); });
+    for (let i = 0; i < 30; i++) await insert(`n${i}`);
+    // Not idempotent on purpose: a row applied twice fails on the primary key.
+    const apply = async (tx: Kysely<Tables>, rows: readonly Row[]) => {
+      for (const r of rows) await tx.insertInto('seen').values({ event_id: r.id, v: r.v }).execute();
+    };
+    const make = () => new FeedConsumer<Row, Tables>({ name: 'test', source: tableSource(db.primary as never, 'events'), store: db, apply, batchSize: 4 });
+    await Promise.all([make().drain(), make().drain(), make().drain()]);
+    expect((await seen()).map(([, v]) => v)).toEqual(Array.from({ length: 30 }, (_, i) => `n${i}`));
+  });
+
   it.runIf(dialect === 'mysql')('does not skip an id that commits after a higher one (two real transactions)', async () => {
     await reset();
     await db.primary.deleteFrom('events').execute();

@@ -19,7 +19,7 @@
  * in id order; rows of different keys may not.
  */
 import type { Kysely, Transaction } from 'kysely';
-import { loadCursor, saveCursor, type CursorState, type Gap } from './cursor.js';
+import { loadCursor, sameCursor, saveCursor, touchCursor, type CursorState, type Gap } from './cursor.js';
 
 export interface FeedRow {
   id: number;
@@ -84,6 +84,7 @@ export class FeedConsumer<Row extends FeedRow, DB = any> {
   private timer: NodeJS.Timeout | null = null;
   private failuresInRow = 0;
   private idle: (() => void)[] = [];
+  private queue: Promise<unknown> = Promise.resolve();
   private readonly status: FeedStatus = { high: 0, gaps: 0, applied: 0, skipped: 0, failures: 0, lastError: null };
   private readonly hold: number;
   private readonly batch: number;
@@ -179,8 +180,15 @@ export class FeedConsumer<Row extends FeedRow, DB = any> {
     this.timer.unref();
   }
 
+  /** Passes of this consumer run one at a time (the loop and a drain may ask at once). */
+  private pass(): Promise<boolean> {
+    const run = this.queue.then(() => this.passOnce());
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
   /** One batch: the held gaps that have appeared, then new rows. Answers whether there may be more to read now. */
-  private async pass(): Promise<boolean> {
+  private async passOnce(): Promise<boolean> {
     const { source, store, apply, name } = this.options;
     this.state ??= await store.transaction((tx) => loadCursor(tx as never, name));
     const state = this.state;
@@ -205,10 +213,18 @@ export class FeedConsumer<Row extends FeedRow, DB = any> {
     if (found.length === 0 && fresh.length === 0 && expired.length === 0 && dropped.length === 0 && gaps.length === state.gaps.length) return false;
     const rows = [...found, ...fresh];
     const next: CursorState = { high, gaps };
-    await store.transaction(async (tx) => {
+    const stale = await store.transaction(async (tx) => {
+      // The cursor row is the serialization point: another node (or process) running the same consumer waits here, then sees it moved.
+      await touchCursor(tx as never, name, now);
+      if (!sameCursor(await loadCursor(tx as never, name), state)) return true;
       if (rows.length > 0) await apply(tx, rows);
       await saveCursor(tx as never, name, next, now);
+      return false;
     });
+    if (stale) {
+      this.state = null;
+      return true;
+    }
     this.state = next;
     this.status.high = high;
     this.status.gaps = gaps.length;

@@ -64,3 +64,12 @@ export async function saveCursor(db: AnyKysely, name: string, state: CursorState
   const exists = await k.selectFrom('feed_cursors').select(sql<number>`1`.as('one')).where('name', '=', name).executeTakeFirst();
   if (!exists) await k.insertInto('feed_cursors').values({ name, high: state.high, gaps, updated_at: now }).execute();
 }
+
+/** Takes the cursor row's lock (an UPDATE: InnoDB row lock, SQLite's write lock) before it is read in the consumer's transaction. */
+export async function touchCursor(db: AnyKysely, name: string, now: number): Promise<void> {
+  await (db as Kysely<FeedCursorTables>).updateTable('feed_cursors').set({ updated_at: now }).where('name', '=', name).execute();
+}
+
+export function sameCursor(a: CursorState, b: CursorState): boolean {
+  return a.high === b.high && a.gaps.length === b.gaps.length && a.gaps.every((g, i) => g.id === b.gaps[i]!.id && g.holdUntil === b.gaps[i]!.holdUntil);
+}
