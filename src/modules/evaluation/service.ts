@@ -80,7 +80,8 @@ export class EvaluationService {
     if (level !== 'department' && code.length !== GRID_CODE_LENGTH[level]) throw new AppError(400, 'EVALUATION_CODE_LEVEL', { level, code });
     const visible = level === 'department'
       ? scopes.some((s) => s.kind === 'grid' || s.code === code)
-      : scopes.some((s) => s.kind === 'department' || code.startsWith(s.code) || s.code.startsWith(code));
+      // A part of the district is not shown as the district: a grid scope sees nodes at or below its own; a department its cases anywhere.
+      : scopes.some((s) => s.kind === 'department' || code.startsWith(s.code));
     if (!visible) throw new AppError(403, 'EVALUATION_OUT_OF_SCOPE', { level, code });
     await this.ready();
     let q = this.base(period, scopes);
