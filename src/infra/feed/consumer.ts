@@ -132,7 +132,8 @@ export class FeedConsumer<Row extends FeedRow, DB = any> {
   wake(): void {
     if (this.stopped) return;
     this.wanted = true;
-    if (this.running) return;
+    // While backing off after a failure the pause stands: a broken store must not be retried at every commit.
+    if (this.running || this.failuresInRow > 0) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.loop(), 0);
     this.timer.unref();
