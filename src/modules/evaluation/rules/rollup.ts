@@ -95,7 +95,9 @@ export function applyEvent(track: CaseTrack | null, e: TimelineEvent, cal: WorkC
       t.registered = true;
       t.selfResolved = true;
       t.categoryCode = str(d.categoryCode) || t.categoryCode;
+      // Fixed by the grid worker, not by a department: no handling time to count.
       t.repliedAt = e.at;
+      t.dispatchedAt = null;
       break;
     case 'dispatch':
       t.dispatched = true;
