@@ -2,7 +2,8 @@
  * Every KPI the API answers, recomputed here independently from the raw
  * timeline (incident_events) by the definitions of docs/kpis.md, for each
  * level of the grid tree, a department, rankings and their previous period.
- * The timeline covers deferred (and dispatched again), merged, reworked,
+ * The timeline (a month of the demo's cases, made through the real state
+ * machine, and random ones) covers deferred (and dispatched again), merged, reworked,
  * extended, returned and self-resolved cases, cases reported before a
  * period's start and handled after its end, and the 2026 Qingming holiday
  * (working time for the average handling time).
@@ -11,6 +12,7 @@ import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localYmd, workingMsBetween, type WorkCalendar } from '../../src/modules/incidents/rules/calendar.js';
 import { ReferenceData } from '../../src/modules/incidents/reference.js';
+import { loadDemo } from '../../src/modules/demo/load.js';
 import { DIALECTS } from '../support/db.js';
 import { openTestApp, type TestApp } from '../support/http.js';
 import { insertEvents, insertIncident, planCase, rng } from './timeline.js';
@@ -101,6 +103,8 @@ describe.each(DIALECTS)('KPIs and rankings against an independent recompute (%s)
 
   beforeAll(async () => {
     t = await openTestApp(dialect);
+    // A month of the demo's cases, driven through the real state machine, beside the random timelines below.
+    await loadDemo(t.platform, { scale: 0.2, workforce: false, incidents: { months: 1, until: '2026-04-08' } });
     leader = await t.login('leader');
     streetUser = await t.login('street');
     const db = t.platform.db.primary;
@@ -141,6 +145,8 @@ describe.each(DIALECTS)('KPIs and rankings against an independent recompute (%s)
     const from = '2026-03-28';
     const to = '2026-04-06';
     const cases = inPeriod(from, to);
+    // The demo's month and the random cases both fall in the period.
+    expect(facts.length).toBeGreaterThan(1000);
     expect(cases.filter((c) => c.deferred).length).toBeGreaterThan(0);
     expect(cases.filter((c) => c.reworked).length).toBeGreaterThan(0);
     expect(cases.filter((c) => c.handled).length).toBeGreaterThan(0);

@@ -8,6 +8,8 @@ import { DIALECTS, openTestPlatform } from '../support/db.js';
 import type { Platform } from '../../src/platform.js';
 import { insertEvents, insertIncident, planCase, rng, type PlannedCase } from './timeline.js';
 
+const STREET = ['day', 'street_code', 'department_code'];
+
 const VOCABULARY = {
   grids: ['430111001001001', '430111001001002', '430111001002001', '430111002001001'],
   categories: ['0101', '0102', '0203'],
@@ -15,13 +17,17 @@ const VOCABULARY = {
   channels: ['grid_worker', 'citizen', 'hotline_12345'],
 };
 
-async function snapshot(store: StatisticsStore) {
-  const rows = await store.db.primary.selectFrom('stat_daily').selectAll().execute();
+async function rowsOf(store: StatisticsStore, table: 'stat_daily' | 'stat_street_daily', dimensions: readonly string[]) {
+  const rows = (await store.db.primary.selectFrom(table).selectAll().execute()) as unknown as Record<string, unknown>[];
   return rows
-    .map((r) => [...ROLLUP_DIMENSIONS.map((d) => r[d]), ...ROLLUP_MEASURES.map((m) => Number(r[m]))] as (string | number)[])
+    .map((r) => [...dimensions.map((d) => String(r[d])), ...ROLLUP_MEASURES.map((m) => Number(r[m]))] as (string | number)[])
     // A key every case has left keeps a row of zeros under incremental upkeep; the rebuild writes none.
-    .filter((r) => r.slice(ROLLUP_DIMENSIONS.length).some((x) => x !== 0))
+    .filter((r) => r.slice(dimensions.length).some((x) => x !== 0))
     .sort((a, b) => a.join('|').localeCompare(b.join('|')));
+}
+
+async function snapshot(store: StatisticsStore) {
+  return rowsOf(store, 'stat_daily', ROLLUP_DIMENSIONS);
 }
 
 describe.each(DIALECTS)('statistics store: rebuild equals incremental upkeep (%s)', (dialect) => {
@@ -69,6 +75,7 @@ describe.each(DIALECTS)('statistics store: rebuild equals incremental upkeep (%s
       }
     }
     const incremental = await snapshot(store);
+    const incrementalStreets = await rowsOf(store, 'stat_street_daily', STREET);
     const total = incremental.reduce((s, row) => s + Number(row[ROLLUP_DIMENSIONS.length]), 0);
     expect(total).toBe(cases.length);
 
@@ -77,6 +84,16 @@ describe.each(DIALECTS)('statistics store: rebuild equals incremental upkeep (%s
     expect(result.events).toBe(cases.reduce((s, c) => s + c.plan.events.length, 0));
     const rebuilt = await snapshot(store);
     expect(rebuilt).toEqual(incremental);
+    expect(await rowsOf(store, 'stat_street_daily', STREET)).toEqual(incrementalStreets);
+    // The street rollup is the fine one summed by street and department.
+    const summed = new Map<string, number[]>();
+    for (const row of rebuilt) {
+      const key = [row[0], String(row[1]).slice(0, 9), row[3]].join('|');
+      const acc = summed.get(key) ?? ROLLUP_MEASURES.map(() => 0);
+      ROLLUP_MEASURES.forEach((_, i) => { acc[i]! += Number(row[ROLLUP_DIMENSIONS.length + i]); });
+      summed.set(key, acc);
+    }
+    expect(incrementalStreets.map((r) => [r.slice(0, 3).join('|'), r.slice(3)])).toEqual([...summed].sort((a, b) => a[0].localeCompare(b[0])).filter(([, m]) => m.some((x) => x !== 0)));
 
     // After a rebuild the consumer goes on from where it read, without counting anything twice.
     const more = planCase(r, VOCABULARY, base);

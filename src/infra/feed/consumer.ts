@@ -56,6 +56,12 @@ export interface FeedConsumerOptions<Row extends FeedRow, DB = any> {
   batchSize?: number;
   /** Poll interval for writes of other nodes and processes (default 1 s); commits of this node wake it at once. */
   pollMs?: number;
+  /**
+   * Shortest time between two passes started by commits (default 0): commits
+   * that arrive meanwhile are taken in the next pass, as one larger batch, so
+   * a busy writer pays for fewer passes. The latency of the feed is at most this.
+   */
+  minIntervalMs?: number;
   /** Pause after a failed pass, doubled up to 30 s. */
   retryMs?: number;
   /** At most this many gaps are remembered (ids allocated in large steps, as on TiDB, would grow the list without end). */
@@ -91,6 +97,8 @@ export class FeedConsumer<Row extends FeedRow, DB = any> {
   private readonly poll: number;
   private readonly retry: number;
   private readonly maxGaps: number;
+  private readonly minInterval: number;
+  private lastStart = 0;
   private readonly now: () => number;
 
   constructor(private readonly options: FeedConsumerOptions<Row, DB>) {
@@ -99,6 +107,7 @@ export class FeedConsumer<Row extends FeedRow, DB = any> {
     this.poll = options.pollMs ?? 1000;
     this.retry = options.retryMs ?? 500;
     this.maxGaps = options.maxGaps ?? 10_000;
+    this.minInterval = options.minIntervalMs ?? 0;
     this.now = options.now ?? Date.now;
   }
 
@@ -135,7 +144,7 @@ export class FeedConsumer<Row extends FeedRow, DB = any> {
     // While backing off after a failure the pause stands: a broken store must not be retried at every commit.
     if (this.running || this.failuresInRow > 0) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.loop(), 0);
+    this.timer = setTimeout(() => void this.loop(), this.nextDelay(0));
     this.timer.unref();
   }
 
@@ -155,10 +164,16 @@ export class FeedConsumer<Row extends FeedRow, DB = any> {
     return new Promise((resolve) => this.idle.push(resolve));
   }
 
+  /** At least `delay`, and no sooner than minIntervalMs after the last pass started. */
+  private nextDelay(delay: number): number {
+    return Math.max(delay, this.lastStart + this.minInterval - Date.now());
+  }
+
   private async loop(): Promise<void> {
     this.timer = null;
     if (this.running || this.stopped) return;
     this.running = true;
+    this.lastStart = Date.now();
     let delay = this.poll;
     try {
       this.wanted = false;
@@ -177,7 +192,7 @@ export class FeedConsumer<Row extends FeedRow, DB = any> {
     }
     if (!this.wanted) for (const resolve of this.idle.splice(0)) resolve();
     if (this.stopped) return;
-    this.timer = setTimeout(() => void this.loop(), this.wanted && this.failuresInRow === 0 ? 0 : delay);
+    this.timer = setTimeout(() => void this.loop(), this.wanted && this.failuresInRow === 0 ? this.nextDelay(0) : delay);
     this.timer.unref();
   }
 

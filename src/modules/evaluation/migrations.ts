@@ -24,11 +24,17 @@ const statsStoreMigration: Migration = {
       .addColumn('channel', 'varchar(24)', (c) => c.notNull());
     for (const m of ROLLUP_MEASURES) daily = daily.addColumn(m, 'bigint', (c) => c.notNull().defaultTo(0));
     await tableOptions(d, daily.addPrimaryKeyConstraint('stat_daily_pk', ['day', 'grid_code', 'category_code', 'department_code', 'channel'])).execute();
-    // Rankings group a period by department; the key's order serves grids and streets (a prefix of the grid code).
     await db.schema.createIndex('stat_daily_department').on('stat_daily').columns(['department_code', 'day']).execute();
+    let street = db.schema
+      .createTable('stat_street_daily')
+      .addColumn('day', 'varchar(10)', (c) => c.notNull())
+      .addColumn('street_code', 'varchar(20)', (c) => c.notNull())
+      .addColumn('department_code', 'varchar(16)', (c) => c.notNull());
+    for (const m of ROLLUP_MEASURES) street = street.addColumn(m, 'bigint', (c) => c.notNull().defaultTo(0));
+    await tableOptions(d, street.addPrimaryKeyConstraint('stat_street_daily_pk', ['day', 'street_code', 'department_code'])).execute();
   },
   async down(db: Kysely<unknown>) {
-    for (const t of ['stat_daily', 'stat_cases', 'feed_cursors']) await db.schema.dropTable(t).execute();
+    for (const t of ['stat_street_daily', 'stat_daily', 'stat_cases', 'feed_cursors']) await db.schema.dropTable(t).execute();
   },
 };
 

@@ -3,7 +3,7 @@
  * scopes (a grid scope sees the rows of its subtree, a department scope the
  * rows of its department).
  */
-import { sql, type ExpressionBuilder, type SelectQueryBuilder } from 'kysely';
+import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { AppDb } from '../../database.js';
 import type { Scope } from '../../infra/auth/scope.js';
 import { AppError } from '../../infra/http/errors.js';
@@ -11,7 +11,6 @@ import { GRID_CODE_LENGTH, type GridLevel } from '../grid/rules/codes.js';
 import { computeKpis, HIGHER_IS_BETTER, previousPeriod, rank, type KpiName, type Kpis } from './rules/kpis.js';
 import { ROLLUP_MEASURES, zeroMeasures, type Measures } from './rules/rollup.js';
 import type { StatisticsStore } from './store.js';
-import type { StatsTables } from './tables.js';
 import './messages.js';
 
 export type KpiLevel = GridLevel | 'department';
@@ -35,14 +34,24 @@ export interface RankingItem extends KpiFigures {
   previousRank: number | null;
 }
 
-type Q = SelectQueryBuilder<StatsTables, 'stat_daily', object>;
-type Eb = ExpressionBuilder<StatsTables, 'stat_daily'>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Q = SelectQueryBuilder<any, any, object>;
 
 const escapeLike = (code: string) => code.replace(/[!%_]/g, (c) => `!${c}`);
+const under = (column: string, code: string) => sql<boolean>`${sql.ref(column)} like ${`${escapeLike(code)}%`} escape '!'`;
 
-function inScope(eb: Eb, scopes: readonly Scope[]) {
-  return eb.or(scopes.map((s) =>
-    s.kind === 'grid' ? sql<boolean>`${sql.ref('grid_code')} like ${`${escapeLike(s.code)}%`} escape '!'` : eb('department_code', '=', s.code)));
+/** Which rollup answers: the street one when neither the scopes nor the question go below a street. */
+interface Source {
+  table: 'stat_daily' | 'stat_street_daily';
+  /** The column a grid code is a prefix of. */
+  grid: 'grid_code' | 'street_code';
+}
+const FINE: Source = { table: 'stat_daily', grid: 'grid_code' };
+const STREET: Source = { table: 'stat_street_daily', grid: 'street_code' };
+
+function sourceFor(scopes: readonly Scope[], level: KpiLevel | null): Source {
+  const coarseScopes = scopes.every((s) => s.kind === 'department' || s.code.length <= GRID_CODE_LENGTH.street);
+  return coarseScopes && (level === null || level === 'district' || level === 'street' || level === 'department') ? STREET : FINE;
 }
 
 function sums(q: Q) {
@@ -58,13 +67,14 @@ function measuresOf(row: Record<string, unknown> | undefined): Measures {
 export class EvaluationService {
   constructor(private readonly statistics: StatisticsStore, private readonly business: AppDb) {}
 
-  private base(period: Period, scopes: readonly Scope[]): Q {
+  private base(source: Source, period: Period, scopes: readonly Scope[]): Q {
     if (scopes.length === 0) throw new AppError(403, 'FORBIDDEN', { permission: 'evaluation.read' });
-    return this.statistics.db.reader()
-      .selectFrom('stat_daily')
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return (this.statistics.db.reader() as unknown as Kysely<any>)
+      .selectFrom(source.table)
       .where('day', '>=', period.from)
       .where('day', '<=', period.to)
-      .where((eb) => inScope(eb, scopes));
+      .where((eb) => eb.or(scopes.map((s) => (s.kind === 'grid' ? under(source.grid, s.code) : eb('department_code', '=', s.code)))));
   }
 
   private async ready(): Promise<void> {
@@ -84,10 +94,9 @@ export class EvaluationService {
       : scopes.some((s) => s.kind === 'department' || code.startsWith(s.code));
     if (!visible) throw new AppError(403, 'EVALUATION_OUT_OF_SCOPE', { level, code });
     await this.ready();
-    let q = this.base(period, scopes);
-    q = level === 'department'
-      ? q.where('department_code', '=', code)
-      : q.where(sql<boolean>`${sql.ref('grid_code')} like ${`${escapeLike(code)}%`} escape '!'`);
+    const source = sourceFor(scopes, level);
+    let q = this.base(source, period, scopes);
+    q = level === 'department' ? q.where('department_code', '=', code) : q.where(under(source.grid, code));
     const row = await sums(q).executeTakeFirst();
     const counts = measuresOf(row as Record<string, unknown> | undefined);
     return { counts, kpis: computeKpis(counts), name: await this.nameOf(level, code) };
@@ -113,8 +122,11 @@ export class EvaluationService {
   }
 
   private async grouped(scopes: readonly Scope[], of: 'departments' | 'streets', period: Period): Promise<Map<string, Measures>> {
-    const key = of === 'departments' ? sql<string>`${sql.ref('department_code')}` : sql<string>`substr(${sql.ref('grid_code')}, 1, ${GRID_CODE_LENGTH.street})`;
-    let q = this.base(period, scopes);
+    const source = sourceFor(scopes, null);
+    const key = of === 'departments'
+      ? sql<string>`${sql.ref('department_code')}`
+      : source === STREET ? sql<string>`${sql.ref('street_code')}` : sql<string>`substr(${sql.ref('grid_code')}, 1, ${GRID_CODE_LENGTH.street})`;
+    let q = this.base(source, period, scopes);
     // A case not dispatched yet has no department to rank.
     if (of === 'departments') q = q.where('department_code', '<>', '');
     const rows = await sums(q.select(key.as('code'))).groupBy(key).execute();

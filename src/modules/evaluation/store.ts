@@ -15,7 +15,8 @@ import { FeedConsumer, type FeedLogger, type FeedSource } from '../../infra/feed
 import { saveCursor, type Gap } from '../../infra/feed/cursor.js';
 import type { WorkCalendar } from '../incidents/rules/calendar.js';
 import { STATS_MIGRATIONS, STATS_MIGRATION_TABLES } from './migrations.js';
-import { applyEvent, ROLLUP_DIMENSIONS, ROLLUP_MEASURES, RollupDelta, type CaseTrack, type TimelineEvent } from './rules/rollup.js';
+import { GRID_CODE_LENGTH } from '../grid/rules/codes.js';
+import { applyEvent, ROLLUP_DIMENSIONS, ROLLUP_MEASURES, RollupDelta, zeroMeasures, type CaseTrack, type Measures, type RollupKey, type TimelineEvent } from './rules/rollup.js';
 import type { StatsTables } from './tables.js';
 
 export const STATS_CONSUMER = 'statistics';
@@ -69,6 +70,8 @@ export interface StatisticsOptions {
   logger?: FeedLogger;
   gapHoldMs?: number;
   batchSize?: number;
+  /** Feed latency traded for fewer passes (FeedConsumerOptions.minIntervalMs); default 200 ms. */
+  minIntervalMs?: number;
 }
 
 export class StatisticsStore {
@@ -79,7 +82,8 @@ export class StatisticsStore {
 
   constructor(private readonly business: AppDb, private readonly options: StatisticsOptions) {
     // A small pool of its own: a stalled statistics server never holds the primary's connections.
-    this.db = openDatabase<StatsTables>({ url: options.url, poolSize: 4 });
+    // Rebuildable, and its cursor rolls back with its rollups: a crash may lose its last commits, never make them disagree.
+    this.db = openDatabase<StatsTables>({ url: options.url, poolSize: 4, durability: 'normal' });
     const source = timelineSource(business.primary as unknown as Kysely<unknown>);
     this.consumer = new FeedConsumer<TimelineRow, StatsTables>({
       name: STATS_CONSUMER,
@@ -93,6 +97,8 @@ export class StatisticsStore {
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.gapHoldMs !== undefined ? { gapHoldMs: options.gapHoldMs } : {}),
       ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+      // Under load, commits are taken a few hundred at a time rather than one pass per report.
+      minIntervalMs: options.minIntervalMs ?? 200,
     });
   }
 
@@ -183,6 +189,7 @@ export class StatisticsStore {
     await this.db.transaction(async (tx) => {
       await tx.deleteFrom('stat_cases').execute();
       await tx.deleteFrom('stat_daily').execute();
+      await tx.deleteFrom('stat_street_daily').execute();
     });
     const totals = new RollupDelta();
     let cases = 0;
@@ -219,6 +226,7 @@ export class StatisticsStore {
     for (let id = Math.max(1, high - GAP_WINDOW + 1); id < high; id++) if (!seen.has(id)) gaps.push({ id, holdUntil: now + (this.options.gapHoldMs ?? 60_000) });
     await this.db.transaction(async (tx) => {
       await bulkInsert(tx as unknown as Kysely<unknown>, 'stat_daily', [...ROLLUP_DIMENSIONS, ...ROLLUP_MEASURES], out.map((e) => [...ROLLUP_DIMENSIONS.map((d) => e.key[d]), ...ROLLUP_MEASURES.map((m) => e.measures[m])]));
+      await bulkInsert(tx as unknown as Kysely<unknown>, 'stat_street_daily', [...STREET_DIMENSIONS, ...ROLLUP_MEASURES], byStreet(out).map((e) => [...STREET_DIMENSIONS.map((d) => e.key[d]), ...ROLLUP_MEASURES.map((m) => e.measures[m])]));
       await saveCursor(tx, STATS_CONSUMER, { high, gaps }, now);
     });
     // The in-memory cursor of this process's consumer is stale now.
@@ -230,15 +238,42 @@ export class StatisticsStore {
 /** Ids below the top of a rebuild that may still be in flight. */
 const GAP_WINDOW = 1000;
 
-/** Adds each key's change to its rollup row, creating the row the first time (update first, then insert: ADR 0001). */
+/** The street-level key of a fine rollup key (street = the unit grid code's first 9 digits). */
+function streetKey(key: RollupKey): StreetKey {
+  return { day: key.day, street_code: key.grid_code.slice(0, GRID_CODE_LENGTH.street), department_code: key.department_code };
+}
+
+type StreetKey = { day: string; street_code: string; department_code: string };
+const STREET_DIMENSIONS = ['day', 'street_code', 'department_code'] as const;
+
+/** Sums fine keys' measures per street key. */
+function byStreet(entries: readonly { key: RollupKey; measures: Measures }[]): { key: StreetKey; measures: Measures }[] {
+  const out = new Map<string, { key: StreetKey; measures: Measures }>();
+  for (const e of entries) {
+    const key = streetKey(e.key);
+    const text = STREET_DIMENSIONS.map((d) => key[d]).join('\u0000');
+    let acc = out.get(text);
+    if (!acc) out.set(text, (acc = { key, measures: zeroMeasures() }));
+    for (const m of ROLLUP_MEASURES) acc.measures[m] += e.measures[m];
+  }
+  return [...out.values()];
+}
+
+/** Adds each key's change to its rollup rows, creating a row the first time (update first, then insert: ADR 0001). */
 async function applyDelta(tx: Transaction<StatsTables>, delta: RollupDelta): Promise<void> {
-  for (const { key, measures } of delta.changes()) {
+  const changes = delta.changes();
+  await addTo(tx, 'stat_daily', ROLLUP_DIMENSIONS, changes);
+  await addTo(tx, 'stat_street_daily', STREET_DIMENSIONS, byStreet(changes).filter((e) => ROLLUP_MEASURES.some((m) => e.measures[m] !== 0)));
+}
+
+async function addTo<K extends Record<string, string>>(tx: Transaction<StatsTables>, table: 'stat_daily' | 'stat_street_daily', dimensions: readonly (keyof K & string)[], changes: readonly { key: K; measures: Measures }[]): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const k = tx as unknown as Kysely<any>;
+  for (const { key, measures } of changes) {
     const set = Object.fromEntries(ROLLUP_MEASURES.filter((m) => measures[m] !== 0).map((m) => [m, sql`${sql.ref(m)} + ${measures[m]}`]));
-    let q = tx.updateTable('stat_daily').set(set);
-    for (const d of ROLLUP_DIMENSIONS) q = q.where(d, '=', key[d]);
+    let q = k.updateTable(table).set(set);
+    for (const d of dimensions) q = q.where(sql.ref(d), '=', String(key[d]));
     const result = await q.executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) {
-      await tx.insertInto('stat_daily').values({ ...key, ...measures }).execute();
-    }
+    if (Number(result.numUpdatedRows) === 0) await k.insertInto(table).values({ ...key, ...measures }).execute();
   }
 }

@@ -31,8 +31,18 @@ export interface StatDailyTable {
   handling_ms: number;
 }
 
+/**
+ * The same sums per report day × street × department: the district and street
+ * overview and the rankings read this (a few rows a day) instead of the
+ * fine rollup (about one row per case a day).
+ */
+export interface StatStreetDailyTable extends Omit<StatDailyTable, 'grid_code' | 'category_code' | 'channel'> {
+  street_code: string;
+}
+
 /** The statistics store's tables: its own database (ADR 0009), with the feed cursor of its consumer. */
 export interface StatsTables extends FeedCursorTables {
   stat_cases: StatCaseTable;
   stat_daily: StatDailyTable;
+  stat_street_daily: StatStreetDailyTable;
 }
