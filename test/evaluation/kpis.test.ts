@@ -202,6 +202,22 @@ describe.each(DIALECTS)('KPIs and rankings against an independent recompute (%s)
     }
   });
 
+  it('counts a report made through the API within moments, woken by its commit', async () => {
+    const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+    const district = streetCode.slice(0, 6);
+    const url = `/api/evaluation/kpis?level=district&code=${district}&from=${today}&to=${today}`;
+    const before = (await get(url, leader)).json().counts.reported as number;
+    const grid = facts.find((f) => f.grid.startsWith(streetCode))!.grid;
+    const created = await t.request({ method: 'POST', url: '/api/incidents', cookie: await t.login('operator'), body: { channel: 'operator_phone', description: '路面塌陷', gridCode: grid } });
+    expect(created.statusCode, created.body).toBe(201);
+    let reported = before;
+    for (let i = 0; i < 200 && reported === before; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      reported = (await get(url, leader)).json().counts.reported as number;
+    }
+    expect(reported).toBe(before + 1);
+  });
+
   it('keeps a street operator to their street and refuses what is outside it or malformed', async () => {
     const own = await get(`/api/evaluation/kpis?level=street&code=${streetCode}&from=2026-03-28&to=2026-04-06`, streetUser);
     expect(own.statusCode, own.body).toBe(200);
