@@ -107,7 +107,6 @@ describe.each(DIALECTS)('feed consumer (%s)', (dialect) => {
     });
     const off = db.onCommit(() => c.wake());
     c.start();
-    await c.settled();
     for (let i = 0; i < 4; i++) await insert(`w${i}`);
     const deadline = Date.now() + 5000;
     while ((await seen()).length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));

@@ -89,7 +89,6 @@ export class FeedConsumer<Row extends FeedRow, DB = any> {
   private stopped = true;
   private timer: NodeJS.Timeout | null = null;
   private failuresInRow = 0;
-  private idle: (() => void)[] = [];
   private queue: Promise<unknown> = Promise.resolve();
   private readonly status: FeedStatus = { high: 0, gaps: 0, applied: 0, skipped: 0, failures: 0, lastError: null };
   private readonly hold: number;
@@ -158,12 +157,6 @@ export class FeedConsumer<Row extends FeedRow, DB = any> {
     }
   }
 
-  /** Resolves when the running loop has nothing left to read (for tests). */
-  settled(): Promise<void> {
-    if (!this.running && !this.wanted) return Promise.resolve();
-    return new Promise((resolve) => this.idle.push(resolve));
-  }
-
   /** At least `delay`, and no sooner than minIntervalMs after the last pass started. */
   private nextDelay(delay: number): number {
     return Math.max(delay, this.lastStart + this.minInterval - Date.now());
@@ -190,7 +183,6 @@ export class FeedConsumer<Row extends FeedRow, DB = any> {
     } finally {
       this.running = false;
     }
-    if (!this.wanted) for (const resolve of this.idle.splice(0)) resolve();
     if (this.stopped) return;
     this.timer = setTimeout(() => void this.loop(), this.wanted && this.failuresInRow === 0 ? this.nextDelay(0) : delay);
     this.timer.unref();
