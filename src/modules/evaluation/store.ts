@@ -267,13 +267,29 @@ async function applyDelta(tx: Transaction<StatsTables>, delta: RollupDelta): Pro
 }
 
 async function addTo<K extends Record<string, string>>(tx: Transaction<StatsTables>, table: 'stat_daily' | 'stat_street_daily', dimensions: readonly (keyof K & string)[], changes: readonly { key: K; measures: Measures }[]): Promise<void> {
+  if (changes.length === 0) return;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const k = tx as unknown as Kysely<any>;
+  const text = (key: Record<string, unknown>) => dimensions.map((d) => String(key[d])).join('\u0000');
+  // Which keys have a row already: one read per batch (narrowed by day and the second dimension), not one UPDATE per new key.
+  const existing = new Set<string>();
+  const days = [...new Set(changes.map((c) => c.key.day!))];
+  const second = dimensions[1]!;
+  const seconds = [...new Set(changes.map((c) => c.key[second]!))];
+  for (let i = 0; i < seconds.length; i += 500) {
+    const rows = await k.selectFrom(table).select([...dimensions]).where('day', 'in', days).where(sql.ref(second), 'in', seconds.slice(i, i + 500)).execute();
+    for (const r of rows as Record<string, unknown>[]) existing.add(text(r));
+  }
+  const inserts: unknown[][] = [];
   for (const { key, measures } of changes) {
+    if (!existing.has(text(key))) {
+      inserts.push([...dimensions.map((d) => key[d]), ...ROLLUP_MEASURES.map((m) => measures[m])]);
+      continue;
+    }
     const set = Object.fromEntries(ROLLUP_MEASURES.filter((m) => measures[m] !== 0).map((m) => [m, sql`${sql.ref(m)} + ${measures[m]}`]));
     let q = k.updateTable(table).set(set);
     for (const d of dimensions) q = q.where(sql.ref(d), '=', String(key[d]));
-    const result = await q.executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) await k.insertInto(table).values({ ...key, ...measures }).execute();
+    await q.execute();
   }
+  await bulkInsert(k as Kysely<unknown>, table, [...dimensions, ...ROLLUP_MEASURES], inserts);
 }
