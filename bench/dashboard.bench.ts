@@ -4,8 +4,8 @@ import { call, login, pointsIn, startBenchServer } from './intake.bench.js';
 import { report } from './lib.js';
 
 const READS = 100;
-const INTAKE_ROUNDS = 4;
-const INTAKE_PER_ROUND = 150;
+const INTAKE_ROUNDS = 8;
+const INTAKE_PER_ROUND = 300;
 const INTAKE_CONCURRENCY = 16;
 
 /**
