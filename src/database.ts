@@ -21,6 +21,7 @@ import type { FileTables } from './infra/files/tables.js';
 import { filesMigration } from './infra/files/migrations.js';
 import { incidentFilesMigration, type IncidentFileTables } from './modules/incidents/attachments.js';
 import type { WorkforceTables } from './modules/workforce/tables.js';
+import { evaluationPermissionsMigration } from './modules/evaluation/migrations.js';
 import { gridWorkerMembersMigration, workforceMigration, workforcePermissionsMigration } from './modules/workforce/migrations.js';
 
 /** Every table of the platform: each module declares its own, this joins them. */
@@ -51,6 +52,7 @@ export const MIGRATIONS: Migrations = {
   '0041_incident_search': incidentSearchMigration,
   '0042_audit_keys': auditKeysMigration,
   '0043_admin_system_read': adminSystemReadMigration,
+  '0051_evaluation_permissions': evaluationPermissionsMigration,
   '0060_workforce': workforceMigration,
   '0061_grid_worker_members': gridWorkerMembersMigration,
   '0062_workforce_permissions': workforcePermissionsMigration,

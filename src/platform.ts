@@ -10,7 +10,7 @@ import { resolveSession } from './infra/auth/sessions.js';
 import { writeAnchor } from './infra/audit/anchors.js';
 import { auditAlone, bindAuditKeyring } from './infra/audit/audit.js';
 import { RefusalLimiter } from './infra/audit/refusals.js';
-import { auditAnchorDir, auditKeyringFrom, fieldCipherFrom, primaryDbUrl, type Config } from './infra/config.js';
+import { auditAnchorDir, auditKeyringFrom, fieldCipherFrom, primaryDbUrl, statsDbUrlOf, type Config } from './infra/config.js';
 import type { FieldCipherOptions } from './infra/crypto/field-cipher.js';
 import { openDatabase } from './infra/db/database.js';
 import { migrateToLatest } from './infra/db/migrator.js';
@@ -45,6 +45,8 @@ import { ShareService } from './modules/basedata/share.js';
 import { workforceRoutes } from './modules/workforce/routes.js';
 import { teamRoutes } from './modules/workforce/team-routes.js';
 import { createWorkforce, type Workforce } from './modules/workforce/service.js';
+import { StatisticsStore } from './modules/evaluation/store.js';
+import { evaluationRoutes } from './modules/evaluation/routes.js';
 
 /** The package root, whether running from src/ (tsx) or dist/ (compiled). */
 export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -74,6 +76,8 @@ export interface Platform {
   share: ShareService;
   /** Teams, rota, leave, patrols and their tracks, clock records and attendance. */
   workforce: Workforce;
+  /** The statistics store: rollups kept from the incident timeline (modules/evaluation, ADR 0009). */
+  statistics: StatisticsStore;
   /** Field cipher settings (keys included): never log this. */
   fieldCipher: FieldCipherOptions;
   /** Folder of the signed audit anchors (outside the database). */
@@ -168,10 +172,15 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   const share = new ShareService(db, personal);
   // The working calendar comes from the incident loop's reference data (one instance: calendar edits reach both).
   const workforce = createWorkforce(db, reference, gridLocator);
+  // Its own database, migrated lazily by its consumer: a statistics store that is down never stops the platform.
+  const statistics = new StatisticsStore(db, { url: statsDbUrlOf(config), calendar: async () => (await reference.get()).calendar, logger });
   return {
     config, db, logger, authCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, departments, files, attachments, basedata, imports, share, workforce,
-    fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
-    close: () => db.close(),
+    statistics, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
+    close: async () => {
+      await statistics.close();
+      await db.close();
+    },
   };
 }
 
@@ -230,9 +239,11 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   });
   await workforceRoutes(app, { workforce: platform.workforce });
   await teamRoutes(app, { workforce: platform.workforce });
+  await evaluationRoutes(app, { statistics: platform.statistics, db });
   // The clock sweep runs in the server process; the lease picks one node of several.
   const sweep = new SweepScheduler(db, platform.incidents, platform.logger);
   sweep.start();
+  platform.statistics.start();
   const statistics = setInterval(() => {
     db.refreshStatistics().catch((err: unknown) => platform.logger.warn({ err }, 'refreshing planner statistics failed'));
   }, STATISTICS_REFRESH_MS);
@@ -249,6 +260,7 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   anchors?.unref();
   app.addHook('onClose', () => {
     sweep.stop();
+    platform.statistics.stop();
     clearInterval(statistics);
     if (anchors) clearInterval(anchors);
   });

@@ -27,6 +27,11 @@ export const configSchema = z.object({
     .string()
     .regex(/^(mysql:\/\/|mariadb:\/\/)/, 'must start with mysql:// or mariadb://')
     .optional(),
+  /** The statistics store (docs/adr/0009-statistics-store.md); default: beside the primary (statsDbUrlOf). */
+  statsDbUrl: z
+    .string()
+    .regex(/^(sqlite:|mysql:\/\/|mariadb:\/\/)/, 'must start with sqlite:, mysql:// or mariadb://')
+    .optional(),
   host: z.string().default('0.0.0.0'),
   port: z.coerce.number().int().min(0).max(65535).default(8080),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -96,6 +101,7 @@ const ENV_NAMES: Record<keyof Config, string> = {
   dataDir: 'CIVICGRID_DATA_DIR',
   dbUrl: 'CIVICGRID_DB_URL',
   dbReplicaUrl: 'CIVICGRID_DB_REPLICA_URL',
+  statsDbUrl: 'CIVICGRID_STATS_DB_URL',
   host: 'HOST',
   port: 'PORT',
   logLevel: 'CIVICGRID_LOG_LEVEL',
@@ -172,6 +178,21 @@ export function loadConfig(
 /** The primary database URL, defaulting to the embedded SQLite file. */
 export function primaryDbUrl(config: Config): string {
   return config.dbUrl ?? `sqlite:${resolve(config.dataDir, 'civicgrid.db')}`;
+}
+
+/**
+ * The statistics store's URL: configured, or for a SQLite primary a file
+ * beside it (civicgrid.db → civicgrid-stats.db), for a MySQL primary the
+ * primary database itself (its stat_* tables; no CREATE DATABASE right
+ * needed). ADR 0009 says why.
+ */
+export function statsDbUrlOf(config: Config): string {
+  if (config.statsDbUrl) return config.statsDbUrl;
+  const primary = primaryDbUrl(config);
+  if (!primary.startsWith('sqlite:')) return primary;
+  const path = primary.slice('sqlite:'.length);
+  if (path === ':memory:') return primary;
+  return `sqlite:${/\.[a-z0-9]+$/i.test(path) ? path.replace(/(\.[a-z0-9]+)$/i, '-stats$1') : `${path}-stats`}`;
 }
 
 /** Where the generated field keys live when none are configured. */

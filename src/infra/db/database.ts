@@ -42,6 +42,13 @@ export interface Db<DB> {
    * keeps its own, so on MySQL this does nothing.
    */
   refreshStatistics(): Promise<void>;
+  /**
+   * Calls `listener` after each write of this node commits (transaction or
+   * write resolved), so a feed consumer wakes at once instead of polling
+   * hard. Listeners must be cheap and must not throw into the writer: errors
+   * are swallowed. Answers the function that removes the listener.
+   */
+  onCommit(listener: () => void): () => void;
   close(): Promise<void>;
 }
 
@@ -51,6 +58,13 @@ export interface OpenOptions {
   readYourWritesSeconds?: number;
   /** Connection pool size for MySQL. */
   poolSize?: number;
+  /**
+   * SQLite only. 'full' (default): a commit is on disk when it returns.
+   * 'normal': WAL with synchronous=NORMAL, consistent after a crash but may
+   * lose the last commits; only for stores rebuildable from another (the
+   * statistics store, whose cursor rolls back with its rollups).
+   */
+  durability?: 'full' | 'normal';
 }
 
 export function dialectOf(url: string): Dialect {
@@ -63,13 +77,13 @@ export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 }
 
-function openSqlite<DB>(url: string): Kysely<DB> {
+function openSqlite<DB>(url: string, durability: 'full' | 'normal' = 'full'): Kysely<DB> {
   const path = url.slice('sqlite:'.length);
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const database = new SQLite(path);
   // WAL for concurrent readers; FULL so that a 2xx survives power loss (DESIGN.md "Promises").
   database.pragma('journal_mode = WAL');
-  database.pragma('synchronous = FULL');
+  database.pragma(durability === 'normal' ? 'synchronous = NORMAL' : 'synchronous = FULL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
   // A long reader (an online backup) lets the WAL grow; once checkpointed it is cut back to 64 MiB, not kept at its peak.
@@ -119,8 +133,8 @@ function openMysql<DB>(url: string, poolSize: number): Kysely<DB> {
   return new Kysely<DB>({ dialect: new MysqlDialect({ pool }) });
 }
 
-function openKysely<DB>(url: string, poolSize: number): Kysely<DB> {
-  return dialectOf(url) === 'sqlite' ? openSqlite<DB>(url) : openMysql<DB>(url, poolSize);
+function openKysely<DB>(url: string, poolSize: number, durability?: 'full' | 'normal'): Kysely<DB> {
+  return dialectOf(url) === 'sqlite' ? openSqlite<DB>(url, durability) : openMysql<DB>(url, poolSize);
 }
 
 const DEADLOCK_ATTEMPTS = 4;
@@ -145,13 +159,24 @@ export async function retryDeadlocks<T>(run: () => Promise<T>, attempts = DEADLO
 export function openDatabase<DB>(options: OpenOptions): Db<DB> {
   const dialect = dialectOf(options.url);
   const poolSize = options.poolSize ?? 16;
-  const primary = openKysely<DB>(options.url, poolSize);
+  const primary = openKysely<DB>(options.url, poolSize, options.durability);
   if (options.replicaUrl && dialect === 'sqlite') throw new Error('a replica needs a MySQL primary');
   const replica = options.replicaUrl ? openKysely<DB>(options.replicaUrl, poolSize) : primary;
   const windowMs = (options.readYourWritesSeconds ?? 5) * 1000;
   // MySQL has a pool and InnoDB groups commits itself; SQLite gets group commit here.
   const batcher = dialect === 'sqlite' ? new WriteBatcher<DB>(primary) : null;
   const lastWrite = new Map<number, number>();
+  const listeners = new Set<() => void>();
+  const committed = <T>(value: T): T => {
+    for (const listener of listeners) {
+      try {
+        listener();
+      } catch {
+        // A listener's failure is its own; the write has committed and its caller gets its answer.
+      }
+    }
+    return value;
+  };
   return {
     dialect,
     primary,
@@ -172,10 +197,14 @@ export function openDatabase<DB>(options: OpenOptions): Db<DB> {
       }
     },
     transaction(fn) {
-      return batcher ? batcher.run(fn) : retryDeadlocks(() => primary.transaction().execute(fn));
+      return (batcher ? batcher.run(fn) : retryDeadlocks(() => primary.transaction().execute(fn))).then(committed);
     },
     write(fn) {
-      return batcher ? batcher.run(fn) : retryDeadlocks(() => fn(primary));
+      return (batcher ? batcher.run(fn) : retryDeadlocks(() => fn(primary))).then(committed);
+    },
+    onCommit(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
     async refreshStatistics() {
       // 0x10002: consider every table, not only those this connection has queried.

@@ -6,17 +6,31 @@ export type Migrations = Record<string, Migration>;
 const MIGRATION_TABLE = 'schema_migration';
 const MIGRATION_LOCK_TABLE = 'schema_migration_lock';
 
-function migratorFor(db: Kysely<unknown>, migrations: Migrations): Migrator {
+/**
+ * A store with its own list of migrations (the statistics store, which may
+ * share the primary database) keeps its own migration table, so neither
+ * list sees the other's names as unknown.
+ */
+export interface MigrationTables {
+  table: string;
+  lockTable: string;
+}
+
+const PRIMARY_TABLES: MigrationTables = { table: MIGRATION_TABLE, lockTable: MIGRATION_LOCK_TABLE };
+
+function migratorFor(db: Kysely<unknown>, migrations: Migrations, tables: MigrationTables = PRIMARY_TABLES): Migrator {
   return new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
-    migrationTableName: MIGRATION_TABLE,
-    migrationLockTableName: MIGRATION_LOCK_TABLE,
+    migrationTableName: tables.table,
+    migrationLockTableName: tables.lockTable,
+    // Each module owns a range of numbers: a database that already ran 0060 must still take a later-added 0051.
+    allowUnorderedMigrations: true,
   });
 }
 
-export async function migrateToLatest(db: Kysely<unknown>, migrations: Migrations): Promise<string[]> {
-  const result: MigrationResultSet = await migratorFor(db, migrations).migrateToLatest();
+export async function migrateToLatest(db: Kysely<unknown>, migrations: Migrations, tables?: MigrationTables): Promise<string[]> {
+  const result: MigrationResultSet = await migratorFor(db, migrations, tables).migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error');
     const reason = result.error instanceof Error ? result.error.message : String(result.error);

@@ -35,6 +35,7 @@ export const PERMISSIONS: readonly PermissionDef[] = [
   p('residents.export', 'basedata', '导出个人信息', 'Export personal data'),
   p('keypersons.read', 'basedata', '查看重点人员', 'View key persons'),
   p('dashboard.read', 'overview', '查看指挥大屏与统计', 'View the command screen and statistics'),
+  p('evaluation.read', 'evaluation', '查看考核指标与排名', 'View KPIs and rankings'),
   p('workforce.read', 'workforce', '查看队伍、排班、考勤与巡查轨迹', 'View teams, rota, attendance and patrol tracks'),
   p('workforce.manage', 'workforce', '管理队伍成员、排班并审批请假', 'Manage team members and rota, decide leave'),
   p('workforce.configure', 'workforce', '维护考勤设置与队伍角色', 'Maintain attendance settings and team roles'),
@@ -57,7 +58,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     nameEn: 'Administrator',
     permissions: [
       'users.manage', 'roles.manage', 'system.read', 'grid.read', 'grid.manage', 'incidents.read', 'incidents.configure', 'dashboard.read',
-      'workforce.read', 'workforce.manage', 'workforce.configure',
+      'evaluation.read', 'workforce.read', 'workforce.manage', 'workforce.configure',
     ],
   },
   {
@@ -76,7 +77,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     code: 'shift_supervisor',
     name: '值班长',
     nameEn: 'Shift supervisor',
-    permissions: ['grid.read', 'incidents.read', 'incidents.register', 'incidents.dispatch', 'incidents.close', 'incidents.supervise', 'dashboard.read', 'workforce.read'],
+    permissions: ['grid.read', 'incidents.read', 'incidents.register', 'incidents.dispatch', 'incidents.close', 'incidents.supervise', 'dashboard.read', 'evaluation.read', 'workforce.read'],
   },
   {
     code: 'handler',
@@ -103,14 +104,14 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     nameEn: 'Street command centre operator',
     permissions: [
       'grid.read', 'incidents.read', 'incidents.report', 'incidents.register', 'incidents.dispatch',
-      'incidents.close', 'incidents.escalate', 'dashboard.read', 'workforce.read', 'workforce.manage',
+      'incidents.close', 'incidents.escalate', 'dashboard.read', 'evaluation.read', 'workforce.read', 'workforce.manage',
     ],
   },
   {
     code: 'leader',
     name: '领导',
     nameEn: 'Leader',
-    permissions: ['grid.read', 'incidents.read', 'dashboard.read', 'workforce.read'],
+    permissions: ['grid.read', 'incidents.read', 'dashboard.read', 'evaluation.read', 'workforce.read'],
   },
   {
     // 综治专干: the community's social-governance officer who follows the key persons (重点人员). Key-person

@@ -1,0 +1,201 @@
+/**
+ * What one case contributes to the statistics store, folded from its
+ * timeline alone (docs/adr/0009-statistics-store.md, docs/kpis.md). Pure:
+ * the incremental consumer and the rebuild both fold events through
+ * `applyEvent` and add up `contribution`, so they cannot disagree.
+ *
+ * A case counts once, in the cohort of the Asia/Shanghai day it was reported,
+ * under its unit grid, its minor category, the department that handles it
+ * (the lead of the last dispatch) and its channel. Its counts are flags
+ * ("cases that were …"), so every rate stays between 0 and 1.
+ */
+import { localYmd, workingMsBetween, type WorkCalendar } from '../../incidents/rules/calendar.js';
+
+/** The rollup's counters, in column order. */
+export const ROLLUP_MEASURES = [
+  'reported', 'registered', 'due', 'dispatched', 'closed', 'closed_on_time', 'overdue', 'reworked',
+  'returned', 'deferred', 'self_resolved', 'urged', 'handled', 'handling_ms',
+] as const;
+export type RollupMeasure = (typeof ROLLUP_MEASURES)[number];
+export type Measures = Record<RollupMeasure, number>;
+
+export const ROLLUP_DIMENSIONS = ['day', 'grid_code', 'category_code', 'department_code', 'channel'] as const;
+export type RollupDimension = (typeof ROLLUP_DIMENSIONS)[number];
+export type RollupKey = Record<RollupDimension, string>;
+
+/** One timeline event as the store reads it. */
+export interface TimelineEvent {
+  incidentId: number;
+  seq: number;
+  action: string;
+  toStatus: string;
+  data: Record<string, unknown>;
+  at: number;
+  /** The incident's unit grid (fixed at intake). */
+  gridCode: string;
+}
+
+/** What the store keeps of one case between events. */
+export interface CaseTrack {
+  incidentId: number;
+  lastSeq: number;
+  day: string;
+  gridCode: string;
+  channel: string;
+  categoryCode: string;
+  departmentCode: string;
+  status: string;
+  registered: boolean;
+  dispatched: boolean;
+  closed: boolean;
+  overdue: boolean;
+  reworked: boolean;
+  returned: boolean;
+  selfResolved: boolean;
+  urged: boolean;
+  /** Handling deadline in force (dispatch, extension, rework set it). */
+  handleBy: number | null;
+  dispatchedAt: number | null;
+  repliedAt: number | null;
+  /** Working time from the last dispatch to the last lead reply, fixed at close. */
+  handlingMs: number;
+}
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+function blankTrack(e: TimelineEvent, cal: WorkCalendar): CaseTrack {
+  return {
+    incidentId: e.incidentId, lastSeq: 0, day: localYmd(cal, e.at), gridCode: e.gridCode, channel: '', categoryCode: '', departmentCode: '',
+    status: 'reported', registered: false, dispatched: false, closed: false, overdue: false, reworked: false, returned: false,
+    selfResolved: false, urged: false, handleBy: null, dispatchedAt: null, repliedAt: null, handlingMs: 0,
+  };
+}
+
+/**
+ * The case after one more event; the same track when the event was already
+ * applied (seq not above lastSeq), which makes delivery twice harmless.
+ * `track` is null for a case not seen yet.
+ */
+export function applyEvent(track: CaseTrack | null, e: TimelineEvent, cal: WorkCalendar): CaseTrack {
+  if (track && e.seq <= track.lastSeq) return track;
+  const t: CaseTrack = { ...(track ?? blankTrack(e, cal)), lastSeq: e.seq, status: e.toStatus };
+  const d = e.data;
+  switch (e.action) {
+    case 'report':
+      t.day = localYmd(cal, e.at);
+      t.channel = str(d.channel);
+      t.categoryCode = str(d.categoryCode);
+      break;
+    case 'register':
+      t.registered = true;
+      t.categoryCode = str(d.categoryCode) || t.categoryCode;
+      break;
+    case 'self-resolve':
+      t.registered = true;
+      t.selfResolved = true;
+      t.categoryCode = str(d.categoryCode) || t.categoryCode;
+      // Fixed by the grid worker, not by a department: no handling time to count.
+      t.repliedAt = e.at;
+      t.dispatchedAt = null;
+      break;
+    case 'dispatch':
+      t.dispatched = true;
+      t.departmentCode = str(d.leadDepartmentCode);
+      t.dispatchedAt = e.at;
+      t.handleBy = num(d.handleBy);
+      t.repliedAt = null;
+      break;
+    case 'return':
+      t.returned = true;
+      t.handleBy = null;
+      break;
+    case 'reply':
+      // A co-handler's part does not end the handling stage.
+      if (d.part === 'co-handler') break;
+      t.repliedAt = e.at;
+      if (t.handleBy !== null && e.at > t.handleBy) t.overdue = true;
+      break;
+    case 'approve-extension':
+      t.handleBy = num(d.handleBy) ?? t.handleBy;
+      break;
+    case 'verify-fail':
+      if (d.rework === true) {
+        t.reworked = true;
+        t.handleBy = num(d.handleBy) ?? t.handleBy;
+      }
+      break;
+    case 'urge':
+      t.urged = true;
+      break;
+    case 'close':
+      t.closed = true;
+      t.handlingMs = t.dispatchedAt !== null && t.repliedAt !== null && t.repliedAt >= t.dispatchedAt ? workingMsBetween(cal, t.dispatchedAt, t.repliedAt) : 0;
+      break;
+    default:
+      break;
+  }
+  return t;
+}
+
+export function keyOf(t: CaseTrack): RollupKey {
+  return { day: t.day, grid_code: t.gridCode, category_code: t.categoryCode, department_code: t.departmentCode, channel: t.channel };
+}
+
+const flag = (b: boolean): number => (b ? 1 : 0);
+
+export function contribution(t: CaseTrack): Measures {
+  const handled = t.closed && t.dispatchedAt !== null && t.repliedAt !== null;
+  return {
+    reported: 1,
+    registered: flag(t.registered),
+    // 应结案数: registered cases not rejected and not merged into another.
+    due: flag(t.registered && t.status !== 'rejected' && t.status !== 'merged'),
+    dispatched: flag(t.dispatched),
+    closed: flag(t.closed),
+    closed_on_time: flag(t.closed && !t.overdue),
+    overdue: flag(t.overdue),
+    reworked: flag(t.reworked),
+    returned: flag(t.returned),
+    // 缓办数: cases deferred now (a deferred case dispatched again is back in the loop).
+    deferred: flag(t.status === 'deferred'),
+    self_resolved: flag(t.selfResolved),
+    urged: flag(t.urged),
+    handled: flag(handled),
+    handling_ms: handled ? t.handlingMs : 0,
+  };
+}
+
+export function zeroMeasures(): Measures {
+  return Object.fromEntries(ROLLUP_MEASURES.map((m) => [m, 0])) as Measures;
+}
+
+export function keyText(k: RollupKey): string {
+  return ROLLUP_DIMENSIONS.map((d) => k[d]).join('\u0000');
+}
+
+/** Accumulates signed changes per rollup key (a case that moves subtracts from its old key). */
+export class RollupDelta {
+  readonly byKey = new Map<string, { key: RollupKey; measures: Measures }>();
+
+  add(key: RollupKey, m: Measures, sign: 1 | -1): void {
+    const text = keyText(key);
+    let entry = this.byKey.get(text);
+    if (!entry) {
+      entry = { key, measures: zeroMeasures() };
+      this.byKey.set(text, entry);
+    }
+    for (const name of ROLLUP_MEASURES) entry.measures[name] += sign * m[name];
+  }
+
+  /** The change of one case from `before` (null: new) to `after`. */
+  move(before: CaseTrack | null, after: CaseTrack): void {
+    if (before) this.add(keyOf(before), contribution(before), -1);
+    this.add(keyOf(after), contribution(after), 1);
+  }
+
+  /** Keys whose change is not zero. */
+  changes(): { key: RollupKey; measures: Measures }[] {
+    return [...this.byKey.values()].filter((e) => ROLLUP_MEASURES.some((m) => e.measures[m] !== 0));
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * KPI and ranking reads over the statistics store, filtered by the caller's
+ * scopes (a grid scope sees the rows of its subtree, a department scope the
+ * rows of its department).
+ */
+import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
+import type { AppDb } from '../../database.js';
+import type { Scope } from '../../infra/auth/scope.js';
+import { AppError } from '../../infra/http/errors.js';
+import { GRID_CODE_LENGTH, type GridLevel } from '../grid/rules/codes.js';
+import { computeKpis, HIGHER_IS_BETTER, previousPeriod, rank, type KpiName, type Kpis } from './rules/kpis.js';
+import { ROLLUP_MEASURES, zeroMeasures, type Measures } from './rules/rollup.js';
+import type { StatisticsStore } from './store.js';
+import './messages.js';
+
+export type KpiLevel = GridLevel | 'department';
+
+export interface Period {
+  from: string;
+  to: string;
+}
+
+export interface KpiFigures {
+  counts: Measures;
+  kpis: Kpis;
+}
+
+export interface RankingItem extends KpiFigures {
+  code: string;
+  name: string | null;
+  value: number | null;
+  rank: number | null;
+  previousValue: number | null;
+  previousRank: number | null;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Q = SelectQueryBuilder<any, any, object>;
+
+const escapeLike = (code: string) => code.replace(/[!%_]/g, (c) => `!${c}`);
+const under = (column: string, code: string) => sql<boolean>`${sql.ref(column)} like ${`${escapeLike(code)}%`} escape '!'`;
+
+/** Which rollup answers: the street one when neither the scopes nor the question go below a street. */
+interface Source {
+  table: 'stat_daily' | 'stat_street_daily';
+  /** The column a grid code is a prefix of. */
+  grid: 'grid_code' | 'street_code';
+}
+const FINE: Source = { table: 'stat_daily', grid: 'grid_code' };
+const STREET: Source = { table: 'stat_street_daily', grid: 'street_code' };
+
+function sourceFor(scopes: readonly Scope[], level: KpiLevel | null): Source {
+  const coarseScopes = scopes.every((s) => s.kind === 'department' || s.code.length <= GRID_CODE_LENGTH.street);
+  return coarseScopes && (level === null || level === 'district' || level === 'street' || level === 'department') ? STREET : FINE;
+}
+
+function sums(q: Q) {
+  return q.select(ROLLUP_MEASURES.map((m) => sql<number>`coalesce(sum(${sql.ref(m)}), 0)`.as(m)));
+}
+
+function measuresOf(row: Record<string, unknown> | undefined): Measures {
+  const m = zeroMeasures();
+  if (row) for (const name of ROLLUP_MEASURES) m[name] = Number(row[name] ?? 0);
+  return m;
+}
+
+export class EvaluationService {
+  constructor(private readonly statistics: StatisticsStore, private readonly business: AppDb) {}
+
+  private base(source: Source, period: Period, scopes: readonly Scope[]): Q {
+    if (scopes.length === 0) throw new AppError(403, 'FORBIDDEN', { permission: 'evaluation.read' });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return (this.statistics.db.reader() as unknown as Kysely<any>)
+      .selectFrom(source.table)
+      .where('day', '>=', period.from)
+      .where('day', '<=', period.to)
+      .where((eb) => eb.or(scopes.map((s) => (s.kind === 'grid' ? under(source.grid, s.code) : eb('department_code', '=', s.code)))));
+  }
+
+  private async ready(): Promise<void> {
+    try {
+      await this.statistics.ensureReady();
+    } catch {
+      throw new AppError(503, 'EVALUATION_STORE_UNAVAILABLE');
+    }
+  }
+
+  /** The counts and KPIs of one grid node or department for a period, within the caller's scopes. */
+  async kpis(scopes: readonly Scope[], level: KpiLevel, code: string, period: Period): Promise<KpiFigures & { name: string | null }> {
+    if (level !== 'department' && code.length !== GRID_CODE_LENGTH[level]) throw new AppError(400, 'EVALUATION_CODE_LEVEL', { level, code });
+    const visible = level === 'department'
+      ? scopes.some((s) => s.kind === 'grid' || s.code === code)
+      // A part of the district is not shown as the district: a grid scope sees nodes at or below its own; a department its cases anywhere.
+      : scopes.some((s) => s.kind === 'department' || code.startsWith(s.code));
+    if (!visible) throw new AppError(403, 'EVALUATION_OUT_OF_SCOPE', { level, code });
+    await this.ready();
+    const source = sourceFor(scopes, level);
+    let q = this.base(source, period, scopes);
+    q = level === 'department' ? q.where('department_code', '=', code) : q.where(under(source.grid, code));
+    const row = await sums(q).executeTakeFirst();
+    const counts = measuresOf(row as Record<string, unknown> | undefined);
+    return { counts, kpis: computeKpis(counts), name: await this.nameOf(level, code) };
+  }
+
+  /** Departments or streets ranked by one KPI, each with its rank in the previous period of equal length. */
+  async ranking(scopes: readonly Scope[], of: 'departments' | 'streets', by: KpiName, period: Period): Promise<{ previous: Period; items: RankingItem[] }> {
+    await this.ready();
+    const previous = previousPeriod(period.from, period.to);
+    const [now, before] = await Promise.all([this.grouped(scopes, of, period), this.grouped(scopes, of, previous)]);
+    const higher = HIGHER_IS_BETTER[by];
+    const prevRanks = new Map(rank([...before.entries()], ([, m]) => computeKpis(m)[by], higher).map((r) => [r.item[0], r]));
+    const names = await this.names(of === 'departments' ? 'department' : 'street', [...now.keys()]);
+    const items = rank([...now.entries()], ([, m]) => computeKpis(m)[by], higher).map((r) => {
+      const [code, counts] = r.item;
+      const prev = prevRanks.get(code);
+      return {
+        code, name: names.get(code) ?? null, counts, kpis: computeKpis(counts), value: r.value, rank: r.rank,
+        previousValue: prev?.value ?? null, previousRank: prev?.rank ?? null,
+      };
+    });
+    return { previous, items };
+  }
+
+  private async grouped(scopes: readonly Scope[], of: 'departments' | 'streets', period: Period): Promise<Map<string, Measures>> {
+    const source = sourceFor(scopes, null);
+    const key = of === 'departments'
+      ? sql<string>`${sql.ref('department_code')}`
+      : source === STREET ? sql<string>`${sql.ref('street_code')}` : sql<string>`substr(${sql.ref('grid_code')}, 1, ${GRID_CODE_LENGTH.street})`;
+    let q = this.base(source, period, scopes);
+    // A case not dispatched yet has no department to rank.
+    if (of === 'departments') q = q.where('department_code', '<>', '');
+    const rows = await sums(q.select(key.as('code'))).groupBy(key).execute();
+    return new Map(rows.map((r) => {
+      const row = r as unknown as Record<string, unknown>;
+      return [String(row.code), measuresOf(row)];
+    }));
+  }
+
+  private async nameOf(level: KpiLevel, code: string): Promise<string | null> {
+    return (await this.names(level, [code])).get(code) ?? null;
+  }
+
+  private async names(level: KpiLevel, codes: readonly string[]): Promise<Map<string, string>> {
+    if (codes.length === 0) return new Map();
+    const db = this.business.reader();
+    const rows = level === 'department'
+      ? await db.selectFrom('departments').select(['code', 'name']).where('code', 'in', [...codes]).execute()
+      : await db.selectFrom('grids').select(['code', 'name']).where('code', 'in', [...codes]).execute();
+    return new Map(rows.map((r) => [r.code, r.name]));
+  }
+}
