@@ -87,12 +87,14 @@ export class StatisticsStore {
     const source = timelineSource(business.primary as unknown as Kysely<unknown>);
     this.consumer = new FeedConsumer<TimelineRow, StatsTables>({
       name: STATS_CONSUMER,
-      source: {
-        // Migrations first (lazily, retried by the consumer after a failure): a store that is down at boot does not stop the platform.
-        after: async (a, l) => { await this.ensureReady(); return source.after(a, l); },
-        byIds: (ids) => source.byIds(ids),
+      source,
+      store: {
+        // Migrations before the first pass reads its cursor (lazily, retried after a failure): a store that is down at boot does not stop the platform.
+        transaction: async (fn) => {
+          await this.ensureReady();
+          return this.db.transaction(fn);
+        },
       },
-      store: this.db,
       apply: (tx, rows) => this.applyRows(tx, rows),
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.gapHoldMs !== undefined ? { gapHoldMs: options.gapHoldMs } : {}),
