@@ -8,13 +8,11 @@ import { formatDateTime } from '../../shell/time.js';
 import { incidentApi, type Incident } from '../incidents/api.js';
 import { useReference } from '../incidents/common.js';
 import { PlacePicker } from '../incidents/PlacePicker.js';
-import {
-  currentPeriod, daysOf, drillPath, evaluationApi, levelOf, previousOf, useTopArea,
-  type BreakdownItem, type KpiAnswer, type Period, type PeriodKind, type RankingItem,
-} from './api.js';
+import { drillPath, evaluationApi, levelOf, useTopArea, type BreakdownItem, type KpiAnswer, type RankingItem } from './api.js';
 import { EChart, type ChartOption } from './EChart.js';
 import { KpiFigures } from './KpiFigures.js';
 import { useEvaluationText } from './messages.js';
+import { currentPeriod, daysOf, previousOf, type Period, type PeriodKind } from './periods.js';
 
 interface Data {
   now: KpiAnswer;
@@ -79,13 +77,14 @@ export default function DashboardPage() {
     const byDay = new Map((data?.days ?? []).map((d) => [d.key, d.counts]));
     return {
       tooltip: { trigger: 'axis' },
-      legend: { data: [et('kpi.reported'), et('kpi.closed')] },
+      legend: { top: 0, data: [et('kpi.reported'), et('kpi.closed')] },
       grid: { left: 40, right: 16, top: 36, bottom: 28 },
       xAxis: { type: 'category', data: dayList.map((d) => d.slice(5)) },
       yAxis: { type: 'value', minInterval: 1 },
       series: [
-        { name: et('kpi.reported'), type: 'line', data: dayList.map((d) => byDay.get(d)?.reported ?? 0) },
-        { name: et('kpi.closed'), type: 'line', data: dayList.map((d) => byDay.get(d)?.closed ?? 0) },
+        // Every day keeps its point: a point is what a click drills from.
+        { name: et('kpi.reported'), type: 'line', showAllSymbol: true, symbolSize: 7, data: dayList.map((d) => byDay.get(d)?.reported ?? 0) },
+        { name: et('kpi.closed'), type: 'line', showAllSymbol: true, symbolSize: 7, data: dayList.map((d) => byDay.get(d)?.closed ?? 0) },
       ],
     };
   }, [data, dayList, et]);
@@ -93,13 +92,13 @@ export default function DashboardPage() {
   const label = (i: BreakdownItem) => (i.key === '' ? et('uncategorised') : pick(i.name ?? i.key, i.nameEn ?? i.name ?? i.key));
   const bars = (items: BreakdownItem[]): ChartOption => ({
     tooltip: { trigger: 'axis' },
-    legend: { data: [et('kpi.reported'), et('kpi.closed')] },
+    legend: { top: 0, data: [et('kpi.reported'), et('kpi.closed')] },
     grid: { left: 110, right: 16, top: 36, bottom: 24 },
     xAxis: { type: 'value', minInterval: 1 },
     yAxis: { type: 'category', data: items.map(label), inverse: true },
     series: [
-      { name: et('kpi.reported'), type: 'bar', data: items.map((i) => i.counts.reported) },
-      { name: et('kpi.closed'), type: 'bar', data: items.map((i) => i.counts.closed) },
+      { name: et('kpi.reported'), type: 'bar', barMaxWidth: 24, data: items.map((i) => i.counts.reported) },
+      { name: et('kpi.closed'), type: 'bar', barMaxWidth: 24, data: items.map((i) => i.counts.closed) },
     ],
   });
   // Cases without a category cannot be drilled by category: they are left out of that chart.
@@ -208,7 +207,7 @@ export default function DashboardPage() {
                   onRow={(r) => ({ onClick: () => navigate(`/incidents/${r.id}`), style: { cursor: 'pointer' } })}
                   columns={[
                     { title: et('col.code'), dataIndex: 'code', width: 170 },
-                    { title: et('kpi.reported'), dataIndex: 'reportedAt', width: 170, render: (v: string) => formatDateTime(v) },
+                    { title: et('col.reportedAt'), dataIndex: 'reportedAt', width: 170, render: (v: string) => formatDateTime(v) },
                     { title: et('department'), dataIndex: 'leadDepartmentCode', width: 160, render: (c: string | null) => (c ? deptName(c, null) : '') },
                     { title: et('col.due'), dataIndex: 'dueAt', width: 170, render: (v: string | null) => formatDateTime(v) },
                     { title: et('col.description'), dataIndex: 'description', ellipsis: true },

@@ -3,9 +3,10 @@ import { Alert, Button, Card, Skeleton } from 'antd';
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { errorMessage } from '../../shell/api.js';
-import { currentPeriod, evaluationApi, previousOf, useTopArea, type KpiAnswer } from './api.js';
+import { evaluationApi, useTopArea, type KpiAnswer } from './api.js';
 import { KpiFigures } from './KpiFigures.js';
 import { useEvaluationText } from './messages.js';
+import { currentPeriod, previousOf } from './periods.js';
 
 /** The home page's card for those who read KPIs: this month's key figures beside the previous period's, and the way to the dashboard. */
 export default function HomeFigures() {

@@ -39,6 +39,7 @@ const zhCN = {
   'drill.title': '来自统计分析的筛选：',
   'drill.clear': '清除',
   'col.code': '案件编号',
+  'col.reportedAt': '上报时间',
   'col.due': '办理期限',
   'col.description': '问题描述',
 };
@@ -82,6 +83,7 @@ const en: Record<Key, string> = {
   'drill.title': 'Filtered from statistics:',
   'drill.clear': 'Clear',
   'col.code': 'Code',
+  'col.reportedAt': 'Reported at',
   'col.due': 'Due',
   'col.description': 'Description',
 };
