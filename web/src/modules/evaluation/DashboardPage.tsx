@@ -175,7 +175,7 @@ export default function DashboardPage() {
               </Col>
             )}
             <Col xs={24} xl={12}>
-              <Card title={et('ranking')} size="small">
+              <Card title={et('ranking')} size="small" extra={<Typography.Text type="secondary">{et('ranking.scope')}</Typography.Text>}>
                 <Table<RankingItem>
                   size="small"
                   rowKey="code"
