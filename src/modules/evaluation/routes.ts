@@ -64,6 +64,32 @@ export async function evaluationRoutes(app: FastifyInstance, deps: { statistics:
     return { level: q.level, code: q.code, name: result.name, period, ...figures(result) };
   });
 
+  r.get('/api/evaluation/breakdown', {
+    config: { policy: permission('evaluation.read') },
+    schema: {
+      tags: ['evaluation'],
+      summary: 'Counts and KPIs of a district, street, community, unit grid or department split by report day (the trend), major category, street or community',
+      querystring: z.object({
+        level: z.enum(['district', 'street', 'community', 'unit', 'department']), code: z.string().min(1).max(20),
+        by: z.enum(['day', 'category', 'street', 'community']), ...PeriodQuery,
+      }),
+      response: {
+        200: z.object({
+          level: z.string(), code: z.string(), by: z.string(), period: PeriodOut,
+          items: z.array(z.object({
+            key: z.string().describe("the day (YYYY-MM-DD), the major category's code, or the street's or community's grid code; '' for cases not categorised yet"),
+            name: z.string().nullable(), nameEn: z.string().nullable(), counts: Counts, kpis: Kpis,
+          })),
+        }),
+      },
+    },
+  }, async (request) => {
+    const q = request.query;
+    const period = periodOf(q);
+    const items = await service.breakdown(scopesOf(request), q.level, q.code, q.by, period);
+    return { level: q.level, code: q.code, by: q.by, period, items: items.map((i) => ({ key: i.key, name: i.name, nameEn: i.nameEn, ...figures(i) })) };
+  });
+
   r.get('/api/evaluation/rankings', {
     config: { policy: permission('evaluation.read') },
     schema: {

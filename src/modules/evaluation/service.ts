@@ -64,6 +64,18 @@ function measuresOf(row: Record<string, unknown> | undefined): Measures {
   return m;
 }
 
+/** What a breakdown groups by: report day (the trend), major category (the first two digits of the minor), street, or community. */
+export type BreakdownBy = 'day' | 'category' | 'street' | 'community';
+
+export interface BreakdownItem extends KpiFigures {
+  key: string;
+  name: string | null;
+  nameEn: string | null;
+}
+
+/** Length of a major category code (the prefix of its minors' codes). */
+const MAJOR_CODE_LENGTH = 2;
+
 export class EvaluationService {
   constructor(private readonly statistics: StatisticsStore, private readonly business: AppDb) {}
 
@@ -85,19 +97,27 @@ export class EvaluationService {
     }
   }
 
-  /** The counts and KPIs of one grid node or department for a period, within the caller's scopes. */
-  async kpis(scopes: readonly Scope[], level: KpiLevel, code: string, period: Period): Promise<KpiFigures & { name: string | null }> {
+  /** Refuses a code of the wrong length for its level, and a unit outside the caller's scopes. */
+  private checkTarget(scopes: readonly Scope[], level: KpiLevel, code: string): void {
     if (level !== 'department' && code.length !== GRID_CODE_LENGTH[level]) throw new AppError(400, 'EVALUATION_CODE_LEVEL', { level, code });
     const visible = level === 'department'
       ? scopes.some((s) => s.kind === 'grid' || s.code === code)
       // A part of the district is not shown as the district: a grid scope sees nodes at or below its own; a department its cases anywhere.
       : scopes.some((s) => s.kind === 'department' || code.startsWith(s.code));
     if (!visible) throw new AppError(403, 'EVALUATION_OUT_OF_SCOPE', { level, code });
+  }
+
+  private target(source: Source, period: Period, scopes: readonly Scope[], level: KpiLevel, code: string): Q {
+    const q = this.base(source, period, scopes);
+    return level === 'department' ? q.where('department_code', '=', code) : q.where(under(source.grid, code));
+  }
+
+  /** The counts and KPIs of one grid node or department for a period, within the caller's scopes. */
+  async kpis(scopes: readonly Scope[], level: KpiLevel, code: string, period: Period): Promise<KpiFigures & { name: string | null }> {
+    this.checkTarget(scopes, level, code);
     await this.ready();
     const source = sourceFor(scopes, level);
-    let q = this.base(source, period, scopes);
-    q = level === 'department' ? q.where('department_code', '=', code) : q.where(under(source.grid, code));
-    const row = await sums(q).executeTakeFirst();
+    const row = await sums(this.target(source, period, scopes, level, code)).executeTakeFirst();
     const counts = measuresOf(row as Record<string, unknown> | undefined);
     return { counts, kpis: computeKpis(counts), name: await this.nameOf(level, code) };
   }
@@ -119,6 +139,40 @@ export class EvaluationService {
       };
     });
     return { previous, items };
+  }
+
+  /**
+   * The counts of one grid node or department split by report day, major
+   * category, street or community: sums of the rollups grouped by one of
+   * their dimensions (a category split needs the fine rollup, which has the
+   * category; the others read the street rollup where the scopes allow).
+   */
+  async breakdown(scopes: readonly Scope[], level: KpiLevel, code: string, by: BreakdownBy, period: Period): Promise<BreakdownItem[]> {
+    this.checkTarget(scopes, level, code);
+    await this.ready();
+    const source = by === 'category' || by === 'community' ? FINE : sourceFor(scopes, level);
+    const key = by === 'day'
+      ? sql<string>`${sql.ref('day')}`
+      : by === 'category'
+        ? sql<string>`substr(${sql.ref('category_code')}, 1, ${MAJOR_CODE_LENGTH})`
+        : by === 'street' && source === STREET
+          ? sql<string>`${sql.ref('street_code')}`
+          : sql<string>`substr(${sql.ref('grid_code')}, 1, ${GRID_CODE_LENGTH[by === 'street' ? 'street' : 'community']})`;
+    const rows = await sums(this.target(source, period, scopes, level, code).select(key.as('k'))).groupBy(key).orderBy(key).execute();
+    const grouped = rows.map((r) => {
+      const row = r as unknown as Record<string, unknown>;
+      return { key: String(row.k ?? ''), counts: measuresOf(row) };
+    });
+    const names = by === 'day' ? new Map<string, { name: string; nameEn: string | null }>() : await this.labels(by, grouped.map((g) => g.key));
+    return grouped.map((g) => ({ ...g, kpis: computeKpis(g.counts), name: names.get(g.key)?.name ?? null, nameEn: names.get(g.key)?.nameEn ?? null }));
+  }
+
+  private async labels(by: 'category' | 'street' | 'community', codes: readonly string[]): Promise<Map<string, { name: string; nameEn: string | null }>> {
+    const wanted = codes.filter((c) => c !== '');
+    if (wanted.length === 0) return new Map();
+    if (by !== 'category') return new Map([...(await this.names(by, wanted))].map(([c, name]) => [c, { name, nameEn: null }]));
+    const rows = await this.business.reader().selectFrom('incident_category_majors').select(['code', 'name', 'name_en']).where('code', 'in', [...wanted]).execute();
+    return new Map(rows.map((r) => [r.code, { name: r.name, nameEn: r.name_en }]));
   }
 
   private async grouped(scopes: readonly Scope[], of: 'departments' | 'streets', period: Period): Promise<Map<string, Measures>> {

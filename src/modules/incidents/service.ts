@@ -173,6 +173,8 @@ export interface ListFilter {
   category?: string | undefined;
   grid?: string | undefined;
   department?: string | undefined;
+  /** The lead department alone. */
+  leadDepartment?: string | undefined;
   channel?: IncidentChannel | undefined;
   from?: number | undefined;
   to?: number | undefined;
@@ -901,6 +903,7 @@ export class IncidentService {
         ]),
       );
     }
+    if (filter.leadDepartment) q = q.where('lead_department_code', '=', filter.leadDepartment);
     if (filter.channel) q = q.where('channel', '=', filter.channel);
     if (filter.from !== undefined) q = q.where('reported_at', '>=', filter.from);
     if (filter.to !== undefined) q = q.where('reported_at', '<', filter.to);

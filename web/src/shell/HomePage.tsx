@@ -1,9 +1,13 @@
 import { Card, Col, Descriptions, Empty, Row, Tag, Typography } from 'antd';
+import { lazy, Suspense } from 'react';
 import { Link } from 'react-router-dom';
 import MyWorkCard from '../modules/incidents/MyWorkCard.js';
 import { useAuth } from './auth.js';
 import { useI18n } from './i18n.js';
 import { visibleMenu } from './menu.js';
+
+// ECharts and the KPI code load only for those who read KPIs.
+const HomeFigures = lazy(() => import('../modules/evaluation/HomeFigures.js'));
 
 /** 工作台: who I am, what I may do, and the way into it. */
 export default function HomePage() {
@@ -15,6 +19,13 @@ export default function HomePage() {
     <div data-testid="page-home">
       <Typography.Title level={3}>{t('home.welcome', { name: me.displayName })}</Typography.Title>
       <Row gutter={[16, 16]}>
+        {can('evaluation.read') && (
+          <Col span={24}>
+            <Suspense fallback={null}>
+              <HomeFigures />
+            </Suspense>
+          </Col>
+        )}
         {can('incidents.read') && (
           <Col span={24}>
             <MyWorkCard />

@@ -1,12 +1,12 @@
 import { DownloadOutlined, EnvironmentOutlined, PlusOutlined } from '@ant-design/icons';
-import { Alert, Button, Card, Cascader, Checkbox, Col, DatePicker, Form, Input, Row, Select, Space, Table } from 'antd';
+import { Alert, Button, Card, Cascader, Checkbox, Col, DatePicker, Form, Input, Row, Select, Space, Table, Tag } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { useEffect, useState, type HTMLAttributes } from 'react';
-import { Link, useNavigate } from 'react-router-dom';
+import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { errorMessage } from '../../shell/api.js';
 import { useAuth } from '../../shell/auth.js';
 import { useI18n } from '../../shell/i18n.js';
-import { beijingWallClockToIso } from '../../shell/time.js';
+import { beijingWallClockToIso, formatDateTime } from '../../shell/time.js';
 import { CHANNELS, incidentApi, STATUSES, type Incident, type ListFilters, type Page } from './api.js';
 import { useIncidentColumns, useReference, pageTotal } from './common.js';
 import { useIncidentText } from './messages.js';
@@ -36,6 +36,17 @@ export function toListFilters(v: FilterForm): ListFilters {
   if (to) f.to = beijingWallClockToIso(to.format('YYYY-MM-DDTHH:mm:ss'));
   if (v.overdue) f.overdue = true;
   if (v.q?.trim()) f.q = v.q.trim();
+  return f;
+}
+
+/** Filters given in the address (a drill-down from the statistics, a link): only those the list knows. */
+export function filtersFromUrl(params: URLSearchParams): ListFilters {
+  const f: ListFilters = {};
+  for (const k of ['status', 'category', 'grid', 'department', 'leadDepartment', 'channel', 'from', 'to'] as const) {
+    const v = params.get(k);
+    if (v) f[k] = v;
+  }
+  if (params.get('overdue') === 'true') f.overdue = true;
   return f;
 }
 
@@ -119,7 +130,9 @@ export default function ListPage() {
   const navigate = useNavigate();
   const ref = useReference();
   const columns = useIncidentColumns(ref);
-  const [filters, setFilters] = useState<ListFilters>({});
+  const [params, setParams] = useSearchParams();
+  const [filters, setFilters] = useState<ListFilters>(() => filtersFromUrl(params));
+  const fromUrl = params.size > 0;
   const [page, setPage] = useState(1);
   const [pageSize, setPageSize] = useState(20);
   const [data, setData] = useState<Page<Incident> | null>(null);
@@ -166,6 +179,7 @@ export default function ListPage() {
         onSearch={(f) => {
           setPage(1);
           setFilters(f);
+          if (fromUrl) setParams({});
         }}
         extra={
           <>
@@ -179,6 +193,7 @@ export default function ListPage() {
         }
       />
       {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 16 }} data-testid="incidents-error" />}
+      {fromUrl && <UrlFilters filters={filters} />}
       <Table<Incident>
         rowKey="id"
         size="middle"
@@ -209,5 +224,37 @@ export default function ListPage() {
         }}
       />
     </Card>
+  );
+}
+
+/** What the address filters the list by, in words (the form above does not show them). */
+function UrlFilters({ filters: f }: { filters: ListFilters }) {
+  const it = useIncidentText();
+  const { pick } = useI18n();
+  const ref = useReference();
+  const dept = (code: string) => {
+    const d = ref?.departments.find((x) => x.code === code);
+    return d ? pick(d.name, d.nameEn) : code;
+  };
+  const tags: string[] = [];
+  if (f.from || f.to) tags.push(`${formatDateTime(f.from)} ~ ${formatDateTime(f.to)}`);
+  if (f.grid) tags.push(`${it('filter.place')}: ${f.grid}`);
+  if (f.status) tags.push(f.status.split(',').map((s) => it(`status.${s}` as Parameters<typeof it>[0])).join(', '));
+  if (f.category) tags.push(ref?.categoryName(f.category) ?? f.category);
+  if (f.leadDepartment) tags.push(dept(f.leadDepartment));
+  if (f.department) tags.push(dept(f.department));
+  if (f.overdue) tags.push(it('list.overdue'));
+  return (
+    <Alert
+      type="info"
+      style={{ marginBottom: 16 }}
+      data-testid="incident-url-filters"
+      title={
+        <Space wrap>
+          {it('list.fromLink')}
+          {tags.map((x) => <Tag key={x}>{x}</Tag>)}
+        </Space>
+      }
+    />
   );
 }

@@ -146,6 +146,8 @@ export interface ListFilters {
   category?: string;
   grid?: string;
   department?: string;
+  /** The lead department alone (a drill-down from a department ranking). */
+  leadDepartment?: string;
   channel?: string;
   from?: string;
   to?: string;

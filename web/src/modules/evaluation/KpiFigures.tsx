@@ -1,0 +1,45 @@
+import { ArrowDownOutlined, ArrowUpOutlined } from '@ant-design/icons';
+import { Card, Col, Row, Statistic, Typography } from 'antd';
+import type { KpiAnswer, Kpis } from './api.js';
+import { percent, useEvaluationText } from './messages.js';
+
+type Shown = 'closeRate' | 'onTimeCloseRate' | 'overdueRate' | 'averageHandlingHours';
+const SHOWN: readonly Shown[] = ['closeRate', 'onTimeCloseRate', 'overdueRate', 'averageHandlingHours'];
+/** Whether a rise is good news (docs/kpis.md: higher is better for the close rates). */
+const HIGHER_IS_BETTER: Record<Shown, boolean> = { closeRate: true, onTimeCloseRate: true, overdueRate: false, averageHandlingHours: false };
+
+/**
+ * The key figures of a period beside the previous one: counts (which drill to
+ * their cases when `onDrill` is given) and the KPIs of docs/kpis.md.
+ */
+export function KpiFigures({ now, before, onDrill }: { now: KpiAnswer; before: KpiAnswer; onDrill?: (status?: 'closed') => void }) {
+  const et = useEvaluationText();
+  const show = (k: Shown, v: number | null) => (k === 'averageHandlingHours' ? (v === null ? '—' : et('kpi.hours', { value: v.toFixed(1) })) : percent(v));
+  const trend = (k: Shown) => {
+    const a = now.kpis[k as keyof Kpis];
+    const b = before.kpis[k as keyof Kpis];
+    if (a === null || b === null || a === b) return null;
+    const good = (a > b) === HIGHER_IS_BETTER[k];
+    return a > b ? <ArrowUpOutlined style={{ color: good ? '#3f8600' : '#cf1322' }} /> : <ArrowDownOutlined style={{ color: good ? '#3f8600' : '#cf1322' }} />;
+  };
+  const count = (key: 'reported' | 'closed') => (
+    <Card size="small" hoverable={!!onDrill} onClick={onDrill ? () => onDrill(key === 'closed' ? 'closed' : undefined) : undefined} data-testid={`figure-${key}`}>
+      <Statistic title={et(`kpi.${key}`)} value={now.counts[key]} />
+      <Typography.Text type="secondary">{et('previous')} {before.counts[key]}</Typography.Text>
+    </Card>
+  );
+  return (
+    <Row gutter={[12, 12]} data-testid="kpi-figures">
+      <Col xs={12} md={8} xl={4}>{count('reported')}</Col>
+      <Col xs={12} md={8} xl={4}>{count('closed')}</Col>
+      {SHOWN.map((k) => (
+        <Col xs={12} md={8} xl={4} key={k}>
+          <Card size="small" data-testid={`figure-${k}`}>
+            <Statistic title={et(`kpi.${k}`)} value={show(k, now.kpis[k])} suffix={trend(k)} />
+            <Typography.Text type="secondary">{et('previous')} {show(k, before.kpis[k])}</Typography.Text>
+          </Card>
+        </Col>
+      ))}
+    </Row>
+  );
+}

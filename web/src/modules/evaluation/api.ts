@@ -1,0 +1,94 @@
+import { useMemo } from 'react';
+import { api, withQuery } from '../../shell/api.js';
+import { useAuth } from '../../shell/auth.js';
+import { addDays } from './periods.js';
+
+/** Counts of the cases reported in a period (docs/kpis.md). */
+export interface Counts {
+  reported: number; registered: number; due: number; dispatched: number; closed: number; closedOnTime: number; overdue: number;
+  reworked: number; returned: number; deferred: number; selfResolved: number; urged: number; handled: number; handlingMs: number;
+}
+
+export interface Kpis {
+  closeRate: number | null; onTimeCloseRate: number | null; reworkRate: number | null; returnRate: number | null;
+  overdueRate: number | null; immediateRate: number | null; averageHandlingHours: number | null;
+}
+
+export type AreaLevel = 'district' | 'street' | 'community' | 'unit';
+export type BreakdownBy = 'day' | 'category' | 'street' | 'community';
+
+export type { Period } from './periods.js';
+import type { Period } from './periods.js';
+
+export interface KpiAnswer {
+  name: string | null;
+  period: Period;
+  counts: Counts;
+  kpis: Kpis;
+}
+
+export interface BreakdownItem {
+  key: string;
+  name: string | null;
+  nameEn: string | null;
+  counts: Counts;
+  kpis: Kpis;
+}
+
+export interface RankingItem {
+  code: string;
+  name: string | null;
+  rank: number | null;
+  value: number | null;
+  previousRank: number | null;
+  previousValue: number | null;
+  counts: Counts;
+  kpis: Kpis;
+}
+
+/** Grid code length per level (6 + 3 + 3 + 3 digits). */
+const LEVEL_OF_LENGTH: Record<number, AreaLevel> = { 6: 'district', 9: 'street', 12: 'community', 15: 'unit' };
+export const levelOf = (code: string): AreaLevel | null => LEVEL_OF_LENGTH[code.length] ?? null;
+
+export const evaluationApi = {
+  kpis: (code: string, p: Period) => api.get<KpiAnswer>('/api/evaluation/kpis', { level: levelOf(code) ?? 'district', code, ...p }),
+  breakdown: (code: string, by: BreakdownBy, p: Period) =>
+    api.get<{ items: BreakdownItem[] }>('/api/evaluation/breakdown', { level: levelOf(code) ?? 'district', code, by, ...p }),
+  rankings: (of: 'departments' | 'streets', p: Period) =>
+    api.get<{ previousPeriod: Period; items: RankingItem[] }>('/api/evaluation/rankings', { of, by: 'onTimeCloseRate', ...p }),
+};
+
+/** What a drilled figure counts, as the incident list's filters. */
+export interface Drill {
+  grid: string;
+  from: string;
+  to: string;
+  status?: 'closed';
+  category?: string;
+  leadDepartment?: string;
+}
+
+/**
+ * The incident list of the cases a figure counts: reported in the period's
+ * Asia/Shanghai days (cohort by report day), in the area, with the figure's
+ * own condition.
+ */
+export function drillPath(d: Drill): string {
+  return withQuery('/incidents', {
+    grid: d.grid,
+    from: new Date(`${d.from}T00:00:00+08:00`).toISOString(),
+    to: new Date(`${addDays(d.to, 1)}T00:00:00+08:00`).toISOString(),
+    status: d.status,
+    category: d.category,
+    leadDepartment: d.leadDepartment,
+  });
+}
+
+/** The widest grid node of the caller's roles: the area shown when none is picked. */
+export function useTopArea(): string | null {
+  const { me } = useAuth();
+  return useMemo(() => {
+    const grids = (me?.roles ?? []).filter((r) => r.scope.kind === 'grid' && levelOf(r.scope.code) !== null).map((r) => r.scope.code);
+    return grids.sort((a, b) => a.length - b.length)[0] ?? null;
+  }, [me]);
+}
