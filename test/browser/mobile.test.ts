@@ -19,13 +19,6 @@ import { startTestServer } from '../support/server.js';
 const DIST_MOBILE = fileURLToPath(new URL('../../web/dist/m/index.html', import.meta.url));
 const PASSWORD = 'Demo#2026';
 
-/**
- * The patrol and clock-in tests need the workforce module's routes (branch `workforce`), built at the
- * same time as this app. They run once that module is in the tree; the lead removes this condition
- * after merging both branches.
- */
-export const WORKFORCE_MERGED = existsSync(fileURLToPath(new URL('../../src/modules/workforce/routes.ts', import.meta.url)));
-
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let browser: TestBrowser;
 let photo: Buffer;
@@ -338,7 +331,7 @@ describe('worker app at 390×844', () => {
     expect(due.items.map((i) => i.householdId)).not.toContain(householdId);
   });
 
-  test.skipIf(!WORKFORCE_MERGED)('clock-in outside the grid is refused with the distance and the tolerance', async () => {
+  test('clock-in outside the grid is refused with the distance and the tolerance', async () => {
     const outside = { lng: point.lng + 0.05, lat: point.lat + 0.05 };
     const { page } = await phone(outside);
     await signIn(page);
@@ -351,7 +344,7 @@ describe('worker app at 390×844', () => {
     await page.screenshot({ path: '/tmp/mobile-clock-refused.png', fullPage: true });
   });
 
-  test.skipIf(!WORKFORCE_MERGED)('a patrol started and stopped on the phone stores its track on the server', async () => {
+  test('a patrol started and stopped on the phone stores its track on the server', async () => {
     const { context, page } = await phone(point);
     await signIn(page);
     await page.getByTestId('tab-patrol').click();
