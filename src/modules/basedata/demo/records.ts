@@ -84,15 +84,16 @@ export function generateGridRecords(seed: number, grid: RecordGrid, index: numbe
     const commercial = b === 1 && rng.next() < 0.4;
     const dwellings: GridRecords['buildings'][number]['dwellings'] = [];
     // The lower floors: enough rooms to browse without loading every flat of a tower.
-    for (const entrance of entrances) {
+    // Flats are numbered on through the entrances (1单元 101–102, 2单元 103–104): a room number is unique in its building.
+    entrances.forEach((entrance, e) => {
       for (let floor = 1; floor <= Math.min(floors, 3); floor++) {
-        for (let room = 1; room <= 2; room++) {
+        for (let room = e * 2 + 1; room <= e * 2 + 2; room++) {
           const use: DwellingUse = commercial && floor === 1 ? 'commercial' : rng.next() < 0.05 ? 'mixed' : 'residential';
           const ownership: DwellingOwnership = use === 'commercial' ? 'rental' : rng.pick(['private', 'private', 'private', 'rental', 'public']);
           dwellings.push({ entrance, roomNo: `${floor}0${room}`, area: Math.round(((use === 'commercial' ? rng.int(40, 200) : rng.int(45, 140)) + rng.next()) * 10) / 10, use, ownership });
         }
       }
-    }
+    });
     out.buildings.push({ name: `${estate}${b}栋`, address: `${street}${estate}${b}栋`, ...point(), floors, entrances, dwellings });
   }
   const placeCount = rng.int(1, 3);
