@@ -6,8 +6,8 @@
  * grid has its own random stream (`records:<seed>:<grid code>`), and ids
  * follow in grid order, so a resumed load writes what an uninterrupted one
  * would. Loaded in batches of grids, each in one transaction together with
- * its `demo_progress` row ('basedata'), whose `last_day` column holds the last
- * grid code written (the row's meaning for this step: how far it got).
+ * its `demo_progress` row ('basedata'), whose `last_key` holds the last grid
+ * code written.
  */
 import type { Kysely } from 'kysely';
 import type { AppDb, Database } from '../../../database.js';
@@ -152,7 +152,7 @@ export async function loadDemoRecords(db: AppDb, actor: AuditActor, options: { s
   if (stored && Number(stored.finished) === 1) return { grids: 0, buildings: 0, skipped: true };
   if (!stored) await db.primary.insertInto('demo_progress').values({ name: PROGRESS, params, last_day: null, incidents: 0, events: 0, finished: 0, updated_at: Date.now() }).execute();
   const all = await recordGrids(db.primary);
-  const after = stored?.last_day ?? '';
+  const after = stored?.last_key ?? '';
   const todo = all.map((g, index) => ({ g, index })).filter(({ g }) => g.code > after);
   const limit = options.stopAfterGrids ?? todo.length;
   const batch = options.batchGrids ?? 200;
@@ -192,7 +192,7 @@ export async function loadDemoRecords(db: AppDb, actor: AuditActor, options: { s
       await bulkInsert(k, 'places', ['id', 'grid_code', 'name', 'type', 'address', 'lng', 'lat', 'contact_name', 'created_at', 'updated_at'], rows.places);
       await bulkInsert(k, 'components', ['id', 'grid_code', 'class_code', 'name', 'lng', 'lat', 'owner_department', 'status', 'created_at', 'updated_at'], rows.components);
       await bulkInsert(k, 'organizations', ['id', 'grid_code', 'name', 'credit_code', 'kind', 'address', 'legal_person', 'created_at', 'updated_at'], rows.organizations);
-      await tx.updateTable('demo_progress').set({ last_day: last.g.code, finished: finished ? 1 : 0, updated_at: now }).where('name', '=', PROGRESS).execute();
+      await tx.updateTable('demo_progress').set({ last_key: last.g.code, finished: finished ? 1 : 0, updated_at: now }).where('name', '=', PROGRESS).execute();
       await appendAudit(tx, actor, { action: 'demo.basedata', objectType: 'grid', objectId: last.g.code, details: { grids: slice.length } }, now);
     });
     grids += slice.length;
