@@ -80,6 +80,14 @@ describe('base data editing in the console', () => {
     await page.waitForURL(/\/basedata\/dwellings\/\d+$/);
     await expect.poll(() => page.getByTestId('dwelling-title').textContent()).toContain(`麓山南路${stamp}号2单元502`);
 
+    // Correcting the dwelling: a new room number is in its address at once.
+    const dwellingUrl = page.url();
+    await page.getByTestId('dwelling-edit').click();
+    await fill(page, 'dwelling-edit-room', '503');
+    await page.getByTestId('dwelling-edit-submit').click();
+    await expect.poll(() => page.getByTestId('dwelling-title').textContent()).toContain(`麓山南路${stamp}号2单元503`);
+    expect(page.url()).toBe(dwellingUrl);
+
     // A household living there.
     await page.getByTestId('household-create').click();
     await fill(page, 'household-no', `HB${stamp}`);
@@ -88,7 +96,7 @@ describe('base data editing in the console', () => {
     await expect.poll(() => page.getByTestId('household-title').textContent()).toContain(`HB${stamp}`);
 
     // A member with an ID number whose check character is wrong: explained under the field, nothing typed is lost.
-    const valid = makeIdNumber('430104', '19850612', stamp % 900, 'female');
+    const valid = makeIdNumber('430104', '19850612', stamp % 500, 'female');
     const wrong = `${valid.slice(0, 17)}${valid[17] === '0' ? '1' : '0'}`;
     await page.getByTestId('resident-create').click();
     await fill(page, 'resident-name', '周晓梅');
@@ -124,5 +132,12 @@ describe('base data editing in the console', () => {
     await page.getByTestId('resident-household').click();
     await page.waitForURL(/\/basedata\/households\/\d+$/);
     await expect.poll(() => page.getByTestId('resident-link').allTextContents()).toEqual(['周晓敏']);
+
+    // Naming the household's head among its members, by name.
+    await page.getByTestId('household-edit').click();
+    await page.getByTestId('household-edit-head').click();
+    await page.locator('.ant-select-item-option', { hasText: '周晓敏' }).click();
+    await page.getByTestId('household-edit-submit').click();
+    await expect.poll(() => page.getByTestId('household-head').textContent()).toContain('周晓敏');
   });
 });

@@ -365,7 +365,7 @@ function HouseholdPage() {
         </Space>
       )}
     >
-      {head && <Typography.Paragraph>{t('household.head')}：<Link to={`${BASE}/residents/${head.id}`}>{head.name}</Link></Typography.Paragraph>}
+      {head && <Typography.Paragraph data-testid="household-head">{t('household.head')}：<Link to={`${BASE}/residents/${head.id}`}>{head.name}</Link></Typography.Paragraph>}
       {editing && <HouseholdEdit view={data} onClose={() => setEditing(false)} onSaved={() => { setEditing(false); reload(); }} />}
       <ResidentCreate
         open={adding}
