@@ -140,4 +140,19 @@ describe('base data editing in the console', () => {
     await page.getByTestId('household-edit-submit').click();
     await expect.poll(() => page.getByTestId('household-head').textContent()).toContain('周晓敏');
   });
+
+  test('a resident outside any household is registered from the search tab, in a unit grid the officer picks', async () => {
+    const page = await signIn('basedata');
+    const grids = await page.request.get(`${server.url}/api/grids?level=unit&pageSize=1`);
+    const unit = ((await grids.json()) as { items: { code: string }[] }).items[0]!.code;
+    const idNumber = makeIdNumber('430111', '19920304', (Date.now() % 500), 'male');
+    await page.goto(`${server.url}/basedata`);
+    await page.getByTestId('resident-register').click();
+    await fill(page, 'resident-grid', unit);
+    await fill(page, 'resident-name', '孙流动');
+    await fill(page, 'resident-id-number', idNumber);
+    await page.getByTestId('resident-submit').click();
+    await page.waitForURL(/\/basedata\/residents\/\d+$/);
+    await expect.poll(() => page.getByTestId('id-number').textContent()).toBe(`${idNumber.slice(0, 6)}********${idNumber.slice(14)}`);
+  });
 });

@@ -78,6 +78,9 @@ type SearchForm = Omit<ResidentQuery, 'page' | 'pageSize'>;
 
 function SearchPanel() {
   const t = useBasedataText();
+  const { can } = useAuth();
+  const navigate = useNavigate();
+  const [registering, setRegistering] = useState(false);
   const { t: tt } = useI18n();
   const tags = useTagNames();
   const columns = useResidentColumns();
@@ -112,7 +115,9 @@ function SearchPanel() {
         </Form.Item>
         <Form.Item name="gridCode"><Input placeholder={t('f.gridCode')} allowClear /></Form.Item>
         <Button type="primary" htmlType="submit">{tt('common.search')}</Button>
+        {can('residents.manage') && <Button onClick={() => setRegistering(true)} data-testid="resident-register">{t('resident.create')}</Button>}
       </Form>
+      <ResidentCreate open={registering} householdId={null} onClose={() => setRegistering(false)} onSaved={(id) => { setRegistering(false); navigate(`${BASE}/residents/${id}`); }} />
       {error && <Alert type="error" message={error} />}
       <Table
         rowKey="id"

@@ -221,9 +221,9 @@ export function HouseholdEdit({ view, onClose, onSaved }: { view: HouseholdView;
 
 // ---- residents ----
 
-type ResidentForm = Omit<ResidentInput, 'gridCode' | 'householdId'>;
-const RESIDENT_FIELDS = ['name', 'idNumber', 'phone', 'population', 'ethnicity', 'education', 'workplace', 'relation', 'tags'] as const;
-const RESIDENT_ERRORS = { RESIDENT_EXISTS: 'idNumber', NAME_REQUIRED: 'name' };
+type ResidentForm = Omit<ResidentInput, 'gridCode' | 'householdId'> & { gridCode?: string };
+const RESIDENT_FIELDS = ['gridCode', 'name', 'idNumber', 'phone', 'population', 'ethnicity', 'education', 'workplace', 'relation', 'tags'] as const;
+const RESIDENT_ERRORS = { ...GRID_ERRORS, RESIDENT_EXISTS: 'idNumber', NAME_REQUIRED: 'name' };
 
 function ResidentFields({ prefix, t, phoneHint, idNumber }: { prefix: string; t: BasedataText; phoneHint?: string; idNumber: 'input' | string }) {
   const tags = useTagNames();
@@ -275,19 +275,27 @@ const residentValues = (v: ResidentForm) => ({
   workplace: trimmed(v.workplace), relation: v.relation ?? null, tags: v.tags ?? [],
 });
 
-/** Registers a resident, as a member of a household when one is given (then in the household's grid). */
-export function ResidentCreate({ open, onClose, onSaved, gridCode, householdId }: ModalProps & { onSaved(id: number): void; gridCode: string; householdId: number | null }) {
+/**
+ * Registers a resident: as a member of a household when one is given (then in
+ * the household's grid), otherwise in the unit grid the user picks.
+ */
+export function ResidentCreate({ open, onClose, onSaved, gridCode, householdId }: ModalProps & { onSaved(id: number): void; gridCode?: string; householdId: number | null }) {
   const t = useBasedataText();
   const { message } = App.useApp();
   const [form] = Form.useForm<ResidentForm>();
   const { busy, error, submit } = useSubmit<ResidentForm>(form, RESIDENT_FIELDS, RESIDENT_ERRORS, async (v) => {
-    const { id } = await basedataApi.createResident({ ...residentValues(v), idNumber: v.idNumber.trim().toUpperCase(), gridCode, householdId });
+    const { id } = await basedataApi.createResident({ ...residentValues(v), idNumber: v.idNumber.trim().toUpperCase(), gridCode: gridCode ?? v.gridCode?.trim() ?? '', householdId });
     message.success(t('resident.created'));
     onSaved(id);
   });
   return (
     <Modal title={householdId ? t('resident.addMember') : t('resident.create')} open={open} onCancel={onClose} footer={null} width={720} destroyOnHidden>
       <Form form={form} layout="vertical" onFinish={submit} initialValues={{ population: 'registered', tags: [] }} data-testid="resident-form">
+        {gridCode === undefined && (
+          <Form.Item name="gridCode" label={t('f.unitGrid')} rules={[{ required: true }, { pattern: /^\d{15}$/, message: t('f.unitGridPattern') }]}>
+            <GridCodeInput unit testId="resident-grid" />
+          </Form.Item>
+        )}
         <ResidentFields prefix="resident" t={t} idNumber="input" />
         <FormActions error={error} busy={busy} submitLabel={t('resident.create')} onCancel={onClose} testId="resident" />
       </Form>
