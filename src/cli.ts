@@ -74,7 +74,7 @@ program
         // A month of cases, so the queues, the map and the timelines have something to show (`civicgrid demo` loads more),
         // and the month's patrol tracks at a fix every 30 s (a third of the points of the app's 10 s, to keep the first start quick).
         const summary = await loadDemo(platform, { residentsScale: 0.01, incidents: { months: 1 }, workforce: { intervalMs: 30_000 } });
-        console.log(`Demo district loaded: ${summary.grids} grid nodes, ${summary.accounts.length + summary.staff} accounts, ${summary.incidents?.incidents ?? 0} incidents, ${summary.workforce?.patrols ?? 0} patrols (${summary.workforce?.points ?? 0} track points).`);
+        console.log(`Demo district loaded: ${summary.grids} grid nodes, ${summary.accounts.length + summary.staff} accounts, ${summary.incidents?.incidents ?? 0} incidents, ${summary.workforce?.patrols ?? 0} patrols (${summary.workforce?.points ?? 0} track points), ${summary.records?.buildings ?? 0} more buildings with places, components and organizations on ${summary.records?.grids ?? 0} unit grids in ${summary.records?.ms ?? 0} ms.`);
       }
     }
     const { app } = await buildHttp(platform);

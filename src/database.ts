@@ -16,7 +16,7 @@ import { incidentListIndexesMigration, incidentSearchMigration, incidentsMigrati
 import type { BasedataTables } from './modules/basedata/tables.js';
 import { basedataMigration } from './modules/basedata/migrations.js';
 import type { DemoTables } from './modules/demo/tables.js';
-import { demoMigration } from './modules/demo/migrations.js';
+import { demoMigration, demoProgressKeyMigration } from './modules/demo/migrations.js';
 import type { FileTables } from './infra/files/tables.js';
 import { filesMigration } from './infra/files/migrations.js';
 import { incidentFilesMigration, type IncidentFileTables } from './modules/incidents/attachments.js';
@@ -56,4 +56,5 @@ export const MIGRATIONS: Migrations = {
   '0060_workforce': workforceMigration,
   '0061_grid_worker_members': gridWorkerMembersMigration,
   '0062_workforce_permissions': workforcePermissionsMigration,
+  '0075_demo_progress_key': demoProgressKeyMigration,
 };

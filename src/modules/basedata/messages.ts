@@ -24,6 +24,7 @@ defineMessages({
   ORGANIZATION_EXISTS: { 'zh-CN': '该统一社会信用代码已登记', en: 'An organization with that credit code exists' },
   HOUSEHOLD_EXISTS: { 'zh-CN': '户号已存在', en: 'That household number exists' },
   DWELLING_EXISTS: { 'zh-CN': '该楼栋已有此房号', en: 'That room exists in the building' },
+  HOUSEHOLD_HEAD_NOT_MEMBER: { 'zh-CN': '户主须是本户成员', en: 'The head must be a member of the household' },
   BUILDING_EXISTS: { 'zh-CN': '该网格内已有同名楼栋', en: 'A building of that name exists in the grid' },
   MOVE_DATE_BEFORE_CURRENT: { 'zh-CN': '迁入/迁出日期早于当前居住开始日期', en: 'The move date is before the current residence began' },
   UNMASK_REASON_REQUIRED: { 'zh-CN': '查看明文需要填写事由', en: 'A reason is required to view unmasked data' },

@@ -60,6 +60,8 @@ const Visit = z.object({
   incidentCode: z.string().nullable().describe('code of the incident the finding became'), pendingIncident: z.boolean(),
 });
 const Relation = z.enum(['owner', 'tenant', 'occupant']);
+const DwellingUseEnum = z.enum(['residential', 'commercial', 'mixed', 'other']);
+const OwnershipEnum = z.enum(['private', 'public', 'rental', 'collective', 'other']);
 const DateString = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 const ImportProgress = z.object({
   jobId: z.number(), status: z.string(), fileName: z.string(), totalRows: z.number().nullable(), lastRow: z.number(), okRows: z.number(),
@@ -230,6 +232,18 @@ export async function basedataRoutes(app: FastifyInstance, deps: BasedataRouteDe
     },
   }, async (request, reply) => reply.status(201).send({ id: await basedata.createBuilding(requirePrincipal(request), actorOf(request), request.body) }));
 
+  r.patch('/api/buildings/:id', {
+    config: { policy: permission(MANAGE) },
+    schema: {
+      tags: TAGS, summary: 'Correct a building; the addresses of its dwellings follow a new address; audited with the changed fields', params: IdParams,
+      body: z.object({ name: z.string().trim().min(1).max(100), address: z.string().trim().min(1).max(255), floors: opt(z.number().int().min(1).max(200)), lng: opt(Lng), lat: opt(Lat) }).partial(),
+      response: { 204: z.null(), 400: ErrorBody, 404: ErrorBody, 409: ErrorBody },
+    },
+  }, async (request, reply) => {
+    await basedata.updateBuilding(requirePrincipal(request), actorOf(request), request.params.id, request.body);
+    return reply.status(204).send(null);
+  });
+
   const Occupant = z.object({ id: z.number(), name: z.string(), relation: Relation });
   r.get('/api/buildings/:id', {
     config: { policy: permission(READ) },
@@ -250,10 +264,22 @@ export async function basedataRoutes(app: FastifyInstance, deps: BasedataRouteDe
     config: { policy: permission(MANAGE) },
     schema: {
       tags: TAGS,
-      body: z.object({ buildingId: z.number().int().positive(), entrance: opt(z.string().max(50)), roomNo: z.string().min(1).max(50), area: opt(z.number().positive().max(100000)), use: z.enum(['residential', 'commercial', 'mixed', 'other']).default('residential'), ownership: z.enum(['private', 'public', 'rental', 'collective', 'other']).default('private') }),
+      body: z.object({ buildingId: z.number().int().positive(), entrance: opt(z.string().max(50)), roomNo: z.string().min(1).max(50), area: opt(z.number().positive().max(100000)), use: DwellingUseEnum.default('residential'), ownership: OwnershipEnum.default('private') }),
       response: { 201: Created, 404: ErrorBody, 409: ErrorBody },
     },
   }, async (request, reply) => reply.status(201).send({ id: await basedata.createDwelling(requirePrincipal(request), actorOf(request), request.body) }));
+
+  r.patch('/api/dwellings/:id', {
+    config: { policy: permission(MANAGE) },
+    schema: {
+      tags: TAGS, summary: 'Correct a dwelling (room number, area, use, ownership); audited with the changed fields', params: IdParams,
+      body: z.object({ roomNo: z.string().trim().min(1).max(50), area: opt(z.number().positive().max(100000)), use: DwellingUseEnum, ownership: OwnershipEnum }).partial(),
+      response: { 204: z.null(), 400: ErrorBody, 404: ErrorBody, 409: ErrorBody },
+    },
+  }, async (request, reply) => {
+    await basedata.updateDwelling(requirePrincipal(request), actorOf(request), request.params.id, request.body);
+    return reply.status(204).send(null);
+  });
 
   const Link = z.object({ id: z.number(), resident: Resident.nullable(), relation: Relation, fromDate: z.string(), toDate: z.string().nullable() });
   r.get('/api/dwellings/:id', {
@@ -275,6 +301,18 @@ export async function basedataRoutes(app: FastifyInstance, deps: BasedataRouteDe
     config: { policy: permission(MANAGE) },
     schema: { tags: TAGS, body: z.object({ householdNo: z.string().min(1).max(40), gridCode: GridCode, dwellingId: opt(z.number().int().positive()) }), response: { 201: Created, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody } },
   }, async (request, reply) => reply.status(201).send({ id: await basedata.createHousehold(requirePrincipal(request), actorOf(request), request.body) }));
+
+  r.patch('/api/households/:id', {
+    config: { policy: permission(MANAGE) },
+    schema: {
+      tags: TAGS, summary: 'Renumber a household, move it to another dwelling, or name its head (one of its members); audited', params: IdParams,
+      body: z.object({ householdNo: z.string().trim().min(1).max(40), dwellingId: opt(z.number().int().positive()), headResidentId: opt(z.number().int().positive()) }).partial(),
+      response: { 204: z.null(), 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody },
+    },
+  }, async (request, reply) => {
+    await basedata.updateHousehold(requirePrincipal(request), actorOf(request), request.params.id, request.body);
+    return reply.status(204).send(null);
+  });
 
   r.get('/api/households/:id', {
     config: { policy: permission(READ) },

@@ -125,6 +125,27 @@ export interface OrganizationInput {
 }
 
 /** A patch: only the fields present change. */
+export interface BuildingInput {
+  name: string;
+  address: string;
+  floors: number | null;
+  lng: number | null;
+  lat: number | null;
+}
+
+export interface DwellingInput {
+  roomNo: string;
+  area: number | null;
+  use: DwellingUse;
+  ownership: DwellingOwnership;
+}
+
+export interface HouseholdInput {
+  householdNo: string;
+  dwellingId: number | null;
+  headResidentId: number | null;
+}
+
 type Patch<T> = { [K in keyof T]?: T[K] | undefined };
 
 /** The names of the fields a patch changes, for the audit record. */
@@ -296,6 +317,95 @@ export class BasedataService {
     });
     this.db.noteWrite(principal.userId);
     return id;
+  }
+
+  /** Corrects a building; its dwellings' addresses are built from its address, so they follow a new one. */
+  async updateBuilding(principal: Principal, actor: AuditActor, id: number, patch: Patch<BuildingInput>): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const b = await tx.selectFrom('buildings').select(['id', 'grid_code', 'name', 'address', 'lng', 'lat']).where('id', '=', id)
+        .where((eb) => scopeFilter(eb, principal.scopesFor(MANAGE), { grid: 'buildings.grid_code' })).executeTakeFirst();
+      if (!b) throw notFound('building');
+      checkPosition(patch.lng === undefined ? b.lng : patch.lng, patch.lat === undefined ? b.lat : patch.lat);
+      if (patch.name !== undefined && patch.name !== b.name) {
+        const dup = await tx.selectFrom('buildings').select('id').where('grid_code', '=', b.grid_code).where('name', '=', patch.name).executeTakeFirst();
+        if (dup) throw new AppError(409, 'BUILDING_EXISTS', { field: 'name' });
+      }
+      const fields = patched(patch);
+      if (fields.length === 0) return;
+      const now = Date.now();
+      await tx.updateTable('buildings').set({
+        ...(patch.name !== undefined ? { name: patch.name } : {}),
+        ...(patch.address !== undefined ? { address: patch.address } : {}),
+        ...(patch.floors !== undefined ? { floors: patch.floors } : {}),
+        ...(patch.lng !== undefined ? { lng: patch.lng } : {}),
+        ...(patch.lat !== undefined ? { lat: patch.lat } : {}),
+        updated_at: now,
+      }).where('id', '=', id).execute();
+      if (patch.address !== undefined && patch.address !== b.address) {
+        const rooms = await tx.selectFrom('dwellings').leftJoin('entrances', 'entrances.id', 'dwellings.entrance_id')
+          .select(['dwellings.id', 'dwellings.room_no', 'entrances.name as entrance']).where('dwellings.building_id', '=', id).execute();
+        for (const d of rooms) {
+          await tx.updateTable('dwellings').set({ address: `${patch.address}${d.entrance ?? ''}${d.room_no}`, updated_at: now }).where('id', '=', d.id).execute();
+        }
+      }
+      await appendAudit(tx, actor, { action: 'building.update', objectType: 'building', objectId: id, details: { fields } }, now);
+    });
+    this.db.noteWrite(principal.userId);
+  }
+
+  async updateDwelling(principal: Principal, actor: AuditActor, id: number, patch: Patch<DwellingInput>): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const d = await this.requireDwelling(tx, principal, MANAGE, id);
+      if (patch.roomNo !== undefined && patch.roomNo !== d.room_no) {
+        const dup = await tx.selectFrom('dwellings').select('id').where('building_id', '=', d.building_id).where('room_no', '=', patch.roomNo).executeTakeFirst();
+        if (dup) throw new AppError(409, 'DWELLING_EXISTS', { field: 'roomNo' });
+      }
+      const fields = patched(patch);
+      if (fields.length === 0) return;
+      const now = Date.now();
+      let address: string | undefined;
+      if (patch.roomNo !== undefined) {
+        const b = await tx.selectFrom('buildings').select('address').where('id', '=', d.building_id).executeTakeFirstOrThrow();
+        const e = d.entrance_id == null ? undefined : await tx.selectFrom('entrances').select('name').where('id', '=', d.entrance_id).executeTakeFirst();
+        address = `${b.address}${e?.name ?? ''}${patch.roomNo}`;
+      }
+      await tx.updateTable('dwellings').set({
+        ...(patch.roomNo !== undefined ? { room_no: patch.roomNo, address } : {}),
+        ...(patch.area !== undefined ? { area: patch.area } : {}),
+        ...(patch.use !== undefined ? { dwelling_use: patch.use } : {}),
+        ...(patch.ownership !== undefined ? { ownership: patch.ownership } : {}),
+        updated_at: now,
+      }).where('id', '=', id).execute();
+      await appendAudit(tx, actor, { action: 'dwelling.update', objectType: 'dwelling', objectId: id, details: { fields } }, now);
+    });
+    this.db.noteWrite(principal.userId);
+  }
+
+  /** Renumbers a household, moves it to another dwelling in scope, or names its head among its members. */
+  async updateHousehold(principal: Principal, actor: AuditActor, id: number, patch: Patch<HouseholdInput>): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const h = await this.requireHousehold(tx, principal, MANAGE, id);
+      if (patch.householdNo !== undefined && patch.householdNo !== h.household_no) {
+        const dup = await tx.selectFrom('households').select('id').where('household_no', '=', patch.householdNo).executeTakeFirst();
+        if (dup) throw new AppError(409, 'HOUSEHOLD_EXISTS', { field: 'householdNo' });
+      }
+      if (patch.dwellingId != null) await this.requireDwelling(tx, principal, MANAGE, patch.dwellingId);
+      if (patch.headResidentId != null) {
+        const member = await tx.selectFrom('residents').select('id').where('id', '=', patch.headResidentId).where('household_id', '=', id).executeTakeFirst();
+        if (!member) throw new AppError(422, 'HOUSEHOLD_HEAD_NOT_MEMBER', { field: 'headResidentId' });
+      }
+      const fields = patched(patch);
+      if (fields.length === 0) return;
+      const now = Date.now();
+      await tx.updateTable('households').set({
+        ...(patch.householdNo !== undefined ? { household_no: patch.householdNo } : {}),
+        ...(patch.dwellingId !== undefined ? { dwelling_id: patch.dwellingId } : {}),
+        ...(patch.headResidentId !== undefined ? { head_resident_id: patch.headResidentId } : {}),
+        updated_at: now,
+      }).where('id', '=', id).execute();
+      await appendAudit(tx, actor, { action: 'household.update', objectType: 'household', objectId: id, details: { fields } }, now);
+    });
+    this.db.noteWrite(principal.userId);
   }
 
   private async requireDwelling(db: Db, principal: Principal, perm: string, id: number) {

@@ -6,6 +6,7 @@ import { generateDemoDistrict } from '../grid/demo/district.js';
 import { countGrids, demoFeatureCollection } from '../grid/store.js';
 import { DEFAULT_DEPARTMENTS } from '../incidents/data/categories.js';
 import { loadDemoResidents } from '../basedata/demo/load.js';
+import { loadDemoRecords, type RecordsResult } from '../basedata/demo/records.js';
 import { defaultUntil, loadDemoIncidents, periodStart, type IncidentLoadResult, type IncidentProgress } from './incidents.js';
 import { demoPhotoCount, ensureDemoPhotos } from './photos.js';
 import { ensureStaff } from './staff.js';
@@ -30,6 +31,8 @@ export interface DemoSummary {
   staff: number;
   incidents: IncidentLoadResult | null;
   workforce: WorkforceDemoResult | null;
+  /** Base data records beside the residents (null when no residents were asked for). */
+  records: RecordsResult | null;
 }
 
 export interface DemoIncidentOptions {
@@ -53,6 +56,8 @@ export async function loadDemo(
     scale?: number;
     residentsScale?: number;
     onResidents?: (done: number, total: number) => void;
+    /** Tests of resuming: stop the base data records after this many unit grids. */
+    stopRecordsAfterGrids?: number;
     /** Staff accounts for every role at scale (patrol workers, handlers, desks, street operators). */
     staff?: boolean;
     /** Incidents with their timelines (implies staff). */
@@ -131,9 +136,17 @@ export async function loadDemo(
     });
     if (staff > 0) created = true;
   }
+  let records: RecordsResult | null = null;
   if (options.residentsScale && options.residentsScale > 0) {
     const r = await loadDemoResidents(db, platform.fieldCipher, { seed, scale: options.residentsScale, onProgress: options.onResidents });
     if (r.created) created = true;
+    // Buildings beside the residents', places, components and organizations over every unit grid.
+    const started = Date.now();
+    records = await loadDemoRecords(db, actor, { seed, ...(options.stopRecordsAfterGrids !== undefined ? { stopAfterGrids: options.stopRecordsAfterGrids } : {}) });
+    if (!records.skipped) {
+      created = true;
+      records.ms = Date.now() - started;
+    }
   }
   let incidents: IncidentLoadResult | null = null;
   if (withIncidents) {
@@ -161,5 +174,5 @@ export async function loadDemo(
   }
   // Bulk loads change the tables' shape far more than everyday work: let the planner see it.
   if (created) await db.refreshStatistics();
-  return { grids: features.length, departments, accounts, created, staff, incidents, workforce };
+  return { grids: features.length, departments, accounts, created, staff, incidents, workforce, records };
 }

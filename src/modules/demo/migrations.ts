@@ -21,3 +21,13 @@ export const demoMigration: Migration = {
     await db.schema.dropTable('demo_progress').execute();
   },
 };
+
+/** How far a step that walks keys rather than days got (the base data records: the last unit grid code written). */
+export const demoProgressKeyMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('demo_progress').addColumn('last_key', 'varchar(64)').execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.alterTable('demo_progress').dropColumn('last_key').execute();
+  },
+};

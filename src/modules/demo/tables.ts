@@ -7,6 +7,8 @@ export interface DemoProgressTable {
   params: string;
   /** The last local day ('YYYY-MM-DD') fully written. */
   last_day: string | null;
+  /** For steps that walk keys instead of days (the base data records: the last unit grid code written). */
+  last_key: string | null;
   incidents: number;
   events: number;
   finished: Flag;

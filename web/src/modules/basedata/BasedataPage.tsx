@@ -1,14 +1,15 @@
 import { Alert, Button, Card, Descriptions, Form, Input, Modal, Select, Space, Statistic, Table, Tabs, Tag, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table/index.js';
 import { useCallback, useEffect, useState } from 'react';
-import { Link, Route, Routes, useParams, useSearchParams } from 'react-router-dom';
+import { Link, Route, Routes, useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { errorMessage } from '../../shell/api.js';
 import { useAuth } from '../../shell/auth.js';
 import { useI18n } from '../../shell/i18n.js';
 import { basedataApi, type BuildingView, type DwellingView, type GridSummary, type HouseholdView, type Resident, type ResidentDetail, type ResidentQuery } from './api.js';
 import { Back, BASE } from './common.js';
 import ComponentsPanel from './ComponentsPanel.js';
-import { useLoad } from './hooks.js';
+import { BuildingCreate, BuildingEdit, DwellingCreate, DwellingEdit, HouseholdCreate, HouseholdEdit, ResidentCreate, ResidentEdit } from './EditForms.js';
+import { useLoad, useTagNames } from './hooks.js';
 import ImportPanel from './ImportPanel.js';
 import KeyPersonsPanel, { KEYPERSONS, KeyPersonSection } from './KeyPersonsPanel.js';
 import { useBasedataText } from './messages.js';
@@ -33,15 +34,6 @@ export default function BasedataPage() {
       <Route path="places/:id" element={<PlacePage />} />
     </Routes>
   );
-}
-
-function useTagNames(): Record<string, string> {
-  const { pick } = useI18n();
-  const [names, setNames] = useState<Record<string, string>>({});
-  useEffect(() => {
-    basedataApi.tags().then((tags) => setNames(Object.fromEntries(tags.map((t) => [t.code, pick(t.name, t.nameEn)])))).catch(() => undefined);
-  }, [pick]);
-  return names;
 }
 
 function useResidentColumns(): ColumnsType<Resident> {
@@ -86,6 +78,9 @@ type SearchForm = Omit<ResidentQuery, 'page' | 'pageSize'>;
 
 function SearchPanel() {
   const t = useBasedataText();
+  const { can } = useAuth();
+  const navigate = useNavigate();
+  const [registering, setRegistering] = useState(false);
   const { t: tt } = useI18n();
   const tags = useTagNames();
   const columns = useResidentColumns();
@@ -120,7 +115,9 @@ function SearchPanel() {
         </Form.Item>
         <Form.Item name="gridCode"><Input placeholder={t('f.gridCode')} allowClear /></Form.Item>
         <Button type="primary" htmlType="submit">{tt('common.search')}</Button>
+        {can('residents.manage') && <Button onClick={() => setRegistering(true)} data-testid="resident-register">{t('resident.create')}</Button>}
       </Form>
+      <ResidentCreate open={registering} householdId={null} onClose={() => setRegistering(false)} onSaved={(id) => { setRegistering(false); navigate(`${BASE}/residents/${id}`); }} />
       {error && <Alert type="error" message={error} />}
       <Table
         rowKey="id"
@@ -140,6 +137,9 @@ function SearchPanel() {
 
 function DrillPanel() {
   const t = useBasedataText();
+  const { can } = useAuth();
+  const navigate = useNavigate();
+  const [creating, setCreating] = useState(false);
   const tags = useTagNames();
   const { t: tt } = useI18n();
   const [grid, setGrid] = useState('');
@@ -158,7 +158,16 @@ function DrillPanel() {
   }, []);
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
-      <Input.Search placeholder={t('drill.grid')} enterButton={tt('common.search')} value={grid} onChange={(e) => setGrid(e.target.value)} onSearch={(v) => { setPage(1); void load(v.trim(), 1); }} style={{ maxWidth: 480 }} />
+      <Space wrap style={{ width: '100%', justifyContent: 'space-between' }}>
+        <Input.Search placeholder={t('drill.grid')} enterButton={tt('common.search')} value={grid} onChange={(e) => setGrid(e.target.value)} onSearch={(v) => { setPage(1); void load(v.trim(), 1); }} style={{ width: 480 }} data-testid="drill-grid" />
+        {can('residents.manage') && <Button onClick={() => setCreating(true)} data-testid="building-create">{t('building.create')}</Button>}
+      </Space>
+      <BuildingCreate
+        open={creating}
+        onClose={() => setCreating(false)}
+        {...(/^\d{15}$/.test(grid.trim()) ? { gridCode: grid.trim() } : {})}
+        onSaved={(id) => { setCreating(false); navigate(`${BASE}/buildings/${id}`); }}
+      />
       {error && <Alert type="error" message={error} />}
       {summary && (
         <Card size="small">
@@ -199,6 +208,7 @@ function ResidentPage() {
   const [reason, setReason] = useState('');
   const [clear, setClear] = useState<{ idNumber: string; phone: string | null } | null>(null);
   const [unmaskError, setUnmaskError] = useState<string | null>(null);
+  const [editing, setEditing] = useState(false);
   if (error) return <Alert type="error" message={error} />;
   if (!data) return null;
   const r = data.resident;
@@ -212,7 +222,7 @@ function ResidentPage() {
     }
   };
   return (
-    <Card title={`${t('resident.title')}：${r.name}`} extra={<Space><Back />{can('residents.unmask') && !clear && <Button danger onClick={() => setOpen(true)} data-testid="unmask">{t('resident.unmask')}</Button>}</Space>}>
+    <Card title={`${t('resident.title')}：${r.name}`} extra={<Space><Back />{can('residents.manage') && <Button onClick={() => setEditing(true)} data-testid="resident-edit">{t('resident.edit')}</Button>}{can('residents.unmask') && !clear && <Button danger onClick={() => setOpen(true)} data-testid="unmask">{t('resident.unmask')}</Button>}</Space>}>
       {clear && <Alert type="warning" showIcon message={t('resident.unmasked')} style={{ marginBottom: 12 }} />}
       <Descriptions bordered size="small" column={2}>
         <Descriptions.Item label={t('col.name')}>{r.name}</Descriptions.Item>
@@ -240,6 +250,7 @@ function ResidentPage() {
           { title: t('col.to'), dataIndex: 'toDate', render: (v: string | null) => v ?? '—' },
         ]}
       />
+      {editing && <ResidentEdit key={r.version} resident={r} onClose={() => setEditing(false)} onSaved={() => { setEditing(false); reload(); }} />}
       <Modal title={t('resident.unmaskTitle')} open={open} onOk={() => void unmask()} onCancel={() => setOpen(false)} okButtonProps={{ disabled: reason.trim().length < 2 }}>
         <Input.TextArea placeholder={t('resident.reason')} value={reason} onChange={(e) => setReason(e.target.value)} maxLength={200} data-testid="unmask-reason" />
         {unmaskError && <Alert type="error" message={unmaskError} style={{ marginTop: 8 }} />}
@@ -250,14 +261,30 @@ function ResidentPage() {
 
 function BuildingPage() {
   const t = useBasedataText();
+  const { can } = useAuth();
+  const navigate = useNavigate();
   const id = Number(useParams().id);
   const fetcher = useCallback(() => basedataApi.building(id), [id]);
-  const { data, error } = useLoad<BuildingView>(fetcher);
+  const { data, error, reload } = useLoad<BuildingView>(fetcher);
+  const [editing, setEditing] = useState(false);
+  const [adding, setAdding] = useState(false);
   if (error) return <Alert type="error" message={error} />;
   if (!data) return null;
+  const manage = can('residents.manage');
   return (
-    <Card title={`${t('building.title')}：${data.building.name}`} extra={<Back />}>
-      <Typography.Paragraph>{data.building.address} · {data.building.gridCode}</Typography.Paragraph>
+    <Card
+      title={<span data-testid="building-title">{`${t('building.title')}：${data.building.name}`}</span>}
+      extra={(
+        <Space>
+          {manage && <Button onClick={() => setAdding(true)} data-testid="dwelling-create">{t('dwelling.create')}</Button>}
+          {manage && <Button onClick={() => setEditing(true)} data-testid="building-edit">{t('building.edit')}</Button>}
+          <Back />
+        </Space>
+      )}
+    >
+      <Typography.Paragraph data-testid="building-address">{data.building.address} · {data.building.gridCode}{data.building.floors ? ` · ${data.building.floors} ${t('building.floors')}` : ''}</Typography.Paragraph>
+      {editing && <BuildingEdit building={data.building} onClose={() => setEditing(false)} onSaved={() => { setEditing(false); reload(); }} />}
+      <DwellingCreate open={adding} buildingId={id} onClose={() => setAdding(false)} onSaved={(d) => { setAdding(false); navigate(`${BASE}/dwellings/${d}`); }} />
       <Table
         rowKey="id"
         size="small"
@@ -274,9 +301,13 @@ function BuildingPage() {
 
 function DwellingPage() {
   const t = useBasedataText();
+  const { can } = useAuth();
+  const navigate = useNavigate();
   const id = Number(useParams().id);
   const fetcher = useCallback(() => basedataApi.dwelling(id), [id]);
-  const { data, error } = useLoad<DwellingView>(fetcher);
+  const { data, error, reload } = useLoad<DwellingView>(fetcher);
+  const [editing, setEditing] = useState(false);
+  const [adding, setAdding] = useState(false);
   if (error) return <Alert type="error" message={error} />;
   if (!data) return null;
   const cols: ColumnsType<DwellingView['current'][number]> = [
@@ -287,7 +318,23 @@ function DwellingPage() {
     { title: t('col.to'), dataIndex: 'toDate', render: (v: string | null) => v ?? '—' },
   ];
   return (
-    <Card title={`${t('dwelling.title')}：${data.dwelling.address}`} extra={<Space><Link to={`${BASE}/buildings/${data.dwelling.buildingId}`}>{t('building.title')}</Link><Back /></Space>}>
+    <Card
+      title={<span data-testid="dwelling-title">{`${t('dwelling.title')}：${data.dwelling.address}`}</span>}
+      extra={(
+        <Space>
+          {can('residents.manage') && <Button onClick={() => setAdding(true)} data-testid="household-create">{t('household.create')}</Button>}
+          {can('residents.manage') && <Button onClick={() => setEditing(true)} data-testid="dwelling-edit">{t('dwelling.edit')}</Button>}
+          <Link to={`${BASE}/buildings/${data.dwelling.buildingId}`}>{t('building.title')}</Link>
+          <Back />
+        </Space>
+      )}
+    >
+      {editing && <DwellingEdit dwelling={data.dwelling} onClose={() => setEditing(false)} onSaved={() => { setEditing(false); reload(); }} />}
+      <HouseholdCreate open={adding} dwelling={data.dwelling} onClose={() => setAdding(false)} onSaved={(h) => { setAdding(false); navigate(`${BASE}/households/${h}`); }} />
+      <Typography.Paragraph>
+        {t('dwelling.use')}：{t(`use.${data.dwelling.use}`)} · {t('dwelling.ownership')}：{t(`ownership.${data.dwelling.ownership}`)}
+        {data.dwelling.area != null && ` · ${t('dwelling.area')}：${data.dwelling.area}`}
+      </Typography.Paragraph>
       <Space wrap>{data.households.map((h) => <Link key={h.id} to={`${BASE}/households/${h.id}`}>{t('household.title')} {h.householdNo}</Link>)}</Space>
       <Typography.Title level={5}>{t('dwelling.current')}</Typography.Title>
       <Table rowKey="id" size="small" pagination={false} dataSource={data.current} columns={cols} />
@@ -299,14 +346,39 @@ function DwellingPage() {
 
 function HouseholdPage() {
   const t = useBasedataText();
+  const { can } = useAuth();
+  const navigate = useNavigate();
   const id = Number(useParams().id);
   const fetcher = useCallback(() => basedataApi.household(id), [id]);
-  const { data, error } = useLoad<HouseholdView>(fetcher);
+  const { data, error, reload } = useLoad<HouseholdView>(fetcher);
   const columns = useResidentColumns();
+  const [editing, setEditing] = useState(false);
+  const [adding, setAdding] = useState(false);
   if (error) return <Alert type="error" message={error} />;
   if (!data) return null;
+  const manage = can('residents.manage');
+  const head = data.members.find((m) => m.id === data.household.headResidentId);
   return (
-    <Card title={`${t('household.title')} ${data.household.householdNo}`} extra={<Space>{data.dwelling && <Link to={`${BASE}/dwellings/${data.dwelling.id}`}>{data.dwelling.address}</Link>}<Back /></Space>}>
+    <Card
+      title={<span data-testid="household-title">{`${t('household.title')} ${data.household.householdNo}`}</span>}
+      extra={(
+        <Space>
+          {manage && <Button onClick={() => setAdding(true)} data-testid="resident-create">{t('resident.addMember')}</Button>}
+          {manage && <Button onClick={() => setEditing(true)} data-testid="household-edit">{t('household.edit')}</Button>}
+          {data.dwelling && <Link to={`${BASE}/dwellings/${data.dwelling.id}`}>{data.dwelling.address}</Link>}
+          <Back />
+        </Space>
+      )}
+    >
+      {head && <Typography.Paragraph data-testid="household-head">{t('household.head')}：<Link to={`${BASE}/residents/${head.id}`}>{head.name}</Link></Typography.Paragraph>}
+      {editing && <HouseholdEdit view={data} onClose={() => setEditing(false)} onSaved={() => { setEditing(false); reload(); }} />}
+      <ResidentCreate
+        open={adding}
+        gridCode={data.household.gridCode}
+        householdId={id}
+        onClose={() => setAdding(false)}
+        onSaved={(r) => { setAdding(false); navigate(`${BASE}/residents/${r}`); }}
+      />
       <Typography.Title level={5}>{t('household.members')}</Typography.Title>
       <Table rowKey="id" size="small" pagination={false} dataSource={data.members} columns={[...columns, { title: t('col.relation'), dataIndex: 'relation' }]} />
       <VisitsPanel householdId={id} />

@@ -181,14 +181,47 @@ export type PlacePatch = Partial<PlaceInput>;
 export type ComponentPatch = Partial<ComponentInput> & { status?: ComponentStatus };
 export type OrganizationPatch = Partial<OrganizationInput>;
 
+export interface BuildingInput {
+  gridCode: string;
+  name: string;
+  address: string;
+  floors: number | null;
+  lng: number | null;
+  lat: number | null;
+}
+
+export type DwellingUse = 'residential' | 'commercial' | 'mixed' | 'other';
+export type DwellingOwnership = 'private' | 'public' | 'rental' | 'collective' | 'other';
+
+export interface DwellingInput {
+  roomNo: string;
+  area: number | null;
+  use: DwellingUse;
+  ownership: DwellingOwnership;
+}
+
+export interface ResidentInput {
+  gridCode: string;
+  name: string;
+  idNumber: string;
+  phone: string | null;
+  population: 'registered' | 'floating';
+  ethnicity: string | null;
+  education: string | null;
+  workplace: string | null;
+  householdId: number | null;
+  relation: string | null;
+  tags: string[];
+}
+
 export interface BuildingView {
-  building: { id: number; gridCode: string; name: string; address: string; floors: number | null };
+  building: { id: number; gridCode: string; name: string; address: string; floors: number | null; lng: number | null; lat: number | null };
   entrances: { id: number; name: string }[];
   dwellings: { id: number; entranceId: number | null; roomNo: string; address: string; area: number | null; use: string; ownership: string; occupants: { id: number; name: string; relation: string }[] }[];
 }
 
 export interface DwellingView {
-  dwelling: { id: number; buildingId: number; gridCode: string; roomNo: string; address: string; area: number | null; use: string; ownership: string };
+  dwelling: { id: number; buildingId: number; gridCode: string; roomNo: string; address: string; area: number | null; use: DwellingUse; ownership: DwellingOwnership };
   households: { id: number; householdNo: string }[];
   current: { id: number; resident: Resident | null; relation: string; fromDate: string; toDate: string | null }[];
   history: { id: number; resident: Resident | null; relation: string; fromDate: string; toDate: string | null }[];
@@ -244,6 +277,14 @@ export const basedataApi = {
   building: (id: number) => api.get<BuildingView>(`/api/buildings/${id}`),
   dwelling: (id: number) => api.get<DwellingView>(`/api/dwellings/${id}`),
   household: (id: number) => api.get<HouseholdView>(`/api/households/${id}`),
+  createBuilding: (body: BuildingInput) => api.post<{ id: number }>('/api/buildings', body),
+  updateBuilding: (id: number, body: Partial<BuildingInput>) => api.patch<void>(`/api/buildings/${id}`, body),
+  createDwelling: (body: DwellingInput & { buildingId: number; entrance?: string | null }) => api.post<{ id: number }>('/api/dwellings', body),
+  updateDwelling: (id: number, body: Partial<DwellingInput>) => api.patch<void>(`/api/dwellings/${id}`, body),
+  createHousehold: (body: { householdNo: string; gridCode: string; dwellingId?: number | null }) => api.post<{ id: number }>('/api/households', body),
+  updateHousehold: (id: number, body: { householdNo?: string; dwellingId?: number | null; headResidentId?: number | null }) => api.patch<void>(`/api/households/${id}`, body),
+  createResident: (body: ResidentInput) => api.post<{ id: number }>('/api/residents', body),
+  updateResident: (id: number, body: Partial<Omit<ResidentInput, 'idNumber' | 'householdId'>> & { version: number }) => api.patch<void>(`/api/residents/${id}`, body),
   visits: (householdId: number) => api.get<Visit[]>(`/api/households/${householdId}/visits`),
   recordVisit: (householdId: number, body: VisitInput) => api.post<Visit>(`/api/households/${householdId}/visits`, body),
   places: (q: PageQuery & { gridCode?: string; type?: string }) => api.get<Page<Place>>('/api/places', { ...q }),

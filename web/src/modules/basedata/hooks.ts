@@ -4,7 +4,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { ApiError, errorMessage } from '../../shell/api.js';
 import { useI18n } from '../../shell/i18n.js';
 import type { Page } from '../../shell/api.js';
-import type { PageQuery } from './api.js';
+import { basedataApi, type PageQuery } from './api.js';
 import { useBasedataText } from './messages.js';
 
 /** Loads once per `fn` (keep it stable with useCallback) and on reload(). */
@@ -110,4 +110,14 @@ export function useSubmit<V>(form: FormInstance, fields: readonly string[], byCo
 export function changedFields<T extends object>(values: T, before: object): Partial<T> {
   const was = before as Record<string, unknown>;
   return Object.fromEntries(Object.entries(values).filter(([k, v]) => (v ?? null) !== (was[k] ?? null))) as Partial<T>;
+}
+
+/** Tag codes to their names in the current language (empty until loaded). */
+export function useTagNames(): Record<string, string> {
+  const { pick } = useI18n();
+  const [names, setNames] = useState<Record<string, string>>({});
+  useEffect(() => {
+    basedataApi.tags().then((tags) => setNames(Object.fromEntries(tags.map((t) => [t.code, pick(t.name, t.nameEn)])))).catch(() => undefined);
+  }, [pick]);
+  return names;
 }
