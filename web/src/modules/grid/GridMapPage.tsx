@@ -58,6 +58,7 @@ export default function GridMapPage() {
   const highlighted = useRef<string[]>([]);
   const [settings, setSettings] = useState<MapSettings | null>(null);
   const [settingsLoaded, setSettingsLoaded] = useState(false);
+  const [tilesFailed, setTilesFailed] = useState(false);
   const projection = useMemo(() => projectionOf(settings), [settings]);
   const projectionRef = useRef(projection);
   projectionRef.current = projection;
@@ -161,7 +162,7 @@ export default function GridMapPage() {
       canvasContextAttributes: { preserveDrawingBuffer: true },
     });
     mapRef.current = map;
-    watchBasemap(map, settings);
+    watchBasemap(map, settings, () => setTilesFailed(true));
     map.on('load', () => {
       map.addSource(CONTEXT, { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
       map.addSource(SOURCE, { type: 'geojson', data: { type: 'FeatureCollection', features: [] }, promoteId: 'code' });
@@ -425,6 +426,7 @@ export default function GridMapPage() {
         <div style={{ position: 'absolute', left: 12, bottom: 12, background: 'rgba(255,255,255,.85)', padding: '2px 8px', borderRadius: 4, fontSize: 12 }}>
           <span data-testid="grid-map-count" data-count={data ? data.features.length : ''}>{data ? gt('map.count', { count: data.features.length }) : gt('map.loading')}</span>
           {!hasTiles(settings) && <> · {gt('map.noTiles')}</>}
+          {hasTiles(settings) && tilesFailed && <> · <span data-testid="grid-map-tiles-failed">{gt('map.tilesFailed')}</span></>}
           {department && departmentCount !== null && (
             <> · <span data-testid="department-count" data-count={departmentCount}>{gt('dept.layer')} {department}: {gt('map.count', { count: departmentCount })}</span></>
           )}

@@ -61,7 +61,7 @@ export function baseStyle(settings: MapSettings | null): StyleSpecification {
  * tiles, failed). When tiles keep failing before any has loaded, the tile
  * layers are hidden: the data stays drawn on the plain background.
  */
-export function watchBasemap(map: MapLibreMap, settings: MapSettings | null): void {
+export function watchBasemap(map: MapLibreMap, settings: MapSettings | null, onFailed?: () => void): void {
   const el = map.getContainer();
   if (!hasTiles(settings)) {
     el.dataset.basemap = 'none';
@@ -81,9 +81,10 @@ export function watchBasemap(map: MapLibreMap, settings: MapSettings | null): vo
     const sourceId = (e as { sourceId?: unknown }).sourceId;
     if (loaded || typeof sourceId !== 'string' || !TILE_SOURCES.includes(sourceId)) return;
     errors += 1;
-    if (errors < FAILED_AFTER) return;
+    if (errors !== FAILED_AFTER) return;
     el.dataset.basemap = 'failed';
     for (const id of TILE_SOURCES) if (map.getLayer(id)) map.setLayoutProperty(id, 'visibility', 'none');
+    onFailed?.();
   });
 }
 
