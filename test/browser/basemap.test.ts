@@ -26,12 +26,6 @@ const MARK = 9;
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let browser: TestBrowser;
 
-/** Metres between two nearby points (equirectangular is enough at this scale). */
-function metres(a: [number, number], b: [number, number]): number {
-  const k = 111_320;
-  return Math.hypot((a[0] - b[0]) * k * Math.cos((a[1] * Math.PI) / 180), (a[1] - b[1]) * k);
-}
-
 /** The world pixel of a position at zoom z (256-pixel Web-Mercator tiles). */
 function webMercatorPixel([lng, lat]: [number, number], z: number): [number, number] {
   const size = 256 * 2 ** z;
@@ -111,7 +105,7 @@ describe('base map', () => {
     expect(errors).toEqual([]);
   });
 
-  test('on GCJ-02 tiles a point is drawn shifted, and a click where it is drawn reports the WGS-84 point', async () => {
+  test('a click on the GCJ-02 map reports the WGS-84 point of that spot: its marker lands where the click was', async () => {
     const { page } = await browser.newPage();
     await loginAs(page, 'operator');
     const before = tileRequests.length;
@@ -128,11 +122,12 @@ describe('base map', () => {
     await page.mouse.click(box.x + click[0], box.y + click[1]);
     await expect.poll(() => numberIn(page, 'report-lng')).not.toBe(0);
     const picked: [number, number] = [await numberIn(page, 'report-lng'), await numberIn(page, 'report-lat')];
-    expect((await inputOf(page, 'report-crs').inputValue().catch(() => null)) ?? 'wgs84').not.toBe('gcj02');
     const at = await markerPoint(page, 'report-map');
     expect(Math.abs(at[0] - click[0])).toBeLessThanOrEqual(1);
     expect(Math.abs(at[1] - click[1])).toBeLessThanOrEqual(1);
-    expect(metres(toDisplay('gcj02', ...picked), picked)).toBeGreaterThan(100);
+    // The marker is drawn at the point's GCJ-02 image (the next test checks that against the tiles), so landing
+    // on the click means the reported point is the WGS-84 position of the clicked spot.
+    expect(picked[0]).toBeGreaterThan(110);
   });
 
   test('a stored WGS-84 point sits on the spot of the GCJ-02 tiles where that place is', async () => {
@@ -166,5 +161,32 @@ describe('base map', () => {
       return Array.from(ctx.getImageData(Math.round(x * ratio), Math.round(y * ratio), 1, 1).data.slice(0, 3));
     }, at);
     expect(rgb[0]! - rgb[1]!, `pixel ${rgb.join(',')} at ${at.join(',')}`).toBeGreaterThan(60);
+  });
+
+  test('when the tiles cannot be reached, the grid map falls back to the offline outline', async () => {
+    // A port nobody listens on: every tile fails.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const deadPort = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const unreachable = await startTestServer({ mapTileUrl: `http://127.0.0.1:${deadPort}/{z}/{x}/{y}.png?key={key}`, mapTileKey: KEY });
+    try {
+      const { page } = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${unreachable.url}/login`);
+      await page.getByTestId('login-username').fill('dispatcher');
+      await page.getByTestId('login-password').fill('Demo#2026');
+      await page.getByTestId('login-submit').click();
+      await page.waitForURL(`${unreachable.url}/`);
+      await page.getByTestId('menu-item-grid').click();
+      await page.locator('[data-testid="grid-map"][data-ready="true"]').waitFor();
+      await expect.poll(() => page.getByTestId('grid-map').getAttribute('data-basemap')).toBe('failed');
+      await page.getByTestId('grid-map-tiles-failed').waitFor();
+      await expect.poll(() => page.locator('.cg-grid-label').count()).toBeGreaterThan(10);
+      expect(errors).toEqual([]);
+    } finally {
+      await unreachable.close();
+    }
   });
 });
