@@ -91,7 +91,7 @@ async function markerPoint(page: Page, mapTestId: string): Promise<[number, numb
 }
 
 describe('base map', () => {
-  test('the grid map and the report map draw the configured tiles, requested with the key', async () => {
+  test('the grid map draws the configured tiles, requested with the key, with their attribution', async () => {
     const { page } = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
@@ -187,6 +187,33 @@ describe('base map', () => {
       expect(errors).toEqual([]);
     } finally {
       await unreachable.close();
+    }
+  });
+
+  test('the worker app draws the same base map, requested with the key', async () => {
+    const context = await browser.browser.newContext({
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+      locale: 'zh-CN',
+      timezoneId: 'Asia/Shanghai',
+      geolocation: { longitude: 113.07, latitude: 28.115, accuracy: 12 },
+      permissions: ['geolocation'],
+    });
+    try {
+      const page = await context.newPage();
+      const before = tileRequests.length;
+      await page.goto(`${server.url}/m/`);
+      await page.getByTestId('login-username').fill('worker');
+      await page.getByTestId('login-password').fill('Demo#2026');
+      await page.getByTestId('login-submit').click();
+      await page.getByTestId('page-report').waitFor();
+      await expect.poll(() => page.getByTestId('report-basemap').getAttribute('data-basemap')).toBe('tiles');
+      const fresh = tileRequests.slice(before);
+      expect(fresh.length).toBeGreaterThan(0);
+      for (const url of fresh) expect(url).toMatch(new RegExp(`^/amap/\\d+/\\d+/\\d+\\.png\\?key=${KEY}$`));
+    } finally {
+      await context.close();
     }
   });
 });
