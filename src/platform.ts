@@ -24,7 +24,8 @@ import { describeGridScope, searchGridScopes } from './modules/grid/directory.js
 import { GridLocatorService, type GridLocatorPort } from './modules/grid/locator-service.js';
 import { gridRoutes } from './modules/grid/routes.js';
 import { GridService } from './modules/grid/service.js';
-import { gridSettingsFrom } from './modules/grid/settings.js';
+import { basemapFrom, gridSettingsFrom } from './modules/grid/settings.js';
+import { tileOriginsOf } from './modules/grid/rules/basemap.js';
 import { systemRoutes } from './modules/system/routes.js';
 import { departmentRoutes } from './modules/departments/routes.js';
 import { DepartmentService } from './modules/departments/service.js';
@@ -207,6 +208,7 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
       await auditAlone(db.primary, actorOf(request), entry).catch((err: unknown) => request.log.error({ err }, 'auditing a refused request failed'));
     },
     webDir: resolve(PACKAGE_ROOT, config.webDir),
+    tileOrigins: tileOriginsOf(basemapFrom(config)),
     async authenticate(token) {
       const cached = platform.authCache.principal(token);
       if (cached) return cached;

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { parseAuditKeys, type AuditKeyring } from './audit/chain.js';
+import { BASEMAP_PRESETS, basemapProblems, TILE_CRS, tileUrlProblem } from './map-tiles.js';
 import { createFieldCipher, parseKeyConfig, type FieldCipher, type FieldCipherAlgorithm, type FieldCipherOptions } from './crypto/field-cipher.js';
 
 /**
@@ -81,17 +82,41 @@ export const configSchema = z.object({
   fieldActiveKeyId: z.string().optional(),
   /** Blind index key (base64, at least 32 bytes); required with fieldKeys. */
   fieldHmacKey: z.string().optional(),
-  /** Grid map raster tile URL template ({z}/{x}/{y}), e.g. Tianditu with tk= (docs/grid-map.md); unset = plain background. */
+  /** Base map raster tile URL template ({z}/{x}/{y}, optional {key}), XYZ or WMTS-as-XYZ (docs/grid-map.md); unset = plain background. */
   mapTileUrl: z
     .string()
-    .refine((u) => /^https?:\/\//.test(u) && ['{z}', '{x}', '{y}'].every((p) => u.includes(p)), 'must be an http(s) URL template with {z}, {x} and {y}')
+    .superRefine((u, ctx) => {
+      const problem = tileUrlProblem(u);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
     .optional(),
+  /** A label layer drawn above the base layer (same template rules), e.g. Tianditu cva_w. */
+  mapTileLabelUrl: z
+    .string()
+    .superRefine((u, ctx) => {
+      const problem = tileUrlProblem(u);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
+  /** A ready-made base map instead of a URL: Tianditu vector or imagery, each with its labels (needs mapTileKey). */
+  mapTilePreset: z.enum(BASEMAP_PRESETS).optional(),
+  /** The tile service's key, put in for {key} (kept apart from the URL so the URL can be shared and the key rotated). */
+  mapTileKey: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,128}$/, 'must be 1–128 letters, digits, _ . -')
+    .optional(),
+  /** The tiles' coordinate system: wgs84 or cgcs2000 (Tianditu, self-hosted OSM) need no shift; gcj02 (AMap, Tencent) shifts the drawing. */
+  mapTileCrs: z.enum(TILE_CRS).default('wgs84'),
   /** Attribution shown on the map for that tile source. */
   mapTileAttribution: z.string().max(200).optional(),
   /** Default sibling overlap tolerance of grid imports (m²). */
   gridOverlapToleranceM2: z.coerce.number().min(0).default(1),
   /** Default gap tolerance of grid imports (m²). */
   gridGapToleranceM2: z.coerce.number().min(0).default(1),
+}).superRefine((c, ctx) => {
+  for (const p of basemapProblems({ preset: c.mapTilePreset, url: c.mapTileUrl, labelUrl: c.mapTileLabelUrl, key: c.mapTileKey, crs: c.mapTileCrs })) {
+    ctx.addIssue({ code: 'custom', path: [p.setting], message: p.message });
+  }
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -131,6 +156,10 @@ const ENV_NAMES: Record<keyof Config, string> = {
   fieldHmacKey: 'CIVICGRID_FIELD_HMAC_KEY',
   mapTileUrl: 'CIVICGRID_MAP_TILE_URL',
   mapTileAttribution: 'CIVICGRID_MAP_TILE_ATTRIBUTION',
+  mapTileLabelUrl: 'CIVICGRID_MAP_TILE_LABEL_URL',
+  mapTilePreset: 'CIVICGRID_MAP_TILE_PRESET',
+  mapTileKey: 'CIVICGRID_MAP_TILE_KEY',
+  mapTileCrs: 'CIVICGRID_MAP_TILE_CRS',
   gridOverlapToleranceM2: 'CIVICGRID_GRID_OVERLAP_M2',
   gridGapToleranceM2: 'CIVICGRID_GRID_GAP_M2',
 };

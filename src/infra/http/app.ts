@@ -49,6 +49,8 @@ export interface HttpOptions {
   onRefused?(request: FastifyRequest, status: number, code: string): Promise<void>;
   /** Folder of the built web console, served with a fallback to index.html for client-side routes. */
   webDir?: string;
+  /** Origins of the configured map tiles, allowed by the Content-Security-Policy (e.g. an intranet http: tile server). */
+  tileOrigins?: readonly string[];
 }
 
 /** The worker's phone app (web/m/index.html, a second entry of the web build) and its service worker. */
@@ -105,9 +107,10 @@ export async function createHttpApp(options: HttpOptions): Promise<{ app: Fastif
         defaultSrc: ["'self'"],
         // Ant Design injects styles at run time; MapLibre runs workers from blobs.
         styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:', 'blob:', 'https:'],
+        imgSrc: ["'self'", 'data:', 'blob:', 'https:', ...(options.tileOrigins ?? [])],
         workerSrc: ["'self'", 'blob:'],
-        connectSrc: ["'self'", 'https:'],
+        // MapLibre fetches raster tiles from its worker.
+        connectSrc: ["'self'", 'https:', ...(options.tileOrigins ?? [])],
         scriptSrc: ["'self'"],
       },
     },

@@ -155,10 +155,27 @@ export async function gridRoutes(app: FastifyInstance, deps: { grids: GridServic
     config: { policy: read },
     schema: {
       tags: ['grid'],
-      summary: 'Map settings: an optional raster tile source (e.g. Tianditu); without one the map draws on a plain background',
-      response: { 200: z.object({ tileUrl: z.string().nullable(), tileAttribution: z.string().nullable() }) },
+      summary: 'Map settings: the base map (tile URLs with the key put in, labels, attribution, the tiles\' coordinate system); without one the map draws on a plain background',
+      response: {
+        200: z.object({
+          tileUrl: z.string().nullable(),
+          tiles: z.array(z.string()),
+          labelTiles: z.array(z.string()),
+          tileAttribution: z.string().nullable(),
+          tileCrs: z.enum(['wgs84', 'gcj02']),
+        }),
+      },
     },
-  }, async () => ({ tileUrl: grids.settings.tileUrl, tileAttribution: grids.settings.tileAttribution }));
+  }, async () => {
+    const b = grids.settings.basemap;
+    return {
+      tileUrl: b?.tiles[0] ?? null,
+      tiles: b?.tiles ?? [],
+      labelTiles: b?.labelTiles ?? [],
+      tileAttribution: b?.attribution ?? null,
+      tileCrs: b?.crs ?? 'wgs84',
+    };
+  });
 
   r.get('/api/grids/export', {
     config: { policy: read },

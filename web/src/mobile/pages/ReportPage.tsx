@@ -2,7 +2,7 @@ import { AimOutlined, RightOutlined } from '@ant-design/icons';
 import { Alert, App, Button, Input, Switch, Tag } from 'antd';
 import { lazy, Suspense, useMemo, useState } from 'react';
 import type { Category, Major } from '../../modules/incidents/api.js';
-import type { MapSettings } from '../../modules/incidents/maps.js';
+import { hasTiles, type MapSettings } from '../../modules/grid/basemap.js';
 import { ABOVE_TAB_BAR } from '../layout.js';
 import { useMobileAuth } from '../auth.js';
 import { MAP_SETTINGS, useLocate, useMyGrids } from '../geo/grids.js';
@@ -106,7 +106,7 @@ export default function ReportPage() {
     : problem
       ? t('report.noFix', { reason: t(problem === 'denied' ? 'report.geoDenied' : problem === 'timeout' ? 'report.geoTimeout' : 'report.geoUnavailable') })
       : t('report.locating');
-  const showTiles = Boolean(settings?.tileUrl) && outbox.online && grids !== null;
+  const showTiles = hasTiles(settings) && outbox.online && grids !== null;
 
   return (
     <div data-testid="page-report">

@@ -1,13 +1,14 @@
 import { AimOutlined, CloseOutlined, EditOutlined, HistoryOutlined, ImportOutlined, TeamOutlined } from '@ant-design/icons';
 import { Alert, AutoComplete, Button, Card, Descriptions, Drawer, Input, List, Segmented, Select, Space, Spin, Tag, Typography } from 'antd';
-import { Map as MapLibreMap, Marker, setWorkerUrl, type GeoJSONSource, type MapLayerMouseEvent, type StyleSpecification } from 'maplibre-gl';
+import { Map as MapLibreMap, Marker, setWorkerUrl, type GeoJSONSource, type MapLayerMouseEvent } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import maplibreWorkerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { errorMessage } from '../../shell/api.js';
 import { useAuth } from '../../shell/auth.js';
 import { formatDateTime } from '../../shell/time.js';
-import { gridApi, type DepartmentSummary, type GridCard, type GridLevel, type GridListItem, type MapFeatureCollection, type MapSettings } from './api.js';
+import { gridApi, type DepartmentSummary, type GridCard, type GridLevel, type GridListItem, type MapFeatureCollection } from './api.js';
+import { baseStyle, hasTiles, projectionOf, watchBasemap, type MapSettings } from './basemap.js';
 import { GridEditModal } from './GridEditModal.js';
 import { GridHistoryDrawer } from './GridHistoryDrawer.js';
 import { GridWorkersModal } from './GridWorkersModal.js';
@@ -26,29 +27,6 @@ const CONTEXT = 'context';
 /** The chosen department's own grids (专业网格), drawn over the tree. */
 const DEPARTMENT = 'department';
 const EMPTY_FC = { type: 'FeatureCollection' as const, features: [] };
-
-/**
- * A plain background style: works with no internet. A raster tile source
- * (Tianditu with a key, or self-hosted tiles; docs/grid-map.md) is added
- * beneath the grids when the server has one configured.
- */
-function baseStyle(settings: MapSettings | null): StyleSpecification {
-  const style: StyleSpecification = {
-    version: 8,
-    sources: {},
-    layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#eef1f5' } }],
-  };
-  if (settings?.tileUrl) {
-    style.sources.tiles = {
-      type: 'raster',
-      tiles: [settings.tileUrl],
-      tileSize: 256,
-      ...(settings.tileAttribution ? { attribution: settings.tileAttribution } : {}),
-    };
-    style.layers.push({ id: 'tiles', type: 'raster', source: 'tiles' });
-  }
-  return style;
-}
 
 function boundsOf(fc: MapFeatureCollection): [[number, number], [number, number]] | null {
   let minX = Infinity;
@@ -80,6 +58,10 @@ export default function GridMapPage() {
   const highlighted = useRef<string[]>([]);
   const [settings, setSettings] = useState<MapSettings | null>(null);
   const [settingsLoaded, setSettingsLoaded] = useState(false);
+  const [tilesFailed, setTilesFailed] = useState(false);
+  const projection = useMemo(() => projectionOf(settings), [settings]);
+  const projectionRef = useRef(projection);
+  projectionRef.current = projection;
   const [level, setLevel] = useState<GridLevel>('unit');
   const [data, setData] = useState<MapFeatureCollection | null>(null);
   const [ready, setReady] = useState(false);
@@ -180,6 +162,7 @@ export default function GridMapPage() {
       canvasContextAttributes: { preserveDrawingBuffer: true },
     });
     mapRef.current = map;
+    watchBasemap(map, settings, () => setTilesFailed(true));
     map.on('load', () => {
       map.addSource(CONTEXT, { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
       map.addSource(SOURCE, { type: 'geojson', data: { type: 'FeatureCollection', features: [] }, promoteId: 'code' });
@@ -248,8 +231,10 @@ export default function GridMapPage() {
     let cancelled = false;
     setData(null);
     const up = level === 'unit' ? 'community' : level === 'community' ? 'street' : 'district';
-    Promise.all([gridApi.geojson(level), gridApi.geojson(up)]).then(([fc, context]) => {
+    Promise.all([gridApi.geojson(level), gridApi.geojson(up)]).then(([stored, storedContext]) => {
       if (cancelled) return;
+      const fc = projectionRef.current.features(stored);
+      const context = projectionRef.current.features(storedContext);
       const map = mapRef.current;
       if (!map) return;
       dataRef.current = fc;
@@ -281,8 +266,9 @@ export default function GridMapPage() {
       return;
     }
     let cancelled = false;
-    gridApi.departmentGeojson(department).then((fc) => {
+    gridApi.departmentGeojson(department).then((stored) => {
       if (cancelled) return;
+      const fc = projectionRef.current.features(stored);
       const m = mapRef.current;
       (m?.getSource(DEPARTMENT) as GeoJSONSource | undefined)?.setData(fc as never);
       setDepartmentCount(fc.features.length);
@@ -324,7 +310,7 @@ export default function GridMapPage() {
     if (!c || !map) return;
     if (MAP_LEVELS.includes(c.level) && c.level !== level) setLevel(c.level);
     const zoom = c.level === 'unit' ? 16 : c.level === 'community' ? 15 : 13;
-    map.flyTo({ center: c.labelPoint, zoom: Math.max(zoom, Math.min(map.getZoom(), 17)), duration: 600 });
+    map.flyTo({ center: projectionRef.current.toMap(c.labelPoint[0], c.labelPoint[1]), zoom: Math.max(zoom, Math.min(map.getZoom(), 17)), duration: 600 });
     showCard(c);
   }, [fetchCard, showCard, level]);
 
@@ -439,7 +425,8 @@ export default function GridMapPage() {
         />
         <div style={{ position: 'absolute', left: 12, bottom: 12, background: 'rgba(255,255,255,.85)', padding: '2px 8px', borderRadius: 4, fontSize: 12 }}>
           <span data-testid="grid-map-count" data-count={data ? data.features.length : ''}>{data ? gt('map.count', { count: data.features.length }) : gt('map.loading')}</span>
-          {!settings?.tileUrl && <> · {gt('map.noTiles')}</>}
+          {!hasTiles(settings) && <> · {gt('map.noTiles')}</>}
+          {hasTiles(settings) && tilesFailed && <> · <span data-testid="grid-map-tiles-failed">{gt('map.tilesFailed')}</span></>}
           {department && departmentCount !== null && (
             <> · <span data-testid="department-count" data-count={departmentCount}>{gt('dept.layer')} {department}: {gt('map.count', { count: departmentCount })}</span></>
           )}

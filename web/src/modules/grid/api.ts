@@ -1,4 +1,5 @@
 import { api } from '../../shell/api.js';
+import { MAP_SETTINGS_PATH, type MapSettings } from './basemap.js';
 
 export type GridLevel = 'district' | 'street' | 'community' | 'unit';
 
@@ -78,11 +79,6 @@ export interface MapFeatureCollection {
   features: Array<{ type: 'Feature'; id?: number; properties: MapFeatureProps; geometry: { type: string; coordinates: unknown } }>;
 }
 
-export interface MapSettings {
-  tileUrl: string | null;
-  tileAttribution: string | null;
-}
-
 export interface ImportReport {
   ok: boolean;
   dryRun: boolean;
@@ -94,7 +90,7 @@ export interface ImportReport {
 }
 
 export const gridApi = {
-  settings: () => api.get<MapSettings>('/api/grids/map-settings'),
+  settings: () => api.get<MapSettings>(MAP_SETTINGS_PATH),
   geojson: (level: GridLevel) => api.get<MapFeatureCollection>('/api/grids/geojson', { level }),
   search: (q: string) => api.get<{ items: GridListItem[]; total: number }>('/api/grids', { q, pageSize: 20 }),
   card: (code: string) => api.get<GridCard>(`/api/grids/${code}`),

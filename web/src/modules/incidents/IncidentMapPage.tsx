@@ -6,7 +6,7 @@ import { errorMessage } from '../../shell/api.js';
 import { incidentApi, STATUSES, type ListFilters, type MapPoint } from './api.js';
 import { STATUS_HEX, WARNING_HEX } from './common.js';
 import { IncidentFilterForm } from './ListPage.js';
-import { addGridLayer, boundsOf, createMap, unitGrids, type Features } from './maps.js';
+import { addGridLayer, boundsOf, createMap, projectionFor, unitGrids, type Features } from './maps.js';
 import { useIncidentText } from './messages.js';
 
 const SOURCE = 'incidents';
@@ -57,7 +57,7 @@ export default function IncidentMapPage() {
             addGridLayer(map, 'grids', fc);
             map.moveLayer('grids-fill', 'clusters');
             map.moveLayer('grids-line', 'clusters');
-            const b = boundsOf(fc);
+            const b = boundsOf(projectionFor(map).features(fc));
             if (b) map.fitBounds(b, { padding: 20, duration: 0 });
           })
           .catch(() => undefined);
@@ -137,7 +137,8 @@ export default function IncidentMapPage() {
       .map(f)
       .then((r) => {
         if (!live) return;
-        (mapRef.current?.getSource(SOURCE) as GeoJSONSource | undefined)?.setData(toFeatures(r.items) as never);
+        const map = mapRef.current;
+        if (map) (map.getSource(SOURCE) as GeoJSONSource | undefined)?.setData(projectionFor(map).features(toFeatures(r.items)) as never);
         setResult({ count: r.items.length, truncated: r.truncated });
         setError(null);
       })

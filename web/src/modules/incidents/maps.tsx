@@ -1,37 +1,25 @@
-import { Map as MapLibreMap, Marker, setWorkerUrl, type GeoJSONSource, type StyleSpecification } from 'maplibre-gl';
+import { Map as MapLibreMap, Marker, setWorkerUrl, type GeoJSONSource } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import maplibreWorkerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import { useEffect, useRef } from 'react';
 import { api } from '../../shell/api.js';
+import { baseStyle, MAP_SETTINGS_PATH, NO_BASEMAP, projectionOf, watchBasemap, type MapSettings, type Projection } from '../grid/basemap.js';
 
 setWorkerUrl(maplibreWorkerUrl);
-
-export interface MapSettings {
-  tileUrl: string | null;
-  tileAttribution: string | null;
-}
 
 export type Features = { type: 'FeatureCollection'; features: { type: 'Feature'; properties: Record<string, unknown>; geometry: { type: string; coordinates: unknown } }[] };
 
 let settingsPromise: Promise<MapSettings> | null = null;
-/** The server's map settings (an optional tile source), once per page load. */
+/** The server's map settings (the base map, if any), once per page load; none when they cannot be read. */
 export function mapSettings(): Promise<MapSettings> {
-  settingsPromise ??= api.get<MapSettings>('/api/grids/map-settings').catch(() => ({ tileUrl: null, tileAttribution: null }));
+  settingsPromise ??= api.get<MapSettings>(MAP_SETTINGS_PATH).catch(() => NO_BASEMAP);
   return settingsPromise;
 }
 
-/** A plain background (works with no internet), with the configured tiles beneath when there are some. */
-export function plainStyle(settings: MapSettings | null): StyleSpecification {
-  const style: StyleSpecification = {
-    version: 8,
-    sources: {},
-    layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#eef1f5' } }],
-  };
-  if (settings?.tileUrl) {
-    style.sources.tiles = { type: 'raster', tiles: [settings.tileUrl], tileSize: 256, ...(settings.tileAttribution ? { attribution: settings.tileAttribution } : {}) };
-    style.layers.push({ id: 'tiles', type: 'raster', source: 'tiles' });
-  }
-  return style;
+const projections = new WeakMap<MapLibreMap, Projection>();
+/** How the map draws stored WGS-84 positions (shifted on GCJ-02 tiles). */
+export function projectionFor(map: MapLibreMap): Projection {
+  return projections.get(map) ?? projectionOf(null);
 }
 
 export function boundsOf(fc: Features): [[number, number], [number, number]] | null {
@@ -59,9 +47,9 @@ export function unitGrids(parent?: string): Promise<Features> {
 
 export async function createMap(container: HTMLElement, opts: { center?: [number, number]; zoom?: number; interactive?: boolean } = {}): Promise<MapLibreMap> {
   const settings = await mapSettings();
-  return new MapLibreMap({
+  const map = new MapLibreMap({
     container,
-    style: plainStyle(settings),
+    style: baseStyle(settings),
     center: opts.center ?? [113.07, 28.115],
     zoom: opts.zoom ?? 11,
     interactive: opts.interactive ?? true,
@@ -69,11 +57,19 @@ export async function createMap(container: HTMLElement, opts: { center?: [number
     // Keeps the canvas readable by screenshots and tests.
     canvasContextAttributes: { preserveDrawingBuffer: true },
   });
+  attachBasemap(map, settings);
+  return map;
 }
 
-/** Adds grid outlines as a context layer. */
+/** Ties a map to its base map settings: how it shifts positions, and its tile fallback. */
+export function attachBasemap(map: MapLibreMap, settings: MapSettings | null): void {
+  projections.set(map, projectionOf(settings));
+  watchBasemap(map, settings);
+}
+
+/** Adds grid outlines (stored WGS-84) as a context layer. */
 export function addGridLayer(map: MapLibreMap, id: string, data: Features, highlight?: string): void {
-  map.addSource(id, { type: 'geojson', data });
+  map.addSource(id, { type: 'geojson', data: projectionFor(map).features(data) });
   map.addLayer({
     id: `${id}-fill`,
     type: 'fill',
@@ -94,7 +90,7 @@ export function MiniMap({ lng, lat, gridCode, communityCode }: { lng: number; la
     let cancelled = false;
     void (async () => {
       if (!ref.current) return;
-      const m = await createMap(ref.current, { center: [lng, lat], zoom: 15 });
+      const m = await createMap(ref.current, { center: projectionOf(await mapSettings()).toMap(lng, lat), zoom: 15 });
       if (cancelled) {
         m.remove();
         return;
@@ -106,11 +102,11 @@ export function MiniMap({ lng, lat, gridCode, communityCode }: { lng: number; la
             if (cancelled) return;
             addGridLayer(m, 'grids', fc, gridCode);
             const own = { ...fc, features: fc.features.filter((f) => f.properties.code === gridCode) };
-            const b = boundsOf(own);
+            const b = boundsOf(projectionFor(m).features(own));
             if (b) m.fitBounds(b, { padding: 30, maxZoom: 17, duration: 0 });
           })
           .catch(() => undefined);
-        new Marker({ color: '#f5222d' }).setLngLat([lng, lat]).addTo(m);
+        new Marker({ color: '#f5222d' }).setLngLat(projectionFor(m).toMap(lng, lat)).addTo(m);
       });
     })();
     return () => {
@@ -142,17 +138,18 @@ export function PickMap({ value, onPick }: { value: { lng: number; lat: number }
       mapRef.current = m;
       m.on('load', () => {
         const v = valueRef.current;
-        if (v && !markerRef.current) markerRef.current = new Marker({ color: '#f5222d' }).setLngLat([v.lng, v.lat]).addTo(m);
+        if (v && !markerRef.current) markerRef.current = new Marker({ color: '#f5222d' }).setLngLat(projectionFor(m).toMap(v.lng, v.lat)).addTo(m);
         unitGrids()
           .then((fc) => {
             if (cancelled) return;
             addGridLayer(m, 'grids', fc);
-            const b = boundsOf(fc);
+            const b = boundsOf(projectionFor(m).features(fc));
             if (b) m.fitBounds(b, { padding: 20, duration: 0 });
           })
           .catch(() => undefined);
       });
-      m.on('click', (e) => pickRef.current(Math.round(e.lngLat.lng * 1e6) / 1e6, Math.round(e.lngLat.lat * 1e6) / 1e6));
+      // The point picked on the map, as stored WGS-84 (shifted back from GCJ-02 tiles).
+      m.on('click', (e) => pickRef.current(...projectionFor(m).fromMap(e.lngLat.lng, e.lngLat.lat)));
       m.getCanvas().style.cursor = 'crosshair';
     })();
     return () => {
@@ -165,9 +162,9 @@ export function PickMap({ value, onPick }: { value: { lng: number; lat: number }
     const m = mapRef.current;
     markerRef.current?.remove();
     markerRef.current = null;
-    if (m && value) markerRef.current = new Marker({ color: '#f5222d' }).setLngLat([value.lng, value.lat]).addTo(m);
+    if (m && value) markerRef.current = new Marker({ color: '#f5222d' }).setLngLat(projectionFor(m).toMap(value.lng, value.lat)).addTo(m);
   }, [value]);
   return <div ref={ref} data-testid="report-map" style={{ height: 320, width: '100%', borderRadius: 4, overflow: 'hidden' }} />;
 }
 
-export type { GeoJSONSource, MapLibreMap };
+export type { GeoJSONSource, MapLibreMap, MapSettings };

@@ -6,7 +6,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { errorMessage } from '../../shell/api.js';
 import { formatDateTime } from '../../shell/time.js';
-import { boundsOf, createMap, unitGrids, type Features } from '../incidents/maps.js';
+import { boundsOf, createMap, projectionFor, unitGrids, type Features } from '../incidents/maps.js';
 import { workforceApi, type DayTrack, type WorkerOption } from './api.js';
 import { beijingDate, clockTime, hours, km } from './common.js';
 import { useWorkforceText } from './messages.js';
@@ -157,7 +157,9 @@ export default function TrackReplayPanel() {
     const map = mapRef.current;
     if (!mapReady || !map) return;
     let live = true;
-    const set = (id: string, data: Features) => (map.getSource(id) as GeoJSONSource | undefined)?.setData(data as never);
+    const projection = projectionFor(map);
+    // Everything is stored in WGS-84 and drawn as the base map needs it.
+    const set = (id: string, data: Features) => (map.getSource(id) as GeoJSONSource | undefined)?.setData(projection.features(data) as never);
     set('track', (track?.track ?? EMPTY) as Features);
     set('cases', {
       type: 'FeatureCollection',
@@ -173,7 +175,7 @@ export default function TrackReplayPanel() {
         if (!live) return;
         const own = new Set(track!.gridCodes);
         set('grids', { ...fc, features: fc.features.map((f) => ({ ...f, properties: { ...f.properties, own: own.has(String(f.properties.code)) || own.has(community) } })) });
-        const b = boundsOf(track!.track.features.length > 0 ? (track!.track as Features) : fc);
+        const b = boundsOf(projection.features(track!.track.features.length > 0 ? (track!.track as Features) : fc));
         if (b) map.fitBounds(b, { padding: 40, duration: 0, maxZoom: 17 });
         setDrawn(true);
       }).catch(() => setDrawn(true));
@@ -187,7 +189,7 @@ export default function TrackReplayPanel() {
       const el = document.createElement('div');
       el.dataset.testid = 'track-marker';
       el.style.cssText = 'width:16px;height:16px;border-radius:50%;background:#fa541c;border:3px solid #fff;box-shadow:0 0 4px rgba(0,0,0,.5)';
-      markerRef.current = new Marker({ element: el }).setLngLat(timeline.coords[0]!).addTo(map);
+      markerRef.current = new Marker({ element: el }).setLngLat(projection.toMap(...timeline.coords[0]!)).addTo(map);
     }
     return () => {
       live = false;
@@ -199,7 +201,8 @@ export default function TrackReplayPanel() {
     if (now === null) return;
     const p = positionAt(timeline, now);
     if (p) {
-      markerRef.current?.setLngLat(p);
+      const map = mapRef.current;
+      markerRef.current?.setLngLat(map ? projectionFor(map).toMap(p[0], p[1]) : p);
       markerRef.current?.getElement().setAttribute('data-lnglat', `${p[0].toFixed(6)},${p[1].toFixed(6)}`);
     }
   }, [now, timeline]);
