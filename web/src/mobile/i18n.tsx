@@ -1,11 +1,8 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useContext, useMemo, type ReactNode } from 'react';
 import { INCIDENT_MESSAGES, type IncidentMessageKey } from '../modules/incidents/messages.js';
-import { setApiLanguage } from '../shell/api.js';
-import { LANGS, type Lang } from '../shell/messages.js';
+import { useLanguageChoice } from '../shell/i18n.js';
+import type { Lang } from '../shell/messages.js';
 import { translateMobile, type MobileMessageKey } from './messages.js';
-
-/** The same browser-wide choice as the console's language switch. */
-const STORAGE_KEY = 'civicgrid.lang';
 
 export interface MobileI18n {
   lang: Lang;
@@ -20,35 +17,10 @@ export interface MobileI18n {
 
 const Ctx = createContext<MobileI18n | null>(null);
 
-function stored(): Lang | null {
-  try {
-    const v = localStorage.getItem(STORAGE_KEY);
-    return v && (LANGS as readonly string[]).includes(v) ? (v as Lang) : null;
-  } catch {
-    return null;
-  }
-}
+const mobileTitle = (lang: Lang): string => translateMobile(lang, 'app.name');
 
 export function MobileI18nProvider({ children }: { children: ReactNode }) {
-  const [lang, setLangState] = useState<Lang>(() => {
-    // Chinese first, whatever the phone's language, until the worker picks English.
-    const initial = stored() ?? 'zh-CN';
-    setApiLanguage(initial);
-    return initial;
-  });
-  const setLang = useCallback((next: Lang) => {
-    setApiLanguage(next);
-    try {
-      localStorage.setItem(STORAGE_KEY, next);
-    } catch {
-      // Storage disabled: the choice lasts for this page only.
-    }
-    setLangState(next);
-  }, []);
-  useEffect(() => {
-    document.documentElement.lang = lang;
-    document.title = translateMobile(lang, 'app.name');
-  }, [lang]);
+  const [lang, setLang] = useLanguageChoice(mobileTitle);
   const value = useMemo<MobileI18n>(() => {
     const incident = INCIDENT_MESSAGES[lang] as Record<string, string>;
     return {

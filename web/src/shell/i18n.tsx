@@ -23,18 +23,17 @@ function readStored(): Lang | null {
   }
 }
 
-/** Whether the user chose a language on this browser (otherwise their account locale may apply). */
-export function hasStoredLanguage(): boolean {
-  return readStored() !== null;
-}
-
-export function I18nProvider({ children }: { children: ReactNode }) {
+/**
+ * The browser-wide language choice shared by the console and the worker app:
+ * Chinese until the user picks English, kept in localStorage, sent with every
+ * API request, and shown in the page's lang and title.
+ */
+export function useLanguageChoice(titleOf: (lang: Lang) => string): [Lang, (lang: Lang) => void] {
   const [lang, setLangState] = useState<Lang>(() => {
     const initial = readStored() ?? 'zh-CN';
     setApiLanguage(initial);
     return initial;
   });
-
   const setLang = useCallback((next: Lang) => {
     setApiLanguage(next);
     try {
@@ -44,11 +43,22 @@ export function I18nProvider({ children }: { children: ReactNode }) {
     }
     setLangState(next);
   }, []);
-
   useEffect(() => {
     document.documentElement.lang = lang;
-    document.title = `${translate(lang, 'app.short')} ${translate(lang, 'app.name')}`;
-  }, [lang]);
+    document.title = titleOf(lang);
+  }, [lang, titleOf]);
+  return [lang, setLang];
+}
+
+/** Whether the user chose a language on this browser (otherwise their account locale may apply). */
+export function hasStoredLanguage(): boolean {
+  return readStored() !== null;
+}
+
+const consoleTitle = (lang: Lang): string => `${translate(lang, 'app.short')} ${translate(lang, 'app.name')}`;
+
+export function I18nProvider({ children }: { children: ReactNode }) {
+  const [lang, setLang] = useLanguageChoice(consoleTitle);
 
   const value = useMemo<I18n>(
     () => ({
