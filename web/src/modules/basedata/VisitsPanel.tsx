@@ -25,7 +25,8 @@ function IncidentRef({ visit }: { visit: Visit }) {
   const t = useBasedataText();
   const { can } = useAuth();
   if (visit.incidentId !== null) {
-    const label = visit.incidentCode ?? `#${visit.incidentId}`;
+    // The code is joined from the incident; never fall back on its internal id.
+    const label = visit.incidentCode ?? '';
     return can('incidents.read')
       ? <Link to={`/incidents/${visit.incidentId}`} data-testid="visit-incident">{t('visit.incident', { code: label })}</Link>
       : <Tag color="blue" data-testid="visit-incident">{t('visit.incident', { code: label })}</Tag>;

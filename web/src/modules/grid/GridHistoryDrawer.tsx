@@ -30,7 +30,8 @@ interface WorkerState {
 }
 
 function workerLabel(w: WorkerState, gt: Text): string {
-  return `${w.displayName ?? w.username ?? `#${w.userId}`}（${gt(`role.${w.role}`)}）`;
+  // An account no longer found is named as such, never by its internal id.
+  return `${w.displayName ?? w.username ?? gt('worker.unnamed')}（${gt(`role.${w.role}`)}）`;
 }
 
 /** The before → after lines of one history row: name, attributes key by key, workers added/removed, status, boundary size. */
