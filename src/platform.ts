@@ -156,6 +156,7 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   const files = new FileService(db.primary, new LocalFileStore(resolve(config.dataDir, 'files')), { uploadLimitBytes: config.uploadLimitBytes });
   const attachments = new IncidentAttachments(db, files, incidents);
   incidents.attachments = attachments;
+  incidents.territory = grid.departments;
   let cipherSetup;
   try {
     const encrypted = await db.primary.selectFrom('residents').select('id').limit(1).executeTakeFirst();

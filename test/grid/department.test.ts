@@ -182,4 +182,23 @@ describe.each(DIALECTS)('department grids on %s', (dialect) => {
     expect([['conflict', 'created'], ['created', 'unchanged']]).toContainEqual(outcomes);
     expect((await rows('D04')).map((r) => [r.code, r.status, r.version])).toEqual([['E01', 'active', 1], ['W01', 'active', 1]]);
   });
+
+  it('suggests the department whose own grid covers the case as its lead (territory dispatch)', async () => {
+    // D05 keeps the same two grids as D01; category 0303 names D02 first, then D05.
+    expect((await importDept(admin, 'D05', fixture('department-valid'), { dryRun: false })).statusCode).toBe(200);
+    const operator = await t.login('operator', DEMO_PASSWORD);
+    const inside = await t.request({
+      method: 'POST', url: '/api/incidents', cookie: operator,
+      body: { channel: 'operator_phone', description: '道路破损', categoryCode: '0303', position: { lng: west[0], lat: west[1], crs: 'wgs84' } },
+    });
+    expect(inside.statusCode, inside.body).toBe(201);
+    const detail = (await t.request({ url: `/api/incidents/${inside.json().incident.id}`, cookie: operator })).json();
+    expect(detail.suggestedDispatch).toEqual({ leadDepartmentCode: 'D05', coHandlerDepartmentCodes: ['D02'] });
+    // Without a position no territory applies: the category's order stands.
+    const gridCode = detail.incident.gridCode as string;
+    const nowhere = await t.request({ method: 'POST', url: '/api/incidents', cookie: operator, body: { channel: 'operator_phone', description: '道路破损', categoryCode: '0303', gridCode } });
+    expect(nowhere.statusCode, nowhere.body).toBe(201);
+    const plain = (await t.request({ url: `/api/incidents/${nowhere.json().incident.id}`, cookie: operator })).json();
+    expect(plain.suggestedDispatch).toEqual({ leadDepartmentCode: 'D02', coHandlerDepartmentCodes: ['D05'] });
+  });
 });

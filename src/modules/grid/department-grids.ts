@@ -309,14 +309,24 @@ export class DepartmentGridService {
    */
   async locate(v: DepartmentGridVisibility, department: string, lng: number, lat: number): Promise<{ code: string; name: string } | null> {
     await this.visibleDepartment(v, department);
+    const layer = (await this.currentLayers()).get(department);
+    const code = layer?.locator.locate(lng, lat) ?? null;
+    return code === null ? null : { code, name: layer!.names.get(code) ?? code };
+  }
+
+  /** The departments whose active grids contain a WGS84 point (any department: for the dispatch suggestion, not shown as grids). */
+  async coveringDepartments(lng: number, lat: number): Promise<string[]> {
+    const layers = await this.currentLayers();
+    return [...layers].filter(([, layer]) => layer.locator.locate(lng, lat) !== null).map(([dept]) => dept);
+  }
+
+  private async currentLayers(): Promise<Map<string, DepartmentLayer>> {
     if (!this.layers) {
       this.loading ??= this.loadLayers();
       this.layers = await this.loading;
       this.loading = null;
     }
-    const layer = this.layers.get(department);
-    const code = layer?.locator.locate(lng, lat) ?? null;
-    return code === null ? null : { code, name: layer!.names.get(code) ?? code };
+    return this.layers;
   }
 
   // ---- import -------------------------------------------------------------------

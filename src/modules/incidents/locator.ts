@@ -10,3 +10,11 @@ export interface GridLocatorPort {
   /** Optional: awaited before locate(), for locators that load lazily. */
   ready?(): Promise<void>;
 }
+
+/**
+ * Point → the departments whose own grids (专业网格) contain it, for the
+ * dispatch suggestion. Production wiring: the grid module's department grids.
+ */
+export interface TerritoryPort {
+  coveringDepartments(lng: number, lat: number): Promise<string[]>;
+}

@@ -18,7 +18,7 @@ import { toWgs84, type Crs } from '../grid/rules/coords.js';
 import type { AttachmentPort } from './attachments.js';
 import { documentTokens, indexDocuments, matchingIds, textMatches } from './search-index.js';
 import { queryParts, queryRuns, tokensMatch, type QueryPart } from './rules/search-tokens.js';
-import type { GridLocatorPort } from './locator.js';
+import type { GridLocatorPort, TerritoryPort } from './locator.js';
 import { REFUSAL_HTTP } from './messages.js';
 import type { ReferenceData, ReferenceSnapshot } from './reference.js';
 import { localYmd } from './rules/calendar.js';
@@ -389,6 +389,8 @@ export class IncidentService {
   private readonly knownDays = new Set<string>();
   /** Photos: checks the files an action names and links them to the incident (set by the platform; attachments.ts). */
   attachments: AttachmentPort | null = null;
+  /** Department grids for the dispatch suggestion (set by the platform; none: the category alone suggests). */
+  territory: TerritoryPort | null = null;
   /** Write transactions go through the group-commit batcher (a plain transaction on MySQL). */
 
   constructor(
@@ -397,6 +399,11 @@ export class IncidentService {
     private readonly locator: GridLocatorPort,
     readonly settings: IncidentSettings = DEFAULT_INCIDENT_SETTINGS,
   ) {
+  }
+
+  private async coveringDepartments(lng: number | null, lat: number | null): Promise<string[]> {
+    if (!this.territory || lng == null || lat == null) return [];
+    return this.territory.coveringDepartments(Number(lng), Number(lat));
   }
 
   // ---- scope ----------------------------------------------------------------
@@ -818,7 +825,7 @@ export class IncidentService {
         at: isoReq(l.created_at),
       })),
       allowedActions: this.allowed(principal, state, now),
-      suggestedDispatch: category ? suggestDispatch(category) : null,
+      suggestedDispatch: category ? suggestDispatch(category, await this.coveringDepartments(row.lng, row.lat)) : null,
       extensionPending: state.extensionPending
         ? { ...state.extensionPending, requestedAt: isoReq(state.extensionPending.requestedAt) }
         : null,

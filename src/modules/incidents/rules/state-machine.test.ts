@@ -398,6 +398,20 @@ describe('full happy path', () => {
       coHandlerDepartmentCodes: ['D05'],
     });
   });
+
+  it('suggests the department whose own grid covers the case to lead (专业网格)', () => {
+    const category = { departmentCodes: ['D02', 'D05'] };
+    expect(suggestDispatch(category, [])).toEqual({ leadDepartmentCode: 'D02', coHandlerDepartmentCodes: ['D05'] });
+    // The second default department's grid covers the point: it leads, the first assists.
+    expect(suggestDispatch(category, ['D05'])).toEqual({ leadDepartmentCode: 'D05', coHandlerDepartmentCodes: ['D02'] });
+    // Covered by both: the category's order decides.
+    expect(suggestDispatch(category, ['D05', 'D02'])).toEqual({ leadDepartmentCode: 'D02', coHandlerDepartmentCodes: ['D05'] });
+    // A department the category does not name does not take the case over.
+    expect(suggestDispatch(category, ['D09'])).toEqual({ leadDepartmentCode: 'D02', coHandlerDepartmentCodes: ['D05'] });
+    // A category without departments goes to the territory's department, or to nobody.
+    expect(suggestDispatch({ departmentCodes: [] }, ['D09', 'D03'])).toEqual({ leadDepartmentCode: 'D09', coHandlerDepartmentCodes: [] });
+    expect(suggestDispatch({ departmentCodes: [] }, [])).toEqual({ leadDepartmentCode: null, coHandlerDepartmentCodes: [] });
+  });
 });
 
 function dispatchedState(lead = 'D01', co: string[] = []): IncidentState {

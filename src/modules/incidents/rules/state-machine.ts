@@ -1081,11 +1081,20 @@ function apply(
   }
 }
 
-/** Suggested dispatch for a category: its first default department leads, the others assist. */
-export function suggestDispatch(category: Pick<MinorCategory, 'departmentCodes'>): {
+/**
+ * Suggested dispatch (属地/专业网格派遣): the category's first default
+ * department leads and the others assist, unless the point lies in the own
+ * grid (专业网格) of one of those departments: then that department leads, as
+ * the case is on its territory. A category without departments takes the
+ * department whose grid covers the point. `covering` lists the departments
+ * whose active grids contain the case's position (none without a position).
+ */
+export function suggestDispatch(category: Pick<MinorCategory, 'departmentCodes'>, covering: readonly string[] = []): {
   leadDepartmentCode: string | null;
   coHandlerDepartmentCodes: string[];
 } {
-  const [lead, ...co] = category.departmentCodes;
-  return { leadDepartmentCode: lead ?? null, coHandlerDepartmentCodes: co };
+  const listed = category.departmentCodes;
+  const territorial = listed.find((d) => covering.includes(d)) ?? (listed.length === 0 ? covering[0] : undefined);
+  const lead = territorial ?? listed[0] ?? null;
+  return { leadDepartmentCode: lead, coHandlerDepartmentCodes: listed.filter((d) => d !== lead) };
 }
