@@ -142,6 +142,9 @@ describe.each(DIALECTS)('route registry scope walk on %s', (dialect) => {
     probes.set('GET /api/buildings/:id', pair('building'));
     probes.set('GET /api/dwellings/:id', pair('dwelling'));
     probes.set('GET /api/households/:id', pair('household'));
+    probes.set('PATCH /api/buildings/:id', { ...pair('building'), body: { name: '2栋' } });
+    probes.set('PATCH /api/dwellings/:id', { ...pair('dwelling'), body: { area: 86.5 } });
+    probes.set('PATCH /api/households/:id', { ...pair('household'), body: { householdNo: 'H-改号' } });
     probes.set('GET /api/households/:id/visits', pair('household'));
     probes.set('POST /api/households/:id/visits', { ...pair('household'), body: { summary: '入户走访，一切正常' } });
     probes.set('GET /api/residents/:id', pair('resident'));
