@@ -8,8 +8,7 @@
  * commits are found by polling), `redis://…` (Redis pub/sub) or `nats://…`.
  */
 import { randomUUID } from 'node:crypto';
-import { connect as natsConnect, type NatsConnection } from 'nats';
-import { createClient } from 'redis';
+import type { NatsConnection } from 'nats';
 import type { FeedLogger } from './consumer.js';
 
 export interface LiveBroker {
@@ -66,6 +65,8 @@ function tagged(logger?: FeedLogger) {
 
 async function redisBroker(url: string, logger?: FeedLogger): Promise<LiveBroker> {
   const me = tagged(logger);
+  // Loaded only when configured: a single node never needs a broker client.
+  const { createClient } = await import('redis');
   // A subscribed Redis connection may not publish: one of each.
   const pub = createClient({ url, socket: { connectTimeout: CONNECT_TIMEOUT_MS, reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 5000) } });
   const sub = pub.duplicate();
@@ -94,7 +95,8 @@ async function redisBroker(url: string, logger?: FeedLogger): Promise<LiveBroker
 async function natsBroker(url: string, logger?: FeedLogger): Promise<LiveBroker> {
   const me = tagged(logger);
   const u = new URL(url);
-  const nc: NatsConnection = await natsConnect({
+  const { connect } = await import('nats');
+  const nc: NatsConnection = await connect({
     servers: `${u.hostname}:${u.port || 4222}`,
     ...(u.username ? { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) } : {}),
     maxReconnectAttempts: -1,
