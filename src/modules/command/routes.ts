@@ -16,8 +16,19 @@ export interface LiveRouteOptions {
   maxBufferedBytes?: number;
 }
 
-/** What a browser receives for one event: the case by code, nothing about who acted. */
+const wired = new WeakMap<LiveIncidentEvent, string>();
+
+/** What a browser receives for one event: the case by code, nothing about who acted (serialized once for all streams). */
 function wire(e: LiveIncidentEvent): string {
+  let text = wired.get(e);
+  if (text === undefined) {
+    text = serialize(e);
+    wired.set(e, text);
+  }
+  return text;
+}
+
+function serialize(e: LiveIncidentEvent): string {
   return JSON.stringify({
     eventId: e.id, incidentId: e.incidentId, code: e.code, action: e.action, fromStatus: e.fromStatus, toStatus: e.toStatus,
     at: new Date(e.at).toISOString(), gridCode: e.gridCode, categoryCode: e.categoryCode, leadDepartmentCode: e.leadDepartmentCode,
@@ -75,13 +86,22 @@ export async function commandRoutes(app: FastifyInstance, deps: { live: Incident
       subscription.close();
       res.end();
     };
-    const write = (text: string) => {
-      if (ended) return;
+    // The events of one batch go out in one write.
+    let pending = '';
+    const flush = () => {
+      const text = pending;
+      pending = '';
+      if (ended || text === '') return;
       res.write(text);
       if (res.writableLength > maxBuffered) {
         request.log.warn({ buffered: res.writableLength }, 'live feed client too slow; dropped (it resumes from its cursor)');
         end();
       }
+    };
+    const write = (text: string) => {
+      if (ended) return;
+      if (pending === '') setImmediate(flush);
+      pending += text;
     };
     const subscription = deps.live.subscribe(from, {
       send(event, cursor) {
