@@ -36,7 +36,8 @@ function connect(o: Open): void {
         buffer = buffer.slice(at + 2);
         if (!block.includes('event: incident')) continue;
         const data = block.split('\n').find((l) => l.startsWith('data: '));
-        if (data) delays.push(now - Date.parse((JSON.parse(data.slice(6)) as { at: string }).at));
+        const stamp = data ? /"at":"([^"]+)"/.exec(data)?.[1] : undefined;
+        if (stamp) delays.push(now - Date.parse(stamp));
       }
     });
   });

@@ -66,6 +66,12 @@ export interface LiveTailOptions<Row extends FeedRow> {
   pollMs?: number;
   gapHoldMs?: number;
   batchSize?: number;
+  /**
+   * Shortest time between passes started by commits (default 50 ms): under a
+   * stream of commits each pass carries several events, and each stream gets
+   * one write per pass instead of one per event.
+   */
+  minIntervalMs?: number;
   logger?: FeedLogger;
   now?: () => number;
 }
@@ -88,10 +94,14 @@ export class LiveTail<Row extends FeedRow> {
   private readonly hold: number;
   private readonly poll: number;
   private readonly batch: number;
+  private readonly minInterval: number;
+  private lastStart = 0;
+  private wakePending = false;
   private readonly now: () => number;
 
   constructor(private readonly options: LiveTailOptions<Row>) {
     this.hold = options.gapHoldMs ?? 60_000;
+    this.minInterval = options.minIntervalMs ?? 50;
     this.poll = options.pollMs ?? 1000;
     this.batch = options.batchSize ?? 500;
     this.now = options.now ?? Date.now;
@@ -133,8 +143,10 @@ export class LiveTail<Row extends FeedRow> {
   wake(): void {
     if (this.stopped) return;
     this.wanted = true;
-    if (this.running || this.failures > 0) return;
-    this.schedule(0);
+    // A pass already due soon takes this commit too.
+    if (this.running || this.failures > 0 || this.wakePending) return;
+    this.wakePending = true;
+    this.schedule(Math.max(0, this.lastStart + this.minInterval - Date.now()));
   }
 
   /** Reads until nothing new is visible now (tests). */
@@ -152,8 +164,10 @@ export class LiveTail<Row extends FeedRow> {
 
   private async loop(): Promise<void> {
     this.timer = null;
+    this.wakePending = false;
     if (this.running || this.stopped) return;
     this.running = true;
+    this.lastStart = Date.now();
     let delay = this.poll;
     try {
       this.wanted = false;
@@ -166,7 +180,7 @@ export class LiveTail<Row extends FeedRow> {
     } finally {
       this.running = false;
     }
-    if (!this.stopped) this.schedule(this.wanted && this.failures === 0 ? 0 : delay);
+    if (!this.stopped) this.schedule(this.wanted && this.failures === 0 ? Math.max(0, this.lastStart + this.minInterval - Date.now()) : delay);
   }
 
   private passing: Promise<boolean> | null = null;
