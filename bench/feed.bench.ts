@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { call, login, pointsIn, startBenchServer } from './intake.bench.js';
 import { percentile, report } from './lib.js';
@@ -48,12 +49,16 @@ export default async function feedBench(): Promise<void> {
       if (r.status !== 201) throw new Error(`intake: ${r.status} ${r.body}`);
       requestMs.push(r.ms);
     };
-    const round = async () => {
+    const busyMs = { with: 0, without: 0 };
+    const round = async (mode: 'with' | 'without') => {
       let left = PER_ROUND;
       const t0 = process.hrtime.bigint();
+      const elu = performance.eventLoopUtilization();
       await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
         while (left-- > 0) await post();
       }));
+      const used = performance.eventLoopUtilization(elu);
+      busyMs[mode] += used.active;
       return PER_ROUND / (Number(process.hrtime.bigint() - t0) / 1e9);
     };
     const rate = { with: 0, without: 0 };
@@ -63,12 +68,12 @@ export default async function feedBench(): Promise<void> {
     for (let r = 0; r < ROUNDS; r++) {
       for (const mode of (r % 2 === 0 ? ['with', 'without'] : ['without', 'with']) as ('with' | 'without')[]) {
         if (mode === 'without') {
-          rate.without += await round();
+          rate.without += await round('without');
           continue;
         }
         await ask({ type: 'open', port: s.port, cookie, clients: CLIENTS }, 'open');
         requestMs.length = 0;
-        rate.with += await round();
+        rate.with += await round('with');
         withRequests.push(...requestMs);
         // The last events of the round reach the clients before they leave.
         await new Promise((res) => setTimeout(res, 1500));
@@ -86,6 +91,9 @@ export default async function feedBench(): Promise<void> {
     report({
       name: 'feed_intake_with_clients', value: Math.round(rate.with / ROUNDS), unit: 'reports/s', baseline: Math.round(rate.without / ROUNDS), ...common,
       baselineIs: 'the same intake in alternating rounds with no client connected', goal: 'ratio ≥ 0.9 (within 10 %)',
+      // The server's (and load generator's) thread, per report: what the streams cost the server, apart from the clients' process on the same cores.
+      serverThreadMsPerReportWith: Number((busyMs.with / (ROUNDS * PER_ROUND)).toFixed(3)),
+      serverThreadMsPerReportWithout: Number((busyMs.without / (ROUNDS * PER_ROUND)).toFixed(3)),
     });
   } finally {
     child.kill();
