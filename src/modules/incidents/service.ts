@@ -71,6 +71,7 @@ export const ACTION_PERMISSIONS: Readonly<Record<ActionType, readonly string[]>>
   'refuse-defer': ['incidents.supervise'],
   urge: ['incidents.supervise'],
   escalate: ['incidents.escalate'],
+  assign: ['incidents.handle'],
 };
 
 export interface IncidentSettings {
