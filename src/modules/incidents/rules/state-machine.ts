@@ -889,7 +889,10 @@ function apply(
           deferPending: null,
           deferredAt: null,
         },
-        data: { leadDepartmentCode: action.leadDepartmentCode, coHandlerDepartmentCodes: [...co], handleBy, coHandleBy },
+        data: {
+          leadDepartmentCode: action.leadDepartmentCode, coHandlerDepartmentCodes: [...co], handleBy, coHandleBy,
+          ...(action.taskLimits ? { taskLimits: { ...action.taskLimits } } : {}),
+        },
       };
     }
 
