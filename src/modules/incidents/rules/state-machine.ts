@@ -6,6 +6,7 @@
  */
 import type { CaseType, CategoryType, MinorCategory, StageLimits } from '../data/categories.js';
 import { addWorkingTime, fractionUsed, type TimeLimit, type WorkCalendar } from './calendar.js';
+import { DEFAULT_WORKFLOWS, workflowOf, type Workflow, type Workflows } from './workflow.js';
 
 export const INCIDENT_STATUSES = [
   'reported',
@@ -226,7 +227,14 @@ export type RefusalCode =
   | 'deadline_passed'
   | 'own_fix'
   | 'already_called'
-  | 'already_responded';
+  | 'already_responded'
+  // Workflow steps (rules/workflow.ts): each says which step or role the case type's workflow asks for.
+  | 'verify_by_grid_worker'
+  | 'verify_by_reporter'
+  | 'verify_by_centre'
+  | 'close_by_supervisor'
+  | 'self_resolve_not_allowed'
+  | 'coordination_required';
 
 export interface Refusal {
   code: RefusalCode;
@@ -251,6 +259,8 @@ export interface DecideContext {
   allowOwnFixVerification?: boolean;
   /** Share of a stage's working time after which the warning turns amber; default DEFAULT_AMBER_FRACTION. */
   amberFraction?: number;
+  /** The workflow of each case type in force; default DEFAULT_WORKFLOWS (the standard loop). */
+  workflows?: Workflows;
 }
 
 /** Register limit for a report whose category is not known yet. */
@@ -317,9 +327,10 @@ export const ACTION_POLICY: Readonly<Record<ActionType, ActionPolicy>> = {
       { role: 'handler', scope: 'co-department' },
     ],
   },
-  'start-verify': { from: ['replied'], grants: grid('grid_worker') },
-  'verify-pass': { from: ['replied', 'verifying'], grants: grid('grid_worker') },
-  'verify-fail': { from: ['replied', 'verifying'], grants: grid('grid_worker') },
+  // The shift supervisor verifies only where the case type's workflow has the centre verify (workflowRoles).
+  'start-verify': { from: ['replied'], grants: grid('grid_worker', 'shift_supervisor') },
+  'verify-pass': { from: ['replied', 'verifying'], grants: grid('grid_worker', 'shift_supervisor') },
+  'verify-fail': { from: ['replied', 'verifying'], grants: grid('grid_worker', 'shift_supervisor') },
   close: { from: ['verified'], grants: DESK },
   'request-extension': { from: AT_DEPARTMENT, grants: [{ role: 'handler', scope: 'lead-department' }] },
   'approve-extension': { from: AT_DEPARTMENT, grants: grid('shift_supervisor') },
@@ -356,19 +367,42 @@ interface Match {
   assignment: RoleAssignment;
 }
 
-function findGrant(incident: IncidentState, type: ActionType, actor: Actor): Match | Refusal {
+/** The roles the case type's workflow lets take this action (a subset of the policy's), with the refusal for the others. */
+function workflowRoles(type: ActionType, wf: Workflow): { roles: readonly RoleName[]; refusal: Refusal } | null {
+  switch (type) {
+    case 'start-verify':
+    case 'verify-pass':
+    case 'verify-fail':
+      return wf.verifier === 'centre'
+        ? { roles: ['shift_supervisor'], refusal: refusal('verify_by_centre', `${type}: this case type is verified by the command centre`) }
+        : { roles: ['grid_worker'], refusal: refusal(wf.verifier === 'reporter' ? 'verify_by_reporter' : 'verify_by_grid_worker', `${type}: this case type is verified by a grid worker`) };
+    case 'close':
+      return wf.closer === 'supervisor'
+        ? { roles: ['shift_supervisor'], refusal: refusal('close_by_supervisor', 'close: this case type is closed by the shift supervisor') }
+        : null;
+    default:
+      return null;
+  }
+}
+
+function findGrant(incident: IncidentState, type: ActionType, actor: Actor, wf: Workflow): Match | Refusal {
   const policy = ACTION_POLICY[type];
+  const limited = workflowRoles(type, wf);
   let hasRole = false;
+  let hasPolicyRole = false;
   for (const grant of policy.grants) {
+    const inWorkflow = !limited || limited.roles.includes(grant.role);
     for (const assignment of actor.roles) {
       if (assignment.role !== grant.role) continue;
+      hasPolicyRole = true;
+      if (!inWorkflow) continue;
       hasRole = true;
       if (scopeMatches(grant.scope, assignment.scope, incident)) return { grant, assignment };
     }
   }
-  return hasRole
-    ? refusal('out_of_scope', `${type}: the incident is outside the actor's scope`)
-    : refusal('forbidden', `${type}: none of the actor's roles may do this`);
+  if (hasRole) return refusal('out_of_scope', `${type}: the incident is outside the actor's scope`);
+  if (hasPolicyRole && limited) return limited.refusal;
+  return refusal('forbidden', `${type}: none of the actor's roles may do this`);
 }
 
 // ---------------------------------------------------------------------------
@@ -395,6 +429,12 @@ const MESSAGES_ZH: Record<RefusalCode, string> = {
   own_fix: '不能核查本人自处置的事件',
   already_called: '所选部门均已被吹哨',
   already_responded: '本部门已报到',
+  verify_by_grid_worker: '按本类事件的办理流程，核查由本网格的网格员进行',
+  verify_by_reporter: '按本类事件的办理流程，核查由上报的网格员进行',
+  verify_by_centre: '按本类事件的办理流程，核查由指挥中心（值班长）进行',
+  close_by_supervisor: '按本类事件的办理流程，结案须由值班长审批',
+  self_resolve_not_allowed: '按本类事件的办理流程，不允许自处置',
+  coordination_required: '按本类事件的办理流程，派遣须指定协办部门或先吹哨',
 };
 
 function refusal(code: RefusalCode, message: string): Refusal {
@@ -415,6 +455,7 @@ function statePrecondition(
   match: Match,
   now: number | undefined,
   allowOwnFixVerification: boolean,
+  wf: Workflow,
 ): Refusal | null {
   switch (type) {
     case 'accept':
@@ -430,9 +471,21 @@ function statePrecondition(
     case 'start-verify':
     case 'verify-pass':
     case 'verify-fail':
-      return !allowOwnFixVerification && incident.selfResolvedBy === actor.userId
-        ? refusal('own_fix', 'a grid worker does not verify their own fix')
-        : null;
+      if (!allowOwnFixVerification && incident.selfResolvedBy === actor.userId) {
+        return refusal('own_fix', 'a grid worker does not verify their own fix');
+      }
+      // The reporter checks a department's fix; a case without a reporting user, or one they fixed themselves, falls to the grid's workers.
+      if (
+        wf.verifier === 'reporter' &&
+        incident.reporterUserId !== null &&
+        incident.selfResolvedBy !== incident.reporterUserId &&
+        actor.userId !== incident.reporterUserId
+      ) {
+        return refusal('verify_by_reporter', `${type}: this case type is verified by the grid worker who reported it`);
+      }
+      return null;
+    case 'self-resolve':
+      return wf.selfResolve === 'off' ? refusal('self_resolve_not_allowed', 'this case type may not be self-resolved') : null;
     case 'request-extension':
       if (incident.extensionPending) return refusal('extension_pending', 'an extension request is already pending');
       if (now !== undefined && incident.deadlines.handleBy !== null && now > incident.deadlines.handleBy) {
@@ -462,15 +515,17 @@ function authorize(
   actor: Actor,
   now: number | undefined,
   allowOwnFixVerification: boolean,
+  workflows: Workflows,
 ): Match | Refusal {
   const policy = ACTION_POLICY[type];
   if (!policy) return refusal('invalid_action', `unknown action ${String(type)}`);
-  const match = findGrant(incident, type, actor);
+  const wf = workflowOf(incident.caseType, workflows);
+  const match = findGrant(incident, type, actor, wf);
   if (isRefusal(match)) return match;
   if (!policy.from.includes(incident.status)) {
     return refusal('invalid_status', `${type} is not possible while the incident is ${incident.status}`);
   }
-  return statePrecondition(incident, type, actor, match, now, allowOwnFixVerification) ?? match;
+  return statePrecondition(incident, type, actor, match, now, allowOwnFixVerification, wf) ?? match;
 }
 
 /**
@@ -482,10 +537,11 @@ export function allowedActions(
   incident: IncidentState,
   actor: Actor,
   now?: number,
-  options: { allowOwnFixVerification?: boolean } = {},
+  options: { allowOwnFixVerification?: boolean; workflows?: Workflows } = {},
 ): ActionType[] {
+  const workflows = options.workflows ?? DEFAULT_WORKFLOWS;
   return ACTION_TYPES.filter(
-    (type) => !isRefusal(authorize(incident, type, actor, now, options.allowOwnFixVerification ?? false)),
+    (type) => !isRefusal(authorize(incident, type, actor, now, options.allowOwnFixVerification ?? false, workflows)),
   );
 }
 
@@ -601,6 +657,8 @@ export interface NewIncidentInput {
   photos?: readonly string[];
   /** Anything the intake wants on the 'report' event (channel, hotline order number…). */
   data?: Record<string, unknown>;
+  /** The reporter is a grid worker of the case's grid: their workflow may skip registration. */
+  reporterIsGridWorker?: boolean;
 }
 
 export interface OpenContext {
@@ -608,6 +666,7 @@ export interface OpenContext {
   category: (code: string) => CategoryRule | undefined;
   /** Register limit when no category is known; default DEFAULT_REGISTER_LIMIT. */
   defaultRegisterLimit?: TimeLimit;
+  workflows?: Workflows;
 }
 
 /** The initial state (version 1, status reported, register clock running) and its 'report' event. */
@@ -621,7 +680,7 @@ export function openIncident(input: NewIncidentInput, ctx: OpenContext): Decisio
     }
   }
   const registerLimit = category?.limits.register ?? ctx.defaultRegisterLimit ?? DEFAULT_REGISTER_LIMIT;
-  const next: IncidentState = {
+  const opened: IncidentState = {
     id: input.id,
     version: 1,
     status: 'reported',
@@ -664,6 +723,26 @@ export function openIncident(input: NewIncidentInput, ctx: OpenContext): Decisio
     mergedInto: null,
     rejectReason: null,
   };
+  // A grid worker's classified report needs no desk check when the workflow says so: it starts registered.
+  const registeredAs =
+    category !== undefined &&
+    input.reporterIsGridWorker === true &&
+    input.reporterUserId !== null &&
+    workflowOf(category.caseType, ctx.workflows).skipRegisterForGridWorker
+      ? category
+      : undefined;
+  const registered = registeredAs !== undefined;
+  const next: IncidentState = registeredAs
+    ? {
+        ...opened,
+        status: 'registered',
+        acceptedAt: input.reportedAt,
+        acceptedBy: input.reporterUserId,
+        limits: registeredAs.limits,
+        registeredAt: input.reportedAt,
+        deadlines: { registerBy: null, dispatchBy: addWorkingTime(ctx.calendar, input.reportedAt, registeredAs.limits.dispatch), handleBy: null, verifyBy: null },
+      }
+    : opened;
   return {
     ok: true,
     next,
@@ -671,13 +750,18 @@ export function openIncident(input: NewIncidentInput, ctx: OpenContext): Decisio
       {
         action: 'report',
         fromStatus: null,
-        toStatus: 'reported',
+        toStatus: next.status,
         actorUserId: input.reporterUserId,
         actorRole: null,
         note: input.note ?? null,
         attachments: input.photos ?? [],
         at: input.reportedAt,
-        data: { ...input.data, categoryCode: next.categoryCode, registerBy: next.deadlines.registerBy },
+        data: {
+          ...input.data,
+          categoryCode: next.categoryCode,
+          registerBy: next.deadlines.registerBy,
+          ...(registered ? { registered: true, dispatchBy: next.deadlines.dispatchBy } : {}),
+        },
       },
     ],
   };
@@ -722,7 +806,7 @@ export function decide(
   now: number,
   ctx: DecideContext,
 ): Decision {
-  const auth = authorize(incident, action.type, actor, now, ctx.allowOwnFixVerification ?? false);
+  const auth = authorize(incident, action.type, actor, now, ctx.allowOwnFixVerification ?? false, ctx.workflows ?? DEFAULT_WORKFLOWS);
   if (isRefusal(auth)) return { ok: false, refusal: auth };
   const result = apply(incident, action, actor, now, ctx, auth);
   if ('ok' in result) return result;
@@ -803,6 +887,9 @@ function apply(
         return fail('invalid_action', 'co-handlers must be distinct and differ from the lead');
       }
       if (!l) return fail('category_required', 'the incident has no category');
+      if (workflowOf(s.caseType, ctx.workflows).coordinationRequired && co.length === 0 && s.escalation.length === 0) {
+        return fail('coordination_required', 'this case type is dispatched with co-handler departments or after an escalation');
+      }
       const handleBy = add(l.handle);
       return {
         next: {
@@ -864,6 +951,15 @@ function apply(
         };
       }
       if (!l) return fail('category_required', 'the incident has no category');
+      if (!workflowOf(s.caseType, ctx.workflows).verificationRequired) {
+        // No verification in this workflow: the lead's reply is the check, and the case waits to be closed.
+        return {
+          next: { ...s, status: 'verified', repliedAt: now, verifiedAt: now, stageStartedAt: null, extensionPending: null, deferPending: null, verifyingBy: null },
+          note: action.result,
+          attachments: action.photos,
+          data: { departmentCode: department, part: 'lead', verification: 'skipped' },
+        };
+      }
       const verifyBy = add(l.verify);
       return {
         next: {
@@ -990,6 +1086,9 @@ function apply(
       if (!code) return fail('category_required', 'a category is required to self-resolve');
       const category = ctx.category(code);
       if (!category) return fail('unknown_category', `unknown category ${code}`);
+      // The category named here may differ from the one the case had: its workflow decides.
+      const wf = workflowOf(category.caseType, ctx.workflows);
+      if (wf.selfResolve === 'off') return fail('self_resolve_not_allowed', 'this case type may not be self-resolved');
       if (!hasPhotos(action.beforePhotos) || !hasPhotos(action.afterPhotos)) {
         return fail('photos_required', 'self-resolving needs before and after photos');
       }
@@ -1006,15 +1105,15 @@ function apply(
         selfResolvedBy: actor.userId,
       };
       const attachments = [...action.beforePhotos, ...action.afterPhotos];
-      if (category.caseType === 'immediate') {
-        // 即办: the before/after photos are the verification; an operator still closes it.
+      if (wf.selfResolve === 'no-verify' || !wf.verificationRequired) {
+        // 即办 by default: the before/after photos are the verification; an operator still closes it.
         return {
           next: { ...common, status: 'verified', verifiedAt: now, stageStartedAt: null },
           attachments,
           data: { categoryCode: category.code, caseType: category.caseType, beforePhotos: action.beforePhotos, afterPhotos: action.afterPhotos },
         };
       }
-      // Other case types are checked on site by another grid worker, like a department's reply.
+      // Otherwise checked on site, like a department's reply, by whom the workflow says.
       const verifyBy = add(category.limits.verify);
       return {
         next: { ...common, status: 'replied', stageStartedAt: now, deadlines: { ...s.deadlines, verifyBy } },
