@@ -728,17 +728,22 @@ describe('workflow per case type', () => {
 
   it('the reporting grid worker verifies when the workflow says so; without one, any grid worker of the grid', () => {
     const c = withWorkflow('committed', { verifier: 'reporter' });
-    const r = replied(c);
+    const r = { ...replied(c), reporterIsGridWorker: true };
     expect(r.reporterUserId).toBe('u-worker');
     expect(refusedWith(decide(r, { type: 'verify-pass' }, worker2, NOW, c))).toBe('verify_by_reporter');
     expect(allowedActions(r, worker2, NOW, { workflows: c.workflows })).toEqual([]);
     expect(ok(decide(r, { type: 'verify-pass' }, worker, NOW, c)).next.status).toBe('verified');
     expect(refusedWith(decide(r, { type: 'verify-pass' }, supervisor, NOW, c))).toBe('verify_by_reporter');
 
-    const citizen = { ...r, reporterUserId: null };
+    const citizen = { ...r, reporterUserId: null, reporterIsGridWorker: undefined };
     expect(decide(citizen, { type: 'verify-pass' }, worker2, NOW, c).ok).toBe(true);
+    // Reported by an operator (not a grid worker): any grid worker of the grid.
+    const byOperator = { ...r, reporterUserId: 'u-intake', reporterIsGridWorker: undefined };
+    expect(decide(byOperator, { type: 'verify-pass' }, worker2, NOW, c).ok).toBe(true);
+    expect(ok(openIncident({ id: 'INC-8', gridCode: UNIT_GRID, reportedAt: NOW, reporterUserId: 'u-worker', reporterIsGridWorker: true }, c)).next.reporterIsGridWorker).toBe(true);
+    expect(ok(openIncident({ id: 'INC-8', gridCode: UNIT_GRID, reportedAt: NOW, reporterUserId: 'u-intake' }, c)).next).not.toHaveProperty('reporterIsGridWorker');
     // The reporter fixed it: 巡办分离 has another worker check it.
-    const selfFixed = ok(decide(reported('2025-03-03 09:00', '0403'), { type: 'self-resolve', beforePhotos: ['b'], afterPhotos: ['a'] }, worker, at('2025-03-03 09:10'), c)).next;
+    const selfFixed = ok(decide({ ...reported('2025-03-03 09:00', '0403'), reporterIsGridWorker: true }, { type: 'self-resolve', beforePhotos: ['b'], afterPhotos: ['a'] }, worker, at('2025-03-03 09:10'), c)).next;
     expect(refusedWith(decide(selfFixed, { type: 'verify-pass' }, worker, NOW, c))).toBe('own_fix');
     expect(decide(selfFixed, { type: 'verify-pass' }, worker2, NOW, c).ok).toBe(true);
   });

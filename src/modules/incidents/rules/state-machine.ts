@@ -156,6 +156,8 @@ export interface IncidentState {
   status: IncidentStatus;
   gridCode: string;
   reporterUserId: string | null;
+  /** Set when the reporting user was a grid worker of the grid (a workflow may have them verify); absent otherwise. */
+  reporterIsGridWorker?: boolean;
   reportedAt: number;
   acceptedAt: number | null;
   acceptedBy: string | null;
@@ -474,9 +476,11 @@ function statePrecondition(
       if (!allowOwnFixVerification && incident.selfResolvedBy === actor.userId) {
         return refusal('own_fix', 'a grid worker does not verify their own fix');
       }
-      // The reporter checks a department's fix; a case without a reporting user, or one they fixed themselves, falls to the grid's workers.
+      // The reporting grid worker checks a department's fix; a case reported by anyone else (a citizen, an operator), or one
+      // the reporter fixed themselves, falls to the grid's workers.
       if (
         wf.verifier === 'reporter' &&
+        incident.reporterIsGridWorker === true &&
         incident.reporterUserId !== null &&
         incident.selfResolvedBy !== incident.reporterUserId &&
         actor.userId !== incident.reporterUserId
@@ -657,7 +661,7 @@ export interface NewIncidentInput {
   photos?: readonly string[];
   /** Anything the intake wants on the 'report' event (channel, hotline order number…). */
   data?: Record<string, unknown>;
-  /** The reporter is a grid worker of the case's grid: their workflow may skip registration. */
+  /** The reporter is a grid worker of the case's grid: their workflow may skip registration or have them verify. */
   reporterIsGridWorker?: boolean;
 }
 
@@ -686,6 +690,7 @@ export function openIncident(input: NewIncidentInput, ctx: OpenContext): Decisio
     status: 'reported',
     gridCode: input.gridCode,
     reporterUserId: input.reporterUserId,
+    ...(input.reporterIsGridWorker === true && input.reporterUserId !== null ? { reporterIsGridWorker: true } : {}),
     reportedAt: input.reportedAt,
     acceptedAt: null,
     acceptedBy: null,
