@@ -1,9 +1,10 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_MINOR_CATEGORIES } from '../../src/modules/incidents/data/categories.js';
 import { DEFAULT_WORKFLOWS } from '../../src/modules/incidents/rules/workflow.js';
 import { DIALECTS } from '../support/db.js';
 import { openTestApp, type TestApp } from '../support/http.js';
-import { act, D01_CATEGORY, gridHelper, scopeOf } from './support.js';
+import { act, D01_CATEGORY, gridHelper, scopeOf, userWith } from './support.js';
 
 /**
  * Workflow per case type over HTTP: read and edit (version check, audit,
@@ -111,9 +112,42 @@ describe.each(DIALECTS)('workflow per case type on %s', (dialect) => {
     expect(timeline.slice(-2).map((e) => e.actorRole)).toEqual(['shift_supervisor', 'shift_supervisor']);
   });
 
-  it('leaves the other case types on their own workflow', async () => {
+  it('has the reporting grid worker verify and dispatch go with co-handlers where the workflow says so', async () => {
     const other = caseType === 'coordinated' ? 'committed' : 'coordinated';
+    const category = DEFAULT_MINOR_CATEGORIES.find((x) => x.caseType === other)!;
+    const saved = await t.request({
+      method: 'PUT', url: `/api/incident-workflows/${other}`, cookie: c.admin!,
+      body: { ...DEFAULT_WORKFLOWS[other], verifier: 'reporter', coordinationRequired: true, version: 0 },
+    });
+    expect(saved.statusCode, saved.body).toBe(200);
+    const neighbour = await userWith(t, 'gw_neighbour', 'grid_worker', workerGrid);
+
+    const inc = await report(c.worker!, { categoryCode: category.code });
+    expect(inc.status).toBe('reported');
+    expect((await act(t, c.operator!, inc.id, { type: 'register', categoryCode: category.code })).statusCode).toBe(200);
+    const alone = await act(t, c.dispatcher!, inc.id, { type: 'dispatch', leadDepartmentCode: 'D01' });
+    expect(alone.statusCode).toBe(422);
+    expect(alone.json().code).toBe('INCIDENT_COORDINATION_REQUIRED');
+    expect((await act(t, c.dispatcher!, inc.id, { type: 'dispatch', leadDepartmentCode: 'D01', coHandlerDepartmentCodes: ['D02'] })).statusCode).toBe(200);
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#a73' } }).png().toBuffer();
+    const photo = (await t.request({ method: 'POST', url: '/api/files', cookie: c.handler!, body: png, headers: { 'content-type': 'image/png' } })).json().hash as string;
+    expect((await act(t, c.handler!, inc.id, { type: 'start-handling' })).statusCode).toBe(200);
+    expect((await act(t, c.handler!, inc.id, { type: 'reply', result: '已处置', photos: [photo] })).statusCode).toBe(200);
+
+    expect(await allowed(neighbour, inc.id)).toEqual([]);
+    const byNeighbour = await act(t, neighbour, inc.id, { type: 'verify-pass' });
+    expect(byNeighbour.statusCode).toBe(403);
+    expect(byNeighbour.json().code).toBe('INCIDENT_VERIFY_BY_REPORTER');
+    expect(await allowed(c.worker!, inc.id)).toContain('verify-pass');
+    const passed = await act(t, c.worker!, inc.id, { type: 'verify-pass' });
+    expect(passed.statusCode, passed.body).toBe(200);
+    expect(passed.json().incident.status).toBe('verified');
+    // This case type's close is still the desk's.
+    expect((await act(t, c.operator!, inc.id, { type: 'close' })).statusCode).toBe(200);
+  });
+
+  it('leaves the case type nobody edited on the shipped workflow', async () => {
     const list = (await t.request({ url: '/api/incident-workflows', cookie: c.operator! })).json().workflows;
-    expect(list.find((w: { caseType: string }) => w.caseType === other)).toEqual({ caseType: other, ...DEFAULT_WORKFLOWS[other], version: 0 });
+    expect(list.find((w: { caseType: string }) => w.caseType === 'immediate')).toEqual({ caseType: 'immediate', ...DEFAULT_WORKFLOWS.immediate, version: 0 });
   });
 });
