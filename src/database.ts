@@ -12,7 +12,7 @@ import { departmentGridHistoryMigration, departmentGridsMigration, gridHistoryMi
 import type { IdempotencyTables } from './infra/idempotency/tables.js';
 import { idempotencyMigration } from './infra/idempotency/migrations.js';
 import type { IncidentTables } from './modules/incidents/tables.js';
-import { incidentListIndexesMigration, incidentSearchMigration, incidentsMigration } from './modules/incidents/migrations.js';
+import { incidentListIndexesMigration, incidentSearchMigration, incidentsMigration, incidentWorkflowsMigration } from './modules/incidents/migrations.js';
 import type { BasedataTables } from './modules/basedata/tables.js';
 import { basedataMigration } from './modules/basedata/migrations.js';
 import type { DemoTables } from './modules/demo/tables.js';
@@ -54,6 +54,7 @@ export const MIGRATIONS: Migrations = {
   '0042_audit_keys': auditKeysMigration,
   '0043_admin_system_read': adminSystemReadMigration,
   '0044_incident_tasks': incidentTasksMigration,
+  '0047_incident_workflows': incidentWorkflowsMigration,
   '0051_evaluation_permissions': evaluationPermissionsMigration,
   '0060_workforce': workforceMigration,
   '0061_grid_worker_members': gridWorkerMembersMigration,

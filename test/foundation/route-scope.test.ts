@@ -27,6 +27,7 @@ const UNSCOPED: Record<string, string> = {
   'PUT /api/departments/:code': 'departments are district-wide configuration',
   'POST /api/departments/:code/status': 'departments are district-wide configuration',
   'PUT /api/incident-calendar/years/:year': 'the working calendar is district-wide configuration',
+  'PUT /api/incident-workflows/:caseType': 'workflows per case type are district-wide configuration',
 };
 
 /** Id routes whose cross-scope 404 is asserted in their module's own test file. */
