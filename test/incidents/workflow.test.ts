@@ -132,6 +132,10 @@ describe.each(DIALECTS)('workflow per case type on %s', (dialect) => {
     const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#a73' } }).png().toBuffer();
     const photo = (await t.request({ method: 'POST', url: '/api/files', cookie: c.handler!, body: png, headers: { 'content-type': 'image/png' } })).json().hash as string;
     expect((await act(t, c.handler!, inc.id, { type: 'start-handling' })).statusCode).toBe(200);
+    // Joint handling: the co-handling department replies its part before the lead replies for the case.
+    const d02 = await userWith(t, 'h_wf_d02', 'handler', 'D02');
+    const coPhoto = (await t.request({ method: 'POST', url: '/api/files', cookie: d02, body: png, headers: { 'content-type': 'image/png' } })).json().hash as string;
+    expect((await act(t, d02, inc.id, { type: 'reply', result: '已配合', photos: [coPhoto] })).statusCode).toBe(200);
     expect((await act(t, c.handler!, inc.id, { type: 'reply', result: '已处置', photos: [photo] })).statusCode).toBe(200);
 
     expect(await allowed(neighbour, inc.id)).toEqual([]);
