@@ -4,7 +4,6 @@
  * the schedule making each district report once even when run twice and by
  * two nodes, and a street operator kept to their own street's reports.
  */
-import { readFile } from 'node:fs/promises';
 import ExcelJS from 'exceljs';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

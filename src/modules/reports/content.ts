@@ -7,7 +7,7 @@
 import type { AppDb } from '../../database.js';
 import type { Scope } from '../../infra/auth/scope.js';
 import { codePrefix } from '../../infra/auth/scope.js';
-import { EvaluationService, type KpiFigures } from '../evaluation/service.js';
+import type { EvaluationService, KpiFigures } from '../evaluation/service.js';
 import { computeKpis, HIGHER_IS_BETTER, rank } from '../evaluation/rules/kpis.js';
 import { GRID_CODE_LENGTH } from '../grid/rules/codes.js';
 import { periodLabel, previousReportPeriod, type ReportKind, type ReportPeriod } from './rules/periods.js';

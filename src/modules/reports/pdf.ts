@@ -199,7 +199,7 @@ export function reportPdf(c: ReportContent, font: ReportFont): Promise<Buffer> {
   doc.moveDown(0.3);
   doc.fillColor(COLORS.text).fontSize(12).text(periodLabel(c.kind, c.period), { align: 'center' });
   doc.fillColor(COLORS.muted).fontSize(8.5)
-    .text(`统计周期 ${c.period.from} 至 ${c.period.to}　上期 ${c.previous.from} 至 ${c.previous.to}　生成于 ${new Date(c.generatedAt + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ')}（北京时间）`, { align: 'center' });
+    .text(`统计周期 ${c.period.from} 至 ${c.period.to}  上期 ${c.previous.from} 至 ${c.previous.to}  生成于 ${new Date(c.generatedAt + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ')}（北京时间）`, { align: 'center' });
   const ruleY = doc.y + 6;
   doc.moveTo(PAGE.margin, ruleY).lineTo(PAGE.margin + CONTENT_WIDTH, ruleY).lineWidth(1.5).stroke(COLORS.red);
   doc.y = ruleY + 10;
@@ -240,7 +240,7 @@ export function reportPdf(c: ReportContent, font: ReportFont): Promise<Buffer> {
     doc.switchToPage(i);
     // The footer sits in the bottom margin, where pdfkit would otherwise start a new page.
     doc.page.margins.bottom = 0;
-    doc.fillColor(COLORS.muted).fontSize(8).text(`${reportTitle(c)}　第 ${i + 1} 页 / 共 ${range.count} 页`, PAGE.margin, PAGE.height - 32, { width: CONTENT_WIDTH, align: 'center', lineBreak: false });
+    doc.fillColor(COLORS.muted).fontSize(8).text(`${reportTitle(c)}  第 ${i + 1} 页 / 共 ${range.count} 页`, PAGE.margin, PAGE.height - 32, { width: CONTENT_WIDTH, align: 'center', lineBreak: false });
   }
   doc.end();
   return done;
