@@ -90,8 +90,10 @@ export class ReportService {
     if (!grid || (grid.level !== 'district' && grid.level !== 'street')) throw new AppError(400, 'REPORT_SCOPE_INVALID', { scope: input.scope });
     const id = await this.insert(actor, input.kind, period, input.scope, 'demand', null, now);
     if (actor.userId !== null) this.db.noteWrite(actor.userId);
-    this.kick();
-    return this.view(await this.row(id));
+    // The answer shows the row as stored (queued), before this node's runner picks it up.
+    const view = await this.view(await this.row(id));
+    void this.kick();
+    return view;
   }
 
   private async insert(actor: AuditActor, kind: ReportKind, period: ReportPeriod, scope: string, trigger: 'schedule' | 'demand', scheduleKey: string | null, now: number): Promise<number> {
@@ -190,7 +192,9 @@ export class ReportService {
 
   /** Starts running queued reports on this node unless it already is. */
   kick(): Promise<void> {
-    this.running ??= this.runQueued().finally(() => (this.running = null));
+    this.running ??= this.runQueued()
+      .catch((err: unknown) => this.logger.error({ err }, 'running queued reports failed'))
+      .finally(() => (this.running = null));
     return this.running;
   }
 
@@ -249,7 +253,7 @@ export class ReportService {
   start(intervalMs = 60_000): void {
     if (this.timer) return;
     this.timer = setInterval(() => {
-      this.schedule().then(() => this.kick()).catch((err: unknown) => this.logger.error({ err }, 'the report schedule failed'));
+      this.schedule().then(() => void this.kick()).catch((err: unknown) => this.logger.error({ err }, 'the report schedule failed'));
     }, intervalMs);
     this.timer.unref();
   }
