@@ -48,7 +48,8 @@ function ensureSpace(doc: Doc, height: number): void {
 }
 
 function heading(doc: Doc, text: string): void {
-  ensureSpace(doc, 60);
+  // Room for the heading and the start of what follows: a heading never ends a page alone.
+  ensureSpace(doc, 140);
   doc.moveDown(0.6);
   const y = doc.y;
   doc.rect(PAGE.margin, y + 2, 3, 13).fill(COLORS.primary);
@@ -216,12 +217,12 @@ export function reportPdf(c: ReportContent, font: ReportFont): Promise<Buffer> {
   heading(doc, '二、案件趋势（按上报日）');
   lineChart(doc, c.trend);
 
-  heading(doc, '三、部门排名（按按期结案率）');
+  heading(doc, '三、部门排名（按期结案率）');
   barChart(doc, c.departments, '各部门按期结案率');
   table(doc, RANK_HEADERS.map((h, i) => (i === 1 ? '部门' : h)), RANK_WIDTHS, rankRows(c.departments), { align: RANK_ALIGN });
 
   const areaName = c.areas.level === 'street' ? '街道' : '社区';
-  heading(doc, `四、${areaName}排名（按按期结案率）`);
+  heading(doc, `四、${areaName}排名（按期结案率）`);
   barChart(doc, c.areas.rows, `各${areaName}按期结案率`);
   table(doc, RANK_HEADERS.map((h, i) => (i === 1 ? areaName : h)), RANK_WIDTHS, rankRows(c.areas.rows), { align: RANK_ALIGN });
 
