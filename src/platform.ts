@@ -10,7 +10,7 @@ import { resolveSession } from './infra/auth/sessions.js';
 import { writeAnchor } from './infra/audit/anchors.js';
 import { auditAlone, bindAuditKeyring } from './infra/audit/audit.js';
 import { RefusalLimiter } from './infra/audit/refusals.js';
-import { auditAnchorDir, auditKeyringFrom, fieldCipherFrom, primaryDbUrl, statsDbUrlOf, type Config } from './infra/config.js';
+import { archiveDbUrlOf, auditAnchorDir, auditKeyringFrom, fieldCipherFrom, primaryDbUrl, statsDbUrlOf, type Config } from './infra/config.js';
 import type { FieldCipherOptions } from './infra/crypto/field-cipher.js';
 import { openDatabase } from './infra/db/database.js';
 import { migrateToLatest } from './infra/db/migrator.js';
@@ -48,6 +48,9 @@ import { teamRoutes } from './modules/workforce/team-routes.js';
 import { createWorkforce, type Workforce } from './modules/workforce/service.js';
 import { StatisticsStore } from './modules/evaluation/store.js';
 import { evaluationRoutes } from './modules/evaluation/routes.js';
+import { ArchiveStore } from './modules/archive/store.js';
+import { archiveRoutes } from './modules/archive/routes.js';
+import { ArchiveScheduler } from './modules/archive/schedule.js';
 
 /** The package root, whether running from src/ (tsx) or dist/ (compiled). */
 export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -79,6 +82,8 @@ export interface Platform {
   workforce: Workforce;
   /** The statistics store: rollups kept from the incident timeline (modules/evaluation, ADR 0009). */
   statistics: StatisticsStore;
+  /** The archive store: closed cases past an age, moved out of the business store (modules/archive, docs/archive.md). */
+  archive: ArchiveStore;
   /** Field cipher settings (keys included): never log this. */
   fieldCipher: FieldCipherOptions;
   /** Folder of the signed audit anchors (outside the database). */
@@ -175,12 +180,16 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   // The working calendar comes from the incident loop's reference data (one instance: calendar edits reach both).
   const workforce = createWorkforce(db, reference, gridLocator);
   // Its own database, migrated lazily by its consumer: a statistics store that is down never stops the platform.
-  const statistics = new StatisticsStore(db, { url: statsDbUrlOf(config), calendar: async () => (await reference.get()).calendar, logger });
+  // Its own database too, migrated at its first use; archived cases stay findable, their photos viewable, and a statistics rebuild counts them.
+  const archive = new ArchiveStore(db, { url: archiveDbUrlOf(config) });
+  attachments.archived = archive;
+  const statistics = new StatisticsStore(db, { url: statsDbUrlOf(config), calendar: async () => (await reference.get()).calendar, logger, archived: archive });
   return {
     config, db, logger, authCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, departments, files, attachments, basedata, imports, share, workforce,
-    statistics, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
+    statistics, archive, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
     close: async () => {
       await statistics.close();
+      await archive.close();
       await db.close();
     },
   };
@@ -243,10 +252,14 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   await workforceRoutes(app, { workforce: platform.workforce });
   await teamRoutes(app, { workforce: platform.workforce });
   await evaluationRoutes(app, { statistics: platform.statistics, db });
+  await archiveRoutes(app, { archive: platform.archive });
   // The clock sweep runs in the server process; the lease picks one node of several.
   const sweep = new SweepScheduler(db, platform.incidents, platform.logger);
   sweep.start();
   platform.statistics.start();
+  // The daily move to the archive store; the lease picks one node, and none runs it while CIVICGRID_ARCHIVE_AFTER_DAYS is 0.
+  const archiving = new ArchiveScheduler(db, platform.archive, platform.logger, config.archiveAfterDays);
+  archiving.start();
   const statistics = setInterval(() => {
     db.refreshStatistics().catch((err: unknown) => platform.logger.warn({ err }, 'refreshing planner statistics failed'));
   }, STATISTICS_REFRESH_MS);
@@ -263,6 +276,7 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   anchors?.unref();
   app.addHook('onClose', () => {
     sweep.stop();
+    void archiving.stop();
     platform.statistics.stop();
     clearInterval(statistics);
     if (anchors) clearInterval(anchors);

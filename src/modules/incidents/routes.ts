@@ -18,7 +18,7 @@ const Status = z.enum(INCIDENT_STATUSES);
 const Warning = z.enum(['none', 'amber', 'red']);
 const IsoNullable = z.string().nullable();
 
-const Incident = z.object({
+export const Incident = z.object({
   id: z.number(),
   code: z.string(),
   status: Status,
@@ -57,7 +57,7 @@ const Incident = z.object({
   photos: z.array(z.string()),
   updatedAt: z.string(),
 });
-const Event = z.object({
+export const Event = z.object({
   seq: z.number(),
   action: z.string(),
   fromStatus: z.string().nullable(),
