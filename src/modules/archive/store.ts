@@ -174,7 +174,7 @@ export class ArchiveStore {
     if (text && isCodeQuery(text)) query = query.where('code', 'like', `${text}%`);
     for (const run of text && !isCodeQuery(text) ? queryRuns(text) : []) {
       // ASCII runs are word prefixes, matched case-insensitively by the tokens only (MySQL's binary collation would miss 'ABC' for 'abc').
-      if (/^[\x00-\x7f]*$/.test(run)) continue;
+      if ([...run].every((ch) => ch.codePointAt(0)! < 0x80)) continue;
       const pattern = containsPattern(run);
       query = query.where((eb) => eb.or([
         sql<SqlBool>`${eb.ref('description')} like ${pattern} escape '!'`,
