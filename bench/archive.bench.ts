@@ -1,10 +1,12 @@
+import { copyFileSync, rmSync } from 'node:fs';
 import { sql, type Kysely } from 'kysely';
 import { defaultUntil, loadDemoIncidents } from '../src/modules/demo/incidents.js';
 import { loadDemo } from '../src/modules/demo/load.js';
 import { moveDueCases } from '../src/modules/archive/move.js';
 import { ARCHIVED_STATUSES } from '../src/modules/archive/rules/protocol.js';
 import { report } from './lib.js';
-import { benchDialect, scratchPlatform } from './_scratch.js';
+import { openPlatform } from '../src/platform.js';
+import { benchDialect, scratchDatabase, scratchPlatform, type ScratchPlatform } from './_scratch.js';
 
 const SEED = 1;
 const MONTHS = 18;
@@ -29,21 +31,30 @@ const TABLES = [
  * made by the demo generator (BENCH_ARCHIVE_SCALE, default 0.76: about
  * 406,000 incidents over 18 months, 99 % of them final) and the first BENCH_ARCHIVE_CASES
  * (default 400,000) closed, rejected or merged cases are moved. SQLite, or a
- * scratch database on BENCH_DB_URL's server.
+ * scratch database on BENCH_DB_URL's server. On SQLite, BENCH_ARCHIVE_FROM
+ * names a database generated before (e.g. kept from an earlier run): it is
+ * copied, never changed, and the generation is skipped.
  */
 export default async function archiveBench(): Promise<void> {
   const scale = Number(process.env.BENCH_ARCHIVE_SCALE ?? 0.76);
   const target = Number(process.env.BENCH_ARCHIVE_CASES ?? 400_000);
   const dbName = benchDialect();
   const log = (m: string) => process.stderr.write(`[archive] ${m}\n`);
-  const s = await scratchPlatform('archive');
+  const from = process.env.BENCH_ARCHIVE_FROM;
+  const s = from ? await copiedPlatform(from) : await scratchPlatform('archive');
   try {
     const p = s.platform;
     const b = p.db.primary as unknown as Kysely<unknown>;
-    const g0 = Date.now();
-    await loadDemo(p, { scale, seed: SEED, staff: true });
-    await loadDemoIncidents(p.db, { userId: null, username: 'bench', ip: null }, { seed: SEED, scale, months: MONTHS, until: defaultUntil() });
-    log(`district generated in ${Math.round((Date.now() - g0) / 1000)} s`);
+    if (from) {
+      // A lease left by a run that was stopped when the copy was taken.
+      await sql`delete from job_leases`.execute(b);
+      log(`copied ${from}`);
+    } else {
+      const g0 = Date.now();
+      await loadDemo(p, { scale, seed: SEED, staff: true });
+      await loadDemoIncidents(p.db, { userId: null, username: 'bench', ip: null }, { seed: SEED, scale, months: MONTHS, until: defaultUntil() });
+      log(`district generated in ${Math.round((Date.now() - g0) / 1000)} s`);
+    }
     // Every final case is due a day from now; the first `target` of them (by id) move, in whole batches.
     const now = Date.now() + 86_400_000;
     const finals = sql.join([...ARCHIVED_STATUSES]);
@@ -66,7 +77,7 @@ export default async function archiveBench(): Promise<void> {
     log(`move ${moveSeconds.toFixed(1)} s, raw copy ${rawRows.seconds.toFixed(1)} s`);
     report({
       name: 'archive_move_rows_rate', value: Math.round(archivedRows / moveSeconds), unit: 'rows/s', baseline: Math.round(rawRows.rows / rawRows.seconds), scale, db: dbName,
-      cases: result.moved, rows: archivedRows, events: result.events, batches: result.batches, batch: BATCH, seconds: Math.round(moveSeconds * 10) / 10,
+      cases: result.moved, rows: archivedRows, ...(from ? { source: 'BENCH_ARCHIVE_FROM' } : {}), events: result.events, batches: result.batches, batch: BATCH, seconds: Math.round(moveSeconds * 10) / 10,
       casesPerS: Math.round(result.moved / moveSeconds),
       baselineIs: 'raw INSERT…SELECT of the same rows into plain tables (SQLite: an attached file; MySQL: the same database), one transaction, no delete',
     });
@@ -97,6 +108,32 @@ async function rawCopy(dialect: 'sqlite' | 'mysql', b: Kysely<unknown>, dataDir:
   });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   for (const [table] of TABLES) await sql`drop table ${sql.raw(`${prefix}${table}`)}`.execute(b);
-  if (dialect === 'sqlite') await sql`detach database raw`.execute(b);
+  if (dialect === 'sqlite') {
+    await sql`detach database raw`.execute(b);
+    rmSync(`${dataDir}/raw-copy.db`, { force: true });
+  }
   return { rows, seconds };
+}
+
+/** A scratch platform over a copy of a SQLite database generated before (BENCH_ARCHIVE_FROM). */
+async function copiedPlatform(source: string): Promise<ScratchPlatform> {
+  if (process.env.BENCH_DB_URL) throw new Error('BENCH_ARCHIVE_FROM is a SQLite file: unset BENCH_DB_URL');
+  const scratch = await scratchDatabase('archive');
+  try {
+    copyFileSync(source, scratch.path);
+    const platform = await openPlatform(scratch.config);
+    return {
+      platform, scratch,
+      async close() {
+        try {
+          await platform.close();
+        } finally {
+          await scratch.drop();
+        }
+      },
+    };
+  } catch (err) {
+    await scratch.drop();
+    throw err;
+  }
 }

@@ -148,7 +148,8 @@ export async function moveDueCases(business: AppDb, archive: ArchiveStore, optio
         .selectFrom('incidents')
         .select(['id', 'version'])
         .where('id', '>', after)
-        .where('status', 'in', [...ARCHIVED_STATUSES])
+        // `+status`: walk the primary key from `after`; the status index would read every final case and sort them, each batch.
+        .where(sql<string>`+${sql.ref('status')}`, 'in', [...ARCHIVED_STATUSES])
         .where('updated_at', '<', cutoff)
         .orderBy('id')
         .limit(batch)
