@@ -1,4 +1,6 @@
-import { copyFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { defaultUntil, loadDemoIncidents } from '../src/modules/demo/incidents.js';
 import { loadDemo } from '../src/modules/demo/load.js';
@@ -121,7 +123,13 @@ async function copiedPlatform(source: string): Promise<ScratchPlatform> {
   const scratch = await scratchDatabase('archive');
   try {
     copyFileSync(source, scratch.path);
-    const platform = await openPlatform(scratch.config);
+    // The key files beside the source come with it; without them the copy's audit chain goes on under a fresh key (a throwaway copy: nothing verifies it).
+    for (const name of ['audit-keys.json', 'field-keys.json']) {
+      const file = join(dirname(source), name);
+      if (existsSync(file)) copyFileSync(file, join(scratch.dataDir, name));
+    }
+    const config = existsSync(join(scratch.dataDir, 'audit-keys.json')) ? scratch.config : { ...scratch.config, auditKeys: `a1:${randomBytes(32).toString('base64')}` };
+    const platform = await openPlatform(config);
     return {
       platform, scratch,
       async close() {
