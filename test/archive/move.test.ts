@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pino from 'pino';
 import { ArchiveBusyError, ARCHIVE_LEASE, moveDueCases } from '../../src/modules/archive/move.js';
+import { ArchiveScheduler, DAILY_MARK } from '../../src/modules/archive/schedule.js';
 import { acquireLease } from '../../src/modules/incidents/sweep.js';
 import { documentTokens } from '../../src/modules/incidents/search-index.js';
 import type { Platform } from '../../src/platform.js';
@@ -120,6 +122,21 @@ describe.each(DIALECTS)('archive move (%s)', (dialect) => {
     expect(await acquireLease(p.db, ARCHIVE_LEASE, 'another-node', 60_000)).toBe(true);
     await expect(moveDueCases(p.db, p.archive, { olderThanDays: OLDER_THAN })).rejects.toBeInstanceOf(ArchiveBusyError);
     await sql`delete from job_leases`.execute(b);
+  });
+
+  it('the server runs the move once a day, audited', async () => {
+    const { due } = await fresh(30, 6);
+    const scheduler = new ArchiveScheduler(p.db, p.archive, pino({ level: 'silent' }), OLDER_THAN);
+    const now = Date.now();
+    expect(await scheduler.tick(now)).toBe(true);
+    expect(await countOf(b, 'incidents', sql`status in ('closed', 'rejected', 'merged')`)).toBe(0);
+    expect(await countOf(p.archive.db.primary as unknown as Kysely<unknown>, 'archive_incidents')).toBe(due.length);
+    // Not again within the day, again after it.
+    expect(await scheduler.tick(now + 3_600_000)).toBe(false);
+    expect(await scheduler.tick(now + 86_400_000 + 1)).toBe(true);
+    const audit = await p.db.primary.selectFrom('audit_log').select('details').where('action', '=', 'archive.move').execute();
+    expect(audit.map((a) => (JSON.parse(a.details) as { moved: number }).moved)).toEqual([due.length, 0]);
+    await sql`delete from job_leases where name = ${DAILY_MARK}`.execute(b);
   });
 
   it('`civicgrid archive move` killed with SIGKILL midway resumes with nothing lost or doubled', async () => {
