@@ -12,6 +12,7 @@ import { progressLine } from './modules/demo/progress.js';
 import { registerGridCommands } from './modules/grid/cli.js';
 import { registerOperationsCommands } from './modules/operations/cli.js';
 import { registerStatsCommands } from './modules/evaluation/cli.js';
+import { registerArchiveCommands } from './modules/archive/cli.js';
 import { buildHttp, openPlatform, VERSION, type Platform } from './platform.js';
 
 /**
@@ -231,6 +232,7 @@ audit
 
 registerGridCommands(program, { withPlatform: (fn) => withPlatform(config(), fn), actor: cliActor });
 registerStatsCommands(program, { withPlatform: (fn) => withPlatform(config(), fn), actor: cliActor });
+registerArchiveCommands(program, { withPlatform: (fn) => withPlatform(config(), fn), actor: cliActor });
 registerOperationsCommands(program, { config: () => config(), actor: cliActor, program: { name: 'civicgrid', version: VERSION } });
 
 /** A progress bar on stderr (a line per 10% when stderr is not a terminal). */

@@ -10,7 +10,7 @@ import { resolveSession } from './infra/auth/sessions.js';
 import { writeAnchor } from './infra/audit/anchors.js';
 import { auditAlone, bindAuditKeyring } from './infra/audit/audit.js';
 import { RefusalLimiter } from './infra/audit/refusals.js';
-import { auditAnchorDir, auditKeyringFrom, fieldCipherFrom, primaryDbUrl, statsDbUrlOf, type Config } from './infra/config.js';
+import { archiveDbUrlOf, auditAnchorDir, auditKeyringFrom, fieldCipherFrom, primaryDbUrl, statsDbUrlOf, type Config } from './infra/config.js';
 import type { FieldCipherOptions } from './infra/crypto/field-cipher.js';
 import { openDatabase } from './infra/db/database.js';
 import { migrateToLatest } from './infra/db/migrator.js';
@@ -54,6 +54,9 @@ import { commandRoutes } from './modules/command/routes.js';
 import { EvaluationService } from './modules/evaluation/service.js';
 import { reportRoutes } from './modules/reports/routes.js';
 import { ReportService } from './modules/reports/service.js';
+import { ArchiveStore } from './modules/archive/store.js';
+import { archiveRoutes } from './modules/archive/routes.js';
+import { ArchiveScheduler } from './modules/archive/schedule.js';
 
 /** The package root, whether running from src/ (tsx) or dist/ (compiled). */
 export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -87,6 +90,8 @@ export interface Platform {
   statistics: StatisticsStore;
   /** Weekly, monthly and quarterly reports: background jobs, files under <dataDir>/reports (modules/reports). */
   reports: ReportService;
+  /** The archive store: closed cases past an age, moved out of the business store (modules/archive, docs/archive.md). */
+  archive: ArchiveStore;
   /** Field cipher settings (keys included): never log this. */
   fieldCipher: FieldCipherOptions;
   /** Folder of the signed audit anchors (outside the database). */
@@ -183,14 +188,18 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   // The working calendar comes from the incident loop's reference data (one instance: calendar edits reach both).
   const workforce = createWorkforce(db, reference, gridLocator);
   // Its own database, migrated lazily by its consumer: a statistics store that is down never stops the platform.
-  const statistics = new StatisticsStore(db, { url: statsDbUrlOf(config), calendar: async () => (await reference.get()).calendar, logger });
+  // Its own database too, migrated at its first use; archived cases stay findable, their photos viewable, and a statistics rebuild counts them.
+  const archive = new ArchiveStore(db, { url: archiveDbUrlOf(config) });
+  attachments.archived = archive;
+  const statistics = new StatisticsStore(db, { url: statsDbUrlOf(config), calendar: async () => (await reference.get()).calendar, logger, archived: archive });
   const reports = new ReportService(db, new EvaluationService(statistics, db), { dataDir: config.dataDir, font: config.reportFont }, logger);
   return {
     config, db, logger, authCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, departments, files, attachments, basedata, imports, share, workforce,
-    statistics, reports, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
+    statistics, reports, archive, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
     close: async () => {
       await reports.stop();
       await statistics.close();
+      await archive.close();
       await db.close();
     },
   };
@@ -262,11 +271,15 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   await live.start();
   await commandRoutes(app, { live });
   await reportRoutes(app, { reports: platform.reports });
+  await archiveRoutes(app, { archive: platform.archive });
   // The clock sweep runs in the server process; the lease picks one node of several.
   const sweep = new SweepScheduler(db, platform.incidents, platform.logger);
   sweep.start();
   platform.statistics.start();
   platform.reports.start();
+  // The daily move to the archive store; the lease picks one node, and none runs it while CIVICGRID_ARCHIVE_AFTER_DAYS is 0.
+  const archiving = new ArchiveScheduler(db, platform.archive, platform.logger, config.archiveAfterDays);
+  archiving.start();
   const statistics = setInterval(() => {
     db.refreshStatistics().catch((err: unknown) => platform.logger.warn({ err }, 'refreshing planner statistics failed'));
   }, STATISTICS_REFRESH_MS);
@@ -283,6 +296,7 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   anchors?.unref();
   app.addHook('onClose', async () => {
     sweep.stop();
+    void archiving.stop();
     platform.statistics.stop();
     live.stop();
     void platform.reports.stop();

@@ -38,6 +38,13 @@ export const configSchema = z.object({
     .string()
     .regex(/^(rediss?:\/\/|nats:\/\/)/, 'must start with redis://, rediss:// or nats://')
     .optional(),
+  /** The archive store (docs/archive.md); default: beside the primary (archiveDbUrlOf). */
+  archiveDbUrl: z
+    .string()
+    .regex(/^(sqlite:|mysql:\/\/|mariadb:\/\/)/, 'must start with sqlite:, mysql:// or mariadb://')
+    .optional(),
+  /** Closed, rejected and merged cases unchanged for this many days move to the archive store; 0 turns the daily move off. */
+  archiveAfterDays: z.coerce.number().int().min(0).max(36_500).default(365),
   host: z.string().default('0.0.0.0'),
   port: z.coerce.number().int().min(0).max(65535).default(8080),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -135,6 +142,8 @@ const ENV_NAMES: Record<keyof Config, string> = {
   dbReplicaUrl: 'CIVICGRID_DB_REPLICA_URL',
   statsDbUrl: 'CIVICGRID_STATS_DB_URL',
   liveBrokerUrl: 'CIVICGRID_LIVE_BROKER_URL',
+  archiveDbUrl: 'CIVICGRID_ARCHIVE_DB_URL',
+  archiveAfterDays: 'CIVICGRID_ARCHIVE_AFTER_DAYS',
   host: 'HOST',
   port: 'PORT',
   logLevel: 'CIVICGRID_LOG_LEVEL',
@@ -231,6 +240,20 @@ export function statsDbUrlOf(config: Config): string {
   const path = primary.slice('sqlite:'.length);
   if (path === ':memory:') return primary;
   return `sqlite:${/\.[a-z0-9]+$/i.test(path) ? path.replace(/(\.[a-z0-9]+)$/i, '-stats$1') : `${path}-stats`}`;
+}
+
+/**
+ * The archive store's URL: configured, or for a SQLite primary a file beside
+ * it (civicgrid.db → civicgrid-archive.db), for a MySQL primary the primary
+ * database itself (its archive_* tables). docs/archive.md says why.
+ */
+export function archiveDbUrlOf(config: Config): string {
+  if (config.archiveDbUrl) return config.archiveDbUrl;
+  const primary = primaryDbUrl(config);
+  if (!primary.startsWith('sqlite:')) return primary;
+  const path = primary.slice('sqlite:'.length);
+  if (path === ':memory:') return primary;
+  return `sqlite:${/\.[a-z0-9]+$/i.test(path) ? path.replace(/(\.[a-z0-9]+)$/i, '-archive$1') : `${path}-archive`}`;
 }
 
 /** Where the generated field keys live when none are configured. */

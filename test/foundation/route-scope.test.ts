@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PERMISSIONS } from '../../src/modules/accounts/catalogue.js';
+import { moveDueCases } from '../../src/modules/archive/move.js';
 import { DIALECTS } from '../support/db.js';
 import { DEMO_PASSWORD, openTestApp, type TestApp } from '../support/http.js';
 import { gridHelper } from '../incidents/support.js';
@@ -118,6 +119,16 @@ describe.each(DIALECTS)('route registry scope walk on %s', (dialect) => {
     for (const route of ['GET /api/incidents/:id', 'GET /api/incidents/:id/duplicates', 'GET /api/incidents/:id/assignees']) probes.set(route, inc);
     probes.set('POST /api/incidents/:id/actions', { ...inc, body: { type: 'accept', version: 1 } });
     probes.set('POST /api/incidents/:id/merge', { ...inc, body: { intoId: Number(incA), version: 1 } });
+    // Archived cases: one rejected case per street, moved to the archive store, read by code.
+    const archivedCode = async (unit: string) => {
+      const id = await incident(unit);
+      const rejected = await t.request({ method: 'POST', url: `/api/incidents/${id}/actions`, cookie: operator, body: { type: 'reject', version: 1, reason: '探针' } });
+      expect(rejected.statusCode, rejected.body).toBe(200);
+      return rejected.json().incident.code as string;
+    };
+    const [archivedA, archivedB] = [await archivedCode(unitA), await archivedCode(unitB)];
+    expect((await moveDueCases(t.platform.db, t.platform.archive, { olderThanDays: 0, now: Date.now() + 1000 })).moved).toBe(2);
+    probes.set('GET /api/archive/incidents/:code', { a: { code: archivedA }, b: { code: archivedB } });
 
     // Base data: the same objects created by a street A and a street B user.
     const cookieB = await t.login('probe_b', DEMO_PASSWORD);

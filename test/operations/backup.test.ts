@@ -16,7 +16,7 @@ import { openDatabase } from '../../src/infra/db/database.js';
 import { AppError } from '../../src/infra/http/errors.js';
 import { loadDemo, DEMO_PASSWORD } from '../../src/modules/demo/load.js';
 import { restoreBackup } from '../../src/modules/operations/restore.js';
-import { MANIFEST_FILE, SQLITE_PART, MYSQL_PART, type Manifest } from '../../src/modules/operations/rules/manifest.js';
+import { ARCHIVE_SQLITE_PART, MANIFEST_FILE, SQLITE_PART, MYSQL_PART, type Manifest } from '../../src/modules/operations/rules/manifest.js';
 import { withDatabase } from '../../src/modules/operations/rules/mysql-client.js';
 import { buildHttp, type Platform } from '../../src/platform.js';
 import { DIALECTS, openTestPlatform } from '../support/db.js';
@@ -119,7 +119,9 @@ describe.each(DIALECTS)('backup and restore on %s', (dialect) => {
 
     const manifest = JSON.parse(readFileSync(join(backupDir, MANIFEST_FILE), 'utf8')) as Manifest;
     expect(manifest.database.dialect).toBe(dialect);
-    expect(manifest.parts.map((p) => p.path).sort()).toEqual([dialect === 'sqlite' ? SQLITE_PART : MYSQL_PART, 'field-keys.json', 'audit-keys.json', 'audit-anchors.jsonl', 'files.sha256'].sort());
+    // On SQLite the archive store is a file of its own (docs/archive.md), copied too; on MySQL its tables are in the dump.
+    const databaseParts = dialect === 'sqlite' ? [SQLITE_PART, ARCHIVE_SQLITE_PART] : [MYSQL_PART];
+    expect(manifest.parts.map((p) => p.path).sort()).toEqual([...databaseParts, 'field-keys.json', 'audit-keys.json', 'audit-anchors.jsonl', 'files.sha256'].sort());
     expect(manifest.auditKeys.source).toBe('file');
     expect(readFileSync(join(backupDir, 'audit-anchors.jsonl'), 'utf8')).toContain(`"seq":${anchored!.seq},`);
     expect(manifest.files.count).toBe(6);
@@ -159,6 +161,7 @@ describe.each(DIALECTS)('backup and restore on %s', (dialect) => {
       await db.close();
     }
     expect(readdirSync(join(restoredDir, 'files')).length).toBeGreaterThan(0);
+    if (dialect === 'sqlite') expect(readFileSync(join(restoredDir, ARCHIVE_SQLITE_PART)).equals(readFileSync(join(backupDir, ARCHIVE_SQLITE_PART)))).toBe(true);
     expect(statSync(join(restoredDir, 'field-keys.json')).mode & 0o777).toBe(0o600);
     expect(statSync(join(restoredDir, 'audit-keys.json')).mode & 0o777).toBe(0o600);
   });

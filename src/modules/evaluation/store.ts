@@ -64,6 +64,13 @@ export function timelineSource(primary: Kysely<unknown>): FeedSource<TimelineRow
   };
 }
 
+/** The timeline of cases moved out of the business store (the archive module answers), for a rebuild. */
+export interface ArchivedTimeline {
+  maxIncidentId(): Promise<number>;
+  /** Events of incidents in (fromId, toId], by incident and seq. */
+  timeline(fromId: number, toId: number): Promise<TimelineRow[]>;
+}
+
 export interface StatisticsOptions {
   url: string;
   calendar: () => Promise<WorkCalendar>;
@@ -72,6 +79,8 @@ export interface StatisticsOptions {
   batchSize?: number;
   /** Feed latency traded for fewer passes (FeedConsumerOptions.minIntervalMs); default 200 ms. */
   minIntervalMs?: number;
+  /** Archived cases' timelines, which a rebuild counts too (docs/archive.md). */
+  archived?: ArchivedTimeline;
 }
 
 export class StatisticsStore {
@@ -194,7 +203,8 @@ export class StatisticsStore {
     const top = await primary.selectFrom('incident_events').select(sql<number | null>`max(id)`.as('m')).executeTakeFirst();
     const high = Number(top?.m ?? 0);
     const last = await primary.selectFrom('incidents').select(sql<number | null>`max(id)`.as('m')).executeTakeFirst();
-    const maxIncident = Number(last?.m ?? 0);
+    const archived = this.options.archived;
+    const maxIncident = Math.max(Number(last?.m ?? 0), archived ? await archived.maxIncidentId() : 0);
     await this.db.transaction(async (tx) => {
       await tx.deleteFrom('stat_cases').execute();
       await tx.deleteFrom('stat_daily').execute();
@@ -210,6 +220,7 @@ export class StatisticsStore {
         `select ${COLUMNS} ${FROM} where e.incident_id > ? and e.incident_id <= ? and e.id <= ? order by e.incident_id, e.seq`,
         [from, from + CHUNK, high],
       ))).rows;
+      if (archived) mergeArchived(rows, await archived.timeline(from, from + CHUNK));
       const tracks: CaseTrack[] = [];
       let track: CaseTrack | null = null;
       for (const r of rows) {
@@ -242,6 +253,18 @@ export class StatisticsStore {
     this.consumer.forget();
     return { cases, events, rows: out.length };
   }
+}
+
+/**
+ * Adds archived cases' events to a chunk of business rows, in incident and
+ * seq order. A case found in both (a move cut short before it confirmed) is
+ * read from the business store only, so it counts once.
+ */
+function mergeArchived(rows: TimelineRow[], archivedRows: readonly TimelineRow[]): void {
+  if (archivedRows.length === 0) return;
+  const inBusiness = new Set(rows.map((r) => Number(r.incident_id)));
+  for (const r of archivedRows) if (!inBusiness.has(Number(r.incident_id))) rows.push(r);
+  rows.sort((a, b) => Number(a.incident_id) - Number(b.incident_id) || Number(a.seq) - Number(b.seq));
 }
 
 /** Ids below the top of a rebuild that may still be in flight. */

@@ -94,7 +94,15 @@ export function attachmentsOf(event: IncidentEventDraft): { hash: string; kind: 
 /** Incidents looked at per step when deciding whether a caller may see a file. */
 const CAN_READ_PAGE = 500;
 
+/** Files of cases moved out of the business store (the archive module answers). */
+export interface ArchivedFiles {
+  canReadFile(principal: Principal, hash: string): Promise<boolean>;
+}
+
 export class IncidentAttachments implements AttachmentPort {
+  /** Photos of archived cases stay viewable to those who may see the case. */
+  archived: ArchivedFiles | null = null;
+
   constructor(
     private readonly db: AppDb,
     readonly files: FileService,
@@ -149,7 +157,7 @@ export class IncidentAttachments implements AttachmentPort {
         .orderBy('incident_id', 'desc')
         .limit(CAN_READ_PAGE)
         .execute();
-      if (page.length === 0) return false;
+      if (page.length === 0) return this.archived ? this.archived.canReadFile(principal, hash) : false;
       const ids = [...new Set(page.map((r) => Number(r.incident_id)))];
       if ((await this.incidents.visibleIds(principal, ids)).length > 0) return true;
       below = ids[ids.length - 1]!;

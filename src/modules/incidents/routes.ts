@@ -18,7 +18,7 @@ const Status = z.enum(INCIDENT_STATUSES);
 const Warning = z.enum(['none', 'amber', 'red']);
 const IsoNullable = z.string().nullable();
 
-const Incident = z.object({
+export const Incident = z.object({
   id: z.number(),
   code: z.string(),
   status: Status,
@@ -59,7 +59,7 @@ const Incident = z.object({
   assignees: z.array(z.object({ departmentCode: z.string(), role: z.enum(['lead', 'co']), userName: z.string().nullable() })).optional()
     .describe("who each department's part is assigned to, by name (lists and queues)"),
 });
-const Event = z.object({
+export const Event = z.object({
   seq: z.number(),
   action: z.string(),
   fromStatus: z.string().nullable(),

@@ -375,7 +375,7 @@ export async function namePlaces<T extends IncidentView>(db: Kysely<Database>, v
   return views;
 }
 
-function eventView(e: {
+export function eventView(e: {
   seq: number; action: string; from_status: string | null; to_status: string; actor_user_id: number | null;
   actor_role: string | null; note: string | null; attachments: string; data: string; at: number;
 }): EventView {

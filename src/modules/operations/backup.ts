@@ -20,15 +20,18 @@ import SQLite from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import { auditAlone, bindAuditKeyring, type AuditActor } from '../../infra/audit/audit.js';
 import { readAnchors } from '../../infra/audit/anchors.js';
-import { auditAnchorDir, auditKeyFile, auditKeyringFrom, fieldKeyFile, primaryDbUrl, statsDbUrlOf, type Config } from '../../infra/config.js';
+import { archiveDbUrlOf, auditAnchorDir, auditKeyFile, auditKeyringFrom, fieldKeyFile, primaryDbUrl, statsDbUrlOf, type Config } from '../../infra/config.js';
 import { dialectOf, openDatabase } from '../../infra/db/database.js';
 import { migrateToLatest } from '../../infra/db/migrator.js';
+import type { AppDb } from '../../database.js';
+import { ARCHIVE_LEASE } from '../archive/move.js';
+import { acquireLease, releaseLease } from '../incidents/sweep.js';
 import { AppError } from '../../infra/http/errors.js';
 import { STATS_MIGRATION_TABLES, STATS_MIGRATIONS } from '../evaluation/migrations.js';
 import './messages.js';
 import { dumpDatabase } from './mysql-tools.js';
 import { backupFiles, isEmptyDir, partOf, syncPath } from './parts.js';
-import { ANCHORS_PART, AUDIT_KEYS_PART, BACKUP_FORMAT, BACKUP_FORMAT_VERSION, backupBytes, CONFIG_PART, FILES_LIST, KEYS_PART, MANIFEST_FILE, MYSQL_PART, SQLITE_PART, type Manifest, type ManifestPart } from './rules/manifest.js';
+import { ANCHORS_PART, ARCHIVE_SQLITE_PART, AUDIT_KEYS_PART, BACKUP_FORMAT, BACKUP_FORMAT_VERSION, backupBytes, CONFIG_PART, FILES_LIST, KEYS_PART, MANIFEST_FILE, MYSQL_PART, SQLITE_PART, type Manifest, type ManifestPart } from './rules/manifest.js';
 import { mysqlTarget } from './rules/mysql-client.js';
 import { appliedMigrations, auditPosition, kyselyRunner, sqliteRunner, tableCounts } from './snapshot.js';
 
@@ -94,6 +97,42 @@ async function snapshotSqlite(sourcePath: string, dest: string): Promise<Pick<Ma
   }
 }
 
+/** The archive store's own SQLite file, when it has one (the default beside a SQLite primary). */
+function archiveSqlitePath(config: Config, primaryPath: string): string | null {
+  const url = archiveDbUrlOf(config);
+  if (!url.startsWith('sqlite:')) return null;
+  const path = url.slice('sqlite:'.length);
+  return path === primaryPath || path === ':memory:' || !existsSync(path) ? null : path;
+}
+
+/**
+ * Holds the archive move's lease while both SQLite files are copied, so no
+ * case moves between the two copies (it would be in both, or in neither).
+ * Waits for a running move to end its run (at most `waitMs`).
+ */
+async function holdArchiveLease(url: string, log: (m: string) => void, waitMs = 30 * 60_000): Promise<() => Promise<void>> {
+  const db = openDatabase<unknown>({ url, poolSize: 1 }) as unknown as AppDb;
+  const holder = `backup:${process.pid}`;
+  const until = Date.now() + waitMs;
+  try {
+    for (let said = false; !(await acquireLease(db, ARCHIVE_LEASE, holder, 2 * waitMs)); said = true) {
+      if (Date.now() > until) throw new AppError(409, 'BACKUP_ARCHIVE_BUSY');
+      if (!said) log('waiting for the archive move that is running to finish');
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  return async () => {
+    try {
+      await releaseLease(db, ARCHIVE_LEASE, holder);
+    } finally {
+      await db.close();
+    }
+  };
+}
+
 async function serverHasBinlog(db: Kysely<unknown>): Promise<{ logBin: boolean; format: string | null }> {
   const [row] = await kyselyRunner(db)('select @@log_bin as log_bin, @@binlog_format as format');
   return { logBin: Number(row?.log_bin ?? 0) === 1, format: row?.format == null ? null : String(row.format) };
@@ -120,10 +159,34 @@ export async function createBackup(o: BackupOptions): Promise<BackupResult> {
     if (dialect === 'sqlite') {
       const path = url.slice('sqlite:'.length);
       if (!existsSync(path)) throw new AppError(404, 'BACKUP_SOURCE_MISSING', { path });
-      log(`copying the SQLite database ${path} (online backup)`);
-      const { sqliteVersion, ...copied } = await snapshotSqlite(path, join(work, SQLITE_PART));
-      snapshot = copied;
-      await syncPath(join(work, SQLITE_PART));
+      const archivePath = archiveSqlitePath(o.config, path);
+      const release = archivePath ? await holdArchiveLease(url, log) : null;
+      let sqliteVersion: string;
+      try {
+        log(`copying the SQLite database ${path} (online backup)`);
+        const { sqliteVersion: version, ...copied } = await snapshotSqlite(path, join(work, SQLITE_PART));
+        snapshot = copied;
+        sqliteVersion = version;
+        await syncPath(join(work, SQLITE_PART));
+        if (archivePath) {
+          // The archive store is a file of its own and holds the only copy of archived cases.
+          log(`copying the archive store ${archivePath} (online backup)`);
+          const source = new SQLite(archivePath, { fileMustExist: true });
+          try {
+            source.pragma('busy_timeout = 10000');
+            await source.backup(join(work, ARCHIVE_SQLITE_PART), { progress: () => 0x7fffffff });
+          } finally {
+            source.close();
+          }
+          const copy = new SQLite(join(work, ARCHIVE_SQLITE_PART), { fileMustExist: true });
+          copy.pragma('journal_mode = DELETE');
+          copy.close();
+          await syncPath(join(work, ARCHIVE_SQLITE_PART));
+          parts.push(await partOf(work, ARCHIVE_SQLITE_PART));
+        }
+      } finally {
+        await release?.();
+      }
       database = { dialect, method: 'sqlite-online-backup', tool: `SQLite ${sqliteVersion}`, name: null, binlog: null };
     } else {
       const target = mysqlTarget(url);

@@ -6,6 +6,10 @@ defineMessages({
     'zh-CN': (p) => `要备份的数据库不存在：${String(p.path)}`,
     en: (p) => `The database to back up does not exist: ${String(p.path)}`,
   },
+  BACKUP_ARCHIVE_BUSY: {
+    'zh-CN': '存档迁移一直在运行，备份未能开始；请在迁移结束后重试',
+    en: 'An archive move kept running and the backup could not start; try again when it ends',
+  },
   BACKUP_OUT_EXISTS: {
     'zh-CN': (p) => `备份目录已存在且不为空：${String(p.path)}（请指定新的 --out）`,
     en: (p) => `The backup directory exists and is not empty: ${String(p.path)} (give a new --out)`,

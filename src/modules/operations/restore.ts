@@ -18,14 +18,14 @@ import { appendAudit, type AuditActor } from '../../infra/audit/audit.js';
 import { appendAnchors, parseAnchorLines } from '../../infra/audit/anchors.js';
 import { bindAuditKeyring } from '../../infra/audit/audit.js';
 import type { AuditKeyring } from '../../infra/audit/chain.js';
-import { auditKeyringFrom, fieldCipherFrom, fieldKeyFile, loadConfig } from '../../infra/config.js';
+import { archiveDbUrlOf, auditKeyringFrom, fieldCipherFrom, fieldKeyFile, loadConfig } from '../../infra/config.js';
 import type { FieldCipher } from '../../infra/crypto/field-cipher.js';
 import { dialectOf, openDatabase, type Db } from '../../infra/db/database.js';
 import { AppError } from '../../infra/http/errors.js';
 import './messages.js';
 import { fetchBinlogs, loadDump, replayBinlogs } from './mysql-tools.js';
 import { checkFiles, copyHashed, isEmptyDir, parseListing, restoreFiles, sha256File, type ListedFile } from './parts.js';
-import { ANCHORS_PART, AUDIT_KEYS_PART, CONFIG_PART, FILES_LIST, KEYS_PART, MANIFEST_FILE, MYSQL_PART, readManifest, SQLITE_PART, type Manifest } from './rules/manifest.js';
+import { ANCHORS_PART, ARCHIVE_SQLITE_PART, AUDIT_KEYS_PART, CONFIG_PART, FILES_LIST, KEYS_PART, MANIFEST_FILE, MYSQL_PART, readManifest, SQLITE_PART, type Manifest } from './rules/manifest.js';
 import { mysqlTarget, withDatabase } from './rules/mysql-client.js';
 import { kyselyRunner } from './snapshot.js';
 import { verifyRestored, type VerifyReport } from './verify.js';
@@ -99,7 +99,7 @@ export async function checkBackup(dir: string): Promise<{ manifest: Manifest; fi
 }
 
 /** What a data directory restore writes; with --force these are removed first (nothing else in the directory is touched). */
-const DATA_DIR_ENTRIES = [SQLITE_PART, `${SQLITE_PART}-wal`, `${SQLITE_PART}-shm`, 'files', KEYS_PART, AUDIT_KEYS_PART, 'audit-anchors', CONFIG_PART];
+const DATA_DIR_ENTRIES = [SQLITE_PART, `${SQLITE_PART}-wal`, `${SQLITE_PART}-shm`, ARCHIVE_SQLITE_PART, `${ARCHIVE_SQLITE_PART}-wal`, `${ARCHIVE_SQLITE_PART}-shm`, 'files', KEYS_PART, AUDIT_KEYS_PART, 'audit-anchors', CONFIG_PART];
 
 async function prepareDataDir(dataDir: string, force: boolean, sqlitePath: string | null): Promise<void> {
   const busy = !(await isEmptyDir(dataDir)) || (sqlitePath !== null && existsSync(sqlitePath));
@@ -201,6 +201,16 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
     const copied = await copyHashed(join(backupDir, SQLITE_PART), `${sqlitePath}.restoring`, 0o640);
     if (copied.sha256 !== part.sha256) throw new AppError(422, 'BACKUP_CORRUPT', { part: SQLITE_PART, reason: 'changed while it was being restored' });
     await rename(`${sqlitePath}.restoring`, sqlitePath);
+    const archivePart = manifest.parts.find((p) => p.path === ARCHIVE_SQLITE_PART);
+    if (archivePart) {
+      // Beside the database, where the archive store is by default (civicgrid.db → civicgrid-archive.db).
+      const archivePath = archiveDbUrlOf(loadConfig({}, { dataDir, dbUrl })).slice('sqlite:'.length);
+      log(`restoring the archive store to ${archivePath}`);
+      for (const suffix of ['', '-wal', '-shm']) await rm(`${archivePath}${suffix}`, { force: true });
+      const archived = await copyHashed(join(backupDir, ARCHIVE_SQLITE_PART), `${archivePath}.restoring`, 0o640);
+      if (archived.sha256 !== archivePart.sha256) throw new AppError(422, 'BACKUP_CORRUPT', { part: ARCHIVE_SQLITE_PART, reason: 'changed while it was being restored' });
+      await rename(`${archivePath}.restoring`, archivePath);
+    }
   } else {
     log(`loading the dump into ${mysqlTarget(dbUrl).database}`);
     await loadDump(mysqlTarget(dbUrl), join(backupDir, MYSQL_PART));

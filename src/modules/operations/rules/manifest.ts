@@ -15,6 +15,8 @@ export const MANIFEST_FILE = 'manifest.json';
 /** sha256sum-style listing of the stored files: `<sha256>  files/ab/cd/<name>`. */
 export const FILES_LIST = 'files.sha256';
 export const SQLITE_PART = 'civicgrid.db';
+/** The archive store's file, when it is a SQLite file of its own (docs/archive.md). */
+export const ARCHIVE_SQLITE_PART = 'civicgrid-archive.db';
 export const MYSQL_PART = 'database.sql.gz';
 export const KEYS_PART = 'field-keys.json';
 export const AUDIT_KEYS_PART = 'audit-keys.json';

@@ -16,7 +16,8 @@ interface GridCardLite {
   chain: { code: string; name: string; level: string }[];
 }
 
-function EventItem({ e, it, mt }: { e: TimelineEvent; it: ReturnType<typeof useIncidentText>; mt: ReturnType<typeof useMaybeText> }) {
+/** One timeline entry (also on the archived case page). */
+export function EventItem({ e, it, mt }: { e: TimelineEvent; it: ReturnType<typeof useIncidentText>; mt: ReturnType<typeof useMaybeText> }) {
   const data = e.data as { beforePhotos?: string[]; afterPhotos?: string[]; reason?: string; result?: string; leadDepartmentCode?: string };
   const before = Array.isArray(data.beforePhotos) ? data.beforePhotos : [];
   const after = Array.isArray(data.afterPhotos) ? data.afterPhotos : [];

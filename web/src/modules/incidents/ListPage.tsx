@@ -1,3 +1,4 @@
+import ArchivedResults from '../archive/ArchivedResults.js';
 import { DownloadOutlined, EnvironmentOutlined, PlusOutlined } from '@ant-design/icons';
 import { Alert, Button, Card, Cascader, Checkbox, Col, DatePicker, Form, Input, Row, Select, Space, Table, Tag } from 'antd';
 import type { Dayjs } from 'dayjs';
@@ -223,6 +224,7 @@ export default function ListPage() {
           },
         }}
       />
+      {filters.q && <ArchivedResults q={filters.q} />}
     </Card>
   );
 }
