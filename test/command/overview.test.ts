@@ -41,7 +41,7 @@ describe.each(DIALECTS)('command overview (%s)', (dialect) => {
   beforeAll(async () => {
     t = await openTestApp(dialect);
     grids = await gridHelper(t as never);
-    [leader, operator, dispatcher, street, handler] = await Promise.all(['leader', 'operator', 'dispatcher', 'street', 'handler'].map((u) => t.login(u)));
+    [leader, operator, dispatcher, street, handler] = await Promise.all(['leader', 'operator', 'dispatcher', 'street', 'handler'].map((u) => t.login(u))) as [string, string, string, string, string];
     myStreet = (await principalFor(t.platform, (await t.platform.accounts.findUserId('street'))!))!.scopesFor('incidents.read')[0]!.code;
     otherStreet = grids.streets.find((s) => s !== myStreet)!;
     created.mineReported = await report(myStreet, '大屏：本街道新上报');
