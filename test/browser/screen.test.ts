@@ -103,6 +103,8 @@ describe('the big screen follows the live feed', () => {
     // The counts moved with the events, without a reload.
     expect(Number(await district.getByTestId('screen-today-reported').textContent())).toBe(reportedBefore + 2);
     await expect.poll(() => district.getByTestId('screen-map').getAttribute('data-cases')).toMatch(/^[1-9]\d*$/);
+    // A street first seen in an event gets its name from the overview read that follows.
+    await expect.poll(() => district.getByTestId('screen-by-street').textContent(), { timeout: 5000 }).not.toContain('未知');
 
     // Later events (the other case registered) keep reaching the district, never the street.
     await call('operator', 'POST', `/api/incidents/${(await call('operator', 'GET', `/api/incidents?q=${other}`)).items[0].id}/actions`, { type: 'reject', reason: '测试：重复上报', version: 1 });

@@ -20,6 +20,8 @@ const REFRESH_MS = 3 * 60_000;
 const REOPEN_MS = 5_000;
 /** The map is redrawn at most this often, however fast events come. */
 const MAP_REDRAW_MS = 500;
+/** How long after an event naming a new street or category the overview is read again for its name. */
+const NAMING_DELAY_MS = 2_000;
 /** Events that arrive before the first overview are kept (at most this many) and applied once it is there. */
 const EARLY_EVENTS = 200;
 
@@ -218,6 +220,11 @@ export default function ScreenPage() {
     }
   }, []);
 
+  // A street or category the overview did not list yet has no name: read the overview again, once for a burst.
+  const naming = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(() => () => {
+    if (naming.current) clearTimeout(naming.current);
+  }, []);
   const onEvent = useCallback((e: LiveEvent) => {
     if (!loaded.current) {
       early.current = [...early.current, e].slice(-EARLY_EVENTS);
@@ -225,6 +232,15 @@ export default function ScreenPage() {
     }
     setState((s) => (s ? applyLiveEvent(s, e) : s));
   }, []);
+  useEffect(() => {
+    const open = state?.figures.open;
+    if (!open || naming.current !== null) return;
+    if (![...open.byCategory, ...open.byStreet].some((t) => t.code !== null && t.name === null)) return;
+    naming.current = setTimeout(() => {
+      naming.current = null;
+      void reload();
+    }, NAMING_DELAY_MS);
+  }, [state, reload]);
   const connected = useLiveFeed(onEvent, () => void reload());
 
   useEffect(() => {
