@@ -88,10 +88,11 @@ export class CommandOverviewService {
   async overview(principal: Principal, now = Date.now()): Promise<CommandOverview> {
     const scopes = principal.scopesFor('incidents.read');
     const day = shanghaiDay(now);
+    const majorOf = await this.majorOfCategory();
     const [today, groups, red, cases, ranking, workers] = await Promise.all([
       this.todayCounts(principal, scopes, day.start, now),
-      this.openGroups(principal, scopes),
-      this.redRows(principal, scopes),
+      this.openGroups(principal, scopes, majorOf),
+      this.redRows(principal, scopes, majorOf),
       this.mapCases(principal, scopes),
       this.ranking(principal, day.monthStart, day.today),
       this.workers(principal, now),
@@ -146,21 +147,19 @@ export class CommandOverviewService {
     return { reported: Number(reported?.n ?? 0), closed: Number(closed?.n ?? 0), overdue: Number(overdue?.n ?? 0) };
   }
 
-  private async openGroups(principal: Principal, scopes: readonly Scope[]): Promise<OpenGroup[]> {
+  private async openGroups(principal: Principal, scopes: readonly Scope[], majorOf: Map<string, string>): Promise<OpenGroup[]> {
     const street = sql<string>`substr(incidents.grid_code, 1, ${sql.lit(GRID_CODE_LENGTH.street)})`;
     const rows = await this.open(principal, scopes)
       .select(['incidents.status', 'incidents.category_code', street.as('street_code'), (eb) => eb.fn.countAll<number | string>().as('n')])
       .groupBy(['incidents.status', 'incidents.category_code', street])
       .execute();
-    const majorOf = await this.majorOfCategory();
     return rows.map((r) => ({ status: r.status, majorCode: r.category_code ? (majorOf.get(r.category_code) ?? null) : null, streetCode: r.street_code, count: Number(r.n) }));
   }
 
-  private async redRows(principal: Principal, scopes: readonly Scope[]) {
+  private async redRows(principal: Principal, scopes: readonly Scope[], majorOf: Map<string, string>) {
     const rows = await this.open(principal, scopes).where('incidents.warning', '=', 'red')
       .select(['incidents.id', 'incidents.code', 'incidents.status', 'incidents.category_code', 'incidents.grid_code', 'incidents.due_at'])
       .orderBy('incidents.due_at').orderBy('incidents.id').limit(RED_LIST_LIMIT).execute();
-    const majorOf = await this.majorOfCategory();
     return rows.map((r) => ({ ...r, majorCode: r.category_code ? (majorOf.get(r.category_code) ?? null) : null }));
   }
 
@@ -215,6 +214,7 @@ export class CommandOverviewService {
     return out;
   }
 
+  /** Minor category → major: a small table, read once per overview. */
   private async majorOfCategory(): Promise<Map<string, string>> {
     const rows = await this.db.reader().selectFrom('incident_categories').select(['code', 'major_code']).execute();
     return new Map(rows.map((r) => [r.code, r.major_code]));
