@@ -48,15 +48,16 @@ import { teamRoutes } from './modules/workforce/team-routes.js';
 import { createWorkforce, type Workforce } from './modules/workforce/service.js';
 import { StatisticsStore } from './modules/evaluation/store.js';
 import { evaluationRoutes } from './modules/evaluation/routes.js';
+import { EvaluationService } from './modules/evaluation/service.js';
 import { openBroker } from './infra/feed/broker.js';
 import { IncidentLiveFeed } from './modules/command/live.js';
 import { commandRoutes } from './modules/command/routes.js';
-import { EvaluationService } from './modules/evaluation/service.js';
 import { reportRoutes } from './modules/reports/routes.js';
 import { ReportService } from './modules/reports/service.js';
 import { ArchiveStore } from './modules/archive/store.js';
 import { archiveRoutes } from './modules/archive/routes.js';
 import { ArchiveScheduler } from './modules/archive/schedule.js';
+import { CommandOverviewService } from './modules/command/overview.js';
 
 /** The package root, whether running from src/ (tsx) or dist/ (compiled). */
 export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -269,7 +270,8 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   });
   const live = new IncidentLiveFeed({ db, broker, logger: platform.logger });
   await live.start();
-  await commandRoutes(app, { live });
+  const overview = new CommandOverviewService(db, platform.incidents, new EvaluationService(platform.statistics, db));
+  await commandRoutes(app, { live, overview });
   await reportRoutes(app, { reports: platform.reports });
   await archiveRoutes(app, { archive: platform.archive });
   // The clock sweep runs in the server process; the lease picks one node of several.

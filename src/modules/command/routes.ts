@@ -5,6 +5,7 @@ import { AppError } from '../../infra/http/errors.js';
 import { permission } from '../../infra/http/policy.js';
 import { decodeCursor, encodeCursor, type LiveCursor } from '../../infra/feed/tail.js';
 import { canSeeLiveEvent, type IncidentLiveFeed, type LiveIncidentEvent } from './live.js';
+import type { CommandOverviewService } from './overview.js';
 import './messages.js';
 
 export interface LiveRouteOptions {
@@ -36,8 +37,37 @@ function serialize(e: LiveIncidentEvent): string {
   });
 }
 
-export async function commandRoutes(app: FastifyInstance, deps: { live: IncidentLiveFeed } & LiveRouteOptions): Promise<void> {
+const Tally = z.object({ code: z.string().nullable(), name: z.string().nullable(), nameEn: z.string().nullable(), count: z.number() });
+const Overview = z.object({
+  at: z.string(),
+  today: z.object({ date: z.string(), reported: z.number(), closed: z.number(), overdue: z.number() }),
+  open: z.object({ total: z.number(), byStatus: z.array(Tally), byCategory: z.array(Tally), byStreet: z.array(Tally) }),
+  redList: z.array(z.object({
+    incidentId: z.number(), code: z.string(), status: z.string(), categoryName: z.string().nullable(), categoryNameEn: z.string().nullable(),
+    streetName: z.string().nullable(), dueAt: z.string().nullable(),
+  })),
+  ranking: z.object({
+    from: z.string(), to: z.string(),
+    items: z.array(z.object({ code: z.string(), name: z.string().nullable(), value: z.number().nullable(), rank: z.number().nullable(), previousRank: z.number().nullable() })),
+  }).nullable(),
+  workers: z.array(z.object({ name: z.string(), gridName: z.string().nullable(), lng: z.number(), lat: z.number(), at: z.string() })).nullable(),
+  cases: z.object({
+    items: z.array(z.object({ incidentId: z.number(), code: z.string(), status: z.string(), warning: z.string(), lng: z.number(), lat: z.number() })),
+    truncated: z.boolean(),
+  }),
+});
+
+export async function commandRoutes(app: FastifyInstance, deps: { live: IncidentLiveFeed; overview: CommandOverviewService } & LiveRouteOptions): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.get('/api/command/overview', {
+    config: { policy: permission('incidents.read') },
+    schema: {
+      tags: ['command'],
+      summary: 'The big screen in one answer: today\'s figures, open cases by status, category and street, the red-warning list, this month\'s department ranking, on-duty workers and the open cases for the map, in the caller\'s scope (docs/command-screen.md)',
+      response: { 200: Overview },
+    },
+  }, async (request) => deps.overview.overview(request.principal!));
   const heartbeatMs = deps.heartbeatMs ?? 15_000;
   const maxStreamMs = deps.maxStreamMs ?? 5 * 60_000;
   const maxBuffered = deps.maxBufferedBytes ?? 1 << 20;

@@ -429,9 +429,10 @@ export class IncidentService {
   /**
    * Rows the caller may see with a permission: grid scope on the unit grid,
    * department scope on the lead department (scopeFilter), or a department
-   * on the case as co-handler or called by escalation.
+   * on the case as co-handler or called by escalation. Public so the command
+   * overview counts exactly the cases the list shows.
    */
-  private visible(eb: Eb, scopes: readonly Scope[], options: { useGridIndex?: boolean } = {}): Expression<SqlBool> {
+  visible(eb: Eb, scopes: readonly Scope[], options: { useGridIndex?: boolean } = {}): Expression<SqlBool> {
     const base = scopeFilter(eb, scopes, { grid: 'incidents.grid_code', department: 'incidents.lead_department_code' }, options);
     const departments = scopes.filter((s) => s.kind === 'department').map((s) => s.code);
     if (departments.length === 0) return base;

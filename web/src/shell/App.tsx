@@ -76,6 +76,9 @@ function AppRoutes() {
             </RequireAuth>
           }
         />
+        {MENU.filter((m) => m.fullScreen).map((m) => (
+          <Route key={m.key} path={m.path} element={<RequireAuth><Guarded entry={m} /></RequireAuth>} />
+        ))}
         <Route
           element={
             <RequireAuth>
@@ -83,7 +86,7 @@ function AppRoutes() {
             </RequireAuth>
           }
         >
-          {MENU.map((m) =>
+          {MENU.filter((m) => !m.fullScreen).map((m) =>
             m.path === '/' ? (
               <Route key={m.key} index element={<Guarded entry={m} />} />
             ) : (

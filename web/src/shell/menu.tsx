@@ -1,4 +1,4 @@
-import { AlertOutlined, AuditOutlined, BarChartOutlined, ControlOutlined, CalendarOutlined, EditOutlined, EnvironmentOutlined, FileTextOutlined, IdcardOutlined, HomeOutlined, InboxOutlined, SafetyCertificateOutlined, ScheduleOutlined, TeamOutlined, GlobalOutlined } from '@ant-design/icons';
+import { AlertOutlined, AuditOutlined, FundProjectionScreenOutlined, BarChartOutlined, ControlOutlined, CalendarOutlined, EditOutlined, EnvironmentOutlined, FileTextOutlined, IdcardOutlined, HomeOutlined, InboxOutlined, SafetyCertificateOutlined, ScheduleOutlined, TeamOutlined, GlobalOutlined } from '@ant-design/icons';
 import { lazy, type ReactNode } from 'react';
 import type { MessageKey } from './messages.js';
 
@@ -22,6 +22,8 @@ export interface MenuEntry {
   labelKey: MessageKey;
   icon: ReactNode;
   element: ReactNode;
+  /** Drawn on the whole window, without the menu and header (the big screen). */
+  fullScreen?: boolean;
 }
 
 // Pages load on demand so a heavy page (the map) does not weigh on the others.
@@ -40,6 +42,7 @@ const WorkforcePage = lazy(() => import('../modules/workforce/WorkforcePage.js')
 const MyAttendancePage = lazy(() => import('../modules/workforce/MyAttendancePage.js'));
 const StatisticsPage = lazy(() => import('../modules/evaluation/DashboardPage.js'));
 const ReportsPage = lazy(() => import('../modules/reports/ReportsPage.js'));
+const ScreenPage = lazy(() => import('../modules/command/ScreenPage.js'));
 
 export const MENU: MenuEntry[] = [
   { key: 'home', path: '/', permission: null, labelKey: 'menu.home', icon: <HomeOutlined />, element: <HomePage /> },
@@ -54,6 +57,8 @@ export const MENU: MenuEntry[] = [
   { key: 'incident-map', path: '/incident-map', permission: 'incidents.read', labelKey: 'menu.incidentMap', icon: <EnvironmentOutlined />, element: <IncidentMapPage /> },
   { key: 'statistics', path: '/statistics', permission: 'evaluation.read', labelKey: 'menu.statistics', icon: <BarChartOutlined />, element: <StatisticsPage /> },
   { key: 'reports', path: '/reports', permission: 'reports.read', labelKey: 'menu.reports', icon: <FileTextOutlined />, element: <ReportsPage /> },
+  // Opens full screen, outside the console's layout (App.tsx); for those who watch the whole picture.
+  { key: 'screen', path: '/screen', permission: 'incidents.read', anyOf: ['dashboard.read'], labelKey: 'menu.screen', icon: <FundProjectionScreenOutlined />, element: <ScreenPage />, fullScreen: true },
   { key: 'workforce', path: '/workforce', permission: 'workforce.read', labelKey: 'menu.workforce', icon: <ScheduleOutlined />, element: <WorkforcePage /> },
   { key: 'my-attendance', path: '/my-attendance', permission: 'workforce.patrol', labelKey: 'menu.myAttendance', icon: <CalendarOutlined />, element: <MyAttendancePage /> },
   { key: 'basedata', path: '/basedata', permission: 'residents.read', labelKey: 'menu.basedata', icon: <IdcardOutlined />, element: <BasedataPage /> },
