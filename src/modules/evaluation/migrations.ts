@@ -1,7 +1,7 @@
 import type { Kysely, Migration } from 'kysely';
 import { createFeedCursorTable } from '../../infra/feed/cursor.js';
 import { dialectOfKysely, tableOptions, type MigrationTables, type Migrations } from '../../infra/db/migrator.js';
-import { ROLLUP_MEASURES } from './rules/rollup.js';
+import { ROLLUP_MEASURES, WORKER_MEASURES } from './rules/rollup.js';
 
 const statsStoreMigration: Migration = {
   async up(db: Kysely<unknown>) {
@@ -38,9 +38,30 @@ const statsStoreMigration: Migration = {
   },
 };
 
+/**
+ * Per grid worker sums (docs/kpis.md). Cases folded before it carry no
+ * reporter or verifier: `civicgrid stats rebuild` fills the rows of earlier cases.
+ */
+const workerRollupMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    const d = dialectOfKysely(db);
+    let worker = db.schema
+      .createTable('stat_worker_daily')
+      .addColumn('day', 'varchar(10)', (c) => c.notNull())
+      .addColumn('grid_code', 'varchar(20)', (c) => c.notNull())
+      .addColumn('user_id', 'varchar(20)', (c) => c.notNull());
+    for (const m of WORKER_MEASURES) worker = worker.addColumn(m, 'bigint', (c) => c.notNull().defaultTo(0));
+    await tableOptions(d, worker.addPrimaryKeyConstraint('stat_worker_daily_pk', ['day', 'grid_code', 'user_id'])).execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('stat_worker_daily').execute();
+  },
+};
+
 /** The statistics store's own migrations (it may be its own database), numbered in the evaluation range. */
 export const STATS_MIGRATIONS: Migrations = {
   '0050_stats_store': statsStoreMigration,
+  '0056_stats_worker_rollup': workerRollupMigration,
 };
 
 /** Its own migration table, so the store can share the primary database (the MySQL default) without mixing lists. */

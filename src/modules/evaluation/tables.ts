@@ -40,9 +40,22 @@ export interface StatStreetDailyTable extends Omit<StatDailyTable, 'grid_code' |
   street_code: string;
 }
 
+/** Sums per report day × unit grid × grid worker (user id as text): reports, self-resolves, verifications (docs/kpis.md). */
+export interface StatWorkerDailyTable {
+  day: string;
+  grid_code: string;
+  user_id: string;
+  reported: number;
+  self_resolved: number;
+  verified: number;
+  verified_on_time: number;
+  verify_ms: number;
+}
+
 /** The statistics store's tables: its own database (ADR 0009), with the feed cursor of its consumer. */
 export interface StatsTables extends FeedCursorTables {
   stat_cases: StatCaseTable;
   stat_daily: StatDailyTable;
   stat_street_daily: StatStreetDailyTable;
+  stat_worker_daily: StatWorkerDailyTable;
 }
