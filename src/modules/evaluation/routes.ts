@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { AppDb } from '../../database.js';
 import { AppError } from '../../infra/http/errors.js';
 import { permission } from '../../infra/http/policy.js';
-import { KPI_NAMES } from './rules/kpis.js';
+import { KPI_NAMES, WORKER_RANKING_BY } from './rules/kpis.js';
 import { EvaluationService, type KpiFigures, type Period } from './service.js';
 import type { StatisticsStore } from './store.js';
 
@@ -23,6 +23,9 @@ const Kpis = z.object({
   closeRate: rate, onTimeCloseRate: rate, reworkRate: rate, returnRate: rate, overdueRate: rate, immediateRate: rate, averageHandlingHours: rate,
 });
 const PeriodOut = z.object({ from: z.string(), to: z.string() });
+/** A grid worker's counts over the cases reported in the period (docs/kpis.md, per grid worker). */
+const WorkerCounts = z.object({ reported: n, selfResolved: n, verified: n, verifiedOnTime: n, verifyMs: n });
+const WorkerKpis = z.object({ verifyOnTimeRate: rate, averageVerifyHours: rate });
 
 function periodOf(q: { from: string; to: string }): Period {
   const days = (Date.parse(`${q.to}T00:00:00Z`) - Date.parse(`${q.from}T00:00:00Z`)) / 86_400_000;
@@ -113,6 +116,41 @@ export async function evaluationRoutes(app: FastifyInstance, deps: { statistics:
     return {
       of: q.of, by: q.by, period, previousPeriod: previous,
       items: items.map((i) => ({ code: i.code, name: i.name, rank: i.rank, value: i.value, previousRank: i.previousRank, previousValue: i.previousValue, ...figures(i) })),
+    };
+  });
+
+  r.get('/api/evaluation/workers', {
+    config: { policy: permission('evaluation.read') },
+    schema: {
+      tags: ['evaluation'],
+      summary: "Grid workers ranked by a count or worker KPI over the cases reported in the period (optionally under one grid node), with the rank in the previous period of equal length",
+      querystring: z.object({
+        by: z.enum(WORKER_RANKING_BY).default('reported'),
+        grid: z.string().regex(/^\d{6,15}$/).optional().describe('a district, street, community or unit grid code within your scope'),
+        ...PeriodQuery,
+      }),
+      response: {
+        200: z.object({
+          by: z.string(), grid: z.string().nullable(), period: PeriodOut, previousPeriod: PeriodOut,
+          items: z.array(z.object({
+            username: z.string().nullable().describe('the login name (null for an account no longer found)'), name: z.string().nullable(),
+            rank: z.number().nullable(), value: z.number().nullable(), previousRank: z.number().nullable(), previousValue: z.number().nullable(),
+            counts: WorkerCounts, kpis: WorkerKpis,
+          })),
+        }),
+      },
+    },
+  }, async (request) => {
+    const q = request.query;
+    const period = periodOf(q);
+    const { previous, items } = await service.workerRanking(scopesOf(request), q.by, period, q.grid ?? null);
+    return {
+      by: q.by, grid: q.grid ?? null, period, previousPeriod: previous,
+      items: items.map((i) => ({
+        username: i.username, name: i.name, rank: i.rank, value: i.value, previousRank: i.previousRank, previousValue: i.previousValue,
+        counts: { reported: i.counts.reported, selfResolved: i.counts.self_resolved, verified: i.counts.verified, verifiedOnTime: i.counts.verified_on_time, verifyMs: i.counts.verify_ms },
+        kpis: { ...i.kpis },
+      })),
     };
   });
 }
