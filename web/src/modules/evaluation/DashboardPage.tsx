@@ -11,6 +11,7 @@ import { PlacePicker } from '../incidents/PlacePicker.js';
 import { drillPath, evaluationApi, levelOf, useTopArea, type BreakdownItem, type KpiAnswer, type RankingItem } from './api.js';
 import { EChart, type ChartOption } from './EChart.js';
 import { KpiFigures } from './KpiFigures.js';
+import { WorkerRanking } from './WorkerRanking.js';
 import { useEvaluationText } from './messages.js';
 import { currentPeriod, daysOf, previousOf, type Period, type PeriodKind } from './periods.js';
 
@@ -195,6 +196,9 @@ export default function DashboardPage() {
                   ]}
                 />
               </Card>
+            </Col>
+            <Col span={24}>
+              <WorkerRanking area={area!} period={period} />
             </Col>
             <Col span={24}>
               <Card title={et('overdueList')} size="small" extra={<Link to={`/incidents?overdue=true&grid=${area}`} data-testid="overdue-all">{et('overdueAll')}</Link>}>

@@ -46,6 +46,23 @@ export interface RankingItem {
   kpis: Kpis;
 }
 
+/** A grid worker's counts over the cases reported in a period (docs/kpis.md, per grid worker). */
+export interface WorkerCounts { reported: number; selfResolved: number; verified: number; verifiedOnTime: number; verifyMs: number }
+
+export const WORKER_RANKING_BY = ['reported', 'selfResolved', 'verified', 'verifyOnTimeRate', 'averageVerifyHours'] as const;
+export type WorkerRankingBy = (typeof WORKER_RANKING_BY)[number];
+
+export interface WorkerRankingItem {
+  username: string | null;
+  name: string | null;
+  rank: number | null;
+  value: number | null;
+  previousRank: number | null;
+  previousValue: number | null;
+  counts: WorkerCounts;
+  kpis: { verifyOnTimeRate: number | null; averageVerifyHours: number | null };
+}
+
 /** Grid code length per level (6 + 3 + 3 + 3 digits). */
 const LEVEL_OF_LENGTH: Record<number, AreaLevel> = { 6: 'district', 9: 'street', 12: 'community', 15: 'unit' };
 export const levelOf = (code: string): AreaLevel | null => LEVEL_OF_LENGTH[code.length] ?? null;
@@ -56,6 +73,8 @@ export const evaluationApi = {
     api.get<{ items: BreakdownItem[] }>('/api/evaluation/breakdown', { level: levelOf(code) ?? 'district', code, by, ...p }),
   rankings: (of: 'departments' | 'streets', p: Period) =>
     api.get<{ previousPeriod: Period; items: RankingItem[] }>('/api/evaluation/rankings', { of, by: 'onTimeCloseRate', ...p }),
+  workers: (grid: string, by: WorkerRankingBy, p: Period) =>
+    api.get<{ previousPeriod: Period; items: WorkerRankingItem[] }>('/api/evaluation/workers', { grid, by, ...p }),
 };
 
 /** What a drilled figure counts, as the incident list's filters. */

@@ -43,6 +43,15 @@ const zhCN = {
   'col.reportedAt': '上报时间',
   'col.due': '办理期限',
   'col.description': '问题描述',
+  'workers': '网格员排名',
+  'workers.by.reported': '上报数',
+  'workers.by.selfResolved': '即办数',
+  'workers.by.verified': '核查数',
+  'workers.by.verifyOnTimeRate': '按时核查率',
+  'workers.by.averageVerifyHours': '平均核查时长',
+  'workers.name': '网格员',
+  'workers.unknown': '（账号已不存在）',
+  'workers.hint': '按上报日统计本范围内案件中网格员的上报、即办与核查',
 };
 
 type Key = keyof typeof zhCN;
@@ -88,6 +97,15 @@ const en: Record<Key, string> = {
   'col.reportedAt': 'Reported at',
   'col.due': 'Due',
   'col.description': 'Description',
+  'workers': 'Grid worker ranking',
+  'workers.by.reported': 'Reported',
+  'workers.by.selfResolved': 'Self-resolved',
+  'workers.by.verified': 'Verifications',
+  'workers.by.verifyOnTimeRate': 'Verified on time',
+  'workers.by.averageVerifyHours': 'Average verification time',
+  'workers.name': 'Grid worker',
+  'workers.unknown': '(account no longer exists)',
+  'workers.hint': "Workers' reports, self-resolves and verifications on the area's cases, by report day",
 };
 
 export const EVALUATION_MESSAGES = { 'zh-CN': zhCN, en } as const;
