@@ -21,11 +21,12 @@ import type { FileTables } from './infra/files/tables.js';
 import { filesMigration } from './infra/files/migrations.js';
 import { incidentFilesMigration, type IncidentFileTables } from './modules/incidents/attachments.js';
 import type { WorkforceTables } from './modules/workforce/tables.js';
-import { evaluationPermissionsMigration } from './modules/evaluation/migrations.js';
+import { assessmentMigration, assessmentPermissionsMigration, evaluationPermissionsMigration } from './modules/evaluation/migrations.js';
+import type { AssessmentTables } from './modules/evaluation/tables.js';
 import { gridWorkerMembersMigration, workforceMigration, workforcePermissionsMigration } from './modules/workforce/migrations.js';
 
 /** Every table of the platform: each module declares its own, this joins them. */
-export interface Database extends AuthTables, AuditTables, DepartmentTables, GridTables, IdempotencyTables, IncidentTables, BasedataTables, FileTables, IncidentFileTables, DemoTables, WorkforceTables {}
+export interface Database extends AuthTables, AuditTables, DepartmentTables, GridTables, IdempotencyTables, IncidentTables, BasedataTables, FileTables, IncidentFileTables, DemoTables, WorkforceTables, AssessmentTables {}
 
 export type AppDb = Db<Database>;
 
@@ -53,6 +54,8 @@ export const MIGRATIONS: Migrations = {
   '0042_audit_keys': auditKeysMigration,
   '0043_admin_system_read': adminSystemReadMigration,
   '0051_evaluation_permissions': evaluationPermissionsMigration,
+  '0052_assessment': assessmentMigration,
+  '0053_assessment_permissions': assessmentPermissionsMigration,
   '0060_workforce': workforceMigration,
   '0061_grid_worker_members': gridWorkerMembersMigration,
   '0062_workforce_permissions': workforcePermissionsMigration,

@@ -242,7 +242,7 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   });
   await workforceRoutes(app, { workforce: platform.workforce });
   await teamRoutes(app, { workforce: platform.workforce });
-  await evaluationRoutes(app, { statistics: platform.statistics, db });
+  await evaluationRoutes(app, { statistics: platform.statistics, db, files: platform.files });
   // The clock sweep runs in the server process; the lease picks one node of several.
   const sweep = new SweepScheduler(db, platform.incidents, platform.logger);
   sweep.start();

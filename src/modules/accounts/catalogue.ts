@@ -36,6 +36,8 @@ export const PERMISSIONS: readonly PermissionDef[] = [
   p('keypersons.read', 'basedata', '查看重点人员', 'View key persons'),
   p('dashboard.read', 'overview', '查看指挥大屏与统计', 'View the command screen and statistics'),
   p('evaluation.read', 'evaluation', '查看考核指标与排名', 'View KPIs and rankings'),
+  p('evaluation.assess', 'evaluation', '录入督查考核评分', 'Enter inspection scores for the assessment'),
+  p('evaluation.assess.manage', 'evaluation', '维护考核方案并关闭考核周期', 'Maintain the assessment scheme and close periods'),
   p('workforce.read', 'workforce', '查看队伍、排班、考勤与巡查轨迹', 'View teams, rota, attendance and patrol tracks'),
   p('workforce.manage', 'workforce', '管理队伍成员、排班并审批请假', 'Manage team members and rota, decide leave'),
   p('workforce.configure', 'workforce', '维护考勤设置与队伍角色', 'Maintain attendance settings and team roles'),
@@ -58,7 +60,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     nameEn: 'Administrator',
     permissions: [
       'users.manage', 'roles.manage', 'system.read', 'grid.read', 'grid.manage', 'incidents.read', 'incidents.configure', 'dashboard.read',
-      'evaluation.read', 'workforce.read', 'workforce.manage', 'workforce.configure',
+      'evaluation.read', 'evaluation.assess', 'evaluation.assess.manage', 'workforce.read', 'workforce.manage', 'workforce.configure',
     ],
   },
   {
@@ -77,7 +79,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     code: 'shift_supervisor',
     name: '值班长',
     nameEn: 'Shift supervisor',
-    permissions: ['grid.read', 'incidents.read', 'incidents.register', 'incidents.dispatch', 'incidents.close', 'incidents.supervise', 'dashboard.read', 'evaluation.read', 'workforce.read'],
+    permissions: ['grid.read', 'incidents.read', 'incidents.register', 'incidents.dispatch', 'incidents.close', 'incidents.supervise', 'dashboard.read', 'evaluation.read', 'evaluation.assess', 'workforce.read'],
   },
   {
     code: 'handler',
@@ -111,7 +113,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     code: 'leader',
     name: '领导',
     nameEn: 'Leader',
-    permissions: ['grid.read', 'incidents.read', 'dashboard.read', 'evaluation.read', 'workforce.read'],
+    permissions: ['grid.read', 'incidents.read', 'dashboard.read', 'evaluation.read', 'evaluation.assess', 'evaluation.assess.manage', 'workforce.read'],
   },
   {
     // 综治专干: the community's social-governance officer who follows the key persons (重点人员). Key-person

@@ -135,6 +135,12 @@ export class EvaluationService {
     return { counts, kpis: computeKpis(counts), name: await this.nameOf(level, code) };
   }
 
+  /** The counts of every department or street for a period, within the scopes (the assessment reads them whole). */
+  async countsBy(scopes: readonly Scope[], of: 'departments' | 'streets', period: Period): Promise<Map<string, Measures>> {
+    await this.ready();
+    return this.grouped(scopes, of, period);
+  }
+
   /** Departments or streets ranked by one KPI, each with its rank in the previous period of equal length. */
   async ranking(scopes: readonly Scope[], of: 'departments' | 'streets', by: KpiName, period: Period): Promise<{ previous: Period; items: RankingItem[] }> {
     await this.ready();
