@@ -63,6 +63,48 @@ export interface WorkerRankingItem {
   kpis: { verifyOnTimeRate: number | null; averageVerifyHours: number | null };
 }
 
+export type AssessmentSubject = 'department' | 'street';
+
+export type SchemeIndicator =
+  | { key: string; name: string; kind: 'kpi'; kpi: keyof Kpis; weight: number; target: number; floor: number }
+  | { key: string; name: string; kind: 'manual'; weight: number; maxScore: number };
+export interface SchemeDeduction { key: string; name: string; count: 'overdue' | 'returned' | 'reworked' | 'urged'; points: number; cap: number }
+export interface SchemeDefinition { indicators: SchemeIndicator[]; deductions: SchemeDeduction[] }
+export interface SchemeAnswer { active: { version: number; definition: SchemeDefinition; createdAt: string; createdBy: string | null } }
+
+export interface AssessmentUnit {
+  code: string;
+  name: string | null;
+  score: number;
+  rank: number;
+  indicators: {
+    key: string; name: string; kind: 'kpi' | 'manual'; weight: number; value: number | null; mark: number; points: number; missing: boolean;
+    evidence: { score: number; note: string; attachments: string[]; enteredBy: string | null; enteredAt: string } | null;
+  }[];
+  deductions: { key: string; name: string; count: number; points: number }[];
+}
+
+export interface AssessmentResults {
+  subject: AssessmentSubject;
+  period: string;
+  from: string;
+  to: string;
+  status: 'unopened' | 'open' | 'closed';
+  schemeVersion: number;
+  closedAt: string | null;
+  closedBy: string | null;
+  units: AssessmentUnit[];
+}
+
+export const assessmentApi = {
+  scheme: (subject: AssessmentSubject) => api.get<SchemeAnswer>('/api/evaluation/assessment/scheme', { subject }),
+  saveScheme: (subject: AssessmentSubject, definition: SchemeDefinition) => api.put<{ version: number }>('/api/evaluation/assessment/scheme', { subject, definition }),
+  results: (subject: AssessmentSubject, period: string) => api.get<AssessmentResults>('/api/evaluation/assessment/results', { subject, period }),
+  enterScore: (body: { subject: AssessmentSubject; period: string; indicatorKey: string; unitCode: string; score: number; note: string; attachments: string[] }) =>
+    api.put<AssessmentResults>('/api/evaluation/assessment/scores', body),
+  close: (subject: AssessmentSubject, period: string) => api.post<AssessmentResults>('/api/evaluation/assessment/close', { subject, period }),
+};
+
 /** Grid code length per level (6 + 3 + 3 + 3 digits). */
 const LEVEL_OF_LENGTH: Record<number, AreaLevel> = { 6: 'district', 9: 'street', 12: 'community', 15: 'unit' };
 export const levelOf = (code: string): AreaLevel | null => LEVEL_OF_LENGTH[code.length] ?? null;
