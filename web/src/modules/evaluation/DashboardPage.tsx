@@ -154,7 +154,7 @@ export default function DashboardPage() {
       {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 16 }} data-testid="statistics-error" />}
       {data && (
         <>
-          <KpiFigures now={data.now} before={data.before} onDrill={(status) => drill(status ? { status } : {})} />
+          <KpiFigures now={data.now} before={data.before} onDrill={(d) => drill(d)} />
           <Row gutter={[16, 16]} style={{ marginTop: 16 }}>
             <Col xs={24} xl={12}>
               <Card title={et('trend')} size="small">

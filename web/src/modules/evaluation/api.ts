@@ -124,9 +124,11 @@ export interface Drill {
   grid: string;
   from: string;
   to: string;
-  status?: 'closed';
+  status?: 'closed' | 'deferred';
   category?: string;
   leadDepartment?: string;
+  /** Counts with an incident column behind them (docs/kpis.md): cases reworked, returned or urged at least once. */
+  flag?: 'reworked' | 'returned' | 'urged';
 }
 
 /**
@@ -142,6 +144,7 @@ export function drillPath(d: Drill): string {
     status: d.status,
     category: d.category,
     leadDepartment: d.leadDepartment,
+    ...(d.flag ? { [d.flag]: 'true' } : {}),
   });
 }
 
