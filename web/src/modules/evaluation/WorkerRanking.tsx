@@ -57,10 +57,13 @@ export function WorkerRanking({ area, period }: { area: string; period: Period }
             render: (_: unknown, r) => (r.name ? <Tooltip title={r.username}>{r.name}</Tooltip> : et('workers.unknown')),
           },
           { title: et(`workers.by.${by}`), dataIndex: 'value', width: 130, render: (v: number | null) => shown(v) },
-          { title: et('workers.by.reported'), key: 'reported', width: 80, render: (_: unknown, r) => r.counts.reported },
-          { title: et('workers.by.selfResolved'), key: 'selfResolved', width: 80, render: (_: unknown, r) => r.counts.selfResolved },
-          { title: et('workers.by.verified'), key: 'verified', width: 80, render: (_: unknown, r) => r.counts.verified },
-          { title: et('workers.by.verifyOnTimeRate'), key: 'onTime', width: 100, render: (_: unknown, r) => percent(r.kpis.verifyOnTimeRate) },
+          // The other figures beside the one ranked by (not shown twice).
+          ...([
+            { title: et('workers.by.reported'), key: 'reported', width: 80, render: (_: unknown, r: WorkerRankingItem) => r.counts.reported },
+            { title: et('workers.by.selfResolved'), key: 'selfResolved', width: 80, render: (_: unknown, r: WorkerRankingItem) => r.counts.selfResolved },
+            { title: et('workers.by.verified'), key: 'verified', width: 80, render: (_: unknown, r: WorkerRankingItem) => r.counts.verified },
+            { title: et('workers.by.verifyOnTimeRate'), key: 'verifyOnTimeRate', width: 100, render: (_: unknown, r: WorkerRankingItem) => percent(r.kpis.verifyOnTimeRate) },
+          ].filter((c) => c.key !== by)),
         ]}
       />
     </Card>
