@@ -48,6 +48,9 @@ import { teamRoutes } from './modules/workforce/team-routes.js';
 import { createWorkforce, type Workforce } from './modules/workforce/service.js';
 import { StatisticsStore } from './modules/evaluation/store.js';
 import { evaluationRoutes } from './modules/evaluation/routes.js';
+import { openBroker } from './infra/feed/broker.js';
+import { IncidentLiveFeed } from './modules/command/live.js';
+import { commandRoutes } from './modules/command/routes.js';
 
 /** The package root, whether running from src/ (tsx) or dist/ (compiled). */
 export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -243,6 +246,14 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   await workforceRoutes(app, { workforce: platform.workforce });
   await teamRoutes(app, { workforce: platform.workforce });
   await evaluationRoutes(app, { statistics: platform.statistics, db, files: platform.files });
+  // The live feed: one tail per node, woken by this node's commits and, through the broker, by the others'.
+  const broker = await openBroker(config.liveBrokerUrl, platform.logger).catch((err: unknown) => {
+    platform.logger.error({ err }, 'the live broker is unreachable: other nodes\' events reach this one by polling (1 s)');
+    return openBroker(null);
+  });
+  const live = new IncidentLiveFeed({ db, broker, logger: platform.logger });
+  await live.start();
+  await commandRoutes(app, { live });
   // The clock sweep runs in the server process; the lease picks one node of several.
   const sweep = new SweepScheduler(db, platform.incidents, platform.logger);
   sweep.start();
@@ -261,11 +272,13 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
     }, config.auditAnchorMinutes * 60_000)
     : null;
   anchors?.unref();
-  app.addHook('onClose', () => {
+  app.addHook('onClose', async () => {
     sweep.stop();
     platform.statistics.stop();
+    live.stop();
     clearInterval(statistics);
     if (anchors) clearInterval(anchors);
+    await broker.close();
   });
   await app.ready();
   return { app, routes };

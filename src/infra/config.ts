@@ -33,6 +33,11 @@ export const configSchema = z.object({
     .string()
     .regex(/^(sqlite:|mysql:\/\/|mariadb:\/\/)/, 'must start with sqlite:, mysql:// or mariadb://')
     .optional(),
+  /** Wakes the other API nodes' live feeds (docs/adr/0011-live-feed.md): redis://… or nats://…; unset: one node, or polling. */
+  liveBrokerUrl: z
+    .string()
+    .regex(/^(rediss?:\/\/|nats:\/\/)/, 'must start with redis://, rediss:// or nats://')
+    .optional(),
   host: z.string().default('0.0.0.0'),
   port: z.coerce.number().int().min(0).max(65535).default(8080),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -127,6 +132,7 @@ const ENV_NAMES: Record<keyof Config, string> = {
   dbUrl: 'CIVICGRID_DB_URL',
   dbReplicaUrl: 'CIVICGRID_DB_REPLICA_URL',
   statsDbUrl: 'CIVICGRID_STATS_DB_URL',
+  liveBrokerUrl: 'CIVICGRID_LIVE_BROKER_URL',
   host: 'HOST',
   port: 'PORT',
   logLevel: 'CIVICGRID_LOG_LEVEL',

@@ -276,3 +276,21 @@ describe.each(DIALECTS)('backup and restore on %s', (dialect) => {
     expect(existsSync(bare)).toBe(false);
   });
 });
+
+describe.skipIf(!DIALECTS.includes('mysql'))('backup on MySQL with the statistics store in the primary database', () => {
+  it('makes the store\'s tables before the dump, so a server migrating it lazily cannot change a table inside the snapshot', async () => {
+    const t = await openTestPlatform('mysql');
+    const work = mkdtempSync(join(tmpdir(), 'civicgrid-ops-stats-'));
+    try {
+      const { createBackup } = await import('../../src/modules/operations/backup.js');
+      const stats = t.platform.config.statsDbUrl;
+      expect(stats ?? t.platform.config.dbUrl).toBe(t.platform.config.dbUrl);
+      const result = await createBackup({ config: t.platform.config, out: join(work, 'backup'), keys: true, configFile: null, program: { name: 'civicgrid', version: 'test' }, actor: { userId: null, username: 'test', ip: null } });
+      expect(Object.keys(result.manifest.counts)).toEqual(expect.arrayContaining(['stat_daily', 'stat_cases', 'stats_migration']));
+      expect(result.manifest.counts).not.toHaveProperty('stats_migration_lock');
+    } finally {
+      await t.close();
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+});

@@ -20,9 +20,11 @@ import SQLite from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import { auditAlone, bindAuditKeyring, type AuditActor } from '../../infra/audit/audit.js';
 import { readAnchors } from '../../infra/audit/anchors.js';
-import { auditAnchorDir, auditKeyFile, auditKeyringFrom, fieldKeyFile, primaryDbUrl, type Config } from '../../infra/config.js';
+import { auditAnchorDir, auditKeyFile, auditKeyringFrom, fieldKeyFile, primaryDbUrl, statsDbUrlOf, type Config } from '../../infra/config.js';
 import { dialectOf, openDatabase } from '../../infra/db/database.js';
+import { migrateToLatest } from '../../infra/db/migrator.js';
 import { AppError } from '../../infra/http/errors.js';
+import { STATS_MIGRATION_TABLES, STATS_MIGRATIONS } from '../evaluation/migrations.js';
 import './messages.js';
 import { dumpDatabase } from './mysql-tools.js';
 import { backupFiles, isEmptyDir, partOf, syncPath } from './parts.js';
@@ -129,6 +131,10 @@ export async function createBackup(o: BackupOptions): Promise<BackupResult> {
       let state: { logBin: boolean; format: string | null };
       try {
         state = await serverHasBinlog(db.primary);
+        // A server's statistics store migrates lazily, possibly while this dump runs, and a table
+        // created inside the dump's snapshot fails it (error 1412): when the store shares this
+        // database, its tables are made first.
+        if (statsDbUrlOf(o.config) === url) await migrateToLatest(db.primary as never, STATS_MIGRATIONS, STATS_MIGRATION_TABLES);
       } finally {
         await db.close();
       }
@@ -141,7 +147,7 @@ export async function createBackup(o: BackupOptions): Promise<BackupResult> {
       const head = rows.audit_head?.find((r) => Number(r.id) === 1);
       const anchor = rows.audit_anchor?.find((r) => Number(r.id) === 1);
       if (!head || !anchor) throw new AppError(500, 'BACKUP_TOOL_FAILED', { tool: dump.tool.command, message: 'the dump holds no audit head: is this a CivicGrid database?' });
-      const { schema_migration_lock: _lock, ...counts } = dump.scan.counts;
+      const { schema_migration_lock: _lock, stats_migration_lock: _statsLock, ...counts } = dump.scan.counts;
       snapshot = {
         counts,
         migrations: (rows.schema_migration ?? []).map((r) => String(r.name)).sort(),

@@ -1,0 +1,102 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { call, login, pointsIn, startBenchServer } from './intake.bench.js';
+import { percentile, report } from './lib.js';
+
+const CLIENTS = Number(process.env.BENCH_FEED_CLIENTS ?? 200);
+const ROUNDS = 6;
+const PER_ROUND = 300;
+const CONCURRENCY = 16;
+
+/**
+ * `npm run bench -- feed` (issue 17): the live feed (GET /api/live/incidents)
+ * with 200 connected SSE clients (a separate process, all with district
+ * scope, so every client gets every event) while POST /api/incidents runs at
+ * 16 concurrent requests, in rounds alternating with rounds without clients.
+ * Figures: the event-to-client delay p99 over every event every client got
+ * (from the event's timestamp, taken before its commit, to its arrival),
+ * against the p99 of the intake requests of the same rounds; and the intake
+ * rate with clients against without. Goals: p99 < 1 s; ratio ≥ 0.9.
+ */
+export default async function feedBench(): Promise<void> {
+  const s = await startBenchServer('feed');
+  const here = dirname(fileURLToPath(import.meta.url));
+  const child: ChildProcess = fork(join(here, '_sse-clients.ts'), [], { execArgv: ['--import', 'tsx'], cwd: join(here, '..') });
+  const ask = <T>(message: object, answer: string): Promise<T> =>
+    new Promise((resolve, reject) => {
+      const on = (m: { type: string; message?: string }) => {
+        if (m.type === 'error') {
+          child.off('message', on);
+          reject(new Error(m.message));
+        } else if (m.type === answer) {
+          child.off('message', on);
+          resolve(m as T);
+        }
+      };
+      child.on('message', on);
+      child.send(message);
+    });
+  try {
+    const cookie = await login(s, 'operator');
+    const points = await pointsIn(s.platform, 2 * ROUNDS * PER_ROUND);
+    let n = 0;
+    const requestMs: number[] = [];
+    const post = async () => {
+      const i = n++;
+      const r = await call(s, 'POST', '/api/incidents', { cookie, body: { channel: 'operator_phone', description: `实时推送基准 ${i}: 井盖缺失`, position: { ...points[i % points.length]!, crs: 'wgs84' } } });
+      if (r.status !== 201) throw new Error(`intake: ${r.status} ${r.body}`);
+      requestMs.push(r.ms);
+    };
+    const busyMs = { with: 0, without: 0 };
+    const round = async (mode: 'with' | 'without') => {
+      let left = PER_ROUND;
+      const t0 = process.hrtime.bigint();
+      const elu = performance.eventLoopUtilization();
+      await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+        while (left-- > 0) await post();
+      }));
+      const used = performance.eventLoopUtilization(elu);
+      busyMs[mode] += used.active;
+      return PER_ROUND / (Number(process.hrtime.bigint() - t0) / 1e9);
+    };
+    const rate = { with: 0, without: 0 };
+    const delays: number[] = [];
+    const withRequests: number[] = [];
+    let expected = 0;
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const mode of (r % 2 === 0 ? ['with', 'without'] : ['without', 'with']) as ('with' | 'without')[]) {
+        if (mode === 'without') {
+          rate.without += await round('without');
+          continue;
+        }
+        await ask({ type: 'open', port: s.port, cookie, clients: CLIENTS }, 'open');
+        requestMs.length = 0;
+        rate.with += await round('with');
+        withRequests.push(...requestMs);
+        // The last events of the round reach the clients before they leave.
+        await new Promise((res) => setTimeout(res, 1500));
+        const got = await ask<{ delays: number[] }>({ type: 'close' }, 'closed');
+        delays.push(...got.delays);
+        expected += CLIENTS * PER_ROUND;
+      }
+    }
+    const common = { scale: 0.1, db: s.db, clients: CLIENTS, concurrency: CONCURRENCY, reportsPerRound: PER_ROUND, rounds: ROUNDS * 2 };
+    report({
+      name: 'feed_event_to_client_p99', value: Math.round(percentile(delays, 99)), unit: 'ms', baseline: Math.round(percentile(withRequests, 99)), ...common,
+      p50: Math.round(percentile(delays, 50)), max: delays.reduce((a, b) => Math.max(a, b), 0), delivered: delays.length, expected,
+      baselineIs: 'p99 of the POST /api/incidents requests of the same rounds', goal: 'p99 < 1000 ms',
+    });
+    report({
+      name: 'feed_intake_with_clients', value: Math.round(rate.with / ROUNDS), unit: 'reports/s', baseline: Math.round(rate.without / ROUNDS), ...common,
+      baselineIs: 'the same intake in alternating rounds with no client connected', goal: 'ratio ≥ 0.9 (within 10 %)',
+      // The server's (and load generator's) thread, per report: what the streams cost the server, apart from the clients' process on the same cores.
+      serverThreadMsPerReportWith: Number((busyMs.with / (ROUNDS * PER_ROUND)).toFixed(3)),
+      serverThreadMsPerReportWithout: Number((busyMs.without / (ROUNDS * PER_ROUND)).toFixed(3)),
+    });
+  } finally {
+    child.kill();
+    await s.close();
+  }
+}
