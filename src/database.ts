@@ -20,6 +20,7 @@ import { demoMigration, demoProgressKeyMigration } from './modules/demo/migratio
 import type { FileTables } from './infra/files/tables.js';
 import { filesMigration } from './infra/files/migrations.js';
 import { incidentFilesMigration, type IncidentFileTables } from './modules/incidents/attachments.js';
+import { incidentTasksMigration } from './modules/incidents/tasks.js';
 import type { WorkforceTables } from './modules/workforce/tables.js';
 import { assessmentMigration, assessmentPermissionsMigration, evaluationPermissionsMigration } from './modules/evaluation/migrations.js';
 import type { AssessmentTables } from './modules/evaluation/tables.js';
@@ -53,6 +54,7 @@ export const MIGRATIONS: Migrations = {
   '0041_incident_search': incidentSearchMigration,
   '0042_audit_keys': auditKeysMigration,
   '0043_admin_system_read': adminSystemReadMigration,
+  '0044_incident_tasks': incidentTasksMigration,
   '0051_evaluation_permissions': evaluationPermissionsMigration,
   '0052_assessment': assessmentMigration,
   '0053_assessment_permissions': assessmentPermissionsMigration,

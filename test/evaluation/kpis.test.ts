@@ -20,6 +20,7 @@ import { insertEvents, insertIncident, planCase, rng } from './timeline.js';
 interface Expected {
   reported: number; registered: number; due: number; dispatched: number; closed: number; closedOnTime: number; overdue: number;
   reworked: number; returned: number; deferred: number; selfResolved: number; urged: number; handled: number; handlingMs: number;
+  parts: number; partsReplied: number; partsOnTime: number; partsOverdue: number;
 }
 
 interface CaseFacts extends Expected {
@@ -28,8 +29,45 @@ interface CaseFacts extends Expected {
   department: string;
 }
 
-/** The documented definitions, straight from each case's events. */
-function factsOf(events: { action: string; to_status: string; data: Record<string, unknown>; at: number }[], grid: string, cal: WorkCalendar): CaseFacts {
+type RawEvent = { action: string; to_status: string; data: Record<string, unknown>; at: number };
+
+/**
+ * The co-handler parts of a case's last dispatch, each a row of its own
+ * department with the part counts only: replied when the department's
+ * co-handler reply came after that dispatch and after any rework that named
+ * it; late when that reply came after the part's deadline then in force (its
+ * own limit at dispatch, else the case's; the rework's once reopened).
+ */
+function partsOf(events: RawEvent[], base: CaseFacts): CaseFacts[] {
+  const lastDispatch = events.map((e) => e.action).lastIndexOf('dispatch');
+  if (lastDispatch < 0 || events.slice(lastDispatch).some((e) => e.action === 'return')) return [];
+  const dispatch = events[lastDispatch]!;
+  const own = (dispatch.data.coHandleBy ?? {}) as Record<string, number>;
+  const codes = (dispatch.data.coHandlerDepartmentCodes ?? []) as string[];
+  return codes.map((code) => {
+    let deadline = Number(own[code] ?? dispatch.data.handleBy);
+    let reply: RawEvent | undefined;
+    for (const e of events.slice(lastDispatch + 1)) {
+      if (e.action === 'verify-fail' && ((e.data.reopenDepartmentCodes ?? []) as string[]).includes(code)) {
+        deadline = Number(e.data.handleBy);
+        reply = undefined;
+      }
+      if (e.action === 'reply' && e.data.part === 'co-handler' && e.data.departmentCode === code) reply = e;
+    }
+    return {
+      ...ZERO, day: base.day, grid: base.grid, department: code,
+      parts: 1, partsReplied: reply ? 1 : 0, partsOnTime: reply && reply.at <= deadline ? 1 : 0, partsOverdue: reply && reply.at > deadline ? 1 : 0,
+    };
+  });
+}
+
+/** The documented definitions, straight from each case's events: the case's row, then its co-handler parts' rows. */
+function factsOf(events: RawEvent[], grid: string, cal: WorkCalendar): CaseFacts[] {
+  const own = caseFactsOf(events, grid, cal);
+  return [own, ...partsOf(events, own)];
+}
+
+function caseFactsOf(events: RawEvent[], grid: string, cal: WorkCalendar): CaseFacts {
   const report = events[0]!;
   const last = events.at(-1)!;
   const has = (a: string) => events.some((e) => e.action === a);
@@ -63,10 +101,11 @@ function factsOf(events: { action: string; to_status: string; data: Record<strin
     urged: has('urge') ? 1 : 0,
     handled: handled ? 1 : 0,
     handlingMs: handled ? workingMsBetween(cal, lastDispatch.at, finalReply.at) : 0,
+    parts: 0, partsReplied: 0, partsOnTime: 0, partsOverdue: 0,
   };
 }
 
-const ZERO: Expected = { reported: 0, registered: 0, due: 0, dispatched: 0, closed: 0, closedOnTime: 0, overdue: 0, reworked: 0, returned: 0, deferred: 0, selfResolved: 0, urged: 0, handled: 0, handlingMs: 0 };
+const ZERO: Expected = { reported: 0, registered: 0, due: 0, dispatched: 0, closed: 0, closedOnTime: 0, overdue: 0, reworked: 0, returned: 0, deferred: 0, selfResolved: 0, urged: 0, handled: 0, handlingMs: 0, parts: 0, partsReplied: 0, partsOnTime: 0, partsOverdue: 0 };
 
 function sum(cases: CaseFacts[]): Expected {
   const out = { ...ZERO };
@@ -133,7 +172,7 @@ describe.each(DIALECTS)('KPIs and rankings against an independent recompute (%s)
       list.push(row);
       byCase.set(Number(row.incident_id), list);
     }
-    facts = [...byCase.values()].map((evs) => factsOf(evs.map((e) => ({ action: e.action, to_status: e.to_status, data: JSON.parse(e.data) as Record<string, unknown>, at: Number(e.at) })), evs[0]!.grid_code, cal));
+    facts = [...byCase.values()].flatMap((evs) => factsOf(evs.map((e) => ({ action: e.action, to_status: e.to_status, data: JSON.parse(e.data) as Record<string, unknown>, at: Number(e.at) })), evs[0]!.grid_code, cal));
     streetCode = streets[0]!;
   }, 240_000);
   afterAll(async () => t?.close());
@@ -150,6 +189,8 @@ describe.each(DIALECTS)('KPIs and rankings against an independent recompute (%s)
     expect(cases.filter((c) => c.deferred).length).toBeGreaterThan(0);
     expect(cases.filter((c) => c.reworked).length).toBeGreaterThan(0);
     expect(cases.filter((c) => c.handled).length).toBeGreaterThan(0);
+    // Co-handler parts, replied ones among them, count for their own departments.
+    expect(cases.filter((c) => c.partsReplied).length).toBeGreaterThan(0);
     const sample = cases.find((c) => c.department !== '')!;
     const targets: [string, string, (c: CaseFacts) => boolean][] = [
       ['district', sample.grid.slice(0, 6), (c) => c.grid.startsWith(sample.grid.slice(0, 6))],

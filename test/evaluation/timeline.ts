@@ -93,7 +93,12 @@ export function planCase(r: Rng, v: Vocabulary, start: number): PlannedCase {
       step();
       if (r.chance(0.06)) return done();
       let handleBy = t + r.int(2, 72) * HOUR;
-      push('dispatch', 'dispatched', { leadDepartmentCode: r.pick(v.departments), coHandlerDepartmentCodes: [], handleBy });
+      const lead = r.pick(v.departments);
+      // Joint handling: a co-handler now and then, on its own limit or (as before per-part limits) on the case's.
+      const co = r.chance(0.3) ? v.departments.filter((d) => d !== lead).slice(0, 1) : [];
+      const coHandleBy = co.length > 0 && r.chance(0.5) ? { [co[0]!]: t + r.int(1, 24) * HOUR } : undefined;
+      push('dispatch', 'dispatched', { leadDepartmentCode: lead, coHandlerDepartmentCodes: co, handleBy, ...(coHandleBy ? { coHandleBy } : {}) });
+      let coDeadline = coHandleBy?.[co[0]!] ?? handleBy;
       if (r.chance(0.2)) { step(MIN, 10 * HOUR); push('urge', 'dispatched', { urgeCount: 1 }); }
       if (r.chance(0.1)) { step(MIN, HOUR); push('warn', 'dispatched', { from: 'none', warning: 'amber' }); }
       if (round < 2 && r.chance(0.15)) { step(); push('return', 'registered', { dispatchBy: t + HOUR }); continue; }
@@ -113,13 +118,20 @@ export function planCase(r: Rng, v: Vocabulary, start: number): PlannedCase {
       }
       for (let rework = 0; rework < 3; rework++) {
         if (r.chance(0.2)) { step(MIN, 10 * HOUR); push('reply', 'handling', { part: 'co-handler' }); }
+        if (co.length > 0 && r.chance(0.8)) {
+          step(MIN, 10 * HOUR);
+          // Older co-handler replies carry no late flag: the deadline decides.
+          push('reply', 'handling', { part: 'co-handler', departmentCode: co[0], ...(r.chance(0.5) ? { late: t > coDeadline } : {}) });
+        }
         step();
         if (r.chance(0.05)) return done();
         push('reply', 'replied', { part: 'lead', verifyBy: t + 4 * HOUR });
         step(MIN, 10 * HOUR);
         if (rework < 2 && r.chance(0.2)) {
           handleBy = t + r.int(2, 48) * HOUR;
-          push('verify-fail', 'handling', { rework: true, handleBy }, worker());
+          const reopen = co.length > 0 && r.chance(0.5);
+          if (reopen) coDeadline = handleBy;
+          push('verify-fail', 'handling', { rework: true, handleBy, ...(reopen ? { reopenDepartmentCodes: co } : {}) }, worker());
           continue;
         }
         push('verify-pass', 'verified', {}, worker());

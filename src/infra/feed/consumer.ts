@@ -19,7 +19,7 @@
  * in id order; rows of different keys may not.
  */
 import type { Kysely, Transaction } from 'kysely';
-import { loadCursor, sameCursor, saveCursor, touchCursor, type CursorState, type Gap } from './cursor.js';
+import { loadCursor, PARKED_HIGH, sameCursor, saveCursor, touchCursor, type CursorState, type Gap } from './cursor.js';
 
 export interface FeedRow {
   id: number;
@@ -123,6 +123,12 @@ export class FeedConsumer<Row extends FeedRow, DB = any> {
     this.state = null;
   }
 
+  /** Stops, and resolves once a pass in flight has finished (before a rebuild rewrites the store under it). */
+  async halt(): Promise<void> {
+    this.stop();
+    await this.queue;
+  }
+
   /** Starts polling; `wake` (e.g. from Db.onCommit) makes it run at once. */
   start(): void {
     if (!this.stopped) return;
@@ -218,7 +224,10 @@ export class FeedConsumer<Row extends FeedRow, DB = any> {
       high = id;
     }
     const dropped = gaps.length > this.maxGaps ? gaps.splice(0, gaps.length - this.maxGaps) : [];
-    if (found.length === 0 && fresh.length === 0 && expired.length === 0 && dropped.length === 0 && gaps.length === state.gaps.length) return false;
+    if (found.length === 0 && fresh.length === 0 && expired.length === 0 && dropped.length === 0 && gaps.length === state.gaps.length) {
+      if (state.high === PARKED_HIGH) this.state = null;
+      return false;
+    }
     const rows = [...found, ...fresh];
     const next: CursorState = { high, gaps };
     const stale = await store.transaction(async (tx) => {

@@ -23,6 +23,13 @@ export interface FeedCursorTables {
   feed_cursors: FeedCursorTable;
 }
 
+/**
+ * A cursor parked past every id: its consumers apply nothing and re-read it on
+ * every pass, so a job that rewrites their effects (a rebuild) can hold them
+ * off and then hand them the cursor it computed.
+ */
+export const PARKED_HIGH = Number.MAX_SAFE_INTEGER;
+
 /** One id below the high-water mark not visible yet, and until when it is waited for. */
 export interface Gap {
   id: number;

@@ -29,6 +29,7 @@ import { columnsOf } from '../incidents/service.js';
 import type { IncidentChannel } from '../incidents/tables.js';
 import { attachmentsOf } from '../incidents/attachments.js';
 import { indexDocuments, type SearchDocument } from '../incidents/search-index.js';
+import { TASK_COLUMNS, taskValues } from '../incidents/tasks.js';
 import { personName, loadStaff } from './staff.js';
 import { photoId, playTimeline, STAND_IN_PHOTOS, type DemoCategory, type IncidentSpec, type Staff, type Timeline, type TimelineWorld } from './timeline.js';
 
@@ -330,6 +331,7 @@ export interface RowBatch {
   search: SearchDocument[];
   events: unknown[][];
   departments: unknown[][];
+  tasks: unknown[][];
   links: unknown[][];
   /** incident_files: which photos each event shows, so they are served to whoever may see the incident. */
   files: unknown[][];
@@ -337,7 +339,7 @@ export interface RowBatch {
 }
 
 export function emptyBatch(): RowBatch {
-  return { incidents: [], search: [], events: [], departments: [], links: [], files: [], counters: new Map() };
+  return { incidents: [], search: [], events: [], departments: [], tasks: [], links: [], files: [], counters: new Map() };
 }
 
 /** Table rows of a generated day, appended to a batch. */
@@ -366,6 +368,7 @@ export function rowsOfDay(day: GeneratedDay, batch: RowBatch, ymd: string, lastS
     if (s.leadDepartmentCode) batch.departments.push([spec.id, s.leadDepartmentCode, 'lead']);
     for (const co of s.coHandlerDepartmentCodes) batch.departments.push([spec.id, co, 'co']);
     for (const call of s.escalation) batch.departments.push([spec.id, call.departmentCode, 'called']);
+    batch.tasks.push(...taskValues(spec.id, s.tasks));
     if (s.status === 'merged' && s.mergedInto !== null) {
       const mergeEvent = events.find((e) => e.action === 'merge')!;
       batch.links.push([Number(s.mergedInto), spec.id, 'merged', toJson({
@@ -382,6 +385,7 @@ export async function writeBatch(tx: Kysely<Database>, dialect: AppDb['dialect']
   await indexDocuments(k, dialect, batch.search);
   await bulkInsert(k, 'incident_events', EVENT_COLUMNS, batch.events);
   await bulkInsert(k, 'incident_departments', ['incident_id', 'department_code', 'role'], batch.departments);
+  await bulkInsert(k, 'incident_tasks', TASK_COLUMNS, batch.tasks);
   await bulkInsert(k, 'incident_links', ['incident_id', 'linked_incident_id', 'kind', 'data', 'created_by', 'created_at'], batch.links);
   await bulkInsert(k, 'incident_files', ['incident_id', 'hash', 'event_seq', 'kind', 'created_at'], batch.files);
   const days = [...batch.counters.keys()];

@@ -49,10 +49,14 @@ function actionOf(e: EventRow): Action {
   switch (e.action) {
     case 'register': return { type: 'register', categoryCode: String(data.categoryCode ?? '') };
     case 'reject': return { type: 'reject', reason };
-    case 'dispatch': return { type: 'dispatch', leadDepartmentCode: String(data.leadDepartmentCode), coHandlerDepartmentCodes: (data.coHandlerDepartmentCodes as string[] | undefined) ?? [] };
+    case 'dispatch': return {
+      type: 'dispatch', leadDepartmentCode: String(data.leadDepartmentCode), coHandlerDepartmentCodes: (data.coHandlerDepartmentCodes as string[] | undefined) ?? [],
+      ...(data.taskLimits ? { taskLimits: data.taskLimits as Record<string, TimeLimit> } : {}),
+    };
     case 'return': return { type: 'return', reason };
     case 'reply': return { type: 'reply', result: reason, photos: attachments };
-    case 'verify-fail': return { type: 'verify-fail', reason, photos: attachments };
+    case 'verify-fail': return { type: 'verify-fail', reason, photos: attachments, ...(data.reopenDepartmentCodes ? { reopenDepartmentCodes: data.reopenDepartmentCodes as string[] } : {}) };
+    case 'assign': return { type: 'assign', assigneeUserId: String(data.assigneeUserId), departmentCode: String(data.departmentCode) };
     case 'verify-pass': return { type: 'verify-pass', photos: attachments };
     case 'request-extension': return { type: 'request-extension', extension: data.extension as TimeLimit, reason };
     case 'approve-extension': return { type: 'approve-extension', ...(data.granted ? { extension: data.granted as TimeLimit } : {}) };
@@ -151,7 +155,9 @@ function replay(
     }
     const actor = e.actor_user_id === null ? undefined : actors.get(e.actor_user_id);
     if (!actor) return { seq: e.seq, message: `${e.action} by unknown actor ${e.actor_user_id}` };
-    const d = decide(s, actionOf(e), actor, e.at, world.ctx);
+    // Who was a handler of the department then is not kept: the recorded assignee is taken as one.
+    const ctx = e.action === 'assign' ? { ...world.ctx, departmentHandlers: () => [String(eventData.assigneeUserId)] } : world.ctx;
+    const d = decide(s, actionOf(e), actor, e.at, ctx);
     if (!d.ok) return { seq: e.seq, message: `${e.action} refused: ${d.refusal.code} (${s.status})` };
     const ev = d.events[0]!;
     if (ev.fromStatus !== e.from_status || ev.toStatus !== e.to_status || ev.actorRole !== e.actor_role) {

@@ -40,6 +40,31 @@ const statsStoreMigration: Migration = {
 };
 
 /**
+ * Co-handler parts (docs/joint-handling.md): four more measures on both
+ * rollups of a store made before them. A new store gets them from 0050, which
+ * creates a column per ROLLUP_MEASURES and runs after this one (names sort);
+ * so this adds only what a table lacks. Rows already there count no parts
+ * until `civicgrid stats rebuild`.
+ */
+const PART_MEASURES = ['parts', 'parts_replied', 'parts_on_time', 'parts_overdue'] as const;
+const statsPartsMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    const tables = await db.introspection.getTables();
+    for (const table of tables.filter((x) => x.name === 'stat_daily' || x.name === 'stat_street_daily')) {
+      for (const m of PART_MEASURES) {
+        if (table.columns.some((c) => c.name === m)) continue;
+        await db.schema.alterTable(table.name).addColumn(m, 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+      }
+    }
+  },
+  async down(db: Kysely<unknown>) {
+    for (const table of ['stat_daily', 'stat_street_daily']) {
+      for (const m of PART_MEASURES) await db.schema.alterTable(table).dropColumn(m).execute();
+    }
+  },
+};
+
+/**
  * Per grid worker sums (docs/kpis.md). Cases folded before it carry no
  * reporter or verifier: `civicgrid stats rebuild` fills the rows of earlier cases.
  */
@@ -62,6 +87,7 @@ const workerRollupMigration: Migration = {
 /** The statistics store's own migrations (it may be its own database), numbered in the evaluation range. */
 export const STATS_MIGRATIONS: Migrations = {
   '0050_stats_store': statsStoreMigration,
+  '0045_stats_parts': statsPartsMigration,
   '0056_stats_worker_rollup': workerRollupMigration,
 };
 

@@ -21,6 +21,8 @@ const n = z.number();
 const Counts = z.object({
   reported: n, registered: n, due: n, dispatched: n, closed: n, closedOnTime: n, overdue: n, reworked: n,
   returned: n, deferred: n, selfResolved: n, urged: n, handled: n, handlingMs: n,
+  parts: n.describe("co-handler parts (联动处置) of a department's: dispatched to it as co-handler"),
+  partsReplied: n, partsOnTime: n, partsOverdue: n,
 });
 const rate = z.number().nullable();
 const Kpis = z.object({
@@ -44,6 +46,7 @@ function figures(f: KpiFigures): { counts: z.infer<typeof Counts>; kpis: z.infer
       reported: c.reported, registered: c.registered, due: c.due, dispatched: c.dispatched, closed: c.closed, closedOnTime: c.closed_on_time,
       overdue: c.overdue, reworked: c.reworked, returned: c.returned, deferred: c.deferred, selfResolved: c.self_resolved, urged: c.urged,
       handled: c.handled, handlingMs: c.handling_ms,
+      parts: c.parts, partsReplied: c.parts_replied, partsOnTime: c.parts_on_time, partsOverdue: c.parts_overdue,
     },
     kpis: { ...f.kpis },
   };

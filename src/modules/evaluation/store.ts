@@ -12,7 +12,7 @@ import { bulkInsert } from '../../infra/db/insert.js';
 import { migrateToLatest } from '../../infra/db/migrator.js';
 import { fromJson, toJson } from '../../infra/db/values.js';
 import { FeedConsumer, type FeedLogger, type FeedSource } from '../../infra/feed/consumer.js';
-import { saveCursor, type Gap } from '../../infra/feed/cursor.js';
+import { PARKED_HIGH, saveCursor, touchCursor, type Gap } from '../../infra/feed/cursor.js';
 import type { WorkCalendar } from '../incidents/rules/calendar.js';
 import { STATS_MIGRATIONS, STATS_MIGRATION_TABLES } from './migrations.js';
 import { GRID_CODE_LENGTH } from '../grid/rules/codes.js';
@@ -186,7 +186,14 @@ export class StatisticsStore {
    */
   async rebuild(onProgress?: (done: number, total: number) => void): Promise<{ cases: number; events: number; rows: number }> {
     await this.ensureReady();
-    this.consumer.stop();
+    await this.consumer.halt();
+    // Consumers of other nodes (or a server beside this command) must not apply batches to a half-rebuilt store: the cursor
+    // is parked first (after the passes holding its row lock commit), so their passes find nothing until it is set below.
+    // An interrupted rebuild leaves it parked: the statistics stay still until the rebuild is run again.
+    await this.db.transaction(async (tx) => {
+      await touchCursor(tx, STATS_CONSUMER, Date.now());
+      await saveCursor(tx, STATS_CONSUMER, { high: PARKED_HIGH, gaps: [] }, Date.now());
+    });
     const primary = this.business.primary;
     const cal = await this.options.calendar();
     const top = await primary.selectFrom('incident_events').select(sql<number | null>`max(id)`.as('m')).executeTakeFirst();

@@ -30,6 +30,11 @@ export interface StatDailyTable {
   urged: number;
   handled: number;
   handling_ms: number;
+  /** Co-handler parts (联动处置) counted for the co-handling department: dispatched, replied, on time, late. */
+  parts: number;
+  parts_replied: number;
+  parts_on_time: number;
+  parts_overdue: number;
 }
 
 /**

@@ -56,6 +56,8 @@ const Incident = z.object({
   closedAt: IsoNullable,
   photos: z.array(z.string()),
   updatedAt: z.string(),
+  assignees: z.array(z.object({ departmentCode: z.string(), role: z.enum(['lead', 'co']), userName: z.string().nullable() })).optional()
+    .describe("who each department's part is assigned to, by name (lists and queues)"),
 });
 const Event = z.object({
   seq: z.number(),
@@ -100,13 +102,20 @@ const ActionBody = z.discriminatedUnion('type', [
   z.object({ type: z.literal('accept'), version, note: Note.optional() }),
   z.object({ type: z.literal('register'), version, categoryCode: z.string().max(8), note: Note.optional() }),
   z.object({ type: z.literal('reject'), version, reason: Reason }),
-  z.object({ type: z.literal('dispatch'), version, leadDepartmentCode: DeptCode, coHandlerDepartmentCodes: z.array(DeptCode).max(12).optional(), note: Note.optional() }),
+  z.object({
+    type: z.literal('dispatch'), version, leadDepartmentCode: DeptCode, coHandlerDepartmentCodes: z.array(DeptCode).max(12).optional(),
+    taskLimits: z.record(DeptCode, TimeLimit).optional().describe("a co-handler department's own handling limit; the others get the case's"),
+    note: Note.optional(),
+  }),
   z.object({ type: z.literal('return'), version, reason: Reason }),
   z.object({ type: z.literal('start-handling'), version, note: Note.optional() }),
   z.object({ type: z.literal('reply'), version, result: z.string().max(4000), photos: Photos }),
   z.object({ type: z.literal('start-verify'), version, note: Note.optional() }),
   z.object({ type: z.literal('verify-pass'), version, note: Note.optional(), photos: Photos.optional() }),
-  z.object({ type: z.literal('verify-fail'), version, reason: Reason, photos: Photos.optional() }),
+  z.object({
+    type: z.literal('verify-fail'), version, reason: Reason, photos: Photos.optional(),
+    reopenDepartmentCodes: z.array(DeptCode).max(12).optional().describe('co-handler departments that must redo their part (the lead always does)'),
+  }),
   z.object({ type: z.literal('close'), version, note: Note.optional() }),
   z.object({ type: z.literal('request-extension'), version, extension: TimeLimit, reason: Reason }),
   z.object({ type: z.literal('approve-extension'), version, extension: TimeLimit.optional(), note: Note.optional() }),
@@ -121,6 +130,11 @@ const ActionBody = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('escalate'), version, departmentCodes: z.array(DeptCode).min(1).max(13), responseLimit: TimeLimit.optional(), note: Note.optional() }),
   z.object({ type: z.literal('respond'), version, note: Note.optional() }),
+  z.object({
+    type: z.literal('assign'), version, assigneeUserId: z.number().int().positive(),
+    departmentCode: DeptCode.optional().describe("the department whose part is assigned; default the caller's department on the case"),
+    note: Note.optional(),
+  }),
 ]);
 
 const CreateBody = z.object({
@@ -163,6 +177,7 @@ const ListQuery = z.object({
   reworked: flag.optional().describe('sent back by a failed verification at least once (返工), as the statistics count it'),
   returned: flag.optional().describe('returned by a department at least once (退回), as the statistics count it'),
   warning: Warning.optional(),
+  assignedToMe: flag.optional().describe('only cases with an open part assigned to the caller'),
   q: z.string().max(100).optional().describe('text search over code, description and address: every part must occur (Chinese as a substring, Latin letters and digits as a word prefix); four or more digits alone look for codes beginning with them; results newest first'),
   sort: z.enum(['reportedAt', 'dueAt', 'updatedAt']).optional(),
   order: z.enum(['asc', 'desc']).optional(),
@@ -186,6 +201,7 @@ function filterOf(q: ListQueryT): ListFilter {
     reworked: q.reworked,
     returned: q.returned,
     warning: q.warning,
+    assignedToMe: q.assignedToMe,
     q: q.q?.trim() || undefined,
     sort: q.sort,
     order: q.order,
@@ -232,6 +248,20 @@ const Detail = z.object({
     extensionPending: z.object({ requestedBy: z.string(), requestedAt: z.string(), extension: TimeLimit, reason: z.string() }).nullable(),
     deferPending: z.object({ requestedBy: z.string(), requestedAt: z.string(), reason: z.string() }).nullable(),
     escalation: z.array(z.object({ departmentCode: z.string(), calledAt: z.string(), respondBy: z.string(), respondedAt: z.string().nullable() })),
+    tasks: z.array(z.object({
+      departmentCode: z.string(),
+      role: z.enum(['lead', 'co']),
+      handleBy: IsoNullable,
+      status: z.enum(['open', 'replied']),
+      overdue: z.boolean(),
+      result: z.string().nullable(),
+      photos: z.array(z.string()),
+      repliedAt: IsoNullable,
+      repliedByName: z.string().nullable(),
+      assigneeName: z.string().nullable(),
+      assignedToMe: z.boolean(),
+      assignedAt: IsoNullable,
+    })).describe("each department's part (联动处置): its deadline, reply and assignee; the lead's first"),
   });
 
 const XLSX_MIME = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -363,9 +393,24 @@ export async function incidentRoutes(app: FastifyInstance, deps: IncidentRouteDe
       },
     },
   }, async (request) => {
-    const { version: v, ...action } = request.body;
+    const { version: v, ...body } = request.body;
+    // The machine names people by string ids, as it does actors.
+    const action = body.type === 'assign' ? { ...body, assigneeUserId: String(body.assigneeUserId) } : body;
     return incidents.act(requirePrincipal(request), actorOf(request), request.params.id, v, action as Exclude<Action, { type: 'merge' }>);
   });
+
+  r.get('/api/incidents/:id/assignees', {
+    config: { policy: permission('incidents.handle') },
+    schema: {
+      tags: TAGS,
+      summary: "Whom the caller may assign the case's parts to: the handlers of each of the caller's departments on the case",
+      params: IdParams,
+      response: {
+        200: z.object({ items: z.array(z.object({ departmentCode: z.string(), handlers: z.array(z.object({ userId: z.number(), name: z.string() })) })) }),
+        404: ErrorBody,
+      },
+    },
+  }, async (request) => ({ items: await incidents.assignees(requirePrincipal(request), request.params.id) }));
 
   r.get('/api/incidents/:id/duplicates', {
     config: { policy: permission('incidents.read') },

@@ -30,6 +30,8 @@ import {
   ROLE_NAMES,
   suggestDispatch,
   sweepWarning,
+  taskOverdue,
+  withTasks,
   type Action,
   type ActionType,
   type Actor,
@@ -41,6 +43,7 @@ import {
 } from './rules/state-machine.js';
 import type { IncidentChannel, IncidentTable } from './tables.js';
 import './messages.js';
+import { syncTasks } from './tasks.js';
 
 export const INCIDENT_CHANNELS: readonly IncidentChannel[] = ['grid_worker', 'citizen', 'hotline_12345', 'operator_phone', 'operator_walk_in', 'api'];
 
@@ -71,6 +74,7 @@ export const ACTION_PERMISSIONS: Readonly<Record<ActionType, readonly string[]>>
   'refuse-defer': ['incidents.supervise'],
   urge: ['incidents.supervise'],
   escalate: ['incidents.escalate'],
+  assign: ['incidents.handle'],
 };
 
 export interface IncidentSettings {
@@ -143,6 +147,8 @@ export interface IncidentView {
   closedAt: string | null;
   photos: string[];
   updatedAt: string;
+  /** Who each department's part is assigned to, by name (lists and queues; lead first). */
+  assignees?: { departmentCode: string; role: 'lead' | 'co'; userName: string | null }[];
 }
 
 export interface EventView {
@@ -156,6 +162,11 @@ export interface EventView {
   attachments: string[];
   data: Record<string, unknown>;
   at: string;
+}
+
+export interface DepartmentHandler {
+  userId: number;
+  name: string;
 }
 
 export interface DuplicateView {
@@ -190,6 +201,10 @@ export interface ListFilter {
   order?: 'asc' | 'desc' | undefined;
   /** Urged cases (督办) before the others, then the sort (a department's queue). */
   urgedFirst?: boolean | undefined;
+  /** Only cases with an open part assigned to the caller. */
+  assignedToMe?: boolean | undefined;
+  /** Cases with an open part assigned to the caller before the others (a department's queue). */
+  assignedFirst?: boolean | undefined;
 }
 
 export interface IncidentPage {
@@ -268,7 +283,8 @@ function stateJson(state: IncidentState): string {
 }
 
 function stateOf(row: IncidentRow): IncidentState {
-  return { ...(JSON.parse(row.state) as Omit<IncidentState, 'id' | 'version'>), id: String(row.id), version: Number(row.version) };
+  // States saved before joint handling have no tasks: withTasks derives them.
+  return withTasks({ ...(JSON.parse(row.state) as Omit<IncidentState, 'id' | 'version'>), id: String(row.id), version: Number(row.version) });
 }
 
 /** The queryable columns derived from a state (exported for the demo generator's bulk writer). */
@@ -445,8 +461,9 @@ export class IncidentService {
     return row;
   }
 
-  private decideContext(ref: ReferenceSnapshot): DecideContext {
+  private decideContext(ref: ReferenceSnapshot, handlers?: ReadonlyMap<string, readonly DepartmentHandler[]>): DecideContext {
     return {
+      ...(handlers ? { departmentHandlers: (code: string) => (handlers.get(code) ?? []).map((h) => String(h.userId)) } : {}),
       calendar: ref.calendar,
       category: (code) => {
         const c = ref.categories.get(code);
@@ -660,13 +677,15 @@ export class IncidentService {
     if (Number(row.version) !== version) throw conflict({ currentVersion: Number(row.version) });
     const state = stateOf(row);
     const now = Date.now();
-    const decision = decide(state, action, actorFor(principal), now, this.decideContext(ref));
+    const handlers = action.type === 'assign' ? await this.departmentHandlers(state.tasks.map((t) => t.departmentCode)) : undefined;
+    const decision = decide(state, action, actorFor(principal), now, this.decideContext(ref, handlers));
     if (!decision.ok) throw refusalError(decision.refusal.code, decision.refusal.message);
     await this.attachments?.check(principal, decision.events);
     const next = decision.next;
     const result = await this.db.transaction(async (tx) => {
       await this.save(tx, row, next, decision.events, now);
       if (action.type === 'dispatch' || action.type === 'return' || action.type === 'escalate') await this.syncDepartments(tx, id, next);
+      await syncTasks(tx, id, state.tasks, next.tasks);
       const saved = await tx.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
       const duplicates =
         action.type === 'register' && saved.lng != null && saved.lat != null
@@ -727,6 +746,62 @@ export class IncidentService {
     }
     const added = wanted.filter((r, i) => !currentKeys.has(key(r)) && wanted.findIndex((w) => key(w) === key(r)) === i);
     if (added.length > 0) await tx.insertInto('incident_departments').values(added.map((r) => ({ incident_id: id, ...r }))).execute();
+  }
+
+  /** Active users holding the handler role in each of these departments, by name. */
+  private async departmentHandlers(codes: readonly string[]): Promise<Map<string, DepartmentHandler[]>> {
+    const byDepartment = new Map<string, DepartmentHandler[]>();
+    if (codes.length === 0) return byDepartment;
+    const rows = await this.db.primary
+      .selectFrom('role_assignments')
+      .innerJoin('users', 'users.id', 'role_assignments.user_id')
+      .select(['role_assignments.scope_code', 'users.id', 'users.display_name'])
+      .where('role_assignments.role_code', '=', 'handler')
+      .where('role_assignments.scope_kind', '=', 'department')
+      .where('role_assignments.scope_code', 'in', [...new Set(codes)])
+      .where('users.status', '=', 'active')
+      .orderBy('users.display_name')
+      .orderBy('users.id')
+      .execute();
+    for (const r of rows) {
+      const list = byDepartment.get(r.scope_code) ?? [];
+      if (!list.some((h) => h.userId === Number(r.id))) list.push({ userId: Number(r.id), name: r.display_name });
+      byDepartment.set(r.scope_code, list);
+    }
+    return byDepartment;
+  }
+
+  /**
+   * Whom the caller may assign the case's parts to: for each department of
+   * the case whose handler the caller is, that department's handlers (the
+   * console's 指派 picker). 404 outside the caller's scope.
+   */
+  async assignees(principal: Principal, id: number): Promise<{ departmentCode: string; handlers: DepartmentHandler[] }[]> {
+    const row = await this.loadVisible(this.db.primary, principal, id);
+    const state = stateOf(row);
+    const mine = new Set(actorFor(principal).roles.filter((r) => r.role === 'handler' && r.scope.kind === 'department').map((r) => r.scope.code));
+    const codes = state.tasks.map((t) => t.departmentCode).filter((c) => mine.has(c));
+    const handlers = await this.departmentHandlers(codes);
+    return codes.map((departmentCode) => ({ departmentCode, handlers: handlers.get(departmentCode) ?? [] }));
+  }
+
+  /** Each view's assignees by name: one query for the page. */
+  private async nameAssignees<T extends IncidentView>(db: Kysely<Database>, views: T[]): Promise<T[]> {
+    if (views.length === 0) return views;
+    const rows = await db
+      .selectFrom('incident_tasks')
+      .leftJoin('users', 'users.id', 'incident_tasks.assignee_user_id')
+      .select(['incident_tasks.incident_id', 'incident_tasks.department_code', 'incident_tasks.role', 'users.display_name'])
+      .where('incident_tasks.incident_id', 'in', views.map((v) => v.id))
+      .where('incident_tasks.assignee_user_id', 'is not', null)
+      .execute();
+    for (const v of views) {
+      v.assignees = rows
+        .filter((r) => Number(r.incident_id) === v.id)
+        .sort((a, b) => (a.role === b.role ? a.department_code.localeCompare(b.department_code) : a.role === 'lead' ? -1 : 1))
+        .map((r) => ({ departmentCode: r.department_code, role: r.role, userName: r.display_name ?? null }));
+    }
+    return views;
   }
 
   allowed(principal: Principal, state: IncidentState, now = Date.now()): ActionType[] {
@@ -806,14 +881,23 @@ export class IncidentService {
     const ref = await this.reference.get();
     const state = stateOf(row);
     const category = state.categoryCode ? ref.categories.get(state.categoryCode) : undefined;
-    // Who acted, by display name (the timeline shows people, not ids).
-    const actorIds = [...new Set([...events.map((e) => e.actor_user_id), row.reporter_user_id].filter((x): x is number => x != null).map(Number))];
+    // Who acted, was assigned or replied a part, by display name (the timeline shows people, not ids).
+    const taskPeople = state.tasks.flatMap((t) => [t.assigneeUserId, t.repliedBy]);
+    const assignedInEvents = events.filter((e) => e.action === 'assign').map((e) => fromJson<Record<string, unknown>>(e.data, {}).assigneeUserId);
+    const actorIds = [...new Set([...events.map((e) => e.actor_user_id), row.reporter_user_id, ...taskPeople, ...assignedInEvents]
+      .filter((x) => x != null && x !== '' && Number.isFinite(Number(x))).map(Number))];
     const actors = actorIds.length > 0 ? await db.selectFrom('users').select(['id', 'display_name']).where('id', 'in', actorIds).execute() : [];
     const names = new Map(actors.map((a) => [Number(a.id), a.display_name]));
     const [incident] = await namePlaces(db, [viewOf(row, now)]);
     // The case this one was merged into, by its code (people never see internal ids).
     const mergedInto = row.merged_into == null ? undefined : await db.selectFrom('incidents').select('code').where('id', '=', Number(row.merged_into)).executeTakeFirst();
-    const timeline = events.map((e) => ({ ...eventView(e), actorName: e.actor_user_id == null ? null : names.get(Number(e.actor_user_id)) ?? null }));
+    const nameOf = (userId: unknown): string | null => (userId == null ? null : names.get(Number(userId)) ?? null);
+    const timeline = events.map((e) => {
+      const view = eventView(e);
+      // An assignment names the person assigned (never their id) on the timeline.
+      if (e.action === 'assign') view.data = { ...view.data, assigneeName: nameOf(view.data.assigneeUserId), previousAssigneeName: nameOf(view.data.previousAssigneeUserId) };
+      return { ...view, actorName: nameOf(e.actor_user_id) };
+    });
     return {
       incident: incident!,
       reporterUserName: row.reporter_user_id == null ? null : names.get(Number(row.reporter_user_id)) ?? null,
@@ -834,6 +918,20 @@ export class IncidentService {
         ? { ...state.extensionPending, requestedAt: isoReq(state.extensionPending.requestedAt) }
         : null,
       deferPending: state.deferPending ? { ...state.deferPending, requestedAt: isoReq(state.deferPending.requestedAt) } : null,
+      tasks: state.tasks.map((t) => ({
+        departmentCode: t.departmentCode,
+        role: t.role,
+        handleBy: iso(t.handleBy),
+        status: t.status,
+        overdue: taskOverdue(state, t, now),
+        result: t.result,
+        photos: [...t.photos],
+        repliedAt: iso(t.repliedAt),
+        repliedByName: nameOf(t.repliedBy),
+        assigneeName: nameOf(t.assigneeUserId),
+        assignedToMe: t.assigneeUserId === String(principal.userId),
+        assignedAt: iso(t.assignedAt),
+      })),
       escalation: state.escalation.map((c) => ({
         departmentCode: c.departmentCode,
         calledAt: isoReq(c.calledAt),
@@ -887,6 +985,16 @@ export class IncidentService {
     return this.nearby(db, principal, { id, categoryCode: row.category_code, lng: Number(row.lng), lat: Number(row.lat) });
   }
 
+  /** The caller's open part of the incident, for assignedToMe and the assigned-first order. */
+  private openPartOf(eb: Eb, userId: number) {
+    return eb
+      .selectFrom('incident_tasks')
+      .select('incident_tasks.incident_id')
+      .whereRef('incident_tasks.incident_id', '=', 'incidents.id')
+      .where('incident_tasks.assignee_user_id', '=', userId)
+      .where('incident_tasks.status', '=', 'open');
+  }
+
   private filtered(principal: Principal, filter: ListFilter, scopes: readonly Scope[], now: number) {
     const db = this.db.reader(principal.userId);
     // A search is narrowed by its own index (text or code): the scope's index would only widen the plan.
@@ -927,6 +1035,7 @@ export class IncidentService {
     if (filter.reworked !== undefined) q = filter.reworked ? q.where('rework_count', '>', 0) : q.where('rework_count', '=', 0);
     if (filter.returned !== undefined) q = filter.returned ? q.where('return_count', '>', 0) : q.where('return_count', '=', 0);
     if (filter.warning) q = q.where('warning', '=', filter.warning);
+    if (filter.assignedToMe) q = q.where((eb) => eb.exists(this.openPartOf(eb, principal.userId)));
     if (filter.q) {
       const text = filter.q;
       const parts = queryParts(text);
@@ -949,6 +1058,7 @@ export class IncidentService {
     const sortColumn = ({ reportedAt: 'reported_at', dueAt: 'due_at', updatedAt: 'updated_at' } as const)[filter.sort ?? 'reportedAt'];
     const order = filter.order ?? (filter.sort === 'dueAt' ? 'asc' : 'desc');
     let ordered = base.select('id');
+    if (filter.assignedFirst) ordered = ordered.orderBy((eb) => eb.case().when(eb.exists(this.openPartOf(eb, principal.userId))).then(0).else(1).end());
     if (filter.urgedFirst) ordered = ordered.orderBy(sql`case when urge_count > 0 then 0 else 1 end`);
     const [idRows, total] = await Promise.all([
       ordered.orderBy(sortColumn, order).orderBy('id', order).limit(pageSize).offset((page - 1) * pageSize).execute(),
@@ -968,7 +1078,7 @@ export class IncidentService {
     const offset = (page - 1) * pageSize;
     const parts = queryParts(filter.q ?? '');
     const db = this.db.reader(principal.userId);
-    const { q: _text, sort: _sort, order: _order, urgedFirst: _urgedFirst, ...others } = filter;
+    const { q: _text, sort: _sort, order: _order, urgedFirst: _urgedFirst, assignedFirst: _assignedFirst, ...others } = filter;
     const gridScopes = scopes.filter((s) => s.kind === 'grid').map((s) => s.code);
     const indexAlone = gridScopes.length === scopes.length && Object.values(others).every((v) => v === undefined || (Array.isArray(v) && v.length === 0));
     const code = isCodeQuery(filter.q ?? '');
@@ -1024,7 +1134,8 @@ export class IncidentService {
       const row = byId.get(id);
       return row ? [viewOf(row, now)] : [];
     });
-    return namePlaces(this.db.reader(principal.userId), views);
+    const db = this.db.reader(principal.userId);
+    return this.nameAssignees(db, await namePlaces(db, views));
   }
 
   /** What waits on the caller, in the scope of the permission the queue's work needs. */
@@ -1034,7 +1145,8 @@ export class IncidentService {
       'to-register': { permission: 'incidents.register', filter: { status: ['reported'], sort: 'dueAt' } },
       'to-dispatch': { permission: 'incidents.dispatch', filter: { status: ['registered'], sort: 'dueAt' } },
       // Urged cases first: the supervisor's pressure reaches the department at the top of its list.
-      'my-department': { permission: 'incidents.handle', filter: { status: ['dispatched', 'handling'], sort: 'dueAt', urgedFirst: true } },
+      // The caller's own assigned cases come first, then urged ones: both reach the person at the top of the list.
+      'my-department': { permission: 'incidents.handle', filter: { status: ['dispatched', 'handling'], sort: 'dueAt', assignedFirst: true, urgedFirst: true } },
       'to-verify': { permission: 'incidents.verify', filter: { status: ['replied', 'verifying'], sort: 'dueAt' } },
       'to-close': { permission: 'incidents.close', filter: { status: ['verified'], sort: 'updatedAt', order: 'asc' } },
       'to-approve': { permission: 'incidents.supervise', filter: { status: ['dispatched', 'handling'], sort: 'updatedAt', order: 'asc' } },
@@ -1075,7 +1187,8 @@ export class IncidentService {
       base.selectAll().orderBy('updated_at', 'asc').orderBy('id').limit(pageSize).offset((page - 1) * pageSize).execute(),
       countUpTo(this.db.reader(principal.userId), base, this.settings.listCountCap),
     ]);
-    return { items: await namePlaces(this.db.reader(principal.userId), rows.map((r) => viewOf(r, now))), ...total, page, pageSize };
+    const db = this.db.reader(principal.userId);
+    return { items: await this.nameAssignees(db, await namePlaces(db, rows.map((r) => viewOf(r, now)))), ...total, page, pageSize };
   }
 
   /**

@@ -132,6 +132,23 @@ export interface IncidentDepartmentTable {
   role: 'lead' | 'co' | 'called';
 }
 
+/**
+ * Each department's part of a dispatched case (联动处置), mirrored from the
+ * state's tasks for the queries that need them: a person's assigned cases,
+ * a department's parts and their deadlines. Results and photos stay in the
+ * state and on the timeline.
+ */
+export interface IncidentTaskTable {
+  incident_id: number;
+  department_code: string;
+  role: 'lead' | 'co';
+  handle_by: number | null;
+  status: 'open' | 'replied';
+  replied_at: number | null;
+  assignee_user_id: number | null;
+  assigned_at: number | null;
+}
+
 /** Merges and linked reporters. */
 export interface IncidentLinkTable {
   id: Generated<number>;
@@ -166,6 +183,7 @@ export interface IncidentTables {
   incidents: IncidentTable;
   incident_events: IncidentEventTable;
   incident_departments: IncidentDepartmentTable;
+  incident_tasks: IncidentTaskTable;
   incident_links: IncidentLinkTable;
   incident_day_counters: IncidentDayCounterTable;
   job_leases: JobLeaseTable;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createDefaultWorkCalendar, createWorkCalendar } from '../../incidents/rules/calendar.js';
-import { applyEvent, contribution, keyOf, RollupDelta, WorkerDelta, workerContributions, type CaseTrack, type TimelineEvent } from './rollup.js';
+import { applyEvent, contribution, contributions, keyOf, RollupDelta, WorkerDelta, workerContributions, type CaseTrack, type TimelineEvent } from './rollup.js';
 
 // Weekdays 08:30–12:00 and 14:30–18:00 Shanghai, no holidays.
 const cal = createWorkCalendar();
@@ -47,6 +47,37 @@ describe('a case folded from its timeline', () => {
     // 09:00 to 14:00 Shanghai holds three working hours (the lunch break does not count).
     const late = fold([...base, ...tail(MON9 + 5 * H)]);
     expect(contribution(late)).toMatchObject({ closed: 1, closed_on_time: 0, overdue: 1 });
+  });
+
+  it("counts each co-handler's part for its own department, never as a case, on its own deadline", () => {
+    const t = fold([
+      report(MON9),
+      { action: 'register', toStatus: 'registered', data: { categoryCode: '0101' }, at: MON9 },
+      {
+        action: 'dispatch', toStatus: 'dispatched',
+        data: { leadDepartmentCode: 'D01', coHandlerDepartmentCodes: ['D02', 'D05'], handleBy: MON9 + 6 * H, coHandleBy: { D02: MON9 + H, D05: MON9 + 6 * H } },
+        at: MON9,
+      },
+      { action: 'reply', toStatus: 'dispatched', data: { part: 'co-handler', departmentCode: 'D02' }, at: MON9 + 2 * H },
+      { action: 'reply', toStatus: 'dispatched', data: { part: 'co-handler', departmentCode: 'D05', late: false }, at: MON9 + 3 * H },
+    ]);
+    const rows = contributions(t);
+    expect(rows.map((r) => r.key.department_code)).toEqual(['D01', 'D02', 'D05']);
+    expect(rows[0]!.measures).toMatchObject({ reported: 1, dispatched: 1, parts: 0 });
+    // D02 replied past its own one-hour limit, though within the case's.
+    expect(rows[1]!.measures).toMatchObject({ reported: 0, due: 0, dispatched: 0, parts: 1, parts_replied: 1, parts_on_time: 0, parts_overdue: 1 });
+    expect(rows[2]!.measures).toMatchObject({ reported: 0, parts: 1, parts_replied: 1, parts_on_time: 1, parts_overdue: 0 });
+    // A rework naming D05 reopens its part; a return drops the parts.
+    const reopened = applyEvent(t, { action: 'verify-fail', toStatus: 'handling', data: { rework: true, handleBy: MON9 + 30 * H, reopenDepartmentCodes: ['D05'] }, at: MON9 + 5 * H, incidentId: 7, seq: 6, gridCode: '430111001001001' }, cal);
+    expect(contributions(reopened)[2]!.measures).toMatchObject({ parts: 1, parts_replied: 0 });
+    expect(contributions(reopened)[1]!.measures).toMatchObject({ parts_replied: 1 });
+    const returned = applyEvent(t, { action: 'return', toStatus: 'registered', data: {}, at: MON9 + 5 * H, incidentId: 7, seq: 6, gridCode: '430111001001001' }, cal);
+    expect(contributions(returned)).toHaveLength(1);
+    // Moving a case moves its parts too: nothing is left behind.
+    const delta = new RollupDelta();
+    delta.move(null, t);
+    delta.move(t, returned);
+    expect(delta.changes().filter((c) => c.key.department_code !== 'D01')).toEqual([]);
   });
 
   it('counts a rework once, with the fresh deadline the failed check set', () => {

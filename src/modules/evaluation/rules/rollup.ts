@@ -15,6 +15,7 @@ import { localYmd, workingMsBetween, type WorkCalendar } from '../../incidents/r
 export const ROLLUP_MEASURES = [
   'reported', 'registered', 'due', 'dispatched', 'closed', 'closed_on_time', 'overdue', 'reworked',
   'returned', 'deferred', 'self_resolved', 'urged', 'handled', 'handling_ms',
+  'parts', 'parts_replied', 'parts_on_time', 'parts_overdue',
 ] as const;
 export type RollupMeasure = (typeof ROLLUP_MEASURES)[number];
 export type Measures = Record<RollupMeasure, number>;
@@ -35,6 +36,15 @@ export interface TimelineEvent {
   gridCode: string;
   /** The user who acted (incident_events.actor_user_id); null for the system or a citizen. */
   actorId?: number | null;
+}
+
+/** A co-handling department's part of the case's last dispatch (联动处置). */
+export interface PartTrack {
+  departmentCode: string;
+  handleBy: number | null;
+  replied: boolean;
+  /** Replied after its own deadline. */
+  late: boolean;
 }
 
 /** What the store keeps of one case between events. */
@@ -61,6 +71,8 @@ export interface CaseTrack {
   repliedAt: number | null;
   /** Working time from the last dispatch to the last lead reply, fixed at close. */
   handlingMs: number;
+  /** Co-handler parts of the last dispatch (absent in tracks saved before joint handling). */
+  parts?: PartTrack[];
   /** The grid worker who reported it through the worker channel (巡查上报); absent in tracks written before the worker rollup. */
   reporterId?: number | null;
   /** The grid worker who self-resolved it (即办). */
@@ -124,20 +136,32 @@ export function applyEvent(track: CaseTrack | null, e: TimelineEvent, cal: WorkC
       t.verifyBy = num(d.verifyBy);
       t.verifyFrom = e.at;
       break;
-    case 'dispatch':
+    case 'dispatch': {
+      // Each co-handler's part, on its own deadline (coHandleBy; the case's before per-part limits existed).
+      const co = Array.isArray(d.coHandlerDepartmentCodes) ? d.coHandlerDepartmentCodes.map(str).filter((c) => c !== '') : [];
+      const own = typeof d.coHandleBy === 'object' && d.coHandleBy !== null ? (d.coHandleBy as Record<string, unknown>) : {};
+      t.parts = co.map((departmentCode) => ({ departmentCode, handleBy: num(own[departmentCode]) ?? num(d.handleBy), replied: false, late: false }));
       t.dispatched = true;
       t.departmentCode = str(d.leadDepartmentCode);
       t.dispatchedAt = e.at;
       t.handleBy = num(d.handleBy);
       t.repliedAt = null;
       break;
+    }
     case 'return':
       t.returned = true;
       t.handleBy = null;
+      t.parts = [];
       break;
     case 'reply':
-      // A co-handler's part does not end the handling stage.
-      if (d.part === 'co-handler') break;
+      // A co-handler's part does not end the handling stage; it counts for its own department.
+      if (d.part === 'co-handler') {
+        const code = str(d.departmentCode);
+        t.parts = (t.parts ?? []).map((p) =>
+          p.departmentCode === code ? { ...p, replied: true, late: typeof d.late === 'boolean' ? d.late : p.handleBy !== null && e.at > p.handleBy } : p,
+        );
+        break;
+      }
       t.repliedAt = e.at;
       if (t.handleBy !== null && e.at > t.handleBy) t.overdue = true;
       t.verifyBy = num(d.verifyBy);
@@ -154,6 +178,9 @@ export function applyEvent(track: CaseTrack | null, e: TimelineEvent, cal: WorkC
       if (d.rework === true) {
         t.reworked = true;
         t.handleBy = num(d.handleBy) ?? t.handleBy;
+        // Parts the checker sent back are open again, on the rework's deadline.
+        const reopen = Array.isArray(d.reopenDepartmentCodes) ? d.reopenDepartmentCodes.map(str) : [];
+        t.parts = (t.parts ?? []).map((p) => (reopen.includes(p.departmentCode) ? { ...p, handleBy: t.handleBy, replied: false, late: false } : p));
       }
       break;
     case 'urge':
@@ -210,7 +237,27 @@ export function contribution(t: CaseTrack): Measures {
     urged: flag(t.urged),
     handled: flag(handled),
     handling_ms: handled ? t.handlingMs : 0,
+    parts: 0,
+    parts_replied: 0,
+    parts_on_time: 0,
+    parts_overdue: 0,
   };
+}
+
+/**
+ * Every row a case adds to: its own (case measures, under its lead) and one
+ * per co-handler part under that department, with only the part measures, so
+ * a part never counts as a case (上报数, 应结案数… stay the lead's).
+ */
+export function contributions(t: CaseTrack): { key: RollupKey; measures: Measures }[] {
+  const out = [{ key: keyOf(t), measures: contribution(t) }];
+  for (const p of t.parts ?? []) {
+    out.push({
+      key: { ...keyOf(t), department_code: p.departmentCode },
+      measures: { ...zeroMeasures(), parts: 1, parts_replied: flag(p.replied), parts_on_time: flag(p.replied && !p.late), parts_overdue: flag(p.replied && p.late) },
+    });
+  }
+  return out;
 }
 
 export function zeroMeasures(): Measures {
@@ -237,8 +284,8 @@ export class RollupDelta {
 
   /** The change of one case from `before` (null: new) to `after`. */
   move(before: CaseTrack | null, after: CaseTrack): void {
-    if (before) this.add(keyOf(before), contribution(before), -1);
-    this.add(keyOf(after), contribution(after), 1);
+    if (before) for (const c of contributions(before)) this.add(c.key, c.measures, -1);
+    for (const c of contributions(after)) this.add(c.key, c.measures, 1);
   }
 
   /** Keys whose change is not zero. */

@@ -15,10 +15,13 @@ import {
   openIncident,
   suggestDispatch,
   sweepWarning,
+  taskOverdue,
+  withTasks,
   type Action,
   type ActionType,
   type Actor,
   type DecideContext,
+  type DepartmentTask,
   type Decision,
   type IncidentState,
   type IncidentStatus,
@@ -33,6 +36,7 @@ const ctx: DecideContext = {
   calendar,
   category: (code) => findDefaultMinorCategory(code),
   isDepartment: (code) => departments.has(code),
+  departmentHandlers: (code) => (code === 'D01' ? ['u-h01', 'u-h01b', 'u-actor'] : code === 'D02' ? ['u-h02', 'u-h02b'] : []),
 };
 
 /** Shanghai wall-clock time → UTC ms. */
@@ -137,10 +141,18 @@ const EXPECTED: Record<ActionType, { statuses: IncidentStatus[]; roles: RoleName
     statuses: ['reported', 'registered'],
     roles: ['intake_operator', 'dispatcher', 'shift_supervisor', 'street_operator'],
   },
+  assign: { statuses: ['dispatched', 'handling'], roles: ['handler'] },
 };
 
 const NOW = at('2025-03-03 10:00');
 const LIMITS = findDefaultMinorCategory('0402')!.limits;
+
+function openTask(departmentCode: string, role: 'lead' | 'co', handleBy: number): DepartmentTask {
+  return {
+    departmentCode, role, handleBy, status: 'open', result: null, photos: [],
+    repliedBy: null, repliedAt: null, assigneeUserId: null, assignedBy: null, assignedAt: null,
+  };
+}
 
 /** A synthetic state in `status` in which every precondition of `action` other than status holds. */
 function enabling(status: IncidentStatus, action: ActionType): IncidentState {
@@ -161,6 +173,7 @@ function enabling(status: IncidentStatus, action: ActionType): IncidentState {
     escalation: [
       { departmentCode: 'D01', calledBy: 'u-street', calledAt: NOW - H, respondBy: NOW + H, respondedAt: null, respondedBy: null },
     ],
+    tasks: action === 'assign' ? [openTask('D01', 'lead', NOW + 50 * H), openTask('D02', 'co', NOW + 50 * H)] : [],
     extensionPending:
       action === 'approve-extension' || action === 'refuse-extension'
         ? { requestedBy: 'u-h01', requestedAt: NOW - H, extension: { amount: 2, unit: 'days' }, reason: 'materials' }
@@ -195,6 +208,7 @@ const PAYLOAD: Record<ActionType, Action> = {
   escalate: { type: 'escalate', departmentCodes: ['D05'] },
   respond: { type: 'respond' },
   merge: { type: 'merge', intoIncidentId: 'INC-2' },
+  assign: { type: 'assign', assigneeUserId: 'u-h01b' },
 };
 
 function scopesFor(role: RoleName): { inScope: Scope; outOfScope: Scope } {
@@ -224,7 +238,7 @@ describe('permission matrix', () => {
       for (const role of ROLE_NAMES) for (const where of ['in', 'out'] as const) cases.push([status, type, role, where]);
 
   it(`covers ${INCIDENT_STATUSES.length} statuses × ${ACTION_TYPES.length} actions × ${ROLE_NAMES.length} roles × 2 scopes`, () => {
-    expect(cases).toHaveLength(11 * 22 * 9 * 2);
+    expect(cases).toHaveLength(11 * 23 * 9 * 2);
   });
 
   it.each(cases)('%s · %s · %s · %s scope', (status, type, role, where) => {
@@ -475,6 +489,7 @@ describe('return and re-dispatch', () => {
       'start-handling',
       'request-extension',
       'request-defer',
+      'assign',
     ]);
   });
 });
@@ -501,6 +516,147 @@ describe('co-handlers', () => {
     expect(refusedWith(decide(part.next, { type: 'reply', result: '', photos: ['q'] }, handlerD01, NOW, ctx))).toBe(
       'result_required',
     );
+  });
+});
+
+describe('joint handling (联动处置)', () => {
+  const handlerD02b = actor('u-h02b', 'handler', dept('D02'));
+  const handlerD05 = actor('u-h05', 'handler', dept('D05'));
+
+  it('dispatch makes one task per department: the lead on the case limit, a co-handler on its own limit when given', () => {
+    const registered = run(reported('2025-03-03 09:00'), [[{ type: 'register', categoryCode: '0402' }, intake, '2025-03-03 09:20']]).state;
+    const d = ok(decide(registered, {
+      type: 'dispatch', leadDepartmentCode: 'D01', coHandlerDepartmentCodes: ['D02', 'D05'], taskLimits: { D05: { amount: 4, unit: 'hours' } },
+    }, dispatcher, at('2025-03-03 09:40'), ctx));
+    const handleBy = d.next.deadlines.handleBy;
+    expect(d.next.tasks.map((t) => [t.departmentCode, t.role, t.status, t.handleBy])).toEqual([
+      ['D01', 'lead', 'open', handleBy],
+      ['D02', 'co', 'open', handleBy],
+      ['D05', 'co', 'open', addWorkingTime(calendar, at('2025-03-03 09:40'), { amount: 4, unit: 'hours' })],
+    ]);
+    expect(show(d.next.tasks[2]!.handleBy)).toBe('2025-03-03 16:10');
+    expect(d.events[0]!.data).toMatchObject({ coHandleBy: { D02: handleBy, D05: d.next.tasks[2]!.handleBy } });
+    // A limit for a department not co-handling, or not a positive limit, is refused.
+    const bad = (taskLimits: Record<string, { amount: number; unit: 'hours' | 'days' }>) =>
+      refusedWith(decide(registered, { type: 'dispatch', leadDepartmentCode: 'D01', coHandlerDepartmentCodes: ['D02'], taskLimits }, dispatcher, NOW, ctx));
+    expect(bad({ D01: { amount: 1, unit: 'days' } })).toBe('invalid_action');
+    expect(bad({ D02: { amount: 0, unit: 'days' } })).toBe('invalid_action');
+  });
+
+  it('the lead replies only once every co-handler has; then the case is replied and each task records its reply', () => {
+    const handling = run(dispatchedState('D01', ['D02', 'D05']), [[{ type: 'start-handling' }, handlerD01, '2025-03-03 10:00']]).state;
+    const reply = { type: 'reply', result: '已修复', photos: ['p'] } as const;
+    expect(refusedWith(decide(handling, reply, handlerD01, at('2025-03-03 11:00'), ctx))).toBe('tasks_open');
+    expect(allowedActions(handling, handlerD01, NOW)).not.toContain('reply');
+    const after = run(handling, [
+      [{ type: 'reply', result: '配合断电', photos: ['p2'] }, handlerD02, '2025-03-03 11:00'],
+      [{ type: 'reply', result: '配合占道审批', photos: ['p5'] }, handlerD05, '2025-03-03 11:30'],
+    ]).state;
+    expect(after.status).toBe('handling');
+    expect(after.tasks.filter((t) => t.role === 'co').map((t) => [t.departmentCode, t.status, t.result, t.repliedBy])).toEqual([
+      ['D02', 'replied', '配合断电', 'u-h02'],
+      ['D05', 'replied', '配合占道审批', 'u-h05'],
+    ]);
+    expect(allowedActions(after, handlerD01, NOW)).toContain('reply');
+    const lead = ok(decide(after, reply, handlerD01, at('2025-03-03 14:40'), ctx));
+    expect(lead.next.status).toBe('replied');
+    expect(lead.next.tasks[0]).toMatchObject({ status: 'replied', result: '已修复', photos: ['p'], repliedBy: 'u-h01', repliedAt: at('2025-03-03 14:40') });
+  });
+
+  it('a co-handler replying past its own deadline is marked late; taskOverdue shows it while open', () => {
+    const registered = run(reported('2025-03-03 09:00'), [[{ type: 'register', categoryCode: '0402' }, intake, '2025-03-03 09:20']]).state;
+    const dispatched = ok(decide(registered, {
+      type: 'dispatch', leadDepartmentCode: 'D01', coHandlerDepartmentCodes: ['D02'], taskLimits: { D02: { amount: 1, unit: 'hours' } },
+    }, dispatcher, at('2025-03-03 09:40'), ctx)).next;
+    const co = dispatched.tasks[1]!;
+    expect(taskOverdue(dispatched, co, at('2025-03-03 10:30'))).toBe(false);
+    expect(taskOverdue(dispatched, co, at('2025-03-03 10:41'))).toBe(true);
+    expect(taskOverdue(dispatched, dispatched.tasks[0]!, at('2025-03-03 10:41'))).toBe(false);
+    const handling = run(dispatched, [[{ type: 'start-handling' }, handlerD01, '2025-03-03 10:00']]).state;
+    const late = ok(decide(handling, { type: 'reply', result: 'ok', photos: ['p'] }, handlerD02, at('2025-03-03 15:00'), ctx));
+    expect(late.events[0]!.data).toMatchObject({ departmentCode: 'D02', part: 'co-handler', late: true });
+    expect(taskOverdue(late.next, late.next.tasks[1]!, at('2025-03-04 15:00'))).toBe(false);
+  });
+
+  it('assign: a handler of the department gives its part to a handler of that department, and may reassign', () => {
+    const s = dispatchedState('D01', ['D02']);
+    const first = ok(decide(s, { type: 'assign', assigneeUserId: 'u-h01b' }, handlerD01, at('2025-03-03 09:50'), ctx));
+    expect(first.next.status).toBe('dispatched');
+    expect(first.next.tasks[0]).toMatchObject({ departmentCode: 'D01', assigneeUserId: 'u-h01b', assignedBy: 'u-h01', assignedAt: at('2025-03-03 09:50') });
+    expect(first.events[0]).toMatchObject({ action: 'assign', fromStatus: 'dispatched', toStatus: 'dispatched', data: { departmentCode: 'D01', assigneeUserId: 'u-h01b', previousAssigneeUserId: null } });
+    expect(refusedWith(decide(first.next, { type: 'assign', assigneeUserId: 'u-h01b' }, handlerD01, NOW, ctx))).toBe('already_assigned');
+    const again = ok(decide(first.next, { type: 'assign', assigneeUserId: 'u-h01' }, handlerD01, NOW, ctx));
+    expect(again.events[0]!.data).toMatchObject({ assigneeUserId: 'u-h01', previousAssigneeUserId: 'u-h01b' });
+    // The co-handler assigns its own part; the lead's part is untouched.
+    const co = ok(decide(s, { type: 'assign', assigneeUserId: 'u-h02b' }, handlerD02, NOW, ctx));
+    expect(co.next.tasks.map((t) => t.assigneeUserId)).toEqual([null, 'u-h02b']);
+    // Not a handler of that department: refused; another department's part: refused.
+    expect(refusedWith(decide(s, { type: 'assign', assigneeUserId: 'u-h02' }, handlerD01, NOW, ctx))).toBe('not_department_handler');
+    expect(refusedWith(decide(s, { type: 'assign', assigneeUserId: 'u-nobody' }, handlerD01, NOW, ctx))).toBe('not_department_handler');
+    expect(refusedWith(decide(s, { type: 'assign', assigneeUserId: 'u-h02b', departmentCode: 'D02' }, handlerD01, NOW, ctx))).toBe('out_of_scope');
+    expect(refusedWith(decide(s, { type: 'assign', assigneeUserId: 'u-h02b' }, handlerD02b, NOW, { ...ctx, departmentHandlers: undefined }))).toBe('not_department_handler');
+    expect(refusedWith(decide(s, { type: 'assign', assigneeUserId: 'u-h01b' }, dispatcher, NOW, ctx))).toBe('forbidden');
+    // A co-handler that has replied its part assigns no more.
+    const handling = run(s, [
+      [{ type: 'start-handling' }, handlerD01, '2025-03-03 10:00'],
+      [{ type: 'reply', result: 'ok', photos: ['p'] }, handlerD02, '2025-03-03 10:30'],
+    ]).state;
+    expect(allowedActions(handling, handlerD02, NOW)).not.toContain('assign');
+    expect(refusedWith(decide(handling, { type: 'assign', assigneeUserId: 'u-h02b' }, handlerD02, NOW, ctx))).toBe('already_replied');
+  });
+
+  it('rework reopens the lead task, and the co-handler tasks the checker names; return clears the tasks', () => {
+    const replied = run(dispatchedState('D01', ['D02', 'D05']), [
+      [{ type: 'start-handling' }, handlerD01, '2025-03-03 10:00'],
+      [{ type: 'reply', result: 'a', photos: ['p'] }, handlerD02, '2025-03-03 10:10'],
+      [{ type: 'reply', result: 'b', photos: ['p'] }, handlerD05, '2025-03-03 10:20'],
+      [{ type: 'reply', result: 'c', photos: ['p'] }, handlerD01, '2025-03-03 11:00'],
+    ]).state;
+    expect(refusedWith(decide(replied, { type: 'verify-fail', reason: 'x', reopenDepartmentCodes: ['D09'] }, worker, NOW, ctx))).toBe('invalid_action');
+    const fail = ok(decide(replied, { type: 'verify-fail', reason: '仍未修复', reopenDepartmentCodes: ['D05'] }, worker, at('2025-03-03 15:00'), ctx));
+    expect(fail.next.tasks.map((t) => [t.departmentCode, t.status, t.handleBy === fail.next.deadlines.handleBy])).toEqual([
+      ['D01', 'open', true],
+      ['D02', 'replied', false],
+      ['D05', 'open', true],
+    ]);
+    expect(fail.events[0]!.data).toMatchObject({ rework: true, reopenDepartmentCodes: ['D05'] });
+    // D05 redoes its part before the lead can reply again; D02 does not.
+    expect(refusedWith(decide(fail.next, { type: 'reply', result: 'c2', photos: ['p'] }, handlerD01, NOW, ctx))).toBe('tasks_open');
+    expect(refusedWith(decide(fail.next, { type: 'reply', result: 'a2', photos: ['p'] }, handlerD02, NOW, ctx))).toBe('already_replied');
+    const redone = run(fail.next, [
+      [{ type: 'reply', result: 'b2', photos: ['p'] }, handlerD05, '2025-03-03 16:00'],
+      [{ type: 'reply', result: 'c2', photos: ['p'] }, handlerD01, '2025-03-03 16:30'],
+    ]).state;
+    expect(redone.status).toBe('replied');
+
+    const returned = ok(decide(dispatchedState('D01', ['D02']), { type: 'return', reason: '非本部门职责' }, handlerD01, NOW, ctx));
+    expect(returned.next.tasks).toEqual([]);
+  });
+
+  it('an approved extension moves the lead task with the case; co-handler deadlines stay', () => {
+    const s = dispatchedState('D01', ['D02']);
+    const extended = run(s, [
+      [{ type: 'request-extension', extension: { amount: 1, unit: 'days' }, reason: '等待配件' }, handlerD01, '2025-03-03 10:00'],
+      [{ type: 'approve-extension' }, supervisor, '2025-03-03 10:30'],
+    ]).state;
+    expect(extended.tasks[0]!.handleBy).toBe(extended.deadlines.handleBy);
+    expect(extended.tasks[1]!.handleBy).toBe(s.deadlines.handleBy);
+  });
+
+  it('derives tasks for a state saved before joint handling (withTasks)', () => {
+    const legacy = { ...dispatchedState('D01', ['D02', 'D05']), status: 'handling' as const, coHandlerReplies: [{ departmentCode: 'D02', userId: 'u-h02', at: NOW, result: '已配合' }] };
+    delete (legacy as { tasks?: unknown }).tasks;
+    const t = withTasks(legacy).tasks;
+    expect(t.map((x) => [x.departmentCode, x.role, x.status, x.result, x.handleBy === legacy.deadlines.handleBy])).toEqual([
+      ['D01', 'lead', 'open', null, true],
+      ['D02', 'co', 'replied', '已配合', true],
+      ['D05', 'co', 'open', null, true],
+    ]);
+    // The machine reads such a state as it reads a new one: the lead waits for D05.
+    expect(refusedWith(decide(legacy, { type: 'reply', result: 'x', photos: ['p'] }, handlerD01, NOW, ctx))).toBe('tasks_open');
+    const reported_ = reported();
+    delete (reported_ as { tasks?: unknown }).tasks;
+    expect(withTasks(reported_).tasks).toEqual([]);
   });
 });
 

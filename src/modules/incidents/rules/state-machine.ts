@@ -74,6 +74,7 @@ export const ACTION_TYPES = [
   'escalate',
   'respond',
   'merge',
+  'assign',
 ] as const;
 export type ActionType = (typeof ACTION_TYPES)[number];
 
@@ -82,13 +83,20 @@ export type Action =
   | { type: 'accept'; note?: string }
   | { type: 'register'; categoryCode: string; note?: string }
   | { type: 'reject'; reason: string }
-  | { type: 'dispatch'; leadDepartmentCode: string; coHandlerDepartmentCodes?: readonly string[]; note?: string }
+  | {
+      type: 'dispatch';
+      leadDepartmentCode: string;
+      coHandlerDepartmentCodes?: readonly string[];
+      /** Per co-handler department handling limit (joint handling); a department not named gets the case's handle limit. */
+      taskLimits?: Readonly<Record<string, TimeLimit>>;
+      note?: string;
+    }
   | { type: 'return'; reason: string }
   | { type: 'start-handling'; note?: string }
   | { type: 'reply'; result: string; photos: readonly string[] }
   | { type: 'start-verify'; note?: string }
   | { type: 'verify-pass'; note?: string; photos?: readonly string[] }
-  | { type: 'verify-fail'; reason: string; photos?: readonly string[] }
+  | { type: 'verify-fail'; reason: string; photos?: readonly string[]; reopenDepartmentCodes?: readonly string[] }
   | { type: 'close'; note?: string }
   | { type: 'request-extension'; extension: TimeLimit; reason: string }
   | { type: 'approve-extension'; extension?: TimeLimit; note?: string }
@@ -106,7 +114,8 @@ export type Action =
     }
   | { type: 'escalate'; departmentCodes: readonly string[]; responseLimit?: TimeLimit; note?: string }
   | { type: 'respond'; note?: string }
-  | { type: 'merge'; intoIncidentId: string; note?: string };
+  | { type: 'merge'; intoIncidentId: string; note?: string }
+  | { type: 'assign'; assigneeUserId: string; departmentCode?: string; note?: string };
 
 export type WarningLevel = 'none' | 'amber' | 'red';
 
@@ -135,6 +144,27 @@ export interface CoHandlerReply {
   userId: string;
   at: number;
   result: string;
+}
+
+export type TaskRole = 'lead' | 'co';
+export type TaskStatus = 'open' | 'replied';
+
+/**
+ * One department's part of a dispatched case (联动处置): its own deadline,
+ * its own reply and the person of that department it is assigned to.
+ */
+export interface DepartmentTask {
+  departmentCode: string;
+  role: TaskRole;
+  handleBy: number | null;
+  status: TaskStatus;
+  result: string | null;
+  photos: readonly string[];
+  repliedBy: string | null;
+  repliedAt: number | null;
+  assigneeUserId: string | null;
+  assignedBy: string | null;
+  assignedAt: number | null;
 }
 
 /** One department called by a street escalation (吹哨) and its report (报到). */
@@ -167,6 +197,8 @@ export interface IncidentState {
   leadDepartmentCode: string | null;
   coHandlerDepartmentCodes: readonly string[];
   coHandlerReplies: readonly CoHandlerReply[];
+  /** The departments' parts since the last dispatch: the lead's first, then the co-handlers' (empty when not at a department). */
+  tasks: readonly DepartmentTask[];
   dispatchedAt: number | null;
   repliedAt: number | null;
   verifiedAt: number | null;
@@ -226,7 +258,10 @@ export type RefusalCode =
   | 'deadline_passed'
   | 'own_fix'
   | 'already_called'
-  | 'already_responded';
+  | 'already_responded'
+  | 'tasks_open'
+  | 'not_department_handler'
+  | 'already_assigned';
 
 export interface Refusal {
   code: RefusalCode;
@@ -251,6 +286,8 @@ export interface DecideContext {
   allowOwnFixVerification?: boolean;
   /** Share of a stage's working time after which the warning turns amber; default DEFAULT_AMBER_FRACTION. */
   amberFraction?: number;
+  /** The user ids holding the handler role in a department, for assign; none known when absent. */
+  departmentHandlers?: (departmentCode: string) => readonly string[];
 }
 
 /** Register limit for a report whose category is not known yet. */
@@ -335,6 +372,14 @@ export const ACTION_POLICY: Readonly<Record<ActionType, ActionPolicy>> = {
     grants: [{ role: 'handler', scope: 'called-department' }],
   },
   merge: { from: ['reported', 'registered'], grants: DESK },
+  // A department's handler desk hands its part to a named colleague (or to itself); see docs/joint-handling.md.
+  assign: {
+    from: AT_DEPARTMENT,
+    grants: [
+      { role: 'handler', scope: 'lead-department' },
+      { role: 'handler', scope: 'co-department' },
+    ],
+  },
 };
 
 function scopeMatches(rule: ScopeRule, scope: Scope, incident: IncidentState): boolean {
@@ -395,6 +440,9 @@ const MESSAGES_ZH: Record<RefusalCode, string> = {
   own_fix: '不能核查本人自处置的事件',
   already_called: '所选部门均已被吹哨',
   already_responded: '本部门已报到',
+  tasks_open: '协办部门尚未全部反馈，主办部门暂不能反馈',
+  not_department_handler: '所选人员不是该部门的处置人员',
+  already_assigned: '已指派给该人员',
 };
 
 function refusal(code: RefusalCode, message: string): Refusal {
@@ -420,13 +468,22 @@ function statePrecondition(
     case 'accept':
       return incident.acceptedAt !== null ? refusal('already_accepted', 'the report is already accepted') : null;
     case 'reply':
-      if (
-        match.grant.scope === 'co-department' &&
-        incident.coHandlerReplies.some((r) => r.departmentCode === match.assignment.scope.code)
-      ) {
-        return refusal('already_replied', 'this co-handler department has already replied');
+      if (match.grant.scope === 'co-department') {
+        const code = match.assignment.scope.code;
+        const task = incident.tasks.find((t) => t.departmentCode === code);
+        if (task?.status === 'replied' || incident.coHandlerReplies.some((r) => r.departmentCode === code)) {
+          return refusal('already_replied', 'this co-handler department has already replied');
+        }
+        return null;
       }
-      return null;
+      // The lead replies for the case once every co-handler has replied its part.
+      return incident.tasks.some((t) => t.role === 'co' && t.status === 'open')
+        ? refusal('tasks_open', 'co-handler departments have not all replied yet')
+        : null;
+    case 'assign': {
+      const task = incident.tasks.find((t) => t.departmentCode === match.assignment.scope.code);
+      return task?.status === 'replied' ? refusal('already_replied', "this department's part is already replied") : null;
+    }
     case 'start-verify':
     case 'verify-pass':
     case 'verify-fail':
@@ -465,6 +522,7 @@ function authorize(
 ): Match | Refusal {
   const policy = ACTION_POLICY[type];
   if (!policy) return refusal('invalid_action', `unknown action ${String(type)}`);
+  incident = withTasks(incident);
   const match = findGrant(incident, type, actor);
   if (isRefusal(match)) return match;
   if (!policy.from.includes(incident.status)) {
@@ -638,6 +696,7 @@ export function openIncident(input: NewIncidentInput, ctx: OpenContext): Decisio
     leadDepartmentCode: null,
     coHandlerDepartmentCodes: [],
     coHandlerReplies: [],
+    tasks: [],
     dispatchedAt: null,
     repliedAt: null,
     verifiedAt: null,
@@ -722,6 +781,7 @@ export function decide(
   now: number,
   ctx: DecideContext,
 ): Decision {
+  incident = withTasks(incident);
   const auth = authorize(incident, action.type, actor, now, ctx.allowOwnFixVerification ?? false);
   if (isRefusal(auth)) return { ok: false, refusal: auth };
   const result = apply(incident, action, actor, now, ctx, auth);
@@ -804,6 +864,16 @@ function apply(
       }
       if (!l) return fail('category_required', 'the incident has no category');
       const handleBy = add(l.handle);
+      const taskLimits = action.taskLimits ?? {};
+      for (const [code, limit] of Object.entries(taskLimits)) {
+        if (!co.includes(code)) return fail('invalid_action', `a task limit names ${code}, which is not a co-handler`);
+        if (!validLimit(limit)) return fail('invalid_action', 'a task limit must be a positive time limit');
+      }
+      const coHandleBy = Object.fromEntries(co.map((code) => [code, taskLimits[code] ? add(taskLimits[code]) : handleBy]));
+      const tasks = [
+        newTask(action.leadDepartmentCode, 'lead', handleBy),
+        ...co.map((code) => newTask(code, 'co', coHandleBy[code]!)),
+      ];
       return {
         next: {
           ...s,
@@ -811,6 +881,7 @@ function apply(
           leadDepartmentCode: action.leadDepartmentCode,
           coHandlerDepartmentCodes: [...co],
           coHandlerReplies: [],
+          tasks,
           dispatchedAt: now,
           stageStartedAt: now,
           deadlines: { ...s.deadlines, handleBy, verifyBy: null },
@@ -818,7 +889,10 @@ function apply(
           deferPending: null,
           deferredAt: null,
         },
-        data: { leadDepartmentCode: action.leadDepartmentCode, coHandlerDepartmentCodes: [...co], handleBy },
+        data: {
+          leadDepartmentCode: action.leadDepartmentCode, coHandlerDepartmentCodes: [...co], handleBy, coHandleBy,
+          ...(action.taskLimits ? { taskLimits: { ...action.taskLimits } } : {}),
+        },
       };
     }
 
@@ -833,6 +907,7 @@ function apply(
           leadDepartmentCode: null,
           coHandlerDepartmentCodes: [],
           coHandlerReplies: [],
+          tasks: [],
           returnCount: s.returnCount + 1,
           stageStartedAt: now,
           deadlines: { ...s.deadlines, dispatchBy, handleBy: null },
@@ -851,16 +926,22 @@ function apply(
       if (blank(action.result)) return fail('result_required', 'a reply needs the result');
       if (!hasPhotos(action.photos)) return fail('photos_required', 'a reply needs after-photos');
       const department = match.assignment.scope.code;
+      const replied = (t: DepartmentTask): DepartmentTask => ({
+        ...t, status: 'replied', result: action.result, photos: [...action.photos], repliedBy: actor.userId, repliedAt: now,
+      });
       if (match.grant.scope === 'co-department') {
         // A co-handler records its part; only the lead's reply ends the handling stage.
+        const task = s.tasks.find((t) => t.departmentCode === department);
+        const late = task?.handleBy != null && now > task.handleBy;
         return {
           next: {
             ...s,
             coHandlerReplies: [...s.coHandlerReplies, { departmentCode: department, userId: actor.userId, at: now, result: action.result }],
+            tasks: s.tasks.map((t) => (t.departmentCode === department ? replied(t) : t)),
           },
           note: action.result,
           attachments: action.photos,
-          data: { departmentCode: department, part: 'co-handler' },
+          data: { departmentCode: department, part: 'co-handler', late },
         };
       }
       if (!l) return fail('category_required', 'the incident has no category');
@@ -875,6 +956,7 @@ function apply(
           extensionPending: null,
           deferPending: null,
           verifyingBy: null,
+          tasks: s.tasks.map((t) => (t.role === 'lead' ? replied(t) : t)),
         },
         note: action.result,
         attachments: action.photos,
@@ -912,9 +994,21 @@ function apply(
       }
       // Rework gets a fresh handling limit from the failed check.
       const handleBy = add(l.handle);
+      // The lead redoes the case; a co-handler redoes its part only when the checker names it.
+      const reopen = action.reopenDepartmentCodes ?? [];
+      for (const code of reopen) {
+        if (!s.tasks.some((t) => t.role === 'co' && t.departmentCode === code)) {
+          return fail('invalid_action', `${code} is not a co-handler of this case`);
+        }
+      }
+      const redo = (t: DepartmentTask): DepartmentTask => ({
+        ...t, status: 'open', handleBy, result: null, photos: [], repliedBy: null, repliedAt: null,
+      });
       return {
         next: {
           ...s,
+          tasks: s.tasks.map((t) => (t.role === 'lead' || reopen.includes(t.departmentCode) ? redo(t) : t)),
+          coHandlerReplies: s.coHandlerReplies.filter((r) => !reopen.includes(r.departmentCode)),
           status: 'handling',
           reworkCount: s.reworkCount + 1,
           stageStartedAt: now,
@@ -923,7 +1017,7 @@ function apply(
         },
         note: action.reason,
         attachments: action.photos ?? [],
-        data: { rework: true, reworkCount: s.reworkCount + 1, handleBy },
+        data: { rework: true, reworkCount: s.reworkCount + 1, handleBy, ...(reopen.length > 0 ? { reopenDepartmentCodes: [...reopen] } : {}) },
       };
     }
 
@@ -956,6 +1050,8 @@ function apply(
           extensionPending: null,
           extensionCount: s.extensionCount + 1,
           deadlines: { ...s.deadlines, handleBy },
+          // The extension is the lead's; co-handlers keep the deadlines they were given.
+          tasks: s.tasks.map((t) => (t.role === 'lead' ? { ...t, handleBy } : t)),
         },
         data: { requested: pending.extension, granted, previousHandleBy: s.deadlines.handleBy, handleBy },
       };
@@ -1070,6 +1166,28 @@ function apply(
       };
     }
 
+    case 'assign': {
+      const department = action.departmentCode ?? match.assignment.scope.code;
+      // Only a handler of the department assigns its part, even one holding handler roles in several departments.
+      const own = actor.roles.some((r) => r.role === 'handler' && r.scope.kind === 'department' && r.scope.code === department);
+      const task = s.tasks.find((t) => t.departmentCode === department);
+      if (!own || !task) return fail('out_of_scope', `${department} has no part of this case for this actor`);
+      if (task.status === 'replied') return fail('already_replied', `${department} has already replied its part`);
+      if (blank(action.assigneeUserId) || !(ctx.departmentHandlers?.(department) ?? []).includes(action.assigneeUserId)) {
+        return fail('not_department_handler', `the assignee is not a handler of ${department}`);
+      }
+      if (task.assigneeUserId === action.assigneeUserId) return fail('already_assigned', 'the part is already assigned to this person');
+      return {
+        next: {
+          ...s,
+          tasks: s.tasks.map((t) =>
+            t.departmentCode === department ? { ...t, assigneeUserId: action.assigneeUserId, assignedBy: actor.userId, assignedAt: now } : t,
+          ),
+        },
+        data: { departmentCode: department, assigneeUserId: action.assigneeUserId, previousAssigneeUserId: task.assigneeUserId },
+      };
+    }
+
     case 'merge':
       if (blank(action.intoIncidentId) || action.intoIncidentId === s.id) {
         return fail('invalid_action', 'merge into another incident');
@@ -1097,4 +1215,48 @@ export function suggestDispatch(category: Pick<MinorCategory, 'departmentCodes'>
   const territorial = listed.find((d) => covering.includes(d)) ?? (listed.length === 0 ? covering[0] : undefined);
   const lead = territorial ?? listed[0] ?? null;
   return { leadDepartmentCode: lead, coHandlerDepartmentCodes: listed.filter((d) => d !== lead) };
+}
+
+// ---------------------------------------------------------------------------
+// Department tasks (联动处置)
+
+function newTask(departmentCode: string, role: TaskRole, handleBy: number): DepartmentTask {
+  return {
+    departmentCode, role, handleBy, status: 'open', result: null, photos: [],
+    repliedBy: null, repliedAt: null, assigneeUserId: null, assignedBy: null, assignedAt: null,
+  };
+}
+
+const AT_DEPARTMENT_OR_LATER: readonly IncidentStatus[] = ['dispatched', 'handling', 'replied', 'verifying', 'verified', 'closed'];
+
+/**
+ * The state with its department tasks: states saved before joint handling
+ * have none, so they are derived from the lead, the co-handlers and their
+ * replies (the same rule the 0044 migration used to fill incident_tasks).
+ */
+export function withTasks(s: IncidentState): IncidentState {
+  if (Array.isArray(s.tasks)) return s;
+  const tasks: DepartmentTask[] = [];
+  if (s.leadDepartmentCode !== null && AT_DEPARTMENT_OR_LATER.includes(s.status)) {
+    const leadReplied = !AT_DEPARTMENT.includes(s.status);
+    tasks.push({
+      ...newTask(s.leadDepartmentCode, 'lead', s.deadlines.handleBy ?? 0),
+      handleBy: s.deadlines.handleBy,
+      ...(leadReplied ? { status: 'replied' as const, repliedAt: s.repliedAt } : {}),
+    });
+    for (const code of s.coHandlerDepartmentCodes ?? []) {
+      const reply = (s.coHandlerReplies ?? []).find((r) => r.departmentCode === code);
+      tasks.push({
+        ...newTask(code, 'co', 0),
+        handleBy: s.deadlines.handleBy,
+        ...(reply ? { status: 'replied' as const, result: reply.result, repliedBy: reply.userId, repliedAt: reply.at } : {}),
+      });
+    }
+  }
+  return { ...s, tasks };
+}
+
+/** A part is overdue while it is open at a department past its own deadline (wall clock, like the case). */
+export function taskOverdue(s: Pick<IncidentState, 'status'>, task: DepartmentTask, now: number): boolean {
+  return task.status === 'open' && AT_DEPARTMENT.includes(s.status) && task.handleBy !== null && now > task.handleBy;
 }

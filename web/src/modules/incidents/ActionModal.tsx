@@ -7,20 +7,21 @@ import { useIncidentText } from './messages.js';
 
 type Field =
   | 'note' | 'reason' | 'category' | 'categoryOptional' | 'lead' | 'coHandlers' | 'result' | 'afterPhotosRequired'
-  | 'photos' | 'extension' | 'extensionOptional' | 'beforePhotos' | 'afterPhotos' | 'departments' | 'responseLimit' | 'intoCode';
+  | 'photos' | 'extension' | 'extensionOptional' | 'beforePhotos' | 'afterPhotos' | 'departments' | 'responseLimit' | 'intoCode'
+  | 'assignee' | 'taskLimits' | 'reopen';
 
 /** The payload fields of each action's form. */
 const FIELDS: Record<ActionType, Field[]> = {
   accept: ['note'],
   register: ['category', 'note'],
   reject: ['reason'],
-  dispatch: ['lead', 'coHandlers', 'note'],
+  dispatch: ['lead', 'coHandlers', 'taskLimits', 'note'],
   return: ['reason'],
   'start-handling': ['note'],
   reply: ['result', 'afterPhotosRequired'],
   'start-verify': ['note'],
   'verify-pass': ['note', 'photos'],
-  'verify-fail': ['reason', 'photos'],
+  'verify-fail': ['reason', 'reopen', 'photos'],
   close: ['note'],
   'request-extension': ['extension', 'reason'],
   'approve-extension': ['extensionOptional', 'note'],
@@ -33,6 +34,7 @@ const FIELDS: Record<ActionType, Field[]> = {
   escalate: ['departments', 'responseLimit', 'note'],
   respond: ['note'],
   merge: ['intoCode', 'note'],
+  assign: ['assignee', 'note'],
 };
 
 /** Actions that refuse or undo, shown as danger buttons. */
@@ -54,6 +56,10 @@ interface Values {
   limitAmount?: number;
   limitUnit?: 'hours' | 'days';
   intoCode?: string;
+  /** `department|userId` of the person picked. */
+  assignee?: string;
+  taskLimits?: Record<string, { amount?: number | null; unit?: 'hours' | 'days' }>;
+  reopen?: string[];
 }
 
 /** The request body of an action from its form (version added by the caller). */
@@ -74,10 +80,25 @@ function bodyOf(type: ActionType, v: Values): Record<string, unknown> {
     case 'refuse-defer':
       body.reason = text(v.reason) ?? '';
       break;
-    case 'dispatch':
+    case 'dispatch': {
       body.leadDepartmentCode = v.lead;
-      if (v.coHandlers?.length) body.coHandlerDepartmentCodes = v.coHandlers.filter((c) => c !== v.lead);
+      const co = (v.coHandlers ?? []).filter((c) => c !== v.lead);
+      if (co.length) body.coHandlerDepartmentCodes = co;
+      const limits = Object.fromEntries(
+        co.flatMap((c) => {
+          const l = v.taskLimits?.[c];
+          return l?.amount ? [[c, { amount: l.amount, unit: l.unit ?? 'hours' }]] : [];
+        }),
+      );
+      if (Object.keys(limits).length > 0) body.taskLimits = limits;
       break;
+    }
+    case 'assign': {
+      const [departmentCode, userId] = (v.assignee ?? '').split('|');
+      body.departmentCode = departmentCode;
+      body.assigneeUserId = Number(userId);
+      break;
+    }
     case 'reply':
       body.result = text(v.result) ?? '';
       body.photos = v.photos ?? [];
@@ -105,6 +126,7 @@ function bodyOf(type: ActionType, v: Values): Record<string, unknown> {
       break;
   }
   if ((type === 'verify-pass' || type === 'verify-fail') && v.photos?.length) body.photos = v.photos;
+  if (type === 'verify-fail' && v.reopen?.length) body.reopenDepartmentCodes = v.reopen;
   return body;
 }
 
@@ -149,7 +171,22 @@ export function ActionModal({
   const [form] = Form.useForm<Values>();
   const [busy, setBusy] = useState(false);
   const [duplicates, setDuplicates] = useState<Duplicate[]>([]);
+  const [assignees, setAssignees] = useState<{ departmentCode: string; handlers: { userId: number; name: string }[] }[]>([]);
   const incidentId = detail.incident.id;
+  const coHandlers = Form.useWatch('coHandlers', form);
+  const lead = Form.useWatch('lead', form);
+  // Assigning offers the handlers of the caller's departments on the case, by name.
+  useEffect(() => {
+    if (type !== 'assign') return;
+    let live = true;
+    incidentApi
+      .assignees(incidentId)
+      .then((d) => live && setAssignees(d.items))
+      .catch(() => live && setAssignees([]));
+    return () => {
+      live = false;
+    };
+  }, [type, incidentId]);
   // Merging offers the likely duplicates found nearby (same category, open), by case code.
   useEffect(() => {
     if (type !== 'merge') return;
@@ -219,6 +256,49 @@ export function ActionModal({
         {has('coHandlers') && (
           <Form.Item name="coHandlers" label={it('form.coHandlers')}>
             <Select mode="multiple" allowClear showSearch={{ optionFilterProp: 'label' }} options={departments} data-testid="action-co-handlers" />
+          </Form.Item>
+        )}
+        {has('taskLimits') && (coHandlers ?? []).filter((c) => c !== lead).length > 0 && (
+          <Form.Item label={it('form.taskLimits')}>
+            <Space direction="vertical" size={4}>
+              {(coHandlers ?? []).filter((c) => c !== lead).map((c) => (
+                <Space key={c} size={8}>
+                  <span style={{ display: 'inline-block', minWidth: 120 }}>{reference?.departmentName(c) ?? c}</span>
+                  <Space.Compact>
+                    <Form.Item name={['taskLimits', c, 'amount']} noStyle>
+                      <InputNumber min={0.5} max={1000} step={0.5} data-testid={`action-task-limit-${c}`} />
+                    </Form.Item>
+                    <Form.Item name={['taskLimits', c, 'unit']} noStyle initialValue="hours">
+                      <Select style={{ width: 110 }} options={[{ value: 'hours', label: it('form.unit.hours') }, { value: 'days', label: it('form.unit.days') }]} />
+                    </Form.Item>
+                  </Space.Compact>
+                </Space>
+              ))}
+            </Space>
+          </Form.Item>
+        )}
+        {has('assignee') && (
+          <Form.Item name="assignee" label={it('form.assignee')} rules={required}>
+            <Select
+              showSearch={{ optionFilterProp: 'label' }}
+              data-testid="action-assignee"
+              options={assignees.flatMap((d) =>
+                d.handlers.map((h) => ({
+                  value: `${d.departmentCode}|${h.userId}`,
+                  label: assignees.length > 1 ? `${h.name}（${reference?.departmentName(d.departmentCode) ?? d.departmentCode}）` : h.name,
+                })),
+              )}
+            />
+          </Form.Item>
+        )}
+        {has('reopen') && detail.tasks.some((t) => t.role === 'co') && (
+          <Form.Item name="reopen" label={it('form.reopen')}>
+            <Select
+              mode="multiple"
+              allowClear
+              data-testid="action-reopen"
+              options={detail.tasks.filter((t) => t.role === 'co').map((t) => ({ value: t.departmentCode, label: reference?.departmentName(t.departmentCode) ?? t.departmentCode }))}
+            />
           </Form.Item>
         )}
         {has('departments') && (

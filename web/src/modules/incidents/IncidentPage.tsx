@@ -1,12 +1,12 @@
 import { ArrowLeftOutlined, ReloadOutlined } from '@ant-design/icons';
-import { Alert, App, Button, Card, Col, Descriptions, Empty, Result, Row, Space, Spin, Tag, Timeline, Typography } from 'antd';
-import { useCallback, useEffect, useState } from 'react';
+import { Alert, App, Button, Card, Col, Descriptions, Empty, Result, Row, Space, Spin, Table, Tag, Timeline, Tooltip, Typography } from 'antd';
+import { useCallback, useEffect, useState, type HTMLAttributes } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api, ApiError, errorMessage } from '../../shell/api.js';
 import { formatDateTime } from '../../shell/time.js';
-import { incidentApi, type ActionType, type IncidentDetail, type TimelineEvent } from './api.js';
+import { incidentApi, type ActionType, type DepartmentTask, type IncidentDetail, type TimelineEvent } from './api.js';
 import { ActionModal, DANGER_ACTIONS } from './ActionModal.js';
-import { DueText, PhotoStrip, StatusTag, UrgedTag, useReference, WarningTag } from './common.js';
+import { DueText, PhotoStrip, StatusTag, UrgedTag, useReference, WarningTag, type Reference } from './common.js';
 import { MiniMap } from './maps.js';
 import { useIncidentText, useMaybeText } from './messages.js';
 
@@ -36,6 +36,13 @@ function EventItem({ e, it, mt }: { e: TimelineEvent; it: ReturnType<typeof useI
           {formatDateTime(e.at)}
         </Typography.Text>
       </div>
+      {e.action === 'assign' && (
+        <div data-testid="timeline-assign">
+          {typeof e.data.previousAssigneeName === 'string'
+            ? it('event.reassigned', { previous: e.data.previousAssigneeName, name: String(e.data.assigneeName ?? '—') })
+            : it('event.assigned', { name: String(e.data.assigneeName ?? '—') })}
+        </div>
+      )}
       {e.note && <div style={{ whiteSpace: 'pre-wrap' }}>{e.note}</div>}
       {before.length > 0 || after.length > 0 ? (
         <Space direction="vertical" size={4} style={{ marginTop: 4 }}>
@@ -52,6 +59,79 @@ function EventItem({ e, it, mt }: { e: TimelineEvent; it: ReturnType<typeof useI
         )
       )}
     </div>
+  );
+}
+
+/** 联动处置: each department's part with its deadline, status, reply and assignee (names; the code on hover). */
+function TaskTable({ tasks, it, ref }: { tasks: DepartmentTask[]; it: ReturnType<typeof useIncidentText>; ref: Reference | null }) {
+  return (
+    <Table<DepartmentTask>
+      size="small"
+      pagination={false}
+      rowKey="departmentCode"
+      dataSource={tasks}
+      data-testid="incident-tasks"
+      onRow={(t) => ({ 'data-testid': `task-${t.departmentCode}` }) as HTMLAttributes<HTMLElement>}
+      columns={[
+        {
+          title: it('tasks.department'),
+          dataIndex: 'departmentCode',
+          width: 200,
+          render: (c: string, t) => (
+            <Space size={4}>
+              <Tooltip title={c}>
+                <span data-testid="task-department">{ref?.departmentName(c) ?? c}</span>
+              </Tooltip>
+              <Tag color={t.role === 'lead' ? 'blue' : 'default'}>{it(`tasks.role.${t.role}`)}</Tag>
+            </Space>
+          ),
+        },
+        {
+          title: it('tasks.deadline'),
+          dataIndex: 'handleBy',
+          width: 150,
+          render: (_: unknown, t) => <DueText iso={t.handleBy} overdue={t.overdue} />,
+        },
+        {
+          title: it('tasks.status'),
+          dataIndex: 'status',
+          width: 120,
+          render: (_: unknown, t) => (
+            <Space size={2} data-testid="task-status">
+              <Tag color={t.status === 'replied' ? 'green' : 'gold'}>{it(`tasks.status.${t.status}`)}</Tag>
+              {t.overdue && <Tag color="red" data-testid="task-overdue">{it('tasks.overdue')}</Tag>}
+            </Space>
+          ),
+        },
+        {
+          title: it('tasks.reply'),
+          dataIndex: 'result',
+          render: (_: unknown, t) =>
+            t.status === 'replied' ? (
+              <div data-testid="task-reply">
+                <div style={{ whiteSpace: 'pre-wrap' }}>{t.result}</div>
+                <Typography.Text type="secondary">
+                  {t.repliedByName ?? '—'} · {t.repliedAt ? formatDateTime(t.repliedAt) : ''}
+                </Typography.Text>
+                {t.photos.length > 0 && <PhotoStrip hashes={t.photos} />}
+              </div>
+            ) : (
+              '—'
+            ),
+        },
+        {
+          title: it('tasks.assignee'),
+          dataIndex: 'assigneeName',
+          width: 120,
+          render: (name: string | null, t) => (
+            <span data-testid="task-assignee">
+              {name ?? <Typography.Text type="secondary">{it('tasks.unassigned')}</Typography.Text>}
+              {t.assignedToMe && <Tag style={{ marginLeft: 4 }}>{it('tasks.me')}</Tag>}
+            </span>
+          ),
+        },
+      ]}
+    />
   );
 }
 
@@ -239,6 +319,16 @@ export default function IncidentPage() {
               />
             )}
             {detail.deferPending && <Alert type="warning" showIcon style={{ marginTop: 12 }} title={it('detail.deferPending', { reason: detail.deferPending.reason })} />}
+            {detail.tasks.length > 0 && (
+              <Card size="small" title={it('tasks.title')} style={{ marginTop: 12 }} data-testid="incident-tasks-card">
+                <TaskTable tasks={detail.tasks} it={it} ref={ref} />
+                {detail.tasks.some((t) => t.role === 'co' && t.status === 'open') && (inc.status === 'dispatched' || inc.status === 'handling') && (
+                  <Typography.Text type="secondary" data-testid="tasks-waiting">
+                    {it('tasks.waiting')}
+                  </Typography.Text>
+                )}
+              </Card>
+            )}
             {detail.escalation.length > 0 && (
               <Card size="small" title={it('detail.escalation')} style={{ marginTop: 12 }}>
                 {detail.escalation.map((c) => (

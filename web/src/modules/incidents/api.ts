@@ -11,7 +11,7 @@ export type QueueName = (typeof QUEUES)[number];
 export const ACTION_TYPES = [
   'accept', 'register', 'reject', 'dispatch', 'return', 'start-handling', 'reply', 'start-verify', 'verify-pass', 'verify-fail',
   'close', 'request-extension', 'approve-extension', 'refuse-extension', 'request-defer', 'approve-defer', 'refuse-defer',
-  'urge', 'self-resolve', 'escalate', 'respond', 'merge',
+  'urge', 'self-resolve', 'escalate', 'respond', 'merge', 'assign',
 ] as const;
 export type ActionType = (typeof ACTION_TYPES)[number];
 
@@ -53,6 +53,24 @@ export interface Incident {
   closedAt: string | null;
   photos: string[];
   updatedAt: string;
+  /** Who each department's part is assigned to, by name (lists and queues). */
+  assignees?: { departmentCode: string; role: 'lead' | 'co'; userName: string | null }[];
+}
+
+/** One department's part of a case (联动处置). */
+export interface DepartmentTask {
+  departmentCode: string;
+  role: 'lead' | 'co';
+  handleBy: string | null;
+  status: 'open' | 'replied';
+  overdue: boolean;
+  result: string | null;
+  photos: string[];
+  repliedAt: string | null;
+  repliedByName: string | null;
+  assigneeName: string | null;
+  assignedToMe: boolean;
+  assignedAt: string | null;
 }
 
 export interface TimelineEvent {
@@ -86,6 +104,7 @@ export interface IncidentDetail {
   extensionPending: { requestedBy: string; requestedAt: string; extension: TimeLimit; reason: string } | null;
   deferPending: { requestedBy: string; requestedAt: string; reason: string } | null;
   escalation: { departmentCode: string; calledAt: string; respondBy: string; respondedAt: string | null }[];
+  tasks: DepartmentTask[];
 }
 
 export interface Page<T> extends ShellPage<T> {
@@ -198,6 +217,8 @@ export const incidentApi = {
     api.get<Page<Incident>>('/api/incidents', { ...filters, page, pageSize, sort }),
   queue: (queue: QueueName, page = 1, pageSize = 20) => api.get<Page<Incident>>(`/api/incidents/queues/${queue}`, { page, pageSize }),
   duplicates: (id: number) => api.get<{ items: Duplicate[] }>(`/api/incidents/${id}/duplicates`),
+  assignees: (id: number) =>
+    api.get<{ items: { departmentCode: string; handlers: { userId: number; name: string }[] }[] }>(`/api/incidents/${id}/assignees`),
   queueSummary: () => api.get<{ items: QueueCount[] }>('/api/incidents/queues'),
   detail: (id: number) => api.get<IncidentDetail>(`/api/incidents/${id}`),
   act: (id: number, body: Record<string, unknown>) =>

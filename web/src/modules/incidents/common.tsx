@@ -217,7 +217,20 @@ export function useIncidentColumns(ref: Reference | null): ColumnsType<Incident>
         dataIndex: 'leadDepartmentCode',
         width: 112,
         ellipsis: true,
-        render: (c: string | null) => ref?.departmentName(c) ?? c ?? '',
+        render: (c: string | null, r) => {
+          const names = (r.assignees ?? []).map((a) => a.userName).filter(Boolean);
+          return (
+            <span>
+              {ref?.departmentName(c) ?? c ?? ''}
+              {names.length > 0 && (
+                <Typography.Text type="secondary" data-testid="incident-assignee">
+                  {' · '}
+                  {names.join('、')}
+                </Typography.Text>
+              )}
+            </span>
+          );
+        },
       },
       { title: it('col.channel'), dataIndex: 'channel', width: 96, ellipsis: true, render: (c: string) => mt('channel', c) },
       {
