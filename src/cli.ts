@@ -7,7 +7,7 @@ import { addGeneratedFieldKey, ConfigError, loadConfig, type Config } from './in
 import { FIELD_KEYS, RESIDENT_FIELDS, type ColumnMapping } from './modules/basedata/import/fields.js';
 import { rotateKeys } from './modules/basedata/rotation.js';
 import { AppError } from './infra/http/errors.js';
-import { DEMO_PASSWORD, loadDemo } from './modules/demo/load.js';
+import { DEMO_ACCOUNT_NAMES, DEMO_PASSWORD, loadDemo } from './modules/demo/load.js';
 import { progressLine } from './modules/demo/progress.js';
 import { registerGridCommands } from './modules/grid/cli.js';
 import { registerOperationsCommands } from './modules/operations/cli.js';
@@ -53,9 +53,6 @@ async function requireUser(p: Platform, name: string): Promise<number> {
   return id;
 }
 
-/** The demo's named accounts, in the order the README lists them. */
-const DEMO_ACCOUNTS = ['admin', 'operator', 'dispatcher', 'supervisor', 'handler', 'worker', 'teamlead', 'street', 'leader', 'auditor', 'basedata'] as const;
-
 const program = new Command('civicgrid')
   .description('CivicGrid: grid-based urban and social governance platform')
   .version(VERSION);
@@ -83,8 +80,8 @@ program
     const url = `http://${cfg.host === '0.0.0.0' || cfg.host === '::' ? 'localhost' : cfg.host}:${port}`;
     console.log(`\nCivicGrid ${VERSION} is running at ${url}  (database: ${platform.db.dialect})`);
     console.log(`API reference: ${url}/api/docs`);
-    const present = new Set((await platform.db.primary.selectFrom('users').select('username').where('username', 'in', [...DEMO_ACCOUNTS]).execute()).map((u) => u.username));
-    const demo = DEMO_ACCOUNTS.filter((u) => present.has(u));
+    const present = new Set((await platform.db.primary.selectFrom('users').select('username').where('username', 'in', [...DEMO_ACCOUNT_NAMES]).execute()).map((u) => u.username));
+    const demo = DEMO_ACCOUNT_NAMES.filter((u) => present.has(u));
     if (demo.length > 0) {
       console.log(`Demo accounts (password ${DEMO_PASSWORD}): ${demo.join(', ')}`);
       console.log('The demo password is for a local trial only: never expose a server with the demo accounts to a network.');

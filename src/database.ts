@@ -12,7 +12,7 @@ import { departmentGridHistoryMigration, departmentGridsMigration, gridHistoryMi
 import type { IdempotencyTables } from './infra/idempotency/tables.js';
 import { idempotencyMigration } from './infra/idempotency/migrations.js';
 import type { IncidentTables } from './modules/incidents/tables.js';
-import { incidentListIndexesMigration, incidentSearchMigration, incidentsMigration } from './modules/incidents/migrations.js';
+import { incidentListIndexesMigration, incidentSearchMigration, incidentsMigration, incidentWorkflowsMigration } from './modules/incidents/migrations.js';
 import type { BasedataTables } from './modules/basedata/tables.js';
 import { basedataMigration } from './modules/basedata/migrations.js';
 import type { DemoTables } from './modules/demo/tables.js';
@@ -24,10 +24,12 @@ import { incidentTasksMigration } from './modules/incidents/tasks.js';
 import type { WorkforceTables } from './modules/workforce/tables.js';
 import { assessmentMigration, assessmentPermissionsMigration, evaluationPermissionsMigration } from './modules/evaluation/migrations.js';
 import type { AssessmentTables } from './modules/evaluation/tables.js';
+import type { ReportTables } from './modules/reports/tables.js';
+import { reportsMigration, reportsPermissionsMigration } from './modules/reports/migrations.js';
 import { gridWorkerMembersMigration, workforceMigration, workforcePermissionsMigration } from './modules/workforce/migrations.js';
 
 /** Every table of the platform: each module declares its own, this joins them. */
-export interface Database extends AuthTables, AuditTables, DepartmentTables, GridTables, IdempotencyTables, IncidentTables, BasedataTables, FileTables, IncidentFileTables, DemoTables, WorkforceTables, AssessmentTables {}
+export interface Database extends AuthTables, AuditTables, DepartmentTables, GridTables, IdempotencyTables, IncidentTables, BasedataTables, FileTables, IncidentFileTables, DemoTables, WorkforceTables, ReportTables, AssessmentTables {}
 
 export type AppDb = Db<Database>;
 
@@ -55,9 +57,12 @@ export const MIGRATIONS: Migrations = {
   '0042_audit_keys': auditKeysMigration,
   '0043_admin_system_read': adminSystemReadMigration,
   '0044_incident_tasks': incidentTasksMigration,
+  '0047_incident_workflows': incidentWorkflowsMigration,
   '0051_evaluation_permissions': evaluationPermissionsMigration,
   '0052_assessment': assessmentMigration,
   '0053_assessment_permissions': assessmentPermissionsMigration,
+  '0056_reports': reportsMigration,
+  '0057_reports_permissions': reportsPermissionsMigration,
   '0060_workforce': workforceMigration,
   '0061_grid_worker_members': gridWorkerMembersMigration,
   '0062_workforce_permissions': workforcePermissionsMigration,

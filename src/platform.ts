@@ -51,6 +51,9 @@ import { evaluationRoutes } from './modules/evaluation/routes.js';
 import { openBroker } from './infra/feed/broker.js';
 import { IncidentLiveFeed } from './modules/command/live.js';
 import { commandRoutes } from './modules/command/routes.js';
+import { EvaluationService } from './modules/evaluation/service.js';
+import { reportRoutes } from './modules/reports/routes.js';
+import { ReportService } from './modules/reports/service.js';
 
 /** The package root, whether running from src/ (tsx) or dist/ (compiled). */
 export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -82,6 +85,8 @@ export interface Platform {
   workforce: Workforce;
   /** The statistics store: rollups kept from the incident timeline (modules/evaluation, ADR 0009). */
   statistics: StatisticsStore;
+  /** Weekly, monthly and quarterly reports: background jobs, files under <dataDir>/reports (modules/reports). */
+  reports: ReportService;
   /** Field cipher settings (keys included): never log this. */
   fieldCipher: FieldCipherOptions;
   /** Folder of the signed audit anchors (outside the database). */
@@ -179,10 +184,12 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   const workforce = createWorkforce(db, reference, gridLocator);
   // Its own database, migrated lazily by its consumer: a statistics store that is down never stops the platform.
   const statistics = new StatisticsStore(db, { url: statsDbUrlOf(config), calendar: async () => (await reference.get()).calendar, logger });
+  const reports = new ReportService(db, new EvaluationService(statistics, db), { dataDir: config.dataDir, font: config.reportFont }, logger);
   return {
     config, db, logger, authCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, departments, files, attachments, basedata, imports, share, workforce,
-    statistics, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
+    statistics, reports, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
     close: async () => {
+      await reports.stop();
       await statistics.close();
       await db.close();
     },
@@ -254,10 +261,12 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   const live = new IncidentLiveFeed({ db, broker, logger: platform.logger });
   await live.start();
   await commandRoutes(app, { live });
+  await reportRoutes(app, { reports: platform.reports });
   // The clock sweep runs in the server process; the lease picks one node of several.
   const sweep = new SweepScheduler(db, platform.incidents, platform.logger);
   sweep.start();
   platform.statistics.start();
+  platform.reports.start();
   const statistics = setInterval(() => {
     db.refreshStatistics().catch((err: unknown) => platform.logger.warn({ err }, 'refreshing planner statistics failed'));
   }, STATISTICS_REFRESH_MS);
@@ -276,6 +285,7 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
     sweep.stop();
     platform.statistics.stop();
     live.stop();
+    void platform.reports.stop();
     clearInterval(statistics);
     if (anchors) clearInterval(anchors);
     await broker.close();

@@ -79,6 +79,8 @@ export const configSchema = z.object({
   refusalAuditPerMinute: z.coerce.number().int().min(0).default(10),
   /** Serve the built web console from this folder when it exists. */
   webDir: z.string().default('web/dist'),
+  /** A CJK font file (TTF, OTF or TTC) for report PDFs; unset: the Debian fonts-wqy-microhei or fonts-noto-cjk file. */
+  reportFont: z.string().optional(),
   /** Field encryption of personal data (ID numbers, phones): AES-256-GCM, or SM4-CTR + HMAC-SM3. */
   fieldCipherAlgorithm: z.enum(['aes-256-gcm', 'sm4']).default('aes-256-gcm'),
   /** "id:base64,id2:base64" 32-byte master keys; unset = a key file generated under the data directory. */
@@ -156,6 +158,7 @@ const ENV_NAMES: Record<keyof Config, string> = {
   auditAnchorMinutes: 'CIVICGRID_AUDIT_ANCHOR_MINUTES',
   refusalAuditPerMinute: 'CIVICGRID_REFUSAL_AUDIT_PER_MINUTE',
   webDir: 'CIVICGRID_WEB_DIR',
+  reportFont: 'CIVICGRID_REPORT_FONT',
   fieldCipherAlgorithm: 'CIVICGRID_FIELD_CIPHER',
   fieldKeys: 'CIVICGRID_FIELD_KEYS',
   fieldActiveKeyId: 'CIVICGRID_FIELD_ACTIVE_KEY',

@@ -34,4 +34,17 @@ describe.each(DIALECTS)('key-person role on %s', (dialect) => {
     expect(restored.statusCode, restored.body).toBeLessThan(300);
     expect((await t.request({ url: '/api/key-persons', cookie: officer })).statusCode).toBe(200);
   });
+
+  it("gives the demo's 综治专干 account the key persons of its street and nothing to do on cases", async () => {
+    const officer = await t.login('keyperson');
+    const list = await t.request({ url: '/api/key-persons', cookie: officer });
+    expect(list.statusCode, list.body).toBe(200);
+    const me = await t.platform.db.primary
+      .selectFrom('role_assignments').innerJoin('users', 'users.id', 'role_assignments.user_id')
+      .select(['role_assignments.role_code', 'role_assignments.scope_code']).where('users.username', '=', 'keyperson').execute();
+    expect(me).toHaveLength(1);
+    expect(me[0]!.role_code).toBe('keyperson_officer');
+    expect(me[0]!.scope_code).toMatch(/^\d{9}$/);
+    expect((await t.request({ url: '/api/incidents', cookie: officer })).statusCode).toBe(403);
+  });
 });

@@ -27,6 +27,7 @@ const UNSCOPED: Record<string, string> = {
   'PUT /api/departments/:code': 'departments are district-wide configuration',
   'POST /api/departments/:code/status': 'departments are district-wide configuration',
   'PUT /api/incident-calendar/years/:year': 'the working calendar is district-wide configuration',
+  'PUT /api/incident-workflows/:caseType': 'workflows per case type are district-wide configuration',
 };
 
 /** Id routes whose cross-scope 404 is asserted in their module's own test file. */
@@ -177,6 +178,16 @@ describe.each(DIALECTS)('route registry scope walk on %s', (dialect) => {
     probes.set('PATCH /api/teams/:id/members/:memberId', { ...memberPair, body: { version: 1, name: '改名' } });
     probes.set('DELETE /api/teams/:id/members/:memberId', memberPair);
     probes.set('DELETE /api/teams/:id/rota/exceptions/:exceptionId', { a: { id: ta.id, exceptionId: ta.exceptionId }, b: { id: tb.id, exceptionId: tb.exceptionId } });
+
+    // Reports: a monthly report of each street (generated in the background; a download answers 200 or 409, never 404 in its own street).
+    const report = async (street: string) => {
+      const res = await t.request({ method: 'POST', url: '/api/reports', cookie: admin, body: { kind: 'monthly', period: '2026-01', scope: street } });
+      expect(res.statusCode, res.body).toBe(202);
+      return String(res.json().id);
+    };
+    const reportPair = { a: { id: await report(streetA) }, b: { id: await report(streetB) } };
+    await t.platform.reports.kick();
+    for (const route of ['GET /api/reports/:id', 'GET /api/reports/:id/xlsx', 'GET /api/reports/:id/pdf']) probes.set(route, reportPair);
   });
   afterAll(async () => t?.close());
 

@@ -38,6 +38,8 @@ export const PERMISSIONS: readonly PermissionDef[] = [
   p('evaluation.read', 'evaluation', '查看考核指标与排名', 'View KPIs and rankings'),
   p('evaluation.assess', 'evaluation', '录入督查考核评分', 'Enter inspection scores for the assessment'),
   p('evaluation.assess.manage', 'evaluation', '维护考核方案并关闭考核周期', 'Maintain the assessment scheme and close periods'),
+  p('reports.read', 'evaluation', '查看与下载报表', 'View and download reports'),
+  p('reports.generate', 'evaluation', '生成报表', 'Generate reports'),
   p('workforce.read', 'workforce', '查看队伍、排班、考勤与巡查轨迹', 'View teams, rota, attendance and patrol tracks'),
   p('workforce.manage', 'workforce', '管理队伍成员、排班并审批请假', 'Manage team members and rota, decide leave'),
   p('workforce.configure', 'workforce', '维护考勤设置与队伍角色', 'Maintain attendance settings and team roles'),
@@ -60,7 +62,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     nameEn: 'Administrator',
     permissions: [
       'users.manage', 'roles.manage', 'system.read', 'grid.read', 'grid.manage', 'incidents.read', 'incidents.configure', 'dashboard.read',
-      'evaluation.read', 'evaluation.assess', 'evaluation.assess.manage', 'workforce.read', 'workforce.manage', 'workforce.configure',
+      'evaluation.read', 'evaluation.assess', 'evaluation.assess.manage', 'reports.read', 'reports.generate', 'workforce.read', 'workforce.manage', 'workforce.configure',
     ],
   },
   {
@@ -79,7 +81,8 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     code: 'shift_supervisor',
     name: '值班长',
     nameEn: 'Shift supervisor',
-    permissions: ['grid.read', 'incidents.read', 'incidents.register', 'incidents.dispatch', 'incidents.close', 'incidents.supervise', 'dashboard.read', 'evaluation.read', 'evaluation.assess', 'workforce.read'],
+    permissions: ['grid.read', 'incidents.read', 'incidents.register', 'incidents.dispatch', 'incidents.close', 'incidents.supervise', 'dashboard.read', 'evaluation.read', 'evaluation.assess',
+      'reports.read', 'reports.generate', 'workforce.read'],
   },
   {
     code: 'handler',
@@ -106,14 +109,14 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     nameEn: 'Street command centre operator',
     permissions: [
       'grid.read', 'incidents.read', 'incidents.report', 'incidents.register', 'incidents.dispatch',
-      'incidents.close', 'incidents.escalate', 'dashboard.read', 'evaluation.read', 'workforce.read', 'workforce.manage',
+      'incidents.close', 'incidents.escalate', 'dashboard.read', 'evaluation.read', 'reports.read', 'reports.generate', 'workforce.read', 'workforce.manage',
     ],
   },
   {
     code: 'leader',
     name: '领导',
     nameEn: 'Leader',
-    permissions: ['grid.read', 'incidents.read', 'dashboard.read', 'evaluation.read', 'evaluation.assess', 'evaluation.assess.manage', 'workforce.read'],
+    permissions: ['grid.read', 'incidents.read', 'dashboard.read', 'evaluation.read', 'evaluation.assess', 'evaluation.assess.manage', 'reports.read', 'reports.generate', 'workforce.read'],
   },
   {
     // 综治专干: the community's social-governance officer who follows the key persons (重点人员). Key-person

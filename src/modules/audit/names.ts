@@ -90,6 +90,11 @@ const LOOKUPS: Record<string, Lookup> = {
     const rows = await db.selectFrom('components').select(['id', 'name']).where('id', 'in', n).execute();
     return same(rows.map((r) => ({ key: r.id, name: r.name })));
   },
+  // A workflow is keyed by its case type (rules/workflow.ts).
+  async incident_workflow(_db, ids) {
+    const words: Record<string, [string, string]> = { immediate: ['即办件流程', 'Immediate case workflow'], committed: ['承诺件流程', 'Committed case workflow'], coordinated: ['协调件流程', 'Coordinated case workflow'] };
+    return same(ids.filter((x) => x in words).map((x) => ({ key: x, name: words[x]![0], nameEn: words[x]![1] })));
+  },
   // A year's record names the year; the whole calendar (id 1) has no name beyond its type.
   async work_calendar(_db, ids) {
     return same(ids.filter((x) => /^\d{4}$/.test(x)).map((x) => ({ key: x, name: `${x} 年`, nameEn: x })));

@@ -15,6 +15,9 @@ import { loadDemoWorkforce, type WorkforceDemoOptions, type WorkforceDemoResult 
 /** Every demo account has this password (printed at start; never use the demo in production). */
 export const DEMO_PASSWORD = 'Demo#2026';
 
+/** The demo's named accounts, in the order the README lists them (test/foundation/demo-accounts.test.ts holds the two together). */
+export const DEMO_ACCOUNT_NAMES = ['admin', 'operator', 'dispatcher', 'supervisor', 'handler', 'worker', 'teamlead', 'street', 'leader', 'auditor', 'basedata', 'keyperson'] as const;
+
 export interface DemoAccount {
   username: string;
   displayName: string;
@@ -111,6 +114,8 @@ export async function loadDemo(
     });
   }
   accounts.push({ username: 'basedata', displayName: '基础数据管理员 吴磊', role: 'basedata_officer', scope: d(street.code) });
+  // 综治专干 (built-in keyperson_officer): the street's key-person follow-up, read only.
+  accounts.push({ username: 'keyperson', displayName: '综治专干 何丽', role: 'keyperson_officer', scope: d(street.code) });
   for (const a of accounts) {
     if ((await platform.accounts.findUserId(a.username)) !== null) continue;
     const { userId } = await platform.accounts.createUser(actor, {

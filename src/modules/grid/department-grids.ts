@@ -174,10 +174,18 @@ interface DepartmentLayer {
 export class DepartmentGridService {
   private layers: Map<string, DepartmentLayer> | null = null;
   private loading: Promise<Map<string, DepartmentLayer>> | null = null;
+  /** The table's stamp when the layers were read, and when it was last compared. */
+  private stamp: string | null = null;
+  private checkedAt = 0;
 
+  /**
+   * `staleAfterMs`: how long the locators are used before the table's stamp is
+   * compared again, so an import on another node is seen within that time.
+   */
   constructor(
     private readonly db: AppDb,
     private readonly defaultOverlapM2: () => number,
+    private readonly staleAfterMs = 5000,
   ) {}
 
   // ---- reads ------------------------------------------------------------------
@@ -277,7 +285,22 @@ export class DepartmentGridService {
 
   // ---- locate -------------------------------------------------------------------
 
+  /**
+   * Changes without a change log: every import writes rows with version + 1
+   * (retire, update) or new rows, and none are deleted, so the row count and
+   * the sum of versions together grow with every change.
+   */
+  private async readStamp(): Promise<string> {
+    const r = await this.db.primary
+      .selectFrom('department_grids')
+      .select((eb) => [eb.fn.countAll().as('n'), eb.fn.sum<number | string | null>('version').as('v')])
+      .executeTakeFirstOrThrow();
+    return `${Number(r.n)}:${Number(r.v ?? 0)}`;
+  }
+
   private async loadLayers(): Promise<Map<string, DepartmentLayer>> {
+    // The stamp first: a change landing between the two reads only makes the next check reload again.
+    const stamp = await this.readStamp();
     const rows = await this.db.primary
       .selectFrom('department_grids')
       .select(['department_code', 'code', 'name', 'geometry'])
@@ -294,10 +317,12 @@ export class DepartmentGridService {
         names: new Map(list.map((r) => [r.code, r.name])),
       });
     }
+    this.stamp = stamp;
+    this.checkedAt = Date.now();
     return layers;
   }
 
-  /** Rebuilds the in-memory locators (after an import on this node). */
+  /** Rebuilds the in-memory locators at once (after an import on this node; other nodes notice by the stamp). */
   async reload(): Promise<void> {
     this.layers = await this.loadLayers();
   }
@@ -321,6 +346,11 @@ export class DepartmentGridService {
   }
 
   private async currentLayers(): Promise<Map<string, DepartmentLayer>> {
+    if (this.layers && Date.now() - this.checkedAt >= this.staleAfterMs) {
+      // Another node may have imported: compare the stamp, rebuild only when it moved.
+      this.checkedAt = Date.now();
+      if ((await this.readStamp()) !== this.stamp) this.layers = null;
+    }
     if (!this.layers) {
       this.loading ??= this.loadLayers();
       this.layers = await this.loading;

@@ -16,6 +16,7 @@ import {
   type StageLimits,
 } from './data/categories.js';
 import { createWorkCalendar, type TimeLimit } from './rules/calendar.js';
+import { CASE_TYPES, type Workflow } from './rules/workflow.js';
 import { defaultCalendarDefinition, type CalendarDefinition, type CategoryRecord, type MajorRecord, type ReferenceData } from './reference.js';
 import './messages.js';
 
@@ -288,6 +289,52 @@ export class IncidentConfigService {
     return result;
   }
 
+  // ---- workflows ------------------------------------------------------------
+
+  async listWorkflows(): Promise<WorkflowRecord[]> {
+    const ref = await this.reference.get();
+    return CASE_TYPES.map((caseType) => ({ caseType, ...ref.workflows[caseType], version: ref.workflowVersions[caseType] }));
+  }
+
+  /**
+   * Replaces the workflow of one case type under the version check (0 for
+   * the shipped default, which has no row yet). Applies to every open case
+   * of that type from its next step: a workflow says who takes a step, not
+   * how long it takes, so there is no running clock to protect.
+   */
+  async putWorkflow(actor: AuditActor, caseType: CaseType, input: Workflow & { version: number }, now = Date.now()): Promise<WorkflowRecord> {
+    const { version, ...workflow } = input;
+    const before = (await this.reference.get()).workflows[caseType];
+    const values = {
+      self_resolve: workflow.selfResolve,
+      skip_register_for_grid_worker: workflow.skipRegisterForGridWorker ? 1 : 0,
+      verification_required: workflow.verificationRequired ? 1 : 0,
+      verifier: workflow.verifier,
+      coordination_required: workflow.coordinationRequired ? 1 : 0,
+      closer: workflow.closer,
+      version: version + 1,
+      updated_at: now,
+    };
+    await this.db.transaction(async (tx) => {
+      const row = await tx.selectFrom('incident_workflows').select('version').where('case_type', '=', caseType).executeTakeFirst();
+      const current = row ? Number(row.version) : 0;
+      if (current !== version) throw new AppError(409, 'CONFLICT', { currentVersion: current });
+      if (row) {
+        const result = await tx.updateTable('incident_workflows').set(values).where('case_type', '=', caseType).where('version', '=', version).executeTakeFirst();
+        if (Number(result.numUpdatedRows) === 0) throw new AppError(409, 'CONFLICT', { currentVersion: current + 1 });
+      } else {
+        await tx.insertInto('incident_workflows').values({ case_type: caseType, ...values }).execute();
+      }
+      const changed = (Object.keys(workflow) as (keyof Workflow)[]).filter((k) => workflow[k] !== before[k]);
+      await appendAudit(tx, actor, {
+        action: 'incident_workflow.update', objectType: 'incident_workflow', objectId: caseType,
+        details: { caseType, changes: Object.fromEntries(changed.map((k) => [k, { from: before[k], to: workflow[k] }])), version: version + 1 },
+      }, now);
+    });
+    this.reference.invalidate();
+    return (await this.listWorkflows()).find((w) => w.caseType === caseType)!;
+  }
+
   // ---- calendar -------------------------------------------------------------
 
   async getCalendar(): Promise<CalendarDefinition> {
@@ -389,6 +436,12 @@ function sameCategory(a: CategoryRecord, b: CategoryInput): boolean {
     (b.status ?? 'active') === a.status &&
     STAGES.every((s) => a.limits[s].amount === b.limits[s].amount && a.limits[s].unit === b.limits[s].unit)
   );
+}
+
+export interface WorkflowRecord extends Workflow {
+  caseType: CaseType;
+  /** 0 while the shipped default is in force. */
+  version: number;
 }
 
 export type { MajorRecord, CategoryRecord };

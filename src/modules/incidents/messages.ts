@@ -30,6 +30,12 @@ export const REFUSAL_HTTP: Readonly<Record<RefusalCode, { status: number; code: 
   unknown_category: { status: 422, code: 'INCIDENT_UNKNOWN_CATEGORY', en: 'No such category' },
   category_required: { status: 422, code: 'INCIDENT_CATEGORY_REQUIRED', en: 'Choose a category first' },
   unknown_department: { status: 422, code: 'INCIDENT_UNKNOWN_DEPARTMENT', en: 'No such department' },
+  verify_by_grid_worker: { status: 403, code: 'INCIDENT_VERIFY_BY_GRID_WORKER', en: "This case type's workflow has a grid worker of the grid verify it" },
+  verify_by_reporter: { status: 403, code: 'INCIDENT_VERIFY_BY_REPORTER', en: "This case type's workflow has the grid worker who reported it verify it" },
+  verify_by_centre: { status: 403, code: 'INCIDENT_VERIFY_BY_CENTRE', en: "This case type's workflow has the command centre (shift supervisor) verify it" },
+  close_by_supervisor: { status: 403, code: 'INCIDENT_CLOSE_BY_SUPERVISOR', en: "This case type's workflow needs the shift supervisor's approval to close" },
+  self_resolve_not_allowed: { status: 409, code: 'INCIDENT_SELF_RESOLVE_NOT_ALLOWED', en: "This case type's workflow does not allow self-resolving" },
+  coordination_required: { status: 422, code: 'INCIDENT_COORDINATION_REQUIRED', en: "This case type's workflow needs co-handler departments or an escalation before dispatch" },
 };
 
 const ZH: Record<RefusalCode, string> = {
@@ -56,6 +62,12 @@ const ZH: Record<RefusalCode, string> = {
   unknown_category: '事件分类不存在',
   category_required: '请先选择事件分类',
   unknown_department: '部门不存在',
+  verify_by_grid_worker: '按本类事件的办理流程，核查由本网格的网格员进行',
+  verify_by_reporter: '按本类事件的办理流程，核查由上报的网格员进行',
+  verify_by_centre: '按本类事件的办理流程，核查由指挥中心（值班长）进行',
+  close_by_supervisor: '按本类事件的办理流程，结案须由值班长审批',
+  self_resolve_not_allowed: '按本类事件的办理流程，不允许自处置',
+  coordination_required: '按本类事件的办理流程，派遣须指定协办部门或先吹哨',
 };
 
 defineMessages(

@@ -220,3 +220,27 @@ export const incidentSearchMigration: Migration = {
     await dropSearchIndex(db);
   },
 };
+
+/** The workflow per case type (rules/workflow.ts): one row per edited case type, columns rather than JSON so the audit and the console read fields. */
+export const incidentWorkflowsMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    const d = dialectOfKysely(db);
+    await tableOptions(
+      d,
+      db.schema
+        .createTable('incident_workflows')
+        .addColumn('case_type', 'varchar(16)', (c) => c.primaryKey())
+        .addColumn('self_resolve', 'varchar(16)', (c) => c.notNull())
+        .addColumn('skip_register_for_grid_worker', 'integer', (c) => c.notNull())
+        .addColumn('verification_required', 'integer', (c) => c.notNull())
+        .addColumn('verifier', 'varchar(16)', (c) => c.notNull())
+        .addColumn('coordination_required', 'integer', (c) => c.notNull())
+        .addColumn('closer', 'varchar(16)', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull()),
+    ).execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('incident_workflows').execute();
+  },
+};

@@ -5,8 +5,10 @@
  * see them within the TTL.
  */
 import type { AppDb } from '../../database.js';
+import type { Selectable } from 'kysely';
 import { fromJson } from '../../infra/db/values.js';
-import type { MajorCategory, MinorCategory, StageLimits } from './data/categories.js';
+import type { CaseType, MajorCategory, MinorCategory, StageLimits } from './data/categories.js';
+import type { IncidentWorkflowTable } from './tables.js';
 import { CN_PUBLISHED_HOLIDAY_YEARS } from './data/holidays.js';
 import {
   calendarYearFromPublished,
@@ -15,6 +17,7 @@ import {
   DEFAULT_WORKING_PERIODS,
   type WorkCalendar,
 } from './rules/calendar.js';
+import { CASE_TYPES, DEFAULT_WORKFLOWS, type Workflow, type Workflows } from './rules/workflow.js';
 
 export interface CategoryRecord extends Omit<MinorCategory, 'departmentCodes'> {
   departmentCodes: string[];
@@ -39,6 +42,9 @@ export interface ReferenceSnapshot {
   calendar: WorkCalendar;
   calendarDefinition: CalendarDefinition;
   departments: Map<string, { code: string; name: string; nameEn: string; status: string }>;
+  /** The workflow of each case type; version 0 is the shipped default, never edited. */
+  workflows: Workflows;
+  workflowVersions: Readonly<Record<CaseType, number>>;
 }
 
 export class ReferenceData {
@@ -65,13 +71,21 @@ export class ReferenceData {
 
   private async load(): Promise<ReferenceSnapshot> {
     const db = this.db.primary;
-    const [majorRows, catRows, calRow, yearRows, deptRows] = await Promise.all([
+    const [majorRows, catRows, calRow, yearRows, deptRows, workflowRows] = await Promise.all([
       db.selectFrom('incident_category_majors').selectAll().orderBy('sort').orderBy('code').execute(),
       db.selectFrom('incident_categories').selectAll().orderBy('code').execute(),
       db.selectFrom('work_calendar').selectAll().where('id', '=', 1).executeTakeFirst(),
       db.selectFrom('work_calendar_years').selectAll().orderBy('year').execute(),
       db.selectFrom('departments').select(['code', 'name', 'name_en', 'status']).orderBy('code').execute(),
+      db.selectFrom('incident_workflows').selectAll().execute(),
     ]);
+    const workflows = { ...DEFAULT_WORKFLOWS } as Record<CaseType, Workflow>;
+    const workflowVersions = Object.fromEntries(CASE_TYPES.map((c) => [c, 0])) as Record<CaseType, number>;
+    for (const r of workflowRows) {
+      if (!CASE_TYPES.includes(r.case_type)) continue;
+      workflows[r.case_type] = workflowFromRow(r);
+      workflowVersions[r.case_type] = Number(r.version);
+    }
     const categories = new Map<string, CategoryRecord>();
     for (const r of catRows) categories.set(r.code, categoryFromRow(r));
     const calendarDefinition: CalendarDefinition = {
@@ -90,6 +104,8 @@ export class ReferenceData {
       calendar: createWorkCalendar(calendarDefinition),
       calendarDefinition,
       departments: new Map(deptRows.map((d) => [d.code, { code: d.code, name: d.name, nameEn: d.name_en, status: d.status }])),
+      workflows,
+      workflowVersions,
     };
   }
 }
@@ -117,6 +133,17 @@ export function categoryFromRow(r: {
     limits: fromJson<StageLimits>(r.limits, null as unknown as StageLimits),
     status: r.status,
     version: Number(r.version),
+  };
+}
+
+export function workflowFromRow(r: Selectable<IncidentWorkflowTable>): Workflow {
+  return {
+    selfResolve: r.self_resolve,
+    skipRegisterForGridWorker: Number(r.skip_register_for_grid_worker) === 1,
+    verificationRequired: Number(r.verification_required) === 1,
+    verifier: r.verifier,
+    coordinationRequired: Number(r.coordination_required) === 1,
+    closer: r.closer,
   };
 }
 

@@ -221,6 +221,16 @@ const CategoryFields = z.object({
 });
 const Category = CategoryFields.extend({ code: z.string(), status: z.enum(['active', 'retired']), version: z.number() });
 const Major = z.object({ code: z.string(), nameZh: z.string(), nameEn: z.string(), sort: z.number(), status: z.enum(['active', 'retired']) });
+const CaseTypeZ = z.enum(['immediate', 'committed', 'coordinated']);
+const WorkflowZ = z.object({
+  selfResolve: z.enum(['off', 'verify', 'no-verify']),
+  skipRegisterForGridWorker: z.boolean(),
+  verificationRequired: z.boolean(),
+  verifier: z.enum(['grid', 'reporter', 'centre']),
+  coordinationRequired: z.boolean(),
+  closer: z.enum(['desk', 'supervisor']),
+});
+const WorkflowRecordZ = WorkflowZ.extend({ caseType: CaseTypeZ, version: z.number() });
 const CalendarZ = z.object({
   periods: z.array(z.tuple([z.number().int().min(0).max(1440), z.number().int().min(0).max(1440)])).min(1).max(6),
   weekendDays: z.array(z.number().int().min(0).max(6)).max(7),
@@ -496,6 +506,23 @@ export async function incidentRoutes(app: FastifyInstance, deps: IncidentRouteDe
       },
     }, async (request) => deps.config.importCategoriesXlsx(actorOf(request), request.body as Buffer));
   });
+
+  // ---- workflows ----
+  r.get('/api/incident-workflows', {
+    config: { policy: permission('incidents.read') },
+    schema: { tags: TAGS, summary: 'The workflow of each case type (即办 / 承诺 / 协调)', response: { 200: z.object({ workflows: z.array(WorkflowRecordZ) }) } },
+  }, async () => ({ workflows: await deps.config.listWorkflows() }));
+
+  r.put('/api/incident-workflows/:caseType', {
+    config: { policy: configure },
+    schema: {
+      tags: TAGS,
+      summary: "Replace a case type's workflow (applies to its open cases from their next step)",
+      params: z.object({ caseType: CaseTypeZ }),
+      body: WorkflowZ.extend({ version: z.number().int().min(0) }),
+      response: { 200: WorkflowRecordZ, 409: ErrorBody, 422: ErrorBody },
+    },
+  }, async (request) => deps.config.putWorkflow(actorOf(request), request.params.caseType, request.body));
 
   // ---- calendar ----
   r.get('/api/incident-calendar', {

@@ -22,6 +22,7 @@ import type { GridLocatorPort, TerritoryPort } from './locator.js';
 import { REFUSAL_HTTP } from './messages.js';
 import type { ReferenceData, ReferenceSnapshot } from './reference.js';
 import { localYmd } from './rules/calendar.js';
+import type { Workflows } from './rules/workflow.js';
 import {
   allowedActions,
   currentStage,
@@ -63,9 +64,10 @@ export const ACTION_PERMISSIONS: Readonly<Record<ActionType, readonly string[]>>
   'request-extension': ['incidents.handle'],
   'request-defer': ['incidents.handle'],
   respond: ['incidents.handle'],
-  'start-verify': ['incidents.verify'],
-  'verify-pass': ['incidents.verify'],
-  'verify-fail': ['incidents.verify'],
+  // The centre (incidents.supervise) verifies where a case type's workflow says so; the state machine checks which.
+  'start-verify': ['incidents.verify', 'incidents.supervise'],
+  'verify-pass': ['incidents.verify', 'incidents.supervise'],
+  'verify-fail': ['incidents.verify', 'incidents.supervise'],
   'self-resolve': ['incidents.verify'],
   close: ['incidents.close'],
   'approve-extension': ['incidents.supervise'],
@@ -471,6 +473,7 @@ export class IncidentService {
       },
       isDepartment: (code) => ref.departments.get(code)?.status === 'active',
       amberFraction: this.settings.amberFraction,
+      workflows: ref.workflows,
     };
   }
 
@@ -516,6 +519,7 @@ export class IncidentService {
         gridCode,
         reportedAt: now,
         reporterUserId: reporterUserId === null ? null : String(reporterUserId),
+        reporterIsGridWorker: reporterUserId !== null && actorFor(principal).roles.some((r) => r.role === 'grid_worker' && r.scope.kind === 'grid' && r.scope.code !== '' && gridCode.startsWith(r.scope.code)),
         categoryCode: input.categoryCode ?? null,
         note: input.description,
         photos: input.photos ?? [],
@@ -705,7 +709,7 @@ export class IncidentService {
     return {
       incident: incident!,
       events: decision.events.map((e, i) => draftView(e, Number(row.event_count) + i + 1)),
-      allowedActions: this.allowed(principal, { ...next, id: String(id) }, now),
+      allowedActions: this.allowed(principal, { ...next, id: String(id) }, now, ref.workflows),
       ...(result.duplicates ? { possibleDuplicates: result.duplicates } : {}),
     };
   }
@@ -804,8 +808,8 @@ export class IncidentService {
     return views;
   }
 
-  allowed(principal: Principal, state: IncidentState, now = Date.now()): ActionType[] {
-    return allowedActions(state, actorFor(principal), now).filter((t) => canAct(principal, t));
+  allowed(principal: Principal, state: IncidentState, now: number, workflows: Workflows): ActionType[] {
+    return allowedActions(state, actorFor(principal), now, { workflows }).filter((t) => canAct(principal, t));
   }
 
   // ---- merge ----------------------------------------------------------------
@@ -912,7 +916,7 @@ export class IncidentService {
         data: fromJson<Record<string, unknown>>(l.data, {}),
         at: isoReq(l.created_at),
       })),
-      allowedActions: this.allowed(principal, state, now),
+      allowedActions: this.allowed(principal, state, now, ref.workflows),
       suggestedDispatch: category ? suggestDispatch(category, await this.coveringDepartments(row.lng, row.lat)) : null,
       extensionPending: state.extensionPending
         ? { ...state.extensionPending, requestedAt: isoReq(state.extensionPending.requestedAt) }

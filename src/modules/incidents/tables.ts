@@ -50,6 +50,19 @@ export interface WorkCalendarYearTable {
   updated_at: number;
 }
 
+/** The workflow of one case type (rules/workflow.ts); a case type without a row uses the shipped default. */
+export interface IncidentWorkflowTable {
+  case_type: 'immediate' | 'committed' | 'coordinated';
+  self_resolve: 'off' | 'verify' | 'no-verify';
+  skip_register_for_grid_worker: number;
+  verification_required: number;
+  verifier: 'grid' | 'reporter' | 'centre';
+  coordination_required: number;
+  closer: 'desk' | 'supervisor';
+  version: number;
+  updated_at: number;
+}
+
 export type IncidentChannel = 'grid_worker' | 'citizen' | 'hotline_12345' | 'operator_phone' | 'operator_walk_in' | 'api';
 
 export interface IncidentTable {
@@ -180,6 +193,7 @@ export interface IncidentTables {
   incident_categories: IncidentCategoryTable;
   work_calendar: WorkCalendarTable;
   work_calendar_years: WorkCalendarYearTable;
+  incident_workflows: IncidentWorkflowTable;
   incidents: IncidentTable;
   incident_events: IncidentEventTable;
   incident_departments: IncidentDepartmentTable;

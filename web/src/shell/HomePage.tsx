@@ -8,6 +8,7 @@ import { visibleMenu } from './menu.js';
 
 // ECharts and the KPI code load only for those who read KPIs.
 const HomeFigures = lazy(() => import('../modules/evaluation/HomeFigures.js'));
+const LatestReports = lazy(() => import('../modules/reports/LatestReports.js'));
 
 /** 工作台: who I am, what I may do, and the way into it. */
 export default function HomePage() {
@@ -23,6 +24,13 @@ export default function HomePage() {
           <Col span={24}>
             <Suspense fallback={null}>
               <HomeFigures />
+            </Suspense>
+          </Col>
+        )}
+        {can('reports.read') && (
+          <Col span={24}>
+            <Suspense fallback={null}>
+              <LatestReports />
             </Suspense>
           </Col>
         )}

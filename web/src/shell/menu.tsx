@@ -1,4 +1,4 @@
-import { AlertOutlined, AuditOutlined, BarChartOutlined, ControlOutlined, CalendarOutlined, EditOutlined, EnvironmentOutlined, IdcardOutlined, HomeOutlined, InboxOutlined, SafetyCertificateOutlined, ScheduleOutlined, TeamOutlined, TrophyOutlined, GlobalOutlined } from '@ant-design/icons';
+import { AlertOutlined, AuditOutlined, BarChartOutlined, ControlOutlined, CalendarOutlined, EditOutlined, EnvironmentOutlined, FileTextOutlined, IdcardOutlined, HomeOutlined, InboxOutlined, SafetyCertificateOutlined, ScheduleOutlined, TeamOutlined, TrophyOutlined, GlobalOutlined } from '@ant-design/icons';
 import { lazy, type ReactNode } from 'react';
 import type { MessageKey } from './messages.js';
 
@@ -40,6 +40,7 @@ const WorkforcePage = lazy(() => import('../modules/workforce/WorkforcePage.js')
 const MyAttendancePage = lazy(() => import('../modules/workforce/MyAttendancePage.js'));
 const StatisticsPage = lazy(() => import('../modules/evaluation/DashboardPage.js'));
 const AssessmentPage = lazy(() => import('../modules/evaluation/AssessmentPage.js'));
+const ReportsPage = lazy(() => import('../modules/reports/ReportsPage.js'));
 
 export const MENU: MenuEntry[] = [
   { key: 'home', path: '/', permission: null, labelKey: 'menu.home', icon: <HomeOutlined />, element: <HomePage /> },
@@ -54,6 +55,7 @@ export const MENU: MenuEntry[] = [
   { key: 'incident-map', path: '/incident-map', permission: 'incidents.read', labelKey: 'menu.incidentMap', icon: <EnvironmentOutlined />, element: <IncidentMapPage /> },
   { key: 'statistics', path: '/statistics', permission: 'evaluation.read', labelKey: 'menu.statistics', icon: <BarChartOutlined />, element: <StatisticsPage /> },
   { key: 'assessment', path: '/assessment', permission: 'evaluation.read', labelKey: 'menu.assessment', icon: <TrophyOutlined />, element: <AssessmentPage /> },
+  { key: 'reports', path: '/reports', permission: 'reports.read', labelKey: 'menu.reports', icon: <FileTextOutlined />, element: <ReportsPage /> },
   { key: 'workforce', path: '/workforce', permission: 'workforce.read', labelKey: 'menu.workforce', icon: <ScheduleOutlined />, element: <WorkforcePage /> },
   { key: 'my-attendance', path: '/my-attendance', permission: 'workforce.patrol', labelKey: 'menu.myAttendance', icon: <CalendarOutlined />, element: <MyAttendancePage /> },
   { key: 'basedata', path: '/basedata', permission: 'residents.read', labelKey: 'menu.basedata', icon: <IdcardOutlined />, element: <BasedataPage /> },

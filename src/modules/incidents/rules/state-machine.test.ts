@@ -28,6 +28,7 @@ import {
   type RoleName,
   type Scope,
 } from './state-machine.js';
+import { DEFAULT_WORKFLOWS, type Workflow, type Workflows } from './workflow.js';
 
 const H = 3_600_000;
 const calendar = createDefaultWorkCalendar();
@@ -123,9 +124,9 @@ const EXPECTED: Record<ActionType, { statuses: IncidentStatus[]; roles: RoleName
   return: { statuses: ['dispatched', 'handling'], roles: ['handler'] },
   'start-handling': { statuses: ['dispatched'], roles: ['handler'] },
   reply: { statuses: ['handling'], roles: ['handler'] },
-  'start-verify': { statuses: ['replied'], roles: ['grid_worker'] },
-  'verify-pass': { statuses: ['replied', 'verifying'], roles: ['grid_worker'] },
-  'verify-fail': { statuses: ['replied', 'verifying'], roles: ['grid_worker'] },
+  'start-verify': { statuses: ['replied'], roles: ['grid_worker', 'shift_supervisor'] },
+  'verify-pass': { statuses: ['replied', 'verifying'], roles: ['grid_worker', 'shift_supervisor'] },
+  'verify-fail': { statuses: ['replied', 'verifying'], roles: ['grid_worker', 'shift_supervisor'] },
   close: { statuses: ['verified'], roles: ['intake_operator', 'dispatcher', 'shift_supervisor', 'street_operator'] },
   'request-extension': { statuses: ['dispatched', 'handling'], roles: ['handler'] },
   'approve-extension': { statuses: ['dispatched', 'handling'], roles: ['shift_supervisor'] },
@@ -142,6 +143,13 @@ const EXPECTED: Record<ActionType, { statuses: IncidentStatus[]; roles: RoleName
     roles: ['intake_operator', 'dispatcher', 'shift_supervisor', 'street_operator'],
   },
   assign: { statuses: ['dispatched', 'handling'], roles: ['handler'] },
+};
+
+/** Roles the policy grants that the default workflows leave out (the centre verifies only when a workflow says so), and their refusal. */
+const NOT_IN_DEFAULT_WORKFLOW: Partial<Record<ActionType, { roles: RoleName[]; code: string }>> = {
+  'start-verify': { roles: ['shift_supervisor'], code: 'verify_by_grid_worker' },
+  'verify-pass': { roles: ['shift_supervisor'], code: 'verify_by_grid_worker' },
+  'verify-fail': { roles: ['shift_supervisor'], code: 'verify_by_grid_worker' },
 };
 
 const NOW = at('2025-03-03 10:00');
@@ -250,7 +258,8 @@ describe('permission matrix', () => {
     expect(incident).toEqual(before);
 
     const spec = EXPECTED[type];
-    const roleMay = spec.roles.includes(role);
+    const workflowRefusal = NOT_IN_DEFAULT_WORKFLOW[type]?.roles.includes(role) ? NOT_IN_DEFAULT_WORKFLOW[type]!.code : null;
+    const roleMay = spec.roles.includes(role) && workflowRefusal === null;
     const expectedOk = roleMay && where === 'in' && spec.statuses.includes(status);
     expect(d.ok).toBe(expectedOk);
     expect(allowedActions(incident, who, NOW).includes(type)).toBe(expectedOk);
@@ -259,7 +268,7 @@ describe('permission matrix', () => {
       expect(d.events).toHaveLength(1);
       expect(d.events[0]).toMatchObject({ action: type, fromStatus: status, toStatus: d.next.status, actorUserId: 'u-actor', actorRole: role, at: NOW });
     } else {
-      const expectedCode = !roleMay ? 'forbidden' : where === 'out' ? 'out_of_scope' : 'invalid_status';
+      const expectedCode = workflowRefusal ?? (!roleMay ? 'forbidden' : where === 'out' ? 'out_of_scope' : 'invalid_status');
       expect(d.refusal.code).toBe(expectedCode);
       expect(d.refusal.message).not.toBe('');
       expect(d.refusal.messageZh).toMatch(/\p{Script=Han}/u);
@@ -826,6 +835,131 @@ describe('self-resolve', () => {
     ]).state;
     expect(replied.reporterUserId).toBe('u-worker');
     expect(decide(replied, { type: 'verify-pass' }, worker, NOW, ctx).ok).toBe(true);
+  });
+});
+
+describe('workflow per case type', () => {
+  /** The default workflows with one case type's changed. */
+  const withWorkflow = (caseType: keyof Workflows, patch: Partial<Workflow>): DecideContext => ({
+    ...ctx,
+    workflows: { ...DEFAULT_WORKFLOWS, [caseType]: { ...DEFAULT_WORKFLOWS[caseType], ...patch } },
+  });
+  const handlingState = () => run(dispatchedState(), [[{ type: 'start-handling' }, handlerD01, '2025-03-03 10:00']]).state;
+  /** A committed case (0402) the lead department has replied to, under workflows c. */
+  const replied = (c: DecideContext) =>
+    ok(decide(handlingState(), { type: 'reply', result: 'ok', photos: ['a'] }, handlerD01, at('2025-03-03 11:00'), c)).next;
+
+  it('the shipped defaults keep the standard loop: 即办 self-resolves without a check, 承诺 and 协调 are verified by a grid worker', () => {
+    expect(DEFAULT_WORKFLOWS.committed).toEqual(DEFAULT_WORKFLOWS.coordinated);
+    expect(DEFAULT_WORKFLOWS.committed).toMatchObject({ selfResolve: 'verify', verificationRequired: true, verifier: 'grid', closer: 'desk', coordinationRequired: false, skipRegisterForGridWorker: false });
+    expect(DEFAULT_WORKFLOWS.immediate.selfResolve).toBe('no-verify');
+  });
+
+  it("without a verification step the lead department's reply makes the case verified, ready to close", () => {
+    const c = withWorkflow('committed', { verificationRequired: false });
+    const d = ok(decide(handlingState(), { type: 'reply', result: 'ok', photos: ['a'] }, handlerD01, at('2025-03-03 11:00'), c));
+    expect(d.next).toMatchObject({ status: 'verified', verifiedAt: at('2025-03-03 11:00'), repliedAt: at('2025-03-03 11:00') });
+    expect(d.events[0]!.data).toMatchObject({ verification: 'skipped' });
+    expect(currentStage(d.next)).toBeNull();
+    expect(ok(decide(d.next, { type: 'close' }, intake, at('2025-03-03 11:30'), c)).next.status).toBe('closed');
+    // The other case types keep their verification.
+    expect(replied(withWorkflow('immediate', { verificationRequired: false })).status).toBe('replied');
+  });
+
+  it('the command centre verifies when the workflow says so, and grid workers are told who does', () => {
+    const c = withWorkflow('committed', { verifier: 'centre' });
+    const r = replied(c);
+    const refusal = decide(r, { type: 'verify-pass' }, worker, NOW, c);
+    expect(refusedWith(refusal)).toBe('verify_by_centre');
+    expect(!refusal.ok && refusal.refusal.messageZh).toContain('值班长');
+    expect(allowedActions(r, worker, NOW, { workflows: c.workflows })).toEqual([]);
+    expect(allowedActions(r, supervisor, NOW, { workflows: c.workflows })).toEqual(['start-verify', 'verify-pass', 'verify-fail', 'urge']);
+    const passed = ok(decide(r, { type: 'verify-pass' }, supervisor, NOW, c));
+    expect(passed.next.status).toBe('verified');
+    expect(passed.events[0]!.actorRole).toBe('shift_supervisor');
+    // Out of the supervisor's territory it is a scope refusal, as for any action.
+    const elsewhere = actor('u-super2', 'shift_supervisor', onGrid(OTHER_STREET));
+    expect(refusedWith(decide(r, { type: 'verify-pass' }, elsewhere, NOW, c))).toBe('out_of_scope');
+  });
+
+  it('the reporting grid worker verifies when the workflow says so; without one, any grid worker of the grid', () => {
+    const c = withWorkflow('committed', { verifier: 'reporter' });
+    const r = { ...replied(c), reporterIsGridWorker: true };
+    expect(r.reporterUserId).toBe('u-worker');
+    expect(refusedWith(decide(r, { type: 'verify-pass' }, worker2, NOW, c))).toBe('verify_by_reporter');
+    expect(allowedActions(r, worker2, NOW, { workflows: c.workflows })).toEqual([]);
+    expect(ok(decide(r, { type: 'verify-pass' }, worker, NOW, c)).next.status).toBe('verified');
+    expect(refusedWith(decide(r, { type: 'verify-pass' }, supervisor, NOW, c))).toBe('verify_by_reporter');
+
+    const citizen = { ...r, reporterUserId: null, reporterIsGridWorker: undefined };
+    expect(decide(citizen, { type: 'verify-pass' }, worker2, NOW, c).ok).toBe(true);
+    // Reported by an operator (not a grid worker): any grid worker of the grid.
+    const byOperator = { ...r, reporterUserId: 'u-intake', reporterIsGridWorker: undefined };
+    expect(decide(byOperator, { type: 'verify-pass' }, worker2, NOW, c).ok).toBe(true);
+    expect(ok(openIncident({ id: 'INC-8', gridCode: UNIT_GRID, reportedAt: NOW, reporterUserId: 'u-worker', reporterIsGridWorker: true }, c)).next.reporterIsGridWorker).toBe(true);
+    expect(ok(openIncident({ id: 'INC-8', gridCode: UNIT_GRID, reportedAt: NOW, reporterUserId: 'u-intake' }, c)).next).not.toHaveProperty('reporterIsGridWorker');
+    // The reporter fixed it: 巡办分离 has another worker check it.
+    const selfFixed = ok(decide({ ...reported('2025-03-03 09:00', '0403'), reporterIsGridWorker: true }, { type: 'self-resolve', beforePhotos: ['b'], afterPhotos: ['a'] }, worker, at('2025-03-03 09:10'), c)).next;
+    expect(refusedWith(decide(selfFixed, { type: 'verify-pass' }, worker, NOW, c))).toBe('own_fix');
+    expect(decide(selfFixed, { type: 'verify-pass' }, worker2, NOW, c).ok).toBe(true);
+  });
+
+  it('closing needs the shift supervisor when the workflow asks for approval', () => {
+    const c = withWorkflow('committed', { closer: 'supervisor' });
+    const verified = ok(decide(replied(c), { type: 'verify-pass' }, worker2, NOW, c)).next;
+    expect(refusedWith(decide(verified, { type: 'close' }, intake, NOW, c))).toBe('close_by_supervisor');
+    expect(refusedWith(decide(verified, { type: 'close' }, streetOp, NOW, c))).toBe('close_by_supervisor');
+    expect(allowedActions(verified, intake, NOW, { workflows: c.workflows })).toEqual([]);
+    expect(allowedActions(verified, supervisor, NOW, { workflows: c.workflows })).toContain('close');
+    expect(ok(decide(verified, { type: 'close' }, supervisor, NOW, c)).next.status).toBe('closed');
+    // The default still lets any desk close.
+    expect(decide(verified, { type: 'close' }, intake, NOW, ctx).ok).toBe(true);
+  });
+
+  it('self-resolving follows the workflow of the category named', () => {
+    const off = withWorkflow('immediate', { selfResolve: 'off' });
+    const action: Action = { type: 'self-resolve', categoryCode: '0412', beforePhotos: ['b'], afterPhotos: ['a'] };
+    expect(refusedWith(decide(reported(), action, worker, NOW, off))).toBe('self_resolve_not_allowed');
+    const classified = reported('2025-03-03 09:00', '0412');
+    const registered = ok(decide(classified, { type: 'register', categoryCode: '0412' }, intake, NOW, off)).next;
+    expect(refusedWith(decide(registered, { type: 'self-resolve', beforePhotos: ['b'], afterPhotos: ['a'] }, worker, NOW, off))).toBe('self_resolve_not_allowed');
+    expect(allowedActions(registered, worker, NOW, { workflows: off.workflows })).not.toContain('self-resolve');
+    // 即办 with an on-site check: the fix waits for another worker.
+    const checked = withWorkflow('immediate', { selfResolve: 'verify' });
+    expect(ok(decide(reported(), action, worker, NOW, checked)).next.status).toBe('replied');
+    // A committed case whose workflow takes the photos as the check is verified at once.
+    const trusted = withWorkflow('committed', { selfResolve: 'no-verify' });
+    const committed: Action = { type: 'self-resolve', categoryCode: '0403', beforePhotos: ['b'], afterPhotos: ['a'] };
+    expect(ok(decide(reported(), committed, worker, NOW, trusted)).next.status).toBe('verified');
+  });
+
+  it('a coordinated workflow dispatches with co-handlers or after an escalation', () => {
+    const c = withWorkflow('committed', { coordinationRequired: true });
+    const registered = ok(decide(reported(), { type: 'register', categoryCode: '0402' }, intake, NOW, c)).next;
+    const alone = decide(registered, { type: 'dispatch', leadDepartmentCode: 'D01' }, dispatcher, NOW, c);
+    expect(refusedWith(alone)).toBe('coordination_required');
+    expect(!alone.ok && alone.refusal.messageZh).toContain('协办');
+    expect(decide(registered, { type: 'dispatch', leadDepartmentCode: 'D01', coHandlerDepartmentCodes: ['D02'] }, dispatcher, NOW, c).ok).toBe(true);
+    const called = ok(decide(registered, { type: 'escalate', departmentCodes: ['D05'] }, streetOp, NOW, c)).next;
+    expect(decide(called, { type: 'dispatch', leadDepartmentCode: 'D01' }, dispatcher, NOW, c).ok).toBe(true);
+  });
+
+  it("a grid worker's classified report starts registered when the workflow skips registration", () => {
+    const c = withWorkflow('committed', { skipRegisterForGridWorker: true });
+    const input = { id: 'INC-9', gridCode: UNIT_GRID, reportedAt: at('2025-03-03 09:00'), reporterUserId: 'u-worker', categoryCode: '0402', reporterIsGridWorker: true };
+    const d = ok(openIncident(input, c));
+    expect(d.next).toMatchObject({ status: 'registered', registeredAt: at('2025-03-03 09:00'), acceptedBy: 'u-worker', caseType: 'committed' });
+    expect(d.next.limits).toEqual(findDefaultMinorCategory('0402')!.limits);
+    expect(show(d.next.deadlines.dispatchBy)).toBe('2025-03-03 10:00');
+    expect(d.next.deadlines.registerBy).toBeNull();
+    expect(currentStage(d.next)?.stage).toBe('dispatch');
+    expect(d.events[0]).toMatchObject({ action: 'report', toStatus: 'registered', data: { registered: true } });
+    expect(decide(d.next, { type: 'dispatch', leadDepartmentCode: 'D01' }, dispatcher, at('2025-03-03 09:30'), c).ok).toBe(true);
+    // Not a grid worker, no category, or another case type: the desk registers as before.
+    expect(ok(openIncident({ ...input, reporterIsGridWorker: false }, c)).next.status).toBe('reported');
+    expect(ok(openIncident({ ...input, categoryCode: null }, c)).next.status).toBe('reported');
+    expect(ok(openIncident({ ...input, categoryCode: '0412' }, c)).next.status).toBe('reported');
+    expect(ok(openIncident(input, ctx)).next.status).toBe('reported');
   });
 });
 

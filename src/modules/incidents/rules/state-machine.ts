@@ -6,6 +6,7 @@
  */
 import type { CaseType, CategoryType, MinorCategory, StageLimits } from '../data/categories.js';
 import { addWorkingTime, fractionUsed, type TimeLimit, type WorkCalendar } from './calendar.js';
+import { DEFAULT_WORKFLOWS, workflowOf, type Workflow, type Workflows } from './workflow.js';
 
 export const INCIDENT_STATUSES = [
   'reported',
@@ -185,6 +186,8 @@ export interface IncidentState {
   status: IncidentStatus;
   gridCode: string;
   reporterUserId: string | null;
+  /** Set when the reporting user was a grid worker of the grid (a workflow may have them verify); absent otherwise. */
+  reporterIsGridWorker?: boolean;
   reportedAt: number;
   acceptedAt: number | null;
   acceptedBy: string | null;
@@ -261,7 +264,14 @@ export type RefusalCode =
   | 'already_responded'
   | 'tasks_open'
   | 'not_department_handler'
-  | 'already_assigned';
+  | 'already_assigned'
+  // Workflow steps (rules/workflow.ts): each says which step or role the case type's workflow asks for.
+  | 'verify_by_grid_worker'
+  | 'verify_by_reporter'
+  | 'verify_by_centre'
+  | 'close_by_supervisor'
+  | 'self_resolve_not_allowed'
+  | 'coordination_required';
 
 export interface Refusal {
   code: RefusalCode;
@@ -288,6 +298,8 @@ export interface DecideContext {
   amberFraction?: number;
   /** The user ids holding the handler role in a department, for assign; none known when absent. */
   departmentHandlers?: (departmentCode: string) => readonly string[];
+  /** The workflow of each case type in force; default DEFAULT_WORKFLOWS (the standard loop). */
+  workflows?: Workflows;
 }
 
 /** Register limit for a report whose category is not known yet. */
@@ -354,9 +366,10 @@ export const ACTION_POLICY: Readonly<Record<ActionType, ActionPolicy>> = {
       { role: 'handler', scope: 'co-department' },
     ],
   },
-  'start-verify': { from: ['replied'], grants: grid('grid_worker') },
-  'verify-pass': { from: ['replied', 'verifying'], grants: grid('grid_worker') },
-  'verify-fail': { from: ['replied', 'verifying'], grants: grid('grid_worker') },
+  // The shift supervisor verifies only where the case type's workflow has the centre verify (workflowRoles).
+  'start-verify': { from: ['replied'], grants: grid('grid_worker', 'shift_supervisor') },
+  'verify-pass': { from: ['replied', 'verifying'], grants: grid('grid_worker', 'shift_supervisor') },
+  'verify-fail': { from: ['replied', 'verifying'], grants: grid('grid_worker', 'shift_supervisor') },
   close: { from: ['verified'], grants: DESK },
   'request-extension': { from: AT_DEPARTMENT, grants: [{ role: 'handler', scope: 'lead-department' }] },
   'approve-extension': { from: AT_DEPARTMENT, grants: grid('shift_supervisor') },
@@ -401,19 +414,42 @@ interface Match {
   assignment: RoleAssignment;
 }
 
-function findGrant(incident: IncidentState, type: ActionType, actor: Actor): Match | Refusal {
+/** The roles the case type's workflow lets take this action (a subset of the policy's), with the refusal for the others. */
+function workflowRoles(type: ActionType, wf: Workflow): { roles: readonly RoleName[]; refusal: Refusal } | null {
+  switch (type) {
+    case 'start-verify':
+    case 'verify-pass':
+    case 'verify-fail':
+      return wf.verifier === 'centre'
+        ? { roles: ['shift_supervisor'], refusal: refusal('verify_by_centre', `${type}: this case type is verified by the command centre`) }
+        : { roles: ['grid_worker'], refusal: refusal(wf.verifier === 'reporter' ? 'verify_by_reporter' : 'verify_by_grid_worker', `${type}: this case type is verified by a grid worker`) };
+    case 'close':
+      return wf.closer === 'supervisor'
+        ? { roles: ['shift_supervisor'], refusal: refusal('close_by_supervisor', 'close: this case type is closed by the shift supervisor') }
+        : null;
+    default:
+      return null;
+  }
+}
+
+function findGrant(incident: IncidentState, type: ActionType, actor: Actor, wf: Workflow): Match | Refusal {
   const policy = ACTION_POLICY[type];
+  const limited = workflowRoles(type, wf);
   let hasRole = false;
+  let hasPolicyRole = false;
   for (const grant of policy.grants) {
+    const inWorkflow = !limited || limited.roles.includes(grant.role);
     for (const assignment of actor.roles) {
       if (assignment.role !== grant.role) continue;
+      hasPolicyRole = true;
+      if (!inWorkflow) continue;
       hasRole = true;
       if (scopeMatches(grant.scope, assignment.scope, incident)) return { grant, assignment };
     }
   }
-  return hasRole
-    ? refusal('out_of_scope', `${type}: the incident is outside the actor's scope`)
-    : refusal('forbidden', `${type}: none of the actor's roles may do this`);
+  if (hasRole) return refusal('out_of_scope', `${type}: the incident is outside the actor's scope`);
+  if (hasPolicyRole && limited) return limited.refusal;
+  return refusal('forbidden', `${type}: none of the actor's roles may do this`);
 }
 
 // ---------------------------------------------------------------------------
@@ -443,6 +479,12 @@ const MESSAGES_ZH: Record<RefusalCode, string> = {
   tasks_open: '协办部门尚未全部反馈，主办部门暂不能反馈',
   not_department_handler: '所选人员不是该部门的处置人员',
   already_assigned: '已指派给该人员',
+  verify_by_grid_worker: '按本类事件的办理流程，核查由本网格的网格员进行',
+  verify_by_reporter: '按本类事件的办理流程，核查由上报的网格员进行',
+  verify_by_centre: '按本类事件的办理流程，核查由指挥中心（值班长）进行',
+  close_by_supervisor: '按本类事件的办理流程，结案须由值班长审批',
+  self_resolve_not_allowed: '按本类事件的办理流程，不允许自处置',
+  coordination_required: '按本类事件的办理流程，派遣须指定协办部门或先吹哨',
 };
 
 function refusal(code: RefusalCode, message: string): Refusal {
@@ -463,6 +505,7 @@ function statePrecondition(
   match: Match,
   now: number | undefined,
   allowOwnFixVerification: boolean,
+  wf: Workflow,
 ): Refusal | null {
   switch (type) {
     case 'accept':
@@ -487,9 +530,23 @@ function statePrecondition(
     case 'start-verify':
     case 'verify-pass':
     case 'verify-fail':
-      return !allowOwnFixVerification && incident.selfResolvedBy === actor.userId
-        ? refusal('own_fix', 'a grid worker does not verify their own fix')
-        : null;
+      if (!allowOwnFixVerification && incident.selfResolvedBy === actor.userId) {
+        return refusal('own_fix', 'a grid worker does not verify their own fix');
+      }
+      // The reporting grid worker checks a department's fix; a case reported by anyone else (a citizen, an operator), or one
+      // the reporter fixed themselves, falls to the grid's workers.
+      if (
+        wf.verifier === 'reporter' &&
+        incident.reporterIsGridWorker === true &&
+        incident.reporterUserId !== null &&
+        incident.selfResolvedBy !== incident.reporterUserId &&
+        actor.userId !== incident.reporterUserId
+      ) {
+        return refusal('verify_by_reporter', `${type}: this case type is verified by the grid worker who reported it`);
+      }
+      return null;
+    case 'self-resolve':
+      return wf.selfResolve === 'off' ? refusal('self_resolve_not_allowed', 'this case type may not be self-resolved') : null;
     case 'request-extension':
       if (incident.extensionPending) return refusal('extension_pending', 'an extension request is already pending');
       if (now !== undefined && incident.deadlines.handleBy !== null && now > incident.deadlines.handleBy) {
@@ -519,16 +576,18 @@ function authorize(
   actor: Actor,
   now: number | undefined,
   allowOwnFixVerification: boolean,
+  workflows: Workflows,
 ): Match | Refusal {
   const policy = ACTION_POLICY[type];
   if (!policy) return refusal('invalid_action', `unknown action ${String(type)}`);
   incident = withTasks(incident);
-  const match = findGrant(incident, type, actor);
+  const wf = workflowOf(incident.caseType, workflows);
+  const match = findGrant(incident, type, actor, wf);
   if (isRefusal(match)) return match;
   if (!policy.from.includes(incident.status)) {
     return refusal('invalid_status', `${type} is not possible while the incident is ${incident.status}`);
   }
-  return statePrecondition(incident, type, actor, match, now, allowOwnFixVerification) ?? match;
+  return statePrecondition(incident, type, actor, match, now, allowOwnFixVerification, wf) ?? match;
 }
 
 /**
@@ -540,10 +599,11 @@ export function allowedActions(
   incident: IncidentState,
   actor: Actor,
   now?: number,
-  options: { allowOwnFixVerification?: boolean } = {},
+  options: { allowOwnFixVerification?: boolean; workflows?: Workflows } = {},
 ): ActionType[] {
+  const workflows = options.workflows ?? DEFAULT_WORKFLOWS;
   return ACTION_TYPES.filter(
-    (type) => !isRefusal(authorize(incident, type, actor, now, options.allowOwnFixVerification ?? false)),
+    (type) => !isRefusal(authorize(incident, type, actor, now, options.allowOwnFixVerification ?? false, workflows)),
   );
 }
 
@@ -659,6 +719,8 @@ export interface NewIncidentInput {
   photos?: readonly string[];
   /** Anything the intake wants on the 'report' event (channel, hotline order number…). */
   data?: Record<string, unknown>;
+  /** The reporter is a grid worker of the case's grid: their workflow may skip registration or have them verify. */
+  reporterIsGridWorker?: boolean;
 }
 
 export interface OpenContext {
@@ -666,6 +728,7 @@ export interface OpenContext {
   category: (code: string) => CategoryRule | undefined;
   /** Register limit when no category is known; default DEFAULT_REGISTER_LIMIT. */
   defaultRegisterLimit?: TimeLimit;
+  workflows?: Workflows;
 }
 
 /** The initial state (version 1, status reported, register clock running) and its 'report' event. */
@@ -679,12 +742,13 @@ export function openIncident(input: NewIncidentInput, ctx: OpenContext): Decisio
     }
   }
   const registerLimit = category?.limits.register ?? ctx.defaultRegisterLimit ?? DEFAULT_REGISTER_LIMIT;
-  const next: IncidentState = {
+  const opened: IncidentState = {
     id: input.id,
     version: 1,
     status: 'reported',
     gridCode: input.gridCode,
     reporterUserId: input.reporterUserId,
+    ...(input.reporterIsGridWorker === true && input.reporterUserId !== null ? { reporterIsGridWorker: true } : {}),
     reportedAt: input.reportedAt,
     acceptedAt: null,
     acceptedBy: null,
@@ -723,6 +787,26 @@ export function openIncident(input: NewIncidentInput, ctx: OpenContext): Decisio
     mergedInto: null,
     rejectReason: null,
   };
+  // A grid worker's classified report needs no desk check when the workflow says so: it starts registered.
+  const registeredAs =
+    category !== undefined &&
+    input.reporterIsGridWorker === true &&
+    input.reporterUserId !== null &&
+    workflowOf(category.caseType, ctx.workflows).skipRegisterForGridWorker
+      ? category
+      : undefined;
+  const registered = registeredAs !== undefined;
+  const next: IncidentState = registeredAs
+    ? {
+        ...opened,
+        status: 'registered',
+        acceptedAt: input.reportedAt,
+        acceptedBy: input.reporterUserId,
+        limits: registeredAs.limits,
+        registeredAt: input.reportedAt,
+        deadlines: { registerBy: null, dispatchBy: addWorkingTime(ctx.calendar, input.reportedAt, registeredAs.limits.dispatch), handleBy: null, verifyBy: null },
+      }
+    : opened;
   return {
     ok: true,
     next,
@@ -730,13 +814,18 @@ export function openIncident(input: NewIncidentInput, ctx: OpenContext): Decisio
       {
         action: 'report',
         fromStatus: null,
-        toStatus: 'reported',
+        toStatus: next.status,
         actorUserId: input.reporterUserId,
         actorRole: null,
         note: input.note ?? null,
         attachments: input.photos ?? [],
         at: input.reportedAt,
-        data: { ...input.data, categoryCode: next.categoryCode, registerBy: next.deadlines.registerBy },
+        data: {
+          ...input.data,
+          categoryCode: next.categoryCode,
+          registerBy: next.deadlines.registerBy,
+          ...(registered ? { registered: true, dispatchBy: next.deadlines.dispatchBy } : {}),
+        },
       },
     ],
   };
@@ -782,7 +871,7 @@ export function decide(
   ctx: DecideContext,
 ): Decision {
   incident = withTasks(incident);
-  const auth = authorize(incident, action.type, actor, now, ctx.allowOwnFixVerification ?? false);
+  const auth = authorize(incident, action.type, actor, now, ctx.allowOwnFixVerification ?? false, ctx.workflows ?? DEFAULT_WORKFLOWS);
   if (isRefusal(auth)) return { ok: false, refusal: auth };
   const result = apply(incident, action, actor, now, ctx, auth);
   if ('ok' in result) return result;
@@ -863,6 +952,9 @@ function apply(
         return fail('invalid_action', 'co-handlers must be distinct and differ from the lead');
       }
       if (!l) return fail('category_required', 'the incident has no category');
+      if (workflowOf(s.caseType, ctx.workflows).coordinationRequired && co.length === 0 && s.escalation.length === 0) {
+        return fail('coordination_required', 'this case type is dispatched with co-handler departments or after an escalation');
+      }
       const handleBy = add(l.handle);
       const taskLimits = action.taskLimits ?? {};
       for (const [code, limit] of Object.entries(taskLimits)) {
@@ -945,6 +1037,15 @@ function apply(
         };
       }
       if (!l) return fail('category_required', 'the incident has no category');
+      if (!workflowOf(s.caseType, ctx.workflows).verificationRequired) {
+        // No verification in this workflow: the lead's reply is the check, and the case waits to be closed.
+        return {
+          next: { ...s, status: 'verified', repliedAt: now, verifiedAt: now, stageStartedAt: null, extensionPending: null, deferPending: null, verifyingBy: null },
+          note: action.result,
+          attachments: action.photos,
+          data: { departmentCode: department, part: 'lead', verification: 'skipped' },
+        };
+      }
       const verifyBy = add(l.verify);
       return {
         next: {
@@ -1086,6 +1187,9 @@ function apply(
       if (!code) return fail('category_required', 'a category is required to self-resolve');
       const category = ctx.category(code);
       if (!category) return fail('unknown_category', `unknown category ${code}`);
+      // The category named here may differ from the one the case had: its workflow decides.
+      const wf = workflowOf(category.caseType, ctx.workflows);
+      if (wf.selfResolve === 'off') return fail('self_resolve_not_allowed', 'this case type may not be self-resolved');
       if (!hasPhotos(action.beforePhotos) || !hasPhotos(action.afterPhotos)) {
         return fail('photos_required', 'self-resolving needs before and after photos');
       }
@@ -1102,15 +1206,15 @@ function apply(
         selfResolvedBy: actor.userId,
       };
       const attachments = [...action.beforePhotos, ...action.afterPhotos];
-      if (category.caseType === 'immediate') {
-        // 即办: the before/after photos are the verification; an operator still closes it.
+      if (wf.selfResolve === 'no-verify' || !wf.verificationRequired) {
+        // 即办 by default: the before/after photos are the verification; an operator still closes it.
         return {
           next: { ...common, status: 'verified', verifiedAt: now, stageStartedAt: null },
           attachments,
           data: { categoryCode: category.code, caseType: category.caseType, beforePhotos: action.beforePhotos, afterPhotos: action.afterPhotos },
         };
       }
-      // Other case types are checked on site by another grid worker, like a department's reply.
+      // Otherwise checked on site, like a department's reply, by whom the workflow says.
       const verifyBy = add(category.limits.verify);
       return {
         next: { ...common, status: 'replied', stageStartedAt: now, deadlines: { ...s.deadlines, verifyBy } },

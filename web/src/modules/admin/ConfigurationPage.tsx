@@ -3,15 +3,17 @@ import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-
 import CalendarPanel from './CalendarPanel.js';
 import CategoriesPanel from './CategoriesPanel.js';
 import DepartmentsPanel from './DepartmentsPanel.js';
+import WorkflowsPanel from './WorkflowsPanel.js';
 import { useAdminText, type AdminMessageKey } from './messages.js';
 
 const TABS: { key: string; label: AdminMessageKey }[] = [
   { key: 'categories', label: 'tab.categories' },
+  { key: 'workflows', label: 'tab.workflows' },
   { key: 'calendar', label: 'tab.calendar' },
   { key: 'departments', label: 'tab.departments' },
 ];
 
-/** 业务配置: the loop's configuration that was API-only (categories and limits, the working calendar, departments), one tab and route each. */
+/** 业务配置: the loop's configuration that was API-only (categories and limits, workflows per case type, the working calendar, departments), one tab and route each. */
 export default function ConfigurationPage() {
   const at = useAdminText();
   const location = useLocation();
@@ -27,6 +29,7 @@ export default function ConfigurationPage() {
       <Routes>
         <Route index element={<Navigate to="categories" replace />} />
         <Route path="categories" element={<CategoriesPanel />} />
+        <Route path="workflows" element={<WorkflowsPanel />} />
         <Route path="calendar" element={<CalendarPanel />} />
         <Route path="departments" element={<DepartmentsPanel />} />
       </Routes>

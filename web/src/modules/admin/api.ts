@@ -26,6 +26,18 @@ export interface Department { code: string; name: string; nameEn: string; status
 export interface CalendarYear { year: number; holidays: string[]; workingWeekends: string[]; source: string }
 export interface Calendar { periods: [number, number][]; weekendDays: number[]; years: CalendarYear[] }
 
+export type CaseType = Category['caseType'];
+export interface Workflow {
+  caseType: CaseType;
+  selfResolve: 'off' | 'verify' | 'no-verify';
+  skipRegisterForGridWorker: boolean;
+  verificationRequired: boolean;
+  verifier: 'grid' | 'reporter' | 'centre';
+  coordinationRequired: boolean;
+  closer: 'desk' | 'supervisor';
+  version: number;
+}
+
 export interface ImportResult { created: number; updated: number; unchanged: number; majors: number }
 export interface ImportRowError { row: number; problems: string[] }
 
@@ -42,6 +54,9 @@ export const adminApi = {
   calendar: () => api.get<Calendar>('/api/incident-calendar'),
   saveCalendarYear: (year: number, holidays: string[], workingWeekends: string[]) =>
     api.put<Calendar>(`/api/incident-calendar/years/${year}`, { holidays, workingWeekends }),
+
+  workflows: () => api.get<{ workflows: Workflow[] }>('/api/incident-workflows'),
+  saveWorkflow: ({ caseType, ...body }: Workflow) => api.put<Workflow>(`/api/incident-workflows/${caseType}`, body),
 
   departments: () => api.get<{ items: Department[] }>('/api/departments', { includeRetired: 'true' }),
   createDepartment: (body: { code: string; name: string; nameEn: string }) => api.post<Department>('/api/departments', body),

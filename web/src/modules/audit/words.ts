@@ -48,6 +48,7 @@ const ACTIONS: Words = {
   'incident_category.create': ['新增事件小类', 'Create category'],
   'incident_category.update': ['修改事件小类', 'Update category'],
   'incident_category.import': ['导入事件分类', 'Import categories'],
+  'incident_workflow.update': ['修改办理流程', 'Update case workflow'],
   'incident_category_major.save': ['保存事件大类', 'Save major category'],
   'keyperson.set': ['设置重点人员', 'Set key person'],
   'keys.rotate': ['轮换加密密钥', 'Rotate encryption keys'],
@@ -104,7 +105,7 @@ const ACTIONS: Words = {
 const OBJECT_TYPES: Words = {
   backup: ['备份', 'Backup'], building: ['楼栋', 'Building'], clock_record: ['打卡记录', 'Clock record'], component: ['部件', 'Component'],
   department: ['部门', 'Department'], department_grids: ['专业网格', 'Department grids'], dwelling: ['房屋', 'Dwelling'], grid: ['网格', 'Grid'],
-  household: ['户', 'Household'], import: ['导入任务', 'Import job'], incident: ['事件', 'Incident'], incident_category: ['事件小类', 'Category'],
+  household: ['户', 'Household'], import: ['导入任务', 'Import job'], incident: ['事件', 'Incident'], incident_category: ['事件小类', 'Category'], incident_workflow: ['办理流程', 'Case workflow'],
   incident_category_major: ['事件大类', 'Major category'], leave_request: ['请假', 'Leave request'], organization: ['组织', 'Organization'],
   patrol: ['巡查', 'Patrol'], place: ['场所', 'Place'], resident: ['居民', 'Resident'], residents: ['居民', 'Residents'], role: ['角色', 'Role'],
   share_client: ['数据共享方', 'Data-share client'], team: ['队伍', 'Team'], team_role: ['队伍角色', 'Team role'], user: ['用户', 'User'],

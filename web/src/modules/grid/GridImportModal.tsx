@@ -2,7 +2,7 @@ import { Alert, Button, Checkbox, Modal, Space, Table, Typography, Upload } from
 import { useState } from 'react';
 import { errorMessage } from '../../shell/api.js';
 import { gridApi, type ImportReport } from './api.js';
-import { useGridText } from './messages.js';
+import { useGridText, type GridMessageKey } from './messages.js';
 
 /**
  * Import from the console: the chosen files are checked first (a dry run
@@ -79,10 +79,10 @@ export function GridImportModal({ onClose, onImported }: { onClose(): void; onIm
                 pagination={{ pageSize: 10 }}
                 dataSource={report.problems}
                 columns={[
-                  { title: 'code', dataIndex: 'code', width: 170 },
-                  { title: 'grid', dataIndex: 'featureCode', width: 150 },
-                  { title: 'file', render: (_, p) => (p.file === undefined ? '' : (files[p.file]?.name ?? p.file)), width: 120 },
-                  { title: 'message', dataIndex: 'message' },
+                  { title: gt('import.col.grid'), dataIndex: 'featureCode', width: 160 },
+                  { title: gt('import.col.file'), render: (_, p) => (p.file === undefined ? '' : (files[p.file]?.name ?? p.file)), width: 140 },
+                  // The problem in words; the server's code and message (with figures such as the area) on hover.
+                  { title: gt('import.col.problem'), render: (_, p) => <span title={`${p.code}: ${p.message}`} data-testid="grid-import-problem">{problemText(gt, p)}</span> },
                 ]}
               />
             )}
@@ -92,3 +92,14 @@ export function GridImportModal({ onClose, onImported }: { onClose(): void; onIm
     </Modal>
   );
 }
+
+/** A grid import problem in the user's language by its code; an unknown code shows the server's message. */
+function problemText(gt: ReturnType<typeof useGridText>, p: ImportReport['problems'][number]): string {
+  const key = `problem.${p.code}` as GridMessageKey;
+  return PROBLEM_CODES.has(p.code) ? gt(key, { other: p.otherCode ?? '' }) : p.message;
+}
+
+const PROBLEM_CODES = new Set([
+  'FILE_INVALID', 'FEATURE_INVALID', 'CODE_MALFORMED', 'CODE_NOT_NESTED', 'PARENT_MISSING', 'DUPLICATE_CODE', 'GEOMETRY_INVALID', 'RING_NOT_CLOSED',
+  'RING_SELF_INTERSECTS', 'OUTSIDE_PARENT', 'GAP_IN_PARENT', 'SIBLINGS_OVERLAP', 'IMPORT_EMPTY', 'DISTRICT_CHANGED', 'DEPARTMENT_UNKNOWN',
+]);
