@@ -22,13 +22,14 @@ import { filesMigration } from './infra/files/migrations.js';
 import { incidentFilesMigration, type IncidentFileTables } from './modules/incidents/attachments.js';
 import { incidentTasksMigration } from './modules/incidents/tasks.js';
 import type { WorkforceTables } from './modules/workforce/tables.js';
-import { evaluationPermissionsMigration } from './modules/evaluation/migrations.js';
+import { assessmentMigration, assessmentPermissionsMigration, evaluationPermissionsMigration } from './modules/evaluation/migrations.js';
+import type { AssessmentTables } from './modules/evaluation/tables.js';
 import type { ReportTables } from './modules/reports/tables.js';
 import { reportsMigration, reportsPermissionsMigration } from './modules/reports/migrations.js';
 import { gridWorkerMembersMigration, workforceMigration, workforcePermissionsMigration } from './modules/workforce/migrations.js';
 
 /** Every table of the platform: each module declares its own, this joins them. */
-export interface Database extends AuthTables, AuditTables, DepartmentTables, GridTables, IdempotencyTables, IncidentTables, BasedataTables, FileTables, IncidentFileTables, DemoTables, WorkforceTables, ReportTables {}
+export interface Database extends AuthTables, AuditTables, DepartmentTables, GridTables, IdempotencyTables, IncidentTables, BasedataTables, FileTables, IncidentFileTables, DemoTables, WorkforceTables, ReportTables, AssessmentTables {}
 
 export type AppDb = Db<Database>;
 
@@ -58,6 +59,8 @@ export const MIGRATIONS: Migrations = {
   '0044_incident_tasks': incidentTasksMigration,
   '0047_incident_workflows': incidentWorkflowsMigration,
   '0051_evaluation_permissions': evaluationPermissionsMigration,
+  '0052_assessment': assessmentMigration,
+  '0053_assessment_permissions': assessmentPermissionsMigration,
   '0056_reports': reportsMigration,
   '0057_reports_permissions': reportsPermissionsMigration,
   '0060_workforce': workforceMigration,

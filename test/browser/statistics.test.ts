@@ -78,6 +78,8 @@ describe('statistics in the console', () => {
     // The street chart's bars: SVG paths starting at the plot's left edge; the topmost is the first street's reported count.
     const chart = page.getByTestId('chart-place');
     await expect.poll(() => chart.locator('path').count()).toBeGreaterThan(4);
+    // The figures above it take two rows: bring the chart into the viewport before clicking by coordinates.
+    await chart.scrollIntoViewIfNeeded();
     const bar = await chart.evaluate((el) => {
       const box = el.getBoundingClientRect();
       const bars = [...el.querySelectorAll('path')]

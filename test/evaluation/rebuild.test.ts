@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statsDbUrlOf } from '../../src/infra/config.js';
-import { ROLLUP_DIMENSIONS, ROLLUP_MEASURES } from '../../src/modules/evaluation/rules/rollup.js';
+import { ROLLUP_DIMENSIONS, ROLLUP_MEASURES, WORKER_DIMENSIONS, WORKER_MEASURES } from '../../src/modules/evaluation/rules/rollup.js';
 import { StatisticsStore } from '../../src/modules/evaluation/store.js';
 import { ReferenceData } from '../../src/modules/incidents/reference.js';
 import { DIALECTS, openTestPlatform } from '../support/db.js';
@@ -15,12 +15,13 @@ const VOCABULARY = {
   categories: ['0101', '0102', '0203'],
   departments: ['D01', 'D02', 'D03'],
   channels: ['grid_worker', 'citizen', 'hotline_12345'],
+  workers: [501, 502, 503],
 };
 
-async function rowsOf(store: StatisticsStore, table: 'stat_daily' | 'stat_street_daily', dimensions: readonly string[]) {
+async function rowsOf(store: StatisticsStore, table: 'stat_daily' | 'stat_street_daily' | 'stat_worker_daily', dimensions: readonly string[], measures: readonly string[] = ROLLUP_MEASURES) {
   const rows = (await store.db.primary.selectFrom(table).selectAll().execute()) as unknown as Record<string, unknown>[];
   return rows
-    .map((r) => [...dimensions.map((d) => String(r[d])), ...ROLLUP_MEASURES.map((m) => Number(r[m]))] as (string | number)[])
+    .map((r) => [...dimensions.map((d) => String(r[d])), ...measures.map((m) => Number(r[m]))] as (string | number)[])
     // A key every case has left keeps a row of zeros under incremental upkeep; the rebuild writes none.
     .filter((r) => r.slice(dimensions.length).some((x) => x !== 0))
     .sort((a, b) => a.join('|').localeCompare(b.join('|')));
@@ -76,6 +77,9 @@ describe.each(DIALECTS)('statistics store: rebuild equals incremental upkeep (%s
     }
     const incremental = await snapshot(store);
     const incrementalStreets = await rowsOf(store, 'stat_street_daily', STREET);
+    const incrementalWorkers = await rowsOf(store, 'stat_worker_daily', WORKER_DIMENSIONS, WORKER_MEASURES);
+    // Every measure of the worker rollup is exercised by the random timeline.
+    for (const [i] of WORKER_MEASURES.entries()) expect(incrementalWorkers.some((row) => Number(row[WORKER_DIMENSIONS.length + i]) > 0)).toBe(true);
     const total = incremental.reduce((s, row) => s + Number(row[ROLLUP_DIMENSIONS.length]), 0);
     expect(total).toBe(cases.length);
 
@@ -85,6 +89,7 @@ describe.each(DIALECTS)('statistics store: rebuild equals incremental upkeep (%s
     const rebuilt = await snapshot(store);
     expect(rebuilt).toEqual(incremental);
     expect(await rowsOf(store, 'stat_street_daily', STREET)).toEqual(incrementalStreets);
+    expect(await rowsOf(store, 'stat_worker_daily', WORKER_DIMENSIONS, WORKER_MEASURES)).toEqual(incrementalWorkers);
     // The street rollup is the fine one summed by street and department.
     const summed = new Map<string, number[]>();
     for (const row of rebuilt) {

@@ -12,6 +12,8 @@ export interface Draft {
   toStatus: string;
   data: Record<string, unknown>;
   at: number;
+  /** The acting user (incident_events.actor_user_id). */
+  actor?: number | null;
 }
 
 export interface PlannedCase {
@@ -46,6 +48,8 @@ export interface Vocabulary {
   categories: readonly string[];
   departments: readonly string[];
   channels: readonly string[];
+  /** Grid workers' user ids: when given, worker reports, self-resolves and verifications name one as their actor. */
+  workers?: readonly number[];
 }
 
 /** One case's timeline starting at `start`. */
@@ -53,9 +57,12 @@ export function planCase(r: Rng, v: Vocabulary, start: number): PlannedCase {
   let t = start;
   const events: Draft[] = [];
   const step = (lo = 10 * MIN, hi = 30 * HOUR) => { t += r.int(lo, hi); };
-  const push = (action: string, toStatus: string, data: Record<string, unknown> = {}) => events.push({ action, toStatus, data, at: t });
+  // Without workers the random stream is the one the other tests were written against.
+  const worker = () => (v.workers ? r.pick(v.workers) : null);
+  const push = (action: string, toStatus: string, data: Record<string, unknown> = {}, actor: number | null = null) => events.push({ action, toStatus, data, at: t, actor });
   const category = r.pick(v.categories);
-  push('report', 'reported', { channel: r.pick(v.channels), categoryCode: r.chance(0.3) ? category : null });
+  const channel = r.pick(v.channels);
+  push('report', 'reported', { channel, categoryCode: r.chance(0.3) ? category : null }, channel === 'grid_worker' ? worker() : null);
   const done = () => ({ gridCode: r.pick(v.grids), events });
   step();
   const first = r.next();
@@ -64,15 +71,15 @@ export function planCase(r: Rng, v: Vocabulary, start: number): PlannedCase {
   if (first < 0.16) return done();
   if (first < 0.3) {
     if (r.chance(0.5)) {
-      push('self-resolve', 'verified', { categoryCode: category, caseType: 'immediate' });
+      push('self-resolve', 'verified', { categoryCode: category, caseType: 'immediate' }, worker());
     } else {
-      push('self-resolve', 'replied', { categoryCode: category, caseType: 'committed', verifyBy: t + 4 * HOUR });
+      push('self-resolve', 'replied', { categoryCode: category, caseType: 'committed', verifyBy: t + 4 * HOUR }, worker());
       step();
       if (r.chance(0.3)) {
-        push('verify-fail', 'registered', { rework: false, dispatchBy: t + HOUR });
+        push('verify-fail', 'registered', { rework: false, dispatchBy: t + HOUR }, worker());
         return dispatchLoop();
       }
-      push('verify-pass', 'verified');
+      push('verify-pass', 'verified', {}, worker());
     }
     step();
     if (r.chance(0.85)) push('close', 'closed');
@@ -124,10 +131,10 @@ export function planCase(r: Rng, v: Vocabulary, start: number): PlannedCase {
           handleBy = t + r.int(2, 48) * HOUR;
           const reopen = co.length > 0 && r.chance(0.5);
           if (reopen) coDeadline = handleBy;
-          push('verify-fail', 'handling', { rework: true, handleBy, ...(reopen ? { reopenDepartmentCodes: co } : {}) });
+          push('verify-fail', 'handling', { rework: true, handleBy, ...(reopen ? { reopenDepartmentCodes: co } : {}) }, worker());
           continue;
         }
-        push('verify-pass', 'verified');
+        push('verify-pass', 'verified', {}, worker());
         step(MIN, 10 * HOUR);
         if (r.chance(0.85)) push('close', 'closed');
         return done();
@@ -141,7 +148,7 @@ const INCIDENT_COLUMNS = [
   'code', 'status', 'version', 'grid_code', 'description', 'channel', 'co_handler_codes', 'reported_at', 'warning',
   'urge_count', 'rework_count', 'return_count', 'extension_count', 'is_open', 'photos', 'state', 'event_count', 'updated_at',
 ];
-const EVENT_COLUMNS = ['incident_id', 'seq', 'action', 'from_status', 'to_status', 'attachments', 'data', 'at'];
+const EVENT_COLUMNS = ['incident_id', 'seq', 'action', 'from_status', 'to_status', 'attachments', 'data', 'at', 'actor_user_id'];
 
 /** Inserts a case's incident row (its fixed fields only; the statistics store reads nothing else of it) and answers its id. */
 export async function insertIncident(db: Kysely<unknown>, c: PlannedCase, code: string): Promise<number> {
@@ -154,6 +161,6 @@ export async function insertIncident(db: Kysely<unknown>, c: PlannedCase, code: 
 
 /** Appends events seq from..to-1 of a case. */
 export async function insertEvents(db: Kysely<unknown>, incidentId: number, c: PlannedCase, from: number, to: number): Promise<void> {
-  const rows = c.events.slice(from, to).map((e, i) => [incidentId, from + i + 1, e.action, null, e.toStatus, '[]', JSON.stringify(e.data), e.at]);
+  const rows = c.events.slice(from, to).map((e, i) => [incidentId, from + i + 1, e.action, null, e.toStatus, '[]', JSON.stringify(e.data), e.at, e.actor ?? null]);
   await bulkInsert(db, 'incident_events', EVENT_COLUMNS, rows);
 }

@@ -36,6 +36,8 @@ export const PERMISSIONS: readonly PermissionDef[] = [
   p('keypersons.read', 'basedata', '查看重点人员', 'View key persons'),
   p('dashboard.read', 'overview', '查看指挥大屏与统计', 'View the command screen and statistics'),
   p('evaluation.read', 'evaluation', '查看考核指标与排名', 'View KPIs and rankings'),
+  p('evaluation.assess', 'evaluation', '录入督查考核评分', 'Enter inspection scores for the assessment'),
+  p('evaluation.assess.manage', 'evaluation', '维护考核方案并关闭考核周期', 'Maintain the assessment scheme and close periods'),
   p('reports.read', 'evaluation', '查看与下载报表', 'View and download reports'),
   p('reports.generate', 'evaluation', '生成报表', 'Generate reports'),
   p('workforce.read', 'workforce', '查看队伍、排班、考勤与巡查轨迹', 'View teams, rota, attendance and patrol tracks'),
@@ -60,7 +62,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     nameEn: 'Administrator',
     permissions: [
       'users.manage', 'roles.manage', 'system.read', 'grid.read', 'grid.manage', 'incidents.read', 'incidents.configure', 'dashboard.read',
-      'evaluation.read', 'reports.read', 'reports.generate', 'workforce.read', 'workforce.manage', 'workforce.configure',
+      'evaluation.read', 'evaluation.assess', 'evaluation.assess.manage', 'reports.read', 'reports.generate', 'workforce.read', 'workforce.manage', 'workforce.configure',
     ],
   },
   {
@@ -79,7 +81,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     code: 'shift_supervisor',
     name: '值班长',
     nameEn: 'Shift supervisor',
-    permissions: ['grid.read', 'incidents.read', 'incidents.register', 'incidents.dispatch', 'incidents.close', 'incidents.supervise', 'dashboard.read', 'evaluation.read',
+    permissions: ['grid.read', 'incidents.read', 'incidents.register', 'incidents.dispatch', 'incidents.close', 'incidents.supervise', 'dashboard.read', 'evaluation.read', 'evaluation.assess',
       'reports.read', 'reports.generate', 'workforce.read'],
   },
   {
@@ -114,7 +116,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     code: 'leader',
     name: '领导',
     nameEn: 'Leader',
-    permissions: ['grid.read', 'incidents.read', 'dashboard.read', 'evaluation.read', 'reports.read', 'reports.generate', 'workforce.read'],
+    permissions: ['grid.read', 'incidents.read', 'dashboard.read', 'evaluation.read', 'evaluation.assess', 'evaluation.assess.manage', 'reports.read', 'reports.generate', 'workforce.read'],
   },
   {
     // 综治专干: the community's social-governance officer who follows the key persons (重点人员). Key-person

@@ -1,7 +1,8 @@
 import type { Kysely, Migration } from 'kysely';
 import { createFeedCursorTable } from '../../infra/feed/cursor.js';
 import { dialectOfKysely, tableOptions, type MigrationTables, type Migrations } from '../../infra/db/migrator.js';
-import { ROLLUP_MEASURES } from './rules/rollup.js';
+import { ROLLUP_MEASURES, WORKER_MEASURES } from './rules/rollup.js';
+import type { SchemeDefinition } from './rules/assessment.js';
 
 const statsStoreMigration: Migration = {
   async up(db: Kysely<unknown>) {
@@ -63,10 +64,31 @@ const statsPartsMigration: Migration = {
   },
 };
 
+/**
+ * Per grid worker sums (docs/kpis.md). Cases folded before it carry no
+ * reporter or verifier: `civicgrid stats rebuild` fills the rows of earlier cases.
+ */
+const workerRollupMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    const d = dialectOfKysely(db);
+    let worker = db.schema
+      .createTable('stat_worker_daily')
+      .addColumn('day', 'varchar(10)', (c) => c.notNull())
+      .addColumn('grid_code', 'varchar(20)', (c) => c.notNull())
+      .addColumn('user_id', 'varchar(20)', (c) => c.notNull());
+    for (const m of WORKER_MEASURES) worker = worker.addColumn(m, 'bigint', (c) => c.notNull().defaultTo(0));
+    await tableOptions(d, worker.addPrimaryKeyConstraint('stat_worker_daily_pk', ['day', 'grid_code', 'user_id'])).execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('stat_worker_daily').execute();
+  },
+};
+
 /** The statistics store's own migrations (it may be its own database), numbered in the evaluation range. */
 export const STATS_MIGRATIONS: Migrations = {
   '0050_stats_store': statsStoreMigration,
   '0045_stats_parts': statsPartsMigration,
+  '0056_stats_worker_rollup': workerRollupMigration,
 };
 
 /** Its own migration table, so the store can share the primary database (the MySQL default) without mixing lists. */
@@ -87,6 +109,102 @@ export const evaluationPermissionsMigration: Migration = {
     const now = Date.now();
     for (const r of rows) {
       const extra = EVALUATION_ROLE_PERMISSIONS[r.code];
+      if (!extra) continue;
+      const permissions = [...new Set([...(JSON.parse(r.permissions) as string[]), ...extra])].sort();
+      await k.updateTable('roles').set({ permissions: JSON.stringify(permissions), updated_at: now }).where('code', '=', r.code).execute();
+    }
+  },
+  async down() {
+    // Permissions granted stay: removing them could take away what an administrator gave on purpose.
+  },
+};
+
+/** The scheme a fresh install starts from (version 1 of each subject), edited in the console into new versions. */
+export const DEFAULT_SCHEMES: Readonly<Record<'department' | 'street', SchemeDefinition>> = {
+  department: {
+    indicators: [
+      { key: 'on_time_close', name: '按期结案率', kind: 'kpi', kpi: 'onTimeCloseRate', weight: 40, target: 0.95, floor: 0.6 },
+      { key: 'rework', name: '返工率', kind: 'kpi', kpi: 'reworkRate', weight: 15, target: 0.05, floor: 0.3 },
+      { key: 'return', name: '退回率', kind: 'kpi', kpi: 'returnRate', weight: 15, target: 0.05, floor: 0.3 },
+      { key: 'inspection', name: '现场督查', kind: 'manual', weight: 30, maxScore: 100 },
+    ],
+    deductions: [{ key: 'overdue_cases', name: '超期案件扣分', count: 'overdue', points: 0.5, cap: 10 }],
+  },
+  street: {
+    indicators: [
+      { key: 'close', name: '结案率', kind: 'kpi', kpi: 'closeRate', weight: 30, target: 0.95, floor: 0.6 },
+      { key: 'on_time_close', name: '按期结案率', kind: 'kpi', kpi: 'onTimeCloseRate', weight: 30, target: 0.9, floor: 0.5 },
+      { key: 'immediate', name: '即办率', kind: 'kpi', kpi: 'immediateRate', weight: 10, target: 0.3, floor: 0 },
+      { key: 'inspection', name: '现场督查', kind: 'manual', weight: 30, maxScore: 100 },
+    ],
+    deductions: [{ key: 'returned_cases', name: '退回案件扣分', count: 'returned', points: 0.5, cap: 10 }],
+  },
+};
+
+/** 督查考核: scheme versions, periods and manual scores (docs/assessment.md), with version 1 of each subject's scheme. */
+export const assessmentMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    const d = dialectOfKysely(db);
+    await tableOptions(d, db.schema
+      .createTable('assessment_schemes')
+      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('subject', 'varchar(16)', (c) => c.notNull())
+      .addColumn('version', 'integer', (c) => c.notNull())
+      .addColumn('definition', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('created_by', 'integer')
+      .addUniqueConstraint('assessment_schemes_version', ['subject', 'version'])).execute();
+    await tableOptions(d, db.schema
+      .createTable('assessment_periods')
+      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('subject', 'varchar(16)', (c) => c.notNull())
+      .addColumn('period', 'varchar(8)', (c) => c.notNull())
+      .addColumn('scheme_id', 'integer', (c) => c.notNull())
+      .addColumn('status', 'varchar(8)', (c) => c.notNull())
+      .addColumn('opened_at', 'bigint', (c) => c.notNull())
+      .addColumn('opened_by', 'integer')
+      .addColumn('closed_at', 'bigint')
+      .addColumn('closed_by', 'integer')
+      .addColumn('results', 'text')
+      .addColumn('version', 'integer', (c) => c.notNull())
+      .addUniqueConstraint('assessment_periods_period', ['subject', 'period'])).execute();
+    await tableOptions(d, db.schema
+      .createTable('assessment_scores')
+      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('period_id', 'integer', (c) => c.notNull())
+      .addColumn('indicator_key', 'varchar(40)', (c) => c.notNull())
+      .addColumn('unit_code', 'varchar(20)', (c) => c.notNull())
+      .addColumn('score', 'double precision', (c) => c.notNull())
+      .addColumn('note', 'text', (c) => c.notNull())
+      .addColumn('attachments', 'text', (c) => c.notNull())
+      .addColumn('entered_by', 'integer')
+      .addColumn('entered_at', 'bigint', (c) => c.notNull())
+      .addUniqueConstraint('assessment_scores_item', ['period_id', 'indicator_key', 'unit_code'])).execute();
+    const k = db as Kysely<{ assessment_schemes: { subject: string; version: number; definition: string; created_at: number; created_by: number | null } }>;
+    const now = Date.now();
+    for (const subject of ['department', 'street'] as const) {
+      await k.insertInto('assessment_schemes').values({ subject, version: 1, definition: JSON.stringify(DEFAULT_SCHEMES[subject]), created_at: now, created_by: null }).execute();
+    }
+  },
+  async down(db: Kysely<unknown>) {
+    for (const t of ['assessment_scores', 'assessment_periods', 'assessment_schemes']) await db.schema.dropTable(t).execute();
+  },
+};
+
+const ASSESSMENT_ROLE_PERMISSIONS: Record<string, string[]> = {
+  admin: ['evaluation.assess', 'evaluation.assess.manage'],
+  leader: ['evaluation.assess', 'evaluation.assess.manage'],
+  shift_supervisor: ['evaluation.assess'],
+};
+
+/** Grants the assessment permissions to the built-in roles created before them (accounts/catalogue.ts has them for new ones). */
+export const assessmentPermissionsMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    const k = db as Kysely<{ roles: { code: string; builtin: number; permissions: string; updated_at: number } }>;
+    const rows = await k.selectFrom('roles').select(['code', 'permissions']).where('builtin', '=', 1).execute();
+    const now = Date.now();
+    for (const r of rows) {
+      const extra = ASSESSMENT_ROLE_PERMISSIONS[r.code];
       if (!extra) continue;
       const permissions = [...new Set([...(JSON.parse(r.permissions) as string[]), ...extra])].sort();
       await k.updateTable('roles').set({ permissions: JSON.stringify(permissions), updated_at: now }).where('code', '=', r.code).execute();

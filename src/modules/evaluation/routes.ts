@@ -4,7 +4,11 @@ import { z } from 'zod';
 import type { AppDb } from '../../database.js';
 import { AppError } from '../../infra/http/errors.js';
 import { permission } from '../../infra/http/policy.js';
-import { KPI_NAMES } from './rules/kpis.js';
+import { actorOf } from '../../infra/http/app.js';
+import type { FileService } from '../../infra/files/files.js';
+import { AssessmentService } from './assessment.js';
+import { ASSESSMENT_SUBJECTS, DEDUCTION_COUNTS } from './rules/assessment.js';
+import { KPI_NAMES, WORKER_RANKING_BY } from './rules/kpis.js';
 import { EvaluationService, type KpiFigures, type Period } from './service.js';
 import type { StatisticsStore } from './store.js';
 
@@ -25,6 +29,9 @@ const Kpis = z.object({
   closeRate: rate, onTimeCloseRate: rate, reworkRate: rate, returnRate: rate, overdueRate: rate, immediateRate: rate, averageHandlingHours: rate,
 });
 const PeriodOut = z.object({ from: z.string(), to: z.string() });
+/** A grid worker's counts over the cases reported in the period (docs/kpis.md, per grid worker). */
+const WorkerCounts = z.object({ reported: n, selfResolved: n, verified: n, verifiedOnTime: n, verifyMs: n });
+const WorkerKpis = z.object({ verifyOnTimeRate: rate, averageVerifyHours: rate });
 
 function periodOf(q: { from: string; to: string }): Period {
   const days = (Date.parse(`${q.to}T00:00:00Z`) - Date.parse(`${q.from}T00:00:00Z`)) / 86_400_000;
@@ -48,8 +55,9 @@ function figures(f: KpiFigures): { counts: z.infer<typeof Counts>; kpis: z.infer
 const scopesOf = (request: FastifyRequest) => request.principal!.scopesFor('evaluation.read');
 
 /** KPIs and rankings from the statistics store (docs/kpis.md). */
-export async function evaluationRoutes(app: FastifyInstance, deps: { statistics: StatisticsStore; db: AppDb }): Promise<void> {
+export async function evaluationRoutes(app: FastifyInstance, deps: { statistics: StatisticsStore; db: AppDb; files: FileService }): Promise<void> {
   const service = new EvaluationService(deps.statistics, deps.db);
+  const assessment = new AssessmentService(deps.db, service, deps.files);
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get('/api/evaluation/kpis', {
@@ -118,4 +126,112 @@ export async function evaluationRoutes(app: FastifyInstance, deps: { statistics:
       items: items.map((i) => ({ code: i.code, name: i.name, rank: i.rank, value: i.value, previousRank: i.previousRank, previousValue: i.previousValue, ...figures(i) })),
     };
   });
+
+  r.get('/api/evaluation/workers', {
+    config: { policy: permission('evaluation.read') },
+    schema: {
+      tags: ['evaluation'],
+      summary: "Grid workers ranked by a count or worker KPI over the cases reported in the period (optionally under one grid node), with the rank in the previous period of equal length",
+      querystring: z.object({
+        by: z.enum(WORKER_RANKING_BY).default('reported'),
+        grid: z.string().regex(/^\d{6,15}$/).optional().describe('a district, street, community or unit grid code within your scope'),
+        ...PeriodQuery,
+      }),
+      response: {
+        200: z.object({
+          by: z.string(), grid: z.string().nullable(), period: PeriodOut, previousPeriod: PeriodOut,
+          items: z.array(z.object({
+            username: z.string().nullable().describe('the login name (null for an account no longer found)'), name: z.string().nullable(),
+            rank: z.number().nullable(), value: z.number().nullable(), previousRank: z.number().nullable(), previousValue: z.number().nullable(),
+            counts: WorkerCounts, kpis: WorkerKpis,
+          })),
+        }),
+      },
+    },
+  }, async (request) => {
+    const q = request.query;
+    const period = periodOf(q);
+    const { previous, items } = await service.workerRanking(scopesOf(request), q.by, period, q.grid ?? null);
+    return {
+      by: q.by, grid: q.grid ?? null, period, previousPeriod: previous,
+      items: items.map((i) => ({
+        username: i.username, name: i.name, rank: i.rank, value: i.value, previousRank: i.previousRank, previousValue: i.previousValue,
+        counts: { reported: i.counts.reported, selfResolved: i.counts.self_resolved, verified: i.counts.verified, verifiedOnTime: i.counts.verified_on_time, verifyMs: i.counts.verify_ms },
+        kpis: { ...i.kpis },
+      })),
+    };
+  });
+
+  const Subject = z.enum(ASSESSMENT_SUBJECTS);
+  const AssessPeriod = z.string().max(8).describe("a month 'YYYY-MM' or a quarter 'YYYY-Qn'");
+  const Key = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/);
+  const Label = z.string().trim().min(1).max(40);
+  const Scheme = z.object({
+    indicators: z.array(z.discriminatedUnion('kind', [
+      z.object({ key: Key, name: Label, kind: z.literal('kpi'), kpi: z.enum(KPI_NAMES), weight: z.number().positive().max(100), target: z.number().min(0), floor: z.number().min(0) }),
+      z.object({ key: Key, name: Label, kind: z.literal('manual'), weight: z.number().positive().max(100), maxScore: z.number().positive().max(1000) }),
+    ])).max(30),
+    deductions: z.array(z.object({ key: Key, name: Label, count: z.enum(DEDUCTION_COUNTS), points: z.number().positive().max(100), cap: z.number().positive().max(100) })).max(20),
+  });
+  const SchemeOut = z.object({ subject: z.string(), version: z.number(), definition: Scheme, createdAt: z.string(), createdBy: z.string().nullable() });
+  const Results = z.object({
+    subject: z.string(), period: z.string(), from: z.string(), to: z.string(), status: z.enum(['unopened', 'open', 'closed']),
+    schemeVersion: z.number(), closedAt: z.string().nullable(), closedBy: z.string().nullable(),
+    units: z.array(z.object({
+      code: z.string(), name: z.string().nullable(), score: z.number(), rank: z.number(),
+      indicators: z.array(z.object({
+        key: z.string(), name: z.string(), kind: z.enum(['kpi', 'manual']), weight: z.number(), value: z.number().nullable(), mark: z.number(), points: z.number(), missing: z.boolean(),
+        evidence: z.object({ score: z.number(), note: z.string(), attachments: z.array(z.string()), enteredBy: z.string().nullable(), enteredAt: z.string() }).nullable(),
+      })),
+      deductions: z.array(z.object({ key: z.string(), name: z.string(), count: z.number(), points: z.number() })),
+    })),
+  });
+
+  r.get('/api/evaluation/assessment/scheme', {
+    config: { policy: permission('evaluation.read') },
+    schema: {
+      tags: ['evaluation'], summary: "The active assessment scheme (督查考核方案) of departments or streets, with its versions",
+      querystring: z.object({ subject: Subject }),
+      response: { 200: z.object({ active: SchemeOut, versions: z.array(z.object({ version: z.number(), createdAt: z.string(), createdBy: z.string().nullable() })) }) },
+    },
+  }, async (request) => assessment.scheme(request.query.subject));
+
+  r.put('/api/evaluation/assessment/scheme', {
+    config: { policy: permission('evaluation.assess.manage') },
+    schema: {
+      tags: ['evaluation'], summary: 'Saves the assessment scheme as a new version (periods already opened keep theirs)',
+      body: z.object({ subject: Subject, definition: Scheme }),
+      response: { 200: SchemeOut },
+    },
+  }, async (request) => assessment.saveScheme(actorOf(request), request.principal!.scopesFor('evaluation.assess.manage'), request.body.subject, request.body.definition));
+
+  r.get('/api/evaluation/assessment/results', {
+    config: { policy: permission('evaluation.read') },
+    schema: {
+      tags: ['evaluation'], summary: "Scores and ranks of departments or streets for a month or quarter, each with its indicator breakdown (frozen once closed)",
+      querystring: z.object({ subject: Subject, period: AssessPeriod }),
+      response: { 200: Results },
+    },
+  }, async (request) => assessment.results(scopesOf(request), request.query.subject, request.query.period));
+
+  r.put('/api/evaluation/assessment/scores', {
+    config: { policy: permission('evaluation.assess') },
+    schema: {
+      tags: ['evaluation'], summary: "Enters or replaces a supervisor's score of a manual item for one department or street, with evidence",
+      body: z.object({
+        subject: Subject, period: AssessPeriod, indicatorKey: Key, unitCode: z.string().min(1).max(20), score: z.number().min(0),
+        note: z.string().trim().min(1).max(2000), attachments: z.array(z.string().regex(/^[0-9a-f]{64}$/)).max(20).default([]),
+      }),
+      response: { 200: Results },
+    },
+  }, async (request) => assessment.enterScore(actorOf(request), request.principal!.scopesFor('evaluation.assess'), request.body));
+
+  r.post('/api/evaluation/assessment/close', {
+    config: { policy: permission('evaluation.assess.manage') },
+    schema: {
+      tags: ['evaluation'], summary: 'Closes a period: its scores and ranks are frozen as they stand; a closed period is not reopened',
+      body: z.object({ subject: Subject, period: AssessPeriod }),
+      response: { 200: Results },
+    },
+  }, async (request) => assessment.close(actorOf(request), request.principal!.scopesFor('evaluation.assess.manage'), request.body.subject, request.body.period));
 }

@@ -7,13 +7,14 @@ import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { AppDb } from '../../database.js';
 import type { Scope } from '../../infra/auth/scope.js';
 import { AppError } from '../../infra/http/errors.js';
-import { GRID_CODE_LENGTH, type GridLevel } from '../grid/rules/codes.js';
-import { computeKpis, HIGHER_IS_BETTER, previousPeriod, rank, type KpiName, type Kpis } from './rules/kpis.js';
-import { ROLLUP_MEASURES, zeroMeasures, type Measures } from './rules/rollup.js';
+import { GRID_CODE_LENGTH, levelOfCode, type GridLevel } from '../grid/rules/codes.js';
+import { computeKpis, computeWorkerKpis, HIGHER_IS_BETTER, previousPeriod, rank, WORKER_HIGHER_IS_BETTER, workerValue, type KpiName, type Kpis, type WorkerKpis, type WorkerRankingBy } from './rules/kpis.js';
+import { ROLLUP_MEASURES, WORKER_MEASURES, zeroMeasures, zeroWorkerMeasures, type Measures, type WorkerMeasures } from './rules/rollup.js';
 import type { StatisticsStore } from './store.js';
 import './messages.js';
 
 export type KpiLevel = GridLevel | 'department';
+
 
 export interface Period {
   from: string;
@@ -73,6 +74,18 @@ export interface BreakdownItem extends KpiFigures {
   nameEn: string | null;
 }
 
+export interface WorkerRankingItem {
+  /** The worker's login name (the key a screen may show on hover; never the internal id). */
+  username: string | null;
+  name: string | null;
+  counts: WorkerMeasures;
+  kpis: WorkerKpis;
+  value: number | null;
+  rank: number | null;
+  previousValue: number | null;
+  previousRank: number | null;
+}
+
 /** Length of a major category code (the prefix of its minors' codes). */
 const MAJOR_CODE_LENGTH = 2;
 
@@ -122,6 +135,12 @@ export class EvaluationService {
     return { counts, kpis: computeKpis(counts), name: await this.nameOf(level, code) };
   }
 
+  /** The counts of every department or street for a period, within the scopes (the assessment reads them whole). */
+  async countsBy(scopes: readonly Scope[], of: 'departments' | 'streets', period: Period): Promise<Map<string, Measures>> {
+    await this.ready();
+    return this.grouped(scopes, of, period);
+  }
+
   /** Departments or streets ranked by one KPI, each with its rank in the previous period of equal length. */
   async ranking(scopes: readonly Scope[], of: 'departments' | 'streets', by: KpiName, period: Period): Promise<{ previous: Period; items: RankingItem[] }> {
     await this.ready();
@@ -165,6 +184,71 @@ export class EvaluationService {
     });
     const names = by === 'day' ? new Map<string, { name: string; nameEn: string | null }>() : await this.labels(by, grouped.map((g) => g.key));
     return grouped.map((g) => ({ ...g, kpis: computeKpis(g.counts), name: names.get(g.key)?.name ?? null, nameEn: names.get(g.key)?.nameEn ?? null }));
+  }
+
+  /**
+   * Grid workers ranked by a count or worker KPI over the cases of a grid
+   * node (default: all the caller's grid scopes), each with the rank in the
+   * previous period of equal length. Department scopes see no worker rows:
+   * a worker's figures belong to the territory of the cases.
+   */
+  async workerRanking(scopes: readonly Scope[], by: WorkerRankingBy, period: Period, grid: string | null): Promise<{ previous: Period; items: WorkerRankingItem[] }> {
+    if (grid !== null) {
+      const level = levelOfCode(grid);
+      if (level === null) throw new AppError(400, 'EVALUATION_CODE_LEVEL', { code: grid });
+      this.checkTarget(scopes, level, grid);
+    }
+    await this.ready();
+    const previous = previousPeriod(period.from, period.to);
+    const [now, before] = await Promise.all([this.byWorker(scopes, period, grid), this.byWorker(scopes, previous, grid)]);
+    const higher = WORKER_HIGHER_IS_BETTER[by];
+    const prevRanks = new Map(rank([...before.entries()], ([, m]) => workerValue(m, by), higher).map((r) => [r.item[0], r]));
+    const users = await this.users([...now.keys()]);
+    const items = rank([...now.entries()], ([, m]) => workerValue(m, by), higher).map((r) => {
+      const [id, counts] = r.item;
+      const prev = prevRanks.get(id);
+      const user = users.get(id);
+      return {
+        username: user?.username ?? null, name: user?.name ?? null, counts, kpis: computeWorkerKpis(counts), value: r.value, rank: r.rank,
+        previousValue: prev?.value ?? null, previousRank: prev?.rank ?? null,
+      };
+    });
+    return { previous, items };
+  }
+
+  private async byWorker(scopes: readonly Scope[], period: Period, grid: string | null): Promise<Map<string, WorkerMeasures>> {
+    const gridScopes = scopes.filter((s) => s.kind === 'grid');
+    if (scopes.length === 0) throw new AppError(403, 'FORBIDDEN', { permission: 'evaluation.read' });
+    if (gridScopes.length === 0) return new Map();
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    let q = (this.statistics.db.reader() as unknown as Kysely<any>)
+      .selectFrom('stat_worker_daily')
+      .where('day', '>=', period.from)
+      .where('day', '<=', period.to)
+      .where((eb) => eb.or(gridScopes.map((s) => under('grid_code', s.code))));
+    if (grid !== null) q = q.where(under('grid_code', grid));
+    const rows = await q
+      .select('user_id')
+      .select(WORKER_MEASURES.map((m) => sql<number>`coalesce(sum(${sql.ref(m)}), 0)`.as(m)))
+      .groupBy('user_id')
+      .execute();
+    return new Map(rows.map((r) => {
+      const row = r as Record<string, unknown>;
+      const m = zeroWorkerMeasures();
+      for (const name of WORKER_MEASURES) m[name] = Number(row[name] ?? 0);
+      return [String(row.user_id), m];
+    }));
+  }
+
+  private async users(ids: readonly string[]): Promise<Map<string, { username: string; name: string }>> {
+    const numeric = ids.map(Number).filter((n) => Number.isSafeInteger(n));
+    if (numeric.length === 0) return new Map();
+    const out = new Map<string, { username: string; name: string }>();
+    for (let i = 0; i < numeric.length; i += 500) {
+      const rows = await this.business.reader().selectFrom('users').select(['id', 'username', 'display_name']).where('id', 'in', numeric.slice(i, i + 500)).execute();
+      for (const r of rows) out.set(String(r.id), { username: r.username, name: r.display_name });
+    }
+    return out;
   }
 
   private async labels(by: 'category' | 'street' | 'community', codes: readonly string[]): Promise<Map<string, { name: string; nameEn: string | null }>> {

@@ -16,7 +16,7 @@ import { PARKED_HIGH, saveCursor, touchCursor, type Gap } from '../../infra/feed
 import type { WorkCalendar } from '../incidents/rules/calendar.js';
 import { STATS_MIGRATIONS, STATS_MIGRATION_TABLES } from './migrations.js';
 import { GRID_CODE_LENGTH } from '../grid/rules/codes.js';
-import { applyEvent, ROLLUP_DIMENSIONS, ROLLUP_MEASURES, RollupDelta, zeroMeasures, type CaseTrack, type Measures, type RollupKey, type TimelineEvent } from './rules/rollup.js';
+import { applyEvent, ROLLUP_DIMENSIONS, ROLLUP_MEASURES, RollupDelta, WORKER_DIMENSIONS, WORKER_MEASURES, WorkerDelta, zeroMeasures, type CaseTrack, type Measures, type RollupKey, type TimelineEvent } from './rules/rollup.js';
 import type { StatsTables } from './tables.js';
 
 export const STATS_CONSUMER = 'statistics';
@@ -31,15 +31,17 @@ export interface TimelineRow {
   data: string;
   at: number;
   grid_code: string;
+  actor_user_id: number | null;
 }
 
-const COLUMNS = 'e.id, e.incident_id, e.seq, e.action, e.to_status, e.data, e.at, i.grid_code';
+const COLUMNS = 'e.id, e.incident_id, e.seq, e.action, e.to_status, e.data, e.at, i.grid_code, e.actor_user_id';
 const FROM = 'from incident_events e join incidents i on i.id = e.incident_id';
 
 function toEvent(r: TimelineRow): TimelineEvent {
   return {
     incidentId: Number(r.incident_id), seq: Number(r.seq), action: r.action, toStatus: r.to_status,
     data: fromJson<Record<string, unknown>>(r.data, {}), at: Number(r.at), gridCode: r.grid_code,
+    actorId: r.actor_user_id == null ? null : Number(r.actor_user_id),
   };
 }
 
@@ -165,6 +167,7 @@ export class StatisticsStore {
       for (const f of found) before.set(Number(f.incident_id), fromJson<CaseTrack>(f.track, null as never));
     }
     const delta = new RollupDelta();
+    const workers = new WorkerDelta();
     const inserts: unknown[][] = [];
     for (const [id, events] of byCase) {
       events.sort((a, b) => a.seq - b.seq);
@@ -173,11 +176,13 @@ export class StatisticsStore {
       for (const e of events) track = applyEvent(track, e, cal);
       if (!track || track === old) continue;
       delta.move(old, track);
+      workers.move(old, track);
       if (old) await tx.updateTable('stat_cases').set({ last_seq: track.lastSeq, track: toJson(track) }).where('incident_id', '=', id).execute();
       else inserts.push([id, track.lastSeq, toJson(track)]);
     }
     await bulkInsert(tx as unknown as Kysely<unknown>, 'stat_cases', ['incident_id', 'last_seq', 'track'], inserts);
     await applyDelta(tx, delta);
+    await addTo(tx, 'stat_worker_daily', WORKER_DIMENSIONS, WORKER_MEASURES, workers.changes());
   }
 
   /**
@@ -209,8 +214,10 @@ export class StatisticsStore {
       await tx.deleteFrom('stat_cases').execute();
       await tx.deleteFrom('stat_daily').execute();
       await tx.deleteFrom('stat_street_daily').execute();
+      await tx.deleteFrom('stat_worker_daily').execute();
     });
     const totals = new RollupDelta();
+    const workerTotals = new WorkerDelta();
     let cases = 0;
     let events = 0;
     const seen = new Set<number>();
@@ -234,7 +241,10 @@ export class StatisticsStore {
         events++;
       }
       if (track) tracks.push(track);
-      for (const t of tracks) totals.move(null, t);
+      for (const t of tracks) {
+        totals.move(null, t);
+        workerTotals.move(null, t);
+      }
       cases += tracks.length;
       await this.db.write((db) => bulkInsert(db as unknown as Kysely<unknown>, 'stat_cases', ['incident_id', 'last_seq', 'track'], tracks.map((t) => [t.incidentId, t.lastSeq, toJson(t)])));
       onProgress?.(Math.min(from + CHUNK, maxIncident), maxIncident);
@@ -247,6 +257,7 @@ export class StatisticsStore {
     await this.db.transaction(async (tx) => {
       await bulkInsert(tx as unknown as Kysely<unknown>, 'stat_daily', [...ROLLUP_DIMENSIONS, ...ROLLUP_MEASURES], out.map((e) => [...ROLLUP_DIMENSIONS.map((d) => e.key[d]), ...ROLLUP_MEASURES.map((m) => e.measures[m])]));
       await bulkInsert(tx as unknown as Kysely<unknown>, 'stat_street_daily', [...STREET_DIMENSIONS, ...ROLLUP_MEASURES], byStreet(out).map((e) => [...STREET_DIMENSIONS.map((d) => e.key[d]), ...ROLLUP_MEASURES.map((m) => e.measures[m])]));
+      await bulkInsert(tx as unknown as Kysely<unknown>, 'stat_worker_daily', [...WORKER_DIMENSIONS, ...WORKER_MEASURES], workerTotals.changes().map((e) => [...WORKER_DIMENSIONS.map((d) => e.key[d]), ...WORKER_MEASURES.map((m) => e.measures[m])]));
       await saveCursor(tx, STATS_CONSUMER, { high, gaps }, now);
     });
     // The in-memory cursor of this process's consumer is stale now.
@@ -294,11 +305,17 @@ function byStreet(entries: readonly { key: RollupKey; measures: Measures }[]): {
 /** Adds each key's change to its rollup rows, creating a row the first time (update first, then insert: ADR 0001). */
 async function applyDelta(tx: Transaction<StatsTables>, delta: RollupDelta): Promise<void> {
   const changes = delta.changes();
-  await addTo(tx, 'stat_daily', ROLLUP_DIMENSIONS, changes);
-  await addTo(tx, 'stat_street_daily', STREET_DIMENSIONS, byStreet(changes).filter((e) => ROLLUP_MEASURES.some((m) => e.measures[m] !== 0)));
+  await addTo(tx, 'stat_daily', ROLLUP_DIMENSIONS, ROLLUP_MEASURES, changes);
+  await addTo(tx, 'stat_street_daily', STREET_DIMENSIONS, ROLLUP_MEASURES, byStreet(changes).filter((e) => ROLLUP_MEASURES.some((m) => e.measures[m] !== 0)));
 }
 
-async function addTo<K extends Record<string, string>>(tx: Transaction<StatsTables>, table: 'stat_daily' | 'stat_street_daily', dimensions: readonly (keyof K & string)[], changes: readonly { key: K; measures: Measures }[]): Promise<void> {
+async function addTo<K extends Record<string, string>, M extends string>(
+  tx: Transaction<StatsTables>,
+  table: 'stat_daily' | 'stat_street_daily' | 'stat_worker_daily',
+  dimensions: readonly (keyof K & string)[],
+  measureNames: readonly M[],
+  changes: readonly { key: K; measures: Record<M, number> }[],
+): Promise<void> {
   if (changes.length === 0) return;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const k = tx as unknown as Kysely<any>;
@@ -315,13 +332,13 @@ async function addTo<K extends Record<string, string>>(tx: Transaction<StatsTabl
   const inserts: unknown[][] = [];
   for (const { key, measures } of changes) {
     if (!existing.has(text(key))) {
-      inserts.push([...dimensions.map((d) => key[d]), ...ROLLUP_MEASURES.map((m) => measures[m])]);
+      inserts.push([...dimensions.map((d) => key[d]), ...measureNames.map((m) => measures[m])]);
       continue;
     }
-    const set = Object.fromEntries(ROLLUP_MEASURES.filter((m) => measures[m] !== 0).map((m) => [m, sql`${sql.ref(m)} + ${measures[m]}`]));
+    const set = Object.fromEntries(measureNames.filter((m) => measures[m] !== 0).map((m) => [m, sql`${sql.ref(m)} + ${measures[m]}`]));
     let q = k.updateTable(table).set(set);
     for (const d of dimensions) q = q.where(sql.ref(d), '=', String(key[d]));
     await q.execute();
   }
-  await bulkInsert(k as Kysely<unknown>, table, [...dimensions, ...ROLLUP_MEASURES], inserts);
+  await bulkInsert(k as Kysely<unknown>, table, [...dimensions, ...measureNames], inserts);
 }

@@ -1,3 +1,4 @@
+import type { Generated } from 'kysely';
 import type { FeedCursorTables } from '../../infra/feed/cursor.js';
 
 /** One case as the statistics store last saw it (rules/rollup.ts CaseTrack). */
@@ -45,9 +46,72 @@ export interface StatStreetDailyTable extends Omit<StatDailyTable, 'grid_code' |
   street_code: string;
 }
 
+/** Sums per report day × unit grid × grid worker (user id as text): reports, self-resolves, verifications (docs/kpis.md). */
+export interface StatWorkerDailyTable {
+  day: string;
+  grid_code: string;
+  user_id: string;
+  reported: number;
+  self_resolved: number;
+  verified: number;
+  verified_on_time: number;
+  verify_ms: number;
+}
+
 /** The statistics store's tables: its own database (ADR 0009), with the feed cursor of its consumer. */
 export interface StatsTables extends FeedCursorTables {
   stat_cases: StatCaseTable;
   stat_daily: StatDailyTable;
   stat_street_daily: StatStreetDailyTable;
+  stat_worker_daily: StatWorkerDailyTable;
+}
+
+/** One version of an assessment scheme (督查考核方案) for departments or streets; a save adds a version, none is edited. */
+export interface AssessmentSchemeTable {
+  id: Generated<number>;
+  subject: 'department' | 'street';
+  version: number;
+  /** JSON rules/assessment.ts SchemeDefinition. */
+  definition: string;
+  created_at: number;
+  created_by: number | null;
+}
+
+/** A month or quarter being assessed: pinned to a scheme version when opened; frozen with its results when closed. */
+export interface AssessmentPeriodTable {
+  id: Generated<number>;
+  subject: 'department' | 'street';
+  /** 'YYYY-MM' or 'YYYY-Qn'. */
+  period: string;
+  scheme_id: number;
+  status: 'open' | 'closed';
+  opened_at: number;
+  opened_by: number | null;
+  closed_at: number | null;
+  closed_by: number | null;
+  /** JSON snapshot of the results at close; null while open. */
+  results: string | null;
+  version: number;
+}
+
+/** A supervisor's score of one manual item for one unit in one period, with evidence. */
+export interface AssessmentScoreTable {
+  id: Generated<number>;
+  period_id: number;
+  indicator_key: string;
+  /** Department code or street grid code. */
+  unit_code: string;
+  score: number;
+  note: string;
+  /** JSON string[] of stored file hashes (infra/files). */
+  attachments: string;
+  entered_by: number | null;
+  entered_at: number;
+}
+
+/** The assessment tables of the business store. */
+export interface AssessmentTables {
+  assessment_schemes: AssessmentSchemeTable;
+  assessment_periods: AssessmentPeriodTable;
+  assessment_scores: AssessmentScoreTable;
 }

@@ -193,6 +193,10 @@ export interface ListFilter {
   to?: number | undefined;
   overdue?: boolean | undefined;
   urged?: boolean | undefined;
+  /** Sent back by a failed verification at least once (返工): what the statistics count as reworked. */
+  reworked?: boolean | undefined;
+  /** Returned by a department at least once (退回). */
+  returned?: boolean | undefined;
   warning?: 'none' | 'amber' | 'red' | undefined;
   q?: string | undefined;
   sort?: 'reportedAt' | 'dueAt' | 'updatedAt' | undefined;
@@ -1033,6 +1037,8 @@ export class IncidentService {
         : q.where((eb) => eb.or([eb('is_open', '=', 0), eb('due_at', 'is', null), eb('due_at', '>=', now)]));
     }
     if (filter.urged !== undefined) q = filter.urged ? q.where('urge_count', '>', 0) : q.where('urge_count', '=', 0);
+    if (filter.reworked !== undefined) q = filter.reworked ? q.where('rework_count', '>', 0) : q.where('rework_count', '=', 0);
+    if (filter.returned !== undefined) q = filter.returned ? q.where('return_count', '>', 0) : q.where('return_count', '=', 0);
     if (filter.warning) q = q.where('warning', '=', filter.warning);
     if (filter.assignedToMe) q = q.where((eb) => eb.exists(this.openPartOf(eb, principal.userId)));
     if (filter.q) {

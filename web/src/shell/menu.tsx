@@ -1,4 +1,4 @@
-import { AlertOutlined, AuditOutlined, FundProjectionScreenOutlined, BarChartOutlined, ControlOutlined, CalendarOutlined, EditOutlined, EnvironmentOutlined, FileTextOutlined, IdcardOutlined, HomeOutlined, InboxOutlined, SafetyCertificateOutlined, ScheduleOutlined, TeamOutlined, GlobalOutlined } from '@ant-design/icons';
+import { AlertOutlined, AuditOutlined, FundProjectionScreenOutlined, BarChartOutlined, ControlOutlined, CalendarOutlined, EditOutlined, EnvironmentOutlined, FileTextOutlined, IdcardOutlined, HomeOutlined, InboxOutlined, SafetyCertificateOutlined, ScheduleOutlined, TeamOutlined, TrophyOutlined, GlobalOutlined } from '@ant-design/icons';
 import { lazy, type ReactNode } from 'react';
 import type { MessageKey } from './messages.js';
 
@@ -41,6 +41,7 @@ const IncidentMapPage = lazy(() => import('../modules/incidents/IncidentMapPage.
 const WorkforcePage = lazy(() => import('../modules/workforce/WorkforcePage.js'));
 const MyAttendancePage = lazy(() => import('../modules/workforce/MyAttendancePage.js'));
 const StatisticsPage = lazy(() => import('../modules/evaluation/DashboardPage.js'));
+const AssessmentPage = lazy(() => import('../modules/evaluation/AssessmentPage.js'));
 const ReportsPage = lazy(() => import('../modules/reports/ReportsPage.js'));
 const ScreenPage = lazy(() => import('../modules/command/ScreenPage.js'));
 
@@ -56,6 +57,7 @@ export const MENU: MenuEntry[] = [
   { key: 'incidents', path: '/incidents', permission: 'incidents.read', labelKey: 'menu.incidents', icon: <AlertOutlined />, element: <IncidentsPage /> },
   { key: 'incident-map', path: '/incident-map', permission: 'incidents.read', labelKey: 'menu.incidentMap', icon: <EnvironmentOutlined />, element: <IncidentMapPage /> },
   { key: 'statistics', path: '/statistics', permission: 'evaluation.read', labelKey: 'menu.statistics', icon: <BarChartOutlined />, element: <StatisticsPage /> },
+  { key: 'assessment', path: '/assessment', permission: 'evaluation.read', labelKey: 'menu.assessment', icon: <TrophyOutlined />, element: <AssessmentPage /> },
   { key: 'reports', path: '/reports', permission: 'reports.read', labelKey: 'menu.reports', icon: <FileTextOutlined />, element: <ReportsPage /> },
   // Opens full screen, outside the console's layout (App.tsx); for those who watch the whole picture.
   { key: 'screen', path: '/screen', permission: 'incidents.read', anyOf: ['dashboard.read'], labelKey: 'menu.screen', icon: <FundProjectionScreenOutlined />, element: <ScreenPage />, fullScreen: true },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { computeKpis, previousPeriod, rank } from './kpis.js';
-import { zeroMeasures, type Measures } from './rollup.js';
+import { computeKpis, computeWorkerKpis, previousPeriod, rank, workerValue } from './kpis.js';
+import { zeroMeasures, zeroWorkerMeasures, type Measures } from './rollup.js';
 
 const counts = (m: Partial<Measures>): Measures => ({ ...zeroMeasures(), ...m });
 
@@ -38,5 +38,14 @@ describe('rankings', () => {
   it('takes the previous period of equal length', () => {
     expect(previousPeriod('2026-03-01', '2026-03-31')).toEqual({ from: '2026-01-29', to: '2026-02-28' });
     expect(previousPeriod('2026-11-02', '2026-11-08')).toEqual({ from: '2026-10-26', to: '2026-11-01' });
+  });
+});
+
+describe('worker KPI formulas', () => {
+  it('computes the on-time verification rate and the average verification time, null without verifications', () => {
+    const c = { ...zeroWorkerMeasures(), reported: 7, self_resolved: 2, verified: 4, verified_on_time: 3, verify_ms: 6 * 3_600_000 };
+    expect(computeWorkerKpis(c)).toEqual({ verifyOnTimeRate: 0.75, averageVerifyHours: 1.5 });
+    expect(computeWorkerKpis({ ...zeroWorkerMeasures(), reported: 3 })).toEqual({ verifyOnTimeRate: null, averageVerifyHours: null });
+    expect([workerValue(c, 'reported'), workerValue(c, 'selfResolved'), workerValue(c, 'verified'), workerValue(c, 'averageVerifyHours')]).toEqual([7, 2, 4, 1.5]);
   });
 });

@@ -3,7 +3,7 @@
  * reported in a period (rules/rollup.ts). A rate whose denominator is zero
  * is null ("no cases"), not 0 or 100 %.
  */
-import type { Measures } from './rollup.js';
+import type { Measures, WorkerMeasures } from './rollup.js';
 
 export interface Kpis {
   /** 结案率 = 结案数 / 应结案数. */
@@ -81,4 +81,41 @@ export function previousPeriod(from: string, to: string): { from: string; to: st
   const length = Math.round((end - start) / day) + 1;
   const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
   return { from: iso(start - length * day), to: iso(start - day) };
+}
+
+/** Per grid worker (docs/kpis.md), over the worker rollup's sums (rules/rollup.ts WORKER_MEASURES). */
+export interface WorkerKpis {
+  /** 按时核查率 = 按时核查数 / 核查数. */
+  verifyOnTimeRate: number | null;
+  /** 平均核查时长 = 核查工作时长之和 / 核查数, in working hours. */
+  averageVerifyHours: number | null;
+}
+
+export function computeWorkerKpis(c: WorkerMeasures): WorkerKpis {
+  return {
+    verifyOnTimeRate: ratio(c.verified_on_time, c.verified),
+    averageVerifyHours: c.verified > 0 ? c.verify_ms / c.verified / 3_600_000 : null,
+  };
+}
+
+/** What a worker ranking may be by: a count or a worker KPI. */
+export const WORKER_RANKING_BY = ['reported', 'selfResolved', 'verified', 'verifyOnTimeRate', 'averageVerifyHours'] as const;
+export type WorkerRankingBy = (typeof WORKER_RANKING_BY)[number];
+
+export const WORKER_HIGHER_IS_BETTER: Readonly<Record<WorkerRankingBy, boolean>> = {
+  reported: true,
+  selfResolved: true,
+  verified: true,
+  verifyOnTimeRate: true,
+  averageVerifyHours: false,
+};
+
+/** The value a worker is ranked by. */
+export function workerValue(c: WorkerMeasures, by: WorkerRankingBy): number | null {
+  switch (by) {
+    case 'reported': return c.reported;
+    case 'selfResolved': return c.self_resolved;
+    case 'verified': return c.verified;
+    default: return computeWorkerKpis(c)[by];
+  }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createDefaultWorkCalendar, createWorkCalendar } from '../../incidents/rules/calendar.js';
-import { applyEvent, contribution, contributions, keyOf, RollupDelta, type CaseTrack, type TimelineEvent } from './rollup.js';
+import { applyEvent, contribution, contributions, keyOf, RollupDelta, WorkerDelta, workerContributions, type CaseTrack, type TimelineEvent } from './rollup.js';
 
 // Weekdays 08:30–12:00 and 14:30–18:00 Shanghai, no holidays.
 const cal = createWorkCalendar();
@@ -142,5 +142,58 @@ describe('a case folded from its timeline', () => {
     d.move(before, after);
     const changes = d.changes();
     expect(changes.map((c) => [c.key.department_code, c.measures.reported, c.measures.dispatched])).toEqual([['', -1, 0], ['D03', 1, 1]]);
+  });
+});
+
+describe("a case's part in its grid workers' figures", () => {
+  const worker = (at: number, actorId: number) => ({ action: 'report', toStatus: 'reported', data: { channel: 'grid_worker', categoryCode: null }, at, actorId });
+  const dispatched = [
+    { action: 'register', toStatus: 'registered', data: { categoryCode: '0101' }, at: MON9 },
+    { action: 'dispatch', toStatus: 'dispatched', data: { leadDepartmentCode: 'D01', handleBy: MON9 + 4 * H }, at: MON9 },
+  ];
+  const byWorker = (t: CaseTrack) => Object.fromEntries(workerContributions(t).map((c) => [c.key.user_id, c.measures]));
+
+  it('credits the report to the worker who made it through the worker channel, and no one for other channels', () => {
+    expect(byWorker(fold([worker(MON9, 11)]))).toEqual({ 11: { reported: 1, self_resolved: 0, verified: 0, verified_on_time: 0, verify_ms: 0 } });
+    expect(byWorker(fold([{ ...report(MON9), actorId: 12 }]))).toEqual({});
+  });
+
+  it('counts each verification for its worker, on time by the deadline the last lead reply set, in working time', () => {
+    const t = fold([
+      worker(MON9, 11),
+      ...dispatched,
+      { action: 'reply', toStatus: 'replied', data: { part: 'lead', verifyBy: MON9 + 2 * H }, at: MON9 + H },
+      // 10:00 to 15:00 Shanghai: 2 working hours before lunch, half an hour after; past the deadline.
+      { action: 'verify-fail', toStatus: 'handling', data: { rework: true, handleBy: MON9 + 30 * H }, at: MON9 + 6 * H, actorId: 12 },
+      { action: 'reply', toStatus: 'replied', data: { part: 'lead', verifyBy: MON9 + 28 * H }, at: MON9 + 24 * H },
+      { action: 'verify-pass', toStatus: 'verified', data: {}, at: MON9 + 25 * H, actorId: 12 },
+      { action: 'close', toStatus: 'closed', data: {}, at: MON9 + 26 * H },
+    ]);
+    expect(byWorker(t)).toEqual({
+      11: { reported: 1, self_resolved: 0, verified: 0, verified_on_time: 0, verify_ms: 0 },
+      12: { reported: 0, self_resolved: 0, verified: 2, verified_on_time: 1, verify_ms: 2.5 * H + H },
+    });
+    expect(workerContributions(t).every((c) => c.key.day === '2026-06-01' && c.key.grid_code === '430111001001001')).toBe(true);
+  });
+
+  it('credits a self-resolve to its worker and its check to the checking worker', () => {
+    const t = fold([
+      worker(MON9, 11),
+      { action: 'self-resolve', toStatus: 'replied', data: { categoryCode: '0101', caseType: 'committed', verifyBy: MON9 + 4 * H }, at: MON9, actorId: 11 },
+      { action: 'verify-pass', toStatus: 'verified', data: {}, at: MON9 + H, actorId: 13 },
+    ]);
+    expect(byWorker(t)).toEqual({
+      11: { reported: 1, self_resolved: 1, verified: 0, verified_on_time: 0, verify_ms: 0 },
+      13: { reported: 0, self_resolved: 0, verified: 1, verified_on_time: 1, verify_ms: H },
+    });
+  });
+
+  it('moves nothing for a track folded before the worker rollup existed (no reporter, no verifications)', () => {
+    const old = fold([report(MON9)]);
+    const { reporterId: _r, verifications: _v, selfResolverId: _s, ...legacy } = old;
+    const after = applyEvent(legacy, { action: 'urge', toStatus: 'reported', data: {}, at: MON9, incidentId: 7, seq: 2, gridCode: '430111001001001', actorId: 5 }, cal);
+    const d = new WorkerDelta();
+    d.move(legacy, after);
+    expect(d.changes()).toEqual([]);
   });
 });

@@ -34,6 +34,8 @@ export interface TimelineEvent {
   at: number;
   /** The incident's unit grid (fixed at intake). */
   gridCode: string;
+  /** The user who acted (incident_events.actor_user_id); null for the system or a citizen. */
+  actorId?: number | null;
 }
 
 /** A co-handling department's part of the case's last dispatch (联动处置). */
@@ -71,6 +73,23 @@ export interface CaseTrack {
   handlingMs: number;
   /** Co-handler parts of the last dispatch (absent in tracks saved before joint handling). */
   parts?: PartTrack[];
+  /** The grid worker who reported it through the worker channel (巡查上报); absent in tracks written before the worker rollup. */
+  reporterId?: number | null;
+  /** The grid worker who self-resolved it (即办). */
+  selfResolverId?: number | null;
+  /** Verification deadline in force (set by a lead reply or a checked self-resolve). */
+  verifyBy?: number | null;
+  /** When the fix was last put up for verification (lead reply or checked self-resolve). */
+  verifyFrom?: number | null;
+  /** Verifications (核查, pass or fail) per worker. */
+  verifications?: Record<string, WorkerVerification>;
+}
+
+export interface WorkerVerification {
+  count: number;
+  onTime: number;
+  /** Working time from the fix being put up for verification to the verification, summed. */
+  ms: number;
 }
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
@@ -81,6 +100,7 @@ function blankTrack(e: TimelineEvent, cal: WorkCalendar): CaseTrack {
     incidentId: e.incidentId, lastSeq: 0, day: localYmd(cal, e.at), gridCode: e.gridCode, channel: '', categoryCode: '', departmentCode: '',
     status: 'reported', registered: false, dispatched: false, closed: false, overdue: false, reworked: false, returned: false,
     selfResolved: false, urged: false, handleBy: null, dispatchedAt: null, repliedAt: null, handlingMs: 0,
+    reporterId: null, selfResolverId: null, verifyBy: null, verifyFrom: null, verifications: {},
   };
 }
 
@@ -98,6 +118,7 @@ export function applyEvent(track: CaseTrack | null, e: TimelineEvent, cal: WorkC
       t.day = localYmd(cal, e.at);
       t.channel = str(d.channel);
       t.categoryCode = str(d.categoryCode);
+      t.reporterId = t.channel === WORKER_CHANNEL ? (e.actorId ?? null) : null;
       break;
     case 'register':
       t.registered = true;
@@ -110,6 +131,10 @@ export function applyEvent(track: CaseTrack | null, e: TimelineEvent, cal: WorkC
       // Fixed by the grid worker, not by a department: no handling time to count.
       t.repliedAt = e.at;
       t.dispatchedAt = null;
+      t.selfResolverId = e.actorId ?? null;
+      // A committed self-resolve is checked by another worker; an immediate one is verified by its photos.
+      t.verifyBy = num(d.verifyBy);
+      t.verifyFrom = e.at;
       break;
     case 'dispatch': {
       // Each co-handler's part, on its own deadline (coHandleBy; the case's before per-part limits existed).
@@ -139,11 +164,17 @@ export function applyEvent(track: CaseTrack | null, e: TimelineEvent, cal: WorkC
       }
       t.repliedAt = e.at;
       if (t.handleBy !== null && e.at > t.handleBy) t.overdue = true;
+      t.verifyBy = num(d.verifyBy);
+      t.verifyFrom = e.at;
       break;
     case 'approve-extension':
       t.handleBy = num(d.handleBy) ?? t.handleBy;
       break;
+    case 'verify-pass':
+      verified(t, e, cal);
+      break;
     case 'verify-fail':
+      verified(t, e, cal);
       if (d.rework === true) {
         t.reworked = true;
         t.handleBy = num(d.handleBy) ?? t.handleBy;
@@ -164,6 +195,22 @@ export function applyEvent(track: CaseTrack | null, e: TimelineEvent, cal: WorkC
   }
   return t;
 }
+
+/** Counts one verification for its worker: on time when by the verification deadline in force (none set: on time). */
+function verified(t: CaseTrack, e: TimelineEvent, cal: WorkCalendar): void {
+  if (e.actorId == null) return;
+  const id = String(e.actorId);
+  const before = t.verifications?.[id] ?? { count: 0, onTime: 0, ms: 0 };
+  const from = t.verifyFrom ?? null;
+  const onTime = t.verifyBy == null || e.at <= t.verifyBy;
+  t.verifications = {
+    ...t.verifications,
+    [id]: { count: before.count + 1, onTime: before.onTime + (onTime ? 1 : 0), ms: before.ms + (from !== null && e.at >= from ? workingMsBetween(cal, from, e.at) : 0) },
+  };
+}
+
+/** The channel of a grid worker's own reports (the worker app). */
+export const WORKER_CHANNEL = 'grid_worker';
 
 export function keyOf(t: CaseTrack): RollupKey {
   return { day: t.day, grid_code: t.gridCode, category_code: t.categoryCode, department_code: t.departmentCode, channel: t.channel };
@@ -244,5 +291,62 @@ export class RollupDelta {
   /** Keys whose change is not zero. */
   changes(): { key: RollupKey; measures: Measures }[] {
     return [...this.byKey.values()].filter((e) => ROLLUP_MEASURES.some((m) => e.measures[m] !== 0));
+  }
+}
+
+/** The worker rollup's counters, in column order (docs/kpis.md, per grid worker). */
+export const WORKER_MEASURES = ['reported', 'self_resolved', 'verified', 'verified_on_time', 'verify_ms'] as const;
+export type WorkerMeasure = (typeof WORKER_MEASURES)[number];
+export type WorkerMeasures = Record<WorkerMeasure, number>;
+
+export const WORKER_DIMENSIONS = ['day', 'grid_code', 'user_id'] as const;
+/** Report day (the case's cohort), the case's unit grid, the worker's user id (as text, like every key). */
+export type WorkerKey = Record<(typeof WORKER_DIMENSIONS)[number], string>;
+
+export function zeroWorkerMeasures(): WorkerMeasures {
+  return Object.fromEntries(WORKER_MEASURES.map((m) => [m, 0])) as WorkerMeasures;
+}
+
+/**
+ * What one case contributes to each grid worker's row: to its reporter (when
+ * reported through the worker channel), to its self-resolver, and to each
+ * worker who verified it, all in the case's report-day cohort.
+ */
+export function workerContributions(t: CaseTrack): { key: WorkerKey; measures: WorkerMeasures }[] {
+  const byWorker = new Map<string, WorkerMeasures>();
+  const of = (id: string) => {
+    let m = byWorker.get(id);
+    if (!m) byWorker.set(id, (m = zeroWorkerMeasures()));
+    return m;
+  };
+  if (t.reporterId != null) of(String(t.reporterId)).reported += 1;
+  if (t.selfResolverId != null) of(String(t.selfResolverId)).self_resolved += 1;
+  for (const [id, v] of Object.entries(t.verifications ?? {})) {
+    const m = of(id);
+    m.verified += v.count;
+    m.verified_on_time += v.onTime;
+    m.verify_ms += v.ms;
+  }
+  return [...byWorker].map(([id, measures]) => ({ key: { day: t.day, grid_code: t.gridCode, user_id: id }, measures }));
+}
+
+/** Accumulates signed changes per worker rollup key, as RollupDelta does for the case rollup. */
+export class WorkerDelta {
+  readonly byKey = new Map<string, { key: WorkerKey; measures: WorkerMeasures }>();
+
+  add(key: WorkerKey, m: WorkerMeasures, sign: 1 | -1): void {
+    const text = WORKER_DIMENSIONS.map((d) => key[d]).join('\u0000');
+    let entry = this.byKey.get(text);
+    if (!entry) this.byKey.set(text, (entry = { key, measures: zeroWorkerMeasures() }));
+    for (const name of WORKER_MEASURES) entry.measures[name] += sign * m[name];
+  }
+
+  move(before: CaseTrack | null, after: CaseTrack): void {
+    if (before) for (const c of workerContributions(before)) this.add(c.key, c.measures, -1);
+    for (const c of workerContributions(after)) this.add(c.key, c.measures, 1);
+  }
+
+  changes(): { key: WorkerKey; measures: WorkerMeasures }[] {
+    return [...this.byKey.values()].filter((e) => WORKER_MEASURES.some((m) => e.measures[m] !== 0));
   }
 }

@@ -11,6 +11,7 @@ import { PlacePicker } from '../incidents/PlacePicker.js';
 import { drillPath, evaluationApi, levelOf, useTopArea, type BreakdownItem, type KpiAnswer, type RankingItem } from './api.js';
 import { EChart, type ChartOption } from './EChart.js';
 import { KpiFigures } from './KpiFigures.js';
+import { WorkerRanking } from './WorkerRanking.js';
 import { useEvaluationText } from './messages.js';
 import { currentPeriod, daysOf, previousOf, type Period, type PeriodKind } from './periods.js';
 
@@ -153,7 +154,7 @@ export default function DashboardPage() {
       {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 16 }} data-testid="statistics-error" />}
       {data && (
         <>
-          <KpiFigures now={data.now} before={data.before} onDrill={(status) => drill(status ? { status } : {})} />
+          <KpiFigures now={data.now} before={data.before} onDrill={(d) => drill(d)} />
           <Row gutter={[16, 16]} style={{ marginTop: 16 }}>
             <Col xs={24} xl={12}>
               <Card title={et('trend')} size="small">
@@ -195,6 +196,9 @@ export default function DashboardPage() {
                   ]}
                 />
               </Card>
+            </Col>
+            <Col span={24}>
+              <WorkerRanking area={area!} period={period} />
             </Col>
             <Col span={24}>
               <Card title={et('overdueList')} size="small" extra={<Link to={`/incidents?overdue=true&grid=${area}`} data-testid="overdue-all">{et('overdueAll')}</Link>}>

@@ -1,6 +1,6 @@
 import { ArrowDownOutlined, ArrowUpOutlined } from '@ant-design/icons';
 import { Card, Col, Row, Statistic, Typography } from 'antd';
-import type { KpiAnswer, Kpis } from './api.js';
+import type { Counts, Drill, KpiAnswer, Kpis } from './api.js';
 import { percent, useEvaluationText } from './messages.js';
 
 type Shown = 'closeRate' | 'onTimeCloseRate' | 'overdueRate' | 'averageHandlingHours';
@@ -12,7 +12,13 @@ const HIGHER_IS_BETTER: Record<Shown, boolean> = { closeRate: true, onTimeCloseR
  * The key figures of a period beside the previous one: counts (which drill to
  * their cases when `onDrill` is given) and the KPIs of docs/kpis.md.
  */
-export function KpiFigures({ now, before, onDrill }: { now: KpiAnswer; before: KpiAnswer; onDrill?: (status?: 'closed') => void }) {
+type Drilled = 'reported' | 'closed' | 'reworked' | 'returned' | 'urged' | 'deferred';
+/** The incident list's filters that give exactly the cases of each count (docs/kpis.md). */
+const DRILL: Record<Drilled, Pick<Drill, 'status' | 'flag'>> = {
+  reported: {}, closed: { status: 'closed' }, reworked: { flag: 'reworked' }, returned: { flag: 'returned' }, urged: { flag: 'urged' }, deferred: { status: 'deferred' },
+};
+
+export function KpiFigures({ now, before, onDrill }: { now: KpiAnswer; before: KpiAnswer; onDrill?: (d: Pick<Drill, 'status' | 'flag'>) => void }) {
   const et = useEvaluationText();
   const show = (k: Shown, v: number | null) => (k === 'averageHandlingHours' ? (v === null ? '—' : et('kpi.hours', { value: v.toFixed(1) })) : percent(v));
   const trend = (k: Shown) => {
@@ -22,8 +28,8 @@ export function KpiFigures({ now, before, onDrill }: { now: KpiAnswer; before: K
     const good = (a > b) === HIGHER_IS_BETTER[k];
     return a > b ? <ArrowUpOutlined style={{ color: good ? '#3f8600' : '#cf1322' }} /> : <ArrowDownOutlined style={{ color: good ? '#3f8600' : '#cf1322' }} />;
   };
-  const count = (key: 'reported' | 'closed') => (
-    <Card size="small" hoverable={!!onDrill} onClick={onDrill ? () => onDrill(key === 'closed' ? 'closed' : undefined) : undefined} data-testid={`figure-${key}`}>
+  const count = (key: Drilled & keyof Counts) => (
+    <Card size="small" hoverable={!!onDrill} onClick={onDrill ? () => onDrill(DRILL[key]) : undefined} data-testid={`figure-${key}`}>
       <Statistic title={et(`kpi.${key}`)} value={now.counts[key]} />
       <Typography.Text type="secondary">{et('previous')} {before.counts[key]}</Typography.Text>
     </Card>
@@ -40,6 +46,7 @@ export function KpiFigures({ now, before, onDrill }: { now: KpiAnswer; before: K
           </Card>
         </Col>
       ))}
+      {onDrill && (['reworked', 'returned', 'urged', 'deferred'] as const).map((k) => <Col xs={12} md={6} xl={6} key={k}>{count(k)}</Col>)}
     </Row>
   );
 }

@@ -46,6 +46,65 @@ export interface RankingItem {
   kpis: Kpis;
 }
 
+/** A grid worker's counts over the cases reported in a period (docs/kpis.md, per grid worker). */
+export interface WorkerCounts { reported: number; selfResolved: number; verified: number; verifiedOnTime: number; verifyMs: number }
+
+export const WORKER_RANKING_BY = ['reported', 'selfResolved', 'verified', 'verifyOnTimeRate', 'averageVerifyHours'] as const;
+export type WorkerRankingBy = (typeof WORKER_RANKING_BY)[number];
+
+export interface WorkerRankingItem {
+  username: string | null;
+  name: string | null;
+  rank: number | null;
+  value: number | null;
+  previousRank: number | null;
+  previousValue: number | null;
+  counts: WorkerCounts;
+  kpis: { verifyOnTimeRate: number | null; averageVerifyHours: number | null };
+}
+
+export type AssessmentSubject = 'department' | 'street';
+
+export type SchemeIndicator =
+  | { key: string; name: string; kind: 'kpi'; kpi: keyof Kpis; weight: number; target: number; floor: number }
+  | { key: string; name: string; kind: 'manual'; weight: number; maxScore: number };
+export interface SchemeDeduction { key: string; name: string; count: 'overdue' | 'returned' | 'reworked' | 'urged'; points: number; cap: number }
+export interface SchemeDefinition { indicators: SchemeIndicator[]; deductions: SchemeDeduction[] }
+export interface SchemeAnswer { active: { version: number; definition: SchemeDefinition; createdAt: string; createdBy: string | null } }
+
+export interface AssessmentUnit {
+  code: string;
+  name: string | null;
+  score: number;
+  rank: number;
+  indicators: {
+    key: string; name: string; kind: 'kpi' | 'manual'; weight: number; value: number | null; mark: number; points: number; missing: boolean;
+    evidence: { score: number; note: string; attachments: string[]; enteredBy: string | null; enteredAt: string } | null;
+  }[];
+  deductions: { key: string; name: string; count: number; points: number }[];
+}
+
+export interface AssessmentResults {
+  subject: AssessmentSubject;
+  period: string;
+  from: string;
+  to: string;
+  status: 'unopened' | 'open' | 'closed';
+  schemeVersion: number;
+  closedAt: string | null;
+  closedBy: string | null;
+  units: AssessmentUnit[];
+}
+
+export const assessmentApi = {
+  scheme: (subject: AssessmentSubject) => api.get<SchemeAnswer>('/api/evaluation/assessment/scheme', { subject }),
+  saveScheme: (subject: AssessmentSubject, definition: SchemeDefinition) => api.put<{ version: number }>('/api/evaluation/assessment/scheme', { subject, definition }),
+  results: (subject: AssessmentSubject, period: string) => api.get<AssessmentResults>('/api/evaluation/assessment/results', { subject, period }),
+  enterScore: (body: { subject: AssessmentSubject; period: string; indicatorKey: string; unitCode: string; score: number; note: string; attachments: string[] }) =>
+    api.put<AssessmentResults>('/api/evaluation/assessment/scores', body),
+  close: (subject: AssessmentSubject, period: string) => api.post<AssessmentResults>('/api/evaluation/assessment/close', { subject, period }),
+};
+
 /** Grid code length per level (6 + 3 + 3 + 3 digits). */
 const LEVEL_OF_LENGTH: Record<number, AreaLevel> = { 6: 'district', 9: 'street', 12: 'community', 15: 'unit' };
 export const levelOf = (code: string): AreaLevel | null => LEVEL_OF_LENGTH[code.length] ?? null;
@@ -56,6 +115,8 @@ export const evaluationApi = {
     api.get<{ items: BreakdownItem[] }>('/api/evaluation/breakdown', { level: levelOf(code) ?? 'district', code, by, ...p }),
   rankings: (of: 'departments' | 'streets', p: Period) =>
     api.get<{ previousPeriod: Period; items: RankingItem[] }>('/api/evaluation/rankings', { of, by: 'onTimeCloseRate', ...p }),
+  workers: (grid: string, by: WorkerRankingBy, p: Period) =>
+    api.get<{ previousPeriod: Period; items: WorkerRankingItem[] }>('/api/evaluation/workers', { grid, by, ...p }),
 };
 
 /** What a drilled figure counts, as the incident list's filters. */
@@ -63,9 +124,11 @@ export interface Drill {
   grid: string;
   from: string;
   to: string;
-  status?: 'closed';
+  status?: 'closed' | 'deferred';
   category?: string;
   leadDepartment?: string;
+  /** Counts with an incident column behind them (docs/kpis.md): cases reworked, returned or urged at least once. */
+  flag?: 'reworked' | 'returned' | 'urged';
 }
 
 /**
@@ -81,6 +144,7 @@ export function drillPath(d: Drill): string {
     status: d.status,
     category: d.category,
     leadDepartment: d.leadDepartment,
+    ...(d.flag ? { [d.flag]: 'true' } : {}),
   });
 }
 

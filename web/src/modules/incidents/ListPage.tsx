@@ -48,6 +48,7 @@ export function filtersFromUrl(params: URLSearchParams): ListFilters {
     if (v) f[k] = v;
   }
   if (params.get('overdue') === 'true') f.overdue = true;
+  for (const k of ['reworked', 'returned', 'urged'] as const) if (params.get(k) === 'true') f[k] = true;
   return f;
 }
 
@@ -246,6 +247,9 @@ function UrlFilters({ filters: f }: { filters: ListFilters }) {
   if (f.leadDepartment) tags.push(dept(f.leadDepartment));
   if (f.department) tags.push(dept(f.department));
   if (f.overdue) tags.push(it('list.overdue'));
+  if (f.reworked) tags.push(it('list.reworked'));
+  if (f.returned) tags.push(it('list.returned'));
+  if (f.urged) tags.push(it('list.urged'));
   return (
     <Alert
       type="info"

@@ -172,6 +172,9 @@ export interface ListFilters {
   to?: string;
   overdue?: boolean;
   urged?: boolean;
+  /** Reworked (返工) or returned (退回) at least once: drill-downs from the statistics. */
+  reworked?: boolean;
+  returned?: boolean;
   warning?: Warning;
   q?: string;
 }
