@@ -38,6 +38,8 @@ export async function loadCases(p: Platform, n: number, seed = 20261203, prefix 
     await sql`update incidents set status = ${last.toStatus}, version = ${plan.events.length}, updated_at = ${last.at}, description = ${description},
       lead_department_code = ${lead}, closed_at = ${last.toStatus === 'closed' ? last.at : null}, is_open = ${FINAL.includes(last.toStatus) ? 0 : 1} where id = ${id}`.execute(k);
     if (lead) await bulkInsert(k, 'incident_departments', ['incident_id', 'department_code', 'role'], [[id, lead, 'lead'], ...(i % 3 === 0 ? [[id, 'D09', 'co']] : [])]);
+    // The tasks' business mirror (joint handling); the tasks themselves live in the case's state.
+    if (lead) await bulkInsert(k, 'incident_tasks', ['incident_id', 'department_code', 'role', 'status', 'handle_by'], [[id, lead, 'lead', 'replied', null]]);
     await bulkInsert(k, 'incident_files', ['incident_id', 'hash', 'event_seq', 'kind', 'created_at'], [[id, (i % 7).toString(16).repeat(64), 1, 'report', plan.events[0]!.at]]);
     if (last.toStatus === 'merged' && ids.length > 0) {
       await bulkInsert(k, 'incident_links', ['incident_id', 'linked_incident_id', 'kind', 'data', 'created_by', 'created_at'], [[ids[0], id, 'merged', '{}', null, last.at]]);
@@ -61,6 +63,16 @@ type Snapshot = Record<string, string[]>;
 
 function normalize(row: Record<string, unknown>): string {
   return JSON.stringify(Object.fromEntries(Object.keys(row).sort().map((key) => [key, row[key] == null ? null : typeof row[key] === 'number' || typeof row[key] === 'bigint' ? Number(row[key]) : row[key]])));
+}
+
+/** How many task mirror rows these cases have in the business store. */
+export async function taskRows(db: Kysely<unknown>, ids: readonly number[]): Promise<number> {
+  let n = 0;
+  for (let i = 0; i < ids.length; i += 500) {
+    const r = await sql<{ n: number }>`select count(*) as n from incident_tasks where incident_id in (${sql.join(ids.slice(i, i + 500))})`.execute(db);
+    n += Number(r.rows[0]!.n);
+  }
+  return n;
 }
 
 /** Every business row of these cases, as sorted JSON lines per table. */

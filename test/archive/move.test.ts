@@ -8,7 +8,7 @@ import { acquireLease } from '../../src/modules/incidents/sweep.js';
 import { documentTokens } from '../../src/modules/incidents/search-index.js';
 import type { Platform } from '../../src/platform.js';
 import { DIALECTS, openTestPlatform, type TestDatabase } from '../support/db.js';
-import { archiveRows, businessRows, countOf, finalIds, loadCases } from './fixture.js';
+import { archiveRows, businessRows, countOf, finalIds, loadCases, taskRows } from './fixture.js';
 
 const OLDER_THAN = 30;
 
@@ -18,6 +18,7 @@ async function expectMoved(p: Platform, due: readonly number[], before: Awaited<
   const a = p.archive.db.primary as unknown as Kysely<unknown>;
   expect(await archiveRows(a, due)).toEqual(before);
   expect(await businessRows(b, due)).toEqual({ incidents: [], incident_events: [], incident_departments: [], incident_links: [], incident_files: [] });
+  expect(await taskRows(b, due)).toBe(0);
   expect(await businessRows(b, others)).toEqual(othersBefore);
   // Exactly the due cases, once each, all confirmed.
   const archived = await sql<{ id: number; moved: number }>`select id, moved from archive_incidents order by id`.execute(a);

@@ -230,6 +230,8 @@ async function deleteBatch(business: AppDb, copied: readonly { id: number; versi
     }
     const gone = deletable(copied, current);
     await deleteIn(k, 'incident_files', 'incident_id', gone);
+    // The department tasks live in the case's state, which the archive keeps; their business mirror goes with the case.
+    await deleteIn(k, 'incident_tasks', 'incident_id', gone);
     await deleteIn(k, 'incident_links', 'incident_id', gone);
     await deleteIn(k, 'incident_departments', 'incident_id', gone);
     await deleteIn(k, 'incident_events', 'incident_id', gone);

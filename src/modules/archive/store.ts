@@ -29,6 +29,7 @@ export interface ArchivedTimelineRow {
   data: string;
   at: number;
   grid_code: string;
+  actor_user_id: number | null;
 }
 
 export interface ArchivedCase {
@@ -222,9 +223,9 @@ export class ArchiveStore {
    */
   async timeline(fromId: number, toId: number): Promise<ArchivedTimelineRow[]> {
     await this.ensureReady();
-    const rows = await sql<ArchivedTimelineRow>`select e.id, e.incident_id, e.seq, e.action, e.to_status, e.data, e.at, i.grid_code
+    const rows = await sql<ArchivedTimelineRow>`select e.id, e.incident_id, e.seq, e.action, e.to_status, e.data, e.at, i.grid_code, e.actor_user_id
       from archive_incident_events e join archive_incidents i on i.id = e.incident_id
       where e.incident_id > ${fromId} and e.incident_id <= ${toId} order by e.incident_id, e.seq`.execute(this.db.primary as unknown as Kysely<unknown>);
-    return rows.rows.map((r) => ({ ...r, id: Number(r.id), incident_id: Number(r.incident_id), seq: Number(r.seq), at: Number(r.at) }));
+    return rows.rows.map((r) => ({ ...r, id: Number(r.id), incident_id: Number(r.incident_id), seq: Number(r.seq), at: Number(r.at), actor_user_id: r.actor_user_id == null ? null : Number(r.actor_user_id) }));
   }
 }
