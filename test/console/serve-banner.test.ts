@@ -46,7 +46,7 @@ describe('the serve banner', () => {
     expect(banner).toBeGreaterThanOrEqual(0);
     expect(lines.slice(banner + 1)).toEqual([
       expect.stringContaining('API reference'),
-      'Demo accounts (password Demo#2026): admin, operator, dispatcher, supervisor, handler, worker, teamlead, street, leader, auditor, basedata',
+      'Demo accounts (password Demo#2026): admin, operator, dispatcher, supervisor, handler, worker, teamlead, street, leader, auditor, basedata, keyperson',
       'The demo password is for a local trial only: never expose a server with the demo accounts to a network.',
     ]);
     expect(out).not.toContain('incoming request');
