@@ -123,6 +123,7 @@ function kpisOf(c: Expected) {
     overdueRate: div(c.overdue, c.due),
     immediateRate: div(c.selfResolved, c.due),
     averageHandlingHours: c.handled > 0 ? c.handlingMs / c.handled / 3_600_000 : null,
+    coHandlingOnTimeRate: div(c.partsOnTime, c.partsReplied),
   };
 }
 

@@ -26,7 +26,7 @@ const Counts = z.object({
 });
 const rate = z.number().nullable();
 const Kpis = z.object({
-  closeRate: rate, onTimeCloseRate: rate, reworkRate: rate, returnRate: rate, overdueRate: rate, immediateRate: rate, averageHandlingHours: rate,
+  closeRate: rate, onTimeCloseRate: rate, reworkRate: rate, returnRate: rate, overdueRate: rate, immediateRate: rate, averageHandlingHours: rate, coHandlingOnTimeRate: rate,
 });
 const PeriodOut = z.object({ from: z.string(), to: z.string() });
 /** A grid worker's counts over the cases reported in the period (docs/kpis.md, per grid worker). */

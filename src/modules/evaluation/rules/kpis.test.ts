@@ -16,6 +16,11 @@ describe('KPI formulas', () => {
     expect(k.averageHandlingHours).toBe(2);
   });
 
+  it('rates a department\'s co-handling parts by their own deadlines, among the parts replied', () => {
+    expect(computeKpis(counts({ parts: 5, parts_replied: 4, parts_on_time: 3, parts_overdue: 1 })).coHandlingOnTimeRate).toBe(3 / 4);
+    expect(computeKpis(counts({ parts: 2 })).coHandlingOnTimeRate).toBeNull();
+  });
+
   it('answers null, not 0, when there is nothing to divide by (every due case deferred)', () => {
     const k = computeKpis(counts({ due: 3, deferred: 3 }));
     expect(k.onTimeCloseRate).toBeNull();

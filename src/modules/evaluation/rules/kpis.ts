@@ -20,9 +20,11 @@ export interface Kpis {
   immediateRate: number | null;
   /** 平均处置时长 = 处置工作时长之和 / 已处置结案数, in working hours. */
   averageHandlingHours: number | null;
+  /** 协办按期反馈率 = 按期反馈的协办任务数 / 已反馈的协办任务数 (a department's co-handling parts, 联动处置). */
+  coHandlingOnTimeRate: number | null;
 }
 
-export const KPI_NAMES = ['closeRate', 'onTimeCloseRate', 'reworkRate', 'returnRate', 'overdueRate', 'immediateRate', 'averageHandlingHours'] as const;
+export const KPI_NAMES = ['closeRate', 'onTimeCloseRate', 'reworkRate', 'returnRate', 'overdueRate', 'immediateRate', 'averageHandlingHours', 'coHandlingOnTimeRate'] as const;
 export type KpiName = (typeof KPI_NAMES)[number];
 
 /** For rankings: whether a higher value is better. */
@@ -34,6 +36,7 @@ export const HIGHER_IS_BETTER: Readonly<Record<KpiName, boolean>> = {
   overdueRate: false,
   immediateRate: true,
   averageHandlingHours: false,
+  coHandlingOnTimeRate: true,
 };
 
 export function ratio(numerator: number, denominator: number): number | null {
@@ -49,6 +52,7 @@ export function computeKpis(c: Measures): Kpis {
     overdueRate: ratio(c.overdue, c.due),
     immediateRate: ratio(c.self_resolved, c.due),
     averageHandlingHours: c.handled > 0 ? c.handling_ms / c.handled / 3_600_000 : null,
+    coHandlingOnTimeRate: ratio(c.parts_on_time, c.parts_replied),
   };
 }
 

@@ -5,7 +5,7 @@ import { formatDateTime } from '../../shell/time.js';
 import { assessmentApi, type AssessmentSubject, type Kpis, type SchemeAnswer, type SchemeDeduction, type SchemeDefinition, type SchemeIndicator } from './api.js';
 import { useEvaluationText, type EvaluationMessageKey } from './messages.js';
 
-const KPIS: (keyof Kpis)[] = ['closeRate', 'onTimeCloseRate', 'reworkRate', 'returnRate', 'overdueRate', 'immediateRate', 'averageHandlingHours'];
+const KPIS: (keyof Kpis)[] = ['closeRate', 'onTimeCloseRate', 'reworkRate', 'returnRate', 'overdueRate', 'immediateRate', 'averageHandlingHours', 'coHandlingOnTimeRate'];
 const COUNTS: SchemeDeduction['count'][] = ['overdue', 'returned', 'reworked', 'urged'];
 const COUNT_LABEL: Record<SchemeDeduction['count'], EvaluationMessageKey> = { overdue: 'kpi.overdue', returned: 'kpi.returned', reworked: 'kpi.reworked', urged: 'kpi.urged' };
 

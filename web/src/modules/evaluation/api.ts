@@ -11,7 +11,7 @@ export interface Counts {
 
 export interface Kpis {
   closeRate: number | null; onTimeCloseRate: number | null; reworkRate: number | null; returnRate: number | null;
-  overdueRate: number | null; immediateRate: number | null; averageHandlingHours: number | null;
+  overdueRate: number | null; immediateRate: number | null; averageHandlingHours: number | null; coHandlingOnTimeRate: number | null;
 }
 
 export type AreaLevel = 'district' | 'street' | 'community' | 'unit';
