@@ -89,6 +89,8 @@ export interface Platform {
   workforce: Workforce;
   /** The statistics store: rollups kept from the incident timeline (modules/evaluation, ADR 0009). */
   statistics: StatisticsStore;
+  /** KPIs, rankings and breakdowns over the statistics store, for routes, reports and the command screen. */
+  evaluation: EvaluationService;
   /** Weekly, monthly and quarterly reports: background jobs, files under <dataDir>/reports (modules/reports). */
   reports: ReportService;
   /** The archive store: closed cases past an age, moved out of the business store (modules/archive, docs/archive.md). */
@@ -193,10 +195,11 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   const archive = new ArchiveStore(db, { url: archiveDbUrlOf(config) });
   attachments.archived = archive;
   const statistics = new StatisticsStore(db, { url: statsDbUrlOf(config), calendar: async () => (await reference.get()).calendar, logger, archived: archive });
-  const reports = new ReportService(db, new EvaluationService(statistics, db), { dataDir: config.dataDir, font: config.reportFont }, logger);
+  const evaluation = new EvaluationService(statistics, db);
+  const reports = new ReportService(db, evaluation, { dataDir: config.dataDir, font: config.reportFont }, logger);
   return {
     config, db, logger, authCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, departments, files, attachments, basedata, imports, share, workforce,
-    statistics, reports, archive, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
+    statistics, evaluation, reports, archive, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
     close: async () => {
       await reports.stop();
       await statistics.close();
@@ -262,7 +265,7 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   });
   await workforceRoutes(app, { workforce: platform.workforce });
   await teamRoutes(app, { workforce: platform.workforce });
-  await evaluationRoutes(app, { statistics: platform.statistics, db, files: platform.files });
+  await evaluationRoutes(app, { evaluation: platform.evaluation, db, files: platform.files });
   // The live feed: one tail per node, woken by this node's commits and, through the broker, by the others'.
   const broker = await openBroker(config.liveBrokerUrl, platform.logger).catch((err: unknown) => {
     platform.logger.error({ err }, 'the live broker is unreachable: other nodes\' events reach this one by polling (1 s)');
@@ -270,7 +273,7 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   });
   const live = new IncidentLiveFeed({ db, broker, logger: platform.logger });
   await live.start();
-  const overview = new CommandOverviewService(db, platform.incidents, new EvaluationService(platform.statistics, db));
+  const overview = new CommandOverviewService(db, platform.incidents, platform.evaluation);
   await commandRoutes(app, { live, overview });
   await reportRoutes(app, { reports: platform.reports });
   await archiveRoutes(app, { archive: platform.archive });

@@ -9,8 +9,8 @@ import type { FileService } from '../../infra/files/files.js';
 import { AssessmentService } from './assessment.js';
 import { ASSESSMENT_SUBJECTS, DEDUCTION_COUNTS } from './rules/assessment.js';
 import { KPI_NAMES, WORKER_RANKING_BY } from './rules/kpis.js';
-import { EvaluationService, type KpiFigures, type Period } from './service.js';
-import type { StatisticsStore } from './store.js';
+import type { EvaluationService} from './service.js';
+import { type KpiFigures, type Period } from './service.js';
 
 const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'not a calendar date');
 const PeriodQuery = { from: Day, to: Day };
@@ -55,8 +55,8 @@ function figures(f: KpiFigures): { counts: z.infer<typeof Counts>; kpis: z.infer
 const scopesOf = (request: FastifyRequest) => request.principal!.scopesFor('evaluation.read');
 
 /** KPIs and rankings from the statistics store (docs/kpis.md). */
-export async function evaluationRoutes(app: FastifyInstance, deps: { statistics: StatisticsStore; db: AppDb; files: FileService }): Promise<void> {
-  const service = new EvaluationService(deps.statistics, deps.db);
+export async function evaluationRoutes(app: FastifyInstance, deps: { evaluation: EvaluationService; db: AppDb; files: FileService }): Promise<void> {
+  const service = deps.evaluation;
   const assessment = new AssessmentService(deps.db, service, deps.files);
   const r = app.withTypeProvider<ZodTypeProvider>();
 
