@@ -269,7 +269,7 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   });
   await workforceRoutes(app, { workforce: platform.workforce });
   await teamRoutes(app, { workforce: platform.workforce });
-  await evaluationRoutes(app, { evaluation: platform.evaluation, db, files: platform.files });
+  await evaluationRoutes(app, { evaluation: platform.evaluation, db, files: platform.files, incidents: platform.incidents, archive: platform.archive });
   // The live feed: one tail per node, woken by this node's commits and, through the broker, by the others'.
   const broker = await openBroker(config.liveBrokerUrl, platform.logger).catch((err: unknown) => {
     platform.logger.error({ err }, 'the live broker is unreachable: other nodes\' events reach this one by polling (1 s)');
