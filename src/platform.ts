@@ -43,6 +43,7 @@ import { PersonalData } from './modules/basedata/personal.js';
 import { basedataRoutes } from './modules/basedata/routes.js';
 import { BasedataService } from './modules/basedata/service.js';
 import { ShareService } from './modules/basedata/share.js';
+import { canReadEvidence } from './modules/evaluation/assessment.js';
 import { ApiClientService } from './modules/clients/service.js';
 import { apiClientRoutes } from './modules/clients/routes.js';
 import { workforceRoutes } from './modules/workforce/routes.js';
@@ -198,6 +199,8 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   // Its own database too, migrated at its first use; archived cases stay findable, their photos viewable, and a statistics rebuild counts them.
   const archive = new ArchiveStore(db, { url: archiveDbUrlOf(config) });
   attachments.archived = archive;
+  // Assessment evidence (督查考核): supervisors upload it, readers of the unit's results see it.
+  attachments.addReader((principal, hash) => canReadEvidence(db, principal, hash), ['evaluation.assess']);
   const statistics = new StatisticsStore(db, { url: statsDbUrlOf(config), calendar: async () => (await reference.get()).calendar, logger, archived: archive });
   const evaluation = new EvaluationService(statistics, db);
   const reports = new ReportService(db, evaluation, { dataDir: config.dataDir, font: config.reportFont }, logger);
