@@ -46,6 +46,8 @@ import { ShareService } from './modules/basedata/share.js';
 import { canReadEvidence } from './modules/evaluation/assessment.js';
 import { ApiClientService } from './modules/clients/service.js';
 import { apiClientRoutes } from './modules/clients/routes.js';
+import { ExchangeService } from './modules/exchange/service.js';
+import { exchangeRoutes } from './modules/exchange/routes.js';
 import { workforceRoutes } from './modules/workforce/routes.js';
 import { teamRoutes } from './modules/workforce/team-routes.js';
 import { createWorkforce, type Workforce } from './modules/workforce/service.js';
@@ -89,6 +91,7 @@ export interface Platform {
   imports: ImportService;
   share: ShareService;
   apiClients: ApiClientService;
+  exchange: ExchangeService;
   /** Teams, rota, leave, patrols and their tracks, clock records and attendance. */
   workforce: Workforce;
   /** The statistics store: rollups kept from the incident timeline (modules/evaluation, ADR 0009). */
@@ -193,6 +196,7 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   const imports = new ImportService(db, cipherSetup.options, importUploadDir(config.dataDir));
   const share = new ShareService(db, personal);
   const apiClients = new ApiClientService(db);
+  const exchange = new ExchangeService(db, incidents, reference);
   // The working calendar comes from the incident loop's reference data (one instance: calendar edits reach both).
   const workforce = createWorkforce(db, reference, gridLocator);
   // Its own database, migrated lazily by its consumer: a statistics store that is down never stops the platform.
@@ -205,7 +209,7 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   const evaluation = new EvaluationService(statistics, db);
   const reports = new ReportService(db, evaluation, { dataDir: config.dataDir, font: config.reportFont }, logger);
   return {
-    config, db, logger, authCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, departments, files, attachments, basedata, imports, share, apiClients, workforce,
+    config, db, logger, authCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, departments, files, attachments, basedata, imports, share, apiClients, exchange, workforce,
     statistics, evaluation, reports, archive, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
     close: async () => {
       await reports.stop();
@@ -285,6 +289,7 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   await reportRoutes(app, { reports: platform.reports });
   await archiveRoutes(app, { archive: platform.archive });
   await apiClientRoutes(app, { apiClients: platform.apiClients });
+  await exchangeRoutes(app, { exchange: platform.exchange });
   // The clock sweep runs in the server process; the lease picks one node of several.
   const sweep = new SweepScheduler(db, platform.incidents, platform.logger);
   sweep.start();
