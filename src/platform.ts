@@ -60,6 +60,8 @@ import { ArchiveStore } from './modules/archive/store.js';
 import { archiveRoutes } from './modules/archive/routes.js';
 import { ArchiveScheduler } from './modules/archive/schedule.js';
 import { CommandOverviewService } from './modules/command/overview.js';
+import { HotlineLinkService } from './modules/hotline-link/service.js';
+import { hotlineLinkRoutes } from './modules/hotline-link/routes.js';
 
 /** The package root, whether running from src/ (tsx) or dist/ (compiled). */
 export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -102,6 +104,8 @@ export interface Platform {
   fieldCipher: FieldCipherOptions;
   /** Folder of the signed audit anchors (outside the database). */
   auditAnchorDir: string;
+  /** 12345 work orders pushed by API clients, made into cases (modules/hotline-link). */
+  hotlineLink: HotlineLinkService;
   close(): Promise<void>;
 }
 
@@ -192,6 +196,7 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   const imports = new ImportService(db, cipherSetup.options, importUploadDir(config.dataDir));
   const share = new ShareService(db, personal);
   const apiClients = new ApiClientService(db);
+  const hotlineLink = new HotlineLinkService(db, incidents, gridLocator, personal);
   // The working calendar comes from the incident loop's reference data (one instance: calendar edits reach both).
   const workforce = createWorkforce(db, reference, gridLocator);
   // Its own database, migrated lazily by its consumer: a statistics store that is down never stops the platform.
@@ -204,6 +209,7 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   return {
     config, db, logger, authCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, departments, files, attachments, basedata, imports, share, apiClients, workforce,
     statistics, evaluation, reports, archive, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
+    hotlineLink,
     close: async () => {
       await reports.stop();
       await statistics.close();
@@ -282,6 +288,7 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   await reportRoutes(app, { reports: platform.reports });
   await archiveRoutes(app, { archive: platform.archive });
   await apiClientRoutes(app, { apiClients: platform.apiClients });
+  await hotlineLinkRoutes(app, { hotlineLink: platform.hotlineLink, apiClients: platform.apiClients });
   // The clock sweep runs in the server process; the lease picks one node of several.
   const sweep = new SweepScheduler(db, platform.incidents, platform.logger);
   sweep.start();
