@@ -26,7 +26,7 @@ import { assessmentMigration, assessmentPermissionsMigration, evaluationPermissi
 import type { AssessmentTables } from './modules/evaluation/tables.js';
 import type { ReportTables } from './modules/reports/tables.js';
 import type { ApiClientTables } from './modules/clients/tables.js';
-import { apiClientsMigration } from './modules/clients/migrations.js';
+import { apiClientsMigration, shareJobsMigration } from './modules/clients/migrations.js';
 import type { HotlineLinkTables } from './modules/hotline-link/tables.js';
 import { hotlineOrdersMigration } from './modules/hotline-link/migrations.js';
 import { reportsMigration, reportsPermissionsMigration } from './modules/reports/migrations.js';
@@ -73,4 +73,5 @@ export const MIGRATIONS: Migrations = {
   '0063_api_clients': apiClientsMigration,
   '0074_hotline_orders': hotlineOrdersMigration,
   '0075_demo_progress_key': demoProgressKeyMigration,
+  '0076_share_jobs': shareJobsMigration,
 };
