@@ -65,7 +65,7 @@ export default function ClientsPage() {
         onRow={(c) => ({ 'data-testid': `client-row-${c.name}` }) as React.HTMLAttributes<HTMLElement>}
         columns={[
           { title: ct('col.name'), dataIndex: 'name' },
-          { title: ct('col.key'), render: (_, c) => <Typography.Text code data-testid="client-prefix">{`cgk_${c.keyPrefix}_…`}</Typography.Text> },
+          { title: ct('col.key'), render: (_, c) => <Typography.Text code style={{ whiteSpace: 'nowrap' }} data-testid="client-prefix">{`cgk_${c.keyPrefix}_…`}</Typography.Text> },
           { title: ct('col.scopes'), render: (_, c) => c.scopes.map((s) => <Tag key={s}>{ct(`scope.${s}`)}</Tag>) },
           { title: ct('col.grid'), dataIndex: 'scopeCode' },
           { title: ct('col.fields'), render: (_, c) => (c.scopes.includes('share.residents.verify') ? c.fields.map((f) => ct(`field.${f}`)).join('、') : '—') },
@@ -181,11 +181,13 @@ function ClientForm({ client, onClose, onSaved }: { client: ApiClient | null; on
 /** The key, shown once: copy it now, it is never shown again. */
 function KeyModal({ apiKey, onClose }: { apiKey: string | null; onClose: () => void }) {
   const ct = useClientText();
+  // Unmounted once closed, so the key leaves the page with the dialog.
+  if (apiKey === null) return null;
   return (
-    <Modal open={apiKey !== null} title={ct('key.title')} onCancel={onClose} closable={false} maskClosable={false}
+    <Modal open title={ct('key.title')} onCancel={onClose} closable={false} maskClosable={false}
       footer={<Button type="primary" onClick={onClose} data-testid="client-key-close">{ct('key.close')}</Button>}>
       <Alert type="warning" showIcon title={ct('key.warning')} style={{ marginBottom: 16 }} />
-      <Typography.Paragraph code copyable={{ text: apiKey ?? '', tooltips: [ct('key.copy'), ct('key.copied')] }} data-testid="client-key">
+      <Typography.Paragraph code copyable={{ text: apiKey, tooltips: [ct('key.copy'), ct('key.copied')] }} data-testid="client-key">
         {apiKey}
       </Typography.Paragraph>
     </Modal>
@@ -204,8 +206,8 @@ function UsageDrawer({ client, onClose }: { client: ApiClient; onClose: () => vo
     const scopes = [...new Set((items ?? []).map((i) => i.scope))].sort();
     return {
       tooltip: { trigger: 'axis' },
-      legend: { data: scopes.map((s) => ct(`scope.${s}` as Parameters<typeof ct>[0])) },
-      grid: { left: 40, right: 16, top: 40, bottom: 40 },
+      legend: { top: 0, data: scopes.map((s) => ct(`scope.${s}` as Parameters<typeof ct>[0])) },
+      grid: { left: 48, right: 24, top: 56, bottom: 32 },
       xAxis: { type: 'category', data: days.map((d) => d.slice(5)) },
       yAxis: { type: 'value', name: ct('usage.calls'), minInterval: 1 },
       series: scopes.map((s) => ({
