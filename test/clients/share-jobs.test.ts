@@ -133,4 +133,23 @@ describe.each(DIALECTS)('bulk verification jobs on %s', (dialect) => {
       t.platform.shareJobs['settings'].maxRows = 100_000;
     }
   });
+
+  it('lists the shared datasets with the active clients that may call them (administrators only)', async () => {
+    const c = await client(['found'], ['share.residents.verify', 'hotline.push']);
+    const revoked = await client(['community']);
+    await t.request({ method: 'POST', url: `/api/clients/${revoked.id}/revoke`, cookie: f.cookies.admin! });
+    const res = await t.request({ url: '/api/share/catalogue', cookie: f.cookies.admin! });
+    expect(res.statusCode).toBe(200);
+    const items = res.json().items as { key: string; access: { kind: string }; clients: { id: number }[]; fields: { name: string; masking: unknown }[] }[];
+    expect(items.map((d) => d.key)).toEqual(['residents.verify', 'hotline.orders', 'grids.geojson', 'incidents.statistics']);
+    const verifyIds = items[0]!.clients.map((x) => x.id);
+    expect(verifyIds).toContain(c.id);
+    expect(verifyIds).not.toContain(revoked.id);
+    expect(items[1]!.clients.map((x) => x.id)).toContain(c.id);
+    expect(items[1]!.clients.map((x) => x.id)).not.toContain(revoked.id);
+    expect(items[0]!.fields.find((x) => x.name === 'idNumber')!.masking).not.toBeNull();
+    expect(items[2]).toMatchObject({ access: { kind: 'session' }, clients: [] });
+    expect((await t.request({ url: '/api/share/catalogue', cookie: f.cookies.officer_a! })).statusCode).toBe(403);
+  });
 });
+
