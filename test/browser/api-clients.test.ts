@@ -103,4 +103,44 @@ describe('API clients in the console', () => {
     expect(await verify(rotated)).toBe(401);
     await page.screenshot({ path: join(SHOTS, 'api-clients-revoked.png'), fullPage: true });
   });
+
+  test('a 12345 order without a position waits beside the intake queue; the operator locates it and the case shows the order number and deadline', async () => {
+    const login = await server.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'admin', password: DEMO_PASSWORD } });
+    const admin = `cg_session=${login.cookies.find((c) => c.name === 'cg_session')!.value}`;
+    const unit = (await server.app.inject({ method: 'GET', url: '/api/grids?level=unit&pageSize=1', headers: { cookie: admin } })).json().items[0] as { code: string; name: string };
+    const district = unit.code.slice(0, 6);
+    const created = await server.app.inject({ method: 'POST', url: '/api/clients', headers: { cookie: admin }, payload: { name: '12345 热线', scopes: ['hotline.push'], scopeCode: district } });
+    const key = created.json().apiKey as string;
+    const pushed = await server.app.inject({
+      method: 'POST', url: '/api/hotline/orders', headers: { 'x-api-key': key },
+      payload: { externalNo: 'GD2026120499999', content: '路灯不亮已三天', address: '劳动路与韶山路交叉口', deadline: '2026-12-10T18:00:00+08:00', caller: { name: '李四', phone: '13900001111' } },
+    });
+    expect(pushed.statusCode, pushed.body).toBe(202);
+
+    const { page } = await browser.newPage();
+    await page.goto(`${server.url}/login`);
+    await page.getByTestId('login-username').fill('operator');
+    await page.getByTestId('login-password').fill(DEMO_PASSWORD);
+    await page.getByTestId('login-submit').click();
+    await page.getByTestId('menu-item-incident-queues').click();
+    const waiting = page.getByTestId('hotline-awaiting');
+    await waiting.waitFor();
+    expect(await waiting.textContent()).toContain('139****1111');
+    expect(await waiting.textContent()).not.toContain('13900001111');
+    await page.getByTestId('hotline-locate-GD2026120499999').click();
+    await page.getByTestId('hotline-grid-picker').click();
+    await page.keyboard.type(unit.name);
+    await page.locator('.ant-select-item-option', { hasText: unit.code }).click();
+    await page.getByTestId('hotline-locate-ok').click();
+    await page.waitForURL(/\/incidents\/\d+$/);
+    const info = page.getByTestId('incident-hotline-order');
+    await info.waitFor();
+    expect(await info.textContent()).toContain('GD2026120499999');
+    expect(await info.textContent()).toContain('2026-12-10 18:00:00');
+    await page.screenshot({ path: join(SHOTS, 'hotline-case.png'), fullPage: true });
+    const status = await server.app.inject({ method: 'GET', url: '/api/hotline/orders/GD2026120499999', headers: { 'x-api-key': key } });
+    expect(status.json()).toMatchObject({ status: 'reported', caseCode: expect.stringMatching(/^\d{12}$/) });
+    expect(await page.getByTestId('incident-code').textContent()).toBe(status.json().caseCode);
+  });
 });
+

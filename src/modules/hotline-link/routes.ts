@@ -68,12 +68,12 @@ export async function hotlineLinkRoutes(app: FastifyInstance, deps: { hotlineLin
   });
 
   r.get('/api/hotline/awaiting-location', {
-    config: { policy: permission('incidents.report') },
+    config: { policy: permission('incidents.register') },
     schema: { tags: TAGS, summary: 'Orders that came without a position and wait for an operator to locate them', response: { 200: z.object({ items: z.array(OrderView) }) } },
   }, async (request) => ({ items: await hotlineLink.awaiting(requirePrincipal(request)) }));
 
   r.post('/api/hotline/awaiting-location/:id/locate', {
-    config: { policy: permission('incidents.report') },
+    config: { policy: permission('incidents.register') },
     schema: {
       tags: TAGS, summary: 'Locate an order (a unit grid or a position): its case is created in the intake queue',
       params: IdParams,

@@ -58,6 +58,8 @@ const STATUS_EN: Readonly<Record<IncidentStatus, string>> = {
 };
 
 const REPORT = 'incidents.report';
+/** Who sees and locates the orders waiting for a position: intake (受理). */
+const REGISTER = 'incidents.register';
 
 /**
  * The 12345 system link (docs/api-clients.md): a hotline client pushes work
@@ -151,9 +153,9 @@ export class HotlineLinkService {
     return a;
   }
 
-  /** Orders waiting for a position whose client's scope overlaps the caller's report scopes. */
+  /** Orders waiting for a position whose client's scope overlaps the caller's intake scopes. */
   async awaiting(principal: Principal): Promise<HotlineOrderView[]> {
-    const scopes = principal.scopesFor(REPORT);
+    const scopes = principal.scopesFor(REGISTER);
     const rows = await this.views().where('hotline_orders.incident_id', 'is', null).orderBy('hotline_orders.id').limit(500).execute();
     return rows.filter((r) => overlaps(r.scope_code, scopes)).map((r) => this.view(r));
   }
@@ -165,7 +167,7 @@ export class HotlineLinkService {
    */
   async locate(principal: Principal, actor: AuditActor, id: number, target: { gridCode?: string | undefined; position?: { lng: number; lat: number; crs: Crs } | undefined }) {
     const row = await this.views().where('hotline_orders.id', '=', id).executeTakeFirst();
-    if (!row || !overlaps(row.scope_code, principal.scopesFor(REPORT))) throw new AppError(404, 'HOTLINE_ORDER_NOT_FOUND', { id });
+    if (!row || !overlaps(row.scope_code, principal.scopesFor(REGISTER))) throw new AppError(404, 'HOTLINE_ORDER_NOT_FOUND', { id });
     if (row.incident_id !== null) throw new AppError(409, 'HOTLINE_ALREADY_LOCATED', { id });
     let gridCode = target.gridCode ?? null;
     if (!gridCode && target.position) {

@@ -83,3 +83,14 @@ export const clientApi = {
   catalogue: () => api.get<{ items: SharedDataset[] }>('/api/share/catalogue'),
   hotlineOrder: (incidentId: number) => api.get<{ order: HotlineOrder | null }>(`/api/incidents/${incidentId}/hotline-order`),
 };
+
+export interface AwaitingOrder extends HotlineOrder {
+  content: string;
+  address: string | null;
+  categoryHint: string | null;
+}
+
+export const hotlineApi = {
+  awaiting: () => api.get<{ items: AwaitingOrder[] }>('/api/hotline/awaiting-location'),
+  locate: (id: number, gridCode: string) => api.post<{ incident: { id: number; code: string } }>(`/api/hotline/awaiting-location/${id}/locate`, { gridCode }),
+};

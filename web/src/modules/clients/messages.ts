@@ -79,6 +79,12 @@ const zhCN = {
   'catalogue.noClients': '暂无',
   'hotline.order': '12345 工单',
   'hotline.deadline': '工单时限',
+  'awaiting.title': '12345 待定位工单（无坐标，请按地址确定网格）',
+  'awaiting.content': '诉求内容',
+  'awaiting.address': '地址',
+  'awaiting.caller': '来电人',
+  'awaiting.locate': '定位立案',
+  'awaiting.pickGrid': '按地址选择单元网格，确定后生成案件进入受理。',
 };
 
 type Key = keyof typeof zhCN;
@@ -160,6 +166,12 @@ const en: Record<Key, string> = {
   'catalogue.noClients': 'None',
   'hotline.order': '12345 order',
   'hotline.deadline': 'Order deadline',
+  'awaiting.title': '12345 orders waiting to be located (no position: pick the grid from the address)',
+  'awaiting.content': 'Request',
+  'awaiting.address': 'Address',
+  'awaiting.caller': 'Caller',
+  'awaiting.locate': 'Locate',
+  'awaiting.pickGrid': 'Pick the unit grid of the address; the case is then created in the intake queue.',
 };
 
 export const CLIENT_MESSAGES = { 'zh-CN': zhCN, en } as const;
