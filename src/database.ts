@@ -26,12 +26,14 @@ import { assessmentMigration, assessmentPermissionsMigration, evaluationPermissi
 import type { AssessmentTables } from './modules/evaluation/tables.js';
 import type { ReportTables } from './modules/reports/tables.js';
 import type { ApiClientTables } from './modules/clients/tables.js';
-import { apiClientsMigration } from './modules/clients/migrations.js';
+import { apiClientsMigration, shareJobsMigration } from './modules/clients/migrations.js';
+import type { HotlineLinkTables } from './modules/hotline-link/tables.js';
+import { hotlineOrdersMigration } from './modules/hotline-link/migrations.js';
 import { reportsMigration, reportsPermissionsMigration } from './modules/reports/migrations.js';
 import { gridWorkerMembersMigration, workforceMigration, workforcePermissionsMigration } from './modules/workforce/migrations.js';
 
 /** Every table of the platform: each module declares its own, this joins them. */
-export interface Database extends AuthTables, AuditTables, DepartmentTables, GridTables, IdempotencyTables, IncidentTables, BasedataTables, FileTables, IncidentFileTables, DemoTables, WorkforceTables, ReportTables, AssessmentTables, ApiClientTables {}
+export interface Database extends AuthTables, AuditTables, DepartmentTables, GridTables, IdempotencyTables, IncidentTables, BasedataTables, FileTables, IncidentFileTables, DemoTables, WorkforceTables, ReportTables, AssessmentTables, ApiClientTables, HotlineLinkTables {}
 
 export type AppDb = Db<Database>;
 
@@ -69,5 +71,7 @@ export const MIGRATIONS: Migrations = {
   '0061_grid_worker_members': gridWorkerMembersMigration,
   '0062_workforce_permissions': workforcePermissionsMigration,
   '0063_api_clients': apiClientsMigration,
+  '0074_hotline_orders': hotlineOrdersMigration,
   '0075_demo_progress_key': demoProgressKeyMigration,
+  '0076_share_jobs': shareJobsMigration,
 };

@@ -63,6 +63,10 @@ import { ArchiveStore } from './modules/archive/store.js';
 import { archiveRoutes } from './modules/archive/routes.js';
 import { ArchiveScheduler } from './modules/archive/schedule.js';
 import { CommandOverviewService } from './modules/command/overview.js';
+import { HotlineLinkService } from './modules/hotline-link/service.js';
+import { hotlineLinkRoutes } from './modules/hotline-link/routes.js';
+import { ShareJobService } from './modules/clients/share-jobs.js';
+import { shareJobRoutes } from './modules/clients/share-job-routes.js';
 
 /** The package root, whether running from src/ (tsx) or dist/ (compiled). */
 export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -106,6 +110,10 @@ export interface Platform {
   fieldCipher: FieldCipherOptions;
   /** Folder of the signed audit anchors (outside the database). */
   auditAnchorDir: string;
+  /** 12345 work orders pushed by API clients, made into cases (modules/hotline-link). */
+  hotlineLink: HotlineLinkService;
+  /** Bulk verification jobs of share clients (modules/clients/share-jobs.ts). */
+  shareJobs: ShareJobService;
   close(): Promise<void>;
 }
 
@@ -197,6 +205,8 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   const share = new ShareService(db, personal);
   const apiClients = new ApiClientService(db);
   const exchange = new ExchangeService(db, incidents, reference);
+  const hotlineLink = new HotlineLinkService(db, incidents, gridLocator, personal);
+  const shareJobs = new ShareJobService(db, share, apiClients, { dataDir: config.dataDir, maxRows: 100_000 }, logger);
   // The working calendar comes from the incident loop's reference data (one instance: calendar edits reach both).
   const workforce = createWorkforce(db, reference, gridLocator);
   // Its own database, migrated lazily by its consumer: a statistics store that is down never stops the platform.
@@ -211,6 +221,7 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   return {
     config, db, logger, authCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, departments, files, attachments, basedata, imports, share, apiClients, exchange, workforce,
     statistics, evaluation, reports, archive, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
+    hotlineLink, shareJobs,
     close: async () => {
       await reports.stop();
       await statistics.close();
@@ -290,6 +301,8 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   await archiveRoutes(app, { archive: platform.archive });
   await apiClientRoutes(app, { apiClients: platform.apiClients });
   await exchangeRoutes(app, { exchange: platform.exchange });
+  await hotlineLinkRoutes(app, { hotlineLink: platform.hotlineLink, apiClients: platform.apiClients });
+  await shareJobRoutes(app, { shareJobs: platform.shareJobs, apiClients: platform.apiClients });
   // The clock sweep runs in the server process; the lease picks one node of several.
   const sweep = new SweepScheduler(db, platform.incidents, platform.logger);
   sweep.start();

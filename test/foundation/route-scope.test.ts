@@ -33,6 +33,9 @@ const UNSCOPED: Record<string, string> = {
   'POST /api/clients/:id/rotate': 'API clients are district-wide configuration (clients.manage)',
   'POST /api/clients/:id/revoke': 'API clients are district-wide configuration (clients.manage)',
   'GET /api/clients/:id/usage': 'API clients are district-wide configuration (clients.manage)',
+  'POST /api/clients/:id/verify-jobs': 'API clients are district-wide configuration (clients.manage)',
+  'GET /api/clients/:id/verify-jobs': 'API clients are district-wide configuration (clients.manage)',
+  'GET /api/verify-jobs/:id/result.csv': 'bulk verification jobs of API clients are district-wide configuration (clients.manage)',
 };
 
 /** Id routes whose cross-scope 404 is asserted in their module's own test file. */
@@ -59,6 +62,13 @@ const PROBED_IN_MODULE: Record<string, string> = {
   'POST /api/leave/:id/refuse': 'test/workforce/teams.test.ts',
   'POST /api/leave/:id/cancel': 'test/workforce/teams.test.ts',
   'POST /api/teams/:id/leave': 'test/workforce/teams.test.ts',
+  // API-key routes: a job or an order belongs to its client; another client's reads as 404.
+  'GET /api/share/verify-jobs/:id': 'test/clients/share-jobs.test.ts',
+  'GET /api/share/verify-jobs/:id/result.csv': 'test/clients/share-jobs.test.ts',
+  'GET /api/hotline/orders/:externalNo': 'test/clients/hotline-link.test.ts',
+  // An order waiting for a position is seen by operators whose scope overlaps its client's; the case's order by who sees the case.
+  'POST /api/hotline/awaiting-location/:id/locate': 'test/clients/hotline-link.test.ts',
+  'GET /api/incidents/:id/hotline-order': 'test/clients/hotline-link.test.ts',
 };
 
 describe.each(DIALECTS)('route registry scope walk on %s', (dialect) => {
