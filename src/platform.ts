@@ -58,6 +58,12 @@ import { ArchiveStore } from './modules/archive/store.js';
 import { archiveRoutes } from './modules/archive/routes.js';
 import { ArchiveScheduler } from './modules/archive/schedule.js';
 import { CommandOverviewService } from './modules/command/overview.js';
+import { PartyService } from './modules/party/service.js';
+import { partyRoutes } from './modules/party/routes.js';
+import { CadreService } from './modules/cadres/service.js';
+import { cadreRoutes } from './modules/cadres/routes.js';
+import { LivelihoodService } from './modules/livelihood/service.js';
+import { livelihoodRoutes } from './modules/livelihood/routes.js';
 
 /** The package root, whether running from src/ (tsx) or dist/ (compiled). */
 export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -95,6 +101,12 @@ export interface Platform {
   reports: ReportService;
   /** The archive store: closed cases past an age, moved out of the business store (modules/archive, docs/archive.md). */
   archive: ArchiveStore;
+  /** 基层党建: party organisations on the grid, members, 联户, activities (modules/party). */
+  party: PartyService;
+  /** 群工联点: linked cadres, their visits and findings (modules/cadres). */
+  cadres: CadreService;
+  /** 民生实事: livelihood needs to projects done (modules/livelihood). */
+  livelihood: LivelihoodService;
   /** Field cipher settings (keys included): never log this. */
   fieldCipher: FieldCipherOptions;
   /** Folder of the signed audit anchors (outside the database). */
@@ -197,9 +209,12 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   const statistics = new StatisticsStore(db, { url: statsDbUrlOf(config), calendar: async () => (await reference.get()).calendar, logger, archived: archive });
   const evaluation = new EvaluationService(statistics, db);
   const reports = new ReportService(db, evaluation, { dataDir: config.dataDir, font: config.reportFont }, logger);
+  const party = new PartyService(db, personal);
+  const cadres = new CadreService(db, incidents);
+  const livelihood = new LivelihoodService(db, files);
   return {
     config, db, logger, authCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, departments, files, attachments, basedata, imports, share, workforce,
-    statistics, evaluation, reports, archive, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
+    statistics, evaluation, reports, archive, party, cadres, livelihood, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
     close: async () => {
       await reports.stop();
       await statistics.close();
@@ -277,6 +292,9 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   await commandRoutes(app, { live, overview });
   await reportRoutes(app, { reports: platform.reports });
   await archiveRoutes(app, { archive: platform.archive });
+  await partyRoutes(app, { party: platform.party });
+  await cadreRoutes(app, { cadres: platform.cadres });
+  await livelihoodRoutes(app, { livelihood: platform.livelihood, files: platform.files });
   // The clock sweep runs in the server process; the lease picks one node of several.
   const sweep = new SweepScheduler(db, platform.incidents, platform.logger);
   sweep.start();

@@ -12,7 +12,8 @@ const TAGS = ['files'];
 const ErrorBody = z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) });
 
 /** Permissions whose work takes photos (report, reply, verify / self-resolve). */
-const UPLOAD_PERMISSIONS = ['incidents.report', 'incidents.handle', 'incidents.verify'];
+// livelihood.manage: 民生实事 progress photos go through the same upload (modules/livelihood serves them).
+const UPLOAD_PERMISSIONS = ['incidents.report', 'incidents.handle', 'incidents.verify', 'livelihood.manage'];
 
 const Uploaded = z.object({
   hash: z.string(),
