@@ -14,7 +14,7 @@ import { setUpMechanisms, type MechanismFixture } from './support.js';
 describe.each(DIALECTS)('linked cadres and their visits on %s', (dialect) => {
   let t: TestApp;
   let f: MechanismFixture;
-  const ids: Record<string, number> = {};
+  const ids = { dept: 0, streetA: 0, streetA2: 0, streetB: 0, visit1: 0, visit2: 0, visitDept: 0, visitPlanned: 0, visitB: 0 };
   const month = shanghaiMonth(Date.now());
   const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
 

@@ -15,7 +15,7 @@ import { household, setUpMechanisms, type MechanismFixture } from './support.js'
 describe.each(DIALECTS)('livelihood projects on %s', (dialect) => {
   let t: TestApp;
   let f: MechanismFixture;
-  const ids: Record<string, number> = {};
+  const ids = { need: 0, rejected: 0 };
   let photo = '';
 
   beforeAll(async () => {

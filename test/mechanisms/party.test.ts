@@ -12,7 +12,7 @@ import { household, setUpMechanisms, type MechanismFixture } from './support.js'
 describe.each(DIALECTS)('party organisations on the grid on %s', (dialect) => {
   let t: TestApp;
   let f: MechanismFixture;
-  const ids: Record<string, number> = {};
+  const ids = { committeeA: 0, branchA: 0, branchA2: 0, twoNewA: 0, committeeB: 0, branchB: 0, member1: 0, member2: 0, activity: 0 };
 
   beforeAll(async () => {
     t = await openTestApp(dialect);
