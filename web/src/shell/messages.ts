@@ -54,6 +54,9 @@ const zhCN = {
   'menu.roles': '角色管理',
   'menu.audit': '审计日志',
   'menu.configuration': '业务配置',
+  'menu.party': '基层党建',
+  'menu.cadres': '群工联点',
+  'menu.livelihood': '民生实事',
 
   'header.changePassword': '修改密码',
   'header.logout': '退出登录',
@@ -159,6 +162,7 @@ const zhCN = {
   'roles.group.basedata': '基础数据',
   'roles.group.overview': '综合展示',
   'roles.group.workforce': '队伍管理',
+  'roles.group.mechanisms': '党建与联动机制',
 
   'audit.title': '审计日志',
   'audit.timeRange': '时间范围',
@@ -227,6 +231,9 @@ const en: Record<MessageKey, string> = {
   'menu.roles': 'Roles',
   'menu.audit': 'Audit log',
   'menu.configuration': 'Configuration',
+  'menu.party': 'Party building',
+  'menu.cadres': 'Linked cadres',
+  'menu.livelihood': 'Livelihood projects',
 
   'header.changePassword': 'Change password',
   'header.logout': 'Log out',
@@ -332,6 +339,7 @@ const en: Record<MessageKey, string> = {
   'roles.group.basedata': 'Base data',
   'roles.group.overview': 'Overview',
   'roles.group.workforce': 'Workforce',
+  'roles.group.mechanisms': 'Party building and mechanisms',
 
   'audit.title': 'Audit log',
   'audit.timeRange': 'Time range',

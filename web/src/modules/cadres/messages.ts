@@ -1,0 +1,106 @@
+/** The linked cadres screens' words: zh-CN is the reference, English has every key. */
+import { useCallback } from 'react';
+import { useI18n } from '../../shell/i18n.js';
+
+const zhCN = {
+  'title': '群工联点',
+  'tab.cadres': '联点干部',
+  'tab.visits': '下沉走访',
+  'tab.notVisited': '本月未走访',
+  'tab.figures': '走访统计',
+  'unit.department': '区直部门',
+  'unit.street': '街道',
+  'status.planned': '待走访',
+  'status.done': '已走访',
+  'status.cancelled': '已取消',
+  'col.name': '姓名',
+  'col.unit': '所属单位',
+  'col.title': '职务',
+  'col.links': '联系点',
+  'col.cadre': '联点干部',
+  'col.grid': '网格',
+  'col.plannedOn': '计划日期',
+  'col.status': '状态',
+  'col.visitedAt': '走访时间',
+  'col.record': '走访记录',
+  'col.findings': '发现问题',
+  'col.done': '已走访',
+  'col.planned': '待走访',
+  'col.incidents': '转事件',
+  'month': '月份',
+  'notVisited.summary': '共 {links} 个联系点，本月未走访 {count} 个',
+  'figures.total': '本月完成走访 {count} 次',
+  'new': '新增联点干部',
+  'field.name': '姓名',
+  'field.unitKind': '单位类型',
+  'field.unitCode': '单位编码（部门编码或街道网格编码）',
+  'field.title': '职务',
+  'link': '增加联系点',
+  'field.gridCode': '社区或单元网格编码',
+  'schedule': '安排走访',
+  'field.plannedOn': '计划日期',
+  'record': '记录走访',
+  'field.record': '走访情况',
+  'field.findings': '发现问题（每行一条）',
+  'toIncident': '转为事件',
+  'field.unitGrid': '单元网格编码',
+  'saved': '已保存',
+};
+
+type Key = keyof typeof zhCN;
+
+const en: Record<Key, string> = {
+  'title': 'Linked cadres',
+  'tab.cadres': 'Cadres',
+  'tab.visits': 'Visits',
+  'tab.notVisited': 'Not visited this month',
+  'tab.figures': 'Visit figures',
+  'unit.department': 'District department',
+  'unit.street': 'Street',
+  'status.planned': 'Planned',
+  'status.done': 'Done',
+  'status.cancelled': 'Cancelled',
+  'col.name': 'Name',
+  'col.unit': 'Unit',
+  'col.title': 'Title',
+  'col.links': 'Linked grids',
+  'col.cadre': 'Cadre',
+  'col.grid': 'Grid',
+  'col.plannedOn': 'Planned on',
+  'col.status': 'Status',
+  'col.visitedAt': 'Visited at',
+  'col.record': 'Record',
+  'col.findings': 'Findings',
+  'col.done': 'Done',
+  'col.planned': 'Planned',
+  'col.incidents': 'Incidents',
+  'month': 'Month',
+  'notVisited.summary': '{count} of {links} links not visited this month',
+  'figures.total': '{count} visits done this month',
+  'new': 'New cadre',
+  'field.name': 'Name',
+  'field.unitKind': 'Unit kind',
+  'field.unitCode': 'Unit code (department code or street grid code)',
+  'field.title': 'Title',
+  'link': 'Link a grid',
+  'field.gridCode': 'Community or unit grid code',
+  'schedule': 'Schedule visit',
+  'field.plannedOn': 'Planned on',
+  'record': 'Record visit',
+  'field.record': 'What happened',
+  'field.findings': 'Problems found (one a line)',
+  'toIncident': 'Make incident',
+  'field.unitGrid': 'Unit grid code',
+  'saved': 'Saved',
+};
+
+export const CADRE_MESSAGES = { 'zh-CN': zhCN, en } as const;
+export type CadreMessageKey = Key;
+
+export function useCadreText(): (key: Key, params?: Record<string, string | number>) => string {
+  const { lang } = useI18n();
+  return useCallback(
+    (key, params = {}) => CADRE_MESSAGES[lang][key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole)),
+    [lang],
+  );
+}
