@@ -86,6 +86,11 @@ describe.each(DIALECTS)('linked cadres and their visits on %s', (dialect) => {
     expect((await call(opsA, `/api/cadre-visits/${ids.visit1}/findings/${finding}/incident`, { gridCode: f.unitA }, 409)).json().code).toBe('CADRE_FINDING_HAS_INCIDENT');
     const visit = (await t.request({ url: `/api/cadre-visits/${ids.visit1}`, cookie: opsA })).json();
     expect(visit.findings[0]).toMatchObject({ incidentId: made.incidentId, incidentCode: made.code });
+
+    // The other finding becomes a 民生实事 need whose source is the visit; another street's visit is no source.
+    const need = (await call(opsA, '/api/livelihood/needs', { gridCode: f.communityA, title: recorded.findings[1].description, source: 'visit', cadreVisitId: ids.visit1 }, 201)).json().id as number;
+    expect((await t.request({ url: `/api/livelihood/needs/${need}`, cookie: opsA })).json()).toMatchObject({ source: 'visit', cadreVisitId: ids.visit1 });
+    expect((await call(opsA, '/api/livelihood/needs', { gridCode: f.communityA, title: 'x', source: 'visit', cadreVisitId: ids.visitB }, 422)).json().code).toBe('LIVELIHOOD_UNKNOWN_SOURCE');
   });
 
   it('lists who has not visited this month and visits per cadre as the raw rows count them', async () => {

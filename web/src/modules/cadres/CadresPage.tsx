@@ -3,6 +3,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { errorMessage } from '../../shell/api.js';
 import { useAuth } from '../../shell/auth.js';
 import { formatDateTime } from '../../shell/time.js';
+import { livelihoodApi } from '../livelihood/api.js';
 import { cadreApi, type Cadre, type Figures, type NotVisited, type UnitKind, type Visit, type VisitStatus } from './api.js';
 import { useCadreText } from './messages.js';
 
@@ -18,7 +19,8 @@ type Dialog =
   | { kind: 'link'; cadre: Cadre }
   | { kind: 'schedule'; cadre: Cadre }
   | { kind: 'record'; visit: Visit }
-  | { kind: 'incident'; visit: Visit; findingId: number };
+  | { kind: 'incident'; visit: Visit; findingId: number }
+  | { kind: 'need'; visit: Visit; description: string };
 
 /** 群工联点: linked cadres, their visits, who has not visited this month and visits per cadre. */
 export default function CadresPage() {
@@ -58,6 +60,9 @@ export default function CadresPage() {
       if (dialog.kind === 'schedule') await cadreApi.schedule(dialog.cadre.id, { gridCode: values.gridCode ?? '', plannedOn: values.plannedOn ?? '' });
       if (dialog.kind === 'record') {
         await cadreApi.record(dialog.visit.id, { record: values.record ?? '', findings: (values.findings ?? '').split('\n').map((s) => s.trim()).filter(Boolean) });
+      }
+      if (dialog.kind === 'need') {
+        await livelihoodApi.collect({ gridCode: dialog.visit.gridCode, title: values.title ?? dialog.description, description: values.description ?? '', source: 'visit', cadreVisitId: dialog.visit.id });
       }
       if (dialog.kind === 'incident') {
         const made = await cadreApi.toIncident(dialog.visit.id, dialog.findingId, values.gridCode || undefined);
@@ -114,6 +119,7 @@ export default function CadresPage() {
                   {f.description}{' '}
                   {f.incidentCode ? <Tag color="purple">{f.incidentCode}</Tag>
                     : manage && <Button size="small" type="link" onClick={() => setDialog({ kind: 'incident', visit: v, findingId: f.id })}>{ct('toIncident')}</Button>}
+                  {can('livelihood.manage') && <Button size="small" type="link" onClick={() => setDialog({ kind: 'need', visit: v, description: f.description })}>{ct('toNeed')}</Button>}
                 </span>
               ))}
             </Space>
@@ -170,7 +176,7 @@ export default function CadresPage() {
       ]} />
       <Modal
         open={dialog !== null} onCancel={() => setDialog(null)} onOk={() => void submit()} destroyOnHidden
-        title={dialog ? ct(dialog.kind === 'new' ? 'new' : dialog.kind === 'link' ? 'link' : dialog.kind === 'schedule' ? 'schedule' : dialog.kind === 'record' ? 'record' : 'toIncident') : ''}
+        title={dialog ? ct(dialog.kind === 'new' ? 'new' : dialog.kind === 'link' ? 'link' : dialog.kind === 'schedule' ? 'schedule' : dialog.kind === 'record' ? 'record' : dialog.kind === 'need' ? 'toNeed' : 'toIncident') : ''}
       >
         <Form layout="vertical">
           {dialog?.kind === 'new' && (
@@ -195,6 +201,12 @@ export default function CadresPage() {
             <>
               <Form.Item label={ct('field.record')} required><Input.TextArea rows={3} onChange={(e) => set('record')(e.target.value)} /></Form.Item>
               <Form.Item label={ct('field.findings')}><Input.TextArea rows={3} onChange={(e) => set('findings')(e.target.value)} /></Form.Item>
+            </>
+          )}
+          {dialog?.kind === 'need' && (
+            <>
+              <Form.Item label={ct('field.needTitle')} required><Input defaultValue={dialog.description} onChange={(e) => set('title')(e.target.value)} /></Form.Item>
+              <Form.Item label={ct('field.needDescription')}><Input.TextArea rows={2} onChange={(e) => set('description')(e.target.value)} /></Form.Item>
             </>
           )}
           {dialog?.kind === 'incident' && (

@@ -44,6 +44,9 @@ const zhCN = {
   'field.findings': '发现问题（每行一条）',
   'toIncident': '转为事件',
   'field.unitGrid': '单元网格编码',
+  'toNeed': '转民生需求',
+  'field.needTitle': '需求事项',
+  'field.needDescription': '需求描述',
   'saved': '已保存',
 };
 
@@ -91,6 +94,9 @@ const en: Record<Key, string> = {
   'field.findings': 'Problems found (one a line)',
   'toIncident': 'Make incident',
   'field.unitGrid': 'Unit grid code',
+  'toNeed': 'Make livelihood need',
+  'field.needTitle': 'Need',
+  'field.needDescription': 'Description',
   'saved': 'Saved',
 };
 

@@ -23,7 +23,7 @@ export interface Figures {
 export const livelihoodApi = {
   list: (q: { status?: Status | undefined; page: number; pageSize: number }) => api.get<{ total: number; items: Need[] }>('/api/livelihood/needs', q),
   get: (id: number) => api.get<NeedDetail>(`/api/livelihood/needs/${id}`),
-  collect: (body: { gridCode: string; title: string; description: string; source: Source; sourceRef?: string | null }) => api.post<{ id: number }>('/api/livelihood/needs', body),
+  collect: (body: { gridCode: string; title: string; description: string; source: Source; sourceRef?: string | null; cadreVisitId?: number | null }) => api.post<{ id: number }>('/api/livelihood/needs', body),
   assess: (id: number, body: { version: number; decision: 'accept' | 'reject'; reason: string }) => api.post<null>(`/api/livelihood/needs/${id}/assess`, body),
   approve: (id: number, body: { version: number; owner: string; budget: number; deadline: string }) => api.post<null>(`/api/livelihood/needs/${id}/approve`, body),
   progress: (id: number, body: { version: number; percent: number; note: string; photos: string[] }) => api.post<null>(`/api/livelihood/needs/${id}/progress`, body),
