@@ -1,5 +1,6 @@
 import type { AuditTables } from './infra/audit/tables.js';
 import type { AuthTables } from './infra/auth/tables.js';
+import type { Migration } from 'kysely';
 import type { Db } from './infra/db/database.js';
 import type { Migrations } from './infra/db/migrator.js';
 import { auditKeysMigration, auditMigration } from './infra/audit/migrations.js';
@@ -31,11 +32,32 @@ import type { HotlineLinkTables } from './modules/hotline-link/tables.js';
 import { hotlineOrdersMigration } from './modules/hotline-link/migrations.js';
 import { reportsMigration, reportsPermissionsMigration } from './modules/reports/migrations.js';
 import { gridWorkerMembersMigration, workforceMigration, workforcePermissionsMigration } from './modules/workforce/migrations.js';
+import type { PartyTables } from './modules/party/tables.js';
+import type { CadreTables } from './modules/cadres/tables.js';
+import type { LivelihoodTables } from './modules/livelihood/tables.js';
+import { createPartyTables, dropPartyTables, mechanismPermissionsMigration } from './modules/party/migrations.js';
+import { createCadreTables, dropCadreTables } from './modules/cadres/migrations.js';
+import { createLivelihoodTables, dropLivelihoodTables } from './modules/livelihood/migrations.js';
 
 /** Every table of the platform: each module declares its own, this joins them. */
-export interface Database extends AuthTables, AuditTables, DepartmentTables, GridTables, IdempotencyTables, IncidentTables, BasedataTables, FileTables, IncidentFileTables, DemoTables, WorkforceTables, ReportTables, AssessmentTables, ApiClientTables, HotlineLinkTables {}
+export interface Database extends AuthTables, AuditTables, DepartmentTables, GridTables, IdempotencyTables, IncidentTables, BasedataTables, FileTables, IncidentFileTables, DemoTables, WorkforceTables, ReportTables, AssessmentTables, ApiClientTables, HotlineLinkTables,
+  PartyTables, CadreTables, LivelihoodTables {}
 
 export type AppDb = Db<Database>;
+
+/** 0068: party building, linked cadres and livelihood projects (issue 18, parts 1–3), one version for the three modules' tables. */
+const partyCadresLivelihoodMigration: Migration = {
+  async up(db) {
+    await createPartyTables(db);
+    await createCadreTables(db);
+    await createLivelihoodTables(db);
+  },
+  async down(db) {
+    await dropLivelihoodTables(db);
+    await dropCadreTables(db);
+    await dropPartyTables(db);
+  },
+};
 
 /**
  * One ordered list of migrations for both dialects. Names are versions:
@@ -72,6 +94,8 @@ export const MIGRATIONS: Migrations = {
   '0062_workforce_permissions': workforcePermissionsMigration,
   '0063_api_clients': apiClientsMigration,
   '0074_hotline_orders': hotlineOrdersMigration,
+  '0068_party_cadres_livelihood': partyCadresLivelihoodMigration,
+  '0069_party_cadres_livelihood_permissions': mechanismPermissionsMigration,
   '0075_demo_progress_key': demoProgressKeyMigration,
   '0076_share_jobs': shareJobsMigration,
 };

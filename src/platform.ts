@@ -67,6 +67,12 @@ import { HotlineLinkService } from './modules/hotline-link/service.js';
 import { hotlineLinkRoutes } from './modules/hotline-link/routes.js';
 import { ShareJobService } from './modules/clients/share-jobs.js';
 import { shareJobRoutes } from './modules/clients/share-job-routes.js';
+import { PartyService } from './modules/party/service.js';
+import { partyRoutes } from './modules/party/routes.js';
+import { CadreService } from './modules/cadres/service.js';
+import { cadreRoutes } from './modules/cadres/routes.js';
+import { LivelihoodService } from './modules/livelihood/service.js';
+import { livelihoodRoutes } from './modules/livelihood/routes.js';
 
 /** The package root, whether running from src/ (tsx) or dist/ (compiled). */
 export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -106,6 +112,12 @@ export interface Platform {
   reports: ReportService;
   /** The archive store: closed cases past an age, moved out of the business store (modules/archive, docs/archive.md). */
   archive: ArchiveStore;
+  /** 基层党建: party organisations on the grid, members, 联户, activities (modules/party). */
+  party: PartyService;
+  /** 群工联点: linked cadres, their visits and findings (modules/cadres). */
+  cadres: CadreService;
+  /** 民生实事: livelihood needs to projects done (modules/livelihood). */
+  livelihood: LivelihoodService;
   /** Field cipher settings (keys included): never log this. */
   fieldCipher: FieldCipherOptions;
   /** Folder of the signed audit anchors (outside the database). */
@@ -218,10 +230,15 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   const statistics = new StatisticsStore(db, { url: statsDbUrlOf(config), calendar: async () => (await reference.get()).calendar, logger, archived: archive });
   const evaluation = new EvaluationService(statistics, db);
   const reports = new ReportService(db, evaluation, { dataDir: config.dataDir, font: config.reportFont }, logger);
+  const party = new PartyService(db, personal);
+  const cadres = new CadreService(db, incidents);
+  const livelihood = new LivelihoodService(db, files);
+  // 民生实事 progress photos are uploaded through the same route (modules/livelihood serves them).
+  attachments.allowUploads(['livelihood.manage']);
   return {
     config, db, logger, authCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, departments, files, attachments, basedata, imports, share, apiClients, exchange, workforce,
     statistics, evaluation, reports, archive, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
-    hotlineLink, shareJobs,
+    hotlineLink, shareJobs, party, cadres, livelihood,
     close: async () => {
       await reports.stop();
       await statistics.close();
@@ -303,6 +320,9 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   await exchangeRoutes(app, { exchange: platform.exchange });
   await hotlineLinkRoutes(app, { hotlineLink: platform.hotlineLink, apiClients: platform.apiClients });
   await shareJobRoutes(app, { shareJobs: platform.shareJobs, apiClients: platform.apiClients });
+  await partyRoutes(app, { party: platform.party });
+  await cadreRoutes(app, { cadres: platform.cadres });
+  await livelihoodRoutes(app, { livelihood: platform.livelihood, files: platform.files });
   // The clock sweep runs in the server process; the lease picks one node of several.
   const sweep = new SweepScheduler(db, platform.incidents, platform.logger);
   sweep.start();

@@ -69,6 +69,29 @@ const PROBED_IN_MODULE: Record<string, string> = {
   // An order waiting for a position is seen by operators whose scope overlaps its client's; the case's order by who sees the case.
   'POST /api/hotline/awaiting-location/:id/locate': 'test/clients/hotline-link.test.ts',
   'GET /api/incidents/:id/hotline-order': 'test/clients/hotline-link.test.ts',
+  // Party building, linked cadres, livelihood projects: another street's objects read as 404 in each module's test.
+  'GET /api/party/organizations/:id': 'test/mechanisms/party.test.ts',
+  'POST /api/party/organizations/:id/members': 'test/mechanisms/party.test.ts',
+  'POST /api/party/organizations/:id/activities': 'test/mechanisms/party.test.ts',
+  'GET /api/party/members/:id': 'test/mechanisms/party.test.ts',
+  'POST /api/party/members/:id/households': 'test/mechanisms/party.test.ts',
+  'DELETE /api/party/members/:id/households/:householdId': 'test/mechanisms/party.test.ts',
+  'GET /api/party/activities/:id': 'test/mechanisms/party.test.ts',
+  'GET /api/cadres/:id': 'test/mechanisms/cadres.test.ts',
+  'POST /api/cadres/:id/links': 'test/mechanisms/cadres.test.ts',
+  'DELETE /api/cadres/:id/links/:linkId': 'test/mechanisms/cadres.test.ts',
+  'POST /api/cadres/:id/visits': 'test/mechanisms/cadres.test.ts',
+  'GET /api/cadre-visits/:id': 'test/mechanisms/cadres.test.ts',
+  'POST /api/cadre-visits/:id/record': 'test/mechanisms/cadres.test.ts',
+  'POST /api/cadre-visits/:id/cancel': 'test/mechanisms/cadres.test.ts',
+  'POST /api/cadre-visits/:id/findings/:findingId/incident': 'test/mechanisms/cadres.test.ts',
+  'GET /api/livelihood/needs/:id': 'test/mechanisms/livelihood.test.ts',
+  'POST /api/livelihood/needs/:id/assess': 'test/mechanisms/livelihood.test.ts',
+  'POST /api/livelihood/needs/:id/approve': 'test/mechanisms/livelihood.test.ts',
+  'POST /api/livelihood/needs/:id/progress': 'test/mechanisms/livelihood.test.ts',
+  'POST /api/livelihood/needs/:id/complete': 'test/mechanisms/livelihood.test.ts',
+  'POST /api/livelihood/needs/:id/feedback': 'test/mechanisms/livelihood.test.ts',
+  'GET /api/livelihood/needs/:id/photos/:hash': 'test/mechanisms/livelihood.test.ts',
 };
 
 describe.each(DIALECTS)('route registry scope walk on %s', (dialect) => {

@@ -45,6 +45,12 @@ export const PERMISSIONS: readonly PermissionDef[] = [
   p('workforce.manage', 'workforce', '管理队伍成员、排班并审批请假', 'Manage team members and rota, decide leave'),
   p('workforce.configure', 'workforce', '维护考勤设置与队伍角色', 'Maintain attendance settings and team roles'),
   p('workforce.patrol', 'workforce', '巡查、打卡与请假（本人）', 'Patrol, clock in and ask for leave (own)'),
+  p('party.read', 'mechanisms', '查看基层党建（党组织、党员、活动）', 'View party building (organisations, members, activities)'),
+  p('party.manage', 'mechanisms', '维护党组织、党员、联户与活动', 'Maintain party organisations, members, household links and activities'),
+  p('cadres.read', 'mechanisms', '查看群工联点（联点干部与走访）', 'View linked cadres and their visits'),
+  p('cadres.manage', 'mechanisms', '维护联点干部、安排与记录走访', 'Maintain linked cadres, schedule and record visits'),
+  p('livelihood.read', 'mechanisms', '查看民生实事', 'View livelihood projects'),
+  p('livelihood.manage', 'mechanisms', '收集、评估、立项并推进民生实事', 'Collect, assess, approve and advance livelihood projects'),
 ];
 
 export const PERMISSION_CODES = new Set(PERMISSIONS.map((x) => x.code));
@@ -64,6 +70,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     permissions: [
       'users.manage', 'roles.manage', 'system.read', 'clients.manage', 'grid.read', 'grid.manage', 'incidents.read', 'incidents.configure', 'dashboard.read',
       'evaluation.read', 'evaluation.assess', 'evaluation.assess.manage', 'reports.read', 'reports.generate', 'workforce.read', 'workforce.manage', 'workforce.configure',
+      'party.read', 'party.manage', 'cadres.read', 'cadres.manage', 'livelihood.read', 'livelihood.manage',
     ],
   },
   {
@@ -83,7 +90,8 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     name: '值班长',
     nameEn: 'Shift supervisor',
     permissions: ['grid.read', 'incidents.read', 'incidents.register', 'incidents.dispatch', 'incidents.close', 'incidents.supervise', 'dashboard.read', 'evaluation.read', 'evaluation.assess',
-      'reports.read', 'reports.generate', 'workforce.read'],
+      'reports.read', 'reports.generate', 'workforce.read',
+      'party.read', 'cadres.read', 'livelihood.read'],
   },
   {
     code: 'handler',
@@ -111,13 +119,15 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     permissions: [
       'grid.read', 'incidents.read', 'incidents.report', 'incidents.register', 'incidents.dispatch',
       'incidents.close', 'incidents.escalate', 'dashboard.read', 'evaluation.read', 'reports.read', 'reports.generate', 'workforce.read', 'workforce.manage',
+      'party.read', 'party.manage', 'cadres.read', 'cadres.manage', 'livelihood.read', 'livelihood.manage',
     ],
   },
   {
     code: 'leader',
     name: '领导',
     nameEn: 'Leader',
-    permissions: ['grid.read', 'incidents.read', 'dashboard.read', 'evaluation.read', 'evaluation.assess', 'evaluation.assess.manage', 'reports.read', 'reports.generate', 'workforce.read'],
+    permissions: ['grid.read', 'incidents.read', 'dashboard.read', 'evaluation.read', 'evaluation.assess', 'evaluation.assess.manage', 'reports.read', 'reports.generate', 'workforce.read',
+      'party.read', 'cadres.read', 'livelihood.read'],
   },
   {
     // 综治专干: the community's social-governance officer who follows the key persons (重点人员). Key-person

@@ -11,6 +11,7 @@ import { defaultUntil, loadDemoIncidents, periodStart, type IncidentLoadResult, 
 import { demoPhotoCount, ensureDemoPhotos } from './photos.js';
 import { ensureStaff } from './staff.js';
 import { loadDemoWorkforce, type WorkforceDemoOptions, type WorkforceDemoResult } from './workforce.js';
+import { loadDemoMechanisms, type MechanismsDemoResult } from './mechanisms.js';
 
 /** Every demo account has this password (printed at start; never use the demo in production). */
 export const DEMO_PASSWORD = 'Demo#2026';
@@ -36,6 +37,8 @@ export interface DemoSummary {
   workforce: WorkforceDemoResult | null;
   /** Base data records beside the residents (null when no residents were asked for). */
   records: RecordsResult | null;
+  /** Party organisations, linked cadres and livelihood projects (with the residents; null without). */
+  mechanisms: MechanismsDemoResult | null;
 }
 
 export interface DemoIncidentOptions {
@@ -153,6 +156,12 @@ export async function loadDemo(
       records.ms = Date.now() - started;
     }
   }
+  let mechanisms: MechanismsDemoResult | null = null;
+  if (options.residentsScale && options.residentsScale > 0) {
+    // Party members are residents: loaded only with them. Figures are anchored on the last demo day.
+    mechanisms = await loadDemoMechanisms(db, actor, { seed, until });
+    if (!mechanisms.skipped) created = true;
+  }
   let incidents: IncidentLoadResult | null = null;
   if (withIncidents) {
     const o = options.incidents!;
@@ -179,5 +188,5 @@ export async function loadDemo(
   }
   // Bulk loads change the tables' shape far more than everyday work: let the planner see it.
   if (created) await db.refreshStatistics();
-  return { grids: features.length, departments, accounts, created, staff, incidents, workforce, records };
+  return { grids: features.length, departments, accounts, created, staff, incidents, workforce, records, mechanisms };
 }

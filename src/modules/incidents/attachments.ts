@@ -159,6 +159,11 @@ export class IncidentAttachments implements AttachmentPort {
     for (const p of uploadPermissions) this.uploaders.add(p);
   }
 
+  /** Lets a domain that serves its photos itself have them uploaded here. */
+  allowUploads(permissions: readonly string[]): void {
+    for (const p of permissions) this.uploaders.add(p);
+  }
+
   mayUpload(principal: Principal): boolean {
     return [...this.uploaders].some((p) => principal.can(p));
   }

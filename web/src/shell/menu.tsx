@@ -1,4 +1,4 @@
-import { AlertOutlined, ApiOutlined, DatabaseOutlined, AuditOutlined, FundProjectionScreenOutlined, BarChartOutlined, ControlOutlined, CalendarOutlined, EditOutlined, EnvironmentOutlined, FileTextOutlined, IdcardOutlined, HomeOutlined, InboxOutlined, SafetyCertificateOutlined, ScheduleOutlined, TeamOutlined, TrophyOutlined, GlobalOutlined } from '@ant-design/icons';
+import { AlertOutlined, ApiOutlined, AuditOutlined, BarChartOutlined, CalendarOutlined, ControlOutlined, DatabaseOutlined, EditOutlined, EnvironmentOutlined, FileTextOutlined, FlagOutlined, FundProjectionScreenOutlined, GlobalOutlined, HeartOutlined, HomeOutlined, IdcardOutlined, InboxOutlined, SafetyCertificateOutlined, ScheduleOutlined, SolutionOutlined, TeamOutlined, TrophyOutlined } from '@ant-design/icons';
 import { lazy, type ReactNode } from 'react';
 import type { MessageKey } from './messages.js';
 
@@ -46,6 +46,9 @@ const ReportsPage = lazy(() => import('../modules/reports/ReportsPage.js'));
 const ScreenPage = lazy(() => import('../modules/command/ScreenPage.js'));
 const ClientsPage = lazy(() => import('../modules/clients/ClientsPage.js'));
 const CataloguePage = lazy(() => import('../modules/clients/CataloguePage.js'));
+const PartyPage = lazy(() => import('../modules/party/PartyPage.js'));
+const CadresPage = lazy(() => import('../modules/cadres/CadresPage.js'));
+const LivelihoodPage = lazy(() => import('../modules/livelihood/LivelihoodPage.js'));
 
 export const MENU: MenuEntry[] = [
   { key: 'home', path: '/', permission: null, labelKey: 'menu.home', icon: <HomeOutlined />, element: <HomePage /> },
@@ -72,6 +75,9 @@ export const MENU: MenuEntry[] = [
   { key: 'audit', path: '/audit', permission: 'audit.read', labelKey: 'menu.audit', icon: <AuditOutlined />, element: <AuditPage /> },
   { key: 'api-clients', path: '/admin/clients', permission: 'clients.manage', labelKey: 'menu.apiClients', icon: <ApiOutlined />, element: <ClientsPage /> },
   { key: 'data-catalogue', path: '/admin/data-catalogue', permission: 'clients.manage', labelKey: 'menu.dataCatalogue', icon: <DatabaseOutlined />, element: <CataloguePage /> },
+  { key: 'party', path: '/party', permission: 'party.read', labelKey: 'menu.party', icon: <FlagOutlined />, element: <PartyPage /> },
+  { key: 'cadres', path: '/cadres', permission: 'cadres.read', labelKey: 'menu.cadres', icon: <SolutionOutlined />, element: <CadresPage /> },
+  { key: 'livelihood', path: '/livelihood', permission: 'livelihood.read', labelKey: 'menu.livelihood', icon: <HeartOutlined />, element: <LivelihoodPage /> },
 ];
 
 /** Whether a user with these permissions may open the entry. */

@@ -56,6 +56,9 @@ const zhCN = {
   'menu.configuration': '业务配置',
   'menu.apiClients': '外部系统接入',
   'menu.dataCatalogue': '数据目录',
+  'menu.party': '基层党建',
+  'menu.cadres': '群工联点',
+  'menu.livelihood': '民生实事',
 
   'header.changePassword': '修改密码',
   'header.logout': '退出登录',
@@ -161,6 +164,7 @@ const zhCN = {
   'roles.group.basedata': '基础数据',
   'roles.group.overview': '综合展示',
   'roles.group.workforce': '队伍管理',
+  'roles.group.mechanisms': '党建与联动机制',
 
   'audit.title': '审计日志',
   'audit.timeRange': '时间范围',
@@ -231,6 +235,9 @@ const en: Record<MessageKey, string> = {
   'menu.configuration': 'Configuration',
   'menu.apiClients': 'API clients',
   'menu.dataCatalogue': 'Data catalogue',
+  'menu.party': 'Party building',
+  'menu.cadres': 'Linked cadres',
+  'menu.livelihood': 'Livelihood projects',
 
   'header.changePassword': 'Change password',
   'header.logout': 'Log out',
@@ -336,6 +343,7 @@ const en: Record<MessageKey, string> = {
   'roles.group.basedata': 'Base data',
   'roles.group.overview': 'Overview',
   'roles.group.workforce': 'Workforce',
+  'roles.group.mechanisms': 'Party building and mechanisms',
 
   'audit.title': 'Audit log',
   'audit.timeRange': 'Time range',
