@@ -14,6 +14,7 @@ import { registerOperationsCommands } from './modules/operations/cli.js';
 import { registerStatsCommands } from './modules/evaluation/cli.js';
 import { registerArchiveCommands } from './modules/archive/cli.js';
 import { buildHttp, openPlatform, VERSION, type Platform } from './platform.js';
+import { registerSuggestCommands } from './modules/incidents/suggester/cli.js';
 
 /**
  * `civicgrid`: the one command operators and scripts use. The forms documented
@@ -233,6 +234,7 @@ audit
 registerGridCommands(program, { withPlatform: (fn) => withPlatform(config(), fn), actor: cliActor });
 registerStatsCommands(program, { withPlatform: (fn) => withPlatform(config(), fn), actor: cliActor });
 registerArchiveCommands(program, { withPlatform: (fn) => withPlatform(config(), fn), actor: cliActor });
+registerSuggestCommands(program, { withPlatform: (fn) => withPlatform(config(), fn), actor: cliActor });
 registerOperationsCommands(program, { config: () => config(), actor: cliActor, program: { name: 'civicgrid', version: VERSION } });
 
 /** A progress bar on stderr (a line per 10% when stderr is not a terminal). */

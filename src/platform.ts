@@ -58,6 +58,11 @@ import { ArchiveStore } from './modules/archive/store.js';
 import { archiveRoutes } from './modules/archive/routes.js';
 import { ArchiveScheduler } from './modules/archive/schedule.js';
 import { CommandOverviewService } from './modules/command/overview.js';
+import { HotlineService } from './modules/hotline/service.js';
+import { hotlineRoutes } from './modules/hotline/routes.js';
+import { SuggesterService } from './modules/incidents/suggester/service.js';
+import { suggesterRoutes } from './modules/incidents/suggester/routes.js';
+import { SuggesterScheduler } from './modules/incidents/suggester/schedule.js';
 
 /** The package root, whether running from src/ (tsx) or dist/ (compiled). */
 export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -95,6 +100,10 @@ export interface Platform {
   reports: ReportService;
   /** The archive store: closed cases past an age, moved out of the business store (modules/archive, docs/archive.md). */
   archive: ArchiveStore;
+  /** Unsatisfied hotline orders and their revisits (modules/hotline, docs/hotline.md). */
+  hotline: HotlineService;
+  /** Minor category suggested from a description, learned from the registered cases (docs/category-suggester.md). */
+  suggester: SuggesterService;
   /** Field cipher settings (keys included): never log this. */
   fieldCipher: FieldCipherOptions;
   /** Folder of the signed audit anchors (outside the database). */
@@ -197,9 +206,11 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   const statistics = new StatisticsStore(db, { url: statsDbUrlOf(config), calendar: async () => (await reference.get()).calendar, logger, archived: archive });
   const evaluation = new EvaluationService(statistics, db);
   const reports = new ReportService(db, evaluation, { dataDir: config.dataDir, font: config.reportFont }, logger);
+  const hotline = new HotlineService(db, personal, gridLocator, files);
+  const suggester = new SuggesterService(db, reference);
   return {
     config, db, logger, authCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, departments, files, attachments, basedata, imports, share, workforce,
-    statistics, evaluation, reports, archive, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
+    statistics, evaluation, reports, archive, hotline, suggester, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
     close: async () => {
       await reports.stop();
       await statistics.close();
@@ -277,6 +288,8 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   await commandRoutes(app, { live, overview });
   await reportRoutes(app, { reports: platform.reports });
   await archiveRoutes(app, { archive: platform.archive });
+  await hotlineRoutes(app, { hotline: platform.hotline });
+  await suggesterRoutes(app, { suggester: platform.suggester });
   // The clock sweep runs in the server process; the lease picks one node of several.
   const sweep = new SweepScheduler(db, platform.incidents, platform.logger);
   sweep.start();
@@ -285,6 +298,9 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   // The daily move to the archive store; the lease picks one node, and none runs it while CIVICGRID_ARCHIVE_AFTER_DAYS is 0.
   const archiving = new ArchiveScheduler(db, platform.archive, platform.logger, config.archiveAfterDays);
   archiving.start();
+  // The suggester retrains daily (the lease row picks one node); `civicgrid suggest train` retrains at once.
+  const suggesting = new SuggesterScheduler(db, platform.suggester, platform.logger);
+  suggesting.start();
   const statistics = setInterval(() => {
     db.refreshStatistics().catch((err: unknown) => platform.logger.warn({ err }, 'refreshing planner statistics failed'));
   }, STATISTICS_REFRESH_MS);
@@ -302,6 +318,7 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   app.addHook('onClose', async () => {
     sweep.stop();
     void archiving.stop();
+    void suggesting.stop();
     platform.statistics.stop();
     live.stop();
     void platform.reports.stop();

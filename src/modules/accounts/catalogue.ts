@@ -44,6 +44,9 @@ export const PERMISSIONS: readonly PermissionDef[] = [
   p('workforce.manage', 'workforce', '管理队伍成员、排班并审批请假', 'Manage team members and rota, decide leave'),
   p('workforce.configure', 'workforce', '维护考勤设置与队伍角色', 'Maintain attendance settings and team roles'),
   p('workforce.patrol', 'workforce', '巡查、打卡与请假（本人）', 'Patrol, clock in and ask for leave (own)'),
+  p('hotline.read', 'hotline', '查看不满意工单与回访统计', 'View unsatisfied hotline orders and revisit figures'),
+  p('hotline.manage', 'hotline', '导入与分派不满意工单', 'Import and assign unsatisfied hotline orders'),
+  p('hotline.revisit', 'hotline', '不满意工单帮办与回访（本人）', 'Help and revisit unsatisfied hotline orders (own)'),
 ];
 
 export const PERMISSION_CODES = new Set(PERMISSIONS.map((x) => x.code));
@@ -63,13 +66,14 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     permissions: [
       'users.manage', 'roles.manage', 'system.read', 'grid.read', 'grid.manage', 'incidents.read', 'incidents.configure', 'dashboard.read',
       'evaluation.read', 'evaluation.assess', 'evaluation.assess.manage', 'reports.read', 'reports.generate', 'workforce.read', 'workforce.manage', 'workforce.configure',
+      'hotline.read', 'hotline.manage',
     ],
   },
   {
     code: 'intake_operator',
     name: '受理员',
     nameEn: 'Intake operator',
-    permissions: ['grid.read', 'incidents.read', 'incidents.report', 'incidents.register', 'incidents.close'],
+    permissions: ['grid.read', 'incidents.read', 'incidents.report', 'incidents.register', 'incidents.close', 'hotline.read', 'hotline.manage'],
   },
   {
     code: 'dispatcher',
@@ -82,7 +86,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     name: '值班长',
     nameEn: 'Shift supervisor',
     permissions: ['grid.read', 'incidents.read', 'incidents.register', 'incidents.dispatch', 'incidents.close', 'incidents.supervise', 'dashboard.read', 'evaluation.read', 'evaluation.assess',
-      'reports.read', 'reports.generate', 'workforce.read'],
+      'reports.read', 'reports.generate', 'workforce.read', 'hotline.read', 'hotline.manage'],
   },
   {
     code: 'handler',
@@ -94,7 +98,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     code: 'grid_worker',
     name: '网格员',
     nameEn: 'Grid worker',
-    permissions: ['grid.read', 'incidents.read', 'incidents.report', 'incidents.verify', 'residents.read', 'residents.manage', 'workforce.patrol'],
+    permissions: ['grid.read', 'incidents.read', 'incidents.report', 'incidents.verify', 'residents.read', 'residents.manage', 'workforce.patrol', 'hotline.revisit'],
   },
   {
     // 网格长: leads a community's "1+4" team, keeps its rota and decides its members' leave.
@@ -110,13 +114,14 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     permissions: [
       'grid.read', 'incidents.read', 'incidents.report', 'incidents.register', 'incidents.dispatch',
       'incidents.close', 'incidents.escalate', 'dashboard.read', 'evaluation.read', 'reports.read', 'reports.generate', 'workforce.read', 'workforce.manage',
+      'hotline.read', 'hotline.manage',
     ],
   },
   {
     code: 'leader',
     name: '领导',
     nameEn: 'Leader',
-    permissions: ['grid.read', 'incidents.read', 'dashboard.read', 'evaluation.read', 'evaluation.assess', 'evaluation.assess.manage', 'reports.read', 'reports.generate', 'workforce.read'],
+    permissions: ['grid.read', 'incidents.read', 'dashboard.read', 'evaluation.read', 'evaluation.assess', 'evaluation.assess.manage', 'reports.read', 'reports.generate', 'workforce.read', 'hotline.read'],
   },
   {
     // 综治专干: the community's social-governance officer who follows the key persons (重点人员). Key-person
