@@ -54,6 +54,7 @@ const zhCN = {
   'menu.roles': '角色管理',
   'menu.audit': '审计日志',
   'menu.configuration': '业务配置',
+  'menu.hotline': '不满意工单回访',
 
   'header.changePassword': '修改密码',
   'header.logout': '退出登录',
@@ -159,6 +160,7 @@ const zhCN = {
   'roles.group.basedata': '基础数据',
   'roles.group.overview': '综合展示',
   'roles.group.workforce': '队伍管理',
+  'roles.group.hotline': '12345 回访',
 
   'audit.title': '审计日志',
   'audit.timeRange': '时间范围',
@@ -227,6 +229,7 @@ const en: Record<MessageKey, string> = {
   'menu.roles': 'Roles',
   'menu.audit': 'Audit log',
   'menu.configuration': 'Configuration',
+  'menu.hotline': 'Hotline revisits',
 
   'header.changePassword': 'Change password',
   'header.logout': 'Log out',
@@ -332,6 +335,7 @@ const en: Record<MessageKey, string> = {
   'roles.group.basedata': 'Base data',
   'roles.group.overview': 'Overview',
   'roles.group.workforce': 'Workforce',
+  'roles.group.hotline': '12345 revisits',
 
   'audit.title': 'Audit log',
   'audit.timeRange': 'Time range',
