@@ -8,6 +8,7 @@ import { PhotoUpload, useReference } from './common.js';
 import { PickMap } from './maps.js';
 import { useIncidentText } from './messages.js';
 import { PlacePicker } from './PlacePicker.js';
+import { CategorySuggestions } from './CategorySuggestions.js';
 
 type Crs = 'wgs84' | 'gcj02' | 'bd09';
 
@@ -51,6 +52,7 @@ export default function ReportPage() {
   const lng = Form.useWatch('lng', form);
   const lat = Form.useWatch('lat', form);
   const crs = Form.useWatch('crs', form);
+  const description = Form.useWatch('description', form);
   const isWorker = (me?.roles ?? []).some((r) => r.role === 'grid_worker');
 
   useEffect(() => {
@@ -197,6 +199,7 @@ export default function ReportPage() {
             <Form.Item name="description" label={it('report.description')} rules={[{ required: true, whitespace: true, message: it('form.required') }]}>
               <Input.TextArea rows={4} maxLength={4000} showCount data-testid="report-description" />
             </Form.Item>
+            <CategorySuggestions text={description} onPick={(c) => form.setFieldValue('category', [c.majorCode, c.code])} />
             <Form.Item name="address" label={it('report.address')}>
               <Input maxLength={500} data-testid="report-address" />
             </Form.Item>
