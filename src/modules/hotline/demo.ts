@@ -7,7 +7,7 @@ import { PHRASINGS } from '../demo/phrasings.js';
 import type { HotlineService } from './service.js';
 
 /**
- * The demo's unsatisfied orders over the 30 days up to `until`, worked so
+ * The demo's unsatisfied orders over the four weeks up to `until` (inside the console's default "last 30 days" when `until` is yesterday), worked so
  * that the period shows the seed's figures: 239 helped, 207 answered, 173
  * satisfied again (83.5 %), plus orders still waiting for help and a few no
  * position placed (the centre's unassigned list).
@@ -45,7 +45,7 @@ export async function loadDemoHotline(
   if (grids.length === 0 || !district) return { skipped: true, orders: 0 };
   const [y, m, d] = options.until.split('-').map(Number) as [number, number, number];
   const end = Date.UTC(y, m - 1, d + 1) - SHANGHAI_MS;
-  const start = end - 30 * DAY_MS;
+  const start = end - 28 * DAY_MS;
   const now = Date.now();
   const located = DEMO_HOTLINE.helped + DEMO_HOTLINE.waiting;
   const total = located + DEMO_HOTLINE.unlocated;
@@ -61,7 +61,7 @@ export async function loadDemoHotline(
         if (locator.locate(lng, lat) === g.code) position = { lng, lat };
       }
     }
-    const receivedAt = Math.min(start + Math.floor(rng.next() * 30 * DAY_MS), now - DAY_MS);
+    const receivedAt = Math.min(start + Math.floor(rng.next() * 28 * DAY_MS), now - DAY_MS);
     const day = new Date(receivedAt + SHANGHAI_MS).toISOString().slice(0, 10).replaceAll('-', '');
     rows.push({
       row: i + 1,

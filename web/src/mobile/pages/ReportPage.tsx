@@ -29,7 +29,7 @@ export const CATEGORIES = '/api/incident-categories';
  * at the tap, and is sent at once when there is a network or later when there is none.
  */
 export default function ReportPage() {
-  const { t, pick } = useT();
+  const { t, pick, lang } = useT();
   const { message } = App.useApp();
   const { me } = useMobileAuth();
   const userId = me?.id ?? null;
@@ -167,7 +167,7 @@ export default function ReportPage() {
           aria-label={t('report.description')}
           style={{ marginTop: 8 }}
         />
-        <CategorySuggestions text={description} onPick={(c) => {
+        <CategorySuggestions text={description} lang={lang} onPick={(c) => {
           const found = reference?.categories.find((x) => x.code === c.code);
           if (found) setCategory(found);
         }} />

@@ -1,7 +1,7 @@
 import { Tag } from 'antd';
 import { useEffect, useState } from 'react';
 import { api } from '../../shell/api.js';
-import { useI18n } from '../../shell/i18n.js';
+import type { Lang } from '../../shell/messages.js';
 
 export interface SuggestedCategory {
   code: string;
@@ -22,10 +22,12 @@ const MIN_CHARS = 4;
 /**
  * The category suggester's top 3 for a description, as tags to click: a
  * suggestion with its confidence, never applied by itself. Shows nothing when
- * no model is trained, the text is short, or the network is down.
+ * no model is trained, the text is short, or the network is down. The
+ * language comes from the caller: the console and the phone app each have
+ * their own i18n provider.
  */
-export function CategorySuggestions(props: { text: string | undefined; onPick(c: SuggestedCategory): void; testId?: string }) {
-  const { lang } = useI18n();
+export function CategorySuggestions(props: { text: string | undefined; lang: Lang; onPick(c: SuggestedCategory): void; testId?: string }) {
+  const { lang } = props;
   const [items, setItems] = useState<SuggestedCategory[]>([]);
   const text = (props.text ?? '').trim();
   useEffect(() => {
