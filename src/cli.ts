@@ -132,7 +132,8 @@ program
       tracks.done(s.workforce && !s.workforce.skipped ? `${s.workforce.patrols} patrols, ${s.workforce.points} track points` : undefined);
       console.log(`${s.created ? 'loaded' : 'already present'}: ${s.grids} grid nodes, ${s.departments} new departments, ${s.staff} staff accounts` +
         (s.incidents ? `, ${s.incidents.incidents} incidents with ${s.incidents.events} timeline events` : '') +
-        (s.workforce ? `, ${s.workforce.patrols} patrols with ${s.workforce.points} track points (the last month)` : '') + ` (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+        (s.workforce ? `, ${s.workforce.patrols} patrols with ${s.workforce.points} track points (the last month)` : '') +
+        (s.hotline && !s.hotline.skipped ? `, ${s.hotline.orders} unsatisfied hotline orders` : '') + ` (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
       console.log(`accounts (password ${DEMO_PASSWORD}): ${s.accounts.map((a) => `${a.username} (${a.role})`).join(', ')}; staff: gw<street><community>, h<dept>-N, opN, dpN, svN, st<street>-N`);
       if (opts.check) {
         const { checkIncidentTimelines, checkResidents } = await import('./modules/demo/integrity.js');
