@@ -202,7 +202,7 @@ export async function hotlineRoutes(app: FastifyInstance, deps: { hotline: Hotli
       tags: TAGS,
       summary: 'Record the help given (帮办), with photos uploaded by the caller through POST /api/files',
       params: Id,
-      body: z.object({ note: z.string().trim().min(1).max(2000), photos: z.array(z.string().max(80)).max(9).default([]), version: z.number().int().min(0) }),
+      body: z.object({ note: z.string().trim().min(1).max(2000), photos: z.array(z.string().max(80)).max(9).optional().describe('replaces the kept photos; omitted, they stay'), version: z.number().int().min(0) }),
       response: { 200: Order, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody },
     },
   }, async (request) => {

@@ -341,22 +341,27 @@ export class HotlineService {
     return row;
   }
 
-  /** 帮办: what was done for the caller, with photos the caller uploaded (POST /api/files). */
-  async help(access: OrderAccess, manage: readonly Scope[], actor: AuditActor, id: number, body: { note: string; photos: string[]; version: number }, now = Date.now()): Promise<OrderView> {
-    const photos = [...new Set(body.photos)];
-    if (photos.length > 0) {
-      const mine = await this.files.uploadedBy(access.userId, photos);
-      const missing = photos.filter((h) => !mine.has(h));
-      if (missing.length > 0) throw new AppError(422, 'HOTLINE_PHOTO_UNKNOWN', { photos: missing });
-    }
+  /**
+   * 帮办: what was done for the caller. `photos` (file hashes the caller
+   * uploaded through POST /api/files, or photos the order already keeps)
+   * replace the kept ones; omitted, the kept ones stay.
+   */
+  async help(access: OrderAccess, manage: readonly Scope[], actor: AuditActor, id: number, body: { note: string; photos?: string[] | undefined; version: number }, now = Date.now()): Promise<OrderView> {
+    const photos = body.photos === undefined ? undefined : [...new Set(body.photos)];
+    let mine = new Set<string>();
+    if (photos && photos.length > 0) mine = await this.files.uploadedBy(access.userId, photos);
     await this.db.transaction(async (tx) => {
       const row = await this.mayWork(tx, access, manage, id);
       if (row.worker_user_id == null) throw new AppError(422, 'HOTLINE_NOT_ASSIGNED');
+      const kept = fromJson<string[]>(row.help_photos, []);
+      const next = photos ?? kept;
+      const missing = next.filter((h) => !mine.has(h) && !kept.includes(h));
+      if (missing.length > 0) throw new AppError(422, 'HOTLINE_PHOTO_UNKNOWN', { photos: missing });
       const res = await tx.updateTable('hotline_orders')
-        .set({ helped_at: row.helped_at ?? now, help_note: body.note, help_photos: toJson(photos), updated_at: now, version: body.version + 1 })
+        .set({ helped_at: row.helped_at ?? now, help_note: body.note, help_photos: toJson(next), updated_at: now, version: body.version + 1 })
         .where('id', '=', id).where('version', '=', body.version).executeTakeFirst();
       if (Number(res.numUpdatedRows) !== 1) throw new AppError(409, 'CONFLICT');
-      await appendAudit(tx, actor, { action: 'hotline.order.help', objectType: 'hotline_order', objectId: id, details: { photos: photos.length } }, now);
+      await appendAudit(tx, actor, { action: 'hotline.order.help', objectType: 'hotline_order', objectId: id, details: { photos: next.length } }, now);
     });
     this.db.noteWrite(actor.userId);
     return this.get(access, id);

@@ -3,6 +3,8 @@ import { useCallback, useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { api, errorMessage } from '../../shell/api.js';
 import type { HotlineOrder, Verdict } from '../../modules/hotline/api.js';
+import { incidentApi } from '../../modules/incidents/api.js';
+import { PhotoCapture, type CapturedPhoto } from '../photos/PhotoCapture.js';
 import { useT } from '../i18n.js';
 import { PageHeader, section, shortTime } from '../ui.js';
 
@@ -49,23 +51,26 @@ export default function HotlineOrderPage() {
   const [order, setOrder] = useState<HotlineOrder | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [help, setHelp] = useState('');
+  const [photos, setPhotos] = useState<CapturedPhoto[]>([]);
   const [answer, setAnswer] = useState('');
   const [verdict, setVerdict] = useState<Verdict | null>(null);
   const [busy, setBusy] = useState(false);
   const show = useCallback((o: HotlineOrder) => {
     setOrder(o);
     setHelp(o.helpNote ?? '');
+    setPhotos([]);
     setAnswer(o.answerNote ?? '');
     setVerdict(o.verdict);
   }, []);
   useEffect(() => {
     api.get<HotlineOrder>(`/api/hotline/orders/${id}`).then(show).catch((err: unknown) => setError(errorMessage(err)));
   }, [id, show]);
-  const send = async (path: 'help' | 'answer', body: object) => {
+  const send = async (path: 'help' | 'answer', body: object | (() => Promise<object>)) => {
     if (!order) return;
     setBusy(true);
     try {
-      show(await api.post<HotlineOrder>(`/api/hotline/orders/${order.id}/${path}`, { ...body, version: order.version }));
+      const payload = typeof body === 'function' ? await body() : body;
+      show(await api.post<HotlineOrder>(`/api/hotline/orders/${order.id}/${path}`, { ...payload, version: order.version }));
       message.success(t('hotline.saved'));
     } catch (err) {
       message.error(errorMessage(err));
@@ -88,8 +93,17 @@ export default function HotlineOrderPage() {
           <div style={section}>
             <div style={{ fontWeight: 600, marginBottom: 6 }}>{t('hotline.help')}</div>
             <Input.TextArea rows={3} maxLength={2000} value={help} onChange={(e) => setHelp(e.target.value)} data-testid="hotline-help-note" />
+            {order.helpPhotos.length > 0 && <div style={{ fontSize: 13, color: '#888', marginTop: 4 }}>{t('hotline.photosKept', { n: order.helpPhotos.length })}</div>}
+            <div style={{ marginTop: 8 }}>
+              <PhotoCapture photos={photos} onChange={setPhotos} label={t('hotline.photos')} testId="hotline-help-photos" />
+            </div>
             <Button block type="primary" style={{ marginTop: 8 }} loading={busy} disabled={help.trim() === ''} data-testid="hotline-help"
-              onClick={() => void send('help', { note: help.trim() })}>{t('hotline.saveHelp')}</Button>
+              onClick={() => void send('help', async () => {
+                // New photos replace the kept ones only when some were taken; the note alone keeps them.
+                const uploaded = [];
+                for (const p of photos) uploaded.push((await incidentApi.upload(p.blob)).hash);
+                return { note: help.trim(), photos: photos.length > 0 ? uploaded : order.helpPhotos };
+              })}>{t('hotline.saveHelp')}</Button>
           </div>
           {order.helpedAt !== null && (
             <div style={section}>
