@@ -13,7 +13,7 @@ import { openTestPlatform } from '../support/db.js';
  * over the demo district with a month of history (so the suggester is trained
  * and the demo orders are loaded): the console's figures and unassigned list,
  * a hand assignment, the worker's revisit on the phone, the figures moving;
- * and a suggested category taken in the console report form. Needs the built
+ * and a suggested category taken in the phone's and the console's report forms. Needs the built
  * bundle (`npm run build:web`).
  */
 const DIST_INDEX = fileURLToPath(new URL('../../web/dist/index.html', import.meta.url));
@@ -88,6 +88,10 @@ describe('hotline revisits and category suggestions', () => {
     await m.getByTestId('login-password').fill(DEMO_PASSWORD);
     await m.getByTestId('login-submit').click();
     await m.getByTestId('page-report').waitFor();
+    // The phone's report page suggests too; a tap takes the suggestion.
+    await m.getByTestId('report-description').fill('电梯停在两层中间，里面有老人出不来');
+    await m.getByTestId('category-suggestion-0311').click();
+    await expect.poll(() => m.getByTestId('report-category-value').textContent()).toBe('电梯故障困人');
     await m.getByTestId('tab-tasks').click();
     await m.getByTestId('tasks-tab-hotline').click();
     await m.getByTestId('hotline-list').getByText('BT-0001').click();
