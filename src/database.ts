@@ -25,6 +25,8 @@ import type { WorkforceTables } from './modules/workforce/tables.js';
 import { assessmentMigration, assessmentPermissionsMigration, evaluationPermissionsMigration } from './modules/evaluation/migrations.js';
 import type { AssessmentTables } from './modules/evaluation/tables.js';
 import type { ReportTables } from './modules/reports/tables.js';
+import type { ApiClientTables } from './modules/clients/tables.js';
+import { apiClientsMigration } from './modules/clients/migrations.js';
 import { reportsMigration, reportsPermissionsMigration } from './modules/reports/migrations.js';
 import { gridWorkerMembersMigration, workforceMigration, workforcePermissionsMigration } from './modules/workforce/migrations.js';
 import type { HotlineTables } from './modules/hotline/tables.js';
@@ -33,7 +35,7 @@ import type { SuggesterTables } from './modules/incidents/suggester/tables.js';
 import { suggesterMigration } from './modules/incidents/suggester/migrations.js';
 
 /** Every table of the platform: each module declares its own, this joins them. */
-export interface Database extends AuthTables, AuditTables, DepartmentTables, GridTables, IdempotencyTables, IncidentTables, BasedataTables, FileTables, IncidentFileTables, DemoTables, WorkforceTables, ReportTables, AssessmentTables, HotlineTables, SuggesterTables {}
+export interface Database extends AuthTables, AuditTables, DepartmentTables, GridTables, IdempotencyTables, IncidentTables, BasedataTables, FileTables, IncidentFileTables, DemoTables, WorkforceTables, ReportTables, AssessmentTables, ApiClientTables, HotlineTables, SuggesterTables {}
 
 export type AppDb = Db<Database>;
 
@@ -70,6 +72,7 @@ export const MIGRATIONS: Migrations = {
   '0060_workforce': workforceMigration,
   '0061_grid_worker_members': gridWorkerMembersMigration,
   '0062_workforce_permissions': workforcePermissionsMigration,
+  '0063_api_clients': apiClientsMigration,
   '0075_demo_progress_key': demoProgressKeyMigration,
   '0066_hotline': hotlineMigration,
   '0067_incident_suggester': suggesterMigration,

@@ -43,6 +43,11 @@ import { PersonalData } from './modules/basedata/personal.js';
 import { basedataRoutes } from './modules/basedata/routes.js';
 import { BasedataService } from './modules/basedata/service.js';
 import { ShareService } from './modules/basedata/share.js';
+import { canReadEvidence } from './modules/evaluation/assessment.js';
+import { ApiClientService } from './modules/clients/service.js';
+import { apiClientRoutes } from './modules/clients/routes.js';
+import { ExchangeService } from './modules/exchange/service.js';
+import { exchangeRoutes } from './modules/exchange/routes.js';
 import { workforceRoutes } from './modules/workforce/routes.js';
 import { teamRoutes } from './modules/workforce/team-routes.js';
 import { createWorkforce, type Workforce } from './modules/workforce/service.js';
@@ -90,6 +95,8 @@ export interface Platform {
   basedata: BasedataService;
   imports: ImportService;
   share: ShareService;
+  apiClients: ApiClientService;
+  exchange: ExchangeService;
   /** Teams, rota, leave, patrols and their tracks, clock records and attendance. */
   workforce: Workforce;
   /** The statistics store: rollups kept from the incident timeline (modules/evaluation, ADR 0009). */
@@ -197,19 +204,25 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   const basedata = new BasedataService(db, personal);
   const imports = new ImportService(db, cipherSetup.options, importUploadDir(config.dataDir));
   const share = new ShareService(db, personal);
+  const apiClients = new ApiClientService(db);
+  const exchange = new ExchangeService(db, incidents, reference);
   // The working calendar comes from the incident loop's reference data (one instance: calendar edits reach both).
   const workforce = createWorkforce(db, reference, gridLocator);
   // Its own database, migrated lazily by its consumer: a statistics store that is down never stops the platform.
   // Its own database too, migrated at its first use; archived cases stay findable, their photos viewable, and a statistics rebuild counts them.
   const archive = new ArchiveStore(db, { url: archiveDbUrlOf(config) });
   attachments.archived = archive;
+  // Assessment evidence (督查考核): supervisors upload it, readers of the unit's results see it.
+  attachments.addReader((principal, hash) => canReadEvidence(db, principal, hash), ['evaluation.assess']);
   const statistics = new StatisticsStore(db, { url: statsDbUrlOf(config), calendar: async () => (await reference.get()).calendar, logger, archived: archive });
   const evaluation = new EvaluationService(statistics, db);
   const reports = new ReportService(db, evaluation, { dataDir: config.dataDir, font: config.reportFont }, logger);
   const hotline = new HotlineService(db, personal, gridLocator, files);
+  // Help photos of unsatisfied orders: seen by those who may see the order; grid workers revisiting may upload them.
+  attachments.addReader((principal, hash) => hotline.canReadPhoto(principal, hash), ['hotline.revisit']);
   const suggester = new SuggesterService(db, reference);
   return {
-    config, db, logger, authCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, departments, files, attachments, basedata, imports, share, workforce,
+    config, db, logger, authCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, departments, files, attachments, basedata, imports, share, apiClients, exchange, workforce,
     statistics, evaluation, reports, archive, hotline, suggester, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
     close: async () => {
       await reports.stop();
@@ -271,12 +284,12 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   await incidentRoutes(app, { incidents: platform.incidents, config: platform.incidentConfig });
   await attachmentRoutes(app, { files: platform.files, attachments: platform.attachments });
   await basedataRoutes(app, {
-    basedata: platform.basedata, imports: platform.imports, share: platform.share, incidents: platform.incidents,
+    basedata: platform.basedata, imports: platform.imports, share: platform.share, apiClients: platform.apiClients, incidents: platform.incidents,
     dataDir: config.dataDir, importWorkers: 1,
   });
   await workforceRoutes(app, { workforce: platform.workforce });
   await teamRoutes(app, { workforce: platform.workforce });
-  await evaluationRoutes(app, { evaluation: platform.evaluation, db, files: platform.files });
+  await evaluationRoutes(app, { evaluation: platform.evaluation, db, files: platform.files, incidents: platform.incidents, archive: platform.archive });
   // The live feed: one tail per node, woken by this node's commits and, through the broker, by the others'.
   const broker = await openBroker(config.liveBrokerUrl, platform.logger).catch((err: unknown) => {
     platform.logger.error({ err }, 'the live broker is unreachable: other nodes\' events reach this one by polling (1 s)');
@@ -288,6 +301,8 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   await commandRoutes(app, { live, overview });
   await reportRoutes(app, { reports: platform.reports });
   await archiveRoutes(app, { archive: platform.archive });
+  await apiClientRoutes(app, { apiClients: platform.apiClients });
+  await exchangeRoutes(app, { exchange: platform.exchange });
   await hotlineRoutes(app, { hotline: platform.hotline });
   await suggesterRoutes(app, { suggester: platform.suggester });
   // The clock sweep runs in the server process; the lease picks one node of several.

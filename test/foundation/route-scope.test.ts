@@ -29,6 +29,10 @@ const UNSCOPED: Record<string, string> = {
   'POST /api/departments/:code/status': 'departments are district-wide configuration',
   'PUT /api/incident-calendar/years/:year': 'the working calendar is district-wide configuration',
   'PUT /api/incident-workflows/:caseType': 'workflows per case type are district-wide configuration',
+  'PUT /api/clients/:id': 'API clients are district-wide configuration (clients.manage)',
+  'POST /api/clients/:id/rotate': 'API clients are district-wide configuration (clients.manage)',
+  'POST /api/clients/:id/revoke': 'API clients are district-wide configuration (clients.manage)',
+  'GET /api/clients/:id/usage': 'API clients are district-wide configuration (clients.manage)',
 };
 
 /** Id routes whose cross-scope 404 is asserted in their module's own test file. */

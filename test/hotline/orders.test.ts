@@ -188,6 +188,9 @@ describe.each(DIALECTS)('hotline revisits on %s', (dialect) => {
         const noteOnly = await t.request({ method: 'POST', url: `/api/hotline/orders/${o.id}/help`, cookie: admin, body: { note: '中心补充说明', version: withPhoto.json<Order>().version } });
         expect(noteOnly.statusCode, noteOnly.body).toBe(200);
         expect(noteOnly.json()).toMatchObject({ helpPhotos: [hash] });
+        // The photo is served to those who may see the order, and not to another street (404).
+        expect((await t.request({ url: `/api/files/${hash}`, cookie: street })).statusCode).toBe(200);
+        expect((await t.request({ url: `/api/files/${hash}`, cookie: streetB })).statusCode).toBe(404);
         continue;
       }
       const answered = await t.request({ method: 'POST', url: `/api/hotline/orders/${o.id}/answer`, cookie: worker, body: { note: '电话回访', verdict: no === 'GD001' ? 'satisfied' : 'unsatisfied', version: o.version } });

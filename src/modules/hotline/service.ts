@@ -1,5 +1,6 @@
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { AppDb, Database } from '../../database.js';
+import type { Principal } from '../../infra/auth/principal.js';
 import { appendAudit, type AuditActor } from '../../infra/audit/audit.js';
 import { codePrefix, DISTRICT_CODE_LENGTH, gridInScope, scopeFilter, type Scope } from '../../infra/auth/scope.js';
 import { AppError, notFound } from '../../infra/http/errors.js';
@@ -380,6 +381,16 @@ export class HotlineService {
     });
     this.db.noteWrite(actor.userId);
     return this.get(access, id);
+  }
+
+  /** Whether a caller may see a stored photo because it is a help photo of an order they may see (the file route asks). */
+  async canReadPhoto(principal: Principal, hash: string): Promise<boolean> {
+    if (!/^[0-9a-f]{64}$/.test(hash)) return false;
+    const access: OrderAccess = { userId: principal.userId, scopes: principal.scopesFor('hotline.read'), revisit: principal.can('hotline.revisit') };
+    if (access.scopes.length === 0 && !access.revisit) return false;
+    const rows = await this.db.primary.selectFrom('hotline_orders').select('help_photos')
+      .where('help_photos', 'like', `%${hash}%`).where(this.visible(access)).limit(20).execute();
+    return rows.some((r) => fromJson<string[]>(r.help_photos, []).includes(hash));
   }
 
   /**
