@@ -39,9 +39,14 @@ import { createPartyTables, dropPartyTables, mechanismPermissionsMigration } fro
 import { createCadreTables, dropCadreTables } from './modules/cadres/migrations.js';
 import { createLivelihoodTables, dropLivelihoodTables } from './modules/livelihood/migrations.js';
 
+import type { HotlineTables } from './modules/hotline/tables.js';
+import { hotlineMigration } from './modules/hotline/migrations.js';
+import type { SuggesterTables } from './modules/incidents/suggester/tables.js';
+import { suggesterMigration } from './modules/incidents/suggester/migrations.js';
+
 /** Every table of the platform: each module declares its own, this joins them. */
 export interface Database extends AuthTables, AuditTables, DepartmentTables, GridTables, IdempotencyTables, IncidentTables, BasedataTables, FileTables, IncidentFileTables, DemoTables, WorkforceTables, ReportTables, AssessmentTables, ApiClientTables, HotlineLinkTables,
-  PartyTables, CadreTables, LivelihoodTables {}
+  PartyTables, CadreTables, LivelihoodTables, HotlineTables, SuggesterTables {}
 
 export type AppDb = Db<Database>;
 
@@ -98,4 +103,6 @@ export const MIGRATIONS: Migrations = {
   '0069_party_cadres_livelihood_permissions': mechanismPermissionsMigration,
   '0075_demo_progress_key': demoProgressKeyMigration,
   '0076_share_jobs': shareJobsMigration,
+  '0066_hotline': hotlineMigration,
+  '0067_incident_suggester': suggesterMigration,
 };

@@ -73,6 +73,11 @@ import { CadreService } from './modules/cadres/service.js';
 import { cadreRoutes } from './modules/cadres/routes.js';
 import { LivelihoodService } from './modules/livelihood/service.js';
 import { livelihoodRoutes } from './modules/livelihood/routes.js';
+import { HotlineService } from './modules/hotline/service.js';
+import { hotlineRoutes } from './modules/hotline/routes.js';
+import { SuggesterService } from './modules/incidents/suggester/service.js';
+import { suggesterRoutes } from './modules/incidents/suggester/routes.js';
+import { SuggesterScheduler } from './modules/incidents/suggester/schedule.js';
 
 /** The package root, whether running from src/ (tsx) or dist/ (compiled). */
 export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -118,6 +123,10 @@ export interface Platform {
   cadres: CadreService;
   /** 民生实事: livelihood needs to projects done (modules/livelihood). */
   livelihood: LivelihoodService;
+  /** Unsatisfied hotline orders and their revisits (modules/hotline, docs/hotline.md). */
+  hotline: HotlineService;
+  /** Minor category suggested from a description, learned from the registered cases (docs/category-suggester.md). */
+  suggester: SuggesterService;
   /** Field cipher settings (keys included): never log this. */
   fieldCipher: FieldCipherOptions;
   /** Folder of the signed audit anchors (outside the database). */
@@ -235,9 +244,13 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   const livelihood = new LivelihoodService(db, files);
   // 民生实事 progress photos are uploaded through the same route (modules/livelihood serves them).
   attachments.allowUploads(['livelihood.manage']);
+  const hotline = new HotlineService(db, personal, gridLocator, files);
+  // Help photos of unsatisfied orders: seen by those who may see the order; grid workers revisiting may upload them.
+  attachments.addReader((principal, hash) => hotline.canReadPhoto(principal, hash), ['hotline.revisit']);
+  const suggester = new SuggesterService(db, reference);
   return {
     config, db, logger, authCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, departments, files, attachments, basedata, imports, share, apiClients, exchange, workforce,
-    statistics, evaluation, reports, archive, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
+    statistics, evaluation, reports, archive, hotline, suggester, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
     hotlineLink, shareJobs, party, cadres, livelihood,
     close: async () => {
       await reports.stop();
@@ -323,6 +336,8 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   await partyRoutes(app, { party: platform.party });
   await cadreRoutes(app, { cadres: platform.cadres });
   await livelihoodRoutes(app, { livelihood: platform.livelihood, files: platform.files });
+  await hotlineRoutes(app, { hotline: platform.hotline });
+  await suggesterRoutes(app, { suggester: platform.suggester });
   // The clock sweep runs in the server process; the lease picks one node of several.
   const sweep = new SweepScheduler(db, platform.incidents, platform.logger);
   sweep.start();
@@ -331,6 +346,9 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   // The daily move to the archive store; the lease picks one node, and none runs it while CIVICGRID_ARCHIVE_AFTER_DAYS is 0.
   const archiving = new ArchiveScheduler(db, platform.archive, platform.logger, config.archiveAfterDays);
   archiving.start();
+  // The suggester retrains daily (the lease row picks one node); `civicgrid suggest train` retrains at once.
+  const suggesting = new SuggesterScheduler(db, platform.suggester, platform.logger);
+  suggesting.start();
   const statistics = setInterval(() => {
     db.refreshStatistics().catch((err: unknown) => platform.logger.warn({ err }, 'refreshing planner statistics failed'));
   }, STATISTICS_REFRESH_MS);
@@ -348,6 +366,7 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   app.addHook('onClose', async () => {
     sweep.stop();
     void archiving.stop();
+    void suggesting.stop();
     platform.statistics.stop();
     live.stop();
     void platform.reports.stop();

@@ -92,6 +92,11 @@ const PROBED_IN_MODULE: Record<string, string> = {
   'POST /api/livelihood/needs/:id/complete': 'test/mechanisms/livelihood.test.ts',
   'POST /api/livelihood/needs/:id/feedback': 'test/mechanisms/livelihood.test.ts',
   'GET /api/livelihood/needs/:id/photos/:hash': 'test/mechanisms/livelihood.test.ts',
+  // Unsatisfied hotline orders: another street's order reads 404 for every action (the worker's own orders besides).
+  'GET /api/hotline/revisits/:id': 'test/hotline/orders.test.ts',
+  'POST /api/hotline/revisits/:id/assign': 'test/hotline/orders.test.ts',
+  'POST /api/hotline/revisits/:id/help': 'test/hotline/orders.test.ts',
+  'POST /api/hotline/revisits/:id/answer': 'test/hotline/orders.test.ts',
 };
 
 describe.each(DIALECTS)('route registry scope walk on %s', (dialect) => {

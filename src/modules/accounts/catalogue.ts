@@ -51,6 +51,9 @@ export const PERMISSIONS: readonly PermissionDef[] = [
   p('cadres.manage', 'mechanisms', '维护联点干部、安排与记录走访', 'Maintain linked cadres, schedule and record visits'),
   p('livelihood.read', 'mechanisms', '查看民生实事', 'View livelihood projects'),
   p('livelihood.manage', 'mechanisms', '收集、评估、立项并推进民生实事', 'Collect, assess, approve and advance livelihood projects'),
+  p('hotline.read', 'hotline', '查看不满意工单与回访统计', 'View unsatisfied hotline orders and revisit figures'),
+  p('hotline.manage', 'hotline', '导入与分派不满意工单', 'Import and assign unsatisfied hotline orders'),
+  p('hotline.revisit', 'hotline', '不满意工单帮办与回访（本人）', 'Help and revisit unsatisfied hotline orders (own)'),
 ];
 
 export const PERMISSION_CODES = new Set(PERMISSIONS.map((x) => x.code));
@@ -71,13 +74,14 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
       'users.manage', 'roles.manage', 'system.read', 'clients.manage', 'grid.read', 'grid.manage', 'incidents.read', 'incidents.configure', 'dashboard.read',
       'evaluation.read', 'evaluation.assess', 'evaluation.assess.manage', 'reports.read', 'reports.generate', 'workforce.read', 'workforce.manage', 'workforce.configure',
       'party.read', 'party.manage', 'cadres.read', 'cadres.manage', 'livelihood.read', 'livelihood.manage',
+      'hotline.read', 'hotline.manage',
     ],
   },
   {
     code: 'intake_operator',
     name: '受理员',
     nameEn: 'Intake operator',
-    permissions: ['grid.read', 'incidents.read', 'incidents.report', 'incidents.register', 'incidents.close'],
+    permissions: ['grid.read', 'incidents.read', 'incidents.report', 'incidents.register', 'incidents.close', 'hotline.read', 'hotline.manage'],
   },
   {
     code: 'dispatcher',
@@ -90,7 +94,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     name: '值班长',
     nameEn: 'Shift supervisor',
     permissions: ['grid.read', 'incidents.read', 'incidents.register', 'incidents.dispatch', 'incidents.close', 'incidents.supervise', 'dashboard.read', 'evaluation.read', 'evaluation.assess',
-      'reports.read', 'reports.generate', 'workforce.read',
+      'reports.read', 'reports.generate', 'workforce.read', 'hotline.read', 'hotline.manage',
       'party.read', 'cadres.read', 'livelihood.read'],
   },
   {
@@ -103,7 +107,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     code: 'grid_worker',
     name: '网格员',
     nameEn: 'Grid worker',
-    permissions: ['grid.read', 'incidents.read', 'incidents.report', 'incidents.verify', 'residents.read', 'residents.manage', 'workforce.patrol'],
+    permissions: ['grid.read', 'incidents.read', 'incidents.report', 'incidents.verify', 'residents.read', 'residents.manage', 'workforce.patrol', 'hotline.revisit'],
   },
   {
     // 网格长: leads a community's "1+4" team, keeps its rota and decides its members' leave.
@@ -120,13 +124,14 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
       'grid.read', 'incidents.read', 'incidents.report', 'incidents.register', 'incidents.dispatch',
       'incidents.close', 'incidents.escalate', 'dashboard.read', 'evaluation.read', 'reports.read', 'reports.generate', 'workforce.read', 'workforce.manage',
       'party.read', 'party.manage', 'cadres.read', 'cadres.manage', 'livelihood.read', 'livelihood.manage',
+      'hotline.read', 'hotline.manage',
     ],
   },
   {
     code: 'leader',
     name: '领导',
     nameEn: 'Leader',
-    permissions: ['grid.read', 'incidents.read', 'dashboard.read', 'evaluation.read', 'evaluation.assess', 'evaluation.assess.manage', 'reports.read', 'reports.generate', 'workforce.read',
+    permissions: ['grid.read', 'incidents.read', 'dashboard.read', 'evaluation.read', 'evaluation.assess', 'evaluation.assess.manage', 'reports.read', 'reports.generate', 'workforce.read', 'hotline.read',
       'party.read', 'cadres.read', 'livelihood.read'],
   },
   {

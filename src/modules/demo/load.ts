@@ -10,6 +10,7 @@ import { loadDemoRecords, type RecordsResult } from '../basedata/demo/records.js
 import { defaultUntil, loadDemoIncidents, periodStart, type IncidentLoadResult, type IncidentProgress } from './incidents.js';
 import { demoPhotoCount, ensureDemoPhotos } from './photos.js';
 import { ensureStaff } from './staff.js';
+import { loadDemoHotline, type HotlineDemoResult } from '../hotline/demo.js';
 import { loadDemoWorkforce, type WorkforceDemoOptions, type WorkforceDemoResult } from './workforce.js';
 import { loadDemoMechanisms, type MechanismsDemoResult } from './mechanisms.js';
 
@@ -39,6 +40,8 @@ export interface DemoSummary {
   records: RecordsResult | null;
   /** Party organisations, linked cadres and livelihood projects (with the residents; null without). */
   mechanisms: MechanismsDemoResult | null;
+  /** Unsatisfied hotline orders (null when no incidents were asked for). */
+  hotline: HotlineDemoResult | null;
 }
 
 export interface DemoIncidentOptions {
@@ -186,7 +189,19 @@ export async function loadDemo(
       if (!workforce.skipped) created = true;
     }
   }
+  let hotline: HotlineDemoResult | null = null;
+  if (withIncidents) {
+    const stored = await db.primary.selectFrom('demo_progress').select(['params', 'finished']).where('name', '=', 'incidents').executeTakeFirst();
+    if (stored && Number(stored.finished) === 1) {
+      const last = (JSON.parse(stored.params) as { until?: string }).until ?? until;
+      // Unsatisfied hotline orders of the last 30 days, worked to the seed's figures (modules/hotline/demo.ts).
+      hotline = await loadDemoHotline(db, platform.hotline, platform.gridLocator, actor, { seed, until: last });
+      if (!hotline.skipped) created = true;
+      // The category suggester learns from the history just loaded (the server retrains daily after that).
+      if (!(await db.primary.selectFrom('incident_suggest_models').select('id').limit(1).executeTakeFirst())) await platform.suggester.train(actor, 'demo');
+    }
+  }
   // Bulk loads change the tables' shape far more than everyday work: let the planner see it.
   if (created) await db.refreshStatistics();
-  return { grids: features.length, departments, accounts, created, staff, incidents, workforce, records, mechanisms };
+  return { grids: features.length, departments, accounts, created, staff, incidents, workforce, records, mechanisms, hotline };
 }

@@ -16,6 +16,7 @@ import PatrolPage from './pages/PatrolPage.js';
 import ReportPage from './pages/ReportPage.js';
 import TasksPage from './pages/TasksPage.js';
 import VisitPage from './pages/VisitPage.js';
+import HotlineOrderPage from './pages/HotlinePage.js';
 
 type AntLocale = NonNullable<ConfigProviderProps['locale']>;
 const esDefault = (m: unknown): AntLocale => ((m as { default?: AntLocale }).default ?? m) as AntLocale;
@@ -89,6 +90,7 @@ function Shell() {
           <Route path="/m/tasks" element={<TasksPage />} />
           <Route path="/m/tasks/incident/:id" element={<IncidentTaskPage />} />
           <Route path="/m/tasks/visit/:householdId" element={<VisitPage />} />
+          <Route path="/m/tasks/hotline/:id" element={<HotlineOrderPage />} />
           <Route path="/m/patrol" element={<PatrolPage />} />
           <Route path="/m/me" element={<MePage />} />
           <Route path="*" element={<Navigate to="/m/report" replace />} />

@@ -1,4 +1,4 @@
-import { AlertOutlined, ApiOutlined, AuditOutlined, BarChartOutlined, CalendarOutlined, ControlOutlined, DatabaseOutlined, EditOutlined, EnvironmentOutlined, FileTextOutlined, FlagOutlined, FundProjectionScreenOutlined, GlobalOutlined, HeartOutlined, HomeOutlined, IdcardOutlined, InboxOutlined, SafetyCertificateOutlined, ScheduleOutlined, SolutionOutlined, TeamOutlined, TrophyOutlined } from '@ant-design/icons';
+import { AlertOutlined, ApiOutlined, AuditOutlined, BarChartOutlined, CalendarOutlined, ControlOutlined, DatabaseOutlined, EditOutlined, EnvironmentOutlined, FileTextOutlined, FlagOutlined, FundProjectionScreenOutlined, GlobalOutlined, HeartOutlined, HomeOutlined, IdcardOutlined, InboxOutlined, PhoneOutlined, SafetyCertificateOutlined, ScheduleOutlined, SolutionOutlined, TeamOutlined, TrophyOutlined } from '@ant-design/icons';
 import { lazy, type ReactNode } from 'react';
 import type { MessageKey } from './messages.js';
 
@@ -49,6 +49,7 @@ const CataloguePage = lazy(() => import('../modules/clients/CataloguePage.js'));
 const PartyPage = lazy(() => import('../modules/party/PartyPage.js'));
 const CadresPage = lazy(() => import('../modules/cadres/CadresPage.js'));
 const LivelihoodPage = lazy(() => import('../modules/livelihood/LivelihoodPage.js'));
+const HotlinePage = lazy(() => import('../modules/hotline/HotlinePage.js'));
 
 export const MENU: MenuEntry[] = [
   { key: 'home', path: '/', permission: null, labelKey: 'menu.home', icon: <HomeOutlined />, element: <HomePage /> },
@@ -78,6 +79,7 @@ export const MENU: MenuEntry[] = [
   { key: 'party', path: '/party', permission: 'party.read', labelKey: 'menu.party', icon: <FlagOutlined />, element: <PartyPage /> },
   { key: 'cadres', path: '/cadres', permission: 'cadres.read', labelKey: 'menu.cadres', icon: <SolutionOutlined />, element: <CadresPage /> },
   { key: 'livelihood', path: '/livelihood', permission: 'livelihood.read', labelKey: 'menu.livelihood', icon: <HeartOutlined />, element: <LivelihoodPage /> },
+  { key: 'hotline', path: '/hotline', permission: 'hotline.read', labelKey: 'menu.hotline', icon: <PhoneOutlined />, element: <HotlinePage /> },
 ];
 
 /** Whether a user with these permissions may open the entry. */

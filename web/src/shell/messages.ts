@@ -59,6 +59,7 @@ const zhCN = {
   'menu.party': '基层党建',
   'menu.cadres': '群工联点',
   'menu.livelihood': '民生实事',
+  'menu.hotline': '不满意工单回访',
 
   'header.changePassword': '修改密码',
   'header.logout': '退出登录',
@@ -165,6 +166,7 @@ const zhCN = {
   'roles.group.overview': '综合展示',
   'roles.group.workforce': '队伍管理',
   'roles.group.mechanisms': '党建与联动机制',
+  'roles.group.hotline': '12345 回访',
 
   'audit.title': '审计日志',
   'audit.timeRange': '时间范围',
@@ -238,6 +240,7 @@ const en: Record<MessageKey, string> = {
   'menu.party': 'Party building',
   'menu.cadres': 'Linked cadres',
   'menu.livelihood': 'Livelihood projects',
+  'menu.hotline': 'Hotline revisits',
 
   'header.changePassword': 'Change password',
   'header.logout': 'Log out',
@@ -344,6 +347,7 @@ const en: Record<MessageKey, string> = {
   'roles.group.overview': 'Overview',
   'roles.group.workforce': 'Workforce',
   'roles.group.mechanisms': 'Party building and mechanisms',
+  'roles.group.hotline': '12345 revisits',
 
   'audit.title': 'Audit log',
   'audit.timeRange': 'Time range',
