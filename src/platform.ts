@@ -58,6 +58,8 @@ import { ArchiveStore } from './modules/archive/store.js';
 import { archiveRoutes } from './modules/archive/routes.js';
 import { ArchiveScheduler } from './modules/archive/schedule.js';
 import { CommandOverviewService } from './modules/command/overview.js';
+import { meetingRoutes } from './modules/meetings/routes.js';
+import { MeetingService } from './modules/meetings/service.js';
 
 /** The package root, whether running from src/ (tsx) or dist/ (compiled). */
 export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -95,6 +97,8 @@ export interface Platform {
   reports: ReportService;
   /** The archive store: closed cases past an age, moved out of the business store (modules/archive, docs/archive.md). */
   archive: ArchiveStore;
+  /** 三级联席会议: joint meetings, their agendas, decisions and what rises a level (modules/meetings, docs/meetings.md). */
+  meetings: MeetingService;
   /** Field cipher settings (keys included): never log this. */
   fieldCipher: FieldCipherOptions;
   /** Folder of the signed audit anchors (outside the database). */
@@ -128,6 +132,8 @@ export function accountSettings(config: Config): AccountSettings {
 
 /** How often the server refreshes the query planner's statistics (SQLite's advice: hourly on long-lived connections). */
 const STATISTICS_REFRESH_MS = 60 * 60 * 1000;
+/** How often meeting decisions are checked against their deadlines (deadlines are days apart; minutes are plenty). */
+const MEETING_SWEEP_MS = 5 * 60 * 1000;
 
 /** Opens the database, applies migrations and seeds what every install needs. */
 export async function openPlatform(config: Config, logger: Logger = createLogger(config)): Promise<Platform> {
@@ -197,9 +203,10 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   const statistics = new StatisticsStore(db, { url: statsDbUrlOf(config), calendar: async () => (await reference.get()).calendar, logger, archived: archive });
   const evaluation = new EvaluationService(statistics, db);
   const reports = new ReportService(db, evaluation, { dataDir: config.dataDir, font: config.reportFont }, logger);
+  const meetings = new MeetingService(db, incidents);
   return {
     config, db, logger, authCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, departments, files, attachments, basedata, imports, share, workforce,
-    statistics, evaluation, reports, archive, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
+    statistics, evaluation, reports, archive, meetings, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
     close: async () => {
       await reports.stop();
       await statistics.close();
@@ -277,6 +284,7 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   await commandRoutes(app, { live, overview });
   await reportRoutes(app, { reports: platform.reports });
   await archiveRoutes(app, { archive: platform.archive });
+  await meetingRoutes(app, { meetings: platform.meetings });
   // The clock sweep runs in the server process; the lease picks one node of several.
   const sweep = new SweepScheduler(db, platform.incidents, platform.logger);
   sweep.start();
@@ -299,7 +307,13 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
     }, config.auditAnchorMinutes * 60_000)
     : null;
   anchors?.unref();
+  // Meeting decisions past their deadline raise their item a level; the claim on the decision row keeps it once across nodes.
+  const meetingClock = setInterval(() => {
+    platform.meetings.sweep().catch((err: unknown) => platform.logger.error({ err }, 'the meeting decision sweep failed'));
+  }, MEETING_SWEEP_MS);
+  meetingClock.unref();
   app.addHook('onClose', async () => {
+    clearInterval(meetingClock);
     sweep.stop();
     void archiving.stop();
     platform.statistics.stop();

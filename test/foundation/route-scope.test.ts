@@ -55,6 +55,14 @@ const PROBED_IN_MODULE: Record<string, string> = {
   'POST /api/leave/:id/refuse': 'test/workforce/teams.test.ts',
   'POST /api/leave/:id/cancel': 'test/workforce/teams.test.ts',
   'POST /api/teams/:id/leave': 'test/workforce/teams.test.ts',
+  // Joint meetings: a meeting (and its items, decisions) of another street reads as 404 on every id route.
+  'GET /api/meetings/:id': 'test/meetings/meetings.test.ts',
+  'PATCH /api/meetings/:id': 'test/meetings/meetings.test.ts',
+  'GET /api/meetings/:id/candidates': 'test/meetings/meetings.test.ts',
+  'POST /api/meetings/:id/items': 'test/meetings/meetings.test.ts',
+  'POST /api/meetings/:id/items/:itemId/decisions': 'test/meetings/meetings.test.ts',
+  'POST /api/meetings/:id/close': 'test/meetings/meetings.test.ts',
+  'POST /api/meetings/decisions/:id/done': 'test/meetings/meetings.test.ts',
 };
 
 describe.each(DIALECTS)('route registry scope walk on %s', (dialect) => {

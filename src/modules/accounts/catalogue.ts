@@ -44,6 +44,8 @@ export const PERMISSIONS: readonly PermissionDef[] = [
   p('workforce.manage', 'workforce', '管理队伍成员、排班并审批请假', 'Manage team members and rota, decide leave'),
   p('workforce.configure', 'workforce', '维护考勤设置与队伍角色', 'Maintain attendance settings and team roles'),
   p('workforce.patrol', 'workforce', '巡查、打卡与请假（本人）', 'Patrol, clock in and ask for leave (own)'),
+  p('meetings.read', 'meetings', '查看联席会议', 'View joint meetings'),
+  p('meetings.manage', 'meetings', '召开联席会议、确定议题与决议', 'Hold joint meetings, set agendas and decisions'),
 ];
 
 export const PERMISSION_CODES = new Set(PERMISSIONS.map((x) => x.code));
@@ -63,6 +65,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     permissions: [
       'users.manage', 'roles.manage', 'system.read', 'grid.read', 'grid.manage', 'incidents.read', 'incidents.configure', 'dashboard.read',
       'evaluation.read', 'evaluation.assess', 'evaluation.assess.manage', 'reports.read', 'reports.generate', 'workforce.read', 'workforce.manage', 'workforce.configure',
+      'meetings.read',
     ],
   },
   {
@@ -82,7 +85,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     name: '值班长',
     nameEn: 'Shift supervisor',
     permissions: ['grid.read', 'incidents.read', 'incidents.register', 'incidents.dispatch', 'incidents.close', 'incidents.supervise', 'dashboard.read', 'evaluation.read', 'evaluation.assess',
-      'reports.read', 'reports.generate', 'workforce.read'],
+      'reports.read', 'reports.generate', 'workforce.read', 'meetings.read', 'meetings.manage'],
   },
   {
     code: 'handler',
@@ -101,7 +104,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     code: 'team_leader',
     name: '网格长',
     nameEn: 'Team leader',
-    permissions: ['grid.read', 'incidents.read', 'workforce.read', 'workforce.manage'],
+    permissions: ['grid.read', 'incidents.read', 'workforce.read', 'workforce.manage', 'meetings.read'],
   },
   {
     code: 'street_operator',
@@ -110,13 +113,14 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     permissions: [
       'grid.read', 'incidents.read', 'incidents.report', 'incidents.register', 'incidents.dispatch',
       'incidents.close', 'incidents.escalate', 'dashboard.read', 'evaluation.read', 'reports.read', 'reports.generate', 'workforce.read', 'workforce.manage',
+      'meetings.read', 'meetings.manage',
     ],
   },
   {
     code: 'leader',
     name: '领导',
     nameEn: 'Leader',
-    permissions: ['grid.read', 'incidents.read', 'dashboard.read', 'evaluation.read', 'evaluation.assess', 'evaluation.assess.manage', 'reports.read', 'reports.generate', 'workforce.read'],
+    permissions: ['grid.read', 'incidents.read', 'dashboard.read', 'evaluation.read', 'evaluation.assess', 'evaluation.assess.manage', 'reports.read', 'reports.generate', 'workforce.read', 'meetings.read', 'meetings.manage'],
   },
   {
     // 综治专干: the community's social-governance officer who follows the key persons (重点人员). Key-person
