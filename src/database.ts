@@ -29,9 +29,11 @@ import { reportsMigration, reportsPermissionsMigration } from './modules/reports
 import { gridWorkerMembersMigration, workforceMigration, workforcePermissionsMigration } from './modules/workforce/migrations.js';
 import type { MeetingTables } from './modules/meetings/tables.js';
 import { meetingsMigration } from './modules/meetings/migrations.js';
+import type { CampaignTables } from './modules/campaigns/tables.js';
+import { campaignsMigration } from './modules/campaigns/migrations.js';
 
 /** Every table of the platform: each module declares its own, this joins them. */
-export interface Database extends AuthTables, AuditTables, DepartmentTables, GridTables, IdempotencyTables, IncidentTables, BasedataTables, FileTables, IncidentFileTables, DemoTables, WorkforceTables, ReportTables, AssessmentTables, MeetingTables {}
+export interface Database extends AuthTables, AuditTables, DepartmentTables, GridTables, IdempotencyTables, IncidentTables, BasedataTables, FileTables, IncidentFileTables, DemoTables, WorkforceTables, ReportTables, AssessmentTables, MeetingTables, CampaignTables {}
 
 export type AppDb = Db<Database>;
 
@@ -69,5 +71,6 @@ export const MIGRATIONS: Migrations = {
   '0061_grid_worker_members': gridWorkerMembersMigration,
   '0062_workforce_permissions': workforcePermissionsMigration,
   '0070_meetings': meetingsMigration,
+  '0071_campaigns': campaignsMigration,
   '0075_demo_progress_key': demoProgressKeyMigration,
 };

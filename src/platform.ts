@@ -60,6 +60,8 @@ import { ArchiveScheduler } from './modules/archive/schedule.js';
 import { CommandOverviewService } from './modules/command/overview.js';
 import { meetingRoutes } from './modules/meetings/routes.js';
 import { MeetingService } from './modules/meetings/service.js';
+import { campaignRoutes } from './modules/campaigns/routes.js';
+import { CampaignService } from './modules/campaigns/service.js';
 
 /** The package root, whether running from src/ (tsx) or dist/ (compiled). */
 export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -99,6 +101,8 @@ export interface Platform {
   archive: ArchiveStore;
   /** 三级联席会议: joint meetings, their agendas, decisions and what rises a level (modules/meetings, docs/meetings.md). */
   meetings: MeetingService;
+  /** 中心工作: campaigns pushed to grids and filled per target (modules/campaigns, docs/campaigns.md). */
+  campaigns: CampaignService;
   /** Field cipher settings (keys included): never log this. */
   fieldCipher: FieldCipherOptions;
   /** Folder of the signed audit anchors (outside the database). */
@@ -204,9 +208,10 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   const evaluation = new EvaluationService(statistics, db);
   const reports = new ReportService(db, evaluation, { dataDir: config.dataDir, font: config.reportFont }, logger);
   const meetings = new MeetingService(db, incidents);
+  const campaigns = new CampaignService(db, incidents);
   return {
     config, db, logger, authCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, departments, files, attachments, basedata, imports, share, workforce,
-    statistics, evaluation, reports, archive, meetings, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
+    statistics, evaluation, reports, archive, meetings, campaigns, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
     close: async () => {
       await reports.stop();
       await statistics.close();
@@ -285,6 +290,7 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   await reportRoutes(app, { reports: platform.reports });
   await archiveRoutes(app, { archive: platform.archive });
   await meetingRoutes(app, { meetings: platform.meetings });
+  await campaignRoutes(app, { campaigns: platform.campaigns });
   // The clock sweep runs in the server process; the lease picks one node of several.
   const sweep = new SweepScheduler(db, platform.incidents, platform.logger);
   sweep.start();

@@ -63,6 +63,13 @@ const PROBED_IN_MODULE: Record<string, string> = {
   'POST /api/meetings/:id/items/:itemId/decisions': 'test/meetings/meetings.test.ts',
   'POST /api/meetings/:id/close': 'test/meetings/meetings.test.ts',
   'POST /api/meetings/decisions/:id/done': 'test/meetings/meetings.test.ts',
+  // Campaigns: one pushed to another street reads as 404; a worker fills only the targets of their own grids.
+  'GET /api/campaigns/:id': 'test/campaigns/campaigns.test.ts',
+  'POST /api/campaigns/:id/push': 'test/campaigns/campaigns.test.ts',
+  'POST /api/campaigns/:id/close': 'test/campaigns/campaigns.test.ts',
+  'GET /api/campaigns/:id/progress': 'test/campaigns/campaigns.test.ts',
+  'GET /api/campaigns/:id/targets': 'test/campaigns/campaigns.test.ts',
+  'POST /api/campaigns/:id/responses': 'test/campaigns/campaigns.test.ts',
 };
 
 describe.each(DIALECTS)('route registry scope walk on %s', (dialect) => {

@@ -46,6 +46,9 @@ export const PERMISSIONS: readonly PermissionDef[] = [
   p('workforce.patrol', 'workforce', '巡查、打卡与请假（本人）', 'Patrol, clock in and ask for leave (own)'),
   p('meetings.read', 'meetings', '查看联席会议', 'View joint meetings'),
   p('meetings.manage', 'meetings', '召开联席会议、确定议题与决议', 'Hold joint meetings, set agendas and decisions'),
+  p('campaigns.read', 'campaigns', '查看中心工作及进度', 'View campaigns and their progress'),
+  p('campaigns.manage', 'campaigns', '制定、下发与结束中心工作', 'Draft, push and close campaigns'),
+  p('campaigns.fill', 'campaigns', '填报中心工作（网格员）', 'Fill campaign forms (grid workers)'),
 ];
 
 export const PERMISSION_CODES = new Set(PERMISSIONS.map((x) => x.code));
@@ -65,7 +68,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     permissions: [
       'users.manage', 'roles.manage', 'system.read', 'grid.read', 'grid.manage', 'incidents.read', 'incidents.configure', 'dashboard.read',
       'evaluation.read', 'evaluation.assess', 'evaluation.assess.manage', 'reports.read', 'reports.generate', 'workforce.read', 'workforce.manage', 'workforce.configure',
-      'meetings.read',
+      'meetings.read', 'campaigns.read',
     ],
   },
   {
@@ -85,7 +88,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     name: '值班长',
     nameEn: 'Shift supervisor',
     permissions: ['grid.read', 'incidents.read', 'incidents.register', 'incidents.dispatch', 'incidents.close', 'incidents.supervise', 'dashboard.read', 'evaluation.read', 'evaluation.assess',
-      'reports.read', 'reports.generate', 'workforce.read', 'meetings.read', 'meetings.manage'],
+      'reports.read', 'reports.generate', 'workforce.read', 'meetings.read', 'meetings.manage', 'campaigns.read', 'campaigns.manage'],
   },
   {
     code: 'handler',
@@ -97,14 +100,14 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     code: 'grid_worker',
     name: '网格员',
     nameEn: 'Grid worker',
-    permissions: ['grid.read', 'incidents.read', 'incidents.report', 'incidents.verify', 'residents.read', 'residents.manage', 'workforce.patrol'],
+    permissions: ['grid.read', 'incidents.read', 'incidents.report', 'incidents.verify', 'residents.read', 'residents.manage', 'workforce.patrol', 'campaigns.read', 'campaigns.fill'],
   },
   {
     // 网格长: leads a community's "1+4" team, keeps its rota and decides its members' leave.
     code: 'team_leader',
     name: '网格长',
     nameEn: 'Team leader',
-    permissions: ['grid.read', 'incidents.read', 'workforce.read', 'workforce.manage', 'meetings.read'],
+    permissions: ['grid.read', 'incidents.read', 'workforce.read', 'workforce.manage', 'meetings.read', 'campaigns.read'],
   },
   {
     code: 'street_operator',
@@ -113,14 +116,14 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     permissions: [
       'grid.read', 'incidents.read', 'incidents.report', 'incidents.register', 'incidents.dispatch',
       'incidents.close', 'incidents.escalate', 'dashboard.read', 'evaluation.read', 'reports.read', 'reports.generate', 'workforce.read', 'workforce.manage',
-      'meetings.read', 'meetings.manage',
+      'meetings.read', 'meetings.manage', 'campaigns.read', 'campaigns.manage',
     ],
   },
   {
     code: 'leader',
     name: '领导',
     nameEn: 'Leader',
-    permissions: ['grid.read', 'incidents.read', 'dashboard.read', 'evaluation.read', 'evaluation.assess', 'evaluation.assess.manage', 'reports.read', 'reports.generate', 'workforce.read', 'meetings.read', 'meetings.manage'],
+    permissions: ['grid.read', 'incidents.read', 'dashboard.read', 'evaluation.read', 'evaluation.assess', 'evaluation.assess.manage', 'reports.read', 'reports.generate', 'workforce.read', 'meetings.read', 'meetings.manage', 'campaigns.read', 'campaigns.manage'],
   },
   {
     // 综治专干: the community's social-governance officer who follows the key persons (重点人员). Key-person
