@@ -54,6 +54,8 @@ const zhCN = {
   'menu.roles': '角色管理',
   'menu.audit': '审计日志',
   'menu.configuration': '业务配置',
+  'menu.meetings': '联席会议',
+  'menu.campaigns': '中心工作',
 
   'header.changePassword': '修改密码',
   'header.logout': '退出登录',
@@ -227,6 +229,8 @@ const en: Record<MessageKey, string> = {
   'menu.roles': 'Roles',
   'menu.audit': 'Audit log',
   'menu.configuration': 'Configuration',
+  'menu.meetings': 'Joint meetings',
+  'menu.campaigns': 'Campaigns',
 
   'header.changePassword': 'Change password',
   'header.logout': 'Log out',
