@@ -10,6 +10,7 @@ import { useOutbox } from '../offline/outbox.js';
 import { WORKFORCE_ME, type WorkforceMe } from '../workforce.js';
 import { errorText, PageHeader, section, shortTime, StaleNote } from '../ui.js';
 import { CATEGORIES } from './ReportPage.js';
+import { CampaignList } from './CampaignPage.js';
 
 export const QUEUE_PAGE = 50;
 export const queuePath = (queue: 'to-verify' | 'urged' | 'overdue') => `/api/incidents/queues/${queue}?pageSize=${QUEUE_PAGE}`;
@@ -29,7 +30,7 @@ export interface VisitDueItem {
 }
 export const visitsDuePath = (gridCode: string) => `/api/basedata/visits-due?gridCode=${gridCode}&withinDays=3&limit=100`;
 
-type Tab = 'verify' | 'watch' | 'visits';
+type Tab = 'verify' | 'watch' | 'visits' | 'campaigns';
 
 /**
  * 任务: what waits on the worker. Verify: replies to check on site (核查), re-inspections after rework
@@ -52,12 +53,14 @@ export default function TasksPage() {
             { value: 'verify', label: <span data-testid="tasks-tab-verify">{t('tasks.verify')}</span> },
             { value: 'watch', label: <span data-testid="tasks-tab-watch">{t('tasks.watch')}</span> },
             { value: 'visits', label: <span data-testid="tasks-tab-visits">{t('tasks.visits')}</span> },
+            { value: 'campaigns', label: <span data-testid="tasks-tab-campaigns">{t('tasks.campaigns')}</span> },
           ]}
         />
       </div>
       {tab === 'verify' && <IncidentQueue queues={['to-verify']} />}
       {tab === 'watch' && <IncidentQueue queues={['urged', 'overdue']} />}
       {tab === 'visits' && <VisitsDue />}
+      {tab === 'campaigns' && <CampaignList />}
     </div>
   );
 }
