@@ -7,6 +7,8 @@ import { countGrids, demoFeatureCollection } from '../grid/store.js';
 import { DEFAULT_DEPARTMENTS } from '../incidents/data/categories.js';
 import { loadDemoResidents } from '../basedata/demo/load.js';
 import { loadDemoRecords, type RecordsResult } from '../basedata/demo/records.js';
+import { loadDemoMeetings } from '../meetings/demo.js';
+import { loadDemoCampaigns } from '../campaigns/demo.js';
 import { defaultUntil, loadDemoIncidents, periodStart, type IncidentLoadResult, type IncidentProgress } from './incidents.js';
 import { demoPhotoCount, ensureDemoPhotos } from './photos.js';
 import { ensureStaff } from './staff.js';
@@ -176,6 +178,11 @@ export async function loadDemo(
       workforce = await loadDemoWorkforce(db, actor, { seed, until: last, ...(options.workforce ?? {}) });
       if (!workforce.skipped) created = true;
     }
+  }
+  if (withIncidents) {
+    // A few joint meetings (from the demo's hard cases) and campaigns in the first street; each written once.
+    if (!(await loadDemoMeetings(db, actor)).skipped) created = true;
+    if (!(await loadDemoCampaigns(db, actor)).skipped) created = true;
   }
   // Bulk loads change the tables' shape far more than everyday work: let the planner see it.
   if (created) await db.refreshStatistics();
