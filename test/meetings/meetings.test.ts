@@ -6,6 +6,7 @@
  * bad input refused with nothing written, and another street's meeting
  * reading as 404 on every id route.
  */
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../support/db.js';
 import { openTestApp, type TestApp } from '../support/http.js';
@@ -45,7 +46,8 @@ describe.each(DIALECTS)('joint meetings (%s)', (dialect) => {
     const db = t.platform.db.primary;
     const streetB = (await db.selectFrom('grids').select('code').where('level', '=', 'street').where('code', '!=', streetA).orderBy('code').executeTakeFirstOrThrow()).code;
     otherStreetUser = await userWith(t, 'st-other', 'street_operator', streetB);
-    unit = (await db.selectFrom('grids').select('code').where('level', '=', 'unit').where('code', 'like', `${streetA}%`).orderBy('code').executeTakeFirstOrThrow()).code;
+    // The demo worker's unit grid (in the street operator's street): the worker verifies the decision's incident there.
+    unit = await scopeOf(t, 'worker');
     community = unit.slice(0, 12);
   }, 240_000);
   afterAll(async () => t?.close());
@@ -123,13 +125,13 @@ describe.each(DIALECTS)('joint meetings (%s)', (dialect) => {
     const deadline = inFuture(3 * 86_400_000);
     const decided = await t.request({
       method: 'POST', url: `/api/meetings/${communityMeeting.id}/items/${escalatedItem!.id}/decisions`, cookie: street,
-      body: { kind: 'incident', content: '城管与消防联合清理消防通道', deadline, categoryCode: D01_CATEGORY.code, departmentCode: 'D02' },
+      body: { kind: 'incident', content: '城管与消防联合清理消防通道', deadline, categoryCode: D01_CATEGORY.code, departmentCode: 'D01' },
     });
     expect(decided.statusCode, decided.body).toBe(201);
     const decision = decided.json<Detail>().items.find((i) => i.id === escalatedItem!.id)!.decisions[0]!;
     expect(decision).toMatchObject({ kind: 'incident', status: 'open', overdue: false, deadline: new Date(deadline).toISOString() });
     const created = await t.request({ url: `/api/incidents/${decision.incident!.id}`, cookie: street });
-    expect(created.json().incident).toMatchObject({ status: 'dispatched', leadDepartmentCode: 'D02', gridCode: unit });
+    expect(created.json().incident).toMatchObject({ status: 'dispatched', leadDepartmentCode: 'D01', gridCode: unit });
     expect(created.json().incident.dueAt).not.toBeNull();
     expect(created.json().incident.description).toContain('城管与消防联合清理消防通道');
 
@@ -183,7 +185,17 @@ describe.each(DIALECTS)('joint meetings (%s)', (dialect) => {
     const incidentDecision = community.items.find((i) => i.source === 'escalated')!.decisions[0]!;
     const onlyTasks = await t.request({ method: 'POST', url: `/api/meetings/decisions/${incidentDecision.id}/done`, cookie: street });
     expect(onlyTasks.statusCode).toBe(409);
-    await t.platform.db.primary.updateTable('incidents').set({ status: 'closed', closed_at: Date.now() }).where('id', '=', incidentDecision.incident!.id).execute();
+    // The decision's incident runs the ordinary loop to its close.
+    const incidentId = incidentDecision.incident!.id;
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#3a7' } }).png().toBuffer();
+    const photo = (await t.request({ method: 'POST', url: '/api/files', cookie: handler, body: png, headers: { 'content-type': 'image/png' } })).json().hash as string;
+    const worker = await t.login('worker');
+    for (const [cookie, body] of [
+      [handler, { type: 'start-handling' }], [handler, { type: 'reply', result: '通道已清理', photos: [photo] }], [worker, { type: 'verify-pass' }], [street, { type: 'close' }],
+    ] as const) {
+      const res = await act(t, cookie, incidentId, body);
+      expect(res.statusCode, res.body).toBe(200);
+    }
     expect((await t.platform.meetings.sweep(later)).done).toBe(1);
     expect((await get(communityMeeting.id)).items.find((i) => i.source === 'escalated')!.decisions[0]!.status).toBe('done');
   });

@@ -14,7 +14,7 @@ import { fromJson, insertedId, toIso, toJson } from '../../infra/db/values.js';
 import { AppError, conflict, notFound } from '../../infra/http/errors.js';
 import type { IncidentService } from '../incidents/service.js';
 import { OPEN_STATUSES } from '../incidents/service.js';
-import { decisionOverdue, hardCaseReasons, levelOfCode, nextLevel, type HardCaseReason } from './rules/agenda.js';
+import { decisionOverdue, hardCaseReasons, levelOfCode, nextLevel, RETURNED_AT_LEAST, type HardCaseReason } from './rules/agenda.js';
 import type { AgendaOutcome, AgendaSource, DecisionKind, MeetingDecisionTable, MeetingItemTable, MeetingLevel, MeetingTable } from './tables.js';
 import './messages.js';
 
@@ -104,7 +104,7 @@ export const hardCaseSource: AgendaCandidateSource = {
       base().where((eb) => eb.exists(eb.selectFrom('incident_departments').select('incident_id')
         .whereRef('incident_departments.incident_id', '=', 'incidents.id').where('role', '=', 'called'))).orderBy('id', 'desc').limit(limit).execute(),
       base().where('is_open', '=', 1).where('due_at', '<', now).orderBy('due_at').limit(limit).execute(),
-      base().where('return_count', '>=', 2).orderBy('id', 'desc').limit(limit).execute(),
+      base().where('return_count', '>=', RETURNED_AT_LEAST).orderBy('id', 'desc').limit(limit).execute(),
     ]);
     const escalatedIds = new Set(escalated.map((r) => Number(r.id)));
     const byId = new Map<number, (typeof escalated)[number]>();
@@ -275,7 +275,7 @@ export class MeetingService {
       const already = await this.db.primary.selectFrom('meeting_items').select('id').where('meeting_id', '=', id).where('incident_id', '=', input.incidentId).executeTakeFirst();
       if (already) throw new AppError(409, 'MEETING_ITEM_DUPLICATE', { incidentId: input.incidentId });
       incidentId = Number(incident.id);
-      if (!title) title = `${incident.code} ${incident.description}`.slice(0, 300);
+      if (!title) title = incident.description.slice(0, 300);
     }
     if (!title) throw new AppError(422, 'MEETING_TITLE_REQUIRED');
     const now = Date.now();

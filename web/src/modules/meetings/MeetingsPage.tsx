@@ -184,7 +184,7 @@ function MeetingView() {
                 description={item.decisions.map((d) => (
                   <div key={d.id} data-testid={`decision-${d.id}`}>
                     <Tag color="blue">{mt(d.kind === 'task' ? 'decision.task' : 'decision.incident')}</Tag>
-                    {d.content} · {d.kind === 'task' ? d.owner : ''} · {mt('decision.deadline')} {formatDateTime(d.deadline)}{' '}
+                    {d.content}{d.kind === 'task' ? ` · ${d.owner}` : ''} · {mt('decision.deadline')} {formatDateTime(d.deadline)}{' '}
                     <Tag color={d.status === 'done' ? 'success' : d.overdue ? 'error' : 'processing'}>{d.overdue ? mt('decision.overdue') : mt(`decision.status.${d.status}`)}</Tag>
                     {d.incident && <Link to={`/incidents/${d.incident.id}`} data-testid={`decision-incident-${d.id}`}>{mt('decision.incidentLink', { code: d.incident.code })}</Link>}
                     {d.kind === 'task' && d.status === 'open' && can('meetings.manage') && (
@@ -218,7 +218,7 @@ function MeetingView() {
             data-testid="meeting-candidates"
             columns={[
               { title: mt('reasons'), render: (_, c) => c.reasons.map((r) => <Tag key={r} color="red">{mt(`source.${r as 'escalated'}`)}</Tag>) },
-              { title: mt('col.title'), render: (_, c) => <>{c.code && <Link to={`/incidents/${c.incidentId}`}>{c.code}</Link>} {c.title}</> },
+              { title: mt('col.case'), render: (_, c) => <>{c.code && <Link to={`/incidents/${c.incidentId}`}>{c.code}</Link>} {c.title}</> },
               {
                 title: '', render: (_, c) => (
                   <Button size="small" onClick={() => void run(() => meetingApi.addItem(id, { source: c.source as 'escalated', ...(c.incidentId ? { incidentId: c.incidentId } : { title: c.title }) }))}

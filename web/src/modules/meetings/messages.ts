@@ -61,6 +61,7 @@ const zhCN = {
   'close.confirm': '结束后未形成决议的议题将提交上一级联席会议，确定结束？',
   'saved': '已保存',
   'reasons': '原因',
+  'col.case': '案件',
 };
 
 type Key = keyof typeof zhCN;
@@ -124,6 +125,7 @@ const en: Record<Key, string> = {
   'close.confirm': 'Items without a decision will go to the next level\'s meeting. Close it?',
   'saved': 'Saved',
   'reasons': 'Reasons',
+  'col.case': 'Case',
 };
 
 export const MEETING_MESSAGES = { 'zh-CN': zhCN, en } as const;
