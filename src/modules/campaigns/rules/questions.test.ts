@@ -39,3 +39,11 @@ describe('campaign forms', () => {
     ])).toHaveLength(4);
   });
 });
+
+describe('campaign forms without options', () => {
+  it('names the missing options of a choice that also names problem answers, without failing', () => {
+    expect(formProblems([{ key: 'a', label: 'a', type: 'choice', required: true, problemAnswers: ['x'] }])).toEqual([
+      'a: a choice needs two options or more', 'a: a problem answer is not an option',
+    ]);
+  });
+});

@@ -35,7 +35,7 @@ export function formProblems(questions: readonly Question[]): string[] {
     keys.add(q.key);
     if (q.type === 'choice' && (!q.options || q.options.length < 2)) problems.push(`${q.key}: a choice needs two options or more`);
     if (q.problemAnswers && q.type !== 'yes_no' && q.type !== 'choice') problems.push(`${q.key}: only yes/no and choice questions name problem answers`);
-    if (q.type === 'choice' && q.problemAnswers?.some((a) => typeof a !== 'string' || !q.options!.includes(a))) problems.push(`${q.key}: a problem answer is not an option`);
+    if (q.type === 'choice' && q.problemAnswers?.some((a) => typeof a !== 'string' || !(q.options ?? []).includes(a))) problems.push(`${q.key}: a problem answer is not an option`);
   }
   return problems;
 }
