@@ -115,6 +115,9 @@ describe('joint meetings and campaigns in the console and on the phone', () => {
     expect(incident).toMatchObject({ status: 'dispatched', leadDepartmentCode: 'D02', gridCode: unit });
     expect(incident.dueAt).not.toBeNull();
 
+    await page.getByTestId('meeting-minutes').fill('会议研究了消防通道占用问题，决定由城管与消防联合清理。');
+    await page.getByTestId('meeting-minutes-save').click();
+    await expect.poll(async () => (await call('street', 'GET', `/api/meetings/${meetingId}`)).minutes).toContain('联合清理');
     await page.getByTestId('meeting-close').click();
     await page.getByTestId('meeting-close-ok').click();
     await expect.poll(() => page.getByTestId('meeting-status').textContent()).toBe('已结束');
@@ -168,6 +171,7 @@ describe('joint meetings and campaigns in the console and on the phone', () => {
     expect(progress.find((g) => g.gridCode === unit)).toMatchObject({ done: 2, problems: 1 });
     const finding = (await call('worker', 'GET', `/api/campaigns/${campaignId}/targets?status=done`)).items.find((x: { targetId: number }) => x.targetId === places[0]);
     expect(finding.response.incident).not.toBeNull();
+    await expect.poll(() => page.getByTestId('campaign-targets-table').textContent()).toContain(finding.response.incident.code);
     await page.screenshot({ path: join(SHOTS, 'campaign-progress.png') });
   });
 });

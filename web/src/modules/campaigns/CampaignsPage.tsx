@@ -1,4 +1,4 @@
-import { Alert, App, Button, Card, Checkbox, Form, Input, Modal, Popconfirm, Progress, Select, Space, Table, Tag, Typography } from 'antd';
+import { Alert, App, Button, Card, Checkbox, Form, Input, Modal, Popconfirm, Progress, Segmented, Select, Space, Table, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, Route, Routes, useNavigate, useParams } from 'react-router-dom';
 import { api, errorMessage } from '../../shell/api.js';
@@ -6,7 +6,7 @@ import { useAuth } from '../../shell/auth.js';
 import { useI18n } from '../../shell/i18n.js';
 import { beijingWallClockToIso, formatDateTime } from '../../shell/time.js';
 import { incidentApi, type Category } from '../incidents/api.js';
-import { campaignApi, TEMPLATES, type Campaign, type GridProgress, type Question, type QuestionType, type TargetType } from './api.js';
+import { campaignApi, TEMPLATES, type Campaign, type GridProgress, type Question, type QuestionType, type Target, type TargetType } from './api.js';
 import { useCampaignText } from './messages.js';
 
 const QUESTION_TYPES: QuestionType[] = ['yes_no', 'choice', 'number', 'text', 'photo'];
@@ -186,16 +186,19 @@ function CampaignView() {
   const id = Number(useParams().id);
   const [campaign, setCampaign] = useState<Campaign | null>(null);
   const [progress, setProgress] = useState<GridProgress[]>([]);
+  const [targets, setTargets] = useState<{ items: Target[]; total: number } | null>(null);
+  const [filter, setFilter] = useState<'done' | 'pending'>('done');
   const [error, setError] = useState<string | null>(null);
 
   const load = useCallback(async () => {
     try {
       setCampaign(await campaignApi.get(id));
       setProgress((await campaignApi.progress(id)).items);
+      setTargets(await campaignApi.targets(id, { status: filter }));
     } catch (err) {
       setError(errorMessage(err));
     }
-  }, [id]);
+  }, [id, filter]);
   useEffect(() => {
     void load();
   }, [load]);
@@ -245,6 +248,30 @@ function CampaignView() {
             { title: ct('col.total'), dataIndex: 'total' },
             { title: ct('col.problems'), dataIndex: 'problems' },
             { title: ct('col.progress'), render: (_, g) => <Progress percent={g.total === 0 ? 0 : Math.round((g.done / g.total) * 100)} size="small" style={{ width: 120 }} /> },
+          ]}
+        />
+      </Card>
+      <Card title={ct('targets')} size="small" style={{ marginBottom: 16 }} extra={
+        <Segmented value={filter} onChange={(v) => setFilter(v as 'done' | 'pending')} options={[{ value: 'done', label: ct('filter.done') }, { value: 'pending', label: ct('filter.pending') }]} />
+      }>
+        <Table<Target>
+          rowKey="targetId"
+          size="small"
+          dataSource={targets?.items ?? []}
+          pagination={false}
+          data-testid="campaign-targets-table"
+          footer={() => ct('targets.total', { n: targets?.total ?? 0 })}
+          columns={[
+            { title: ct('col.target'), render: (_, x) => <>{x.label}{x.detail && <Typography.Text type="secondary"> {x.detail}</Typography.Text>}</> },
+            { title: ct('col.grid'), dataIndex: 'gridCode' },
+            {
+              title: ct('col.answers'), render: (_, x) => x.response && campaign.questions.map((q) => {
+                const a = x.response!.answers[q.key];
+                return a === undefined ? null : <Tag key={q.key} color={q.problemAnswers?.includes(a as string | boolean) ? 'red' : 'default'}>{q.label}：{a === true ? ct('yes') : a === false ? ct('no') : Array.isArray(a) ? a.length : String(a)}</Tag>;
+              }),
+            },
+            { title: ct('col.incident'), render: (_, x) => x.response?.incident && <Link to={`/incidents/${x.response.incident.id}`}>{x.response.incident.code}</Link> },
+            { title: ct('col.filledAt'), render: (_, x) => formatDateTime(x.response?.filledAt) },
           ]}
         />
       </Card>

@@ -48,6 +48,13 @@ const zhCN = {
   'questions': '表单',
   'yes': '是',
   'no': '否',
+  'targets': '填报情况',
+  'targets.total': '共 {n} 个',
+  'filter.done': '已填报',
+  'filter.pending': '未填报',
+  'col.answers': '答案',
+  'col.incident': '转为事件',
+  'col.filledAt': '填报时间',
 };
 
 type Key = keyof typeof zhCN;
@@ -98,6 +105,13 @@ const en: Record<Key, string> = {
   'questions': 'Form',
   'yes': 'Yes',
   'no': 'No',
+  'targets': 'Targets',
+  'targets.total': '{n} in all',
+  'filter.done': 'Filled',
+  'filter.pending': 'To fill',
+  'col.answers': 'Answers',
+  'col.incident': 'Incident',
+  'col.filledAt': 'Filled at',
 };
 
 export const CAMPAIGN_MESSAGES = { 'zh-CN': zhCN, en } as const;

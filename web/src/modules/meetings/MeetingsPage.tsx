@@ -124,6 +124,7 @@ function MeetingView() {
   const [error, setError] = useState<string | null>(null);
   const [free, setFree] = useState('');
   const [deciding, setDeciding] = useState<MeetingItem | null>(null);
+  const [minutes, setMinutes] = useState<string | null>(null);
   const manage = can('meetings.manage') && meeting?.status === 'planned';
 
   const load = useCallback(async () => {
@@ -205,6 +206,19 @@ function MeetingView() {
             })} data-testid="meeting-add-free">{mt('addFree')}</Button>
           </Space.Compact>
         )}
+      </Card>
+
+      <Card title={mt('field.minutes')} size="small" style={{ marginBottom: 16 }}>
+        {manage ? (
+          <>
+            <Input.TextArea rows={4} value={minutes ?? meeting.minutes ?? ''} onChange={(e) => setMinutes(e.target.value)} data-testid="meeting-minutes" />
+            <Button style={{ marginTop: 8 }} disabled={minutes === null} onClick={() => void run(async () => {
+              await meetingApi.update(id, { version: meeting.version, minutes: minutes || null });
+              setMinutes(null);
+              message.success(mt('saved'));
+            })} data-testid="meeting-minutes-save">{mt('save')}</Button>
+          </>
+        ) : <Typography.Paragraph style={{ whiteSpace: 'pre-wrap', margin: 0 }}>{meeting.minutes ?? ''}</Typography.Paragraph>}
       </Card>
 
       {manage && (

@@ -62,6 +62,7 @@ const zhCN = {
   'saved': '已保存',
   'reasons': '原因',
   'col.case': '案件',
+  'save': '保存',
 };
 
 type Key = keyof typeof zhCN;
@@ -126,6 +127,7 @@ const en: Record<Key, string> = {
   'saved': 'Saved',
   'reasons': 'Reasons',
   'col.case': 'Case',
+  'save': 'Save',
 };
 
 export const MEETING_MESSAGES = { 'zh-CN': zhCN, en } as const;
