@@ -24,9 +24,9 @@ export default function CampaignsPage() {
   );
 }
 
-function ProgressBar({ c }: { c: Campaign }) {
+function ProgressBar({ c, testId }: { c: Campaign; testId?: string }) {
   const percent = c.progress.total === 0 ? 0 : Math.round((c.progress.done / c.progress.total) * 100);
-  return <Space><Progress percent={percent} size="small" style={{ width: 120 }} /><span>{c.progress.done}/{c.progress.total}</span></Space>;
+  return <Space><Progress percent={percent} size="small" style={{ width: 120 }} /><span data-testid={testId}>{c.progress.done}/{c.progress.total}</span></Space>;
 }
 
 /** The streets and communities the caller may push to: their own grid scopes and the nodes under a street or district scope. */
@@ -225,8 +225,7 @@ function CampaignView() {
         {ct('field.targetType')}：{ct(`target.${campaign.targetType}`)} · {ct('field.grids')}：{campaign.grids.map((g) => g.name).join('、')} · {ct('field.deadline')}：{formatDateTime(campaign.deadline)}
       </Typography.Paragraph>
       <Space style={{ marginBottom: 16 }}>
-        <ProgressBar c={campaign} />
-        <span data-testid="campaign-progress">{campaign.progress.done}/{campaign.progress.total}</span>
+        <ProgressBar c={campaign} testId="campaign-progress" />
         {campaign.progress.problems > 0 && <Tag color="red">{ct('col.problems')} {campaign.progress.problems}</Tag>}
         {manage && campaign.status === 'draft' && <Button type="primary" onClick={() => void run(() => campaignApi.push(id, campaign.version))} data-testid="campaign-push">{ct('push')}</Button>}
         {manage && campaign.status === 'pushed' && (
