@@ -14,7 +14,8 @@ import { startTestServer } from '../support/server.js';
  * it a new incident dispatched with a deadline and closes the meeting; then
  * drafts a fire safety campaign from its template, pushes it to the
  * community, the grid worker fills two places on the phone (390×844), one
- * with a finding, and the console shows the progress. Needs web/dist
+ * with a finding, the other offline (sent from the outbox when the network
+ * returns), and the console shows the progress. Needs web/dist
  * (`npm run build:web`); screenshots go to $CIVICGRID_SCREENSHOTS.
  */
 const DIST_INDEX = fileURLToPath(new URL('../../web/dist/index.html', import.meta.url));
@@ -152,6 +153,8 @@ describe('joint meetings and campaigns in the console and on the phone', () => {
     await phone.getByTestId('tasks-tab-campaigns').click();
     await phone.getByTestId(`task-campaign-${campaignId}`).click();
     for (const [i, placeId] of places.entries()) {
+      // The second form is filled with no network: it waits in the outbox and goes when the network returns.
+      if (i === 1) await context.setOffline(true);
       await phone.getByTestId(`campaign-target-${placeId}`).click();
       const form = phone.getByTestId('campaign-form');
       await form.getByTestId('answer-q1').getByText(i === 0 ? '否' : '是').click();
@@ -159,7 +162,12 @@ describe('joint meetings and campaigns in the console and on the phone', () => {
       await form.getByTestId('answer-q3').getByText('否').click();
       await form.getByTestId('campaign-submit').click();
       await expect.poll(() => phone.getByTestId(`campaign-target-${placeId}`).count()).toBe(0);
+      if (i === 0) await expect.poll(() => phone.getByTestId('campaign-progress').textContent()).toBe(`已填 1/${total}`);
     }
+    await expect.poll(() => phone.getByTestId('campaign-queued').count()).toBe(1);
+    expect((await call('street', 'GET', `/api/campaigns/${campaignId}`)).progress.done).toBe(1);
+    await context.setOffline(false);
+    await expect.poll(() => phone.getByTestId('campaign-queued').count()).toBe(0);
     await expect.poll(() => phone.getByTestId('campaign-progress').textContent()).toBe(`已填 2/${total}`);
     expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await phone.screenshot({ path: join(SHOTS, 'campaign-phone.png') });

@@ -1,12 +1,14 @@
 import { App, Button, Empty, Input, InputNumber, Progress, Radio, Segmented, Spin, Tag } from 'antd';
-import { useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
-import { api, errorMessage } from '../../shell/api.js';
+import { errorMessage } from '../../shell/api.js';
 import type { Answer, Campaign, Question, Target } from '../../modules/campaigns/api.js';
 import { useMobileAuth } from '../auth.js';
 import { useT } from '../i18n.js';
 import { useCachedGet } from '../offline/cache.js';
+import { useOutbox } from '../offline/outbox.js';
 import { errorText, PageHeader, section, shortTime, StaleNote } from '../ui.js';
+import { uuidv4 } from '../uuid.js';
 
 export const CAMPAIGNS_PATH = '/api/campaigns?status=pushed';
 const targetsPath = (id: number, status: 'pending' | 'done') => `/api/campaigns/${id}/targets?status=${status}`;
@@ -43,7 +45,8 @@ export function CampaignList() {
 
 /**
  * One campaign: the targets of the worker's grids (to fill, filled) and the form of the one opened.
- * Sending needs the network (docs/campaigns.md); the lists are kept for reading offline.
+ * A filled form goes through the outbox (sent when the network is there, kept on the phone until then);
+ * the lists are kept for reading offline.
  */
 export default function CampaignPage() {
   const { t } = useT();
@@ -53,9 +56,22 @@ export default function CampaignPage() {
   const [open, setOpen] = useState<number | null>(null);
   const campaign = useCachedGet<Campaign>(me?.id ?? null, `/api/campaigns/${id}`);
   const targets = useCachedGet<{ items: Target[]; total: number }>(me?.id ?? null, targetsPath(id, status));
+  const outbox = useOutbox();
+  const mine = outbox.items.filter((i) => i.kind === 'campaign' && i.payload.campaignId === id);
+  const queued = useMemo(() => new Set(mine.filter((i) => i.state === 'waiting' || i.state === 'sending').map((i) => (i.kind === 'campaign' ? i.payload.targetId : 0))), [mine]);
+  const sent = mine.filter((i) => i.state === 'sent').length;
+  const { reload: reloadTargets } = targets;
+  const { reload: reloadCampaign } = campaign;
+  // A form confirmed by the server moves its target to the filled list and counts in the progress.
+  useEffect(() => {
+    if (sent === 0) return;
+    reloadTargets();
+    reloadCampaign();
+  }, [sent, reloadTargets, reloadCampaign]);
   const c = campaign.value?.data;
   if (!c) return <>{campaign.error ? <div style={{ padding: 16, color: '#cf1322' }}>{errorText(t, campaign.error)}</div> : <Spin style={{ display: 'block', padding: 40 }} />}</>;
-  const items = targets.value?.data.items ?? [];
+  const items = (targets.value?.data.items ?? []).filter((x) => status === 'done' || !queued.has(x.targetId));
+  const waiting = mine.filter((i) => i.state === 'waiting' || i.state === 'sending');
   return (
     <div data-testid="page-campaign">
       <PageHeader back title={c.title} />
@@ -68,6 +84,11 @@ export default function CampaignPage() {
           options={[{ value: 'pending', label: t('campaign.pending') }, { value: 'done', label: t('campaign.done') }]} />
       </div>
       {targets.value && <StaleNote savedAt={targets.value.savedAt} stale={targets.value.stale} />}
+      {status === 'pending' && waiting.map((i) => (
+        <div key={i.key} style={{ ...section, margin: '8px 0', color: '#888' }} data-testid="campaign-queued">
+          {i.kind === 'campaign' ? i.payload.targetLabel : ''} <Tag color="gold">{t('campaign.queued')}</Tag>
+        </div>
+      ))}
       {items.length === 0 && !targets.loading && <Empty style={{ padding: 32 }} description={t('tasks.empty')} />}
       <ul style={{ margin: 0, padding: 0 }} data-testid="campaign-targets">
         {items.map((target) => (
@@ -80,11 +101,7 @@ export default function CampaignPage() {
               {target.response?.incident && <Tag color="volcano">{t('campaign.incident', { code: target.response.incident.code })}</Tag>}
             </button>
             {open === target.targetId && c.status === 'pushed' && (
-              <TargetForm campaign={c} target={target} onSaved={() => {
-                setOpen(null);
-                targets.reload();
-                campaign.reload();
-              }} />
+              <TargetForm campaign={c} target={target} onSaved={() => setOpen(null)} />
             )}
           </li>
         ))}
@@ -96,6 +113,7 @@ export default function CampaignPage() {
 function TargetForm({ campaign, target, onSaved }: { campaign: Campaign; target: Target; onSaved: () => void }) {
   const { t } = useT();
   const { message } = App.useApp();
+  const outbox = useOutbox();
   const [answers, setAnswers] = useState<Record<string, Answer>>(target.response?.answers ?? {});
   const [note, setNote] = useState(target.response?.problemNote ?? '');
   const [busy, setBusy] = useState(false);
@@ -108,8 +126,15 @@ function TargetForm({ campaign, target, onSaved }: { campaign: Campaign; target:
   const submit = async () => {
     setBusy(true);
     try {
-      await api.post(`/api/campaigns/${campaign.id}/responses`, { targetId: target.targetId, answers, ...(note.trim() ? { problemNote: note.trim() } : {}) });
-      message.success(t('campaign.saved'));
+      await outbox.add({
+        kind: 'campaign',
+        key: uuidv4(),
+        payload: {
+          campaignId: campaign.id, targetId: target.targetId, targetLabel: target.label,
+          body: { targetId: target.targetId, answers, ...(note.trim() ? { problemNote: note.trim() } : {}) },
+        },
+      });
+      message.success(outbox.online ? t('campaign.saved') : t('report.queuedOffline'));
       onSaved();
     } catch (err) {
       message.error(errorMessage(err));
