@@ -25,6 +25,10 @@ import type { WorkforceTables } from './modules/workforce/tables.js';
 import { assessmentMigration, assessmentPermissionsMigration, evaluationPermissionsMigration } from './modules/evaluation/migrations.js';
 import type { AssessmentTables } from './modules/evaluation/tables.js';
 import type { ReportTables } from './modules/reports/tables.js';
+import type { ApiClientTables } from './modules/clients/tables.js';
+import { apiClientsMigration, shareJobsMigration } from './modules/clients/migrations.js';
+import type { HotlineLinkTables } from './modules/hotline-link/tables.js';
+import { hotlineOrdersMigration } from './modules/hotline-link/migrations.js';
 import { reportsMigration, reportsPermissionsMigration } from './modules/reports/migrations.js';
 import { gridWorkerMembersMigration, workforceMigration, workforcePermissionsMigration } from './modules/workforce/migrations.js';
 import type { MeetingTables } from './modules/meetings/tables.js';
@@ -33,7 +37,7 @@ import type { CampaignTables } from './modules/campaigns/tables.js';
 import { campaignsMigration } from './modules/campaigns/migrations.js';
 
 /** Every table of the platform: each module declares its own, this joins them. */
-export interface Database extends AuthTables, AuditTables, DepartmentTables, GridTables, IdempotencyTables, IncidentTables, BasedataTables, FileTables, IncidentFileTables, DemoTables, WorkforceTables, ReportTables, AssessmentTables, MeetingTables, CampaignTables {}
+export interface Database extends AuthTables, AuditTables, DepartmentTables, GridTables, IdempotencyTables, IncidentTables, BasedataTables, FileTables, IncidentFileTables, DemoTables, WorkforceTables, ReportTables, AssessmentTables, ApiClientTables, HotlineLinkTables, MeetingTables, CampaignTables {}
 
 export type AppDb = Db<Database>;
 
@@ -70,7 +74,10 @@ export const MIGRATIONS: Migrations = {
   '0060_workforce': workforceMigration,
   '0061_grid_worker_members': gridWorkerMembersMigration,
   '0062_workforce_permissions': workforcePermissionsMigration,
+  '0063_api_clients': apiClientsMigration,
   '0070_meetings': meetingsMigration,
   '0071_campaigns': campaignsMigration,
+  '0074_hotline_orders': hotlineOrdersMigration,
   '0075_demo_progress_key': demoProgressKeyMigration,
+  '0076_share_jobs': shareJobsMigration,
 };

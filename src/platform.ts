@@ -43,6 +43,11 @@ import { PersonalData } from './modules/basedata/personal.js';
 import { basedataRoutes } from './modules/basedata/routes.js';
 import { BasedataService } from './modules/basedata/service.js';
 import { ShareService } from './modules/basedata/share.js';
+import { canReadEvidence } from './modules/evaluation/assessment.js';
+import { ApiClientService } from './modules/clients/service.js';
+import { apiClientRoutes } from './modules/clients/routes.js';
+import { ExchangeService } from './modules/exchange/service.js';
+import { exchangeRoutes } from './modules/exchange/routes.js';
 import { workforceRoutes } from './modules/workforce/routes.js';
 import { teamRoutes } from './modules/workforce/team-routes.js';
 import { createWorkforce, type Workforce } from './modules/workforce/service.js';
@@ -58,6 +63,10 @@ import { ArchiveStore } from './modules/archive/store.js';
 import { archiveRoutes } from './modules/archive/routes.js';
 import { ArchiveScheduler } from './modules/archive/schedule.js';
 import { CommandOverviewService } from './modules/command/overview.js';
+import { HotlineLinkService } from './modules/hotline-link/service.js';
+import { hotlineLinkRoutes } from './modules/hotline-link/routes.js';
+import { ShareJobService } from './modules/clients/share-jobs.js';
+import { shareJobRoutes } from './modules/clients/share-job-routes.js';
 import { meetingRoutes } from './modules/meetings/routes.js';
 import { MeetingService } from './modules/meetings/service.js';
 import { campaignRoutes } from './modules/campaigns/routes.js';
@@ -89,6 +98,8 @@ export interface Platform {
   basedata: BasedataService;
   imports: ImportService;
   share: ShareService;
+  apiClients: ApiClientService;
+  exchange: ExchangeService;
   /** Teams, rota, leave, patrols and their tracks, clock records and attendance. */
   workforce: Workforce;
   /** The statistics store: rollups kept from the incident timeline (modules/evaluation, ADR 0009). */
@@ -107,6 +118,10 @@ export interface Platform {
   fieldCipher: FieldCipherOptions;
   /** Folder of the signed audit anchors (outside the database). */
   auditAnchorDir: string;
+  /** 12345 work orders pushed by API clients, made into cases (modules/hotline-link). */
+  hotlineLink: HotlineLinkService;
+  /** Bulk verification jobs of share clients (modules/clients/share-jobs.ts). */
+  shareJobs: ShareJobService;
   close(): Promise<void>;
 }
 
@@ -198,20 +213,27 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   const basedata = new BasedataService(db, personal);
   const imports = new ImportService(db, cipherSetup.options, importUploadDir(config.dataDir));
   const share = new ShareService(db, personal);
+  const apiClients = new ApiClientService(db);
+  const exchange = new ExchangeService(db, incidents, reference);
+  const hotlineLink = new HotlineLinkService(db, incidents, gridLocator, personal);
+  const shareJobs = new ShareJobService(db, share, apiClients, { dataDir: config.dataDir, maxRows: 100_000 }, logger);
   // The working calendar comes from the incident loop's reference data (one instance: calendar edits reach both).
   const workforce = createWorkforce(db, reference, gridLocator);
   // Its own database, migrated lazily by its consumer: a statistics store that is down never stops the platform.
   // Its own database too, migrated at its first use; archived cases stay findable, their photos viewable, and a statistics rebuild counts them.
   const archive = new ArchiveStore(db, { url: archiveDbUrlOf(config) });
   attachments.archived = archive;
+  // Assessment evidence (督查考核): supervisors upload it, readers of the unit's results see it.
+  attachments.addReader((principal, hash) => canReadEvidence(db, principal, hash), ['evaluation.assess']);
   const statistics = new StatisticsStore(db, { url: statsDbUrlOf(config), calendar: async () => (await reference.get()).calendar, logger, archived: archive });
   const evaluation = new EvaluationService(statistics, db);
   const reports = new ReportService(db, evaluation, { dataDir: config.dataDir, font: config.reportFont }, logger);
   const meetings = new MeetingService(db, incidents);
   const campaigns = new CampaignService(db, incidents);
   return {
-    config, db, logger, authCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, departments, files, attachments, basedata, imports, share, workforce,
+    config, db, logger, authCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, departments, files, attachments, basedata, imports, share, apiClients, exchange, workforce,
     statistics, evaluation, reports, archive, meetings, campaigns, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
+    hotlineLink, shareJobs,
     close: async () => {
       await reports.stop();
       await statistics.close();
@@ -272,12 +294,12 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   await incidentRoutes(app, { incidents: platform.incidents, config: platform.incidentConfig });
   await attachmentRoutes(app, { files: platform.files, attachments: platform.attachments });
   await basedataRoutes(app, {
-    basedata: platform.basedata, imports: platform.imports, share: platform.share, incidents: platform.incidents,
+    basedata: platform.basedata, imports: platform.imports, share: platform.share, apiClients: platform.apiClients, incidents: platform.incidents,
     dataDir: config.dataDir, importWorkers: 1,
   });
   await workforceRoutes(app, { workforce: platform.workforce });
   await teamRoutes(app, { workforce: platform.workforce });
-  await evaluationRoutes(app, { evaluation: platform.evaluation, db, files: platform.files });
+  await evaluationRoutes(app, { evaluation: platform.evaluation, db, files: platform.files, incidents: platform.incidents, archive: platform.archive });
   // The live feed: one tail per node, woken by this node's commits and, through the broker, by the others'.
   const broker = await openBroker(config.liveBrokerUrl, platform.logger).catch((err: unknown) => {
     platform.logger.error({ err }, 'the live broker is unreachable: other nodes\' events reach this one by polling (1 s)');
@@ -289,6 +311,10 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   await commandRoutes(app, { live, overview });
   await reportRoutes(app, { reports: platform.reports });
   await archiveRoutes(app, { archive: platform.archive });
+  await apiClientRoutes(app, { apiClients: platform.apiClients });
+  await exchangeRoutes(app, { exchange: platform.exchange });
+  await hotlineLinkRoutes(app, { hotlineLink: platform.hotlineLink, apiClients: platform.apiClients });
+  await shareJobRoutes(app, { shareJobs: platform.shareJobs, apiClients: platform.apiClients });
   await meetingRoutes(app, { meetings: platform.meetings });
   await campaignRoutes(app, { campaigns: platform.campaigns });
   // The clock sweep runs in the server process; the lease picks one node of several.

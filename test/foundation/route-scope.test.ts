@@ -29,6 +29,13 @@ const UNSCOPED: Record<string, string> = {
   'POST /api/departments/:code/status': 'departments are district-wide configuration',
   'PUT /api/incident-calendar/years/:year': 'the working calendar is district-wide configuration',
   'PUT /api/incident-workflows/:caseType': 'workflows per case type are district-wide configuration',
+  'PUT /api/clients/:id': 'API clients are district-wide configuration (clients.manage)',
+  'POST /api/clients/:id/rotate': 'API clients are district-wide configuration (clients.manage)',
+  'POST /api/clients/:id/revoke': 'API clients are district-wide configuration (clients.manage)',
+  'GET /api/clients/:id/usage': 'API clients are district-wide configuration (clients.manage)',
+  'POST /api/clients/:id/verify-jobs': 'API clients are district-wide configuration (clients.manage)',
+  'GET /api/clients/:id/verify-jobs': 'API clients are district-wide configuration (clients.manage)',
+  'GET /api/verify-jobs/:id/result.csv': 'bulk verification jobs of API clients are district-wide configuration (clients.manage)',
 };
 
 /** Id routes whose cross-scope 404 is asserted in their module's own test file. */
@@ -55,6 +62,13 @@ const PROBED_IN_MODULE: Record<string, string> = {
   'POST /api/leave/:id/refuse': 'test/workforce/teams.test.ts',
   'POST /api/leave/:id/cancel': 'test/workforce/teams.test.ts',
   'POST /api/teams/:id/leave': 'test/workforce/teams.test.ts',
+  // API-key routes: a job or an order belongs to its client; another client's reads as 404.
+  'GET /api/share/verify-jobs/:id': 'test/clients/share-jobs.test.ts',
+  'GET /api/share/verify-jobs/:id/result.csv': 'test/clients/share-jobs.test.ts',
+  'GET /api/hotline/orders/:externalNo': 'test/clients/hotline-link.test.ts',
+  // An order waiting for a position is seen by operators whose scope overlaps its client's; the case's order by who sees the case.
+  'POST /api/hotline/awaiting-location/:id/locate': 'test/clients/hotline-link.test.ts',
+  'GET /api/incidents/:id/hotline-order': 'test/clients/hotline-link.test.ts',
   // Joint meetings: a meeting (and its items, decisions) of another street reads as 404 on every id route.
   'GET /api/meetings/:id': 'test/meetings/meetings.test.ts',
   'PATCH /api/meetings/:id': 'test/meetings/meetings.test.ts',

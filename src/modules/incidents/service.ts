@@ -97,6 +97,12 @@ export interface IncidentSettings {
 
 export const DEFAULT_INCIDENT_SETTINGS: IncidentSettings = { duplicateRadiusM: 50, amberFraction: 0.8, exportLimit: 50_000, listCountCap: 10_000, searchWindow: 2000 };
 
+/**
+ * Runs inside the create transaction right after the incident row is inserted: a channel links its own
+ * record to the new case atomically (throwing rolls the case back).
+ */
+export type CreateHook = (tx: Transaction<Database>, incidentId: number) => Promise<void>;
+
 export interface CreateIncidentInput {
   channel: IncidentChannel;
   description: string;
@@ -489,10 +495,11 @@ export class IncidentService {
     actor: AuditActor,
     input: CreateIncidentInput,
     idempotencyKey?: string,
+    within?: CreateHook,
   ): Promise<IdempotentResponse & { replayed: boolean }> {
     // Everything that reads outside the transaction happens first: SQLite has one connection.
     const prepared = await this.prepareCreate(principal, input);
-    const write = (tx: Transaction<Database>) => this.createIn(tx, principal, actor, input, prepared);
+    const write = (tx: Transaction<Database>) => this.createIn(tx, principal, actor, input, prepared, within);
     const result = idempotencyKey
       ? await runIdempotent<Transaction<Database>>(
           this.db.primary,
@@ -582,6 +589,7 @@ export class IncidentService {
     actor: AuditActor,
     input: CreateIncidentInput,
     p: Awaited<ReturnType<IncidentService['prepareCreate']>>,
+    within?: CreateHook,
   ): Promise<IdempotentResponse> {
     const { gridCode, lng, lat, now, reporterUserId, state, day } = p;
     // The day counter and the audit head are one row each that every report
@@ -612,6 +620,9 @@ export class IncidentService {
     };
     const result = await insertRows<Database, 'incidents'>(tx, 'incidents', [values]);
     const id = Number(result.insertId);
+    // Before the day counter: a channel's own unique row (one case per 12345 order) fails fast here, and a
+    // concurrent duplicate waits on that row, not on the counter.
+    if (within) await within(tx, id);
     await this.appendEvents(tx, id, 0, p.events);
     const duplicates = lng !== null && lat !== null ? await this.nearby(tx, principal, { id, categoryCode: state.categoryCode, lng, lat }) : [];
     await tx.executeQuery(CompiledQuery.raw(BUMP_DAY_COUNTER, [day]));
@@ -1128,6 +1139,11 @@ export class IncidentService {
       .map((r) => Number(r.id))
       .sort((a, b) => b - a);
     return matched.length >= want || recent.length < this.settings.searchWindow ? matched : null;
+  }
+
+  /** Of these cases, the views the caller may read (incidents.read), in the order given; ids not visible or not live are left out. */
+  async viewsOf(principal: Principal, ids: readonly number[]): Promise<IncidentView[]> {
+    return this.viewsInOrder(principal, principal.scopesFor('incidents.read'), ids, Date.now());
   }
 
   /** The rows of `ids` the scopes let the caller see, as views in that order. */

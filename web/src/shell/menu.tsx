@@ -1,4 +1,4 @@
-import { AlertOutlined, AuditOutlined, FundProjectionScreenOutlined, BarChartOutlined, ControlOutlined, CalendarOutlined, EditOutlined, EnvironmentOutlined, FileTextOutlined, IdcardOutlined, HomeOutlined, InboxOutlined, SafetyCertificateOutlined, ScheduleOutlined, TeamOutlined, TrophyOutlined, GlobalOutlined, SolutionOutlined, CheckSquareOutlined } from '@ant-design/icons';
+import { AlertOutlined, ApiOutlined, DatabaseOutlined, AuditOutlined, FundProjectionScreenOutlined, BarChartOutlined, ControlOutlined, CalendarOutlined, EditOutlined, EnvironmentOutlined, FileTextOutlined, IdcardOutlined, HomeOutlined, InboxOutlined, SafetyCertificateOutlined, ScheduleOutlined, TeamOutlined, TrophyOutlined, GlobalOutlined, SolutionOutlined, CheckSquareOutlined } from '@ant-design/icons';
 import { lazy, type ReactNode } from 'react';
 import type { MessageKey } from './messages.js';
 
@@ -44,6 +44,8 @@ const StatisticsPage = lazy(() => import('../modules/evaluation/DashboardPage.js
 const AssessmentPage = lazy(() => import('../modules/evaluation/AssessmentPage.js'));
 const ReportsPage = lazy(() => import('../modules/reports/ReportsPage.js'));
 const ScreenPage = lazy(() => import('../modules/command/ScreenPage.js'));
+const ClientsPage = lazy(() => import('../modules/clients/ClientsPage.js'));
+const CataloguePage = lazy(() => import('../modules/clients/CataloguePage.js'));
 const MeetingsPage = lazy(() => import('../modules/meetings/MeetingsPage.js'));
 const CampaignsPage = lazy(() => import('../modules/campaigns/CampaignsPage.js'));
 
@@ -70,6 +72,8 @@ export const MENU: MenuEntry[] = [
   { key: 'roles', path: '/admin/roles', permission: 'roles.manage', labelKey: 'menu.roles', icon: <SafetyCertificateOutlined />, element: <RolesPage /> },
   { key: 'configuration', path: '/admin/config', permission: 'incidents.configure', labelKey: 'menu.configuration', icon: <ControlOutlined />, element: <ConfigurationPage /> },
   { key: 'audit', path: '/audit', permission: 'audit.read', labelKey: 'menu.audit', icon: <AuditOutlined />, element: <AuditPage /> },
+  { key: 'api-clients', path: '/admin/clients', permission: 'clients.manage', labelKey: 'menu.apiClients', icon: <ApiOutlined />, element: <ClientsPage /> },
+  { key: 'data-catalogue', path: '/admin/data-catalogue', permission: 'clients.manage', labelKey: 'menu.dataCatalogue', icon: <DatabaseOutlined />, element: <CataloguePage /> },
   { key: 'meetings', path: '/meetings', permission: 'meetings.read', labelKey: 'menu.meetings', icon: <SolutionOutlined />, element: <MeetingsPage /> },
   { key: 'campaigns', path: '/campaigns', permission: 'campaigns.read', labelKey: 'menu.campaigns', icon: <CheckSquareOutlined />, element: <CampaignsPage /> },
 ];

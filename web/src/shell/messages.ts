@@ -54,6 +54,8 @@ const zhCN = {
   'menu.roles': '角色管理',
   'menu.audit': '审计日志',
   'menu.configuration': '业务配置',
+  'menu.apiClients': '外部系统接入',
+  'menu.dataCatalogue': '数据目录',
   'menu.meetings': '联席会议',
   'menu.campaigns': '中心工作',
 
@@ -229,6 +231,8 @@ const en: Record<MessageKey, string> = {
   'menu.roles': 'Roles',
   'menu.audit': 'Audit log',
   'menu.configuration': 'Configuration',
+  'menu.apiClients': 'API clients',
+  'menu.dataCatalogue': 'Data catalogue',
   'menu.meetings': 'Joint meetings',
   'menu.campaigns': 'Campaigns',
 

@@ -8,6 +8,8 @@ import { incidentApi, type ActionType, type DepartmentTask, type IncidentDetail,
 import { ActionModal, DANGER_ACTIONS } from './ActionModal.js';
 import { DueText, PhotoStrip, StatusTag, UrgedTag, useReference, WarningTag, type Reference } from './common.js';
 import { MiniMap } from './maps.js';
+import { HotlineOrderInfo } from '../clients/HotlineOrderInfo.js';
+import { useClientText } from '../clients/messages.js';
 import { useIncidentText, useMaybeText } from './messages.js';
 
 interface GridCardLite {
@@ -141,6 +143,7 @@ export default function IncidentPage() {
   const { id } = useParams();
   const incidentId = Number(id);
   const it = useIncidentText();
+  const ct = useClientText();
   const mt = useMaybeText();
   const { message } = App.useApp();
   const ref = useReference();
@@ -260,6 +263,11 @@ export default function IncidentPage() {
                 <span data-testid="incident-reporter">{[inc.reporterName ?? detail.reporterUserName, inc.reporterPhoneMasked].filter(Boolean).join(' ') || '—'}</span>
               </Descriptions.Item>
               <Descriptions.Item label={it('detail.address')}>{inc.address ?? '—'}</Descriptions.Item>
+              {inc.channel === 'hotline_12345' && (
+                <Descriptions.Item label={ct('hotline.order')} span={2}>
+                  <HotlineOrderInfo incidentId={inc.id} />
+                </Descriptions.Item>
+              )}
               <Descriptions.Item label={it('detail.lead')}>
                 <span data-testid="incident-lead">{ref?.departmentName(inc.leadDepartmentCode) || '—'}</span>
               </Descriptions.Item>
