@@ -44,9 +44,14 @@ import { hotlineMigration } from './modules/hotline/migrations.js';
 import type { SuggesterTables } from './modules/incidents/suggester/tables.js';
 import { suggesterMigration } from './modules/incidents/suggester/migrations.js';
 
+import type { MeetingTables } from './modules/meetings/tables.js';
+import { meetingsMigration } from './modules/meetings/migrations.js';
+import type { CampaignTables } from './modules/campaigns/tables.js';
+import { campaignsMigration } from './modules/campaigns/migrations.js';
+
 /** Every table of the platform: each module declares its own, this joins them. */
 export interface Database extends AuthTables, AuditTables, DepartmentTables, GridTables, IdempotencyTables, IncidentTables, BasedataTables, FileTables, IncidentFileTables, DemoTables, WorkforceTables, ReportTables, AssessmentTables, ApiClientTables, HotlineLinkTables,
-  PartyTables, CadreTables, LivelihoodTables, HotlineTables, SuggesterTables {}
+  PartyTables, CadreTables, LivelihoodTables, HotlineTables, SuggesterTables, MeetingTables, CampaignTables {}
 
 export type AppDb = Db<Database>;
 
@@ -98,6 +103,8 @@ export const MIGRATIONS: Migrations = {
   '0061_grid_worker_members': gridWorkerMembersMigration,
   '0062_workforce_permissions': workforcePermissionsMigration,
   '0063_api_clients': apiClientsMigration,
+  '0070_meetings': meetingsMigration,
+  '0071_campaigns': campaignsMigration,
   '0074_hotline_orders': hotlineOrdersMigration,
   '0068_party_cadres_livelihood': partyCadresLivelihoodMigration,
   '0069_party_cadres_livelihood_permissions': mechanismPermissionsMigration,

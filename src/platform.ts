@@ -78,6 +78,10 @@ import { hotlineRoutes } from './modules/hotline/routes.js';
 import { SuggesterService } from './modules/incidents/suggester/service.js';
 import { suggesterRoutes } from './modules/incidents/suggester/routes.js';
 import { SuggesterScheduler } from './modules/incidents/suggester/schedule.js';
+import { meetingRoutes } from './modules/meetings/routes.js';
+import { MeetingService } from './modules/meetings/service.js';
+import { campaignRoutes } from './modules/campaigns/routes.js';
+import { CampaignService } from './modules/campaigns/service.js';
 
 /** The package root, whether running from src/ (tsx) or dist/ (compiled). */
 export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -127,6 +131,10 @@ export interface Platform {
   hotline: HotlineService;
   /** Minor category suggested from a description, learned from the registered cases (docs/category-suggester.md). */
   suggester: SuggesterService;
+  /** 三级联席会议: joint meetings, their agendas, decisions and what rises a level (modules/meetings, docs/meetings.md). */
+  meetings: MeetingService;
+  /** 中心工作: campaigns pushed to grids and filled per target (modules/campaigns, docs/campaigns.md). */
+  campaigns: CampaignService;
   /** Field cipher settings (keys included): never log this. */
   fieldCipher: FieldCipherOptions;
   /** Folder of the signed audit anchors (outside the database). */
@@ -164,6 +172,8 @@ export function accountSettings(config: Config): AccountSettings {
 
 /** How often the server refreshes the query planner's statistics (SQLite's advice: hourly on long-lived connections). */
 const STATISTICS_REFRESH_MS = 60 * 60 * 1000;
+/** How often meeting decisions are checked against their deadlines (deadlines are days apart; minutes are plenty). */
+const MEETING_SWEEP_MS = 5 * 60 * 1000;
 
 /** Opens the database, applies migrations and seeds what every install needs. */
 export async function openPlatform(config: Config, logger: Logger = createLogger(config)): Promise<Platform> {
@@ -248,9 +258,11 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   // Help photos of unsatisfied orders: seen by those who may see the order; grid workers revisiting may upload them.
   attachments.addReader((principal, hash) => hotline.canReadPhoto(principal, hash), ['hotline.revisit']);
   const suggester = new SuggesterService(db, reference);
+  const meetings = new MeetingService(db, incidents);
+  const campaigns = new CampaignService(db, incidents);
   return {
     config, db, logger, authCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, departments, files, attachments, basedata, imports, share, apiClients, exchange, workforce,
-    statistics, evaluation, reports, archive, hotline, suggester, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
+    statistics, evaluation, reports, archive, hotline, suggester, meetings, campaigns, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
     hotlineLink, shareJobs, party, cadres, livelihood,
     close: async () => {
       await reports.stop();
@@ -338,6 +350,8 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   await livelihoodRoutes(app, { livelihood: platform.livelihood, files: platform.files });
   await hotlineRoutes(app, { hotline: platform.hotline });
   await suggesterRoutes(app, { suggester: platform.suggester });
+  await meetingRoutes(app, { meetings: platform.meetings });
+  await campaignRoutes(app, { campaigns: platform.campaigns });
   // The clock sweep runs in the server process; the lease picks one node of several.
   const sweep = new SweepScheduler(db, platform.incidents, platform.logger);
   sweep.start();
@@ -363,7 +377,13 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
     }, config.auditAnchorMinutes * 60_000)
     : null;
   anchors?.unref();
+  // Meeting decisions past their deadline raise their item a level; the claim on the decision row keeps it once across nodes.
+  const meetingClock = setInterval(() => {
+    platform.meetings.sweep().catch((err: unknown) => platform.logger.error({ err }, 'the meeting decision sweep failed'));
+  }, MEETING_SWEEP_MS);
+  meetingClock.unref();
   app.addHook('onClose', async () => {
+    clearInterval(meetingClock);
     sweep.stop();
     void archiving.stop();
     void suggesting.stop();

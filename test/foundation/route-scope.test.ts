@@ -97,6 +97,21 @@ const PROBED_IN_MODULE: Record<string, string> = {
   'POST /api/hotline/revisits/:id/assign': 'test/hotline/orders.test.ts',
   'POST /api/hotline/revisits/:id/help': 'test/hotline/orders.test.ts',
   'POST /api/hotline/revisits/:id/answer': 'test/hotline/orders.test.ts',
+  // Joint meetings: a meeting (and its items, decisions) of another street reads as 404 on every id route.
+  'GET /api/meetings/:id': 'test/meetings/meetings.test.ts',
+  'PATCH /api/meetings/:id': 'test/meetings/meetings.test.ts',
+  'GET /api/meetings/:id/candidates': 'test/meetings/meetings.test.ts',
+  'POST /api/meetings/:id/items': 'test/meetings/meetings.test.ts',
+  'POST /api/meetings/:id/items/:itemId/decisions': 'test/meetings/meetings.test.ts',
+  'POST /api/meetings/:id/close': 'test/meetings/meetings.test.ts',
+  'POST /api/meetings/decisions/:id/done': 'test/meetings/meetings.test.ts',
+  // Campaigns: one pushed to another street reads as 404; a worker fills only the targets of their own grids.
+  'GET /api/campaigns/:id': 'test/campaigns/campaigns.test.ts',
+  'POST /api/campaigns/:id/push': 'test/campaigns/campaigns.test.ts',
+  'POST /api/campaigns/:id/close': 'test/campaigns/campaigns.test.ts',
+  'GET /api/campaigns/:id/progress': 'test/campaigns/campaigns.test.ts',
+  'GET /api/campaigns/:id/targets': 'test/campaigns/campaigns.test.ts',
+  'POST /api/campaigns/:id/responses': 'test/campaigns/campaigns.test.ts',
 };
 
 describe.each(DIALECTS)('route registry scope walk on %s', (dialect) => {

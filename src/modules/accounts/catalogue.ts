@@ -54,6 +54,11 @@ export const PERMISSIONS: readonly PermissionDef[] = [
   p('hotline.read', 'hotline', '查看不满意工单与回访统计', 'View unsatisfied hotline orders and revisit figures'),
   p('hotline.manage', 'hotline', '导入与分派不满意工单', 'Import and assign unsatisfied hotline orders'),
   p('hotline.revisit', 'hotline', '不满意工单帮办与回访（本人）', 'Help and revisit unsatisfied hotline orders (own)'),
+  p('meetings.read', 'meetings', '查看联席会议', 'View joint meetings'),
+  p('meetings.manage', 'meetings', '召开联席会议、确定议题与决议', 'Hold joint meetings, set agendas and decisions'),
+  p('campaigns.read', 'campaigns', '查看中心工作及进度', 'View campaigns and their progress'),
+  p('campaigns.manage', 'campaigns', '制定、下发与结束中心工作', 'Draft, push and close campaigns'),
+  p('campaigns.fill', 'campaigns', '填报中心工作（网格员）', 'Fill campaign forms (grid workers)'),
 ];
 
 export const PERMISSION_CODES = new Set(PERMISSIONS.map((x) => x.code));
@@ -74,7 +79,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
       'users.manage', 'roles.manage', 'system.read', 'clients.manage', 'grid.read', 'grid.manage', 'incidents.read', 'incidents.configure', 'dashboard.read',
       'evaluation.read', 'evaluation.assess', 'evaluation.assess.manage', 'reports.read', 'reports.generate', 'workforce.read', 'workforce.manage', 'workforce.configure',
       'party.read', 'party.manage', 'cadres.read', 'cadres.manage', 'livelihood.read', 'livelihood.manage',
-      'hotline.read', 'hotline.manage',
+      'hotline.read', 'hotline.manage', 'meetings.read', 'campaigns.read',
     ],
   },
   {
@@ -95,7 +100,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     nameEn: 'Shift supervisor',
     permissions: ['grid.read', 'incidents.read', 'incidents.register', 'incidents.dispatch', 'incidents.close', 'incidents.supervise', 'dashboard.read', 'evaluation.read', 'evaluation.assess',
       'reports.read', 'reports.generate', 'workforce.read', 'hotline.read', 'hotline.manage',
-      'party.read', 'cadres.read', 'livelihood.read'],
+      'party.read', 'cadres.read', 'livelihood.read', 'meetings.read', 'meetings.manage', 'campaigns.read', 'campaigns.manage'],
   },
   {
     code: 'handler',
@@ -107,14 +112,14 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     code: 'grid_worker',
     name: '网格员',
     nameEn: 'Grid worker',
-    permissions: ['grid.read', 'incidents.read', 'incidents.report', 'incidents.verify', 'residents.read', 'residents.manage', 'workforce.patrol', 'hotline.revisit'],
+    permissions: ['grid.read', 'incidents.read', 'incidents.report', 'incidents.verify', 'residents.read', 'residents.manage', 'workforce.patrol', 'hotline.revisit', 'campaigns.read', 'campaigns.fill'],
   },
   {
     // 网格长: leads a community's "1+4" team, keeps its rota and decides its members' leave.
     code: 'team_leader',
     name: '网格长',
     nameEn: 'Team leader',
-    permissions: ['grid.read', 'incidents.read', 'workforce.read', 'workforce.manage'],
+    permissions: ['grid.read', 'incidents.read', 'workforce.read', 'workforce.manage', 'meetings.read', 'campaigns.read'],
   },
   {
     code: 'street_operator',
@@ -124,7 +129,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
       'grid.read', 'incidents.read', 'incidents.report', 'incidents.register', 'incidents.dispatch',
       'incidents.close', 'incidents.escalate', 'dashboard.read', 'evaluation.read', 'reports.read', 'reports.generate', 'workforce.read', 'workforce.manage',
       'party.read', 'party.manage', 'cadres.read', 'cadres.manage', 'livelihood.read', 'livelihood.manage',
-      'hotline.read', 'hotline.manage',
+      'hotline.read', 'hotline.manage', 'meetings.read', 'meetings.manage', 'campaigns.read', 'campaigns.manage',
     ],
   },
   {
@@ -132,7 +137,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     name: '领导',
     nameEn: 'Leader',
     permissions: ['grid.read', 'incidents.read', 'dashboard.read', 'evaluation.read', 'evaluation.assess', 'evaluation.assess.manage', 'reports.read', 'reports.generate', 'workforce.read', 'hotline.read',
-      'party.read', 'cadres.read', 'livelihood.read'],
+      'party.read', 'cadres.read', 'livelihood.read', 'meetings.read', 'meetings.manage', 'campaigns.read', 'campaigns.manage'],
   },
   {
     // 综治专干: the community's social-governance officer who follows the key persons (重点人员). Key-person

@@ -7,6 +7,8 @@ import { countGrids, demoFeatureCollection } from '../grid/store.js';
 import { DEFAULT_DEPARTMENTS } from '../incidents/data/categories.js';
 import { loadDemoResidents } from '../basedata/demo/load.js';
 import { loadDemoRecords, type RecordsResult } from '../basedata/demo/records.js';
+import { loadDemoMeetings } from '../meetings/demo.js';
+import { loadDemoCampaigns } from '../campaigns/demo.js';
 import { defaultUntil, loadDemoIncidents, periodStart, type IncidentLoadResult, type IncidentProgress } from './incidents.js';
 import { demoPhotoCount, ensureDemoPhotos } from './photos.js';
 import { ensureStaff } from './staff.js';
@@ -200,6 +202,9 @@ export async function loadDemo(
       // The category suggester learns from the history just loaded (the server retrains daily after that).
       if (!(await db.primary.selectFrom('incident_suggest_models').select('id').limit(1).executeTakeFirst())) await platform.suggester.train(actor, 'demo');
     }
+    // A few joint meetings (from the demo's hard cases) and campaigns in the first street; each written once.
+    if (!(await loadDemoMeetings(db, actor)).skipped) created = true;
+    if (!(await loadDemoCampaigns(db, actor)).skipped) created = true;
   }
   // Bulk loads change the tables' shape far more than everyday work: let the planner see it.
   if (created) await db.refreshStatistics();

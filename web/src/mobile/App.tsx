@@ -9,6 +9,7 @@ import { ABOVE_TAB_BAR, TAB_BAR_HEIGHT } from './layout.js';
 import { MobileI18nProvider, useT } from './i18n.js';
 import { OutboxProvider, useOutbox } from './offline/outbox.js';
 import IncidentTaskPage from './pages/IncidentTaskPage.js';
+import CampaignPage from './pages/CampaignPage.js';
 import { PatrolProvider } from './patrol/patrol.js';
 import LoginPage from './pages/LoginPage.js';
 import MePage from './pages/MePage.js';
@@ -91,6 +92,7 @@ function Shell() {
           <Route path="/m/tasks/incident/:id" element={<IncidentTaskPage />} />
           <Route path="/m/tasks/visit/:householdId" element={<VisitPage />} />
           <Route path="/m/tasks/hotline/:id" element={<HotlineOrderPage />} />
+          <Route path="/m/tasks/campaign/:id" element={<CampaignPage />} />
           <Route path="/m/patrol" element={<PatrolPage />} />
           <Route path="/m/me" element={<MePage />} />
           <Route path="*" element={<Navigate to="/m/report" replace />} />

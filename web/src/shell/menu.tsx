@@ -1,4 +1,4 @@
-import { AlertOutlined, ApiOutlined, AuditOutlined, BarChartOutlined, CalendarOutlined, ControlOutlined, DatabaseOutlined, EditOutlined, EnvironmentOutlined, FileTextOutlined, FlagOutlined, FundProjectionScreenOutlined, GlobalOutlined, HeartOutlined, HomeOutlined, IdcardOutlined, InboxOutlined, PhoneOutlined, SafetyCertificateOutlined, ScheduleOutlined, SolutionOutlined, TeamOutlined, TrophyOutlined } from '@ant-design/icons';
+import { AlertOutlined, ApiOutlined, AuditOutlined, BarChartOutlined, CalendarOutlined, CheckSquareOutlined, ControlOutlined, DatabaseOutlined, EditOutlined, EnvironmentOutlined, FileTextOutlined, FlagOutlined, FundProjectionScreenOutlined, GlobalOutlined, HeartOutlined, HomeOutlined, IdcardOutlined, InboxOutlined, PhoneOutlined, SafetyCertificateOutlined, ScheduleOutlined, SolutionOutlined, TeamOutlined, TrophyOutlined } from '@ant-design/icons';
 import { lazy, type ReactNode } from 'react';
 import type { MessageKey } from './messages.js';
 
@@ -50,6 +50,8 @@ const PartyPage = lazy(() => import('../modules/party/PartyPage.js'));
 const CadresPage = lazy(() => import('../modules/cadres/CadresPage.js'));
 const LivelihoodPage = lazy(() => import('../modules/livelihood/LivelihoodPage.js'));
 const HotlinePage = lazy(() => import('../modules/hotline/HotlinePage.js'));
+const MeetingsPage = lazy(() => import('../modules/meetings/MeetingsPage.js'));
+const CampaignsPage = lazy(() => import('../modules/campaigns/CampaignsPage.js'));
 
 export const MENU: MenuEntry[] = [
   { key: 'home', path: '/', permission: null, labelKey: 'menu.home', icon: <HomeOutlined />, element: <HomePage /> },
@@ -80,6 +82,8 @@ export const MENU: MenuEntry[] = [
   { key: 'cadres', path: '/cadres', permission: 'cadres.read', labelKey: 'menu.cadres', icon: <SolutionOutlined />, element: <CadresPage /> },
   { key: 'livelihood', path: '/livelihood', permission: 'livelihood.read', labelKey: 'menu.livelihood', icon: <HeartOutlined />, element: <LivelihoodPage /> },
   { key: 'hotline', path: '/hotline', permission: 'hotline.read', labelKey: 'menu.hotline', icon: <PhoneOutlined />, element: <HotlinePage /> },
+  { key: 'meetings', path: '/meetings', permission: 'meetings.read', labelKey: 'menu.meetings', icon: <SolutionOutlined />, element: <MeetingsPage /> },
+  { key: 'campaigns', path: '/campaigns', permission: 'campaigns.read', labelKey: 'menu.campaigns', icon: <CheckSquareOutlined />, element: <CampaignsPage /> },
 ];
 
 /** Whether a user with these permissions may open the entry. */

@@ -60,6 +60,8 @@ const zhCN = {
   'menu.cadres': '群工联点',
   'menu.livelihood': '民生实事',
   'menu.hotline': '不满意工单回访',
+  'menu.meetings': '联席会议',
+  'menu.campaigns': '中心工作',
 
   'header.changePassword': '修改密码',
   'header.logout': '退出登录',
@@ -241,6 +243,8 @@ const en: Record<MessageKey, string> = {
   'menu.cadres': 'Linked cadres',
   'menu.livelihood': 'Livelihood projects',
   'menu.hotline': 'Hotline revisits',
+  'menu.meetings': 'Joint meetings',
+  'menu.campaigns': 'Campaigns',
 
   'header.changePassword': 'Change password',
   'header.logout': 'Log out',

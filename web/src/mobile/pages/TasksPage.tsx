@@ -11,6 +11,7 @@ import { WORKFORCE_ME, type WorkforceMe } from '../workforce.js';
 import { errorText, PageHeader, section, shortTime, StaleNote } from '../ui.js';
 import { CATEGORIES } from './ReportPage.js';
 import { HotlineList } from './HotlinePage.js';
+import { CampaignList } from './CampaignPage.js';
 
 export const QUEUE_PAGE = 50;
 export const queuePath = (queue: 'to-verify' | 'urged' | 'overdue') => `/api/incidents/queues/${queue}?pageSize=${QUEUE_PAGE}`;
@@ -30,7 +31,7 @@ export interface VisitDueItem {
 }
 export const visitsDuePath = (gridCode: string) => `/api/basedata/visits-due?gridCode=${gridCode}&withinDays=3&limit=100`;
 
-type Tab = 'verify' | 'watch' | 'visits' | 'hotline';
+type Tab = 'verify' | 'watch' | 'visits' | 'hotline' | 'campaigns';
 
 /**
  * 任务: what waits on the worker. Verify: replies to check on site (核查), re-inspections after rework
@@ -56,6 +57,7 @@ export default function TasksPage() {
             { value: 'watch', label: <span data-testid="tasks-tab-watch">{t('tasks.watch')}</span> },
             { value: 'visits', label: <span data-testid="tasks-tab-visits">{t('tasks.visits')}</span> },
             ...(revisits ? [{ value: 'hotline', label: <span data-testid="tasks-tab-hotline">{t('tasks.hotline')}</span> }] : []),
+            { value: 'campaigns', label: <span data-testid="tasks-tab-campaigns">{t('tasks.campaigns')}</span> },
           ]}
         />
       </div>
@@ -63,6 +65,7 @@ export default function TasksPage() {
       {tab === 'watch' && <IncidentQueue queues={['urged', 'overdue']} />}
       {tab === 'visits' && <VisitsDue />}
       {tab === 'hotline' && revisits && <HotlineList />}
+      {tab === 'campaigns' && <CampaignList />}
     </div>
   );
 }

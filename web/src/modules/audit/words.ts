@@ -106,6 +106,19 @@ const ACTIONS: Words = {
   'work_calendar.update': ['修改工作日历', 'Update working calendar'],
   'work_calendar.year': ['修改年度节假日', "Update a year's holidays"],
   'workforce.settings': ['修改考勤设置', 'Update attendance settings'],
+  'meeting.create': ['召开联席会议', 'Plan joint meeting'],
+  'meeting.update': ['修改联席会议', 'Update joint meeting'],
+  'meeting.item.add': ['列入会议议程', 'Add agenda item'],
+  'meeting.decide': ['形成会议决议', 'Record meeting decision'],
+  'meeting.close': ['结束联席会议', 'Close joint meeting'],
+  'meeting.task.done': ['会议决议办结', 'Meeting task done'],
+  'meeting.decision.overdue': ['会议决议逾期，议题提交上级', 'Meeting decision overdue, item sent up'],
+  'campaign.create': ['新建中心工作', 'Draft campaign'],
+  'campaign.push': ['下发中心工作', 'Push campaign'],
+  'campaign.close': ['结束中心工作', 'Close campaign'],
+  'campaign.respond': ['填报中心工作', 'Fill campaign form'],
+  'demo.meetings': ['生成演示联席会议', 'Generate demo meetings'],
+  'demo.campaigns': ['生成演示中心工作', 'Generate demo campaigns'],
   ...Object.fromEntries(Object.entries(INCIDENT_ACTIONS).map(([k, v]) => [`incident.${k}`, [`事件${v[0]}`, `Incident: ${v[1]}`]])),
 };
 
@@ -117,6 +130,7 @@ const OBJECT_TYPES: Words = {
   patrol: ['巡查', 'Patrol'], place: ['场所', 'Place'], resident: ['居民', 'Resident'], residents: ['居民', 'Residents'], role: ['角色', 'Role'],
   share_client: ['数据共享方', 'Data-share client'], team: ['队伍', 'Team'], team_role: ['队伍角色', 'Team role'], user: ['用户', 'User'],
   work_calendar: ['工作日历', 'Working calendar'], workforce_settings: ['考勤设置', 'Attendance settings'],
+  meeting: ['联席会议', 'Joint meeting'], campaign: ['中心工作', 'Campaign'],
 };
 
 const pickOf = (lang: Lang, w: [string, string] | undefined, fallback: string) => (w ? (lang === 'en' ? w[1] : w[0]) : fallback);
