@@ -28,10 +28,12 @@ import type { ReportTables } from './modules/reports/tables.js';
 import type { ApiClientTables } from './modules/clients/tables.js';
 import { apiClientsMigration } from './modules/clients/migrations.js';
 import { reportsMigration, reportsPermissionsMigration } from './modules/reports/migrations.js';
+import type { WebhookTables } from './modules/webhooks/tables.js';
+import { webhookDeliveriesMigration, webhooksMigration } from './modules/webhooks/migrations.js';
 import { gridWorkerMembersMigration, workforceMigration, workforcePermissionsMigration } from './modules/workforce/migrations.js';
 
 /** Every table of the platform: each module declares its own, this joins them. */
-export interface Database extends AuthTables, AuditTables, DepartmentTables, GridTables, IdempotencyTables, IncidentTables, BasedataTables, FileTables, IncidentFileTables, DemoTables, WorkforceTables, ReportTables, AssessmentTables, ApiClientTables {}
+export interface Database extends AuthTables, AuditTables, DepartmentTables, GridTables, IdempotencyTables, IncidentTables, BasedataTables, FileTables, IncidentFileTables, DemoTables, WorkforceTables, ReportTables, AssessmentTables, ApiClientTables, WebhookTables {}
 
 export type AppDb = Db<Database>;
 
@@ -70,4 +72,6 @@ export const MIGRATIONS: Migrations = {
   '0062_workforce_permissions': workforcePermissionsMigration,
   '0063_api_clients': apiClientsMigration,
   '0075_demo_progress_key': demoProgressKeyMigration,
+  '0077_webhooks': webhooksMigration,
+  '0078_webhook_deliveries': webhookDeliveriesMigration,
 };

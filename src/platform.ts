@@ -60,6 +60,11 @@ import { ArchiveStore } from './modules/archive/store.js';
 import { archiveRoutes } from './modules/archive/routes.js';
 import { ArchiveScheduler } from './modules/archive/schedule.js';
 import { CommandOverviewService } from './modules/command/overview.js';
+import { createFieldCipher } from './infra/crypto/field-cipher.js';
+import { WebhookService } from './modules/webhooks/service.js';
+import { WebhookDispatcher } from './modules/webhooks/dispatcher.js';
+import { WebhookSender } from './modules/webhooks/sender.js';
+import { webhookRoutes } from './modules/webhooks/routes.js';
 
 /** The package root, whether running from src/ (tsx) or dist/ (compiled). */
 export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -102,6 +107,8 @@ export interface Platform {
   fieldCipher: FieldCipherOptions;
   /** Folder of the signed audit anchors (outside the database). */
   auditAnchorDir: string;
+  /** Webhook subscriptions of API clients (modules/webhooks, docs/webhooks.md); the dispatcher runs in buildHttp. */
+  webhooks: WebhookService;
   close(): Promise<void>;
 }
 
@@ -201,9 +208,11 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   const statistics = new StatisticsStore(db, { url: statsDbUrlOf(config), calendar: async () => (await reference.get()).calendar, logger, archived: archive });
   const evaluation = new EvaluationService(statistics, db);
   const reports = new ReportService(db, evaluation, { dataDir: config.dataDir, font: config.reportFont }, logger);
+  // Signing secrets are kept encrypted with the field cipher's keys.
+  const webhooks = new WebhookService(db, createFieldCipher(cipherSetup.options), { allowHttp: config.webhookAllowHttp });
   return {
     config, db, logger, authCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, departments, files, attachments, basedata, imports, share, apiClients, workforce,
-    statistics, evaluation, reports, archive, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
+    statistics, evaluation, reports, archive, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config), webhooks,
     close: async () => {
       await reports.stop();
       await statistics.close();
@@ -282,6 +291,14 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   await reportRoutes(app, { reports: platform.reports });
   await archiveRoutes(app, { archive: platform.archive });
   await apiClientRoutes(app, { apiClients: platform.apiClients });
+  // Webhooks follow the live feed's tail, off the request path; the lease picks one node of several to send.
+  const webhookSender = new WebhookSender(config.webhookTimeoutMs, `CivicGrid-Webhooks/${VERSION}`);
+  const webhookDispatcher = new WebhookDispatcher(db, platform.webhooks, webhookSender, {
+    backoff: { baseMs: config.webhookRetryBaseMs, capMs: config.webhookRetryCapMs }, failingAfter: config.webhookFailingAfter, pauseAfter: config.webhookPauseAfter, logger: platform.logger,
+  });
+  platform.webhooks.dispatcher = webhookDispatcher;
+  await webhookRoutes(app, { webhooks: platform.webhooks, apiClients: platform.apiClients, sender: webhookSender });
+  webhookDispatcher.start(live.tail);
   // The clock sweep runs in the server process; the lease picks one node of several.
   const sweep = new SweepScheduler(db, platform.incidents, platform.logger);
   sweep.start();
@@ -309,6 +326,8 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
     void archiving.stop();
     platform.statistics.stop();
     live.stop();
+    await webhookDispatcher.stop();
+    webhookSender.close();
     void platform.reports.stop();
     clearInterval(statistics);
     if (anchors) clearInterval(anchors);
