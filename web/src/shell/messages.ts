@@ -53,6 +53,7 @@ const zhCN = {
   'menu.users': '用户管理',
   'menu.roles': '角色管理',
   'menu.audit': '审计日志',
+  'menu.webhooks': 'Webhook 订阅',
   'menu.configuration': '业务配置',
 
   'header.changePassword': '修改密码',
@@ -226,6 +227,7 @@ const en: Record<MessageKey, string> = {
   'menu.users': 'Users',
   'menu.roles': 'Roles',
   'menu.audit': 'Audit log',
+  'menu.webhooks': 'Webhook subscriptions',
   'menu.configuration': 'Configuration',
 
   'header.changePassword': 'Change password',
