@@ -32,6 +32,10 @@ import type { WebhookService } from './service.js';
 import type { WebhookEvent } from './source.js';
 
 export const WEBHOOK_LEASE = 'webhooks';
+/** How long the list of ready subscriptions is reused (a pause or replay takes effect within it). */
+const READY_TTL_MS = 250;
+/** How long one timeline read serves the other subscriptions. */
+const SHARED_READ_MS = 100;
 
 export interface DispatcherOptions {
   backoff: BackoffPolicy;
@@ -82,6 +86,11 @@ export class WebhookDispatcher {
   private readonly running = new Set<number>();
   private readonly lastRound = new Map<number, number>();
   private readonly pending = new Map<number, Pending>();
+  /** After a failed attempt, not before this time (the ready list is cached and may not show the new next_attempt_at yet). */
+  private readonly notBefore = new Map<number, number>();
+  private readyCache: { at: number; rows: Ready[] } | null = null;
+  /** The last timeline read, shared by the subscriptions near the same position (they mostly are). */
+  private lastRead: { fromHigh: number; rows: WebhookEvent[]; full: boolean; at: number } | null = null;
   private leaseUntil = 0;
   private leaseCheckedAt = 0;
   private stopped = true;
@@ -202,17 +211,39 @@ export class WebhookDispatcher {
   }
 
   private async ready(now: number): Promise<Ready[]> {
+    // Read at most every READY_TTL_MS: rounds end and the tail wakes the pump many times a second under load.
+    if (this.readyCache && now - this.readyCache.at < READY_TTL_MS) return this.readyCache.rows.filter((r) => (this.notBefore.get(r.id) ?? 0) <= now);
     const rows = await this.db.primary.selectFrom('webhook_subscriptions as s')
       .innerJoin('api_clients as c', 'c.id', 's.client_id')
       .innerJoin('webhook_cursors as k', 'k.subscription_id', 's.id')
       .select(['s.id', 's.url', 's.secret', 's.previous_secret', 's.previous_until', 's.status', 's.failures', 's.event_types', 's.channels', 'c.scopes', 'c.scope_code', 'c.status as client_status', 'k.generation'])
       .where('s.status', '!=', 'paused').where('s.next_attempt_at', '<=', now).where('c.status', '=', 'active')
       .orderBy('s.id').execute();
-    return rows.filter((r) => fromJson<string[]>(r.scopes, []).includes('webhooks')).map((r) => ({
+    const ready: Ready[] = rows.filter((r) => fromJson<string[]>(r.scopes, []).includes('webhooks')).map((r) => ({
       id: r.id, url: r.url, secret: r.secret, previous_secret: r.previous_secret, previous_until: r.previous_until === null ? null : Number(r.previous_until),
       status: r.status, failures: r.failures, generation: r.generation,
       filter: { eventTypes: fromJson<string[]>(r.event_types, []), channels: fromJson<string[]>(r.channels, []), scopes: [{ kind: 'grid', code: r.scope_code }] },
     }));
+    this.readyCache = { at: now, rows: ready };
+    return ready.filter((r) => (this.notBefore.get(r.id) ?? 0) <= now);
+  }
+
+  /**
+   * Rows after `high`, at most `limit`: from the last read when it started at
+   * or below `high`, is fresh and covers what is asked (a snapshot of that
+   * moment: a row committed since is found by the next read, and an id
+   * missing in it is held as a gap like any other), else from the database.
+   */
+  private async after(high: number, limit: number, now: number): Promise<{ rows: WebhookEvent[]; full: boolean }> {
+    const last = this.lastRead;
+    if (last && last.fromHigh <= high && now - last.at < SHARED_READ_MS) {
+      const tail = last.rows.filter((r) => r.id > high);
+      // A full read says nothing about ids past its last row: only serve what it covered.
+      if (!last.full || tail.length > 0) return { rows: tail.slice(0, limit), full: tail.length > limit || last.full };
+    }
+    const rows = await this.service.source.after(high, limit);
+    this.lastRead = { fromHigh: high, rows, full: rows.length >= limit, at: now };
+    return { rows, full: rows.length >= limit };
   }
 
   private async position(sub: Ready): Promise<Position> {
@@ -249,7 +280,7 @@ export class WebhookDispatcher {
     expireGaps(cursor, now);
     const read = 500;
     const late = cursor.gaps.length > 0 ? await this.service.source.byIds(cursor.gaps.map((g) => g.id)) : [];
-    const fresh = await this.service.source.after(cursor.high, read);
+    const { rows: fresh, full: readFull } = await this.after(cursor.high, read, now);
     const rows = [...late, ...fresh].sort((a, b) => a.id - b.id);
     const batch: WebhookEvent[] = [];
     let full = false;
@@ -263,7 +294,7 @@ export class WebhookDispatcher {
       if (wanted) batch.push(row);
     }
     const next: Position = { ...cursor, generation: at.generation };
-    const more = full || fresh.length >= read;
+    const more = full || readFull;
     if (batch.length === 0) {
       if (next.high !== at.high || next.gaps.length !== at.gaps.length) this.advance(sub.id, next, null);
       return more;
@@ -305,13 +336,18 @@ export class WebhookDispatcher {
     const failures = attempt;
     const status = failures >= this.options.pauseAfter ? 'paused' : failures >= this.options.failingAfter ? 'failing' : 'active';
     const error = (result.error ?? `HTTP ${result.status}`).slice(0, 300);
+    const nextAt = now + backoffMs(failures, this.options.backoff);
+    this.notBefore.set(sub.id, nextAt);
+    this.readyCache = null;
+    sub.failures = failures;
+    sub.status = status;
     await this.flush();
     await this.db.transaction(async (tx) => {
       await tx.insertInto('webhook_deliveries').values({
         subscription_id: sub.id, kind: 'live', event_ids: toJson(ids), first_event_id: ids[0]!, attempt, status: 'failed',
         response_status: result.status, latency_ms: result.latencyMs, error, at: now,
       }).execute();
-      await tx.updateTable('webhook_subscriptions').set({ failures, status, last_error: error, next_attempt_at: now + backoffMs(failures, this.options.backoff), updated_at: now }).where('id', '=', sub.id).execute();
+      await tx.updateTable('webhook_subscriptions').set({ failures, status, last_error: error, next_attempt_at: nextAt, updated_at: now }).where('id', '=', sub.id).execute();
     });
     if (status === 'paused') this.options.logger?.warn({ subscription: sub.id, failures }, 'webhook subscription paused after repeated failures');
   }
