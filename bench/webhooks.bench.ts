@@ -1,12 +1,13 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { WEBHOOK_EVENT_TYPES } from '../src/modules/webhooks/rules/match.js';
 import { call, login, pointsIn, startBenchServer } from './intake.bench.js';
 import { percentile, report } from './lib.js';
 
 const SUBSCRIBERS = 10;
-const ROUNDS = 4;
+const ROUNDS = Number(process.env.BENCH_WEBHOOK_ROUNDS ?? 4);
 const PER_ROUND = 600;
 const CONCURRENCY = 16;
 
@@ -51,21 +52,26 @@ export default async function webhooksBench(): Promise<void> {
     if (made.status !== 201) throw new Error(`client: ${made.status} ${made.body}`);
     const clientId = (JSON.parse(made.body) as { id: number }).id;
     const { ports } = await ask<{ ports: number[] }>({ type: 'start', count: SUBSCRIBERS }, 'started');
-    const points = await pointsIn(s.platform, 2 * ROUNDS * PER_ROUND);
+    const points = await pointsIn(s.platform, (2 * ROUNDS + 1) * PER_ROUND);
     let n = 0;
     const post = async () => {
       const i = n++;
       const r = await call(s, 'POST', '/api/incidents', { cookie: operator, body: { channel: 'operator_phone', description: `推送基准 ${i}: 井盖缺失`, position: { ...points[i % points.length]!, crs: 'wgs84' } } });
       if (r.status !== 201) throw new Error(`intake: ${r.status} ${r.body}`);
     };
-    const round = async () => {
+    const busyMs = { with: 0, without: 0 };
+    const round = async (mode: 'with' | 'without' | 'warm-up') => {
       let left = PER_ROUND;
       const t0 = Date.now();
+      const elu = performance.eventLoopUtilization();
       await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
         while (left-- > 0) await post();
       }));
+      if (mode !== 'warm-up') busyMs[mode] += performance.eventLoopUtilization(elu).active;
       return { t0, seconds: (Date.now() - t0) / 1000 };
     };
+    // One round unmeasured: the first intake of the process pays for compiling and warming caches.
+    await round('warm-up');
     const rate = { with: 0, without: 0 };
     let delivered = 0;
     let deliverySeconds = 0;
@@ -77,7 +83,7 @@ export default async function webhooksBench(): Promise<void> {
     for (let r = 0; r < ROUNDS; r++) {
       for (const mode of (r % 2 === 0 ? ['with', 'without'] : ['without', 'with']) as ('with' | 'without')[]) {
         if (mode === 'without') {
-          rate.without += PER_ROUND / (await round()).seconds;
+          rate.without += PER_ROUND / (await round('without')).seconds;
           continue;
         }
         const subs: number[] = [];
@@ -87,7 +93,7 @@ export default async function webhooksBench(): Promise<void> {
           subs.push((JSON.parse(res.body) as { subscription: { id: number } }).subscription.id);
         }
         await ask({ type: 'reset' }, 'reset');
-        const { t0, seconds } = await round();
+        const { t0, seconds } = await round('with');
         rate.with += PER_ROUND / seconds;
         // Each report writes one event; every subscriber gets each.
         const expected = PER_ROUND * SUBSCRIBERS;
@@ -121,6 +127,9 @@ export default async function webhooksBench(): Promise<void> {
     report({
       name: 'webhooks_intake_with_subscribers', value: Math.round(rate.with / ROUNDS), unit: 'reports/s', baseline: Math.round(rate.without / ROUNDS), ...common,
       baselineIs: 'the same intake in alternating rounds with no subscription', goal: 'ratio ≥ 0.9 (within 10 %)',
+      // The server's (and load generator's) thread, per report: what sending costs the server, apart from the receivers' process on the same cores.
+      serverThreadMsPerReportWith: Number((busyMs.with / (ROUNDS * PER_ROUND)).toFixed(3)),
+      serverThreadMsPerReportWithout: Number((busyMs.without / (ROUNDS * PER_ROUND)).toFixed(3)),
     });
   } finally {
     child.kill();

@@ -227,7 +227,8 @@ export class WebhookService {
 
   /** The signed request for a batch of events of a subscription. */
   request(row: Pick<SubscriptionRow, 'id' | 'secret' | 'previous_secret' | 'previous_until'>, events: readonly WebhookEvent[], now: number): { body: string; headers: Record<string, string> } {
-    const body = JSON.stringify({ subscriptionId: row.id, events: events.map(eventPayload) });
+    // The subscriptions near the head share one read of the timeline, so each event is serialized once for all of them.
+    const body = `{"subscriptionId":${row.id},"events":[${events.map((e) => this.json(e)).join(',')}]}`;
     const secrets = [this.decrypt(row.secret)];
     if (row.previous_secret && row.previous_until !== null && Number(row.previous_until) > now) secrets.push(this.decrypt(row.previous_secret));
     return {
@@ -237,6 +238,17 @@ export class WebhookService {
         'civicgrid-event-ids': events.map((e) => e.id).join(','),
       },
     };
+  }
+
+  private readonly serialized = new WeakMap<WebhookEvent, string>();
+
+  private json(e: WebhookEvent): string {
+    let text = this.serialized.get(e);
+    if (text === undefined) {
+      text = JSON.stringify(eventPayload(e));
+      this.serialized.set(e, text);
+    }
+    return text;
   }
 
   private readonly clear = new Map<string, string>();
