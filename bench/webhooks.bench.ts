@@ -28,7 +28,8 @@ interface Stats {
  * subscribers (every event to every one, from the round's start to the last
  * arrival) against what intake produced for them in that time; and the
  * intake rate with subscribers against without. Goals: the subscribers keep
- * up (ratio ≈ 1); intake within 10 % (ratio ≥ 0.9).
+ * up (all delivered once and in order, delay p99 < 1 s); intake within 10 %
+ * (ratio ≥ 0.9).
  */
 export default async function webhooksBench(): Promise<void> {
   const s = await startBenchServer('webhooks', { webhookAllowHttp: true });
@@ -120,7 +121,7 @@ export default async function webhooksBench(): Promise<void> {
     const intakeEventsPerS = rate.with / ROUNDS;
     report({
       name: 'webhooks_deliveries_per_s', value: Math.round(delivered / deliverySeconds), unit: 'deliveries/s', baseline: Math.round(intakeEventsPerS * SUBSCRIBERS), ...common,
-      baselineIs: 'events written per second by intake in the same rounds, times the subscribers (what keeping up takes)', goal: 'ratio ≈ 1: every subscriber keeps up with intake',
+      baselineIs: 'events written per second by intake in the same rounds, times the subscribers (what keeping up takes)', goal: 'every event to every subscriber, once, in order, delay p99 < 1 s (the window runs to the last arrival, so the ratio stays below 1 by that delay)',
       delivered, expected: produced, duplicates, outOfOrder, requests, eventsPerRequest: Number((delivered / requests).toFixed(1)),
       delayP50Ms: Math.round(percentile(delays, 50)), delayP99Ms: Math.round(percentile(delays, 99)),
     });
