@@ -1,6 +1,8 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebhookDispatcher } from '../../src/modules/webhooks/dispatcher.js';
 import { verifySignature } from '../../src/modules/webhooks/rules/signing.js';
+import { WebhookSender } from '../../src/modules/webhooks/sender.js';
 import { WEBHOOK_EVENT_TYPES } from '../../src/modules/webhooks/rules/match.js';
 import { gridHelper } from '../incidents/support.js';
 import { DIALECTS } from '../support/db.js';
@@ -199,6 +201,28 @@ describe.each(DIALECTS)('webhooks on %s', (dialect) => {
     const expected = await eventIdsSince(start);
     await until('caught up', () => deliveredIds(r.got).length >= expected.length);
     expect(deliveredIds(r.got)).toEqual(expected);
+  });
+
+  it('sends from one node of several: the lease holder', async () => {
+    const r = await newReceiver();
+    const { id: clientId } = await client(district);
+    // A second node's dispatcher over the same database, polling hard.
+    const sender = new WebhookSender(300, 'test');
+    const other = new WebhookDispatcher(t.platform.db, t.platform.webhooks, sender, { backoff: { baseMs: 20, capMs: 200 }, failingAfter: 2, pauseAfter: 6, pollMs: 20 });
+    other.start();
+    try {
+      await subscribe(clientId, r.url);
+      const start = await lastEventId();
+      for (let i = 0; i < 4; i++) await report(i % 2, `两个节点 ${i}`);
+      const expected = await eventIdsSince(start);
+      await until('delivered', () => deliveredIds(r.got).length >= expected.length);
+      await new Promise((res) => setTimeout(res, 300));
+      expect(deliveredIds(r.got)).toEqual(expected);
+      expect(other.counts.requests).toBe(0);
+    } finally {
+      await other.stop();
+      sender.close();
+    }
   });
 
   it('manages subscriptions: bad input, secret rotation, other clients\' subscriptions (404), the client\'s own key', async () => {

@@ -89,6 +89,8 @@ export class WebhookDispatcher {
   /** After a failed attempt, not before this time (the ready list is cached and may not show the new next_attempt_at yet). */
   private readonly notBefore = new Map<number, number>();
   private readyCache: { at: number; rows: Ready[] } | null = null;
+  /** Bumped by every failure written: a ready list read across it is not kept. */
+  private readyVersion = 0;
   /** The last timeline read, shared by the subscriptions near the same position (they mostly are). */
   private lastRead: { fromHigh: number; rows: WebhookEvent[]; full: boolean; at: number } | null = null;
   private leaseUntil = 0;
@@ -213,6 +215,7 @@ export class WebhookDispatcher {
   private async ready(now: number): Promise<Ready[]> {
     // Read at most every READY_TTL_MS: rounds end and the tail wakes the pump many times a second under load.
     if (this.readyCache && now - this.readyCache.at < READY_TTL_MS) return this.readyCache.rows.filter((r) => (this.notBefore.get(r.id) ?? 0) <= now);
+    const version = this.readyVersion;
     const rows = await this.db.primary.selectFrom('webhook_subscriptions as s')
       .innerJoin('api_clients as c', 'c.id', 's.client_id')
       .innerJoin('webhook_cursors as k', 'k.subscription_id', 's.id')
@@ -224,7 +227,7 @@ export class WebhookDispatcher {
       status: r.status, failures: r.failures, generation: r.generation,
       filter: { eventTypes: fromJson<string[]>(r.event_types, []), channels: fromJson<string[]>(r.channels, []), scopes: [{ kind: 'grid', code: r.scope_code }] },
     }));
-    this.readyCache = { at: now, rows: ready };
+    if (version === this.readyVersion) this.readyCache = { at: now, rows: ready };
     return ready.filter((r) => (this.notBefore.get(r.id) ?? 0) <= now);
   }
 
@@ -299,15 +302,18 @@ export class WebhookDispatcher {
       if (next.high !== at.high || next.gaps.length !== at.gaps.length) this.advance(sub.id, next, null);
       return more;
     }
-    const attempt = sub.failures + 1;
-    const { body, headers } = this.service.request(sub, batch, Date.now());
+    // The URL, the secrets and the state as they are now: the ready list may be a moment old, and a rotation or a pause must hold from the next request.
+    const current = await this.db.primary.selectFrom('webhook_subscriptions').select(['url', 'secret', 'previous_secret', 'previous_until', 'status', 'failures']).where('id', '=', sub.id).executeTakeFirst();
+    if (!current || current.status === 'paused') return false;
+    const attempt = current.failures + 1;
+    const { body, headers } = this.service.request({ id: sub.id, ...current }, batch, Date.now());
     this.counts.requests++;
-    const result = await this.sender.send(sub.url, body, { ...headers, 'civicgrid-attempt': String(attempt) });
+    const result = await this.sender.send(current.url, body, { ...headers, 'civicgrid-attempt': String(attempt) });
     const ids = batch.map((e) => e.id);
     if (result.status !== null && result.status >= 200 && result.status < 300) {
       this.counts.delivered += batch.length;
       this.advance(sub.id, next, { event_ids: toJson(ids), first_event_id: ids[0]!, attempt, response_status: result.status, latency_ms: result.latencyMs, at: Date.now() });
-      if (sub.failures > 0 || sub.status !== 'active') {
+      if (current.failures > 0 || current.status !== 'active') {
         // Back to normal at once (not at the next flush), so the console and the next round see it.
         await this.flush();
         sub.failures = 0;
@@ -333,23 +339,31 @@ export class WebhookDispatcher {
 
   private async fail(sub: Ready, ids: number[], attempt: number, result: { status: number | null; latencyMs: number; error: string | null }): Promise<void> {
     const now = Date.now();
-    const failures = attempt;
-    const status = failures >= this.options.pauseAfter ? 'paused' : failures >= this.options.failingAfter ? 'failing' : 'active';
     const error = (result.error ?? `HTTP ${result.status}`).slice(0, 300);
-    const nextAt = now + backoffMs(failures, this.options.backoff);
-    this.notBefore.set(sub.id, nextAt);
-    this.readyCache = null;
-    sub.failures = failures;
-    sub.status = status;
+    // Not before the pause, whatever a ready list read meanwhile says.
+    this.notBefore.set(sub.id, now + backoffMs(attempt, this.options.backoff));
     await this.flush();
-    await this.db.transaction(async (tx) => {
+    const state = await this.db.transaction(async (tx) => {
+      // The count in the database is the truth (a cached ready row may be a round old).
+      const row = await tx.selectFrom('webhook_subscriptions').select(['failures', 'status']).where('id', '=', sub.id).executeTakeFirst();
+      if (!row) return null;
+      const failures = row.failures + 1;
+      const status: Ready['status'] = row.status === 'paused' || failures >= this.options.pauseAfter ? 'paused' : failures >= this.options.failingAfter ? 'failing' : 'active';
+      const nextAt = now + backoffMs(failures, this.options.backoff);
       await tx.insertInto('webhook_deliveries').values({
         subscription_id: sub.id, kind: 'live', event_ids: toJson(ids), first_event_id: ids[0]!, attempt, status: 'failed',
         response_status: result.status, latency_ms: result.latencyMs, error, at: now,
       }).execute();
       await tx.updateTable('webhook_subscriptions').set({ failures, status, last_error: error, next_attempt_at: nextAt, updated_at: now }).where('id', '=', sub.id).execute();
+      return { failures, status, nextAt };
     });
-    if (status === 'paused') this.options.logger?.warn({ subscription: sub.id, failures }, 'webhook subscription paused after repeated failures');
+    this.readyVersion++;
+    this.readyCache = null;
+    if (!state) return;
+    this.notBefore.set(sub.id, state.nextAt);
+    sub.failures = state.failures;
+    sub.status = state.status;
+    if (state.status === 'paused') this.options.logger?.warn({ subscription: sub.id, failures: state.failures }, 'webhook subscription paused after repeated failures');
   }
 
   /** Writes the positions reached and the successful requests' log, all subscriptions in one transaction. */
