@@ -60,10 +60,6 @@ export interface DispatcherOptions {
 
 interface Ready {
   id: number;
-  url: string;
-  secret: string;
-  previous_secret: string | null;
-  previous_until: number | null;
   status: 'active' | 'failing' | 'paused';
   failures: number;
   filter: SubscriptionFilter;
@@ -219,12 +215,11 @@ export class WebhookDispatcher {
     const rows = await this.db.primary.selectFrom('webhook_subscriptions as s')
       .innerJoin('api_clients as c', 'c.id', 's.client_id')
       .innerJoin('webhook_cursors as k', 'k.subscription_id', 's.id')
-      .select(['s.id', 's.url', 's.secret', 's.previous_secret', 's.previous_until', 's.status', 's.failures', 's.event_types', 's.channels', 'c.scopes', 'c.scope_code', 'c.status as client_status', 'k.generation'])
+      .select(['s.id', 's.status', 's.failures', 's.event_types', 's.channels', 'c.scopes', 'c.scope_code', 'c.status as client_status', 'k.generation'])
       .where('s.status', '!=', 'paused').where('s.next_attempt_at', '<=', now).where('c.status', '=', 'active')
       .orderBy('s.id').execute();
     const ready: Ready[] = rows.filter((r) => fromJson<string[]>(r.scopes, []).includes('webhooks')).map((r) => ({
-      id: r.id, url: r.url, secret: r.secret, previous_secret: r.previous_secret, previous_until: r.previous_until === null ? null : Number(r.previous_until),
-      status: r.status, failures: r.failures, generation: r.generation,
+      id: r.id, status: r.status, failures: r.failures, generation: r.generation,
       filter: { eventTypes: fromJson<string[]>(r.event_types, []), channels: fromJson<string[]>(r.channels, []), scopes: [{ kind: 'grid', code: r.scope_code }] },
     }));
     if (version === this.readyVersion) this.readyCache = { at: now, rows: ready };
