@@ -31,6 +31,8 @@ import { apiClientsMigration, shareJobsMigration } from './modules/clients/migra
 import type { HotlineLinkTables } from './modules/hotline-link/tables.js';
 import { hotlineOrdersMigration } from './modules/hotline-link/migrations.js';
 import { reportsMigration, reportsPermissionsMigration } from './modules/reports/migrations.js';
+import type { WebhookTables } from './modules/webhooks/tables.js';
+import { webhookDeliveriesMigration, webhooksMigration } from './modules/webhooks/migrations.js';
 import { gridWorkerMembersMigration, workforceMigration, workforcePermissionsMigration } from './modules/workforce/migrations.js';
 import type { PartyTables } from './modules/party/tables.js';
 import type { CadreTables } from './modules/cadres/tables.js';
@@ -51,7 +53,7 @@ import { campaignsMigration } from './modules/campaigns/migrations.js';
 
 /** Every table of the platform: each module declares its own, this joins them. */
 export interface Database extends AuthTables, AuditTables, DepartmentTables, GridTables, IdempotencyTables, IncidentTables, BasedataTables, FileTables, IncidentFileTables, DemoTables, WorkforceTables, ReportTables, AssessmentTables, ApiClientTables, HotlineLinkTables,
-  PartyTables, CadreTables, LivelihoodTables, HotlineTables, SuggesterTables, MeetingTables, CampaignTables {}
+  PartyTables, CadreTables, LivelihoodTables, HotlineTables, SuggesterTables, MeetingTables, CampaignTables, WebhookTables {}
 
 export type AppDb = Db<Database>;
 
@@ -112,4 +114,6 @@ export const MIGRATIONS: Migrations = {
   '0076_share_jobs': shareJobsMigration,
   '0066_hotline': hotlineMigration,
   '0067_incident_suggester': suggesterMigration,
+  '0077_webhooks': webhooksMigration,
+  '0078_webhook_deliveries': webhookDeliveriesMigration,
 };

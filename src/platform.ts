@@ -82,6 +82,11 @@ import { meetingRoutes } from './modules/meetings/routes.js';
 import { MeetingService } from './modules/meetings/service.js';
 import { campaignRoutes } from './modules/campaigns/routes.js';
 import { CampaignService } from './modules/campaigns/service.js';
+import { createFieldCipher } from './infra/crypto/field-cipher.js';
+import { WebhookService } from './modules/webhooks/service.js';
+import { WebhookDispatcher } from './modules/webhooks/dispatcher.js';
+import { WebhookSender } from './modules/webhooks/sender.js';
+import { webhookRoutes } from './modules/webhooks/routes.js';
 
 /** The package root, whether running from src/ (tsx) or dist/ (compiled). */
 export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -143,6 +148,8 @@ export interface Platform {
   hotlineLink: HotlineLinkService;
   /** Bulk verification jobs of share clients (modules/clients/share-jobs.ts). */
   shareJobs: ShareJobService;
+  /** Webhook subscriptions of API clients (modules/webhooks, docs/webhooks.md); the dispatcher runs in buildHttp. */
+  webhooks: WebhookService;
   close(): Promise<void>;
 }
 
@@ -260,10 +267,12 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   const suggester = new SuggesterService(db, reference);
   const meetings = new MeetingService(db, incidents);
   const campaigns = new CampaignService(db, incidents);
+  // Signing secrets are kept encrypted with the field cipher's keys.
+  const webhooks = new WebhookService(db, createFieldCipher(cipherSetup.options), { allowHttp: config.webhookAllowHttp });
   return {
     config, db, logger, authCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, departments, files, attachments, basedata, imports, share, apiClients, exchange, workforce,
     statistics, evaluation, reports, archive, hotline, suggester, meetings, campaigns, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
-    hotlineLink, shareJobs, party, cadres, livelihood,
+    hotlineLink, shareJobs, party, cadres, livelihood, webhooks,
     close: async () => {
       await reports.stop();
       await statistics.close();
@@ -352,6 +361,14 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   await suggesterRoutes(app, { suggester: platform.suggester });
   await meetingRoutes(app, { meetings: platform.meetings });
   await campaignRoutes(app, { campaigns: platform.campaigns });
+  // Webhooks follow the live feed's tail, off the request path; the lease picks one node of several to send.
+  const webhookSender = new WebhookSender(config.webhookTimeoutMs, `CivicGrid-Webhooks/${VERSION}`);
+  const webhookDispatcher = new WebhookDispatcher(db, platform.webhooks, webhookSender, {
+    backoff: { baseMs: config.webhookRetryBaseMs, capMs: config.webhookRetryCapMs }, failingAfter: config.webhookFailingAfter, pauseAfter: config.webhookPauseAfter, logger: platform.logger,
+  });
+  platform.webhooks.dispatcher = webhookDispatcher;
+  await webhookRoutes(app, { webhooks: platform.webhooks, apiClients: platform.apiClients, sender: webhookSender });
+  webhookDispatcher.start(live.tail);
   // The clock sweep runs in the server process; the lease picks one node of several.
   const sweep = new SweepScheduler(db, platform.incidents, platform.logger);
   sweep.start();
@@ -389,6 +406,8 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
     void suggesting.stop();
     platform.statistics.stop();
     live.stop();
+    await webhookDispatcher.stop();
+    webhookSender.close();
     void platform.reports.stop();
     clearInterval(statistics);
     if (anchors) clearInterval(anchors);

@@ -36,6 +36,15 @@ const UNSCOPED: Record<string, string> = {
   'POST /api/clients/:id/verify-jobs': 'API clients are district-wide configuration (clients.manage)',
   'GET /api/clients/:id/verify-jobs': 'API clients are district-wide configuration (clients.manage)',
   'GET /api/verify-jobs/:id/result.csv': 'bulk verification jobs of API clients are district-wide configuration (clients.manage)',
+  'GET /api/clients/:id/webhooks': 'webhook subscriptions of API clients are district-wide configuration (clients.manage); another client\'s subscription is 404 (test/webhooks)',
+  'POST /api/clients/:id/webhooks': 'webhook subscriptions of API clients are district-wide configuration (clients.manage); another client\'s subscription is 404 (test/webhooks)',
+  'PUT /api/clients/:id/webhooks/:sid': 'webhook subscriptions of API clients are district-wide configuration (clients.manage); another client\'s subscription is 404 (test/webhooks)',
+  'DELETE /api/clients/:id/webhooks/:sid': 'webhook subscriptions of API clients are district-wide configuration (clients.manage); another client\'s subscription is 404 (test/webhooks)',
+  'POST /api/clients/:id/webhooks/:sid/rotate-secret': 'webhook subscriptions of API clients are district-wide configuration (clients.manage); another client\'s subscription is 404 (test/webhooks)',
+  'POST /api/clients/:id/webhooks/:sid/pause': 'webhook subscriptions of API clients are district-wide configuration (clients.manage); another client\'s subscription is 404 (test/webhooks)',
+  'POST /api/clients/:id/webhooks/:sid/resume': 'webhook subscriptions of API clients are district-wide configuration (clients.manage); another client\'s subscription is 404 (test/webhooks)',
+  'GET /api/clients/:id/webhooks/:sid/deliveries': 'webhook subscriptions of API clients are district-wide configuration (clients.manage); another client\'s subscription is 404 (test/webhooks)',
+  'POST /api/clients/:id/webhooks/:sid/replay': 'webhook subscriptions of API clients are district-wide configuration (clients.manage); another client\'s subscription is 404 (test/webhooks)',
 };
 
 /** Id routes whose cross-scope 404 is asserted in their module's own test file. */
@@ -112,6 +121,8 @@ const PROBED_IN_MODULE: Record<string, string> = {
   'GET /api/campaigns/:id/progress': 'test/campaigns/campaigns.test.ts',
   'GET /api/campaigns/:id/targets': 'test/campaigns/campaigns.test.ts',
   'POST /api/campaigns/:id/responses': 'test/campaigns/campaigns.test.ts',
+  // An API client's key reaches only its own subscriptions: another client's reads as 404.
+  'DELETE /api/webhooks/subscriptions/:sid': 'test/webhooks/webhooks.test.ts',
 };
 
 describe.each(DIALECTS)('route registry scope walk on %s', (dialect) => {
