@@ -10,6 +10,8 @@ import { incidentEventSource, type LiveIncidentEvent } from '../command/live.js'
 
 export interface WebhookEvent extends LiveIncidentEvent {
   channel: string;
+  /** The sending system's own number for the case (a 12345 order number), so it can match status changes to its orders. */
+  externalRef: string | null;
 }
 
 export type WebhookEventSource = FeedSource<WebhookEvent> & { lastId(): Promise<number> };
@@ -20,9 +22,11 @@ export function webhookEventSource(db: AppDb): WebhookEventSource {
   const withChannels = async (rows: LiveIncidentEvent[]): Promise<WebhookEvent[]> => {
     if (rows.length === 0) return [];
     const ids = [...new Set(rows.map((r) => r.incidentId))];
-    const found = await k.executeQuery<{ id: number | string; channel: string }>(CompiledQuery.raw(`select id, channel from incidents where id in (${ids.map(() => '?').join(', ')})`, ids));
-    const channels = new Map(found.rows.map((r) => [Number(r.id), r.channel]));
-    return rows.map((r) => ({ ...r, channel: channels.get(r.incidentId) ?? '' }));
+    const found = await k.executeQuery<{ id: number | string; channel: string; external_ref: string | null }>(
+      CompiledQuery.raw(`select id, channel, external_ref from incidents where id in (${ids.map(() => '?').join(', ')})`, ids),
+    );
+    const byId = new Map(found.rows.map((r) => [Number(r.id), r]));
+    return rows.map((r) => ({ ...r, channel: byId.get(r.incidentId)?.channel ?? '', externalRef: byId.get(r.incidentId)?.external_ref ?? null }));
   };
   return {
     after: async (afterId, limit) => withChannels(await live.after(afterId, limit)),
@@ -38,7 +42,7 @@ export function eventPayload(e: WebhookEvent): Record<string, unknown> {
     type: `incident.${e.action}`,
     occurredAt: new Date(e.at).toISOString(),
     incident: {
-      id: e.incidentId, code: e.code, fromStatus: e.fromStatus, status: e.toStatus, channel: e.channel, gridCode: e.gridCode,
+      id: e.incidentId, code: e.code, externalRef: e.externalRef, fromStatus: e.fromStatus, status: e.toStatus, channel: e.channel, gridCode: e.gridCode,
       categoryCode: e.categoryCode, leadDepartmentCode: e.leadDepartmentCode, warning: e.warning, lng: e.lng, lat: e.lat,
     },
   };
