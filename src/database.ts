@@ -27,9 +27,11 @@ import type { AssessmentTables } from './modules/evaluation/tables.js';
 import type { ReportTables } from './modules/reports/tables.js';
 import { reportsMigration, reportsPermissionsMigration } from './modules/reports/migrations.js';
 import { gridWorkerMembersMigration, workforceMigration, workforcePermissionsMigration } from './modules/workforce/migrations.js';
+import type { CommandTables } from './modules/command/tables.js';
+import { fieldTasksMigration, notificationsMigration } from './modules/command/migrations.js';
 
 /** Every table of the platform: each module declares its own, this joins them. */
-export interface Database extends AuthTables, AuditTables, DepartmentTables, GridTables, IdempotencyTables, IncidentTables, BasedataTables, FileTables, IncidentFileTables, DemoTables, WorkforceTables, ReportTables, AssessmentTables {}
+export interface Database extends AuthTables, AuditTables, DepartmentTables, GridTables, IdempotencyTables, IncidentTables, BasedataTables, FileTables, IncidentFileTables, DemoTables, WorkforceTables, ReportTables, AssessmentTables, CommandTables {}
 
 export type AppDb = Db<Database>;
 
@@ -66,5 +68,7 @@ export const MIGRATIONS: Migrations = {
   '0060_workforce': workforceMigration,
   '0061_grid_worker_members': gridWorkerMembersMigration,
   '0062_workforce_permissions': workforcePermissionsMigration,
+  '0072_notifications': notificationsMigration,
+  '0073_field_tasks': fieldTasksMigration,
   '0075_demo_progress_key': demoProgressKeyMigration,
 };

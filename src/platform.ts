@@ -58,6 +58,9 @@ import { ArchiveStore } from './modules/archive/store.js';
 import { archiveRoutes } from './modules/archive/routes.js';
 import { ArchiveScheduler } from './modules/archive/schedule.js';
 import { CommandOverviewService } from './modules/command/overview.js';
+import { NotificationService } from './modules/command/notifications.js';
+import { FieldDispatch } from './modules/command/field.js';
+import { portalRoutes } from './modules/command/portal-routes.js';
 
 /** The package root, whether running from src/ (tsx) or dist/ (compiled). */
 export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -95,6 +98,8 @@ export interface Platform {
   reports: ReportService;
   /** The archive store: closed cases past an age, moved out of the business store (modules/archive, docs/archive.md). */
   archive: ArchiveStore;
+  /** The users' bell: notifications written from the incident timeline (modules/command, docs/work-portal.md). */
+  notifications: NotificationService;
   /** Field cipher settings (keys included): never log this. */
   fieldCipher: FieldCipherOptions;
   /** Folder of the signed audit anchors (outside the database). */
@@ -197,11 +202,13 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   const statistics = new StatisticsStore(db, { url: statsDbUrlOf(config), calendar: async () => (await reference.get()).calendar, logger, archived: archive });
   const evaluation = new EvaluationService(statistics, db);
   const reports = new ReportService(db, evaluation, { dataDir: config.dataDir, font: config.reportFont }, logger);
+  const notifications = new NotificationService(db, logger);
   return {
     config, db, logger, authCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, departments, files, attachments, basedata, imports, share, workforce,
-    statistics, evaluation, reports, archive, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
+    statistics, evaluation, reports, archive, notifications, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
     close: async () => {
       await reports.stop();
+      notifications.stop();
       await statistics.close();
       await archive.close();
       await db.close();
@@ -277,11 +284,13 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   await commandRoutes(app, { live, overview });
   await reportRoutes(app, { reports: platform.reports });
   await archiveRoutes(app, { archive: platform.archive });
+  await portalRoutes(app, { db, notifications: platform.notifications, field: new FieldDispatch(db, platform.incidents) });
   // The clock sweep runs in the server process; the lease picks one node of several.
   const sweep = new SweepScheduler(db, platform.incidents, platform.logger);
   sweep.start();
   platform.statistics.start();
   platform.reports.start();
+  await platform.notifications.start();
   // The daily move to the archive store; the lease picks one node, and none runs it while CIVICGRID_ARCHIVE_AFTER_DAYS is 0.
   const archiving = new ArchiveScheduler(db, platform.archive, platform.logger, config.archiveAfterDays);
   archiving.start();
@@ -304,6 +313,7 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
     void archiving.stop();
     platform.statistics.stop();
     live.stop();
+    platform.notifications.stop();
     void platform.reports.stop();
     clearInterval(statistics);
     if (anchors) clearInterval(anchors);

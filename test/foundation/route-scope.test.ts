@@ -55,6 +55,9 @@ const PROBED_IN_MODULE: Record<string, string> = {
   'POST /api/leave/:id/refuse': 'test/workforce/teams.test.ts',
   'POST /api/leave/:id/cancel': 'test/workforce/teams.test.ts',
   'POST /api/teams/:id/leave': 'test/workforce/teams.test.ts',
+  // A notification and a field task belong to their user alone: another user's reads as 404.
+  'POST /api/notifications/:id/read': 'test/command/portal.test.ts',
+  'POST /api/command/field-tasks/:id/done': 'test/command/portal.test.ts',
 };
 
 describe.each(DIALECTS)('route registry scope walk on %s', (dialect) => {
@@ -119,6 +122,8 @@ describe.each(DIALECTS)('route registry scope walk on %s', (dialect) => {
     for (const route of ['GET /api/incidents/:id', 'GET /api/incidents/:id/duplicates', 'GET /api/incidents/:id/assignees']) probes.set(route, inc);
     probes.set('POST /api/incidents/:id/actions', { ...inc, body: { type: 'accept', version: 1 } });
     probes.set('POST /api/incidents/:id/merge', { ...inc, body: { intoId: Number(incA), version: 1 } });
+    probes.set('GET /api/command/cases/:id/nearest-workers', inc);
+    probes.set('POST /api/command/cases/:id/field-tasks', { ...inc, body: { userId: ids.member_a, kind: 'inspect' } });
     // Archived cases: one rejected case per street, moved to the archive store, read by code.
     const archivedCode = async (unit: string) => {
       const id = await incident(unit);
