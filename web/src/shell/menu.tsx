@@ -1,4 +1,4 @@
-import { AlertOutlined, AuditOutlined, FundProjectionScreenOutlined, BarChartOutlined, ControlOutlined, CalendarOutlined, EditOutlined, EnvironmentOutlined, FileTextOutlined, IdcardOutlined, HomeOutlined, InboxOutlined, SafetyCertificateOutlined, ScheduleOutlined, TeamOutlined, TrophyOutlined, GlobalOutlined } from '@ant-design/icons';
+import { FireOutlined, AlertOutlined, AuditOutlined, FundProjectionScreenOutlined, BarChartOutlined, ControlOutlined, CalendarOutlined, EditOutlined, EnvironmentOutlined, FileTextOutlined, IdcardOutlined, HomeOutlined, InboxOutlined, SafetyCertificateOutlined, ScheduleOutlined, TeamOutlined, TrophyOutlined, GlobalOutlined } from '@ant-design/icons';
 import { lazy, type ReactNode } from 'react';
 import type { MessageKey } from './messages.js';
 
@@ -44,6 +44,7 @@ const StatisticsPage = lazy(() => import('../modules/evaluation/DashboardPage.js
 const AssessmentPage = lazy(() => import('../modules/evaluation/AssessmentPage.js'));
 const ReportsPage = lazy(() => import('../modules/reports/ReportsPage.js'));
 const ScreenPage = lazy(() => import('../modules/command/ScreenPage.js'));
+const HotSpotsPage = lazy(() => import('../modules/command/HotSpotsPage.js'));
 
 export const MENU: MenuEntry[] = [
   { key: 'home', path: '/', permission: null, labelKey: 'menu.home', icon: <HomeOutlined />, element: <HomePage /> },
@@ -68,6 +69,8 @@ export const MENU: MenuEntry[] = [
   { key: 'roles', path: '/admin/roles', permission: 'roles.manage', labelKey: 'menu.roles', icon: <SafetyCertificateOutlined />, element: <RolesPage /> },
   { key: 'configuration', path: '/admin/config', permission: 'incidents.configure', labelKey: 'menu.configuration', icon: <ControlOutlined />, element: <ConfigurationPage /> },
   { key: 'audit', path: '/audit', permission: 'audit.read', labelKey: 'menu.audit', icon: <AuditOutlined />, element: <AuditPage /> },
+  // 高发点位: for those who watch the whole picture (docs/hot-spots.md).
+  { key: 'hotspots', path: '/hotspots', permission: 'incidents.read', anyOf: ['dashboard.read'], labelKey: 'menu.hotspots', icon: <FireOutlined />, element: <HotSpotsPage /> },
 ];
 
 /** Whether a user with these permissions may open the entry. */

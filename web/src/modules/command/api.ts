@@ -77,7 +77,8 @@ export const portalApi = {
   notifications: (limit = 10) => api.get<{ unread: number; items: NotificationItem[] }>(`/api/notifications?limit=${limit}`),
   markRead: (id: number) => api.post<{ unread: number }>(`/api/notifications/${id}/read`),
   markAllRead: () => api.post<{ updated: number; unread: number }>('/api/notifications/read-all', {}),
-  hotSpots: (p: { minCases: number; radiusM: number; days: number }) => api.get<HotSpots>(`/api/command/hotspots?minCases=${p.minCases}&radiusM=${p.radiusM}&days=${p.days}`),
+  /** The server's default N, R and D when none are given. */
+  hotSpots: (p?: { minCases: number; radiusM: number; days: number }) => api.get<HotSpots>('/api/command/hotspots', p ?? {}),
   nearest: (incidentId: number) => api.get<NearestWorkers>(`/api/command/cases/${incidentId}/nearest-workers?limit=8`),
   send: (incidentId: number, body: { userId: number; kind: 'verify' | 'inspect' }) => api.post<FieldTask>(`/api/command/cases/${incidentId}/field-tasks`, body),
   myFieldTasks: () => api.get<{ items: FieldTask[] }>('/api/command/field-tasks/mine'),
