@@ -87,9 +87,11 @@ export function NotificationBell() {
   return (
     <Popover content={content} title={pt('bell')} trigger="click" open={open} onOpenChange={setOpen} placement="bottomRight">
       <Button type="text" data-testid="header-bell" aria-label={pt('bell')}>
-        <Badge count={data?.unread ?? 0} size="small" data-testid="bell-count" overflowCount={99}>
-          <BellOutlined style={{ fontSize: 18 }} />
-        </Badge>
+        <span data-testid="bell-count" data-unread={data?.unread ?? 0}>
+          <Badge count={data?.unread ?? 0} size="small" overflowCount={99}>
+            <BellOutlined style={{ fontSize: 18 }} />
+          </Badge>
+        </span>
       </Button>
     </Popover>
   );
