@@ -73,6 +73,39 @@ describe.each(DIALECTS)('work portal on %s', (dialect) => {
     expect(all.json()).toMatchObject({ updated: 1, unread: before.unread });
   });
 
+  it('lets the street command centre run its own street: dispatch, escalate (吹哨) with the called department told, never another street', async () => {
+    const grids = await gridHelper(t);
+    const street = (await scopeOf(t, 'street')).slice(0, 9);
+    const own = grids.pointIn(grids.units.find((u) => u.startsWith(street))!);
+    const foreign = grids.pointIn(grids.units.find((u) => !u.startsWith(street))!);
+    const create = async (cookie: string, at: { lng: number; lat: number }) => {
+      const res = await t.request({ method: 'POST', url: '/api/incidents', cookie, body: { channel: 'operator_phone', description: '街道二级平台 路面塌陷', position: { ...at, crs: 'wgs84' } } });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json().incident.id as number;
+    };
+    const id = await create(c.street!, own);
+    expect((await act(t, c.street!, id, { type: 'register', categoryCode: D01_CATEGORY.code })).statusCode).toBe(200);
+    const dispatch = await act(t, c.street!, id, { type: 'dispatch', leadDepartmentCode: 'D01' });
+    expect(dispatch.statusCode, dispatch.body).toBe(200);
+    const escalate = await act(t, c.street!, id, { type: 'escalate', departmentCodes: ['D02'], note: '需区级部门协同' });
+    expect(escalate.statusCode, escalate.body).toBe(200);
+    await t.platform.notifications.catchUp();
+    const d02 = await t.platform.db.primary.selectFrom('role_assignments').innerJoin('users', 'users.id', 'role_assignments.user_id')
+      .select('users.id').where('role_assignments.role_code', '=', 'handler').where('role_assignments.scope_code', '=', 'D02').execute();
+    const told = await t.platform.db.primary.selectFrom('notifications').select(['user_id', 'kind']).where('incident_id', '=', id).execute();
+    expect(told.filter((n) => n.kind === 'escalated').map((n) => Number(n.user_id)).sort()).toEqual(d02.map((r) => Number(r.id)).sort());
+    expect(told.some((n) => n.kind === 'dispatched')).toBe(true);
+
+    // The street's screen counts its own case; another street's case is out of reach (404) on every command route.
+    const overview = await t.request({ url: '/api/command/overview', cookie: c.street! });
+    expect(overview.statusCode).toBe(200);
+    expect((overview.json().open.byStreet as { code: string }[]).every((x) => x.code === street)).toBe(true);
+    const other = await create(c.operator!, foreign);
+    expect((await t.request({ url: `/api/command/cases/${other}/nearest-workers`, cookie: c.street! })).statusCode).toBe(404);
+    expect((await t.request({ url: `/api/incidents/${other}`, cookie: c.street! })).statusCode).toBe(404);
+    expect((await t.request({ url: `/api/command/cases/${id}/nearest-workers`, cookie: c.street! })).statusCode).toBe(200);
+  });
+
   it('tells the holders of an overdue part once per deadline', async () => {
     const id = await dispatched('占道经营 超期');
     await t.platform.notifications.catchUp();
