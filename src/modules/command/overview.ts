@@ -138,7 +138,8 @@ export class CommandOverviewService {
         .select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst(),
       // Closed today: read from today's timeline (incident_events_at), not from the closed cases' history.
       db.selectFrom('incident_events').innerJoin('incidents', 'incidents.id', 'incident_events.incident_id')
-        .where('incident_events.at', '>=', dayStart).where('incident_events.to_status', '=', 'closed').where('incidents.status', '=', 'closed')
+        // `+status` (ignored by MySQL, like codePrefix's): SQLite would otherwise drive the join by every closed case (1.9 s at scale 1, 9 ms this way).
+        .where('incident_events.at', '>=', dayStart).where('incident_events.to_status', '=', 'closed').where(sql<string>`+${sql.ref('incidents.status')}`, '=', 'closed')
         .where((eb) => this.incidents.visible(eb as never, scopes))
         .select(sql<number | string>`count(distinct incident_events.incident_id)`.as('n')).executeTakeFirst(),
       this.open(principal, scopes).where('incidents.due_at', '<', now)
