@@ -51,9 +51,12 @@ import { meetingsMigration } from './modules/meetings/migrations.js';
 import type { CampaignTables } from './modules/campaigns/tables.js';
 import { campaignsMigration } from './modules/campaigns/migrations.js';
 
+import type { CommandTables } from './modules/command/tables.js';
+import { fieldTasksMigration, notificationsMigration } from './modules/command/migrations.js';
+
 /** Every table of the platform: each module declares its own, this joins them. */
 export interface Database extends AuthTables, AuditTables, DepartmentTables, GridTables, IdempotencyTables, IncidentTables, BasedataTables, FileTables, IncidentFileTables, DemoTables, WorkforceTables, ReportTables, AssessmentTables, ApiClientTables, HotlineLinkTables,
-  PartyTables, CadreTables, LivelihoodTables, HotlineTables, SuggesterTables, MeetingTables, CampaignTables, WebhookTables {}
+  PartyTables, CadreTables, LivelihoodTables, HotlineTables, SuggesterTables, MeetingTables, CampaignTables, WebhookTables, CommandTables {}
 
 export type AppDb = Db<Database>;
 
@@ -110,6 +113,8 @@ export const MIGRATIONS: Migrations = {
   '0074_hotline_orders': hotlineOrdersMigration,
   '0068_party_cadres_livelihood': partyCadresLivelihoodMigration,
   '0069_party_cadres_livelihood_permissions': mechanismPermissionsMigration,
+  '0072_notifications': notificationsMigration,
+  '0073_field_tasks': fieldTasksMigration,
   '0075_demo_progress_key': demoProgressKeyMigration,
   '0076_share_jobs': shareJobsMigration,
   '0066_hotline': hotlineMigration,

@@ -87,6 +87,9 @@ import { WebhookService } from './modules/webhooks/service.js';
 import { WebhookDispatcher } from './modules/webhooks/dispatcher.js';
 import { WebhookSender } from './modules/webhooks/sender.js';
 import { webhookRoutes } from './modules/webhooks/routes.js';
+import { NotificationService } from './modules/command/notifications.js';
+import { FieldDispatch } from './modules/command/field.js';
+import { portalRoutes } from './modules/command/portal-routes.js';
 
 /** The package root, whether running from src/ (tsx) or dist/ (compiled). */
 export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -140,6 +143,8 @@ export interface Platform {
   meetings: MeetingService;
   /** 中心工作: campaigns pushed to grids and filled per target (modules/campaigns, docs/campaigns.md). */
   campaigns: CampaignService;
+  /** The users' bell: notifications written from the incident timeline (modules/command, docs/work-portal.md). */
+  notifications: NotificationService;
   /** Field cipher settings (keys included): never log this. */
   fieldCipher: FieldCipherOptions;
   /** Folder of the signed audit anchors (outside the database). */
@@ -269,12 +274,14 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   const campaigns = new CampaignService(db, incidents);
   // Signing secrets are kept encrypted with the field cipher's keys.
   const webhooks = new WebhookService(db, createFieldCipher(cipherSetup.options), { allowHttp: config.webhookAllowHttp });
+  const notifications = new NotificationService(db, logger);
   return {
     config, db, logger, authCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, departments, files, attachments, basedata, imports, share, apiClients, exchange, workforce,
-    statistics, evaluation, reports, archive, hotline, suggester, meetings, campaigns, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
+    statistics, evaluation, reports, archive, hotline, suggester, meetings, campaigns, notifications, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
     hotlineLink, shareJobs, party, cadres, livelihood, webhooks,
     close: async () => {
       await reports.stop();
+      notifications.stop();
       await statistics.close();
       await archive.close();
       await db.close();
@@ -369,11 +376,13 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   platform.webhooks.dispatcher = webhookDispatcher;
   await webhookRoutes(app, { webhooks: platform.webhooks, apiClients: platform.apiClients, sender: webhookSender });
   webhookDispatcher.start(live.tail);
+  await portalRoutes(app, { db, notifications: platform.notifications, field: new FieldDispatch(db, platform.incidents) });
   // The clock sweep runs in the server process; the lease picks one node of several.
   const sweep = new SweepScheduler(db, platform.incidents, platform.logger);
   sweep.start();
   platform.statistics.start();
   platform.reports.start();
+  await platform.notifications.start();
   // The daily move to the archive store; the lease picks one node, and none runs it while CIVICGRID_ARCHIVE_AFTER_DAYS is 0.
   const archiving = new ArchiveScheduler(db, platform.archive, platform.logger, config.archiveAfterDays);
   archiving.start();
@@ -408,6 +417,7 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
     live.stop();
     await webhookDispatcher.stop();
     webhookSender.close();
+    platform.notifications.stop();
     void platform.reports.stop();
     clearInterval(statistics);
     if (anchors) clearInterval(anchors);

@@ -123,6 +123,9 @@ const PROBED_IN_MODULE: Record<string, string> = {
   'POST /api/campaigns/:id/responses': 'test/campaigns/campaigns.test.ts',
   // An API client's key reaches only its own subscriptions: another client's reads as 404.
   'DELETE /api/webhooks/subscriptions/:sid': 'test/webhooks/webhooks.test.ts',
+  // A notification and a field task belong to their user alone: another user's reads as 404.
+  'POST /api/notifications/:id/read': 'test/command/portal.test.ts',
+  'POST /api/command/field-tasks/:id/done': 'test/command/portal.test.ts',
 };
 
 describe.each(DIALECTS)('route registry scope walk on %s', (dialect) => {
@@ -187,6 +190,8 @@ describe.each(DIALECTS)('route registry scope walk on %s', (dialect) => {
     for (const route of ['GET /api/incidents/:id', 'GET /api/incidents/:id/duplicates', 'GET /api/incidents/:id/assignees']) probes.set(route, inc);
     probes.set('POST /api/incidents/:id/actions', { ...inc, body: { type: 'accept', version: 1 } });
     probes.set('POST /api/incidents/:id/merge', { ...inc, body: { intoId: Number(incA), version: 1 } });
+    probes.set('GET /api/command/cases/:id/nearest-workers', inc);
+    probes.set('POST /api/command/cases/:id/field-tasks', { ...inc, body: { userId: ids.member_a, kind: 'inspect' } });
     // Archived cases: one rejected case per street, moved to the archive store, read by code.
     const archivedCode = async (unit: string) => {
       const id = await incident(unit);

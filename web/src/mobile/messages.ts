@@ -75,6 +75,10 @@ const zhCN = {
   'category.immediate': '即办件',
 
   'tasks.verify': '核查',
+  'tasks.sent': '指挥中心派我：{kind}',
+  'tasks.sent.verify': '到现场核查',
+  'tasks.sent.inspect': '到现场巡查',
+  'tasks.sent.done': '已到场',
   'tasks.watch': '督办/超期',
   'tasks.visits': '走访',
   'tasks.empty': '暂无任务',
@@ -284,6 +288,10 @@ const en: Record<MobileMessageKey, string> = {
   'category.immediate': 'Immediate',
 
   'tasks.verify': 'Verify',
+  'tasks.sent': 'Sent by the command centre: {kind}',
+  'tasks.sent.verify': 'verify on site',
+  'tasks.sent.inspect': 'inspect on site',
+  'tasks.sent.done': 'On site',
   'tasks.watch': 'Overdue',
   'tasks.visits': 'Visits',
   'tasks.empty': 'Nothing to do',

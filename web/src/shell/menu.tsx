@@ -1,4 +1,4 @@
-import { AlertOutlined, ApiOutlined, AuditOutlined, BarChartOutlined, CalendarOutlined, CheckSquareOutlined, ControlOutlined, DatabaseOutlined, EditOutlined, EnvironmentOutlined, FileTextOutlined, FlagOutlined, FundProjectionScreenOutlined, GlobalOutlined, HeartOutlined, HomeOutlined, IdcardOutlined, InboxOutlined, PhoneOutlined, SafetyCertificateOutlined, ScheduleOutlined, SolutionOutlined, TeamOutlined, TrophyOutlined } from '@ant-design/icons';
+import { AlertOutlined, ApiOutlined, AuditOutlined, BarChartOutlined, CalendarOutlined, CheckSquareOutlined, ControlOutlined, DatabaseOutlined, EditOutlined, EnvironmentOutlined, FileTextOutlined, FireOutlined, FlagOutlined, FundProjectionScreenOutlined, GlobalOutlined, HeartOutlined, HomeOutlined, IdcardOutlined, InboxOutlined, PhoneOutlined, SafetyCertificateOutlined, ScheduleOutlined, SolutionOutlined, TeamOutlined, TrophyOutlined } from '@ant-design/icons';
 import { lazy, type ReactNode } from 'react';
 import type { MessageKey } from './messages.js';
 
@@ -53,6 +53,7 @@ const HotlinePage = lazy(() => import('../modules/hotline/HotlinePage.js'));
 const MeetingsPage = lazy(() => import('../modules/meetings/MeetingsPage.js'));
 const CampaignsPage = lazy(() => import('../modules/campaigns/CampaignsPage.js'));
 const WebhooksPage = lazy(() => import('../modules/webhooks/WebhooksPage.js'));
+const HotSpotsPage = lazy(() => import('../modules/command/HotSpotsPage.js'));
 
 export const MENU: MenuEntry[] = [
   { key: 'home', path: '/', permission: null, labelKey: 'menu.home', icon: <HomeOutlined />, element: <HomePage /> },
@@ -86,6 +87,8 @@ export const MENU: MenuEntry[] = [
   { key: 'hotline', path: '/hotline', permission: 'hotline.read', labelKey: 'menu.hotline', icon: <PhoneOutlined />, element: <HotlinePage /> },
   { key: 'meetings', path: '/meetings', permission: 'meetings.read', labelKey: 'menu.meetings', icon: <SolutionOutlined />, element: <MeetingsPage /> },
   { key: 'campaigns', path: '/campaigns', permission: 'campaigns.read', labelKey: 'menu.campaigns', icon: <CheckSquareOutlined />, element: <CampaignsPage /> },
+  // 高发点位: for those who watch the whole picture (docs/hot-spots.md).
+  { key: 'hotspots', path: '/hotspots', permission: 'incidents.read', anyOf: ['dashboard.read'], labelKey: 'menu.hotspots', icon: <FireOutlined />, element: <HotSpotsPage /> },
 ];
 
 /** Whether a user with these permissions may open the entry. */

@@ -10,6 +10,11 @@ import { DueText, PhotoStrip, StatusTag, UrgedTag, useReference, WarningTag, typ
 import { MiniMap } from './maps.js';
 import { HotlineOrderInfo } from '../clients/HotlineOrderInfo.js';
 import { useClientText } from '../clients/messages.js';
+import { useAuth } from '../../shell/auth.js';
+import { FieldDispatchCard } from '../command/FieldDispatchCard.js';
+
+/** Cases a worker can still be sent to (the server's OPEN_STATUSES). */
+const OPEN = new Set(['reported', 'registered', 'dispatched', 'handling', 'replied', 'verifying', 'verified']);
 import { useIncidentText, useMaybeText } from './messages.js';
 
 interface GridCardLite {
@@ -146,6 +151,7 @@ export default function IncidentPage() {
   const ct = useClientText();
   const mt = useMaybeText();
   const { message } = App.useApp();
+  const { can } = useAuth();
   const ref = useReference();
   const [detail, setDetail] = useState<IncidentDetail | null>(null);
   const [grid, setGrid] = useState<GridCardLite | null>(null);
@@ -394,6 +400,11 @@ export default function IncidentPage() {
               </Space>
             )}
           </Card>
+          {can('incidents.dispatch') && OPEN.has(inc.status) && inc.lng !== null && (
+            <div style={{ marginTop: 16 }}>
+              <FieldDispatchCard incidentId={inc.id} verifiable={inc.status === 'replied' || inc.status === 'verifying'} />
+            </div>
+          )}
         </Col>
       </Row>
       <ActionModal type={action} detail={detail} reference={ref} onCancel={() => setAction(null)} onSubmit={submit} />
