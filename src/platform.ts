@@ -80,6 +80,7 @@ import { suggesterRoutes } from './modules/incidents/suggester/routes.js';
 import { SuggesterScheduler } from './modules/incidents/suggester/schedule.js';
 import { meetingRoutes } from './modules/meetings/routes.js';
 import { MeetingService } from './modules/meetings/service.js';
+import { hotSpotSource } from './modules/meetings/hotspot-source.js';
 import { campaignRoutes } from './modules/campaigns/routes.js';
 import { CampaignService } from './modules/campaigns/service.js';
 import { createFieldCipher } from './infra/crypto/field-cipher.js';
@@ -271,6 +272,7 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   attachments.addReader((principal, hash) => hotline.canReadPhoto(principal, hash), ['hotline.revisit']);
   const suggester = new SuggesterService(db, reference);
   const meetings = new MeetingService(db, incidents);
+  meetings.addCandidateSource(hotSpotSource(db));
   const campaigns = new CampaignService(db, incidents);
   // Signing secrets are kept encrypted with the field cipher's keys.
   const webhooks = new WebhookService(db, createFieldCipher(cipherSetup.options), { allowHttp: config.webhookAllowHttp });

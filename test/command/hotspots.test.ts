@@ -84,4 +84,18 @@ describe.each(DIALECTS)('hot spots on %s', (dialect) => {
     const monthly = await gatherContent(t.platform.evaluation, t.platform.db, { kind: 'monthly', period: periodContaining('monthly', shanghaiDay(now)), scopeCode: district, now }, async () => undefined);
     expect(monthly.hotSpots).toBeNull();
   });
+
+  it('offers the spot as an agenda candidate of a joint meeting of its street', async () => {
+    const meeting = await t.request({
+      method: 'POST', url: '/api/meetings', cookie: streetA,
+      body: { gridCode: streetCode, title: '街道联席会议', heldAt: new Date(Date.now() + 3_600_000).toISOString(), attendees: [{ name: '张三', unit: '街道办' }] },
+    });
+    expect(meeting.statusCode, meeting.body).toBe(201);
+    const candidates = (await t.request({ url: `/api/meetings/${meeting.json().id}/candidates`, cookie: streetA })).json() as { items?: unknown[] } | unknown[];
+    const list = (Array.isArray(candidates) ? candidates : candidates.items ?? []) as { source: string; incidentId: number | null; title: string }[];
+    const spot = list.find((c) => c.source === 'hotspot');
+    expect(spot, JSON.stringify(list)).toBeDefined();
+    expect(ids).toContain(spot!.incidentId);
+    expect(spot!.title).toContain('3 件');
+  });
 });
