@@ -27,9 +27,11 @@ import type { AssessmentTables } from './modules/evaluation/tables.js';
 import type { ReportTables } from './modules/reports/tables.js';
 import { reportsMigration, reportsPermissionsMigration } from './modules/reports/migrations.js';
 import { gridWorkerMembersMigration, workforceMigration, workforcePermissionsMigration } from './modules/workforce/migrations.js';
+import type { CitizenTables } from './modules/citizens/tables.js';
+import { citizensMigration, publicFlagsMigration } from './modules/citizens/migrations.js';
 
 /** Every table of the platform: each module declares its own, this joins them. */
-export interface Database extends AuthTables, AuditTables, DepartmentTables, GridTables, IdempotencyTables, IncidentTables, BasedataTables, FileTables, IncidentFileTables, DemoTables, WorkforceTables, ReportTables, AssessmentTables {}
+export interface Database extends AuthTables, AuditTables, DepartmentTables, GridTables, IdempotencyTables, IncidentTables, BasedataTables, FileTables, IncidentFileTables, DemoTables, WorkforceTables, ReportTables, AssessmentTables, CitizenTables {}
 
 export type AppDb = Db<Database>;
 
@@ -67,4 +69,6 @@ export const MIGRATIONS: Migrations = {
   '0061_grid_worker_members': gridWorkerMembersMigration,
   '0062_workforce_permissions': workforcePermissionsMigration,
   '0075_demo_progress_key': demoProgressKeyMigration,
+  '0064_citizens': citizensMigration,
+  '0065_public_flags': publicFlagsMigration,
 };

@@ -58,6 +58,8 @@ import { ArchiveStore } from './modules/archive/store.js';
 import { archiveRoutes } from './modules/archive/routes.js';
 import { ArchiveScheduler } from './modules/archive/schedule.js';
 import { CommandOverviewService } from './modules/command/overview.js';
+import { CitizenService } from './modules/citizens/service.js';
+import { citizenRoutes } from './modules/citizens/routes.js';
 
 /** The package root, whether running from src/ (tsx) or dist/ (compiled). */
 export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -95,6 +97,8 @@ export interface Platform {
   reports: ReportService;
   /** The archive store: closed cases past an age, moved out of the business store (modules/archive, docs/archive.md). */
   archive: ArchiveStore;
+  /** The public intake, the reporter's follow-up and satisfaction ratings (modules/citizens, docs/citizens.md). */
+  citizens: CitizenService;
   /** Field cipher settings (keys included): never log this. */
   fieldCipher: FieldCipherOptions;
   /** Folder of the signed audit anchors (outside the database). */
@@ -197,9 +201,10 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   const statistics = new StatisticsStore(db, { url: statsDbUrlOf(config), calendar: async () => (await reference.get()).calendar, logger, archived: archive });
   const evaluation = new EvaluationService(statistics, db);
   const reports = new ReportService(db, evaluation, { dataDir: config.dataDir, font: config.reportFont }, logger);
+  const citizens = new CitizenService(db, incidents, files, reference);
   return {
     config, db, logger, authCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, departments, files, attachments, basedata, imports, share, workforce,
-    statistics, evaluation, reports, archive, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
+    statistics, evaluation, reports, archive, citizens, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
     close: async () => {
       await reports.stop();
       await statistics.close();
@@ -277,6 +282,7 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   await commandRoutes(app, { live, overview });
   await reportRoutes(app, { reports: platform.reports });
   await archiveRoutes(app, { archive: platform.archive });
+  await citizenRoutes(app, { citizens: platform.citizens });
   // The clock sweep runs in the server process; the lease picks one node of several.
   const sweep = new SweepScheduler(db, platform.incidents, platform.logger);
   sweep.start();

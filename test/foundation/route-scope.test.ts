@@ -116,7 +116,7 @@ describe.each(DIALECTS)('route registry scope walk on %s', (dialect) => {
     probes.set('PATCH /api/grids/:code', { ...grid, body: { version: 1, name: '探针网格' } });
     probes.set('PUT /api/grids/:code/workers', { ...grid, body: { workers: [] } });
     const inc = { a: { id: incA }, b: { id: incB } };
-    for (const route of ['GET /api/incidents/:id', 'GET /api/incidents/:id/duplicates', 'GET /api/incidents/:id/assignees']) probes.set(route, inc);
+    for (const route of ['GET /api/incidents/:id', 'GET /api/incidents/:id/duplicates', 'GET /api/incidents/:id/assignees', 'GET /api/incidents/:id/rating']) probes.set(route, inc);
     probes.set('POST /api/incidents/:id/actions', { ...inc, body: { type: 'accept', version: 1 } });
     probes.set('POST /api/incidents/:id/merge', { ...inc, body: { intoId: Number(incA), version: 1 } });
     // Archived cases: one rejected case per street, moved to the archive store, read by code.

@@ -489,10 +489,16 @@ export class IncidentService {
     actor: AuditActor,
     input: CreateIncidentInput,
     idempotencyKey?: string,
+    /** More rows of the same intake written in the create's transaction (the public intake's follow-up token); may run twice (ADR 0001). */
+    alongside?: (tx: Transaction<Database>, incidentId: number) => Promise<void>,
   ): Promise<IdempotentResponse & { replayed: boolean }> {
     // Everything that reads outside the transaction happens first: SQLite has one connection.
     const prepared = await this.prepareCreate(principal, input);
-    const write = (tx: Transaction<Database>) => this.createIn(tx, principal, actor, input, prepared);
+    const write = async (tx: Transaction<Database>) => {
+      const created = await this.createIn(tx, principal, actor, input, prepared);
+      if (alongside) await alongside(tx, (created.body as { incident: IncidentView }).incident.id);
+      return created;
+    };
     const result = idempotencyKey
       ? await runIdempotent<Transaction<Database>>(
           this.db.primary,
@@ -512,7 +518,8 @@ export class IncidentService {
       throw new AppError(403, 'INCIDENT_REPORT_OUT_OF_SCOPE', { gridCode });
     }
     const now = Date.now();
-    const citizen = Boolean(input.reporter?.name || input.reporter?.phone);
+    // A citizen's report, named or not, is not the entering user's own (the public intake enters it as no one).
+    const citizen = input.channel === 'citizen' || Boolean(input.reporter?.name || input.reporter?.phone);
     const reporterUserId = citizen ? null : principal.userId;
     const opened = openIncident(
       {
