@@ -229,10 +229,13 @@ export class CitizenService {
     const comment = input.comment?.trim() ? input.comment.trim() : null;
     try {
       await this.db.transaction(async (tx) => {
-        const incident = await tx.selectFrom('incidents').select(['status', 'code']).where('id', '=', incidentId).executeTakeFirst();
+        const incident = await tx.selectFrom('incidents').select(['status', 'code', 'grid_code', 'channel', 'lead_department_code']).where('id', '=', incidentId).executeTakeFirst();
         if (!incident) throw notFound('incident');
         if (incident.status !== 'closed') throw new AppError(422, 'CITIZEN_NOT_CLOSED', { status: incident.status });
-        await tx.insertInto('incident_ratings').values({ incident_id: incidentId, verdict: input.verdict, comment, source: input.source, rated_at: now }).execute();
+        await tx.insertInto('incident_ratings').values({
+          incident_id: incidentId, verdict: input.verdict, comment, source: input.source,
+          grid_code: incident.grid_code, channel: incident.channel, department_code: incident.lead_department_code, rated_at: now,
+        }).execute();
         await appendAudit(tx, actor, { action: 'incident.rate', objectType: 'incident', objectId: incidentId, details: { code: incident.code, verdict: input.verdict, source: input.source } }, now);
       });
     } catch (err) {

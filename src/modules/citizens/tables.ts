@@ -31,6 +31,10 @@ export interface IncidentRatingTable {
   verdict: Verdict;
   comment: string | null;
   source: RatingSource;
+  /** The case's unit grid, channel and lead department, copied when rated (the satisfaction rate groups by them). */
+  grid_code: string;
+  channel: string;
+  department_code: string | null;
   rated_at: number;
 }
 
