@@ -73,6 +73,20 @@ export async function citizenRoutes(app: FastifyInstance, deps: { citizens: Citi
     },
   }, async () => citizens.challenge());
 
+  r.get('/api/public/area', {
+    config: { policy: PUBLIC },
+    schema: {
+      tags: TAGS,
+      summary: 'The streets of the district (outlines and names, GeoJSON WGS84) for placing a report on the public page',
+      response: {
+        200: z.object({
+          type: z.literal('FeatureCollection'),
+          features: z.array(z.object({ type: z.literal('Feature'), properties: z.object({ code: z.string(), name: z.string() }), geometry: z.object({ type: z.string(), coordinates: z.unknown() }) })),
+        }),
+      },
+    },
+  }, async () => citizens.area());
+
   await app.register(async (scoped) => {
     const parse = async (request: FastifyRequest, payload: AsyncIterable<Buffer>) => readLimited(request, payload, citizens.limits.maxPhotoBytes);
     scoped.addContentTypeParser(/^image\//, parse);

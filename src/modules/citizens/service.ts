@@ -52,6 +52,11 @@ export interface FollowView {
 
 type Locale = 'zh-CN' | 'en';
 
+export interface PublicArea {
+  type: 'FeatureCollection';
+  features: { type: 'Feature'; properties: { code: string; name: string }; geometry: { type: string; coordinates: unknown } }[];
+}
+
 /** The user id public uploads are recorded under: no account; a photo is found again only by its content hash. */
 export const PUBLIC_UPLOADER = 0;
 
@@ -98,6 +103,25 @@ export class CitizenService {
 
   private async keyed(kind: string, value: string): Promise<string> {
     return createHmac('sha256', await this.key()).update(`${kind}:${value}`).digest('hex');
+  }
+
+  private areaCache: { at: number; value: PublicArea } | null = null;
+
+  /**
+   * The streets' outlines and names, for the page's tap-to-place sketch (the
+   * territory is public knowledge; nothing below a street is sent). Kept a
+   * minute per node: the page is public and the outlines rarely change.
+   */
+  async area(now = Date.now()): Promise<PublicArea> {
+    if (this.areaCache && now - this.areaCache.at < 60_000) return this.areaCache.value;
+    const rows = await this.db.reader().selectFrom('grids').select(['code', 'name', 'geometry'])
+      .where('level', '=', 'street').where('status', '=', 'active').orderBy('code').execute();
+    const value: PublicArea = {
+      type: 'FeatureCollection',
+      features: rows.map((r) => ({ type: 'Feature', properties: { code: r.code, name: r.name }, geometry: JSON.parse(r.geometry) as { type: string; coordinates: unknown } })),
+    };
+    this.areaCache = { at: now, value };
+    return value;
   }
 
   /** A fresh proof-of-work challenge (nothing stored). */

@@ -137,6 +137,13 @@ function TaskTable({ tasks, it, ref }: { tasks: DepartmentTask[]; it: ReturnType
 }
 
 /** 事件详情: header, map, photos, timeline and the caller's actions. */
+interface CaseRating {
+  verdict: 'satisfied' | 'basically_satisfied' | 'unsatisfied';
+  comment: string | null;
+  source: 'citizen' | 'hotline';
+  ratedAt: string;
+}
+
 export default function IncidentPage() {
   const { id } = useParams();
   const incidentId = Number(id);
@@ -146,6 +153,7 @@ export default function IncidentPage() {
   const ref = useReference();
   const [detail, setDetail] = useState<IncidentDetail | null>(null);
   const [grid, setGrid] = useState<GridCardLite | null>(null);
+  const [rating, setRating] = useState<CaseRating | null>(null);
   const [error, setError] = useState<ApiError | Error | null>(null);
   const [action, setAction] = useState<ActionType | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -164,6 +172,13 @@ export default function IncidentPage() {
     setDetail(null);
     void load();
   }, [load]);
+
+  // The citizen's or 12345 caller's satisfaction rating, once the case is closed (docs/citizens.md).
+  const status = detail?.incident.status;
+  useEffect(() => {
+    if (status !== 'closed') return;
+    api.get<{ rating: CaseRating | null }>(`/api/incidents/${incidentId}/rating`).then((r) => setRating(r.rating)).catch(() => setRating(null));
+  }, [incidentId, status]);
 
   const gridCode = detail?.incident.gridCode;
   useEffect(() => {
@@ -338,6 +353,15 @@ export default function IncidentPage() {
                     {c.respondedAt ? `${it('detail.responded')} ${formatDateTime(c.respondedAt)}` : it('detail.awaiting', { time: formatDateTime(c.respondBy) })}
                   </div>
                 ))}
+              </Card>
+            )}
+            {rating && (
+              <Card size="small" title={it('rating.title')} style={{ marginTop: 12 }} data-testid="incident-rating">
+                <Space wrap>
+                  <Tag color={rating.verdict === 'unsatisfied' ? 'red' : 'green'} data-testid="incident-rating-verdict">{it(`rating.${rating.verdict}`)}</Tag>
+                  <Typography.Text type="secondary">{it(`rating.source.${rating.source}`)} · {formatDateTime(rating.ratedAt)}</Typography.Text>
+                </Space>
+                {rating.comment && <div style={{ marginTop: 6 }}>{rating.comment}</div>}
               </Card>
             )}
           </Col>
