@@ -60,6 +60,7 @@ import { ArchiveScheduler } from './modules/archive/schedule.js';
 import { CommandOverviewService } from './modules/command/overview.js';
 import { CitizenService } from './modules/citizens/service.js';
 import { citizenRoutes } from './modules/citizens/routes.js';
+import { PublicMapService } from './modules/citizens/public-map.js';
 
 /** The package root, whether running from src/ (tsx) or dist/ (compiled). */
 export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -99,6 +100,8 @@ export interface Platform {
   archive: ArchiveStore;
   /** The public intake, the reporter's follow-up and satisfaction ratings (modules/citizens, docs/citizens.md). */
   citizens: CitizenService;
+  /** The public map of reports: public categories, coarsened positions, released photos. */
+  publicMap: PublicMapService;
   /** Field cipher settings (keys included): never log this. */
   fieldCipher: FieldCipherOptions;
   /** Folder of the signed audit anchors (outside the database). */
@@ -202,9 +205,10 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   const evaluation = new EvaluationService(statistics, db);
   const reports = new ReportService(db, evaluation, { dataDir: config.dataDir, font: config.reportFont }, logger);
   const citizens = new CitizenService(db, incidents, files, reference);
+  const publicMap = new PublicMapService(db, incidents, reference, config.publicMapCellMetres);
   return {
     config, db, logger, authCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, departments, files, attachments, basedata, imports, share, workforce,
-    statistics, evaluation, reports, archive, citizens, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
+    statistics, evaluation, reports, archive, citizens, publicMap, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
     close: async () => {
       await reports.stop();
       await statistics.close();
@@ -282,7 +286,7 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   await commandRoutes(app, { live, overview });
   await reportRoutes(app, { reports: platform.reports });
   await archiveRoutes(app, { archive: platform.archive });
-  await citizenRoutes(app, { citizens: platform.citizens });
+  await citizenRoutes(app, { citizens: platform.citizens, publicMap: platform.publicMap, files: platform.files });
   // The clock sweep runs in the server process; the lease picks one node of several.
   const sweep = new SweepScheduler(db, platform.incidents, platform.logger);
   sweep.start();

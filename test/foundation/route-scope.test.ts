@@ -29,6 +29,9 @@ const UNSCOPED: Record<string, string> = {
   'POST /api/departments/:code/status': 'departments are district-wide configuration',
   'PUT /api/incident-calendar/years/:year': 'the working calendar is district-wide configuration',
   'PUT /api/incident-workflows/:caseType': 'workflows per case type are district-wide configuration',
+  'PUT /api/incident-categories/:code/public': 'categories are district-wide configuration',
+  'GET /api/public/photos/:hash': 'public: a photo released on a case of a public category; any other reads as 404 (test/citizens/public-map.test.ts)',
+  'GET /api/public/photos/:hash/thumbnail': 'public: as the photo',
 };
 
 /** Id routes whose cross-scope 404 is asserted in their module's own test file. */
@@ -55,6 +58,8 @@ const PROBED_IN_MODULE: Record<string, string> = {
   'POST /api/leave/:id/refuse': 'test/workforce/teams.test.ts',
   'POST /api/leave/:id/cancel': 'test/workforce/teams.test.ts',
   'POST /api/teams/:id/leave': 'test/workforce/teams.test.ts',
+  // Releasing a photo needs the case's id and one of its photos: another street's case reads as 404.
+  'PUT /api/incidents/:id/photos/:hash/public': 'test/citizens/public-map.test.ts',
 };
 
 describe.each(DIALECTS)('route registry scope walk on %s', (dialect) => {
@@ -116,7 +121,7 @@ describe.each(DIALECTS)('route registry scope walk on %s', (dialect) => {
     probes.set('PATCH /api/grids/:code', { ...grid, body: { version: 1, name: '探针网格' } });
     probes.set('PUT /api/grids/:code/workers', { ...grid, body: { workers: [] } });
     const inc = { a: { id: incA }, b: { id: incB } };
-    for (const route of ['GET /api/incidents/:id', 'GET /api/incidents/:id/duplicates', 'GET /api/incidents/:id/assignees', 'GET /api/incidents/:id/rating']) probes.set(route, inc);
+    for (const route of ['GET /api/incidents/:id', 'GET /api/incidents/:id/duplicates', 'GET /api/incidents/:id/assignees', 'GET /api/incidents/:id/rating', 'GET /api/incidents/:id/public-photos']) probes.set(route, inc);
     probes.set('POST /api/incidents/:id/actions', { ...inc, body: { type: 'accept', version: 1 } });
     probes.set('POST /api/incidents/:id/merge', { ...inc, body: { intoId: Number(incA), version: 1 } });
     // Archived cases: one rejected case per street, moved to the archive store, read by code.

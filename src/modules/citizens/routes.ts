@@ -5,6 +5,11 @@ import { requirePrincipal } from '../../infra/http/app.js';
 import { AppError } from '../../infra/http/errors.js';
 import { permission, PUBLIC } from '../../infra/http/policy.js';
 import { HASH_RE } from '../../infra/files/store.js';
+import type { FileService } from '../../infra/files/files.js';
+import type { FileVariant } from '../../infra/files/store.js';
+import { actorOf } from '../../infra/http/app.js';
+import { notFound } from '../../infra/http/errors.js';
+import type { PublicMapService } from './public-map.js';
 import type { CitizenService } from './service.js';
 import { RATING_SOURCES, VERDICTS } from './tables.js';
 
@@ -60,8 +65,8 @@ async function readLimited(request: FastifyRequest, payload: AsyncIterable<Buffe
 }
 
 /** The public intake and follow-up (no account), and the rating on the staff's case page (docs/citizens.md). */
-export async function citizenRoutes(app: FastifyInstance, deps: { citizens: CitizenService }): Promise<void> {
-  const { citizens } = deps;
+export async function citizenRoutes(app: FastifyInstance, deps: { citizens: CitizenService; publicMap: PublicMapService; files: FileService }): Promise<void> {
+  const { citizens, publicMap, files } = deps;
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get('/api/public/challenge', {
@@ -175,4 +180,83 @@ export async function citizenRoutes(app: FastifyInstance, deps: { citizens: Citi
       response: { 200: z.object({ rating: Rating.nullable() }), 404: ErrorBody },
     },
   }, async (request) => ({ rating: await citizens.ratingOf(requirePrincipal(request), request.params.id) }));
+
+  // ---- the public map ------------------------------------------------------
+
+  const MapItem = z.object({
+    code: z.string(), categoryCode: z.string(), categoryName: z.string(), milestone: Milestone, statusText: z.string(),
+    reportedAt: z.string().describe('the day (UTC date) only'), lng: z.number(), lat: z.number(),
+    photos: z.array(z.string()).describe('hashes of released photos: GET /api/public/photos/:hash(/thumbnail)'),
+  });
+  r.get('/api/public/map', {
+    config: { policy: PUBLIC },
+    schema: {
+      tags: TAGS,
+      summary: 'Recent cases of public categories, positions snapped to the centre of a cell (no reporter, no description, released photos only)',
+      response: { 200: z.object({ cellMetres: z.number(), items: z.array(MapItem) }) },
+    },
+  }, async (request) => ({ cellMetres: publicMap.cellM, items: await publicMap.items(request.locale) }));
+
+  const servePublic = (variant: FileVariant) => async (request: FastifyRequest<{ Params: { hash: string } }>, reply: import('fastify').FastifyReply) => {
+    const { hash } = request.params;
+    if (!HASH_RE.test(hash) || !(await publicMap.isPublicPhoto(hash))) throw notFound('file');
+    const info = await files.get(hash);
+    const opened = info ? await files.open(hash, variant) : null;
+    if (!info || !opened) throw notFound('file');
+    // Public, but a photo can be withdrawn: caches keep it an hour at most.
+    return reply.header('cache-control', 'public, max-age=3600')
+      .header('content-type', variant === 'thumbnail' ? 'image/webp' : info.mime)
+      .header('content-length', opened.size)
+      .send(opened.stream);
+  };
+  const HashParams = z.object({ hash: z.string().max(64) });
+  r.get('/api/public/photos/:hash', {
+    config: { policy: PUBLIC },
+    schema: { tags: TAGS, summary: 'A photo an operator released, on a case of a public category (404 for any other)', params: HashParams },
+  }, servePublic('original'));
+  r.get('/api/public/photos/:hash/thumbnail', {
+    config: { policy: PUBLIC },
+    schema: { tags: TAGS, summary: 'The thumbnail of a released photo', params: HashParams },
+  }, servePublic('thumbnail'));
+
+  r.get('/api/incident-categories/public', {
+    config: { policy: permission('incidents.configure') },
+    schema: {
+      tags: TAGS,
+      summary: 'Which minor categories appear on the public map',
+      response: { 200: z.object({ items: z.array(z.object({ code: z.string(), public: z.boolean() })) }) },
+    },
+  }, async () => ({ items: await publicMap.categoryFlags() }));
+
+  r.put('/api/incident-categories/:code/public', {
+    config: { policy: permission('incidents.configure') },
+    schema: {
+      tags: TAGS,
+      summary: 'Show or hide a minor category on the public map',
+      params: z.object({ code: z.string().regex(/^\d{4}$/) }),
+      body: z.object({ public: z.boolean() }),
+      response: { 200: z.object({ code: z.string(), public: z.boolean() }), 404: ErrorBody },
+    },
+  }, async (request) => publicMap.setCategoryPublic(actorOf(request), request.params.code, request.body.public));
+
+  r.get('/api/incidents/:id/public-photos', {
+    config: { policy: permission('incidents.read') },
+    schema: {
+      tags: TAGS,
+      summary: 'The photos of a case released for the public map',
+      params: z.object({ id: z.coerce.number().int().positive() }),
+      response: { 200: z.object({ hashes: z.array(z.string()) }), 404: ErrorBody },
+    },
+  }, async (request) => ({ hashes: await publicMap.publicPhotos(requirePrincipal(request), request.params.id) }));
+
+  r.put('/api/incidents/:id/photos/:hash/public', {
+    config: { policy: permission('incidents.register') },
+    schema: {
+      tags: TAGS,
+      summary: 'Release (or withdraw) one photo of a case for the public map',
+      params: z.object({ id: z.coerce.number().int().positive(), hash: z.string().regex(HASH_RE) }),
+      body: z.object({ public: z.boolean() }),
+      response: { 200: z.object({ hash: z.string(), public: z.boolean() }), 404: ErrorBody },
+    },
+  }, async (request) => publicMap.setPhotoPublic(requirePrincipal(request), actorOf(request), request.params.id, request.params.hash, request.body.public));
 }
