@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requirePrincipal } from '../../infra/http/app.js';
@@ -197,7 +197,7 @@ export async function citizenRoutes(app: FastifyInstance, deps: { citizens: Citi
     },
   }, async (request) => ({ cellMetres: publicMap.cellM, items: await publicMap.items(request.locale) }));
 
-  const servePublic = (variant: FileVariant) => async (request: FastifyRequest<{ Params: { hash: string } }>, reply: import('fastify').FastifyReply) => {
+  const servePublic = (variant: FileVariant) => async (request: FastifyRequest<{ Params: { hash: string } }>, reply: FastifyReply) => {
     const { hash } = request.params;
     if (!HASH_RE.test(hash) || !(await publicMap.isPublicPhoto(hash))) throw notFound('file');
     const info = await files.get(hash);
