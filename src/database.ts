@@ -25,13 +25,15 @@ import type { WorkforceTables } from './modules/workforce/tables.js';
 import { assessmentMigration, assessmentPermissionsMigration, evaluationPermissionsMigration } from './modules/evaluation/migrations.js';
 import type { AssessmentTables } from './modules/evaluation/tables.js';
 import type { ReportTables } from './modules/reports/tables.js';
+import type { ApiClientTables } from './modules/clients/tables.js';
+import { apiClientsMigration } from './modules/clients/migrations.js';
 import { reportsMigration, reportsPermissionsMigration } from './modules/reports/migrations.js';
 import { gridWorkerMembersMigration, workforceMigration, workforcePermissionsMigration } from './modules/workforce/migrations.js';
 import type { CitizenTables } from './modules/citizens/tables.js';
 import { citizensMigration, publicFlagsMigration } from './modules/citizens/migrations.js';
 
 /** Every table of the platform: each module declares its own, this joins them. */
-export interface Database extends AuthTables, AuditTables, DepartmentTables, GridTables, IdempotencyTables, IncidentTables, BasedataTables, FileTables, IncidentFileTables, DemoTables, WorkforceTables, ReportTables, AssessmentTables, CitizenTables {}
+export interface Database extends AuthTables, AuditTables, DepartmentTables, GridTables, IdempotencyTables, IncidentTables, BasedataTables, FileTables, IncidentFileTables, DemoTables, WorkforceTables, ReportTables, AssessmentTables, ApiClientTables, CitizenTables {}
 
 export type AppDb = Db<Database>;
 
@@ -68,6 +70,7 @@ export const MIGRATIONS: Migrations = {
   '0060_workforce': workforceMigration,
   '0061_grid_worker_members': gridWorkerMembersMigration,
   '0062_workforce_permissions': workforcePermissionsMigration,
+  '0063_api_clients': apiClientsMigration,
   '0075_demo_progress_key': demoProgressKeyMigration,
   '0064_citizens': citizensMigration,
   '0065_public_flags': publicFlagsMigration,

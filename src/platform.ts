@@ -43,6 +43,8 @@ import { PersonalData } from './modules/basedata/personal.js';
 import { basedataRoutes } from './modules/basedata/routes.js';
 import { BasedataService } from './modules/basedata/service.js';
 import { ShareService } from './modules/basedata/share.js';
+import { ApiClientService } from './modules/clients/service.js';
+import { apiClientRoutes } from './modules/clients/routes.js';
 import { workforceRoutes } from './modules/workforce/routes.js';
 import { teamRoutes } from './modules/workforce/team-routes.js';
 import { createWorkforce, type Workforce } from './modules/workforce/service.js';
@@ -88,6 +90,7 @@ export interface Platform {
   basedata: BasedataService;
   imports: ImportService;
   share: ShareService;
+  apiClients: ApiClientService;
   /** Teams, rota, leave, patrols and their tracks, clock records and attendance. */
   workforce: Workforce;
   /** The statistics store: rollups kept from the incident timeline (modules/evaluation, ADR 0009). */
@@ -195,6 +198,7 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   const basedata = new BasedataService(db, personal);
   const imports = new ImportService(db, cipherSetup.options, importUploadDir(config.dataDir));
   const share = new ShareService(db, personal);
+  const apiClients = new ApiClientService(db);
   // The working calendar comes from the incident loop's reference data (one instance: calendar edits reach both).
   const workforce = createWorkforce(db, reference, gridLocator);
   // Its own database, migrated lazily by its consumer: a statistics store that is down never stops the platform.
@@ -207,7 +211,7 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   const citizens = new CitizenService(db, incidents, files, reference);
   const publicMap = new PublicMapService(db, incidents, reference, config.publicMapCellMetres);
   return {
-    config, db, logger, authCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, departments, files, attachments, basedata, imports, share, workforce,
+    config, db, logger, authCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, departments, files, attachments, basedata, imports, share, apiClients, workforce,
     statistics, evaluation, reports, archive, citizens, publicMap, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
     close: async () => {
       await reports.stop();
@@ -269,12 +273,12 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   await incidentRoutes(app, { incidents: platform.incidents, config: platform.incidentConfig });
   await attachmentRoutes(app, { files: platform.files, attachments: platform.attachments });
   await basedataRoutes(app, {
-    basedata: platform.basedata, imports: platform.imports, share: platform.share, incidents: platform.incidents,
+    basedata: platform.basedata, imports: platform.imports, share: platform.share, apiClients: platform.apiClients, incidents: platform.incidents,
     dataDir: config.dataDir, importWorkers: 1,
   });
   await workforceRoutes(app, { workforce: platform.workforce });
   await teamRoutes(app, { workforce: platform.workforce });
-  await evaluationRoutes(app, { evaluation: platform.evaluation, db, files: platform.files });
+  await evaluationRoutes(app, { evaluation: platform.evaluation, db, files: platform.files, incidents: platform.incidents, archive: platform.archive });
   // The live feed: one tail per node, woken by this node's commits and, through the broker, by the others'.
   const broker = await openBroker(config.liveBrokerUrl, platform.logger).catch((err: unknown) => {
     platform.logger.error({ err }, 'the live broker is unreachable: other nodes\' events reach this one by polling (1 s)');
@@ -286,6 +290,7 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   await commandRoutes(app, { live, overview });
   await reportRoutes(app, { reports: platform.reports });
   await archiveRoutes(app, { archive: platform.archive });
+  await apiClientRoutes(app, { apiClients: platform.apiClients });
   await citizenRoutes(app, { citizens: platform.citizens, publicMap: platform.publicMap, files: platform.files });
   // The clock sweep runs in the server process; the lease picks one node of several.
   const sweep = new SweepScheduler(db, platform.incidents, platform.logger);

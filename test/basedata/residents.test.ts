@@ -205,7 +205,7 @@ describe.each(DIALECTS)('residents on %s', (dialect) => {
   });
 
   it('answers the share API with an API key, within its scope, audited', async () => {
-    const client = await t.request({ method: 'POST', url: '/api/share/clients', cookie: f.cookies.admin!, body: { name: '人社局', scopeCode: f.streetA, fields: ['found', 'community'], ratePerMinute: 3 } });
+    const client = await t.request({ method: 'POST', url: '/api/clients', cookie: f.cookies.admin!, body: { name: '人社局', scopes: ['share.residents.verify'], scopeCode: f.streetA, fields: ['found', 'community'], ratePerMinute: 3 } });
     expect(client.statusCode).toBe(201);
     const key = client.json().apiKey as string;
     const verify = (k: string | undefined) => t.request({ method: 'POST', url: '/api/share/residents/verify', headers: k ? { 'x-api-key': k } : {}, body: { idNumbers: [idA, idB, '123'] } });

@@ -100,5 +100,15 @@ describe('statistics in the console', () => {
     await page.getByTestId('incident-url-filters').waitFor();
     await expect.poll(() => page.locator('.ant-pagination-total-text').textContent()).toBe(`共 ${first.counts.reported.toLocaleString('en-US')} 条`);
     await page.screenshot({ path: join(SHOTS, 'statistics-drill.png') });
+
+    // A rate opens the cases of its numerator from the statistics store: 按期结案率 → the cases closed on time, as many as the figure.
+    await page.goBack();
+    await page.getByTestId('figure-onTimeCloseRate').click();
+    await page.waitForURL(/\/statistics\/cases\?/);
+    expect(new URL(page.url()).searchParams.get('measure')).toBe('closedOnTime');
+    const onTime = (await page.evaluate((u) => fetch(u).then((r) => r.json()), `/api/evaluation/kpis?level=district&code=${district}&from=${from}&to=${to}`)) as { counts: { closedOnTime: number } };
+    expect(onTime.counts.closedOnTime).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('figure-cases-total').textContent()).toBe(`共 ${onTime.counts.closedOnTime} 件`);
+    expect(await page.getByTestId('figure-cases').locator('.ant-table-row').count()).toBe(Math.min(20, onTime.counts.closedOnTime));
   }, 120_000);
 });

@@ -54,6 +54,41 @@ describe.each(DIALECTS)('drill-down of the reworked, returned, urged and deferre
     for (const [figure, filter] of FIGURES) expect(await listTotal(`${range(busy.key, busy.key)}&grid=${district}&${filter}`), `${busy.key} ${figure}`).toBe(busy.counts[figure]);
   });
 
+  it('lists exactly the cases of every count from the statistics store, for the district, its streets and a department, also after a rebuild', async () => {
+    const MEASURES = ['reported', 'registered', 'due', 'dispatched', 'closed', 'closedOnTime', 'overdue', 'reworked', 'returned', 'deferred', 'selfResolved', 'urged', 'handled'] as const;
+    const cases = (level: string, code: string, measure: string, page = 1, pageSize = 1) =>
+      get(`/api/evaluation/cases?level=${level}&code=${code}&measure=${measure}&from=${from}&to=${to}&page=${page}&pageSize=${pageSize}`);
+    const check = async () => {
+      const whole = (await get(`/api/evaluation/kpis?level=district&code=${district}&from=${from}&to=${to}`)).counts as Record<string, number>;
+      for (const m of ['closedOnTime', 'overdue', 'handled']) expect(whole[m], m).toBeGreaterThan(0);
+      for (const m of MEASURES) expect((await cases('district', district, m)).total, m).toBe(whole[m]);
+      const streets = (await get(`/api/evaluation/breakdown?level=district&code=${district}&by=street&from=${from}&to=${to}`)).items as { key: string; counts: Record<string, number> }[];
+      for (const s of streets) for (const m of ['closedOnTime', 'overdue', 'handled']) expect((await cases('street', s.key, m)).total, `${s.key} ${m}`).toBe(s.counts[m]);
+      const ranking = (await get(`/api/evaluation/rankings?of=departments&by=closeRate&from=${from}&to=${to}`)).items as { code: string; counts: Record<string, number> }[];
+      const dept = ranking.find((r) => r.counts.overdue! > 0)!;
+      expect((await cases('department', dept.code, 'overdue')).total).toBe(dept.counts.overdue);
+    };
+    await check();
+    // Every page together: distinct cases, each of the area and period, closed, and as many as the figure.
+    const first = await cases('district', district, 'closedOnTime', 1, 100);
+    const all = [...first.items];
+    for (let p = 2; (p - 1) * 100 < first.total; p++) all.push(...(await cases('district', district, 'closedOnTime', p, 100)).items);
+    expect(all.length).toBe(first.total);
+    expect(new Set(all.map((i: { id: number }) => i.id)).size).toBe(all.length);
+    for (const i of all as { status: string; gridCode: string }[]) {
+      expect(i.status).toBe('closed');
+      expect(i.gridCode.startsWith(district)).toBe(true);
+    }
+    await t.platform.statistics.rebuild();
+    await check();
+  });
+
+  it('refuses a drill-down outside the caller\'s scope or of an unknown count', async () => {
+    const street = await t.login('street');
+    expect((await t.request({ url: `/api/evaluation/cases?level=district&code=${district}&measure=overdue&from=${from}&to=${to}`, cookie: street })).statusCode).toBe(403);
+    expect((await t.request({ url: `/api/evaluation/cases?level=district&code=${district}&measure=nonsense&from=${from}&to=${to}`, cookie: leader })).statusCode).toBe(400);
+  });
+
   it('refuses a malformed flag', async () => {
     expect((await t.request({ url: '/api/incidents?reworked=maybe', cookie: leader })).statusCode).toBe(400);
   });

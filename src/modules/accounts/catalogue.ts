@@ -17,6 +17,7 @@ export const PERMISSIONS: readonly PermissionDef[] = [
   p('roles.manage', 'admin', '管理角色与权限', 'Manage roles and permissions'),
   p('audit.read', 'admin', '查阅审计日志', 'Read the audit log'),
   p('system.read', 'admin', '查看系统运行状态（版本、数据库、迁移）', 'See the system state (version, database, migrations)'),
+  p('clients.manage', 'admin', '管理外部系统 API 客户端（密钥、授权与用量）', 'Manage API clients of external systems (keys, scopes, usage)'),
   p('grid.read', 'grid', '查看网格', 'View grids'),
   p('grid.manage', 'grid', '维护网格与网格员分配', 'Maintain grids and grid worker assignments'),
   p('incidents.read', 'incidents', '查看事件', 'View incidents'),
@@ -61,7 +62,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     name: '系统管理员',
     nameEn: 'Administrator',
     permissions: [
-      'users.manage', 'roles.manage', 'system.read', 'grid.read', 'grid.manage', 'incidents.read', 'incidents.configure', 'dashboard.read',
+      'users.manage', 'roles.manage', 'system.read', 'clients.manage', 'grid.read', 'grid.manage', 'incidents.read', 'incidents.configure', 'dashboard.read',
       'evaluation.read', 'evaluation.assess', 'evaluation.assess.manage', 'reports.read', 'reports.generate', 'workforce.read', 'workforce.manage', 'workforce.configure',
     ],
   },

@@ -114,6 +114,14 @@ export class ArchiveStore {
       .map((r) => Number(r.id));
   }
 
+  /** Of these archived cases, the codes of those the caller may see, by id. */
+  async visibleCodes(principal: Principal, ids: readonly number[]): Promise<{ id: number; code: string }[]> {
+    const visible = await this.visibleIds(principal, ids);
+    if (visible.length === 0) return [];
+    const rows = await this.db.primary.selectFrom('archive_incidents').select(['id', 'code']).where('id', 'in', visible).execute();
+    return rows.map((r) => ({ id: Number(r.id), code: r.code }));
+  }
+
   /** An archived case by its code, read-only, with its timeline; 404 when not archived or outside the caller's scope. */
   async byCode(principal: Principal, code: string): Promise<ArchivedCase> {
     await this.ensureReady();

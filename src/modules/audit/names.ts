@@ -19,6 +19,13 @@ const numeric = (ids: string[]) => ids.filter((x) => /^\d{1,15}$/.test(x)).map(N
 const same = (rows: { key: string | number; name: string; nameEn?: string }[]) =>
   new Map(rows.map((r) => [String(r.key), { name: r.name, nameEn: r.nameEn ?? r.name }]));
 
+async function apiClientNames(db: Kysely<Database>, ids: string[]): Promise<Map<string, ObjectName>> {
+  const n = numeric(ids);
+  if (n.length === 0) return new Map();
+  const rows = await db.selectFrom('api_clients').select(['id', 'name']).where('id', 'in', n).execute();
+  return same(rows.map((r) => ({ key: r.id, name: r.name })));
+}
+
 /** Object type → how to find the names of a set of its ids. */
 const LOOKUPS: Record<string, Lookup> = {
   async user(db, ids) {
@@ -99,11 +106,12 @@ const LOOKUPS: Record<string, Lookup> = {
   async work_calendar(_db, ids) {
     return same(ids.filter((x) => /^\d{4}$/.test(x)).map((x) => ({ key: x, name: `${x} 年`, nameEn: x })));
   },
+  // Data-sharing keys moved to api_clients with their ids (0063), so older records name them too.
   async share_client(db, ids) {
-    const n = numeric(ids);
-    if (n.length === 0) return new Map();
-    const rows = await db.selectFrom('share_clients').select(['id', 'name']).where('id', 'in', n).execute();
-    return same(rows.map((r) => ({ key: r.id, name: r.name })));
+    return apiClientNames(db, ids);
+  },
+  async api_client(db, ids) {
+    return apiClientNames(db, ids);
   },
 };
 

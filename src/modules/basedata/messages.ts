@@ -31,6 +31,4 @@ defineMessages({
   IMPORT_FILE_UNREADABLE: { 'zh-CN': '无法读取文件（仅支持 CSV 和 XLSX）', en: 'The file cannot be read (CSV and XLSX only)' },
   IMPORT_MAPPING_INCOMPLETE: { 'zh-CN': (p) => `缺少必需字段的列映射：${String(p.missing ?? '')}`, en: (p) => `Columns for required fields are missing: ${String(p.missing ?? '')}` },
   IMPORT_STATE: { 'zh-CN': '导入任务当前状态不允许此操作', en: 'The import job is not in a state that allows this' },
-  SHARE_KEY_INVALID: { 'zh-CN': 'API 密钥无效', en: 'Invalid API key' },
-  SHARE_RATE_LIMITED: { 'zh-CN': '调用过于频繁', en: 'Rate limit exceeded for this API key' },
 });

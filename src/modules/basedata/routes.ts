@@ -16,7 +16,8 @@ import { importUploadDir, type ImportService } from './import/service.js';
 import { RESIDENT_TAGS } from './rules/tags.js';
 import { EXPORT, KEYPERSONS, MANAGE, READ, UNMASK, type BasedataService, type ExportRow } from './service.js';
 import { COMPONENT_STATUSES } from './tables.js';
-import { SHARE_FIELDS, type ShareService } from './share.js';
+import type { ApiClientService } from '../clients/service.js';
+import type { ShareService } from './share.js';
 
 const TAGS = ['basedata'];
 const ErrorBody = z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) });
@@ -72,6 +73,7 @@ export interface BasedataRouteDeps {
   basedata: BasedataService;
   imports: ImportService;
   share: ShareService;
+  apiClients: ApiClientService;
   incidents: IncidentService | null;
   dataDir: string;
   importWorkers: number;
@@ -85,7 +87,7 @@ function csvCell(v: string): string {
 const EXPORT_HEADERS = RESIDENT_FIELDS.map((f) => f.labels[0]);
 
 export async function basedataRoutes(app: FastifyInstance, deps: BasedataRouteDeps): Promise<void> {
-  const { basedata, imports, share } = deps;
+  const { basedata, imports, share, apiClients } = deps;
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   // ---- residents ----
@@ -615,15 +617,6 @@ export async function basedataRoutes(app: FastifyInstance, deps: BasedataRouteDe
   });
 
   // ---- data sharing ----
-  r.post('/api/share/clients', {
-    config: { policy: permission('users.manage') },
-    schema: {
-      tags: TAGS, summary: 'Create an API key for an external system; the key is shown once',
-      body: z.object({ name: z.string().min(1).max(100), scopeCode: z.string().regex(/^\d{6,15}$/), fields: z.array(z.enum(SHARE_FIELDS)).min(1).default(['found']), ratePerMinute: z.number().int().min(1).max(10000).default(60) }),
-      response: { 201: z.object({ id: z.number(), apiKey: z.string() }), 422: ErrorBody },
-    },
-  }, async (request, reply) => reply.status(201).send(await share.createClient(actorOf(request), request.body)));
-
   r.post('/api/share/residents/verify', {
     // Authenticated by API key, not by session: the key carries scope, fields and rate limit.
     config: { policy: PUBLIC },
@@ -633,11 +626,11 @@ export async function basedataRoutes(app: FastifyInstance, deps: BasedataRouteDe
       body: z.object({ idNumbers: z.array(z.string().max(40)).min(1).max(1000) }),
       response: {
         200: z.object({ results: z.array(z.object({ idNumber: z.string(), valid: z.boolean(), found: z.boolean(), community: z.object({ code: z.string(), name: z.string() }).nullable().optional() })) }),
-        401: ErrorBody, 429: ErrorBody,
+        401: ErrorBody, 403: ErrorBody, 429: ErrorBody,
       },
     },
   }, async (request) => {
-    const client = await share.authenticate(request.headers['x-api-key']);
+    const client = await apiClients.authenticate(request.headers['x-api-key'], 'share.residents.verify');
     return { results: await share.verify(client, request.ip, request.body.idNumbers) };
   });
 }

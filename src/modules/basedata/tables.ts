@@ -230,19 +230,6 @@ export interface KeyRotationTable {
 }
 
 /** API keys for external systems (data sharing); only the hash is stored. */
-export interface ShareClientTable {
-  id: Generated<number>;
-  name: string;
-  key_prefix: string;
-  key_hash: string;
-  scope_code: string;
-  /** JSON array of allowed answer fields. */
-  fields: string;
-  rate_per_minute: number;
-  status: 'active' | 'revoked';
-  created_at: number;
-}
-
 export interface BasedataTables {
   buildings: BuildingTable;
   entrances: EntranceTable;
@@ -260,5 +247,4 @@ export interface BasedataTables {
   import_jobs: ImportJobTable;
   import_errors: ImportErrorTable;
   key_rotations: KeyRotationTable;
-  share_clients: ShareClientTable;
 }

@@ -1,7 +1,7 @@
 import type { Kysely, Migration } from 'kysely';
 import { createFeedCursorTable } from '../../infra/feed/cursor.js';
 import { dialectOfKysely, tableOptions, type MigrationTables, type Migrations } from '../../infra/db/migrator.js';
-import { ROLLUP_MEASURES, WORKER_MEASURES } from './rules/rollup.js';
+import { caseFacts, ROLLUP_MEASURES, WORKER_MEASURES, type CaseTrack } from './rules/rollup.js';
 import type { SchemeDefinition } from './rules/assessment.js';
 
 const statsStoreMigration: Migration = {
@@ -84,11 +84,42 @@ const workerRollupMigration: Migration = {
   },
 };
 
+/**
+ * Drill-down (docs/kpis.md): each case's cohort key and measure flags beside
+ * its track, so a figure such as 按期结案数 lists exactly its cases. Filled
+ * here from the tracks already stored (no rebuild needed).
+ */
+const statsCaseFactsMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('stat_cases').addColumn('day', 'varchar(10)', (c) => c.notNull().defaultTo('')).execute();
+    await db.schema.alterTable('stat_cases').addColumn('grid_code', 'varchar(20)', (c) => c.notNull().defaultTo('')).execute();
+    await db.schema.alterTable('stat_cases').addColumn('department_code', 'varchar(16)', (c) => c.notNull().defaultTo('')).execute();
+    await db.schema.alterTable('stat_cases').addColumn('flags', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema.createIndex('stat_cases_day_grid').on('stat_cases').columns(['day', 'grid_code']).execute();
+    const k = db as Kysely<{ stat_cases: { incident_id: number; track: string; day: string; grid_code: string; department_code: string; flags: number } }>;
+    let after = -1;
+    for (;;) {
+      const rows = await k.selectFrom('stat_cases').select(['incident_id', 'track']).where('incident_id', '>', after).orderBy('incident_id').limit(1000).execute();
+      if (rows.length === 0) break;
+      await k.transaction().execute(async (tx) => {
+        for (const r of rows) await tx.updateTable('stat_cases').set(caseFacts(JSON.parse(r.track) as CaseTrack)).where('incident_id', '=', r.incident_id).execute();
+      });
+      after = Number(rows[rows.length - 1]!.incident_id);
+    }
+  },
+  async down(db: Kysely<unknown>) {
+    const drop = db.schema.dropIndex('stat_cases_day_grid');
+    await (dialectOfKysely(db) === 'mysql' ? drop.on('stat_cases') : drop).execute();
+    for (const c of ['day', 'grid_code', 'department_code', 'flags']) await db.schema.alterTable('stat_cases').dropColumn(c).execute();
+  },
+};
+
 /** The statistics store's own migrations (it may be its own database), numbered in the evaluation range. */
 export const STATS_MIGRATIONS: Migrations = {
   '0050_stats_store': statsStoreMigration,
   '0045_stats_parts': statsPartsMigration,
   '0056_stats_worker_rollup': workerRollupMigration,
+  '0058_stats_case_facts': statsCaseFactsMigration,
 };
 
 /** Its own migration table, so the store can share the primary database (the MySQL default) without mixing lists. */

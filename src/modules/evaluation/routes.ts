@@ -10,6 +10,11 @@ import { AssessmentService } from './assessment.js';
 import { ASSESSMENT_SUBJECTS, DEDUCTION_COUNTS } from './rules/assessment.js';
 import { KPI_NAMES, WORKER_RANKING_BY } from './rules/kpis.js';
 import type { EvaluationService} from './service.js';
+import type { IncidentService } from '../incidents/service.js';
+import type { ArchiveStore } from '../archive/store.js';
+import { Incident } from '../incidents/routes.js';
+import { requirePrincipal } from '../../infra/http/app.js';
+import type { DrillMeasure } from './rules/rollup.js';
 import { type KpiFigures, type Period } from './service.js';
 
 const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'not a calendar date');
@@ -28,6 +33,11 @@ const rate = z.number().nullable();
 const Kpis = z.object({
   closeRate: rate, onTimeCloseRate: rate, reworkRate: rate, returnRate: rate, overdueRate: rate, immediateRate: rate, averageHandlingHours: rate, coHandlingOnTimeRate: rate,
 });
+/** The API's (camelCase) name of each count a figure drills to: docs/kpis.md. */
+const DRILLED: Record<string, DrillMeasure | 'reported'> = {
+  reported: 'reported', registered: 'registered', due: 'due', dispatched: 'dispatched', closed: 'closed', closedOnTime: 'closed_on_time', overdue: 'overdue',
+  reworked: 'reworked', returned: 'returned', deferred: 'deferred', selfResolved: 'self_resolved', urged: 'urged', handled: 'handled',
+};
 const PeriodOut = z.object({ from: z.string(), to: z.string() });
 /** A grid worker's counts over the cases reported in the period (docs/kpis.md, per grid worker). */
 const WorkerCounts = z.object({ reported: n, selfResolved: n, verified: n, verifiedOnTime: n, verifyMs: n });
@@ -55,7 +65,7 @@ function figures(f: KpiFigures): { counts: z.infer<typeof Counts>; kpis: z.infer
 const scopesOf = (request: FastifyRequest) => request.principal!.scopesFor('evaluation.read');
 
 /** KPIs and rankings from the statistics store (docs/kpis.md). */
-export async function evaluationRoutes(app: FastifyInstance, deps: { evaluation: EvaluationService; db: AppDb; files: FileService }): Promise<void> {
+export async function evaluationRoutes(app: FastifyInstance, deps: { evaluation: EvaluationService; db: AppDb; files: FileService; incidents: IncidentService; archive: ArchiveStore }): Promise<void> {
   const service = deps.evaluation;
   const assessment = new AssessmentService(deps.db, service, deps.files);
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -100,6 +110,34 @@ export async function evaluationRoutes(app: FastifyInstance, deps: { evaluation:
     const q = request.query;
     const period = periodOf(q);
     return { level: q.level, code: q.code, period, ...(await service.satisfaction(scopesOf(request), q.level, q.code, period, q.by)) };
+  });
+
+  r.get('/api/evaluation/cases', {
+    config: { policy: permission('evaluation.read') },
+    schema: {
+      tags: ['evaluation'],
+      summary: 'The cases one figure counts (drill-down): reported in the period under the node or lead department, with the measure (every case for reported), newest first',
+      querystring: z.object({
+        level: z.enum(['district', 'street', 'community', 'unit', 'department']), code: z.string().min(1).max(20),
+        measure: z.enum(Object.keys(DRILLED) as [string, ...string[]]).describe('the count, named as in counts'), ...PeriodQuery,
+        page: z.coerce.number().int().min(1).max(10000).default(1), pageSize: z.coerce.number().int().min(1).max(100).default(20),
+      }),
+      response: {
+        200: z.object({
+          total: z.number().describe('the figure: cases counted'), page: z.number(), pageSize: z.number(),
+          items: z.array(Incident).describe('the page\'s live cases the caller may read (incidents.read)'),
+          archived: z.array(z.object({ id: z.number(), code: z.string() })).describe('the page\'s cases moved to the archive store'),
+        }),
+      },
+    },
+  }, async (request) => {
+    const q = request.query;
+    const { total, ids } = await service.caseIds(scopesOf(request), q.level, q.code, DRILLED[q.measure]!, periodOf(q), q.page, q.pageSize);
+    const principal = requirePrincipal(request);
+    const items = await deps.incidents.viewsOf(principal, ids);
+    const live = new Set(items.map((i) => i.id));
+    const archived = await deps.archive.visibleCodes(principal, ids.filter((id) => !live.has(id)));
+    return { total, page: q.page, pageSize: q.pageSize, items, archived };
   });
 
   r.get('/api/evaluation/breakdown', {

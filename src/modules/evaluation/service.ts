@@ -9,7 +9,7 @@ import type { Scope } from '../../infra/auth/scope.js';
 import { AppError } from '../../infra/http/errors.js';
 import { GRID_CODE_LENGTH, levelOfCode, type GridLevel } from '../grid/rules/codes.js';
 import { computeKpis, computeWorkerKpis, HIGHER_IS_BETTER, previousPeriod, rank, WORKER_HIGHER_IS_BETTER, workerValue, type KpiName, type Kpis, type WorkerKpis, type WorkerRankingBy } from './rules/kpis.js';
-import { ROLLUP_MEASURES, WORKER_MEASURES, zeroMeasures, zeroWorkerMeasures, type Measures, type WorkerMeasures } from './rules/rollup.js';
+import { drillBit, ROLLUP_MEASURES, WORKER_MEASURES, zeroMeasures, zeroWorkerMeasures, type DrillMeasure, type Measures, type WorkerMeasures } from './rules/rollup.js';
 import { addVerdict, channelOf, emptyFigures, periodBounds, SATISFACTION_CHANNELS, type SatisfactionChannel, type SatisfactionFigures } from './rules/satisfaction.js';
 import type { StatisticsStore } from './store.js';
 import './messages.js';
@@ -144,6 +144,29 @@ export class EvaluationService {
     const row = await sums(this.target(source, period, scopes, level, code)).executeTakeFirst();
     const counts = measuresOf(row as Record<string, unknown> | undefined);
     return { counts, kpis: computeKpis(counts), name: await this.nameOf(level, code) };
+  }
+
+  /**
+   * The cases one figure counts (docs/kpis.md, drill-down): those reported in
+   * the period under the node or lead department, with the measure's flag
+   * (every case for `reported`), newest first. Ids only: the caller renders
+   * them from the business store or the archive.
+   */
+  async caseIds(scopes: readonly Scope[], level: KpiLevel, code: string, measure: DrillMeasure | 'reported', period: Period, page: number, pageSize: number): Promise<{ total: number; ids: number[] }> {
+    this.checkTarget(scopes, level, code);
+    await this.ready();
+    const db = this.statistics.db.reader();
+    let q = db.selectFrom('stat_cases')
+      .where('day', '>=', period.from)
+      .where('day', '<=', period.to)
+      .where((eb) => eb.or(scopes.map((s) => (s.kind === 'grid' ? under('grid_code', s.code) : eb('department_code', '=', s.code)))));
+    q = level === 'department' ? q.where('department_code', '=', code) : q.where(under('grid_code', code));
+    if (measure !== 'reported') q = q.where(sql<boolean>`(flags & ${drillBit(measure)}) <> 0`);
+    const [rows, count] = await Promise.all([
+      q.select('incident_id').orderBy('incident_id', 'desc').limit(pageSize).offset((page - 1) * pageSize).execute(),
+      q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst(),
+    ]);
+    return { total: Number(count?.n ?? 0), ids: rows.map((r) => Number(r.incident_id)) };
   }
 
   /** The counts of every department or street for a period, within the scopes (the assessment reads them whole). */

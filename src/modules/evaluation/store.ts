@@ -16,7 +16,7 @@ import { PARKED_HIGH, saveCursor, touchCursor, type Gap } from '../../infra/feed
 import type { WorkCalendar } from '../incidents/rules/calendar.js';
 import { STATS_MIGRATIONS, STATS_MIGRATION_TABLES } from './migrations.js';
 import { GRID_CODE_LENGTH } from '../grid/rules/codes.js';
-import { applyEvent, ROLLUP_DIMENSIONS, ROLLUP_MEASURES, RollupDelta, WORKER_DIMENSIONS, WORKER_MEASURES, WorkerDelta, zeroMeasures, type CaseTrack, type Measures, type RollupKey, type TimelineEvent } from './rules/rollup.js';
+import { applyEvent, caseFacts, ROLLUP_DIMENSIONS, ROLLUP_MEASURES, RollupDelta, WORKER_DIMENSIONS, WORKER_MEASURES, WorkerDelta, zeroMeasures, type CaseTrack, type Measures, type RollupKey, type TimelineEvent } from './rules/rollup.js';
 import type { StatsTables } from './tables.js';
 
 export const STATS_CONSUMER = 'statistics';
@@ -177,10 +177,10 @@ export class StatisticsStore {
       if (!track || track === old) continue;
       delta.move(old, track);
       workers.move(old, track);
-      if (old) await tx.updateTable('stat_cases').set({ last_seq: track.lastSeq, track: toJson(track) }).where('incident_id', '=', id).execute();
-      else inserts.push([id, track.lastSeq, toJson(track)]);
+      if (old) await tx.updateTable('stat_cases').set({ last_seq: track.lastSeq, track: toJson(track), ...caseFacts(track) }).where('incident_id', '=', id).execute();
+      else inserts.push(caseRow(track));
     }
-    await bulkInsert(tx as unknown as Kysely<unknown>, 'stat_cases', ['incident_id', 'last_seq', 'track'], inserts);
+    await bulkInsert(tx as unknown as Kysely<unknown>, 'stat_cases', CASE_COLUMNS, inserts);
     await applyDelta(tx, delta);
     await addTo(tx, 'stat_worker_daily', WORKER_DIMENSIONS, WORKER_MEASURES, workers.changes());
   }
@@ -246,7 +246,7 @@ export class StatisticsStore {
         workerTotals.move(null, t);
       }
       cases += tracks.length;
-      await this.db.write((db) => bulkInsert(db as unknown as Kysely<unknown>, 'stat_cases', ['incident_id', 'last_seq', 'track'], tracks.map((t) => [t.incidentId, t.lastSeq, toJson(t)])));
+      await this.db.write((db) => bulkInsert(db as unknown as Kysely<unknown>, 'stat_cases', CASE_COLUMNS, tracks.map(caseRow)));
       onProgress?.(Math.min(from + CHUNK, maxIncident), maxIncident);
     }
     const out = totals.changes();
@@ -280,6 +280,13 @@ function mergeArchived(rows: TimelineRow[], archivedRows: readonly TimelineRow[]
 
 /** Ids below the top of a rebuild that may still be in flight. */
 const GAP_WINDOW = 1000;
+
+const CASE_COLUMNS = ['incident_id', 'last_seq', 'track', 'day', 'grid_code', 'department_code', 'flags'] as const;
+
+function caseRow(t: CaseTrack): unknown[] {
+  const f = caseFacts(t);
+  return [t.incidentId, t.lastSeq, toJson(t), f.day, f.grid_code, f.department_code, f.flags];
+}
 
 /** The street-level key of a fine rollup key (street = the unit grid code's first 9 digits). */
 function streetKey(key: RollupKey): StreetKey {

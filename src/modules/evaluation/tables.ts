@@ -7,6 +7,11 @@ export interface StatCaseTable {
   last_seq: number;
   /** JSON CaseTrack. */
   track: string;
+  /** The case's cohort (report day, unit grid, lead department) and DRILL_MEASURES flags, for drilling a figure to its cases. */
+  day: string;
+  grid_code: string;
+  department_code: string;
+  flags: number;
 }
 
 /** Rollup per report day (Asia/Shanghai) × unit grid × minor category × department × channel; '' where none. */

@@ -1137,6 +1137,11 @@ export class IncidentService {
     return matched.length >= want || recent.length < this.settings.searchWindow ? matched : null;
   }
 
+  /** Of these cases, the views the caller may read (incidents.read), in the order given; ids not visible or not live are left out. */
+  async viewsOf(principal: Principal, ids: readonly number[]): Promise<IncidentView[]> {
+    return this.viewsInOrder(principal, principal.scopesFor('incidents.read'), ids, Date.now());
+  }
+
   /** The rows of `ids` the scopes let the caller see, as views in that order. */
   private async viewsInOrder(principal: Principal, scopes: readonly Scope[], ids: readonly number[], now: number): Promise<IncidentView[]> {
     if (ids.length === 0) return [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createDefaultWorkCalendar, createWorkCalendar } from '../../incidents/rules/calendar.js';
-import { applyEvent, contribution, contributions, keyOf, RollupDelta, WorkerDelta, workerContributions, type CaseTrack, type TimelineEvent } from './rollup.js';
+import { applyEvent, caseFacts, contribution, contributions, DRILL_MEASURES, drillBit, keyOf, RollupDelta, WorkerDelta, workerContributions, type CaseTrack, type TimelineEvent } from './rollup.js';
 
 // Weekdays 08:30–12:00 and 14:30–18:00 Shanghai, no holidays.
 const cal = createWorkCalendar();
@@ -47,6 +47,25 @@ describe('a case folded from its timeline', () => {
     // 09:00 to 14:00 Shanghai holds three working hours (the lunch break does not count).
     const late = fold([...base, ...tail(MON9 + 5 * H)]);
     expect(contribution(late)).toMatchObject({ closed: 1, closed_on_time: 0, overdue: 1 });
+  });
+
+  it('keeps the cohort key and one flag per drillable measure, exactly those its contribution counts', () => {
+    const base = [
+      report(MON9),
+      { action: 'register', toStatus: 'registered', data: { categoryCode: '0101' }, at: MON9 },
+      { action: 'dispatch', toStatus: 'dispatched', data: { leadDepartmentCode: 'D01', handleBy: MON9 + 2 * H }, at: MON9 },
+      { action: 'reply', toStatus: 'replied', data: { part: 'lead' }, at: MON9 + 5 * H },
+      { action: 'verify-pass', toStatus: 'verified', data: {}, at: MON9 + 6 * H },
+      { action: 'close', toStatus: 'closed', data: {}, at: MON9 + 7 * H },
+    ];
+    const late = fold(base);
+    const facts = caseFacts(late);
+    expect(facts).toMatchObject({ day: '2026-06-01', grid_code: '430111001001001', department_code: 'D01' });
+    const flagged = DRILL_MEASURES.filter((m) => (facts.flags & drillBit(m)) !== 0);
+    expect(flagged).toEqual(DRILL_MEASURES.filter((m) => contribution(late)[m] > 0));
+    expect(flagged).toEqual(expect.arrayContaining(['closed', 'overdue', 'handled']));
+    expect(flagged).not.toContain('closed_on_time');
+    expect(new Set(DRILL_MEASURES.map(drillBit)).size).toBe(DRILL_MEASURES.length);
   });
 
   it("counts each co-handler's part for its own department, never as a case, on its own deadline", () => {

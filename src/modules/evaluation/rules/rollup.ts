@@ -245,6 +245,35 @@ export function contribution(t: CaseTrack): Measures {
 }
 
 /**
+ * The case measures a figure can be drilled to (the incident list cannot
+ * tell them: overdue in the KPI sense, closed on time, handled…), one bit
+ * each in `stat_cases.flags`. Append only: a bit's meaning is stored.
+ */
+export const DRILL_MEASURES = [
+  'registered', 'due', 'dispatched', 'closed', 'closed_on_time', 'overdue', 'reworked', 'returned', 'deferred', 'self_resolved', 'urged', 'handled',
+] as const;
+export type DrillMeasure = (typeof DRILL_MEASURES)[number];
+
+export function drillBit(m: DrillMeasure): number {
+  return 1 << DRILL_MEASURES.indexOf(m);
+}
+
+/** What `stat_cases` keeps beside the track so that a figure finds its cases: the case's cohort key and its flags. */
+export interface CaseFacts {
+  day: string;
+  grid_code: string;
+  department_code: string;
+  flags: number;
+}
+
+export function caseFacts(t: CaseTrack): CaseFacts {
+  const m = contribution(t);
+  let flags = 0;
+  for (const d of DRILL_MEASURES) if (m[d] > 0) flags |= drillBit(d);
+  return { day: t.day, grid_code: t.gridCode, department_code: t.departmentCode, flags };
+}
+
+/**
  * Every row a case adds to: its own (case measures, under its lead) and one
  * per co-handler part under that department, with only the part measures, so
  * a part never counts as a case (上报数, 应结案数… stay the lead's).

@@ -1,15 +1,16 @@
 import { Alert, Card, Col, DatePicker, Row, Segmented, Space, Table, Typography } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { useEffect, useMemo, useState } from 'react';
-import { Link, useNavigate } from 'react-router-dom';
+import { Link, Route, Routes, useNavigate } from 'react-router-dom';
 import { errorMessage } from '../../shell/api.js';
 import { useI18n } from '../../shell/i18n.js';
 import { formatDateTime } from '../../shell/time.js';
 import { incidentApi, type Incident } from '../incidents/api.js';
 import { useReference } from '../incidents/common.js';
 import { PlacePicker } from '../incidents/PlacePicker.js';
-import { drillPath, evaluationApi, levelOf, useTopArea, type BreakdownItem, type KpiAnswer, type RankingItem } from './api.js';
+import { casesPath, drillPath, evaluationApi, levelOf, useTopArea, type BreakdownItem, type KpiAnswer, type RankingItem } from './api.js';
 import { EChart, type ChartOption } from './EChart.js';
+import CasesPage from './CasesPage.js';
 import { KpiFigures } from './KpiFigures.js';
 import { WorkerRanking } from './WorkerRanking.js';
 import { useEvaluationText } from './messages.js';
@@ -25,8 +26,18 @@ interface Data {
   overdue: Incident[];
 }
 
+/** /statistics: the dashboard; /statistics/cases the cases of one figure. */
+export default function StatisticsPage() {
+  return (
+    <Routes>
+      <Route index element={<DashboardPage />} />
+      <Route path="cases" element={<CasesPage />} />
+    </Routes>
+  );
+}
+
 /** 统计分析: the figures of a period and an area, each one a way into the cases it counts. */
-export default function DashboardPage() {
+function DashboardPage() {
   const et = useEvaluationText();
   const { pick } = useI18n();
   const navigate = useNavigate();
@@ -154,7 +165,7 @@ export default function DashboardPage() {
       {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 16 }} data-testid="statistics-error" />}
       {data && (
         <>
-          <KpiFigures now={data.now} before={data.before} onDrill={(d) => drill(d)} />
+          <KpiFigures now={data.now} before={data.before} onDrill={(d) => drill(d)} onCases={(measure) => navigate(casesPath({ code: area!, measure, from: period.from, to: period.to }))} />
           <Row gutter={[16, 16]} style={{ marginTop: 16 }}>
             <Col xs={24} xl={12}>
               <Card title={et('trend')} size="small">

@@ -2,6 +2,7 @@ import { useMemo } from 'react';
 import { api, withQuery } from '../../shell/api.js';
 import { useAuth } from '../../shell/auth.js';
 import { addDays } from './periods.js';
+import type { Incident } from '../incidents/api.js';
 
 /** Counts of the cases reported in a period (docs/kpis.md). */
 export interface Counts {
@@ -109,7 +110,16 @@ export const assessmentApi = {
 const LEVEL_OF_LENGTH: Record<number, AreaLevel> = { 6: 'district', 9: 'street', 12: 'community', 15: 'unit' };
 export const levelOf = (code: string): AreaLevel | null => LEVEL_OF_LENGTH[code.length] ?? null;
 
+/** The counts that drill through the statistics store (docs/kpis.md): no incident column tells them. */
+export type CaseMeasure = 'closedOnTime' | 'overdue' | 'handled' | 'closed';
+
+export function casesPath(d: { code: string; measure: CaseMeasure; from: string; to: string }): string {
+  return withQuery('/statistics/cases', { level: levelOf(d.code) ?? 'district', code: d.code, measure: d.measure, from: d.from, to: d.to });
+}
+
 export const evaluationApi = {
+  cases: (q: { level: string; code: string; measure: string; from: string; to: string }, page: number, pageSize: number) =>
+    api.get<{ total: number; items: Incident[]; archived: { id: number; code: string }[] }>('/api/evaluation/cases', { ...q, page, pageSize }),
   kpis: (code: string, p: Period) => api.get<KpiAnswer>('/api/evaluation/kpis', { level: levelOf(code) ?? 'district', code, ...p }),
   breakdown: (code: string, by: BreakdownBy, p: Period) =>
     api.get<{ items: BreakdownItem[] }>('/api/evaluation/breakdown', { level: levelOf(code) ?? 'district', code, by, ...p }),
