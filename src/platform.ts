@@ -63,6 +63,7 @@ import { CommandOverviewService } from './modules/command/overview.js';
 import { CitizenService } from './modules/citizens/service.js';
 import { citizenRoutes } from './modules/citizens/routes.js';
 import { PublicMapService } from './modules/citizens/public-map.js';
+import { open311Routes } from './modules/citizens/open311.js';
 
 /** The package root, whether running from src/ (tsx) or dist/ (compiled). */
 export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -292,6 +293,7 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   await archiveRoutes(app, { archive: platform.archive });
   await apiClientRoutes(app, { apiClients: platform.apiClients });
   await citizenRoutes(app, { citizens: platform.citizens, publicMap: platform.publicMap, files: platform.files });
+  await open311Routes(app, { incidents: platform.incidents, publicMap: platform.publicMap, reference: platform.publicMap.reference, apiClients: platform.apiClients });
   // The clock sweep runs in the server process; the lease picks one node of several.
   const sweep = new SweepScheduler(db, platform.incidents, platform.logger);
   sweep.start();

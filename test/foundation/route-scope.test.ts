@@ -36,6 +36,8 @@ const UNSCOPED: Record<string, string> = {
   'PUT /api/incident-categories/:code/public': 'categories are district-wide configuration',
   'GET /api/public/photos/:hash': 'public: a photo released on a case of a public category; any other reads as 404 (test/citizens/public-map.test.ts)',
   'GET /api/public/photos/:hash/thumbnail': 'public: as the photo',
+  'GET /open311/v2/services/:file': 'public: a public category (Open311 service definition)',
+  'GET /open311/v2/requests/:file': 'public: a case of a public category by its code, as on the public map (test/citizens/open311.test.ts)',
 };
 
 /** Id routes whose cross-scope 404 is asserted in their module's own test file. */

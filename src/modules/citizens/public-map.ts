@@ -41,7 +41,8 @@ export class PublicMapService {
   constructor(
     private readonly db: AppDb,
     private readonly incidents: IncidentService,
-    private readonly reference: ReferenceData,
+    /** Categories and their names (Open311 reads them too). */
+    readonly reference: ReferenceData,
     readonly cellM: number,
   ) {}
 
@@ -124,6 +125,45 @@ export class PublicMapService {
         photos: (photos.get(Number(r.id)) ?? []).sort(),
       };
     });
+  }
+
+  /**
+   * Cases of public categories for Open311's GET requests (the same privacy
+   * as the map): by codes, or filtered by category, report time and
+   * open/closed, newest first.
+   */
+  async requests(filter: { codes?: string[]; serviceCode?: string; start?: number; end?: number; status?: 'open' | 'closed' }, limit: number) {
+    const db = this.db.reader();
+    let q = db.selectFrom('incidents')
+      .innerJoin('incident_categories', 'incident_categories.code', 'incidents.category_code')
+      .select(['incidents.id', 'incidents.code', 'incidents.category_code', 'incidents.status', 'incidents.reported_at', 'incidents.updated_at', 'incidents.closed_at', 'incidents.lng', 'incidents.lat'])
+      .where('incident_categories.public', '=', 1)
+      .where('incidents.status', 'not in', ['rejected', 'merged']);
+    if (filter.codes) q = q.where('incidents.code', 'in', filter.codes.length > 0 ? filter.codes : ['']);
+    if (filter.serviceCode) q = q.where('incidents.category_code', '=', filter.serviceCode);
+    if (filter.start !== undefined) q = q.where('incidents.reported_at', '>=', filter.start);
+    if (filter.end !== undefined) q = q.where('incidents.reported_at', '<=', filter.end);
+    if (filter.status) q = q.where('incidents.status', filter.status === 'closed' ? '=' : '<>', 'closed');
+    const rows = await q.orderBy('incidents.reported_at', 'desc').limit(limit).execute();
+    const photos = new Map<number, string[]>();
+    const ids = rows.map((r) => Number(r.id));
+    if (ids.length > 0) {
+      const part = await db.selectFrom('incident_files').select(['incident_id', 'hash']).distinct().where('incident_id', 'in', ids).where('public', '=', 1).execute();
+      for (const p of part) photos.set(Number(p.incident_id), [...(photos.get(Number(p.incident_id)) ?? []), p.hash].sort());
+    }
+    return rows.map((r) => {
+      const at = r.lng == null || r.lat == null ? null : coarsen(Number(r.lng), Number(r.lat), this.cellM);
+      return {
+        code: r.code, categoryCode: r.category_code!, status: r.status, reportedAt: Number(r.reported_at), updatedAt: Number(r.updated_at),
+        closedAt: r.closed_at == null ? null : Number(r.closed_at), lng: at?.lng ?? null, lat: at?.lat ?? null, photos: photos.get(Number(r.id)) ?? [],
+      };
+    });
+  }
+
+  /** The public categories (Open311 services). */
+  async publicCategories(): Promise<string[]> {
+    const rows = await this.db.reader().selectFrom('incident_categories').select('code').where('public', '=', 1).where('status', '=', 'active').orderBy('code').execute();
+    return rows.map((r) => r.code);
   }
 
   /** Whether a photo may be served to anyone: released on a case of a public category. */
