@@ -1,8 +1,9 @@
 import { ArrowLeftOutlined, ReloadOutlined } from '@ant-design/icons';
-import { Alert, App, Button, Card, Col, Descriptions, Empty, Result, Row, Space, Spin, Table, Tag, Timeline, Tooltip, Typography } from 'antd';
+import { Alert, App, Button, Card, Checkbox, Col, Descriptions, Empty, Result, Row, Space, Spin, Table, Tag, Timeline, Tooltip, Typography } from 'antd';
 import { useCallback, useEffect, useState, type HTMLAttributes } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api, ApiError, errorMessage } from '../../shell/api.js';
+import { useAuth } from '../../shell/auth.js';
 import { formatDateTime } from '../../shell/time.js';
 import { incidentApi, type ActionType, type DepartmentTask, type IncidentDetail, type TimelineEvent } from './api.js';
 import { ActionModal, DANGER_ACTIONS } from './ActionModal.js';
@@ -154,6 +155,10 @@ export default function IncidentPage() {
   const [detail, setDetail] = useState<IncidentDetail | null>(null);
   const [grid, setGrid] = useState<GridCardLite | null>(null);
   const [rating, setRating] = useState<CaseRating | null>(null);
+  // Intake photos an operator released for the public map (modules/citizens).
+  const [publicPhotos, setPublicPhotos] = useState<Set<string>>(new Set());
+  const { can } = useAuth();
+  const mayRelease = can('incidents.register');
   const [error, setError] = useState<ApiError | Error | null>(null);
   const [action, setAction] = useState<ActionType | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -179,6 +184,21 @@ export default function IncidentPage() {
     if (status !== 'closed') return;
     api.get<{ rating: CaseRating | null }>(`/api/incidents/${incidentId}/rating`).then((r) => setRating(r.rating)).catch(() => setRating(null));
   }, [incidentId, status]);
+
+  useEffect(() => {
+    if (!mayRelease) return;
+    api.get<{ hashes: string[] }>(`/api/incidents/${incidentId}/public-photos`).then((r) => setPublicPhotos(new Set(r.hashes))).catch(() => setPublicPhotos(new Set()));
+  }, [incidentId, mayRelease]);
+  const releasePhoto = (hash: string, on: boolean) => {
+    api.put(`/api/incidents/${incidentId}/photos/${hash}/public`, { public: on }).then(() => {
+      setPublicPhotos((prev) => {
+        const next = new Set(prev);
+        if (on) next.add(hash);
+        else next.delete(hash);
+        return next;
+      });
+    }).catch((err: unknown) => void message.error(errorMessage(err)));
+  };
 
   const gridCode = detail?.incident.gridCode;
   useEffect(() => {
@@ -301,6 +321,15 @@ export default function IncidentPage() {
               </Descriptions.Item>
               <Descriptions.Item label={it('detail.photos')} span={2}>
                 <PhotoStrip hashes={inc.photos} testId="incident-photos" />
+                {mayRelease && inc.photos.length > 0 && (
+                  <Space wrap size={8} style={{ marginTop: 6 }} data-testid="incident-photos-public">
+                    {inc.photos.map((h) => (
+                      <Checkbox key={h} checked={publicPhotos.has(h)} onChange={(e) => releasePhoto(h, e.target.checked)} data-testid={`photo-public-${h.slice(0, 12)}`}>
+                        {it('photos.public', { name: h.slice(0, 6) })}
+                      </Checkbox>
+                    ))}
+                  </Space>
+                )}
               </Descriptions.Item>
             </Descriptions>
             {detail.extensionPending && (
