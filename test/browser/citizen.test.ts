@@ -134,6 +134,12 @@ describe('citizen public page at 390×844', () => {
     expect(await page.getByTestId('follow-rating').textContent()).toContain('基本满意');
     expect(await page.getByTestId('follow-rate').count()).toBe(0);
 
+    // The public map shows only public categories: this case (高空坠物隐患) is not on it.
+    await page.goto(`${server.url}/report/#map`);
+    await page.getByTestId('page-public-map').waitFor();
+    await page.getByTestId('tap-map').waitFor();
+    expect(await page.getByTestId('public-map-list').textContent()).not.toContain(code);
+
     // The operator sees the rating on the case page.
     const { page: desk } = await browser.newPage();
     await desk.goto(`${server.url}/login`);

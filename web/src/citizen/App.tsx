@@ -47,18 +47,23 @@ export function CitizenApp() {
   const [lang, setLang] = useLanguageChoice(titleOf);
   const t: T = useCallback((key, params) => translateCitizen(lang, key, params), [lang]);
   const [token, setToken] = useState<string | null>(tokenFromHash);
+  const [onMap, setOnMap] = useState(() => window.location.hash === '#map');
   useEffect(() => {
-    const onHash = () => setToken(tokenFromHash());
+    const onHash = () => {
+      setToken(tokenFromHash());
+      setOnMap(window.location.hash === '#map');
+    };
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
   return (
     <div style={{ maxWidth: 560, margin: '0 auto', paddingBottom: 24 }}>
       <header style={{ display: 'flex', alignItems: 'center', minHeight: 52, padding: '0 14px', background: '#1668dc', color: '#fff' }}>
-        <h1 style={{ flex: 1, margin: 0, fontSize: 18 }}>{token ? t('follow.title') : t('app.title')}</h1>
+        <h1 style={{ flex: 1, margin: 0, fontSize: 18 }}>{token ? t('follow.title') : onMap ? t('map.title') : t('app.title')}</h1>
+        {!token && <a href={onMap ? '#' : '#map'} data-testid="nav-map" style={{ color: '#fff', fontSize: 14, marginRight: 12 }}>{onMap ? t('follow.newReport') : t('map.title')}</a>}
         <button type="button" data-testid="lang-switch" onClick={() => setLang(lang === 'en' ? 'zh-CN' : 'en')} style={{ border: 0, background: 'none', color: '#fff', fontSize: 14 }}>{t('lang.switch')}</button>
       </header>
-      {token ? <FollowPage token={token} t={t} /> : <ReportPage t={t} />}
+      {token ? <FollowPage token={token} t={t} /> : onMap ? <MapPage t={t} /> : <ReportPage t={t} />}
     </div>
   );
 }
@@ -318,6 +323,48 @@ function FollowPage({ token, t }: { token: string; t: T }) {
         </section>
       )}
       <ErrorLine error={error} t={t} />
+    </main>
+  );
+}
+
+interface MapItem {
+  code: string;
+  categoryName: string;
+  milestone: string;
+  statusText: string;
+  reportedAt: string;
+  lng: number;
+  lat: number;
+  photos: string[];
+}
+
+/** 公开地图: recent cases of public categories at their cell centres, with released photos only. */
+function MapPage({ t }: { t: T }) {
+  const [area, setArea] = useState<GridCollection | null>(null);
+  const [data, setData] = useState<{ cellMetres: number; items: MapItem[] } | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    apiRequest<GridCollection>('GET', '/api/public/area').then(setArea).catch(setError);
+    apiRequest<{ cellMetres: number; items: MapItem[] }>('GET', '/api/public/map').then(setData).catch(setError);
+  }, []);
+  const dots = (data?.items ?? []).map((i) => ({ key: i.code, lng: i.lng, lat: i.lat, colour: i.milestone === 'closed' ? '#52c41a' : '#fa8c16' }));
+  return (
+    <main data-testid="page-public-map">
+      <ErrorLine error={error} t={t} />
+      {area && <div style={{ padding: '10px 14px 0' }}><TapMap features={area.features} point={null} dots={dots} /></div>}
+      {data && <p style={{ fontSize: 12, color: '#888', padding: '0 14px' }}>{t('map.note', { m: data.cellMetres })}</p>}
+      <ul style={{ listStyle: 'none', padding: 0, margin: 0 }} data-testid="public-map-list">
+        {(data?.items ?? []).slice(0, 100).map((i) => (
+          <li key={i.code} style={{ ...card, margin: '6px 0', display: 'flex', gap: 10 }}>
+            {i.photos[0] && <img src={`/api/public/photos/${i.photos[0]}/thumbnail`} alt="" style={{ width: 64, height: 64, objectFit: 'cover', borderRadius: 6 }} />}
+            <div>
+              <div style={{ fontSize: 15 }}>{i.categoryName}</div>
+              <div style={{ fontSize: 13, color: i.milestone === 'closed' ? '#389e0d' : '#d46b08' }}>{i.statusText}</div>
+              <div style={{ fontSize: 12, color: '#888' }}>{i.reportedAt} · {i.code}</div>
+            </div>
+          </li>
+        ))}
+      </ul>
     </main>
   );
 }

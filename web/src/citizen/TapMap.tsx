@@ -7,10 +7,12 @@ import { bboxOf, polygonsOf, type GridFeature } from '../mobile/geo/geometry.js'
  * point shows as a red dot. The projection is the worker app's sketch's
  * (equirectangular around the middle latitude), inverted for the tap.
  */
-export function TapMap({ features, point, onPick, height = 260 }: {
+export function TapMap({ features, point, onPick, dots = [], height = 260 }: {
   features: readonly GridFeature[];
   point: { lng: number; lat: number } | null;
-  onPick(p: { lng: number; lat: number }): void;
+  onPick?(p: { lng: number; lat: number }): void;
+  /** Other points to show (the public map's cases). */
+  dots?: readonly { key: string; lng: number; lat: number; colour: string }[];
   height?: number;
 }) {
   const box = bboxOf(features);
@@ -32,6 +34,7 @@ export function TapMap({ features, point, onPick, height = 260 }: {
       .flatMap((polygon) => polygon.map((ring) => `M${ring.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join('L')}Z`))
       .join(' ');
   const pick = (e: MouseEvent<SVGSVGElement>) => {
+    if (!onPick) return;
     const rect = e.currentTarget.getBoundingClientRect();
     const x = ((e.clientX - rect.left) / rect.width) * width;
     const y = ((e.clientY - rect.top) / rect.height) * height;
@@ -51,6 +54,7 @@ export function TapMap({ features, point, onPick, height = 260 }: {
           </text>
         );
       })}
+      {dots.map((d) => <circle key={d.key} cx={px(d.lng)} cy={py(d.lat)} r={5} fill={d.colour} stroke="#fff" strokeWidth={1.5} data-testid="public-map-dot" />)}
       {point && <circle cx={px(point.lng)} cy={py(point.lat)} r={7} fill="#f5222d" stroke="#fff" strokeWidth={2} data-testid="tap-map-point" />}
     </svg>
   );

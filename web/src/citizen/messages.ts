@@ -46,6 +46,8 @@ const ZH = {
   'follow.thanks': '感谢您的评价！',
   'follow.refresh': '刷新',
   'follow.newReport': '我要上报',
+  'map.title': '问题地图',
+  'map.note': '为保护隐私，位置已模糊到约 {m} 米范围，不显示反映人信息和问题描述。',
   'common.error': '出错了：{message}',
   'lang.switch': 'English',
 } as const;
@@ -97,6 +99,8 @@ const EN: Record<CitizenMessageKey, string> = {
   'follow.thanks': 'Thank you for your rating!',
   'follow.refresh': 'Refresh',
   'follow.newReport': 'Report a problem',
+  'map.title': 'Map of reports',
+  'map.note': 'For privacy, positions are blurred to about {m} m, and neither reporters nor descriptions are shown.',
   'common.error': 'Something went wrong: {message}',
   'lang.switch': '中文',
 };
