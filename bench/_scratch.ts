@@ -138,11 +138,12 @@ export interface ScratchPlatform {
 }
 
 /** The platform (migrated, built-in roles seeded) over a fresh scratch database. */
-export async function scratchPlatform(tag: string, options: { dir?: string } = {}): Promise<ScratchPlatform> {
+export async function scratchPlatform(tag: string, options: { dir?: string; config?: Partial<Config> } = {}): Promise<ScratchPlatform> {
   const scratch = await scratchDatabase(tag, options);
   let platform: Platform;
   try {
-    platform = await openPlatform(scratch.config);
+    // Settings a benchmark needs beside the scratch database's (e.g. webhooks to local http receivers).
+    platform = await openPlatform({ ...scratch.config, ...options.config });
   } catch (err) {
     await scratch.drop();
     throw err;

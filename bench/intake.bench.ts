@@ -8,6 +8,7 @@ import { Locator } from '../src/modules/grid/rules/locator.js';
 import type { GridGeometry } from '../src/modules/grid/rules/types.js';
 import { DEMO_PASSWORD, loadDemo } from '../src/modules/demo/load.js';
 import { buildHttp, type Platform } from '../src/platform.js';
+import type { Config } from '../src/infra/config.js';
 import { percentile, report } from './lib.js';
 import { scratchPlatform, type BenchDialect } from './_scratch.js';
 
@@ -43,8 +44,8 @@ export interface BenchServer extends HttpTarget {
  * silenced: a SQLite file, or with BENCH_DB_URL a scratch database
  * NAME_<tag>_<pid> on that server, dropped by close().
  */
-export async function startBenchServer(tag = 'intake'): Promise<BenchServer> {
-  const sp = await scratchPlatform(tag);
+export async function startBenchServer(tag = 'intake', config: Partial<Config> = {}): Promise<BenchServer> {
+  const sp = await scratchPlatform(tag, { config });
   const { platform, scratch } = sp;
   let app: FastifyInstance | null = null;
   try {

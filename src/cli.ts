@@ -14,6 +14,7 @@ import { registerOperationsCommands } from './modules/operations/cli.js';
 import { registerStatsCommands } from './modules/evaluation/cli.js';
 import { registerArchiveCommands } from './modules/archive/cli.js';
 import { buildHttp, openPlatform, VERSION, type Platform } from './platform.js';
+import { registerSuggestCommands } from './modules/incidents/suggester/cli.js';
 
 /**
  * `civicgrid`: the one command operators and scripts use. The forms documented
@@ -131,7 +132,8 @@ program
       tracks.done(s.workforce && !s.workforce.skipped ? `${s.workforce.patrols} patrols, ${s.workforce.points} track points` : undefined);
       console.log(`${s.created ? 'loaded' : 'already present'}: ${s.grids} grid nodes, ${s.departments} new departments, ${s.staff} staff accounts` +
         (s.incidents ? `, ${s.incidents.incidents} incidents with ${s.incidents.events} timeline events` : '') +
-        (s.workforce ? `, ${s.workforce.patrols} patrols with ${s.workforce.points} track points (the last month)` : '') + ` (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+        (s.workforce ? `, ${s.workforce.patrols} patrols with ${s.workforce.points} track points (the last month)` : '') +
+        (s.hotline && !s.hotline.skipped ? `, ${s.hotline.orders} unsatisfied hotline orders` : '') + ` (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
       console.log(`accounts (password ${DEMO_PASSWORD}): ${s.accounts.map((a) => `${a.username} (${a.role})`).join(', ')}; staff: gw<street><community>, h<dept>-N, opN, dpN, svN, st<street>-N`);
       if (opts.check) {
         const { checkIncidentTimelines, checkResidents } = await import('./modules/demo/integrity.js');
@@ -233,6 +235,7 @@ audit
 registerGridCommands(program, { withPlatform: (fn) => withPlatform(config(), fn), actor: cliActor });
 registerStatsCommands(program, { withPlatform: (fn) => withPlatform(config(), fn), actor: cliActor });
 registerArchiveCommands(program, { withPlatform: (fn) => withPlatform(config(), fn), actor: cliActor });
+registerSuggestCommands(program, { withPlatform: (fn) => withPlatform(config(), fn), actor: cliActor });
 registerOperationsCommands(program, { config: () => config(), actor: cliActor, program: { name: 'civicgrid', version: VERSION } });
 
 /** A progress bar on stderr (a line per 10% when stderr is not a terminal). */

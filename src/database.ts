@@ -1,5 +1,6 @@
 import type { AuditTables } from './infra/audit/tables.js';
 import type { AuthTables } from './infra/auth/tables.js';
+import type { Migration } from 'kysely';
 import type { Db } from './infra/db/database.js';
 import type { Migrations } from './infra/db/migrator.js';
 import { auditKeysMigration, auditMigration } from './infra/audit/migrations.js';
@@ -26,16 +27,54 @@ import { assessmentMigration, assessmentPermissionsMigration, evaluationPermissi
 import type { AssessmentTables } from './modules/evaluation/tables.js';
 import type { ReportTables } from './modules/reports/tables.js';
 import type { ApiClientTables } from './modules/clients/tables.js';
-import { apiClientsMigration } from './modules/clients/migrations.js';
+import { apiClientsMigration, shareJobsMigration } from './modules/clients/migrations.js';
+import type { HotlineLinkTables } from './modules/hotline-link/tables.js';
+import { hotlineOrdersMigration } from './modules/hotline-link/migrations.js';
 import { reportsMigration, reportsPermissionsMigration } from './modules/reports/migrations.js';
+import type { WebhookTables } from './modules/webhooks/tables.js';
+import { webhookDeliveriesMigration, webhooksMigration } from './modules/webhooks/migrations.js';
 import { gridWorkerMembersMigration, workforceMigration, workforcePermissionsMigration } from './modules/workforce/migrations.js';
 import type { CitizenTables } from './modules/citizens/tables.js';
 import { citizensMigration, publicFlagsMigration } from './modules/citizens/migrations.js';
+import type { PartyTables } from './modules/party/tables.js';
+import type { CadreTables } from './modules/cadres/tables.js';
+import type { LivelihoodTables } from './modules/livelihood/tables.js';
+import { createPartyTables, dropPartyTables, mechanismPermissionsMigration } from './modules/party/migrations.js';
+import { createCadreTables, dropCadreTables } from './modules/cadres/migrations.js';
+import { createLivelihoodTables, dropLivelihoodTables } from './modules/livelihood/migrations.js';
+
+import type { HotlineTables } from './modules/hotline/tables.js';
+import { hotlineMigration } from './modules/hotline/migrations.js';
+import type { SuggesterTables } from './modules/incidents/suggester/tables.js';
+import { suggesterMigration } from './modules/incidents/suggester/migrations.js';
+
+import type { MeetingTables } from './modules/meetings/tables.js';
+import { meetingsMigration } from './modules/meetings/migrations.js';
+import type { CampaignTables } from './modules/campaigns/tables.js';
+import { campaignsMigration } from './modules/campaigns/migrations.js';
+
+import type { CommandTables } from './modules/command/tables.js';
+import { fieldTasksMigration, notificationsMigration } from './modules/command/migrations.js';
 
 /** Every table of the platform: each module declares its own, this joins them. */
-export interface Database extends AuthTables, AuditTables, DepartmentTables, GridTables, IdempotencyTables, IncidentTables, BasedataTables, FileTables, IncidentFileTables, DemoTables, WorkforceTables, ReportTables, AssessmentTables, ApiClientTables, CitizenTables {}
+export interface Database extends AuthTables, AuditTables, DepartmentTables, GridTables, IdempotencyTables, IncidentTables, BasedataTables, FileTables, IncidentFileTables, DemoTables, WorkforceTables, ReportTables, AssessmentTables, ApiClientTables, HotlineLinkTables,
+  PartyTables, CadreTables, LivelihoodTables, HotlineTables, SuggesterTables, MeetingTables, CampaignTables, WebhookTables, CommandTables, CitizenTables {}
 
 export type AppDb = Db<Database>;
+
+/** 0068: party building, linked cadres and livelihood projects (issue 18, parts 1–3), one version for the three modules' tables. */
+const partyCadresLivelihoodMigration: Migration = {
+  async up(db) {
+    await createPartyTables(db);
+    await createCadreTables(db);
+    await createLivelihoodTables(db);
+  },
+  async down(db) {
+    await dropLivelihoodTables(db);
+    await dropCadreTables(db);
+    await dropPartyTables(db);
+  },
+};
 
 /**
  * One ordered list of migrations for both dialects. Names are versions:
@@ -71,7 +110,19 @@ export const MIGRATIONS: Migrations = {
   '0061_grid_worker_members': gridWorkerMembersMigration,
   '0062_workforce_permissions': workforcePermissionsMigration,
   '0063_api_clients': apiClientsMigration,
+  '0070_meetings': meetingsMigration,
+  '0071_campaigns': campaignsMigration,
+  '0074_hotline_orders': hotlineOrdersMigration,
+  '0068_party_cadres_livelihood': partyCadresLivelihoodMigration,
+  '0069_party_cadres_livelihood_permissions': mechanismPermissionsMigration,
+  '0072_notifications': notificationsMigration,
+  '0073_field_tasks': fieldTasksMigration,
   '0075_demo_progress_key': demoProgressKeyMigration,
+  '0076_share_jobs': shareJobsMigration,
+  '0066_hotline': hotlineMigration,
+  '0067_incident_suggester': suggesterMigration,
+  '0077_webhooks': webhooksMigration,
+  '0078_webhook_deliveries': webhookDeliveriesMigration,
   '0064_citizens': citizensMigration,
   '0065_public_flags': publicFlagsMigration,
 };

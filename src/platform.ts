@@ -43,8 +43,11 @@ import { PersonalData } from './modules/basedata/personal.js';
 import { basedataRoutes } from './modules/basedata/routes.js';
 import { BasedataService } from './modules/basedata/service.js';
 import { ShareService } from './modules/basedata/share.js';
+import { canReadEvidence } from './modules/evaluation/assessment.js';
 import { ApiClientService } from './modules/clients/service.js';
 import { apiClientRoutes } from './modules/clients/routes.js';
+import { ExchangeService } from './modules/exchange/service.js';
+import { exchangeRoutes } from './modules/exchange/routes.js';
 import { workforceRoutes } from './modules/workforce/routes.js';
 import { teamRoutes } from './modules/workforce/team-routes.js';
 import { createWorkforce, type Workforce } from './modules/workforce/service.js';
@@ -60,6 +63,33 @@ import { ArchiveStore } from './modules/archive/store.js';
 import { archiveRoutes } from './modules/archive/routes.js';
 import { ArchiveScheduler } from './modules/archive/schedule.js';
 import { CommandOverviewService } from './modules/command/overview.js';
+import { HotlineLinkService } from './modules/hotline-link/service.js';
+import { hotlineLinkRoutes } from './modules/hotline-link/routes.js';
+import { ShareJobService } from './modules/clients/share-jobs.js';
+import { shareJobRoutes } from './modules/clients/share-job-routes.js';
+import { PartyService } from './modules/party/service.js';
+import { partyRoutes } from './modules/party/routes.js';
+import { CadreService } from './modules/cadres/service.js';
+import { cadreRoutes } from './modules/cadres/routes.js';
+import { LivelihoodService } from './modules/livelihood/service.js';
+import { livelihoodRoutes } from './modules/livelihood/routes.js';
+import { HotlineService } from './modules/hotline/service.js';
+import { hotlineRoutes } from './modules/hotline/routes.js';
+import { SuggesterService } from './modules/incidents/suggester/service.js';
+import { suggesterRoutes } from './modules/incidents/suggester/routes.js';
+import { SuggesterScheduler } from './modules/incidents/suggester/schedule.js';
+import { meetingRoutes } from './modules/meetings/routes.js';
+import { MeetingService } from './modules/meetings/service.js';
+import { campaignRoutes } from './modules/campaigns/routes.js';
+import { CampaignService } from './modules/campaigns/service.js';
+import { createFieldCipher } from './infra/crypto/field-cipher.js';
+import { WebhookService } from './modules/webhooks/service.js';
+import { WebhookDispatcher } from './modules/webhooks/dispatcher.js';
+import { WebhookSender } from './modules/webhooks/sender.js';
+import { webhookRoutes } from './modules/webhooks/routes.js';
+import { NotificationService } from './modules/command/notifications.js';
+import { FieldDispatch } from './modules/command/field.js';
+import { portalRoutes } from './modules/command/portal-routes.js';
 import { CitizenService } from './modules/citizens/service.js';
 import { citizenRoutes } from './modules/citizens/routes.js';
 import { PublicMapService } from './modules/citizens/public-map.js';
@@ -92,6 +122,7 @@ export interface Platform {
   imports: ImportService;
   share: ShareService;
   apiClients: ApiClientService;
+  exchange: ExchangeService;
   /** Teams, rota, leave, patrols and their tracks, clock records and attendance. */
   workforce: Workforce;
   /** The statistics store: rollups kept from the incident timeline (modules/evaluation, ADR 0009). */
@@ -102,6 +133,22 @@ export interface Platform {
   reports: ReportService;
   /** The archive store: closed cases past an age, moved out of the business store (modules/archive, docs/archive.md). */
   archive: ArchiveStore;
+  /** 基层党建: party organisations on the grid, members, 联户, activities (modules/party). */
+  party: PartyService;
+  /** 群工联点: linked cadres, their visits and findings (modules/cadres). */
+  cadres: CadreService;
+  /** 民生实事: livelihood needs to projects done (modules/livelihood). */
+  livelihood: LivelihoodService;
+  /** Unsatisfied hotline orders and their revisits (modules/hotline, docs/hotline.md). */
+  hotline: HotlineService;
+  /** Minor category suggested from a description, learned from the registered cases (docs/category-suggester.md). */
+  suggester: SuggesterService;
+  /** 三级联席会议: joint meetings, their agendas, decisions and what rises a level (modules/meetings, docs/meetings.md). */
+  meetings: MeetingService;
+  /** 中心工作: campaigns pushed to grids and filled per target (modules/campaigns, docs/campaigns.md). */
+  campaigns: CampaignService;
+  /** The users' bell: notifications written from the incident timeline (modules/command, docs/work-portal.md). */
+  notifications: NotificationService;
   /** The public intake, the reporter's follow-up and satisfaction ratings (modules/citizens, docs/citizens.md). */
   citizens: CitizenService;
   /** The public map of reports: public categories, coarsened positions, released photos. */
@@ -110,6 +157,12 @@ export interface Platform {
   fieldCipher: FieldCipherOptions;
   /** Folder of the signed audit anchors (outside the database). */
   auditAnchorDir: string;
+  /** 12345 work orders pushed by API clients, made into cases (modules/hotline-link). */
+  hotlineLink: HotlineLinkService;
+  /** Bulk verification jobs of share clients (modules/clients/share-jobs.ts). */
+  shareJobs: ShareJobService;
+  /** Webhook subscriptions of API clients (modules/webhooks, docs/webhooks.md); the dispatcher runs in buildHttp. */
+  webhooks: WebhookService;
   close(): Promise<void>;
 }
 
@@ -139,6 +192,8 @@ export function accountSettings(config: Config): AccountSettings {
 
 /** How often the server refreshes the query planner's statistics (SQLite's advice: hourly on long-lived connections). */
 const STATISTICS_REFRESH_MS = 60 * 60 * 1000;
+/** How often meeting decisions are checked against their deadlines (deadlines are days apart; minutes are plenty). */
+const MEETING_SWEEP_MS = 5 * 60 * 1000;
 
 /** Opens the database, applies migrations and seeds what every install needs. */
 export async function openPlatform(config: Config, logger: Logger = createLogger(config)): Promise<Platform> {
@@ -200,22 +255,43 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   const imports = new ImportService(db, cipherSetup.options, importUploadDir(config.dataDir));
   const share = new ShareService(db, personal);
   const apiClients = new ApiClientService(db);
+  const exchange = new ExchangeService(db, incidents, reference);
+  const hotlineLink = new HotlineLinkService(db, incidents, gridLocator, personal);
+  const shareJobs = new ShareJobService(db, share, apiClients, { dataDir: config.dataDir, maxRows: 100_000 }, logger);
   // The working calendar comes from the incident loop's reference data (one instance: calendar edits reach both).
   const workforce = createWorkforce(db, reference, gridLocator);
   // Its own database, migrated lazily by its consumer: a statistics store that is down never stops the platform.
   // Its own database too, migrated at its first use; archived cases stay findable, their photos viewable, and a statistics rebuild counts them.
   const archive = new ArchiveStore(db, { url: archiveDbUrlOf(config) });
   attachments.archived = archive;
+  // Assessment evidence (督查考核): supervisors upload it, readers of the unit's results see it.
+  attachments.addReader((principal, hash) => canReadEvidence(db, principal, hash), ['evaluation.assess']);
   const statistics = new StatisticsStore(db, { url: statsDbUrlOf(config), calendar: async () => (await reference.get()).calendar, logger, archived: archive });
   const evaluation = new EvaluationService(statistics, db);
   const reports = new ReportService(db, evaluation, { dataDir: config.dataDir, font: config.reportFont }, logger);
+  const party = new PartyService(db, personal);
+  const cadres = new CadreService(db, incidents);
+  const livelihood = new LivelihoodService(db, files);
+  // 民生实事 progress photos are uploaded through the same route (modules/livelihood serves them).
+  attachments.allowUploads(['livelihood.manage']);
+  const hotline = new HotlineService(db, personal, gridLocator, files);
+  // Help photos of unsatisfied orders: seen by those who may see the order; grid workers revisiting may upload them.
+  attachments.addReader((principal, hash) => hotline.canReadPhoto(principal, hash), ['hotline.revisit']);
+  const suggester = new SuggesterService(db, reference);
+  const meetings = new MeetingService(db, incidents);
+  const campaigns = new CampaignService(db, incidents);
+  // Signing secrets are kept encrypted with the field cipher's keys.
+  const webhooks = new WebhookService(db, createFieldCipher(cipherSetup.options), { allowHttp: config.webhookAllowHttp });
+  const notifications = new NotificationService(db, logger);
   const citizens = new CitizenService(db, incidents, files, reference);
   const publicMap = new PublicMapService(db, incidents, reference, config.publicMapCellMetres);
   return {
-    config, db, logger, authCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, departments, files, attachments, basedata, imports, share, apiClients, workforce,
-    statistics, evaluation, reports, archive, citizens, publicMap, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
+    config, db, logger, authCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, departments, files, attachments, basedata, imports, share, apiClients, exchange, workforce,
+    statistics, evaluation, reports, archive, hotline, suggester, meetings, campaigns, notifications, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
+    hotlineLink, shareJobs, party, cadres, livelihood, webhooks, citizens, publicMap,
     close: async () => {
       await reports.stop();
+      notifications.stop();
       await statistics.close();
       await archive.close();
       await db.close();
@@ -292,6 +368,25 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   await reportRoutes(app, { reports: platform.reports });
   await archiveRoutes(app, { archive: platform.archive });
   await apiClientRoutes(app, { apiClients: platform.apiClients });
+  await exchangeRoutes(app, { exchange: platform.exchange });
+  await hotlineLinkRoutes(app, { hotlineLink: platform.hotlineLink, apiClients: platform.apiClients });
+  await shareJobRoutes(app, { shareJobs: platform.shareJobs, apiClients: platform.apiClients });
+  await partyRoutes(app, { party: platform.party });
+  await cadreRoutes(app, { cadres: platform.cadres });
+  await livelihoodRoutes(app, { livelihood: platform.livelihood, files: platform.files });
+  await hotlineRoutes(app, { hotline: platform.hotline });
+  await suggesterRoutes(app, { suggester: platform.suggester });
+  await meetingRoutes(app, { meetings: platform.meetings });
+  await campaignRoutes(app, { campaigns: platform.campaigns });
+  // Webhooks follow the live feed's tail, off the request path; the lease picks one node of several to send.
+  const webhookSender = new WebhookSender(config.webhookTimeoutMs, `CivicGrid-Webhooks/${VERSION}`);
+  const webhookDispatcher = new WebhookDispatcher(db, platform.webhooks, webhookSender, {
+    backoff: { baseMs: config.webhookRetryBaseMs, capMs: config.webhookRetryCapMs }, failingAfter: config.webhookFailingAfter, pauseAfter: config.webhookPauseAfter, logger: platform.logger,
+  });
+  platform.webhooks.dispatcher = webhookDispatcher;
+  await webhookRoutes(app, { webhooks: platform.webhooks, apiClients: platform.apiClients, sender: webhookSender });
+  webhookDispatcher.start(live.tail);
+  await portalRoutes(app, { db, notifications: platform.notifications, field: new FieldDispatch(db, platform.incidents) });
   await citizenRoutes(app, { citizens: platform.citizens, publicMap: platform.publicMap, files: platform.files });
   await open311Routes(app, { incidents: platform.incidents, publicMap: platform.publicMap, reference: platform.publicMap.reference, apiClients: platform.apiClients });
   // The clock sweep runs in the server process; the lease picks one node of several.
@@ -299,9 +394,13 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   sweep.start();
   platform.statistics.start();
   platform.reports.start();
+  await platform.notifications.start();
   // The daily move to the archive store; the lease picks one node, and none runs it while CIVICGRID_ARCHIVE_AFTER_DAYS is 0.
   const archiving = new ArchiveScheduler(db, platform.archive, platform.logger, config.archiveAfterDays);
   archiving.start();
+  // The suggester retrains daily (the lease row picks one node); `civicgrid suggest train` retrains at once.
+  const suggesting = new SuggesterScheduler(db, platform.suggester, platform.logger);
+  suggesting.start();
   const statistics = setInterval(() => {
     db.refreshStatistics().catch((err: unknown) => platform.logger.warn({ err }, 'refreshing planner statistics failed'));
   }, STATISTICS_REFRESH_MS);
@@ -316,11 +415,21 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
     }, config.auditAnchorMinutes * 60_000)
     : null;
   anchors?.unref();
+  // Meeting decisions past their deadline raise their item a level; the claim on the decision row keeps it once across nodes.
+  const meetingClock = setInterval(() => {
+    platform.meetings.sweep().catch((err: unknown) => platform.logger.error({ err }, 'the meeting decision sweep failed'));
+  }, MEETING_SWEEP_MS);
+  meetingClock.unref();
   app.addHook('onClose', async () => {
+    clearInterval(meetingClock);
     sweep.stop();
     void archiving.stop();
+    void suggesting.stop();
     platform.statistics.stop();
     live.stop();
+    await webhookDispatcher.stop();
+    webhookSender.close();
+    platform.notifications.stop();
     void platform.reports.stop();
     clearInterval(statistics);
     if (anchors) clearInterval(anchors);

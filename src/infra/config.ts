@@ -129,6 +129,17 @@ export const configSchema = z.object({
   gridOverlapToleranceM2: z.coerce.number().min(0).default(1),
   /** Default gap tolerance of grid imports (m²). */
   gridGapToleranceM2: z.coerce.number().min(0).default(1),
+  /** Webhook targets may use http:// (not only https://): for receivers on the same host and tests (docs/webhooks.md). */
+  webhookAllowHttp: booleanish.default(false),
+  /** A webhook request not answered within this many ms is a failed attempt. */
+  webhookTimeoutMs: z.coerce.number().int().min(100).max(60_000).default(5000),
+  /** First retry pause of a failing webhook subscription (ms); doubled per attempt, with jitter, up to webhookRetryCapMs. */
+  webhookRetryBaseMs: z.coerce.number().int().min(1).default(1000),
+  webhookRetryCapMs: z.coerce.number().int().min(1).default(3_600_000),
+  /** Failed attempts in a row after which a subscription shows as failing (it keeps retrying). */
+  webhookFailingAfter: z.coerce.number().int().min(1).default(5),
+  /** Failed attempts in a row after which a subscription is paused until an administrator resumes it (30: about a day at the 1 h cap). */
+  webhookPauseAfter: z.coerce.number().int().min(1).default(30),
 }).superRefine((c, ctx) => {
   for (const p of basemapProblems({ preset: c.mapTilePreset, url: c.mapTileUrl, labelUrl: c.mapTileLabelUrl, key: c.mapTileKey, crs: c.mapTileCrs })) {
     ctx.addIssue({ code: 'custom', path: [p.setting], message: p.message });
@@ -183,6 +194,12 @@ const ENV_NAMES: Record<keyof Config, string> = {
   mapTileCrs: 'CIVICGRID_MAP_TILE_CRS',
   gridOverlapToleranceM2: 'CIVICGRID_GRID_OVERLAP_M2',
   gridGapToleranceM2: 'CIVICGRID_GRID_GAP_M2',
+  webhookAllowHttp: 'CIVICGRID_WEBHOOK_ALLOW_HTTP',
+  webhookTimeoutMs: 'CIVICGRID_WEBHOOK_TIMEOUT_MS',
+  webhookRetryBaseMs: 'CIVICGRID_WEBHOOK_RETRY_BASE_MS',
+  webhookRetryCapMs: 'CIVICGRID_WEBHOOK_RETRY_CAP_MS',
+  webhookFailingAfter: 'CIVICGRID_WEBHOOK_FAILING_AFTER',
+  webhookPauseAfter: 'CIVICGRID_WEBHOOK_PAUSE_AFTER',
 };
 
 export class ConfigError extends Error {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Kysely } from 'kysely';
+import sharp from 'sharp';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadDemo } from '../../src/modules/demo/load.js';
@@ -87,6 +88,9 @@ describe('assessment in the console', () => {
     await supervisor.getByTestId(`assessment-enter-${department}`).click();
     await supervisor.getByTestId('assessment-score-value').fill('85');
     await supervisor.getByTestId('assessment-score-note').fill('现场抽查 20 处，3 处未整改');
+    const photo = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#c33' } }).png().toBuffer();
+    await supervisor.locator('[data-testid="assessment-score-photos"] input[type="file"]').setInputFiles({ name: 'inspection.png', mimeType: 'image/png', buffer: photo });
+    await supervisor.getByTestId('assessment-score-photos-preview').waitFor();
     await supervisor.getByTestId('assessment-score-ok').click();
     await expect.poll(() => supervisor.getByTestId('assessment-status').textContent()).toBe(zh['assess.status.open']);
     // The row opens the breakdown: the manual item shows the note and who entered it.
@@ -100,6 +104,11 @@ describe('assessment in the console', () => {
     await supervisor.screenshot({ path: join(SHOTS, 'assessment-entered.png'), fullPage: true });
 
     const leader = await login('leader');
+    // The evidence photo loads for a leader, who did not upload it.
+    await leader.getByTestId(`assessment-unit-${department}`).click();
+    const img = leader.getByTestId(`assessment-breakdown-${department}`).getByTestId('assessment-photos-inspection').locator('img').first();
+    await img.waitFor();
+    await leader.waitForFunction((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth > 0, await img.elementHandle());
     const open = (await leader.evaluate((u) => fetch(u).then((r) => r.json()), `/api/evaluation/assessment/results?subject=department&period=${period}`)) as { units: { code: string; score: number }[] };
     const score = open.units.find((u) => u.code === department)!.score;
     await leader.getByTestId('assessment-close').click();

@@ -4,6 +4,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchBrowser, type TestBrowser } from '../support/browser.js';
 import { startTestServer } from '../support/server.js';
+import { D01_CATEGORY } from '../incidents/support.js';
 
 /**
  * The big screen (issue 17 items 2 and 3) in a real browser at 1920×1080:
@@ -117,6 +118,17 @@ describe('the big screen follows the live feed', () => {
     expect(await street.locator('body').textContent()).not.toContain('大屏测试：另一街道');
     await district.screenshot({ path: '/tmp/screen-district.png' });
     await street.screenshot({ path: '/tmp/screen-street.png' });
+  });
+
+  test('draws the street\'s hot spots on its screen', async () => {
+    // Three cases of one category at one place: a hot spot with the default N 3, R 100 m.
+    for (let i = 0; i < 3; i++) {
+      await call('operator', 'POST', '/api/incidents', { channel: 'operator_phone', description: `大屏高发点位 ${i}`, categoryCode: D01_CATEGORY.code, position: { ...ownPoint, crs: 'wgs84' } });
+    }
+    const hot = await call('street', 'GET', '/api/command/hotspots');
+    expect((hot.items as { count: number }[]).length).toBeGreaterThan(0);
+    const page = await openScreen('street');
+    await expect.poll(() => page.getByTestId('screen-map').getAttribute('data-hotspots'), { timeout: 5000 }).toBe(String(hot.items.length));
   });
 
   test('speaks English through the shell\'s language switch', async () => {

@@ -5,6 +5,7 @@
  * frozen snapshot that later cases do not move), refusals, and the audit.
  */
 import type { Kysely } from 'kysely';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SCHEMES } from '../../src/modules/evaluation/migrations.js';
 import { kpiMark } from '../../src/modules/evaluation/rules/assessment.js';
@@ -153,6 +154,22 @@ describe.each(DIALECTS)('assessment (督查考核) (%s)', (dialect) => {
 
     const audit = await t.platform.db.primary.selectFrom('audit_log').select(['action', 'object_id']).where('action', 'like', 'assessment.%').orderBy('seq').execute();
     expect(audit.map((a) => a.action)).toEqual(['assessment.period.open', 'assessment.score.enter', 'assessment.score.enter', 'assessment.scheme.save', 'assessment.period.close']);
+  });
+
+  it('serves the evidence photos to readers of the unit\'s results, and to no one else', async () => {
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#5a3' } }).png().toBuffer();
+    const upload = await t.request({ method: 'POST', url: '/api/files', cookie: supervisor, body: png, headers: { 'content-type': 'image/png' } });
+    expect(upload.statusCode, upload.body).toBe(201);
+    const hash = upload.json().hash as string;
+    const code = departments[2]!;
+    const scored = await send('PUT', '/api/evaluation/assessment/scores', { subject: 'department', period: '2026-04', indicatorKey: 'inspection', unitCode: code, score: 70, note: '照片为证', attachments: [hash] }, supervisor);
+    expect(scored.statusCode, scored.body).toBe(200);
+    const file = async (cookie: string) => (await t.request({ url: `/api/files/${hash}/thumbnail`, cookie })).statusCode;
+    expect(await file(supervisor)).toBe(200);
+    expect(await file(leader)).toBe(200);
+    // A street operator reads the KPIs but no department's results; a grid worker reads no results at all.
+    expect(await file(await t.login('street'))).toBe(404);
+    expect(await file(await t.login('worker'))).toBe(404);
   });
 
   it('shows a department scope its own row only, and a street its street', async () => {

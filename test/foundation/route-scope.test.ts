@@ -33,6 +33,18 @@ const UNSCOPED: Record<string, string> = {
   'POST /api/clients/:id/rotate': 'API clients are district-wide configuration (clients.manage)',
   'POST /api/clients/:id/revoke': 'API clients are district-wide configuration (clients.manage)',
   'GET /api/clients/:id/usage': 'API clients are district-wide configuration (clients.manage)',
+  'POST /api/clients/:id/verify-jobs': 'API clients are district-wide configuration (clients.manage)',
+  'GET /api/clients/:id/verify-jobs': 'API clients are district-wide configuration (clients.manage)',
+  'GET /api/verify-jobs/:id/result.csv': 'bulk verification jobs of API clients are district-wide configuration (clients.manage)',
+  'GET /api/clients/:id/webhooks': 'webhook subscriptions of API clients are district-wide configuration (clients.manage); another client\'s subscription is 404 (test/webhooks)',
+  'POST /api/clients/:id/webhooks': 'webhook subscriptions of API clients are district-wide configuration (clients.manage); another client\'s subscription is 404 (test/webhooks)',
+  'PUT /api/clients/:id/webhooks/:sid': 'webhook subscriptions of API clients are district-wide configuration (clients.manage); another client\'s subscription is 404 (test/webhooks)',
+  'DELETE /api/clients/:id/webhooks/:sid': 'webhook subscriptions of API clients are district-wide configuration (clients.manage); another client\'s subscription is 404 (test/webhooks)',
+  'POST /api/clients/:id/webhooks/:sid/rotate-secret': 'webhook subscriptions of API clients are district-wide configuration (clients.manage); another client\'s subscription is 404 (test/webhooks)',
+  'POST /api/clients/:id/webhooks/:sid/pause': 'webhook subscriptions of API clients are district-wide configuration (clients.manage); another client\'s subscription is 404 (test/webhooks)',
+  'POST /api/clients/:id/webhooks/:sid/resume': 'webhook subscriptions of API clients are district-wide configuration (clients.manage); another client\'s subscription is 404 (test/webhooks)',
+  'GET /api/clients/:id/webhooks/:sid/deliveries': 'webhook subscriptions of API clients are district-wide configuration (clients.manage); another client\'s subscription is 404 (test/webhooks)',
+  'POST /api/clients/:id/webhooks/:sid/replay': 'webhook subscriptions of API clients are district-wide configuration (clients.manage); another client\'s subscription is 404 (test/webhooks)',
   'PUT /api/incident-categories/:code/public': 'categories are district-wide configuration',
   'GET /api/public/photos/:hash': 'public: a photo released on a case of a public category; any other reads as 404 (test/citizens/public-map.test.ts)',
   'GET /api/public/photos/:hash/thumbnail': 'public: as the photo',
@@ -64,6 +76,61 @@ const PROBED_IN_MODULE: Record<string, string> = {
   'POST /api/leave/:id/refuse': 'test/workforce/teams.test.ts',
   'POST /api/leave/:id/cancel': 'test/workforce/teams.test.ts',
   'POST /api/teams/:id/leave': 'test/workforce/teams.test.ts',
+  // API-key routes: a job or an order belongs to its client; another client's reads as 404.
+  'GET /api/share/verify-jobs/:id': 'test/clients/share-jobs.test.ts',
+  'GET /api/share/verify-jobs/:id/result.csv': 'test/clients/share-jobs.test.ts',
+  'GET /api/hotline/orders/:externalNo': 'test/clients/hotline-link.test.ts',
+  // An order waiting for a position is seen by operators whose scope overlaps its client's; the case's order by who sees the case.
+  'POST /api/hotline/awaiting-location/:id/locate': 'test/clients/hotline-link.test.ts',
+  'GET /api/incidents/:id/hotline-order': 'test/clients/hotline-link.test.ts',
+  // Party building, linked cadres, livelihood projects: another street's objects read as 404 in each module's test.
+  'GET /api/party/organizations/:id': 'test/mechanisms/party.test.ts',
+  'POST /api/party/organizations/:id/members': 'test/mechanisms/party.test.ts',
+  'POST /api/party/organizations/:id/activities': 'test/mechanisms/party.test.ts',
+  'GET /api/party/members/:id': 'test/mechanisms/party.test.ts',
+  'POST /api/party/members/:id/households': 'test/mechanisms/party.test.ts',
+  'DELETE /api/party/members/:id/households/:householdId': 'test/mechanisms/party.test.ts',
+  'GET /api/party/activities/:id': 'test/mechanisms/party.test.ts',
+  'GET /api/cadres/:id': 'test/mechanisms/cadres.test.ts',
+  'POST /api/cadres/:id/links': 'test/mechanisms/cadres.test.ts',
+  'DELETE /api/cadres/:id/links/:linkId': 'test/mechanisms/cadres.test.ts',
+  'POST /api/cadres/:id/visits': 'test/mechanisms/cadres.test.ts',
+  'GET /api/cadre-visits/:id': 'test/mechanisms/cadres.test.ts',
+  'POST /api/cadre-visits/:id/record': 'test/mechanisms/cadres.test.ts',
+  'POST /api/cadre-visits/:id/cancel': 'test/mechanisms/cadres.test.ts',
+  'POST /api/cadre-visits/:id/findings/:findingId/incident': 'test/mechanisms/cadres.test.ts',
+  'GET /api/livelihood/needs/:id': 'test/mechanisms/livelihood.test.ts',
+  'POST /api/livelihood/needs/:id/assess': 'test/mechanisms/livelihood.test.ts',
+  'POST /api/livelihood/needs/:id/approve': 'test/mechanisms/livelihood.test.ts',
+  'POST /api/livelihood/needs/:id/progress': 'test/mechanisms/livelihood.test.ts',
+  'POST /api/livelihood/needs/:id/complete': 'test/mechanisms/livelihood.test.ts',
+  'POST /api/livelihood/needs/:id/feedback': 'test/mechanisms/livelihood.test.ts',
+  'GET /api/livelihood/needs/:id/photos/:hash': 'test/mechanisms/livelihood.test.ts',
+  // Unsatisfied hotline orders: another street's order reads 404 for every action (the worker's own orders besides).
+  'GET /api/hotline/revisits/:id': 'test/hotline/orders.test.ts',
+  'POST /api/hotline/revisits/:id/assign': 'test/hotline/orders.test.ts',
+  'POST /api/hotline/revisits/:id/help': 'test/hotline/orders.test.ts',
+  'POST /api/hotline/revisits/:id/answer': 'test/hotline/orders.test.ts',
+  // Joint meetings: a meeting (and its items, decisions) of another street reads as 404 on every id route.
+  'GET /api/meetings/:id': 'test/meetings/meetings.test.ts',
+  'PATCH /api/meetings/:id': 'test/meetings/meetings.test.ts',
+  'GET /api/meetings/:id/candidates': 'test/meetings/meetings.test.ts',
+  'POST /api/meetings/:id/items': 'test/meetings/meetings.test.ts',
+  'POST /api/meetings/:id/items/:itemId/decisions': 'test/meetings/meetings.test.ts',
+  'POST /api/meetings/:id/close': 'test/meetings/meetings.test.ts',
+  'POST /api/meetings/decisions/:id/done': 'test/meetings/meetings.test.ts',
+  // Campaigns: one pushed to another street reads as 404; a worker fills only the targets of their own grids.
+  'GET /api/campaigns/:id': 'test/campaigns/campaigns.test.ts',
+  'POST /api/campaigns/:id/push': 'test/campaigns/campaigns.test.ts',
+  'POST /api/campaigns/:id/close': 'test/campaigns/campaigns.test.ts',
+  'GET /api/campaigns/:id/progress': 'test/campaigns/campaigns.test.ts',
+  'GET /api/campaigns/:id/targets': 'test/campaigns/campaigns.test.ts',
+  'POST /api/campaigns/:id/responses': 'test/campaigns/campaigns.test.ts',
+  // An API client's key reaches only its own subscriptions: another client's reads as 404.
+  'DELETE /api/webhooks/subscriptions/:sid': 'test/webhooks/webhooks.test.ts',
+  // A notification and a field task belong to their user alone: another user's reads as 404.
+  'POST /api/notifications/:id/read': 'test/command/portal.test.ts',
+  'POST /api/command/field-tasks/:id/done': 'test/command/portal.test.ts',
   // Releasing a photo needs the case's id and one of its photos: another street's case reads as 404.
   'PUT /api/incidents/:id/photos/:hash/public': 'test/citizens/public-map.test.ts',
 };
@@ -130,6 +197,8 @@ describe.each(DIALECTS)('route registry scope walk on %s', (dialect) => {
     for (const route of ['GET /api/incidents/:id', 'GET /api/incidents/:id/duplicates', 'GET /api/incidents/:id/assignees', 'GET /api/incidents/:id/rating', 'GET /api/incidents/:id/public-photos']) probes.set(route, inc);
     probes.set('POST /api/incidents/:id/actions', { ...inc, body: { type: 'accept', version: 1 } });
     probes.set('POST /api/incidents/:id/merge', { ...inc, body: { intoId: Number(incA), version: 1 } });
+    probes.set('GET /api/command/cases/:id/nearest-workers', inc);
+    probes.set('POST /api/command/cases/:id/field-tasks', { ...inc, body: { userId: ids.member_a, kind: 'inspect' } });
     // Archived cases: one rejected case per street, moved to the archive store, read by code.
     const archivedCode = async (unit: string) => {
       const id = await incident(unit);

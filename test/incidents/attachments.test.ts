@@ -110,8 +110,8 @@ describe.each(DIALECTS)('incident photos on %s', (dialect) => {
     expect(files.every((f) => ['image/png', 'image/jpeg', 'image/webp'].includes(f.mime))).toBe(true);
 
     // A role that takes no photos may not upload; nobody anonymous either.
-    const leader = await t.login('leader');
-    expect((await upload(leader, await image('png', 10, 10, 9))).statusCode).toBe(403);
+    const auditor = await t.login('auditor');
+    expect((await upload(auditor, await image('png', 10, 10, 9))).statusCode).toBe(403);
     expect((await upload('', await image('png', 10, 10, 9))).statusCode).toBe(401);
   });
 

@@ -41,12 +41,17 @@ export interface CursorState {
   gaps: Gap[];
 }
 
-/** Creates the cursor table; called by the migration of whichever store keeps the consumer's effects. */
+/**
+ * Creates the cursor table; called by the migration of whichever store keeps
+ * the consumer's effects. If it is missing only: two stores may share one
+ * database (the statistics store beside the business tables on MySQL).
+ */
 export async function createFeedCursorTable(db: Kysely<unknown>): Promise<void> {
   await tableOptions(
     dialectOfKysely(db),
     db.schema
       .createTable(FEED_CURSOR_TABLE)
+      .ifNotExists()
       .addColumn('name', 'varchar(64)', (c) => c.primaryKey())
       .addColumn('high', 'bigint', (c) => c.notNull())
       .addColumn('gaps', 'text', (c) => c.notNull())

@@ -45,6 +45,20 @@ export const PERMISSIONS: readonly PermissionDef[] = [
   p('workforce.manage', 'workforce', '管理队伍成员、排班并审批请假', 'Manage team members and rota, decide leave'),
   p('workforce.configure', 'workforce', '维护考勤设置与队伍角色', 'Maintain attendance settings and team roles'),
   p('workforce.patrol', 'workforce', '巡查、打卡与请假（本人）', 'Patrol, clock in and ask for leave (own)'),
+  p('party.read', 'mechanisms', '查看基层党建（党组织、党员、活动）', 'View party building (organisations, members, activities)'),
+  p('party.manage', 'mechanisms', '维护党组织、党员、联户与活动', 'Maintain party organisations, members, household links and activities'),
+  p('cadres.read', 'mechanisms', '查看群工联点（联点干部与走访）', 'View linked cadres and their visits'),
+  p('cadres.manage', 'mechanisms', '维护联点干部、安排与记录走访', 'Maintain linked cadres, schedule and record visits'),
+  p('livelihood.read', 'mechanisms', '查看民生实事', 'View livelihood projects'),
+  p('livelihood.manage', 'mechanisms', '收集、评估、立项并推进民生实事', 'Collect, assess, approve and advance livelihood projects'),
+  p('hotline.read', 'hotline', '查看不满意工单与回访统计', 'View unsatisfied hotline orders and revisit figures'),
+  p('hotline.manage', 'hotline', '导入与分派不满意工单', 'Import and assign unsatisfied hotline orders'),
+  p('hotline.revisit', 'hotline', '不满意工单帮办与回访（本人）', 'Help and revisit unsatisfied hotline orders (own)'),
+  p('meetings.read', 'meetings', '查看联席会议', 'View joint meetings'),
+  p('meetings.manage', 'meetings', '召开联席会议、确定议题与决议', 'Hold joint meetings, set agendas and decisions'),
+  p('campaigns.read', 'campaigns', '查看中心工作及进度', 'View campaigns and their progress'),
+  p('campaigns.manage', 'campaigns', '制定、下发与结束中心工作', 'Draft, push and close campaigns'),
+  p('campaigns.fill', 'campaigns', '填报中心工作（网格员）', 'Fill campaign forms (grid workers)'),
 ];
 
 export const PERMISSION_CODES = new Set(PERMISSIONS.map((x) => x.code));
@@ -64,13 +78,15 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     permissions: [
       'users.manage', 'roles.manage', 'system.read', 'clients.manage', 'grid.read', 'grid.manage', 'incidents.read', 'incidents.configure', 'dashboard.read',
       'evaluation.read', 'evaluation.assess', 'evaluation.assess.manage', 'reports.read', 'reports.generate', 'workforce.read', 'workforce.manage', 'workforce.configure',
+      'party.read', 'party.manage', 'cadres.read', 'cadres.manage', 'livelihood.read', 'livelihood.manage',
+      'hotline.read', 'hotline.manage', 'meetings.read', 'campaigns.read',
     ],
   },
   {
     code: 'intake_operator',
     name: '受理员',
     nameEn: 'Intake operator',
-    permissions: ['grid.read', 'incidents.read', 'incidents.report', 'incidents.register', 'incidents.close'],
+    permissions: ['grid.read', 'incidents.read', 'incidents.report', 'incidents.register', 'incidents.close', 'hotline.read', 'hotline.manage'],
   },
   {
     code: 'dispatcher',
@@ -83,7 +99,8 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     name: '值班长',
     nameEn: 'Shift supervisor',
     permissions: ['grid.read', 'incidents.read', 'incidents.register', 'incidents.dispatch', 'incidents.close', 'incidents.supervise', 'dashboard.read', 'evaluation.read', 'evaluation.assess',
-      'reports.read', 'reports.generate', 'workforce.read'],
+      'reports.read', 'reports.generate', 'workforce.read', 'hotline.read', 'hotline.manage',
+      'party.read', 'cadres.read', 'livelihood.read', 'meetings.read', 'meetings.manage', 'campaigns.read', 'campaigns.manage'],
   },
   {
     code: 'handler',
@@ -95,14 +112,14 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     code: 'grid_worker',
     name: '网格员',
     nameEn: 'Grid worker',
-    permissions: ['grid.read', 'incidents.read', 'incidents.report', 'incidents.verify', 'residents.read', 'residents.manage', 'workforce.patrol'],
+    permissions: ['grid.read', 'incidents.read', 'incidents.report', 'incidents.verify', 'residents.read', 'residents.manage', 'workforce.patrol', 'hotline.revisit', 'campaigns.read', 'campaigns.fill'],
   },
   {
     // 网格长: leads a community's "1+4" team, keeps its rota and decides its members' leave.
     code: 'team_leader',
     name: '网格长',
     nameEn: 'Team leader',
-    permissions: ['grid.read', 'incidents.read', 'workforce.read', 'workforce.manage'],
+    permissions: ['grid.read', 'incidents.read', 'workforce.read', 'workforce.manage', 'meetings.read', 'campaigns.read'],
   },
   {
     code: 'street_operator',
@@ -111,13 +128,16 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     permissions: [
       'grid.read', 'incidents.read', 'incidents.report', 'incidents.register', 'incidents.dispatch',
       'incidents.close', 'incidents.escalate', 'dashboard.read', 'evaluation.read', 'reports.read', 'reports.generate', 'workforce.read', 'workforce.manage',
+      'party.read', 'party.manage', 'cadres.read', 'cadres.manage', 'livelihood.read', 'livelihood.manage',
+      'hotline.read', 'hotline.manage', 'meetings.read', 'meetings.manage', 'campaigns.read', 'campaigns.manage',
     ],
   },
   {
     code: 'leader',
     name: '领导',
     nameEn: 'Leader',
-    permissions: ['grid.read', 'incidents.read', 'dashboard.read', 'evaluation.read', 'evaluation.assess', 'evaluation.assess.manage', 'reports.read', 'reports.generate', 'workforce.read'],
+    permissions: ['grid.read', 'incidents.read', 'dashboard.read', 'evaluation.read', 'evaluation.assess', 'evaluation.assess.manage', 'reports.read', 'reports.generate', 'workforce.read', 'hotline.read',
+      'party.read', 'cadres.read', 'livelihood.read', 'meetings.read', 'meetings.manage', 'campaigns.read', 'campaigns.manage'],
   },
   {
     // 综治专干: the community's social-governance officer who follows the key persons (重点人员). Key-person

@@ -113,6 +113,18 @@ const LOOKUPS: Record<string, Lookup> = {
   async api_client(db, ids) {
     return apiClientNames(db, ids);
   },
+  async meeting(db, ids) {
+    const n = numeric(ids);
+    if (n.length === 0) return new Map();
+    const rows = await db.selectFrom('meetings').select(['id', 'title']).where('id', 'in', n).execute();
+    return same(rows.map((r) => ({ key: r.id, name: r.title })));
+  },
+  async campaign(db, ids) {
+    const n = numeric(ids);
+    if (n.length === 0) return new Map();
+    const rows = await db.selectFrom('campaigns').select(['id', 'title']).where('id', 'in', n).execute();
+    return same(rows.map((r) => ({ key: r.id, name: r.title })));
+  },
 };
 
 /** Names for the (type, id) pairs of a page of records, keyed `${type}:${id}`. */

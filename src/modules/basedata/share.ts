@@ -8,6 +8,15 @@ import { shanghaiToday } from './rules/dates.js';
 export const SHARE_FIELDS = ['found', 'community'] as const;
 export type ShareField = (typeof SHARE_FIELDS)[number];
 
+/** One number's answer; `community` only when the client's fields allow it. */
+export interface ShareCheck {
+  idNumber: string;
+  bidx: string | null;
+  valid: boolean;
+  found: boolean;
+  community?: { code: string; name: string } | null;
+}
+
 /** What the verification needs of the calling API client (src/modules/clients). */
 export interface ShareClient {
   id: number;
@@ -29,6 +38,21 @@ export class ShareService {
 
   /** For each number: does such a resident live in the client's scope, and in which community (when allowed). */
   async verify(client: ShareClient, ip: string, idNumbers: string[]) {
+    const checked = await this.check(client, idNumbers);
+    const results = checked.map(({ bidx: _bidx, ...r }) => r);
+    await this.db.transaction((tx) => appendAudit(tx, { userId: null, username: `share:${client.name}`, ip }, {
+      action: 'share.verify', objectType: 'api_client', objectId: client.id,
+      details: { count: idNumbers.length, found: results.filter((r) => r.found).length },
+    }));
+    return results;
+  }
+
+  /**
+   * The verification without its audit entry, with each number's blind index
+   * (null when invalid): the bulk jobs (src/modules/clients/share-jobs.ts)
+   * keep one traceable record per row and audit the job.
+   */
+  async check(client: ShareClient, idNumbers: readonly string[]): Promise<ShareCheck[]> {
     const today = shanghaiToday();
     const indexes = idNumbers.map((raw) => {
       const r = parseIdNumber(raw, today);
@@ -46,20 +70,16 @@ export class ShareService {
       const rows = await this.db.primary.selectFrom('grids').select(['code', 'name']).where('code', 'in', [...new Set(found.values())]).execute();
       for (const r of rows) communities.set(r.code, r.name);
     }
-    const results = idNumbers.map((idNumber, i) => {
-      const bidx = indexes[i];
+    return idNumbers.map((idNumber, i) => {
+      const bidx = indexes[i] ?? null;
       const community = bidx ? found.get(bidx) : undefined;
       return {
         idNumber,
+        bidx,
         valid: bidx !== null,
         found: community !== undefined,
         ...(client.fields.includes('community') ? { community: community ? { code: community, name: communities.get(community) ?? '' } : null } : {}),
       };
     });
-    await this.db.transaction((tx) => appendAudit(tx, { userId: null, username: `share:${client.name}`, ip }, {
-      action: 'share.verify', objectType: 'api_client', objectId: client.id,
-      details: { count: idNumbers.length, found: results.filter((r) => r.found).length },
-    }));
-    return results;
   }
 }

@@ -71,3 +71,40 @@ export const apiClientsMigration: Migration = {
     await db.schema.dropTable('api_clients').execute();
   },
 };
+
+/** Bulk verification jobs and their per-row records (docs/api-clients.md). */
+export const shareJobsMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    const d = dialectOfKysely(db);
+    await tableOptions(d, db.schema.createTable('share_jobs')
+      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('client_id', 'integer', (c) => c.notNull())
+      .addColumn('created_by', 'integer')
+      .addColumn('file_name', 'varchar(200)', (c) => c.notNull())
+      .addColumn('file_path', 'varchar(500)')
+      .addColumn('result_path', 'varchar(500)')
+      .addColumn('status', 'varchar(16)', (c) => c.notNull())
+      .addColumn('total_rows', 'integer', (c) => c.notNull())
+      .addColumn('found', 'integer', (c) => c.notNull())
+      .addColumn('not_found', 'integer', (c) => c.notNull())
+      .addColumn('invalid', 'integer', (c) => c.notNull())
+      .addColumn('error_code', 'varchar(64)')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addColumn('finished_at', 'bigint')).execute();
+    await db.schema.createIndex('share_jobs_client').on('share_jobs').columns(['client_id', 'id']).execute();
+    await tableOptions(d, db.schema.createTable('share_job_records')
+      .addColumn('job_id', 'integer', (c) => c.notNull())
+      .addColumn('row_no', 'integer', (c) => c.notNull())
+      .addColumn('id_bidx', 'varchar(64)')
+      .addColumn('outcome', 'varchar(16)', (c) => c.notNull())
+      .addColumn('community_code', 'varchar(20)')
+      .addPrimaryKeyConstraint('share_job_records_pk', ['job_id', 'row_no'])).execute();
+    // Which jobs checked a given person: the traceability question an auditor asks.
+    await db.schema.createIndex('share_job_records_bidx').on('share_job_records').columns(['id_bidx']).execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('share_job_records').execute();
+    await db.schema.dropTable('share_jobs').execute();
+  },
+};

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { actorOf } from '../../infra/http/app.js';
 import { permission } from '../../infra/http/policy.js';
 import { SHARE_FIELDS } from '../basedata/share.js';
+import { SHARED_DATASETS } from './catalogue.js';
 import { API_CLIENT_SCOPES } from './rules/keys.js';
 import type { ApiClientService } from './service.js';
 
@@ -74,4 +75,34 @@ export async function apiClientRoutes(app: FastifyInstance, deps: { apiClients: 
       response: { 200: z.object({ items: z.array(z.object({ day: z.string(), scope: z.string(), calls: z.number() })) }), 404: ErrorBody },
     },
   }, async (request) => ({ items: await apiClients.usage(request.params.id, request.query.days) }));
+
+  const Words = z.object({ 'zh-CN': z.string(), en: z.string() });
+  r.get('/api/share/catalogue', {
+    config: { policy: permission(MANAGE) },
+    schema: {
+      tags: TAGS, summary: 'The catalogue of shared datasets (数据目录): fields, masking, interfaces, and the active clients with access',
+      response: {
+        200: z.object({
+          items: z.array(z.object({
+            key: z.string(), name: Words, description: Words,
+            access: z.union([z.object({ kind: z.literal('api_key'), scope: z.string() }), z.object({ kind: z.literal('session'), permission: z.string() })]),
+            interfaces: z.array(z.object({ method: z.string(), path: z.string(), note: Words })),
+            fields: z.array(z.object({ name: z.string(), label: Words, masking: Words.nullable() })),
+            formats: z.array(z.string()),
+            clients: z.array(z.object({ id: z.number(), name: z.string(), scopeCode: z.string(), fields: z.array(z.string()) })),
+          })),
+        }),
+      },
+    },
+  }, async () => {
+    const active = (await apiClients.list()).filter((c) => c.status === 'active');
+    return {
+      items: SHARED_DATASETS.map((d) => ({
+        ...d,
+        clients: d.access.kind === 'api_key'
+          ? active.filter((c) => c.scopes.includes((d.access as { scope: (typeof API_CLIENT_SCOPES)[number] }).scope)).map((c) => ({ id: c.id, name: c.name, scopeCode: c.scopeCode, fields: c.fields }))
+          : [],
+      })),
+    };
+  });
 }

@@ -30,7 +30,43 @@ export interface ApiClientUsageTable {
   calls: number;
 }
 
+/** A bulk verification job (数据共享 批量核验): a file of ID numbers checked for one share client. */
+export interface ShareJobTable {
+  id: Generated<number>;
+  client_id: number;
+  /** The console user who uploaded on the client's behalf; null when the client uploaded by API. */
+  created_by: number | null;
+  file_name: string;
+  /** The upload (clear ID numbers): deleted once the job has run. */
+  file_path: string | null;
+  /** The result CSV (masked numbers only). */
+  result_path: string | null;
+  status: 'queued' | 'running' | 'done' | 'failed';
+  total_rows: number;
+  found: number;
+  not_found: number;
+  invalid: number;
+  error_code: string | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+/**
+ * One checked row of a job: the number's blind index (never the number) and
+ * its outcome, so each check is traceable; the job's audit entry points here.
+ */
+export interface ShareJobRecordTable {
+  job_id: number;
+  row_no: number;
+  id_bidx: string | null;
+  outcome: 'found' | 'not_found' | 'invalid';
+  community_code: string | null;
+}
+
 export interface ApiClientTables {
   api_clients: ApiClientTable;
   api_client_usage: ApiClientUsageTable;
+  share_jobs: ShareJobTable;
+  share_job_records: ShareJobRecordTable;
 }

@@ -138,8 +138,9 @@ export class CommandOverviewService {
         .select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst(),
       // Closed today: read from today's timeline (incident_events_at), not from the closed cases' history.
       db.selectFrom('incident_events').innerJoin('incidents', 'incidents.id', 'incident_events.incident_id')
-        .where('incident_events.at', '>=', dayStart).where('incident_events.to_status', '=', 'closed').where('incidents.status', '=', 'closed')
-        .where((eb) => this.incidents.visible(eb as never, scopes))
+        // `+status` and no grid index (MySQL ignores the +, as in codePrefix): SQLite would otherwise drive the join by every closed case, or by a street's cases (1.9 s and 190 ms at scale 1); today's events lead instead.
+        .where('incident_events.at', '>=', dayStart).where('incident_events.to_status', '=', 'closed').where(sql<string>`+${sql.ref('incidents.status')}`, '=', 'closed')
+        .where((eb) => this.incidents.visible(eb as never, scopes, { useGridIndex: false }))
         .select(sql<number | string>`count(distinct incident_events.incident_id)`.as('n')).executeTakeFirst(),
       this.open(principal, scopes).where('incidents.due_at', '<', now)
         .select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst(),

@@ -20,6 +20,7 @@ import { appendAudit, type AuditActor } from '../../infra/audit/audit.js';
 import { toJson } from '../../infra/db/values.js';
 import { bulkInsert } from '../../infra/db/insert.js';
 import { createRandom, type Random } from '../grid/demo/random.js';
+import { PHRASINGS } from './phrasings.js';
 import { Locator } from '../grid/rules/locator.js';
 import type { GridGeometry } from '../grid/rules/types.js';
 import { ReferenceData } from '../incidents/reference.js';
@@ -87,6 +88,18 @@ const MAJOR_WEIGHTS: Record<string, number> = { '01': 0.08, '02': 0.04, '03': 0.
 const CHANNELS_WORKING: [IncidentChannel, number][] = [['grid_worker', 0.78], ['hotline_12345', 0.09], ['citizen', 0.08], ['operator_phone', 0.03], ['operator_walk_in', 0.015], ['api', 0.005]];
 const CHANNELS_OFF: [IncidentChannel, number][] = [['grid_worker', 0.35], ['hotline_12345', 0.32], ['citizen', 0.25], ['operator_phone', 0.06], ['api', 0.02]];
 const DETAILS = ['影响居民出行', '群众反映强烈', '存在安全隐患', '多次出现，请尽快处理', '现场已拍照取证', '影响市容环境', '周边居民投诉', '需相关部门协调处置'];
+
+/**
+ * A report as people word it (phrasings.ts): the problem in their own words,
+ * not the category's name, sometimes with where it is and a remark.
+ */
+function describe(communityName: string, building: number, categoryCode: string, detail: string, rng: Random): string {
+  const phrases = PHRASINGS[categoryCode];
+  const phrase = phrases ? rng.pick(phrases) : '有问题需要处理';
+  const where = rng.next();
+  const place = where < 0.45 ? `${communityName}${building}栋附近，` : where < 0.75 ? `${communityName}，` : '';
+  return rng.next() < 0.5 ? `${place}${phrase}，${detail}` : `${place}${phrase}`;
+}
 
 /** Weighted choice over a cumulative weight array. */
 class Weighted<T> {
@@ -231,6 +244,8 @@ export interface GeneratedDay {
 /** One day of reports with their timelines; ids from `firstId`, codes from `firstSeq` + 1. */
 export function generateDay(world: IncidentWorld, options: IncidentOptions, plan: { ymd: string; day: number; count: number }, firstId: number, firstSeq: number): GeneratedDay {
   const rng = createRandom(`incidents:${options.seed}:${plan.ymd}`);
+  // The wording has its own stream, so the rest of the generated history does not depend on it.
+  const wording = createRandom(`incident-wording:${options.seed}:${plan.ymd}`);
   const end = midnight(dayNumberFromYmd(options.until) + 1);
   const working = isWorkingDay(world.cal, plan.ymd);
   const hourWeights = new Weighted(Array.from({ length: 24 }, (_, h) => h), working ? WORK_HOURS : OFF_HOURS);
@@ -276,7 +291,7 @@ export function generateDay(world: IncidentWorld, options: IncidentOptions, plan
     const operator = rng.pick(world.staff.operators);
     const citizen = channel !== 'grid_worker';
     const building = rng.int(1, 60);
-    const description = `${grid.communityName}${building}栋附近${category.nameZh}，${rng.pick(DETAILS)}`;
+    const description = describe(grid.communityName, building, category.code, rng.pick(DETAILS), wording);
     const photoCount = channel === 'grid_worker' ? rng.int(1, 3) : channel === 'citizen' && rng.next() < 0.5 ? 1 : 0;
     const spec: IncidentSpec = {
       id,

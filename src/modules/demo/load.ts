@@ -7,10 +7,14 @@ import { countGrids, demoFeatureCollection } from '../grid/store.js';
 import { DEFAULT_DEPARTMENTS } from '../incidents/data/categories.js';
 import { loadDemoResidents } from '../basedata/demo/load.js';
 import { loadDemoRecords, type RecordsResult } from '../basedata/demo/records.js';
+import { loadDemoMeetings } from '../meetings/demo.js';
+import { loadDemoCampaigns } from '../campaigns/demo.js';
 import { defaultUntil, loadDemoIncidents, periodStart, type IncidentLoadResult, type IncidentProgress } from './incidents.js';
 import { demoPhotoCount, ensureDemoPhotos } from './photos.js';
 import { ensureStaff } from './staff.js';
+import { loadDemoHotline, type HotlineDemoResult } from '../hotline/demo.js';
 import { loadDemoWorkforce, type WorkforceDemoOptions, type WorkforceDemoResult } from './workforce.js';
+import { loadDemoMechanisms, type MechanismsDemoResult } from './mechanisms.js';
 
 /** Every demo account has this password (printed at start; never use the demo in production). */
 export const DEMO_PASSWORD = 'Demo#2026';
@@ -36,6 +40,10 @@ export interface DemoSummary {
   workforce: WorkforceDemoResult | null;
   /** Base data records beside the residents (null when no residents were asked for). */
   records: RecordsResult | null;
+  /** Party organisations, linked cadres and livelihood projects (with the residents; null without). */
+  mechanisms: MechanismsDemoResult | null;
+  /** Unsatisfied hotline orders (null when no incidents were asked for). */
+  hotline: HotlineDemoResult | null;
 }
 
 export interface DemoIncidentOptions {
@@ -154,6 +162,12 @@ export async function loadDemo(
       records.ms = Date.now() - started;
     }
   }
+  let mechanisms: MechanismsDemoResult | null = null;
+  if (options.residentsScale && options.residentsScale > 0) {
+    // Party members are residents: loaded only with them. Figures are anchored on the last demo day.
+    mechanisms = await loadDemoMechanisms(db, actor, { seed, until });
+    if (!mechanisms.skipped) created = true;
+  }
   let incidents: IncidentLoadResult | null = null;
   if (withIncidents) {
     const o = options.incidents!;
@@ -178,7 +192,22 @@ export async function loadDemo(
       if (!workforce.skipped) created = true;
     }
   }
+  let hotline: HotlineDemoResult | null = null;
+  if (withIncidents) {
+    const stored = await db.primary.selectFrom('demo_progress').select(['params', 'finished']).where('name', '=', 'incidents').executeTakeFirst();
+    if (stored && Number(stored.finished) === 1) {
+      const last = (JSON.parse(stored.params) as { until?: string }).until ?? until;
+      // Unsatisfied hotline orders of the last 30 days, worked to the seed's figures (modules/hotline/demo.ts).
+      hotline = await loadDemoHotline(db, platform.hotline, platform.gridLocator, actor, { seed, until: last });
+      if (!hotline.skipped) created = true;
+      // The category suggester learns from the history just loaded (the server retrains daily after that).
+      if (!(await db.primary.selectFrom('incident_suggest_models').select('id').limit(1).executeTakeFirst())) await platform.suggester.train(actor, 'demo');
+    }
+    // A few joint meetings (from the demo's hard cases) and campaigns in the first street; each written once.
+    if (!(await loadDemoMeetings(db, actor)).skipped) created = true;
+    if (!(await loadDemoCampaigns(db, actor)).skipped) created = true;
+  }
   // Bulk loads change the tables' shape far more than everyday work: let the planner see it.
   if (created) await db.refreshStatistics();
-  return { grids: features.length, departments, accounts, created, staff, incidents, workforce, records };
+  return { grids: features.length, departments, accounts, created, staff, incidents, workforce, records, mechanisms, hotline };
 }

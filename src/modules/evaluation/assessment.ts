@@ -8,6 +8,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { AppDb, Database } from '../../database.js';
 import { appendAudit, type AuditActor } from '../../infra/audit/audit.js';
 import type { Scope } from '../../infra/auth/scope.js';
+import type { Principal } from '../../infra/auth/principal.js';
 import { fromJson, toJson } from '../../infra/db/values.js';
 import type { FileService } from '../../infra/files/files.js';
 import { AppError } from '../../infra/http/errors.js';
@@ -79,6 +80,19 @@ function covers(scopes: readonly Scope[], subject: AssessmentSubject, code: stri
 /** Scheme edits and closing are the district's: a grid scope at district level. */
 function requireDistrict(scopes: readonly Scope[]): void {
   if (!scopes.some((s) => s.kind === 'grid' && s.code.length <= GRID_CODE_LENGTH.district)) throw new AppError(403, 'ASSESSMENT_DISTRICT_ONLY');
+}
+
+/**
+ * Whether the caller may see a photo backing a manual score: one of the
+ * scores naming it is of a unit the caller's evaluation.read scope covers
+ * (the file route asks every domain that shows files, see AttachmentService).
+ */
+export async function canReadEvidence(db: AppDb, principal: Principal, hash: string): Promise<boolean> {
+  const scopes = principal.scopesFor('evaluation.read');
+  if (scopes.length === 0 || !/^[0-9a-f]{64}$/.test(hash)) return false;
+  const rows = await db.primary.selectFrom('assessment_scores as s').innerJoin('assessment_periods as p', 'p.id', 's.period_id')
+    .select(['p.subject', 's.unit_code', 's.attachments']).where('s.attachments', 'like', `%${hash}%`).execute();
+  return rows.some((r) => fromJson<string[]>(r.attachments, []).includes(hash) && covers(scopes, r.subject, r.unit_code));
 }
 
 export class AssessmentService {

@@ -12,7 +12,6 @@ const TAGS = ['files'];
 const ErrorBody = z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) });
 
 /** Permissions whose work takes photos (report, reply, verify / self-resolve). */
-const UPLOAD_PERMISSIONS = ['incidents.report', 'incidents.handle', 'incidents.verify'];
 
 const Uploaded = z.object({
   hash: z.string(),
@@ -75,7 +74,7 @@ export async function attachmentRoutes(app: FastifyInstance, deps: AttachmentRou
       },
     }, async (request, reply) => {
       const principal = requirePrincipal(request);
-      if (!UPLOAD_PERMISSIONS.some((p) => principal.can(p))) throw new AppError(403, 'INCIDENT_UPLOAD_FORBIDDEN');
+      if (!attachments.mayUpload(principal)) throw new AppError(403, 'INCIDENT_UPLOAD_FORBIDDEN');
       const body = request.body;
       if (!Buffer.isBuffer(body)) throw new AppError(415, 'FILE_TYPE_NOT_ALLOWED');
       const stored = await files.upload(body, principal.userId);

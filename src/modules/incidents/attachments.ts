@@ -102,6 +102,9 @@ export interface ArchivedFiles {
   canReadFile(principal: Principal, hash: string): Promise<boolean>;
 }
 
+/** Whether the caller may see an object of some domain that shows this stored file. */
+export type FileReader = (principal: Principal, hash: string) => Promise<boolean>;
+
 export class IncidentAttachments implements AttachmentPort {
   /** Photos of archived cases stay viewable to those who may see the case. */
   archived: ArchivedFiles | null = null;
@@ -145,9 +148,39 @@ export class IncidentAttachments implements AttachmentPort {
     return new Set(links.filter((l) => ok.has(Number(l.incident_id))).map((l) => l.hash));
   }
 
-  /** Whether the caller may see a stored file: its uploader, or someone who may see an incident showing it. */
+  /**
+   * Other domains whose objects show stored files (assessment evidence,
+   * livelihood project photos…): each answers whether the caller may see an
+   * object showing the file. Registered at start (src/platform.ts).
+   */
+  private readonly readers: FileReader[] = [];
+  /** Who may upload: the incident loop's photo takers, and the permissions other domains add with their readers. */
+  private readonly uploaders = new Set(['incidents.report', 'incidents.handle', 'incidents.verify']);
+
+  addReader(reader: FileReader, uploadPermissions: readonly string[] = []): void {
+    this.readers.push(reader);
+    for (const p of uploadPermissions) this.uploaders.add(p);
+  }
+
+  /** Lets a domain that serves its photos itself have them uploaded here. */
+  allowUploads(permissions: readonly string[]): void {
+    for (const p of permissions) this.uploaders.add(p);
+  }
+
+  mayUpload(principal: Principal): boolean {
+    return [...this.uploaders].some((p) => principal.can(p));
+  }
+
+  /** Whether the caller may see a stored file: its uploader, someone who may see an incident showing it, or an object of another domain. */
   async canRead(principal: Principal, hash: string): Promise<boolean> {
     if ((await this.files.uploadedBy(principal.userId, [hash])).has(hash)) return true;
+    if (await this.onVisibleIncident(principal, hash)) return true;
+    if (this.archived && (await this.archived.canReadFile(principal, hash))) return true;
+    for (const reader of this.readers) if (await reader(principal, hash)) return true;
+    return false;
+  }
+
+  private async onVisibleIncident(principal: Principal, hash: string): Promise<boolean> {
     // One picture can be on many incidents (the demo's pool is): look at them a page at a time,
     // newest first, and stop at the first the caller may see.
     let below = Number.MAX_SAFE_INTEGER;
@@ -160,7 +193,7 @@ export class IncidentAttachments implements AttachmentPort {
         .orderBy('incident_id', 'desc')
         .limit(CAN_READ_PAGE)
         .execute();
-      if (page.length === 0) return this.archived ? this.archived.canReadFile(principal, hash) : false;
+      if (page.length === 0) return false;
       const ids = [...new Set(page.map((r) => Number(r.incident_id)))];
       if ((await this.incidents.visibleIds(principal, ids)).length > 0) return true;
       below = ids[ids.length - 1]!;

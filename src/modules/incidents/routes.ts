@@ -152,7 +152,7 @@ const CreateBody = z.object({
 });
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
-const ListQuery = z.object({
+export const ListQuery = z.object({
   status: z
     .string()
     .max(200)
@@ -186,7 +186,7 @@ const ListQuery = z.object({
 });
 type ListQueryT = z.infer<typeof ListQuery>;
 
-function filterOf(q: ListQueryT): ListFilter {
+export function filterOf(q: ListQueryT): ListFilter {
   return {
     status: q.status,
     category: q.category,

@@ -97,6 +97,12 @@ export interface IncidentSettings {
 
 export const DEFAULT_INCIDENT_SETTINGS: IncidentSettings = { duplicateRadiusM: 50, amberFraction: 0.8, exportLimit: 50_000, listCountCap: 10_000, searchWindow: 2000 };
 
+/**
+ * Runs inside the create transaction right after the incident row is inserted: a channel links its own
+ * record to the new case atomically (throwing rolls the case back).
+ */
+export type CreateHook = (tx: Transaction<Database>, incidentId: number) => Promise<void>;
+
 export interface CreateIncidentInput {
   channel: IncidentChannel;
   description: string;
@@ -489,16 +495,11 @@ export class IncidentService {
     actor: AuditActor,
     input: CreateIncidentInput,
     idempotencyKey?: string,
-    /** More rows of the same intake written in the create's transaction (the public intake's follow-up token); may run twice (ADR 0001). */
-    alongside?: (tx: Transaction<Database>, incidentId: number) => Promise<void>,
+    within?: CreateHook,
   ): Promise<IdempotentResponse & { replayed: boolean }> {
     // Everything that reads outside the transaction happens first: SQLite has one connection.
     const prepared = await this.prepareCreate(principal, input);
-    const write = async (tx: Transaction<Database>) => {
-      const created = await this.createIn(tx, principal, actor, input, prepared);
-      if (alongside) await alongside(tx, (created.body as { incident: IncidentView }).incident.id);
-      return created;
-    };
+    const write = (tx: Transaction<Database>) => this.createIn(tx, principal, actor, input, prepared, within);
     const result = idempotencyKey
       ? await runIdempotent<Transaction<Database>>(
           this.db.primary,
@@ -589,6 +590,7 @@ export class IncidentService {
     actor: AuditActor,
     input: CreateIncidentInput,
     p: Awaited<ReturnType<IncidentService['prepareCreate']>>,
+    within?: CreateHook,
   ): Promise<IdempotentResponse> {
     const { gridCode, lng, lat, now, reporterUserId, state, day } = p;
     // The day counter and the audit head are one row each that every report
@@ -619,6 +621,9 @@ export class IncidentService {
     };
     const result = await insertRows<Database, 'incidents'>(tx, 'incidents', [values]);
     const id = Number(result.insertId);
+    // Before the day counter: a channel's own unique row (one case per 12345 order) fails fast here, and a
+    // concurrent duplicate waits on that row, not on the counter.
+    if (within) await within(tx, id);
     await this.appendEvents(tx, id, 0, p.events);
     const duplicates = lng !== null && lat !== null ? await this.nearby(tx, principal, { id, categoryCode: state.categoryCode, lng, lat }) : [];
     await tx.executeQuery(CompiledQuery.raw(BUMP_DAY_COUNTER, [day]));

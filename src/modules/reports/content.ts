@@ -11,6 +11,7 @@ import type { EvaluationService, KpiFigures } from '../evaluation/service.js';
 import { computeKpis, HIGHER_IS_BETTER, rank } from '../evaluation/rules/kpis.js';
 import { GRID_CODE_LENGTH } from '../grid/rules/codes.js';
 import { periodLabel, previousReportPeriod, type ReportKind, type ReportPeriod } from './rules/periods.js';
+import { DEFAULT_HOT_SPOT_PARAMS, findHotSpots, type HotSpotParams } from '../command/hotspots.js';
 
 /** Departments and areas are ranked by 按期结案率, the headline KPI of a 通报. */
 export const RANK_BY = 'onTimeCloseRate' as const;
@@ -46,6 +47,21 @@ export interface OverdueRow {
   address: string;
 }
 
+/** How many hot spots a weekly review lists. */
+export const TOP_HOT_SPOTS = 20;
+
+export interface HotSpotRow {
+  category: string;
+  area: string;
+  address: string;
+  count: number;
+  open: number;
+  firstAt: number;
+  lastAt: number;
+  /** The cases' codes, newest first. */
+  codes: string[];
+}
+
 export interface TrendPoint {
   day: string;
   reported: number;
@@ -65,6 +81,8 @@ export interface ReportContent {
   categories: CategoryRow[];
   overdue: { total: number; rows: OverdueRow[] };
   trend: TrendPoint[];
+  /** The weekly review's recurring problems (高发点位) of the week; null in other reports. */
+  hotSpots: { params: HotSpotParams; total: number; rows: HotSpotRow[] } | null;
 }
 
 export const KIND_TITLE: Record<ReportKind, string> = {
@@ -165,11 +183,13 @@ export async function gatherContent(
   }
   await progress(70);
 
+  const hotSpots = kind === 'weekly' ? await weeklyHotSpots(db, scopes, period) : null;
+
   return {
     kind, period, previous, generatedAt: now,
     scope: { level, code: scopeCode, name: current.name ?? scopeCode },
     figures: { now: { counts: current.counts, kpis: current.kpis }, before: { counts: before.counts, kpis: before.kpis } },
-    departments, areas, categories, overdue, trend,
+    departments, areas, categories, overdue, trend, hotSpots,
   };
 }
 
@@ -207,5 +227,28 @@ async function overdueCases(db: AppDb, scopeCode: string, now: number): Promise<
         address: x.address ?? '',
       };
     }),
+  };
+}
+
+/**
+ * The week's hot spots: the command module's rule over the cases reported in
+ * the period (its days, ending at the period's last midnight, Asia/Shanghai),
+ * with the default N and R.
+ */
+async function weeklyHotSpots(db: AppDb, scopes: Scope[], period: ReportPeriod): Promise<NonNullable<ReportContent['hotSpots']>> {
+  const end = Date.parse(`${period.to}T00:00:00+08:00`) + 86_400_000 - 1;
+  const days = Math.round((end + 1 - Date.parse(`${period.from}T00:00:00+08:00`)) / 86_400_000);
+  const params = { ...DEFAULT_HOT_SPOT_PARAMS, days };
+  const found = await findHotSpots(db, scopes, params, end);
+  return {
+    params,
+    total: found.items.length,
+    rows: found.items.slice(0, TOP_HOT_SPOTS).map((h) => ({
+      category: h.categoryName ?? h.categoryCode,
+      area: [h.streetName, h.communityName].filter(Boolean).join(' '),
+      address: h.cases.find((c) => c.address)?.address ?? '',
+      count: h.count, open: h.openCount, firstAt: Date.parse(h.firstAt), lastAt: Date.parse(h.lastAt),
+      codes: h.cases.map((c) => c.code),
+    })),
   };
 }

@@ -236,6 +236,14 @@ export function reportPdf(c: ReportContent, font: ReportFont): Promise<Buffer> {
     c.overdue.rows.map((x) => [x.code, x.category, x.area, x.department, String(x.daysLate)]),
     { align: ['left', 'left', 'left', 'left', 'right'], color: () => COLORS.red });
 
+  if (c.hotSpots) {
+    const p = c.hotSpots.params;
+    heading(doc, `七、高发点位（同一小类 ${p.days} 天内 ${p.radiusM} 米内不少于 ${p.minCases} 件，共 ${c.hotSpots.total} 处）`);
+    table(doc, ['小类', '街道 社区', '地址', '案件数', '未办结'], [110, 120, 150, 50, 50],
+      c.hotSpots.rows.map((x) => [x.category, x.area, x.address, String(x.count), String(x.open)]),
+      { align: ['left', 'left', 'left', 'right', 'right'] });
+  }
+
   const range = doc.bufferedPageRange();
   for (let i = range.start; i < range.start + range.count; i++) {
     doc.switchToPage(i);

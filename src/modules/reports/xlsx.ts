@@ -70,6 +70,16 @@ export async function reportWorkbook(c: ReportContent): Promise<Buffer> {
   late.addRow([]);
   late.addRow([`当前超期（红灯）案件共 ${c.overdue.total} 件，列出超期最久的 ${c.overdue.rows.length} 件`]);
 
+  if (c.hotSpots) {
+    const hot = wb.addWorksheet('高发点位', { views: [{ state: 'frozen', ySplit: 1 }] });
+    header(hot, ['序号', '小类', '街道 社区', '地址', '案件数', '未办结', '首次上报', '最近上报', '案件编号'], [8, 20, 24, 36, 10, 10, 18, 18, 60]);
+    const local = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
+    c.hotSpots.rows.forEach((x, i) => hot.addRow([i + 1, x.category, x.area, x.address, x.count, x.open, local(x.firstAt), local(x.lastAt), x.codes.join('、')]));
+    hot.addRow([]);
+    const p = c.hotSpots.params;
+    hot.addRow([`本周高发点位（同一小类 ${p.days} 天内在 ${p.radiusM} 米范围内不少于 ${p.minCases} 件）共 ${c.hotSpots.total} 处，列出 ${c.hotSpots.rows.length} 处`]);
+  }
+
   const trend = wb.addWorksheet('每日趋势', { views: [{ state: 'frozen', ySplit: 1 }] });
   header(trend, ['日期', '上报数', '结案数'], [12, 10, 10]);
   for (const p of c.trend) trend.addRow([p.day, p.reported, p.closed]);

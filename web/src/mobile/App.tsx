@@ -9,6 +9,7 @@ import { ABOVE_TAB_BAR, TAB_BAR_HEIGHT } from './layout.js';
 import { MobileI18nProvider, useT } from './i18n.js';
 import { OutboxProvider, useOutbox } from './offline/outbox.js';
 import IncidentTaskPage from './pages/IncidentTaskPage.js';
+import CampaignPage from './pages/CampaignPage.js';
 import { PatrolProvider } from './patrol/patrol.js';
 import LoginPage from './pages/LoginPage.js';
 import MePage from './pages/MePage.js';
@@ -16,6 +17,7 @@ import PatrolPage from './pages/PatrolPage.js';
 import ReportPage from './pages/ReportPage.js';
 import TasksPage from './pages/TasksPage.js';
 import VisitPage from './pages/VisitPage.js';
+import HotlineOrderPage from './pages/HotlinePage.js';
 
 type AntLocale = NonNullable<ConfigProviderProps['locale']>;
 const esDefault = (m: unknown): AntLocale => ((m as { default?: AntLocale }).default ?? m) as AntLocale;
@@ -89,6 +91,8 @@ function Shell() {
           <Route path="/m/tasks" element={<TasksPage />} />
           <Route path="/m/tasks/incident/:id" element={<IncidentTaskPage />} />
           <Route path="/m/tasks/visit/:householdId" element={<VisitPage />} />
+          <Route path="/m/tasks/hotline/:id" element={<HotlineOrderPage />} />
+          <Route path="/m/tasks/campaign/:id" element={<CampaignPage />} />
           <Route path="/m/patrol" element={<PatrolPage />} />
           <Route path="/m/me" element={<MePage />} />
           <Route path="*" element={<Navigate to="/m/report" replace />} />

@@ -6,6 +6,7 @@ import { useAuth } from './auth.js';
 import { useI18n } from './i18n.js';
 import { LanguageSwitch } from './LanguageSwitch.js';
 import { menuEntryFor, visibleMenu } from './menu.js';
+import { NotificationBell } from '../modules/command/NotificationBell.js';
 
 /** Signed-in frame: menu on the left, user and language in the header, the page in the middle. */
 export function AppLayout() {
@@ -66,6 +67,7 @@ export function AppLayout() {
                 </Tag>
               ))}
             </Space>
+            <NotificationBell />
             <Dropdown
               menu={{
                 items: [{ key: 'password', icon: <KeyOutlined />, label: t('header.changePassword') }],

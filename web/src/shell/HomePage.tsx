@@ -2,6 +2,7 @@ import { Card, Col, Descriptions, Empty, Row, Tag, Typography } from 'antd';
 import { lazy, Suspense } from 'react';
 import { Link } from 'react-router-dom';
 import MyWorkCard from '../modules/incidents/MyWorkCard.js';
+import { NoticesCard } from '../modules/command/NotificationBell.js';
 import { useAuth } from './auth.js';
 import { useI18n } from './i18n.js';
 import { visibleMenu } from './menu.js';
@@ -39,6 +40,9 @@ export default function HomePage() {
             <MyWorkCard />
           </Col>
         )}
+        <Col span={24}>
+          <NoticesCard />
+        </Col>
         <Col xs={24} lg={12}>
           <Card title={t('home.roles')}>
             {me.roles.length === 0 ? (

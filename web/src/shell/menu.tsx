@@ -1,4 +1,4 @@
-import { AlertOutlined, AuditOutlined, FundProjectionScreenOutlined, BarChartOutlined, ControlOutlined, CalendarOutlined, EditOutlined, EnvironmentOutlined, FileTextOutlined, IdcardOutlined, HomeOutlined, InboxOutlined, SafetyCertificateOutlined, ScheduleOutlined, TeamOutlined, TrophyOutlined, GlobalOutlined } from '@ant-design/icons';
+import { AlertOutlined, ApiOutlined, AuditOutlined, BarChartOutlined, CalendarOutlined, CheckSquareOutlined, ControlOutlined, DatabaseOutlined, EditOutlined, EnvironmentOutlined, FileTextOutlined, FireOutlined, FlagOutlined, FundProjectionScreenOutlined, GlobalOutlined, HeartOutlined, HomeOutlined, IdcardOutlined, InboxOutlined, PhoneOutlined, SafetyCertificateOutlined, ScheduleOutlined, SolutionOutlined, TeamOutlined, TrophyOutlined } from '@ant-design/icons';
 import { lazy, type ReactNode } from 'react';
 import type { MessageKey } from './messages.js';
 
@@ -44,6 +44,16 @@ const StatisticsPage = lazy(() => import('../modules/evaluation/DashboardPage.js
 const AssessmentPage = lazy(() => import('../modules/evaluation/AssessmentPage.js'));
 const ReportsPage = lazy(() => import('../modules/reports/ReportsPage.js'));
 const ScreenPage = lazy(() => import('../modules/command/ScreenPage.js'));
+const ClientsPage = lazy(() => import('../modules/clients/ClientsPage.js'));
+const CataloguePage = lazy(() => import('../modules/clients/CataloguePage.js'));
+const PartyPage = lazy(() => import('../modules/party/PartyPage.js'));
+const CadresPage = lazy(() => import('../modules/cadres/CadresPage.js'));
+const LivelihoodPage = lazy(() => import('../modules/livelihood/LivelihoodPage.js'));
+const HotlinePage = lazy(() => import('../modules/hotline/HotlinePage.js'));
+const MeetingsPage = lazy(() => import('../modules/meetings/MeetingsPage.js'));
+const CampaignsPage = lazy(() => import('../modules/campaigns/CampaignsPage.js'));
+const WebhooksPage = lazy(() => import('../modules/webhooks/WebhooksPage.js'));
+const HotSpotsPage = lazy(() => import('../modules/command/HotSpotsPage.js'));
 
 export const MENU: MenuEntry[] = [
   { key: 'home', path: '/', permission: null, labelKey: 'menu.home', icon: <HomeOutlined />, element: <HomePage /> },
@@ -68,6 +78,17 @@ export const MENU: MenuEntry[] = [
   { key: 'roles', path: '/admin/roles', permission: 'roles.manage', labelKey: 'menu.roles', icon: <SafetyCertificateOutlined />, element: <RolesPage /> },
   { key: 'configuration', path: '/admin/config', permission: 'incidents.configure', labelKey: 'menu.configuration', icon: <ControlOutlined />, element: <ConfigurationPage /> },
   { key: 'audit', path: '/audit', permission: 'audit.read', labelKey: 'menu.audit', icon: <AuditOutlined />, element: <AuditPage /> },
+  { key: 'api-clients', path: '/admin/clients', permission: 'clients.manage', labelKey: 'menu.apiClients', icon: <ApiOutlined />, element: <ClientsPage /> },
+  { key: 'data-catalogue', path: '/admin/data-catalogue', permission: 'clients.manage', labelKey: 'menu.dataCatalogue', icon: <DatabaseOutlined />, element: <CataloguePage /> },
+  { key: 'webhooks', path: '/admin/webhooks', permission: 'clients.manage', labelKey: 'menu.webhooks', icon: <ApiOutlined />, element: <WebhooksPage /> },
+  { key: 'party', path: '/party', permission: 'party.read', labelKey: 'menu.party', icon: <FlagOutlined />, element: <PartyPage /> },
+  { key: 'cadres', path: '/cadres', permission: 'cadres.read', labelKey: 'menu.cadres', icon: <SolutionOutlined />, element: <CadresPage /> },
+  { key: 'livelihood', path: '/livelihood', permission: 'livelihood.read', labelKey: 'menu.livelihood', icon: <HeartOutlined />, element: <LivelihoodPage /> },
+  { key: 'hotline', path: '/hotline', permission: 'hotline.read', labelKey: 'menu.hotline', icon: <PhoneOutlined />, element: <HotlinePage /> },
+  { key: 'meetings', path: '/meetings', permission: 'meetings.read', labelKey: 'menu.meetings', icon: <SolutionOutlined />, element: <MeetingsPage /> },
+  { key: 'campaigns', path: '/campaigns', permission: 'campaigns.read', labelKey: 'menu.campaigns', icon: <CheckSquareOutlined />, element: <CampaignsPage /> },
+  // 高发点位: for those who watch the whole picture (docs/hot-spots.md).
+  { key: 'hotspots', path: '/hotspots', permission: 'incidents.read', anyOf: ['dashboard.read'], labelKey: 'menu.hotspots', icon: <FireOutlined />, element: <HotSpotsPage /> },
 ];
 
 /** Whether a user with these permissions may open the entry. */

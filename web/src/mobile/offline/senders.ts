@@ -13,6 +13,8 @@ import type { OutboxItem, OutboxPhoto, OutboxResult } from './types.js';
  * - action (verification, self-resolve of a case in My tasks): the action with the version the worker saw; a 409 after an earlier attempt
  *   is checked against the timeline (appliedAfter) before it counts as refused;
  * - visit: POST /api/households/:id/visits with Idempotency-Key;
+ * - campaign: POST /api/campaigns/:id/responses, a replace of the target's answers (the server makes a
+ *   finding's incident once per campaign and target, so a repeat is harmless);
  * - patrol start / points / stop and clock-in: the workforce API, whose ids are the client's (UUID v4)
  *   and whose points are identified by (patrol, time), so a repeat is harmless.
  */
@@ -44,6 +46,11 @@ export function makeSender(currentUserId: () => number | null): Sender {
       case 'clock': {
         const r = await apiRequest<{ gridCode: string }>('POST', '/api/attendance/clock', item.payload);
         return { gridCode: r.gridCode };
+      }
+      case 'campaign': {
+        const r = await apiRequest<{ response: { incident: { id: number; code: string } | null } | null }>('POST', `/api/campaigns/${item.payload.campaignId}/responses`, item.payload.body);
+        const incident = r.response?.incident;
+        return incident ? { incidentId: incident.id, incidentCode: incident.code } : {};
       }
     }
   };

@@ -5,7 +5,7 @@ import type { CreateBody } from '../../modules/incidents/api.js';
  * Each item is kept in IndexedDB until sent (and a while after, to show it),
  * with the id the server deduplicates on, made when the user tapped.
  */
-export type OutboxKind = 'report' | 'action' | 'visit' | 'patrol-start' | 'patrol-points' | 'patrol-stop' | 'clock';
+export type OutboxKind = 'report' | 'action' | 'visit' | 'patrol-start' | 'patrol-points' | 'patrol-stop' | 'clock' | 'campaign';
 
 /** waiting: not sent yet (or to be retried); sending: on the wire; sent: confirmed; refused: the server said no, with the reason. */
 export type OutboxState = 'waiting' | 'sending' | 'sent' | 'refused';
@@ -62,6 +62,14 @@ export interface VisitPayload {
   body: { summary: string; finding?: string; createIncident: boolean; categoryCode?: string; visitedAt: string };
 }
 
+/** One campaign form (中心工作) for one target; sending it again replaces the answers, and its finding's incident is made once. */
+export interface CampaignPayload {
+  campaignId: number;
+  targetId: number;
+  targetLabel: string;
+  body: { targetId: number; answers: Record<string, boolean | number | string | string[]>; problemNote?: string };
+}
+
 export interface TrackPoint {
   at: string;
   lng: number;
@@ -81,7 +89,8 @@ export type OutboxBody =
   | { kind: 'patrol-start'; payload: PatrolStartPayload }
   | { kind: 'patrol-points'; payload: PatrolPointsPayload }
   | { kind: 'patrol-stop'; payload: PatrolStopPayload }
-  | { kind: 'clock'; payload: ClockPayload };
+  | { kind: 'clock'; payload: ClockPayload }
+  | { kind: 'campaign'; payload: CampaignPayload };
 
 /** Steps already done, so that a retry does not do them again. */
 export interface OutboxProgress {

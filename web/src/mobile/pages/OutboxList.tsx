@@ -23,6 +23,9 @@ function useSummary() {
       case 'visit':
         parts.push(item.payload.householdNo);
         break;
+      case 'campaign':
+        parts.push(item.payload.targetLabel);
+        break;
       case 'patrol-points':
         parts.push(t('outbox.points', { count: item.payload.points.length }));
         break;

@@ -17,6 +17,7 @@ import { PageHeader, section } from '../ui.js';
 import { uuidv4 } from '../uuid.js';
 import { CategoryPicker } from './CategoryPicker.js';
 import { RecentSends } from './OutboxList.js';
+import { CategorySuggestions } from '../../modules/incidents/CategorySuggestions.js';
 
 const MapView = lazy(() => import('../geo/MapView.js'));
 
@@ -28,7 +29,7 @@ export const CATEGORIES = '/api/incident-categories';
  * at the tap, and is sent at once when there is a network or later when there is none.
  */
 export default function ReportPage() {
-  const { t, pick } = useT();
+  const { t, pick, lang } = useT();
   const { message } = App.useApp();
   const { me } = useMobileAuth();
   const userId = me?.id ?? null;
@@ -166,6 +167,10 @@ export default function ReportPage() {
           aria-label={t('report.description')}
           style={{ marginTop: 8 }}
         />
+        <CategorySuggestions text={description} lang={lang} onPick={(c) => {
+          const found = reference?.categories.find((x) => x.code === c.code);
+          if (found) setCategory(found);
+        }} />
         <Input value={address} onChange={(e) => setAddress(e.target.value)} placeholder={t('report.address')} maxLength={500} style={{ marginTop: 8 }} data-testid="report-address" />
         {canSelfResolve && (
           <div style={{ marginTop: 12 }}>

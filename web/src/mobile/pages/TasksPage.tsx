@@ -1,4 +1,5 @@
-import { Empty, Segmented, Spin, Tag } from 'antd';
+import { Button, Empty, Segmented, Spin, Tag } from 'antd';
+import { apiRequest } from '../../shell/api.js';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import type { Category, Incident, Major, Page } from '../../modules/incidents/api.js';
@@ -10,6 +11,8 @@ import { useOutbox } from '../offline/outbox.js';
 import { WORKFORCE_ME, type WorkforceMe } from '../workforce.js';
 import { errorText, PageHeader, section, shortTime, StaleNote } from '../ui.js';
 import { CATEGORIES } from './ReportPage.js';
+import { HotlineList } from './HotlinePage.js';
+import { CampaignList } from './CampaignPage.js';
 
 export const QUEUE_PAGE = 50;
 export const queuePath = (queue: 'to-verify' | 'urged' | 'overdue') => `/api/incidents/queues/${queue}?pageSize=${QUEUE_PAGE}`;
@@ -29,7 +32,7 @@ export interface VisitDueItem {
 }
 export const visitsDuePath = (gridCode: string) => `/api/basedata/visits-due?gridCode=${gridCode}&withinDays=3&limit=100`;
 
-type Tab = 'verify' | 'watch' | 'visits';
+type Tab = 'verify' | 'watch' | 'visits' | 'hotline' | 'campaigns';
 
 /**
  * 任务: what waits on the worker. Verify: replies to check on site (核查), re-inspections after rework
@@ -40,6 +43,8 @@ export default function TasksPage() {
   const { t } = useT();
   const [params, setParams] = useSearchParams();
   const tab = (params.get('tab') as Tab | null) ?? 'verify';
+  const { me } = useMobileAuth();
+  const revisits = me?.permissions.includes('hotline.revisit') ?? false;
   return (
     <div data-testid="page-tasks">
       <PageHeader title={t('tab.tasks')} />
@@ -52,12 +57,17 @@ export default function TasksPage() {
             { value: 'verify', label: <span data-testid="tasks-tab-verify">{t('tasks.verify')}</span> },
             { value: 'watch', label: <span data-testid="tasks-tab-watch">{t('tasks.watch')}</span> },
             { value: 'visits', label: <span data-testid="tasks-tab-visits">{t('tasks.visits')}</span> },
+            ...(revisits ? [{ value: 'hotline', label: <span data-testid="tasks-tab-hotline">{t('tasks.hotline')}</span> }] : []),
+            { value: 'campaigns', label: <span data-testid="tasks-tab-campaigns">{t('tasks.campaigns')}</span> },
           ]}
         />
       </div>
+      {tab === 'verify' && <FieldTasks />}
       {tab === 'verify' && <IncidentQueue queues={['to-verify']} />}
       {tab === 'watch' && <IncidentQueue queues={['urged', 'overdue']} />}
       {tab === 'visits' && <VisitsDue />}
+      {tab === 'hotline' && revisits && <HotlineList />}
+      {tab === 'campaigns' && <CampaignList />}
     </div>
   );
 }
@@ -118,6 +128,48 @@ function IncidentQueue({ queues }: { queues: ('to-verify' | 'urged' | 'overdue')
         ))}
       </ul>
     </>
+  );
+}
+
+export const FIELD_TASKS_MINE = '/api/command/field-tasks/mine';
+
+interface FieldTaskItem {
+  id: number;
+  incidentId: number;
+  incidentCode: string;
+  address: string | null;
+  kind: 'verify' | 'inspect';
+  distanceM: number | null;
+  note: string | null;
+  createdAt: string;
+}
+
+/** 派给我: cases the command centre sent this worker to from the map (docs/field-dispatch.md), above the verify queue. */
+function FieldTasks() {
+  const { t } = useT();
+  const { me } = useMobileAuth();
+  const [done, setDone] = useState<Set<number>>(new Set());
+  const tasks = useCachedGet<{ items: FieldTaskItem[] }>(me?.id ?? null, FIELD_TASKS_MINE).value?.data.items ?? [];
+  const open = tasks.filter((x) => !done.has(x.id));
+  if (open.length === 0) return null;
+  const finish = (id: number) => {
+    apiRequest('POST', `/api/command/field-tasks/${id}/done`, {})
+      .then(() => setDone((s) => new Set([...s, id])))
+      .catch(() => undefined);
+  };
+  return (
+    <ul style={{ margin: 0, padding: '0 12px' }} data-testid="field-task-list">
+      {open.map((x) => (
+        <li key={x.id} style={{ listStyle: 'none', ...section, margin: '8px 0', borderLeft: '4px solid #fa541c' }} data-testid={`field-task-${x.id}`}>
+          <Link to={`/m/tasks/incident/${x.incidentId}`} style={{ color: 'inherit', display: 'block' }}>
+            <strong>{t('tasks.sent', { kind: t(x.kind === 'verify' ? 'tasks.sent.verify' : 'tasks.sent.inspect') })}</strong>
+            <div style={{ fontSize: 13, color: '#888' }}>{x.incidentCode} {x.address ?? ''} {x.distanceM !== null ? `· ${x.distanceM} m` : ''}</div>
+            {x.note && <div style={{ color: '#555' }}>{x.note}</div>}
+          </Link>
+          <Button size="small" onClick={() => finish(x.id)} data-testid={`field-task-done-${x.id}`}>{t('tasks.sent.done')}</Button>
+        </li>
+      ))}
+    </ul>
   );
 }
 

@@ -11,7 +11,7 @@ import { EChart, type ChartOption } from '../evaluation/EChart.js';
 import { WARNING_HEX } from '../incidents/common.js';
 import { addGridLayer, boundsOf, createMap, projectionFor, unitGrids, type Features } from '../incidents/maps.js';
 import { useIncidentText } from '../incidents/messages.js';
-import { applyLiveEvent, commandApi, LIVE_PATH, SCREEN_OPEN_STATUSES, type LiveEvent, type Overview, type ScreenState } from './api.js';
+import { applyLiveEvent, commandApi, LIVE_PATH, portalApi, SCREEN_OPEN_STATUSES, type HotSpot, type LiveEvent, type Overview, type ScreenState } from './api.js';
 import { useScreenText } from './messages.js';
 
 /** The overview is read again this often (and on the feed's `reset`), so drift from missed or partial events heals. */
@@ -53,7 +53,7 @@ function barOption(labels: string[], values: number[], codes: (string | null)[],
 }
 
 /** The map: unit grid outlines, open cases coloured by warning, on-duty workers. */
-function ScreenMap({ overview }: { overview: Pick<Overview, 'cases' | 'workers'> }) {
+function ScreenMap({ overview }: { overview: Pick<Overview, 'cases' | 'workers'> & { hotSpots: HotSpot[] } }) {
   const container = useRef<HTMLDivElement | null>(null);
   const mapRef = useRef<MapLibreMap | null>(null);
   const latest = useRef(overview);
@@ -76,7 +76,13 @@ function ScreenMap({ overview }: { overview: Pick<Overview, 'cases' | 'workers'>
     };
     (map.getSource('cases') as GeoJSONSource | undefined)?.setData(p.features(cases) as never);
     (map.getSource('workers') as GeoJSONSource | undefined)?.setData(p.features(workers) as never);
+    const hot: Features = {
+      type: 'FeatureCollection',
+      features: latest.current.hotSpots.map((h) => ({ type: 'Feature', properties: { count: h.count }, geometry: { type: 'Point', coordinates: [h.lng, h.lat] } })),
+    };
+    (map.getSource('hotspots') as GeoJSONSource | undefined)?.setData(p.features(hot) as never);
     map.getContainer().dataset.cases = String(cases.features.length);
+    map.getContainer().dataset.hotspots = String(hot.features.length);
   }, []);
 
   useEffect(() => {
@@ -94,6 +100,12 @@ function ScreenMap({ overview }: { overview: Pick<Overview, 'cases' | 'workers'>
         const empty = { type: 'FeatureCollection' as const, features: [] };
         map.addSource('cases', { type: 'geojson', data: empty });
         map.addSource('workers', { type: 'geojson', data: empty });
+        map.addSource('hotspots', { type: 'geojson', data: empty });
+        // Hot spots: a ring under the cases, larger with more cases.
+        map.addLayer({
+          id: 'hotspots', type: 'circle', source: 'hotspots',
+          paint: { 'circle-color': 'rgba(250, 84, 28, 0.18)', 'circle-radius': ['min', 28, ['+', 10, ['*', 2, ['get', 'count']]]], 'circle-stroke-color': '#fa541c', 'circle-stroke-width': 2 },
+        });
         map.addLayer({
           id: 'cases', type: 'circle', source: 'cases',
           paint: {
@@ -199,6 +211,7 @@ export default function ScreenPage() {
   const navigate = useNavigate();
   const [state, setState] = useState<ScreenState | null>(null);
   const [extra, setExtra] = useState<Pick<Overview, 'ranking' | 'workers'>>({ ranking: null, workers: null });
+  const [hotSpots, setHotSpots] = useState<HotSpot[]>([]);
   const [error, setError] = useState<string | null>(null);
   const early = useRef<LiveEvent[]>([]);
   const loaded = useRef(false);
@@ -215,6 +228,8 @@ export default function ScreenPage() {
       });
       setExtra({ ranking: o.ranking, workers: o.workers });
       setError(null);
+      // Hot spots change over days, not seconds: read with the overview, never blocking it.
+      portalApi.hotSpots().then((h) => setHotSpots(h.items)).catch(() => undefined);
     } catch (err) {
       setError(errorMessage(err));
     }
@@ -308,7 +323,7 @@ export default function ScreenPage() {
           <div style={{ display: 'grid', gridTemplateRows: '1fr 190px', gap: 12, minHeight: 0 }}>
             <Panel title={st('map')} testId="screen-map-panel">
               <div style={{ position: 'relative', height: '100%' }}>
-                {f && <ScreenMap overview={{ cases: f.cases, workers: extra.workers }} />}
+                {f && <ScreenMap overview={{ cases: f.cases, workers: extra.workers, hotSpots }} />}
                 <div style={{ position: 'absolute', left: 10, bottom: 10, background: 'rgba(6,18,43,0.8)', padding: '6px 10px', borderRadius: 4, fontSize: 13 }} data-testid="screen-map-legend">
                   {(['none', 'amber', 'red'] as const).map((w) => (
                     <span key={w} style={{ marginRight: 12 }}><span style={{ color: WARNING_HEX[w] }}>●</span> {st(`legend.${w}`)}</span>

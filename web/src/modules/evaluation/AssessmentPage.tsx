@@ -4,7 +4,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { errorMessage } from '../../shell/api.js';
 import { useAuth } from '../../shell/auth.js';
 import { formatDateTime } from '../../shell/time.js';
-import { PhotoUpload } from '../incidents/common.js';
+import { PhotoStrip, PhotoUpload } from '../incidents/common.js';
 import { assessmentApi, type AssessmentResults, type AssessmentSubject, type AssessmentUnit } from './api.js';
 import { percent, useEvaluationText } from './messages.js';
 import { SchemeEditor } from './SchemeEditor.js';
@@ -127,7 +127,7 @@ function Breakdown({ unit }: { unit: AssessmentUnit }) {
             render: (_: unknown, i) => i.evidence && (
               <span data-testid={`assessment-evidence-${i.key}`}>
                 {i.evidence.note}（{i.evidence.enteredBy ?? '—'}，{formatDateTime(i.evidence.enteredAt)}）
-                {i.evidence.attachments.length > 0 && <Tag style={{ marginLeft: 8 }}>{et('assess.files', { count: i.evidence.attachments.length })}</Tag>}
+                {i.evidence.attachments.length > 0 && <div style={{ marginTop: 4 }}><PhotoStrip hashes={i.evidence.attachments} testId={`assessment-photos-${i.key}`} /></div>}
               </span>
             ),
           },

@@ -1,5 +1,5 @@
 import { AimOutlined, CloseOutlined, EditOutlined, HistoryOutlined, ImportOutlined, TeamOutlined } from '@ant-design/icons';
-import { Alert, AutoComplete, Button, Card, Descriptions, Drawer, Input, List, Segmented, Select, Space, Spin, Tag, Typography } from 'antd';
+import { Alert, AutoComplete, Button, Card, Checkbox, Descriptions, Drawer, Input, List, Segmented, Select, Space, Spin, Tag, Typography } from 'antd';
 import { Map as MapLibreMap, Marker, setWorkerUrl, type GeoJSONSource, type MapLayerMouseEvent } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import maplibreWorkerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
@@ -14,6 +14,7 @@ import { GridHistoryDrawer } from './GridHistoryDrawer.js';
 import { GridWorkersModal } from './GridWorkersModal.js';
 import { GridImportModal } from './GridImportModal.js';
 import { useGridText } from './messages.js';
+import { partyApi } from '../party/api.js';
 
 // MapLibre looks for its worker beside its own module, which bundling moves; point it at the emitted copy.
 setWorkerUrl(maplibreWorkerUrl);
@@ -27,6 +28,8 @@ const CONTEXT = 'context';
 /** The chosen department's own grids (专业网格), drawn over the tree. */
 const DEPARTMENT = 'department';
 const EMPTY_FC = { type: 'FeatureCollection' as const, features: [] };
+/** The 党建 layer: communities sized by their party organisations, and each organisation as a dot. */
+const PARTY = 'party';
 
 function boundsOf(fc: MapFeatureCollection): [[number, number], [number, number]] | null {
   let minX = Infinity;
@@ -85,6 +88,9 @@ export default function GridMapPage() {
   const [importing, setImporting] = useState(false);
   const [reloadKey, setReloadKey] = useState(0);
   const canManage = can('grid.manage');
+  const [partyOn, setPartyOn] = useState(false);
+  const [partyTotals, setPartyTotals] = useState<{ organizations: number; members: number } | null>(null);
+  const [partyAt, setPartyAt] = useState<{ name: string; organizations: number; members: number } | null>(null);
 
   useEffect(() => {
     gridApi.settings().then(setSettings, () => setSettings(null)).finally(() => setSettingsLoaded(true));
@@ -186,6 +192,12 @@ export default function GridMapPage() {
       map.addSource(DEPARTMENT, { type: 'geojson', data: EMPTY_FC, promoteId: 'code' });
       map.addLayer({ id: 'department-fill', type: 'fill', source: DEPARTMENT, paint: { 'fill-color': '#fa8c16', 'fill-opacity': 0.08 } });
       map.addLayer({ id: 'department-line', type: 'line', source: DEPARTMENT, paint: { 'line-color': '#d4380d', 'line-width': 2, 'line-dasharray': [3, 2] } });
+      map.addSource(PARTY, { type: 'geojson', data: EMPTY_FC });
+      map.addLayer({
+        id: 'party-community', type: 'circle', source: PARTY, filter: ['==', ['get', 'kind'], 'community'],
+        paint: { 'circle-color': '#cf1322', 'circle-opacity': 0.35, 'circle-stroke-color': '#a8071a', 'circle-stroke-width': 1, 'circle-radius': ['+', 6, ['*', 3, ['get', 'organizations']]] },
+      });
+      map.addLayer({ id: 'party-org', type: 'circle', source: PARTY, filter: ['==', ['get', 'kind'], 'organization'], paint: { 'circle-color': '#cf1322', 'circle-radius': 3 } });
       setReady(true);
     });
     map.on('mousemove', 'grid-fill', (e: MapLayerMouseEvent) => {
@@ -210,6 +222,10 @@ export default function GridMapPage() {
       if (!departmentRef.current || !map.getLayer('department-fill')) return;
       const f = map.queryRenderedFeatures(e.point, { layers: ['department-fill'] })[0];
       setDepartmentAt(f ? { code: String(f.properties.code), name: String(f.properties.name) } : null);
+    });
+    map.on('click', 'party-community', (e: MapLayerMouseEvent) => {
+      const p = e.features?.[0]?.properties;
+      if (p) setPartyAt({ name: String(p.name), organizations: Number(p.organizations), members: Number(p.members) });
     });
     map.on('movestart', () => setMoving(true));
     map.on('moveend', () => {
@@ -281,6 +297,35 @@ export default function GridMapPage() {
       cancelled = true;
     };
   }, [ready, department, reloadKey]);
+
+  // The 党建 layer: organisation positions and counts per community (GET /api/party/map), on while ticked.
+  useEffect(() => {
+    if (!ready) return;
+    const source = mapRef.current?.getSource(PARTY) as GeoJSONSource | undefined;
+    setPartyAt(null);
+    if (!partyOn) {
+      source?.setData(EMPTY_FC as never);
+      setPartyTotals(null);
+      return;
+    }
+    let cancelled = false;
+    partyApi.map().then((layer) => {
+      if (cancelled) return;
+      const point = (lng: number | null, lat: number | null) => (lng === null || lat === null ? null : { type: 'Point', coordinates: [lng, lat] });
+      const fc = {
+        type: 'FeatureCollection' as const,
+        features: [
+          ...layer.communities.map((c) => ({ type: 'Feature' as const, geometry: point(c.lng, c.lat), properties: { kind: 'community', name: c.name, organizations: c.organizations, members: c.members } })),
+          ...layer.organizations.map((o) => ({ type: 'Feature' as const, geometry: point(o.lng, o.lat), properties: { kind: 'organization', name: o.name, organizations: 1, members: o.members } })),
+        ].filter((f) => f.geometry !== null),
+      };
+      (mapRef.current?.getSource(PARTY) as GeoJSONSource | undefined)?.setData(projectionRef.current.features(fc) as never);
+      setPartyTotals({ organizations: layer.organizations.length, members: layer.organizations.reduce((n, o) => n + o.members, 0) });
+    }, (err: unknown) => !cancelled && setError(errorMessage(err)));
+    return () => {
+      cancelled = true;
+    };
+  }, [ready, partyOn]);
 
   // Re-highlight the open card after the level's data is (re)loaded.
   useEffect(() => {
@@ -405,6 +450,9 @@ export default function GridMapPage() {
               }))}
             />
           )}
+          {can('party.read') && (
+            <Checkbox data-testid="party-layer" checked={partyOn} onChange={(e) => setPartyOn(e.target.checked)}>{gt('party.layer')}</Checkbox>
+          )}
           {canManage && (
             <Button data-testid="grid-import-open" icon={<ImportOutlined />} onClick={() => setImporting(true)}>
               {gt('import.button')}
@@ -430,6 +478,10 @@ export default function GridMapPage() {
           {department && departmentCount !== null && (
             <> · <span data-testid="department-count" data-count={departmentCount}>{gt('dept.layer')} {department}: {gt('map.count', { count: departmentCount })}</span></>
           )}
+          {partyTotals && (
+            <> · <span data-testid="party-layer-count" data-count={partyTotals.organizations}>{gt('party.layer')}：{gt('party.summary', partyTotals)}</span></>
+          )}
+          {partyAt && <> · <span data-testid="party-at">{partyAt.name}：{gt('party.summary', partyAt)}</span></>}
           {departmentAt && (
             <> · <span data-testid="department-at" data-code={departmentAt.code}>{gt('dept.at')}：{departmentAt.name}（{departmentAt.code}）</span></>
           )}

@@ -105,6 +105,8 @@ const zhCN = {
   'dept.none': '不显示专业网格',
   'dept.option': '{name}（{count}）',
   'dept.at': '专业网格',
+  'party.layer': '党建图层',
+  'party.summary': '{organizations} 个党组织，{members} 名党员',
 };
 
 export type GridMessageKey = keyof typeof zhCN;
@@ -208,6 +210,8 @@ const en: Record<GridMessageKey, string> = {
   'dept.none': 'No department grids',
   'dept.option': '{name} ({count})',
   'dept.at': 'Department grid',
+  'party.layer': 'Party building layer',
+  'party.summary': '{organizations} party organisations, {members} members',
 };
 
 export const GRID_MESSAGES = { 'zh-CN': zhCN, en } as const;

@@ -9,6 +9,12 @@ import { incidentApi, type ActionType, type DepartmentTask, type IncidentDetail,
 import { ActionModal, DANGER_ACTIONS } from './ActionModal.js';
 import { DueText, PhotoStrip, StatusTag, UrgedTag, useReference, WarningTag, type Reference } from './common.js';
 import { MiniMap } from './maps.js';
+import { HotlineOrderInfo } from '../clients/HotlineOrderInfo.js';
+import { useClientText } from '../clients/messages.js';
+import { FieldDispatchCard } from '../command/FieldDispatchCard.js';
+
+/** Cases a worker can still be sent to (the server's OPEN_STATUSES). */
+const OPEN = new Set(['reported', 'registered', 'dispatched', 'handling', 'replied', 'verifying', 'verified']);
 import { useIncidentText, useMaybeText } from './messages.js';
 
 interface GridCardLite {
@@ -149,15 +155,16 @@ export default function IncidentPage() {
   const { id } = useParams();
   const incidentId = Number(id);
   const it = useIncidentText();
+  const ct = useClientText();
   const mt = useMaybeText();
   const { message } = App.useApp();
+  const { can } = useAuth();
   const ref = useReference();
   const [detail, setDetail] = useState<IncidentDetail | null>(null);
   const [grid, setGrid] = useState<GridCardLite | null>(null);
   const [rating, setRating] = useState<CaseRating | null>(null);
   // Intake photos an operator released for the public map (modules/citizens).
   const [publicPhotos, setPublicPhotos] = useState<Set<string>>(new Set());
-  const { can } = useAuth();
   const mayRelease = can('incidents.register');
   const [error, setError] = useState<ApiError | Error | null>(null);
   const [action, setAction] = useState<ActionType | null>(null);
@@ -295,6 +302,11 @@ export default function IncidentPage() {
                 <span data-testid="incident-reporter">{[inc.reporterName ?? detail.reporterUserName, inc.reporterPhoneMasked].filter(Boolean).join(' ') || '—'}</span>
               </Descriptions.Item>
               <Descriptions.Item label={it('detail.address')}>{inc.address ?? '—'}</Descriptions.Item>
+              {inc.channel === 'hotline_12345' && (
+                <Descriptions.Item label={ct('hotline.order')} span={2}>
+                  <HotlineOrderInfo incidentId={inc.id} />
+                </Descriptions.Item>
+              )}
               <Descriptions.Item label={it('detail.lead')}>
                 <span data-testid="incident-lead">{ref?.departmentName(inc.leadDepartmentCode) || '—'}</span>
               </Descriptions.Item>
@@ -439,6 +451,11 @@ export default function IncidentPage() {
               </Space>
             )}
           </Card>
+          {can('incidents.dispatch') && OPEN.has(inc.status) && inc.lng !== null && (
+            <div style={{ marginTop: 16 }}>
+              <FieldDispatchCard incidentId={inc.id} verifiable={inc.status === 'replied' || inc.status === 'verifying'} />
+            </div>
+          )}
         </Col>
       </Row>
       <ActionModal type={action} detail={detail} reference={ref} onCancel={() => setAction(null)} onSubmit={submit} />

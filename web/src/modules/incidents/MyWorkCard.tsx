@@ -12,6 +12,12 @@ import { useIncidentText } from './messages.js';
  * wait and how many of them were urged, so a department sees the pressure
  * the moment it signs in.
  */
+/** Urged and overdue first (the pressure on the caller), then the queues with urged cases, then the rest in the server's order. */
+function first<T extends { queue: string; urged: number }>(items: readonly T[]): T[] {
+  const weight = (q: T) => (q.queue === 'urged' ? 0 : q.queue === 'overdue' ? 1 : q.urged > 0 ? 2 : 3);
+  return items.map((q, i) => ({ q, i })).sort((a, b) => weight(a.q) - weight(b.q) || a.i - b.i).map((x) => x.q);
+}
+
 export default function MyWorkCard() {
   const it = useIncidentText();
   const { t } = useI18n();
@@ -35,7 +41,7 @@ export default function MyWorkCard() {
       {error && <Typography.Text type="danger">{error}</Typography.Text>}
       {items && items.length === 0 && <Empty />}
       <Row gutter={[16, 16]}>
-        {(items ?? []).map((q) => (
+        {first(items ?? []).map((q) => (
           <Col key={q.queue} xs={12} md={8} xl={6}>
             <Link to={`/queues?q=${q.queue}`} data-testid={`home-queue-${q.queue}`}>
               <Card size="small" hoverable>

@@ -7,6 +7,7 @@ import { useI18n } from '../../shell/i18n.js';
 import { incidentApi, type Incident, type Page, type QueueName } from './api.js';
 import { useIncidentColumns, useReference, WARNING_HEX, pageTotal } from './common.js';
 import { useIncidentText } from './messages.js';
+import { AwaitingLocation } from '../clients/AwaitingLocation.js';
 
 /** Which queue makes sense for which permission (the server scopes each queue by it too). */
 const QUEUE_PERMISSION: [QueueName, string][] = [
@@ -141,6 +142,7 @@ export default function QueuesPage() {
           },
         }}
       />
+      {active === 'to-register' && <AwaitingLocation />}
     </Card>
   );
 }

@@ -3,11 +3,13 @@ import { useEffect, useRef, useState } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 import { api, errorMessage } from '../../shell/api.js';
 import { useAuth } from '../../shell/auth.js';
+import { useI18n } from '../../shell/i18n.js';
 import { CHANNELS, incidentApi, type Channel, type CreateBody, type Duplicate } from './api.js';
 import { PhotoUpload, useReference } from './common.js';
 import { PickMap } from './maps.js';
 import { useIncidentText } from './messages.js';
 import { PlacePicker } from './PlacePicker.js';
+import { CategorySuggestions } from './CategorySuggestions.js';
 
 type Crs = 'wgs84' | 'gcj02' | 'bd09';
 
@@ -37,6 +39,7 @@ function newKey(): string {
 /** 上报事件: the operator's and the grid worker's report form. */
 export default function ReportPage() {
   const it = useIncidentText();
+  const { lang } = useI18n();
   const { me } = useAuth();
   const { message } = App.useApp();
   const navigate = useNavigate();
@@ -51,6 +54,7 @@ export default function ReportPage() {
   const lng = Form.useWatch('lng', form);
   const lat = Form.useWatch('lat', form);
   const crs = Form.useWatch('crs', form);
+  const description = Form.useWatch('description', form);
   const isWorker = (me?.roles ?? []).some((r) => r.role === 'grid_worker');
 
   useEffect(() => {
@@ -197,6 +201,7 @@ export default function ReportPage() {
             <Form.Item name="description" label={it('report.description')} rules={[{ required: true, whitespace: true, message: it('form.required') }]}>
               <Input.TextArea rows={4} maxLength={4000} showCount data-testid="report-description" />
             </Form.Item>
+            <CategorySuggestions text={description} lang={lang} onPick={(c) => form.setFieldValue('category', [c.majorCode, c.code])} />
             <Form.Item name="address" label={it('report.address')}>
               <Input maxLength={500} data-testid="report-address" />
             </Form.Item>

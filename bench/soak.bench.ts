@@ -1,0 +1,89 @@
+import { fork } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { call, login, pointsIn, startBenchServer } from './intake.bench.js';
+import { report } from './lib.js';
+
+const SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 600);
+const RATE = Number(process.env.BENCH_SOAK_RATE ?? 5);
+const CLIENTS = Number(process.env.BENCH_SOAK_CLIENTS ?? 50);
+/** RSS is taken as the baseline after this share of the run: startup, caches and JIT have settled by then. */
+const WARM_SHARE = 0.2;
+
+/** A full collection before a reading, so garbage not yet collected does not count as growth. */
+function collect(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
+
+/**
+ * `npm run bench -- soak` (issue 17: the big screen runs unattended for days):
+ * the server (this process: the HTTP server, the live feed, the notification
+ * consumer, the sweep) with CLIENTS live-feed streams connected from another
+ * process (reconnecting with their cursor when a stream expires, as browsers
+ * do) while reports arrive at RATE per second for SECONDS (default 10 min;
+ * BENCH_SOAK_SECONDS shortens it). Figure: RSS at the end against RSS after
+ * the warm-up share of the run, both after a full GC, with RSS every tenth of
+ * the run beside it. Goal: growth ≤ 10 %. SQLite's page cache (64 MiB per
+ * connection) fills during the run: a short run shows it as growth.
+ */
+export default async function soakBench(): Promise<void> {
+  const s = await startBenchServer('soak');
+  const here = dirname(fileURLToPath(import.meta.url));
+  const child = fork(join(here, '_soak-clients.ts'), [], { execArgv: ['--import', 'tsx'], cwd: join(here, '..') });
+  const ask = <T>(message: object, answer: string): Promise<T> => new Promise((resolve) => {
+    const on = (m: { type: string }) => {
+      if (m.type !== answer) return;
+      child.off('message', on);
+      resolve(m as T);
+    };
+    child.on('message', on);
+    child.send(message);
+  });
+  try {
+    const cookie = await login(s, 'operator');
+    const total = Math.max(1, Math.round(SECONDS * RATE));
+    const points = await pointsIn(s.platform, Math.min(total, 5000));
+    await ask({ type: 'open', port: s.port, cookie, clients: CLIENTS }, 'open');
+    const t0 = Date.now();
+    let sent = 0;
+    let failures = 0;
+    let warmRss = 0;
+    let warmHeap = 0;
+    const warmAt = Math.round(total * WARM_SHARE);
+    // RSS every tenth of the run (no GC): a filling cache levels off, a leak keeps climbing.
+    const samples: number[] = [];
+    const tenth = Math.max(1, Math.round(total / 10));
+    while (sent < total) {
+      // Paced by the clock, not by the answers: RATE per second whatever the latency.
+      const due = t0 + (sent * 1000) / RATE;
+      const wait = due - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const i = sent++;
+      void call(s, 'POST', '/api/incidents', { cookie, body: { channel: 'operator_phone', description: `长稳测试 ${i}: 路灯不亮`, position: { ...points[i % points.length]!, crs: 'wgs84' } } })
+        .then((r) => { if (r.status !== 201) failures++; }, () => { failures++; });
+      if (sent % tenth === 0) samples.push(Math.round(process.memoryUsage().rss / 2 ** 20));
+      if (sent === warmAt) {
+        collect();
+        warmRss = process.memoryUsage().rss;
+        warmHeap = process.memoryUsage().heapUsed;
+      }
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+    collect();
+    const end = process.memoryUsage();
+    const got = await ask<{ received: number; reconnects: number }>({ type: 'close' }, 'closed');
+    const mb = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
+    report({
+      name: 'soak_server_rss_growth', value: mb(end.rss), unit: 'MiB', baseline: mb(warmRss), scale: 0.1, db: s.db,
+      seconds: SECONDS, ratePerS: RATE, reports: total, failures, clients: CLIENTS, eventsReceived: got.received, clientReconnects: got.reconnects,
+      rssEveryTenthMiB: samples, heapUsedMiB: mb(end.heapUsed), heapUsedAtWarmMiB: mb(warmHeap), elapsedS: Math.round((Date.now() - t0) / 1000),
+      baselineIs: `RSS after ${WARM_SHARE * 100} % of the run (both after a full GC)`, goal: 'ratio ≤ 1.10 (no growth beyond 10 %)',
+    });
+  } finally {
+    child.kill();
+    await s.close();
+  }
+}

@@ -1,0 +1,25 @@
+import { defineMessages } from '../../infra/http/errors.js';
+
+defineMessages({
+  HOTLINE_IMPORT_EMPTY: { 'zh-CN': '没有可导入的工单', en: 'There are no orders to import' },
+  HOTLINE_IMPORT_TOO_MANY: { 'zh-CN': (p) => `一次最多导入 ${String(p.max)} 条工单`, en: (p) => `At most ${String(p.max)} orders per import` },
+  HOTLINE_IMPORT_INVALID: { 'zh-CN': '部分工单数据有误，未导入任何工单；请按行修正后重试', en: 'Some rows are invalid; nothing was imported. Fix the rows listed and try again' },
+  HOTLINE_XLSX_UNREADABLE: { 'zh-CN': '无法读取该 Excel 文件（须为 .xlsx）', en: 'The file could not be read as an XLSX workbook' },
+  HOTLINE_XLSX_COLUMNS: { 'zh-CN': (p) => `表头缺少必需列：${String(p.missing)}`, en: (p) => `The header lacks required columns: ${String(p.missing)}` },
+  HOTLINE_ORDER_NO_MISSING: { 'zh-CN': '缺少工单编号', en: 'The order number is missing' },
+  HOTLINE_ORDER_NO_INVALID: { 'zh-CN': '工单编号只能包含字母、数字、点、横线和下划线（最长 40 位）', en: 'An order number has letters, digits, dot, dash and underscore only (40 at most)' },
+  HOTLINE_ORDER_NO_REPEATED: { 'zh-CN': '同一批次中工单编号重复', en: 'The order number appears twice in this import' },
+  HOTLINE_RECEIVED_INVALID: { 'zh-CN': '受理时间无效（如 2026-11-03 09:30）', en: 'The received time is not valid (e.g. 2026-11-03 09:30)' },
+  HOTLINE_ADDRESS_MISSING: { 'zh-CN': '缺少地址', en: 'The address is missing' },
+  HOTLINE_CONTENT_MISSING: { 'zh-CN': '缺少诉求内容', en: 'The content is missing' },
+  HOTLINE_TEXT_TOO_LONG: { 'zh-CN': '内容过长', en: 'The text is too long' },
+  HOTLINE_POSITION_INVALID: { 'zh-CN': '经纬度无效（须同时填写经度和纬度）', en: 'The position is not valid (give both longitude and latitude)' },
+  HOTLINE_ORDER_OUT_OF_SCOPE: { 'zh-CN': '工单位置不在您的管辖范围内', en: 'The order lies outside your scope' },
+  HOTLINE_GRID_INVALID: { 'zh-CN': '请选择您管辖范围内的有效单元网格', en: 'Choose an active unit grid within your scope' },
+  HOTLINE_GRID_NO_WORKER: { 'zh-CN': '该网格当前没有网格员', en: 'This grid has no grid worker now' },
+  HOTLINE_ALREADY_HELPED: { 'zh-CN': '工单已帮办，不能改派', en: 'Help was already given; the order cannot be reassigned' },
+  HOTLINE_NOT_ASSIGNED: { 'zh-CN': '工单尚未分派给网格员', en: 'The order is not assigned to a grid worker yet' },
+  HOTLINE_NOT_YOURS: { 'zh-CN': '只有承办网格员或管理人员可以办理此工单', en: 'Only the assigned grid worker or a manager may work this order' },
+  HOTLINE_HELP_FIRST: { 'zh-CN': '请先登记帮办情况，再反馈', en: 'Record the help given before the answer' },
+  HOTLINE_PHOTO_UNKNOWN: { 'zh-CN': '照片未找到，请重新上传', en: 'A photo was not found; upload it again' },
+});
