@@ -34,6 +34,8 @@ import { reportsMigration, reportsPermissionsMigration } from './modules/reports
 import type { WebhookTables } from './modules/webhooks/tables.js';
 import { webhookDeliveriesMigration, webhooksMigration } from './modules/webhooks/migrations.js';
 import { gridWorkerMembersMigration, workforceMigration, workforcePermissionsMigration } from './modules/workforce/migrations.js';
+import type { CitizenTables } from './modules/citizens/tables.js';
+import { citizensMigration, publicFlagsMigration } from './modules/citizens/migrations.js';
 import type { PartyTables } from './modules/party/tables.js';
 import type { CadreTables } from './modules/cadres/tables.js';
 import type { LivelihoodTables } from './modules/livelihood/tables.js';
@@ -56,7 +58,7 @@ import { fieldTasksMigration, notificationsMigration } from './modules/command/m
 
 /** Every table of the platform: each module declares its own, this joins them. */
 export interface Database extends AuthTables, AuditTables, DepartmentTables, GridTables, IdempotencyTables, IncidentTables, BasedataTables, FileTables, IncidentFileTables, DemoTables, WorkforceTables, ReportTables, AssessmentTables, ApiClientTables, HotlineLinkTables,
-  PartyTables, CadreTables, LivelihoodTables, HotlineTables, SuggesterTables, MeetingTables, CampaignTables, WebhookTables, CommandTables {}
+  PartyTables, CadreTables, LivelihoodTables, HotlineTables, SuggesterTables, MeetingTables, CampaignTables, WebhookTables, CommandTables, CitizenTables {}
 
 export type AppDb = Db<Database>;
 
@@ -121,4 +123,6 @@ export const MIGRATIONS: Migrations = {
   '0067_incident_suggester': suggesterMigration,
   '0077_webhooks': webhooksMigration,
   '0078_webhook_deliveries': webhookDeliveriesMigration,
+  '0064_citizens': citizensMigration,
+  '0065_public_flags': publicFlagsMigration,
 };

@@ -91,6 +91,10 @@ import { webhookRoutes } from './modules/webhooks/routes.js';
 import { NotificationService } from './modules/command/notifications.js';
 import { FieldDispatch } from './modules/command/field.js';
 import { portalRoutes } from './modules/command/portal-routes.js';
+import { CitizenService } from './modules/citizens/service.js';
+import { citizenRoutes } from './modules/citizens/routes.js';
+import { PublicMapService } from './modules/citizens/public-map.js';
+import { open311Routes } from './modules/citizens/open311.js';
 
 /** The package root, whether running from src/ (tsx) or dist/ (compiled). */
 export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -146,6 +150,10 @@ export interface Platform {
   campaigns: CampaignService;
   /** The users' bell: notifications written from the incident timeline (modules/command, docs/work-portal.md). */
   notifications: NotificationService;
+  /** The public intake, the reporter's follow-up and satisfaction ratings (modules/citizens, docs/citizens.md). */
+  citizens: CitizenService;
+  /** The public map of reports: public categories, coarsened positions, released photos. */
+  publicMap: PublicMapService;
   /** Field cipher settings (keys included): never log this. */
   fieldCipher: FieldCipherOptions;
   /** Folder of the signed audit anchors (outside the database). */
@@ -277,10 +285,12 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   // Signing secrets are kept encrypted with the field cipher's keys.
   const webhooks = new WebhookService(db, createFieldCipher(cipherSetup.options), { allowHttp: config.webhookAllowHttp });
   const notifications = new NotificationService(db, logger);
+  const citizens = new CitizenService(db, incidents, files, reference);
+  const publicMap = new PublicMapService(db, incidents, reference, config.publicMapCellMetres);
   return {
     config, db, logger, authCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, departments, files, attachments, basedata, imports, share, apiClients, exchange, workforce,
     statistics, evaluation, reports, archive, hotline, suggester, meetings, campaigns, notifications, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
-    hotlineLink, shareJobs, party, cadres, livelihood, webhooks,
+    hotlineLink, shareJobs, party, cadres, livelihood, webhooks, citizens, publicMap,
     close: async () => {
       await reports.stop();
       notifications.stop();
@@ -379,6 +389,8 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   await webhookRoutes(app, { webhooks: platform.webhooks, apiClients: platform.apiClients, sender: webhookSender });
   webhookDispatcher.start(live.tail);
   await portalRoutes(app, { db, notifications: platform.notifications, field: new FieldDispatch(db, platform.incidents) });
+  await citizenRoutes(app, { citizens: platform.citizens, publicMap: platform.publicMap, files: platform.files });
+  await open311Routes(app, { incidents: platform.incidents, publicMap: platform.publicMap, reference: platform.publicMap.reference, apiClients: platform.apiClients });
   // The clock sweep runs in the server process; the lease picks one node of several.
   const sweep = new SweepScheduler(db, platform.incidents, platform.logger);
   sweep.start();

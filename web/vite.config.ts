@@ -99,6 +99,8 @@ export default defineConfig({
       input: {
         console: fileURLToPath(new URL('./index.html', import.meta.url)),
         mobile: MOBILE_ENTRY,
+        // The citizens' public page (/report/): no account, no service worker.
+        report: fileURLToPath(new URL('./report/index.html', import.meta.url)),
       },
     },
   },

@@ -45,6 +45,8 @@ export const configSchema = z.object({
     .optional(),
   /** Closed, rejected and merged cases unchanged for this many days move to the archive store; 0 turns the daily move off. */
   archiveAfterDays: z.coerce.number().int().min(0).max(36_500).default(365),
+  /** Cell size of the public map: reported positions are shown at the centre of their cell of this many metres (docs/citizens.md). */
+  publicMapCellMetres: z.coerce.number().int().min(10).max(10_000).default(100),
   host: z.string().default('0.0.0.0'),
   port: z.coerce.number().int().min(0).max(65535).default(8080),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -155,6 +157,7 @@ const ENV_NAMES: Record<keyof Config, string> = {
   liveBrokerUrl: 'CIVICGRID_LIVE_BROKER_URL',
   archiveDbUrl: 'CIVICGRID_ARCHIVE_DB_URL',
   archiveAfterDays: 'CIVICGRID_ARCHIVE_AFTER_DAYS',
+  publicMapCellMetres: 'CIVICGRID_PUBLIC_MAP_CELL_METRES',
   host: 'HOST',
   port: 'PORT',
   logLevel: 'CIVICGRID_LOG_LEVEL',

@@ -56,6 +56,8 @@ export interface HttpOptions {
 /** The worker's phone app (web/m/index.html, a second entry of the web build) and its service worker. */
 const MOBILE_PREFIX = '/m/';
 const MOBILE_INDEX = 'm/index.html';
+/** The citizens' public page (web/report/index.html, a third entry of the web build). */
+const PUBLIC_PAGE = '/report/';
 const MOBILE_SERVICE_WORKER = 'm/sw.js';
 const MOBILE_REVALIDATED = new Set([MOBILE_INDEX, MOBILE_SERVICE_WORKER, 'm/manifest.webmanifest']);
 
@@ -182,6 +184,11 @@ export async function createHttpApp(options: HttpOptions): Promise<{ app: Fastif
       const path = request.url.split('?')[0]!;
       if (hasMobile && path === MOBILE_PREFIX.slice(0, -1)) {
         void reply.redirect(MOBILE_PREFIX);
+        return;
+      }
+      // The citizens' public page is a folder of the build too (web/report/index.html).
+      if (path === PUBLIC_PAGE.slice(0, -1) && existsSync(resolve(webRoot, PUBLIC_PAGE.slice(1), 'index.html'))) {
+        void reply.redirect(PUBLIC_PAGE);
         return;
       }
       // The worker app has its own client-side routes under /m/.

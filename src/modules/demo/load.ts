@@ -96,6 +96,7 @@ export async function loadDemo(
   );
   // The reference district's 8 major / 106 minor categories (the calendar is seeded at start).
   await platform.incidentConfig.seedDefaults();
+  await platform.publicMap.markDemoPublic();
 
   const district = features.find((f) => f.level === 'district')!;
   const street = features.find((f) => f.level === 'street')!;

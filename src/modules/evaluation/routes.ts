@@ -85,6 +85,33 @@ export async function evaluationRoutes(app: FastifyInstance, deps: { evaluation:
     return { level: q.level, code: q.code, name: result.name, period, ...figures(result) };
   });
 
+  const Satisfaction = z.object({
+    rated: n, satisfied: n, basicallySatisfied: n, unsatisfied: n,
+    rate: rate.describe('(satisfied + basically satisfied) / rated; null when nothing was rated'),
+  });
+  const SatisfactionChannels = z.object({ hotline: Satisfaction, citizen: Satisfaction, other: Satisfaction });
+  r.get('/api/evaluation/satisfaction', {
+    config: { policy: permission('evaluation.read') },
+    schema: {
+      tags: ['evaluation'],
+      summary: '12345 满意率 / citizen satisfaction: ratings given in the period, in total, by channel and per street, community or lead department',
+      querystring: z.object({
+        level: z.enum(['district', 'street', 'community', 'unit', 'department']), code: z.string().min(1).max(20), ...PeriodQuery,
+        by: z.enum(['street', 'community', 'department']).default('street'),
+      }),
+      response: {
+        200: z.object({
+          level: z.string(), code: z.string(), period: PeriodOut, total: Satisfaction, channels: SatisfactionChannels,
+          items: z.array(z.object({ key: z.string(), name: z.string().nullable(), total: Satisfaction, channels: SatisfactionChannels })),
+        }),
+      },
+    },
+  }, async (request) => {
+    const q = request.query;
+    const period = periodOf(q);
+    return { level: q.level, code: q.code, period, ...(await service.satisfaction(scopesOf(request), q.level, q.code, period, q.by)) };
+  });
+
   r.get('/api/evaluation/cases', {
     config: { policy: permission('evaluation.read') },
     schema: {

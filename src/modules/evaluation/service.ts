@@ -10,6 +10,7 @@ import { AppError } from '../../infra/http/errors.js';
 import { GRID_CODE_LENGTH, levelOfCode, type GridLevel } from '../grid/rules/codes.js';
 import { computeKpis, computeWorkerKpis, HIGHER_IS_BETTER, previousPeriod, rank, WORKER_HIGHER_IS_BETTER, workerValue, type KpiName, type Kpis, type WorkerKpis, type WorkerRankingBy } from './rules/kpis.js';
 import { drillBit, ROLLUP_MEASURES, WORKER_MEASURES, zeroMeasures, zeroWorkerMeasures, type DrillMeasure, type Measures, type WorkerMeasures } from './rules/rollup.js';
+import { addVerdict, channelOf, emptyFigures, periodBounds, SATISFACTION_CHANNELS, type SatisfactionChannel, type SatisfactionFigures } from './rules/satisfaction.js';
 import type { StatisticsStore } from './store.js';
 import './messages.js';
 
@@ -85,6 +86,16 @@ export interface WorkerRankingItem {
   previousValue: number | null;
   previousRank: number | null;
 }
+
+export interface SatisfactionItem {
+  key: string;
+  name: string | null;
+  total: SatisfactionFigures;
+  channels: Record<SatisfactionChannel, SatisfactionFigures>;
+}
+
+const byChannel = (): Record<SatisfactionChannel, SatisfactionFigures> =>
+  Object.fromEntries(SATISFACTION_CHANNELS.map((c) => [c, emptyFigures()])) as Record<SatisfactionChannel, SatisfactionFigures>;
 
 /** Length of a major category code (the prefix of its minors' codes). */
 const MAJOR_CODE_LENGTH = 2;
@@ -272,6 +283,46 @@ export class EvaluationService {
       for (const r of rows) out.set(String(r.id), { username: r.username, name: r.display_name });
     }
     return out;
+  }
+
+  /**
+   * 12345 满意率 / citizen satisfaction of one grid node or department for a
+   * period: the ratings given in it (rated_at, Beijing days) of cases in the
+   * caller's scopes, in total, by channel, and per street, community or lead
+   * department (docs/kpis.md). Read from the ratings table, which carries
+   * each case's place, channel and lead department: no rollup to rebuild.
+   */
+  async satisfaction(
+    scopes: readonly Scope[], level: KpiLevel, code: string, period: Period, by: 'street' | 'community' | 'department',
+  ): Promise<{ total: SatisfactionFigures; channels: Record<SatisfactionChannel, SatisfactionFigures>; items: SatisfactionItem[] }> {
+    this.checkTarget(scopes, level, code);
+    if (scopes.length === 0) throw new AppError(403, 'FORBIDDEN', { permission: 'evaluation.read' });
+    const { start, end } = periodBounds(period.from, period.to);
+    let q = this.business.reader()
+      .selectFrom('incident_ratings')
+      .select(['grid_code', 'channel', 'department_code', 'verdict', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('rated_at', '>=', start)
+      .where('rated_at', '<', end)
+      .where((eb) => eb.or(scopes.map((s) => (s.kind === 'grid' ? under('grid_code', s.code) : eb('department_code', '=', s.code)))));
+    q = level === 'department' ? q.where('department_code', '=', code) : q.where(under('grid_code', code));
+    const rows = await q.groupBy(['grid_code', 'channel', 'department_code', 'verdict']).execute();
+    let total = emptyFigures();
+    const channels = byChannel();
+    const groups = new Map<string, { total: SatisfactionFigures; channels: Record<SatisfactionChannel, SatisfactionFigures> }>();
+    for (const r of rows) {
+      const n = Number(r.n);
+      const channel = channelOf(r.channel);
+      total = addVerdict(total, r.verdict, n);
+      channels[channel] = addVerdict(channels[channel], r.verdict, n);
+      const key = by === 'department' ? r.department_code ?? '' : r.grid_code.slice(0, GRID_CODE_LENGTH[by]);
+      const g = groups.get(key) ?? { total: emptyFigures(), channels: byChannel() };
+      g.total = addVerdict(g.total, r.verdict, n);
+      g.channels[channel] = addVerdict(g.channels[channel], r.verdict, n);
+      groups.set(key, g);
+    }
+    const names = await this.names(by, [...groups.keys()].filter((k) => k !== ''));
+    const items = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, g]) => ({ key, name: names.get(key) ?? null, ...g }));
+    return { total, channels, items };
   }
 
   private async labels(by: 'category' | 'street' | 'community', codes: readonly string[]): Promise<Map<string, { name: string; nameEn: string | null }>> {

@@ -13,13 +13,14 @@
  * - a file is served to its uploaders and to whoever may see an incident
  *   that references it; everyone else gets 404.
  */
-import type { Kysely, Migration } from 'kysely';
+import type { ColumnType, Kysely, Migration } from 'kysely';
 import type { AppDb, Database } from '../../database.js';
 import type { Principal } from '../../infra/auth/principal.js';
 import { dialectOfKysely, tableOptions } from '../../infra/db/migrator.js';
 import type { FileService } from '../../infra/files/files.js';
 import { AppError, defineMessages } from '../../infra/http/errors.js';
 import type { IncidentEventDraft } from './rules/state-machine.js';
+import type { Flag } from '../../infra/db/values.js';
 
 /** What a photo shows on its incident. */
 export type AttachmentKind = 'report' | 'reply' | 'verify' | 'before' | 'after' | 'other';
@@ -31,6 +32,8 @@ export interface IncidentFileTable {
   event_seq: number;
   kind: AttachmentKind;
   created_at: number;
+  /** 1 once an operator released the photo for the public map (modules/citizens); defaults to 0. */
+  public: ColumnType<Flag, Flag | undefined, Flag>;
 }
 
 export interface IncidentFileTables {

@@ -519,7 +519,8 @@ export class IncidentService {
       throw new AppError(403, 'INCIDENT_REPORT_OUT_OF_SCOPE', { gridCode });
     }
     const now = Date.now();
-    const citizen = Boolean(input.reporter?.name || input.reporter?.phone);
+    // A citizen's report, named or not, is not the entering user's own (the public intake enters it as no one).
+    const citizen = input.channel === 'citizen' || Boolean(input.reporter?.name || input.reporter?.phone);
     const reporterUserId = citizen ? null : principal.userId;
     const opened = openIncident(
       {

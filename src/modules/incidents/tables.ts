@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 import type { Flag } from '../../infra/db/values.js';
 
 /** 大类. */
@@ -25,6 +25,8 @@ export interface IncidentCategoryTable {
   /** JSON StageLimits. */
   limits: string;
   status: 'active' | 'retired';
+  /** 1: its cases appear on the public map (modules/citizens, docs/citizens.md); defaults to 0. */
+  public: ColumnType<Flag, Flag | undefined, Flag>;
   version: number;
   created_at: number;
   updated_at: number;

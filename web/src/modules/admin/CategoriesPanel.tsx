@@ -1,4 +1,4 @@
-import { Alert, App, Button, Col, Form, Input, InputNumber, List, Modal, Row, Select, Space, Table, Tag, Typography, Upload } from 'antd';
+import { Alert, App, Button, Col, Form, Input, InputNumber, List, Modal, Row, Select, Space, Switch, Table, Tag, Typography, Upload } from 'antd';
 import type { ColumnsType } from 'antd/es/table/index.js';
 import { useCallback, useEffect, useMemo, useState, type HTMLAttributes } from 'react';
 import { ApiError, errorMessage } from '../../shell/api.js';
@@ -43,11 +43,14 @@ export default function CategoriesPanel() {
   const [editingMajor, setEditingMajor] = useState<Major | 'new' | null>(null);
   const [importErrors, setImportErrors] = useState<ImportRowError[] | null>(null);
   const [importing, setImporting] = useState(false);
+  /** Which categories the public map shows (modules/citizens); kept apart from the category's own fields. */
+  const [publicCodes, setPublicCodes] = useState<Set<string>>(new Set());
 
   const load = useCallback(async () => {
     setLoading(true);
     try {
-      const [c, d] = await Promise.all([adminApi.categories(), adminApi.departments()]);
+      const [c, d, p] = await Promise.all([adminApi.categories(), adminApi.departments(), adminApi.publicCategories()]);
+      setPublicCodes(new Set(p.items.filter((x) => x.public).map((x) => x.code)));
       setMajors(c.majors);
       setCategories(c.categories);
       setDepartments(d.items);
@@ -99,6 +102,26 @@ export default function CategoriesPanel() {
             </span>
           ))}
         </div>
+      ),
+    },
+    {
+      title: at('cat.public'), key: 'public', width: 80,
+      render: (_, c) => (
+        <Switch
+          size="small"
+          checked={publicCodes.has(c.code)}
+          data-testid={`cat-public-${c.code}`}
+          onChange={(on) => {
+            adminApi.setCategoryPublic(c.code, on).then(() => {
+              setPublicCodes((prev) => {
+                const next = new Set(prev);
+                if (on) next.add(c.code);
+                else next.delete(c.code);
+                return next;
+              });
+            }).catch((err: unknown) => void message.error(errorMessage(err)));
+          }}
+        />
       ),
     },
     { title: at('common.status'), key: 'status', width: 64, render: (_, c) => (c.status === 'active' ? <Tag color="green">{at('common.active')}</Tag> : <Tag>{at('common.retired')}</Tag>) },

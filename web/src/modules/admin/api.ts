@@ -49,6 +49,8 @@ export const adminApi = {
   updateCategory: (code: string, fields: CategoryFields, version: number) => api.put<Category>(`/api/incident-categories/${code}`, { ...fields, version }),
   saveMajor: (code: string, body: { nameZh: string; nameEn: string; status: 'active' | 'retired'; sort?: number }) => api.put<Major>(`/api/incident-categories/majors/${code}`, body),
   exportUrl: '/api/incident-categories/export',
+  publicCategories: () => api.get<{ items: { code: string; public: boolean }[] }>('/api/incident-categories/public'),
+  setCategoryPublic: (code: string, on: boolean) => api.put<{ code: string; public: boolean }>(`/api/incident-categories/${code}/public`, { public: on }),
   importCategories: (file: Blob) => apiRequest<ImportResult>('POST', '/api/incident-categories/import', undefined, { raw: file, headers: { 'Content-Type': XLSX_MIME } }),
 
   calendar: () => api.get<Calendar>('/api/incident-calendar'),

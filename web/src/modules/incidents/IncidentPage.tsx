@@ -1,8 +1,9 @@
 import { ArrowLeftOutlined, ReloadOutlined } from '@ant-design/icons';
-import { Alert, App, Button, Card, Col, Descriptions, Empty, Result, Row, Space, Spin, Table, Tag, Timeline, Tooltip, Typography } from 'antd';
+import { Alert, App, Button, Card, Checkbox, Col, Descriptions, Empty, Result, Row, Space, Spin, Table, Tag, Timeline, Tooltip, Typography } from 'antd';
 import { useCallback, useEffect, useState, type HTMLAttributes } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api, ApiError, errorMessage } from '../../shell/api.js';
+import { useAuth } from '../../shell/auth.js';
 import { formatDateTime } from '../../shell/time.js';
 import { incidentApi, type ActionType, type DepartmentTask, type IncidentDetail, type TimelineEvent } from './api.js';
 import { ActionModal, DANGER_ACTIONS } from './ActionModal.js';
@@ -10,7 +11,6 @@ import { DueText, PhotoStrip, StatusTag, UrgedTag, useReference, WarningTag, typ
 import { MiniMap } from './maps.js';
 import { HotlineOrderInfo } from '../clients/HotlineOrderInfo.js';
 import { useClientText } from '../clients/messages.js';
-import { useAuth } from '../../shell/auth.js';
 import { FieldDispatchCard } from '../command/FieldDispatchCard.js';
 
 /** Cases a worker can still be sent to (the server's OPEN_STATUSES). */
@@ -144,6 +144,13 @@ function TaskTable({ tasks, it, ref }: { tasks: DepartmentTask[]; it: ReturnType
 }
 
 /** 事件详情: header, map, photos, timeline and the caller's actions. */
+interface CaseRating {
+  verdict: 'satisfied' | 'basically_satisfied' | 'unsatisfied';
+  comment: string | null;
+  source: 'citizen' | 'hotline';
+  ratedAt: string;
+}
+
 export default function IncidentPage() {
   const { id } = useParams();
   const incidentId = Number(id);
@@ -155,6 +162,10 @@ export default function IncidentPage() {
   const ref = useReference();
   const [detail, setDetail] = useState<IncidentDetail | null>(null);
   const [grid, setGrid] = useState<GridCardLite | null>(null);
+  const [rating, setRating] = useState<CaseRating | null>(null);
+  // Intake photos an operator released for the public map (modules/citizens).
+  const [publicPhotos, setPublicPhotos] = useState<Set<string>>(new Set());
+  const mayRelease = can('incidents.register');
   const [error, setError] = useState<ApiError | Error | null>(null);
   const [action, setAction] = useState<ActionType | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -173,6 +184,28 @@ export default function IncidentPage() {
     setDetail(null);
     void load();
   }, [load]);
+
+  // The citizen's or 12345 caller's satisfaction rating, once the case is closed (docs/citizens.md).
+  const status = detail?.incident.status;
+  useEffect(() => {
+    if (status !== 'closed') return;
+    api.get<{ rating: CaseRating | null }>(`/api/incidents/${incidentId}/rating`).then((r) => setRating(r.rating)).catch(() => setRating(null));
+  }, [incidentId, status]);
+
+  useEffect(() => {
+    if (!mayRelease) return;
+    api.get<{ hashes: string[] }>(`/api/incidents/${incidentId}/public-photos`).then((r) => setPublicPhotos(new Set(r.hashes))).catch(() => setPublicPhotos(new Set()));
+  }, [incidentId, mayRelease]);
+  const releasePhoto = (hash: string, on: boolean) => {
+    api.put(`/api/incidents/${incidentId}/photos/${hash}/public`, { public: on }).then(() => {
+      setPublicPhotos((prev) => {
+        const next = new Set(prev);
+        if (on) next.add(hash);
+        else next.delete(hash);
+        return next;
+      });
+    }).catch((err: unknown) => void message.error(errorMessage(err)));
+  };
 
   const gridCode = detail?.incident.gridCode;
   useEffect(() => {
@@ -300,6 +333,15 @@ export default function IncidentPage() {
               </Descriptions.Item>
               <Descriptions.Item label={it('detail.photos')} span={2}>
                 <PhotoStrip hashes={inc.photos} testId="incident-photos" />
+                {mayRelease && inc.photos.length > 0 && (
+                  <Space wrap size={8} style={{ marginTop: 6 }} data-testid="incident-photos-public">
+                    {inc.photos.map((h) => (
+                      <Checkbox key={h} checked={publicPhotos.has(h)} onChange={(e) => releasePhoto(h, e.target.checked)} data-testid={`photo-public-${h.slice(0, 12)}`}>
+                        {it('photos.public', { name: h.slice(0, 6) })}
+                      </Checkbox>
+                    ))}
+                  </Space>
+                )}
               </Descriptions.Item>
             </Descriptions>
             {detail.extensionPending && (
@@ -352,6 +394,15 @@ export default function IncidentPage() {
                     {c.respondedAt ? `${it('detail.responded')} ${formatDateTime(c.respondedAt)}` : it('detail.awaiting', { time: formatDateTime(c.respondBy) })}
                   </div>
                 ))}
+              </Card>
+            )}
+            {rating && (
+              <Card size="small" title={it('rating.title')} style={{ marginTop: 12 }} data-testid="incident-rating">
+                <Space wrap>
+                  <Tag color={rating.verdict === 'unsatisfied' ? 'red' : 'green'} data-testid="incident-rating-verdict">{it(`rating.${rating.verdict}`)}</Tag>
+                  <Typography.Text type="secondary">{it(`rating.source.${rating.source}`)} · {formatDateTime(rating.ratedAt)}</Typography.Text>
+                </Space>
+                {rating.comment && <div style={{ marginTop: 6 }}>{rating.comment}</div>}
               </Card>
             )}
           </Col>
