@@ -371,7 +371,7 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   await archiveRoutes(app, { archive: platform.archive });
   await apiClientRoutes(app, { apiClients: platform.apiClients });
   await exchangeRoutes(app, { exchange: platform.exchange });
-  await hotlineLinkRoutes(app, { hotlineLink: platform.hotlineLink, apiClients: platform.apiClients });
+  await hotlineLinkRoutes(app, { hotlineLink: platform.hotlineLink, apiClients: platform.apiClients, citizens: platform.citizens });
   await shareJobRoutes(app, { shareJobs: platform.shareJobs, apiClients: platform.apiClients });
   await partyRoutes(app, { party: platform.party });
   await cadreRoutes(app, { cadres: platform.cadres });

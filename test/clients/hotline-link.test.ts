@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../support/db.js';
 import { openTestApp, type TestApp } from '../support/http.js';
-import { gridHelper, userWith } from '../incidents/support.js';
+import { gridHelper, scopeOf, userWith } from '../incidents/support.js';
+import { handleToClosed } from '../citizens/support.js';
 
 describe.each(DIALECTS)('the 12345 link on %s', (dialect) => {
   let t: TestApp;
@@ -53,6 +54,32 @@ describe.each(DIALECTS)('the 12345 link on %s', (dialect) => {
     const audit = await t.platform.db.primary.selectFrom('audit_log').select(['action', 'details']).where('object_type', '=', 'hotline_order').where('object_id', '=', String(stored.id)).execute();
     expect(audit.map((a) => a.action)).toEqual(['hotline.order.receive']);
     expect(JSON.stringify(audit)).not.toContain('13812345678');
+  });
+
+  it('takes the caller\'s verdict on its own closed order once, counted in the 12345 satisfaction rate', async () => {
+    const workerGrid = await scopeOf(t, 'worker');
+    const client = (await t.request({ method: 'POST', url: '/api/clients', cookie: admin, body: { name: '12345 回访', scopes: ['hotline.push'], scopeCode: workerGrid.slice(0, 9), ratePerMinute: 1000 } })).json() as { apiKey: string };
+    const other = (await t.request({ method: 'POST', url: '/api/clients', cookie: admin, body: { name: '另一系统', scopes: ['hotline.push'], scopeCode: workerGrid.slice(0, 9), ratePerMinute: 1000 } })).json() as { apiKey: string };
+    const pushed = await push(order('GD2026120499001', workerGrid), client.apiKey);
+    expect(pushed.statusCode, pushed.body).toBe(201);
+    const verdict = (body: Record<string, unknown>, apiKey = client.apiKey, no = 'GD2026120499001') =>
+      t.request({ method: 'POST', url: `/api/hotline/orders/${no}/verdict`, headers: { 'x-api-key': apiKey }, body });
+    // Not closed yet: refused, nothing stored.
+    expect((await verdict({ verdict: 'satisfied' })).statusCode).toBe(422);
+    const incident = await t.platform.db.primary.selectFrom('incidents').select(['id', 'reported_at']).where('code', '=', pushed.json().caseCode).executeTakeFirstOrThrow();
+    const c: Record<string, string> = {};
+    for (const u of ['operator', 'dispatcher', 'handler', 'worker']) c[u] = await t.login(u);
+    await handleToClosed(t, c, Number(incident.id));
+    expect((await verdict({ verdict: 'satisfied' }, other.apiKey)).statusCode).toBe(404);
+    expect((await verdict({ verdict: 'great' })).statusCode).toBe(400);
+    const ok = await verdict({ verdict: 'basically_satisfied', comment: '处理及时' });
+    expect(ok.statusCode, ok.body).toBe(201);
+    expect(ok.json()).toMatchObject({ verdict: 'basically_satisfied', source: 'hotline', comment: '处理及时' });
+    expect((await verdict({ verdict: 'unsatisfied' })).statusCode).toBe(409);
+    const day = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+    const kpi = await t.request({ url: `/api/evaluation/satisfaction?level=district&code=${workerGrid.slice(0, 6)}&from=${day}&to=${day}`, cookie: await t.login('leader') });
+    expect(kpi.statusCode, kpi.body).toBe(200);
+    expect(kpi.json().channels.hotline.basicallySatisfied).toBe(1);
   });
 
   it('makes one case of duplicate pushes: 201 then 200 with the same code, also when they race', async () => {

@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { actorOf, requirePrincipal } from '../../infra/http/app.js';
 import { permission, PUBLIC } from '../../infra/http/policy.js';
 import type { ApiClientService } from '../clients/service.js';
+import type { CitizenService } from '../citizens/service.js';
+import { VERDICTS } from '../citizens/tables.js';
 import type { HotlineLinkService } from './service.js';
 
 const TAGS = ['12345 link'];
@@ -28,7 +30,7 @@ const OrderView = z.object({
 });
 
 /** The 12345 system link (docs/api-clients.md): pushes by API key, and the staff side of the orders. */
-export async function hotlineLinkRoutes(app: FastifyInstance, deps: { hotlineLink: HotlineLinkService; apiClients: ApiClientService }): Promise<void> {
+export async function hotlineLinkRoutes(app: FastifyInstance, deps: { hotlineLink: HotlineLinkService; apiClients: ApiClientService; citizens: CitizenService }): Promise<void> {
   const { hotlineLink, apiClients } = deps;
   const r = app.withTypeProvider<ZodTypeProvider>();
 
@@ -65,6 +67,26 @@ export async function hotlineLinkRoutes(app: FastifyInstance, deps: { hotlineLin
   }, async (request) => {
     const client = await apiClients.authenticate(request.headers['x-api-key'], 'hotline.push');
     return hotlineLink.status(client, request.params.externalNo);
+  });
+
+  r.post('/api/hotline/orders/:externalNo/verdict', {
+    config: { policy: PUBLIC },
+    schema: {
+      tags: TAGS,
+      summary: 'The caller\'s verdict on a closed order (X-Api-Key): 满意 / 基本满意 / 不满意, once per case; counted in the 12345 满意率 (docs/kpis.md)',
+      headers: KeyHeader, params: z.object({ externalNo: ExternalNo }),
+      body: z.object({ verdict: z.enum(VERDICTS as unknown as [string, ...string[]]), comment: z.string().trim().max(500).optional() }),
+      response: {
+        201: z.object({ verdict: z.string(), comment: z.string().nullable(), source: z.string(), ratedAt: z.string() }),
+        401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody, 429: ErrorBody,
+      },
+    },
+  }, async (request, reply) => {
+    const client = await apiClients.authenticate(request.headers['x-api-key'], 'hotline.push');
+    const incidentId = await hotlineLink.caseOf(client, request.params.externalNo);
+    const rating = await deps.citizens.recordRating(incidentId, { verdict: request.body.verdict as 'satisfied', comment: request.body.comment ?? null, source: 'hotline' },
+      { userId: null, username: `client:${client.name}`, ip: request.ip });
+    return reply.status(201).send(rating);
   });
 
   r.get('/api/hotline/awaiting-location', {

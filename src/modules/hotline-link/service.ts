@@ -153,6 +153,15 @@ export class HotlineLinkService {
     return a;
   }
 
+  /** The case behind one of the client's own orders: 404 for another client's, 409 while it waits to be located. */
+  async caseOf(client: ApiClient, externalNo: string): Promise<number> {
+    const row = await this.db.primary.selectFrom('hotline_orders').select(['incident_id'])
+      .where('client_id', '=', client.id).where('external_no', '=', externalNo).executeTakeFirst();
+    if (!row) throw new AppError(404, 'HOTLINE_ORDER_NOT_FOUND', { externalNo });
+    if (row.incident_id === null) throw new AppError(409, 'HOTLINE_ORDER_NOT_LOCATED', { externalNo });
+    return Number(row.incident_id);
+  }
+
   /** Orders waiting for a position whose client's scope overlaps the caller's intake scopes. */
   async awaiting(principal: Principal): Promise<HotlineOrderView[]> {
     const scopes = principal.scopesFor(REGISTER);

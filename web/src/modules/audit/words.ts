@@ -47,6 +47,8 @@ const ACTIONS: Words = {
   'household.create': ['新增户', 'Add household'],
   'hotline.demo': ['生成演示不满意工单', 'Generate demo hotline orders'],
   'hotline.revisit.create': ['导入不满意工单', 'Import unsatisfied hotline order'],
+  'hotline.order.receive': ['接收 12345 工单', 'Receive a 12345 work order'],
+  'hotline.order.locate': ['为 12345 工单定位', 'Locate a 12345 work order'],
   'hotline.revisit.update': ['更新不满意工单', 'Update unsatisfied hotline order'],
   'hotline.revisit.assign': ['分派不满意工单', 'Assign unsatisfied hotline order'],
   'hotline.revisit.help': ['登记帮办', 'Record help given'],
@@ -125,7 +127,7 @@ const ACTIONS: Words = {
 const OBJECT_TYPES: Words = {
   backup: ['备份', 'Backup'], building: ['楼栋', 'Building'], clock_record: ['打卡记录', 'Clock record'], component: ['部件', 'Component'],
   department: ['部门', 'Department'], department_grids: ['专业网格', 'Department grids'], dwelling: ['房屋', 'Dwelling'], grid: ['网格', 'Grid'],
-  household: ['户', 'Household'], hotline_revisit: ['不满意工单', 'Unsatisfied hotline order'], suggest_model: ['分类建议模型', 'Category suggester model'], import: ['导入任务', 'Import job'], incident: ['事件', 'Incident'], incident_category: ['事件小类', 'Category'], incident_workflow: ['办理流程', 'Case workflow'],
+  household: ['户', 'Household'], hotline_revisit: ['不满意工单', 'Unsatisfied hotline order'], hotline_order: ['12345 工单', '12345 work order'], suggest_model: ['分类建议模型', 'Category suggester model'], import: ['导入任务', 'Import job'], incident: ['事件', 'Incident'], incident_category: ['事件小类', 'Category'], incident_workflow: ['办理流程', 'Case workflow'],
   incident_category_major: ['事件大类', 'Major category'], leave_request: ['请假', 'Leave request'], organization: ['组织', 'Organization'],
   patrol: ['巡查', 'Patrol'], place: ['场所', 'Place'], resident: ['居民', 'Resident'], residents: ['居民', 'Residents'], role: ['角色', 'Role'],
   share_client: ['数据共享方', 'Data-share client'], team: ['队伍', 'Team'], team_role: ['队伍角色', 'Team role'], user: ['用户', 'User'],
