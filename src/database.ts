@@ -7,7 +7,7 @@ import { auditKeysMigration, auditMigration } from './infra/audit/migrations.js'
 import { adminSystemReadMigration } from './modules/accounts/migrations.js';
 import { authMigration } from './infra/auth/migrations.js';
 import type { DepartmentTables } from './modules/departments/tables.js';
-import { departmentsMigration } from './modules/departments/migrations.js';
+import { departmentsMigration, departmentStreetsMigration } from './modules/departments/migrations.js';
 import type { GridTables } from './modules/grid/tables.js';
 import { departmentGridHistoryMigration, departmentGridsMigration, gridHistoryMigration, gridMigration, gridWorkersMigration } from './modules/grid/migrations.js';
 import type { IdempotencyTables } from './infra/idempotency/tables.js';
@@ -125,4 +125,5 @@ export const MIGRATIONS: Migrations = {
   '0078_webhook_deliveries': webhookDeliveriesMigration,
   '0064_citizens': citizensMigration,
   '0065_public_flags': publicFlagsMigration,
+  '0079_department_streets': departmentStreetsMigration,
 };

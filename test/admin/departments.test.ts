@@ -29,10 +29,39 @@ describe.each(DIALECTS)('departments on %s', (dialect) => {
     return id;
   }
 
+  it("makes a street's own handling unit that takes that street's cases only, for dispatch and for a call", async () => {
+    const street = workerGrid.slice(0, 9);
+    const other = grids.streets.find((x) => x !== street)!;
+    const created = await t.request({ method: 'POST', url: '/api/departments', cookie: c.admin!, body: { code: 'S01', name: '某街道城管中队', nameEn: 'Street enforcement squad', streetCode: street } });
+    expect(created.statusCode, created.body).toBe(201);
+    expect(created.json()).toMatchObject({ code: 'S01', streetCode: street });
+    const unit = await t.request({ method: 'POST', url: '/api/departments', cookie: c.admin!, body: { code: 'S02', name: '坏街道', nameEn: 'Bad street', streetCode: workerGrid } });
+    expect(unit.statusCode).toBe(422);
+    expect(unit.json().code).toBe('DEPARTMENT_STREET_INVALID');
+    expect((await t.request({ url: '/api/departments', cookie: c.dispatcher! })).json().items).toContainEqual(expect.objectContaining({ code: 'S01', streetCode: street }));
+
+    // A case of its street: dispatched to it. Moved to another street: refused, for dispatch and for a call.
+    const own = await registered();
+    expect((await act(t, c.dispatcher!, own, { type: 'dispatch', leadDepartmentCode: 'S01' })).statusCode).toBe(200);
+    const moved = await t.request({ method: 'PUT', url: '/api/departments/S01', cookie: c.admin!, body: { name: '某街道城管中队', nameEn: 'Street enforcement squad', streetCode: other } });
+    expect(moved.statusCode, moved.body).toBe(200);
+    const id = await registered();
+    const refused = await act(t, c.dispatcher!, id, { type: 'dispatch', leadDepartmentCode: 'S01' });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json().code).toBe('INCIDENT_DEPARTMENT_OUTSIDE_STREET');
+    const streetOp = await t.login('street');
+    const call = await act(t, streetOp, id, { type: 'escalate', departmentCodes: ['S01'] });
+    expect(call.statusCode, call.body).toBe(422);
+    expect(call.json().code).toBe('INCIDENT_DEPARTMENT_OUTSIDE_STREET');
+    // Renamed without a street field: the street stays.
+    const renamed = await t.request({ method: 'PUT', url: '/api/departments/S01', cookie: c.admin!, body: { name: '城管中队', nameEn: 'Squad' } });
+    expect(renamed.json()).toMatchObject({ name: '城管中队', streetCode: other });
+  });
+
   it('creates a department that takes dispatch at once, renames it, and refuses a duplicate', async () => {
     const created = await t.request({ method: 'POST', url: '/api/departments', cookie: c.admin!, body: { code: 'D20', name: '数据资源局', nameEn: 'Data Bureau' } });
     expect(created.statusCode, created.body).toBe(201);
-    expect(created.json()).toEqual({ code: 'D20', name: '数据资源局', nameEn: 'Data Bureau', status: 'active' });
+    expect(created.json()).toEqual({ code: 'D20', name: '数据资源局', nameEn: 'Data Bureau', status: 'active', streetCode: null });
     const again = await t.request({ method: 'POST', url: '/api/departments', cookie: c.admin!, body: { code: 'D20', name: '另一个', nameEn: 'Other' } });
     expect(again.statusCode).toBe(409);
     expect(again.json().code).toBe('DEPARTMENT_EXISTS');

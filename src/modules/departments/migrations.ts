@@ -19,3 +19,17 @@ export const departmentsMigration: Migration = {
     await db.schema.dropTable('departments').execute();
   },
 };
+
+/**
+ * A street's own handling units (community, street offices): the street a
+ * department belongs to, null for the district's departments
+ * (docs/command-screen.md, the street second-tier platform).
+ */
+export const departmentStreetsMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('departments').addColumn('street_code', 'varchar(20)').execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.alterTable('departments').dropColumn('street_code').execute();
+  },
+};

@@ -6,9 +6,12 @@ import { permission } from '../../infra/http/policy.js';
 import type { DepartmentService } from './service.js';
 
 const TAGS = ['departments'];
-const Department = z.object({ code: z.string(), name: z.string(), nameEn: z.string(), status: z.enum(['active', 'retired']) });
+const Department = z.object({ code: z.string(), name: z.string(), nameEn: z.string(), status: z.enum(['active', 'retired']), streetCode: z.string().nullable().describe("a street's own handling unit: the street's grid code; null for a district department") });
 const ErrorBody = z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) });
-const Fields = z.object({ name: z.string().trim().min(1).max(100), nameEn: z.string().trim().min(1).max(150) });
+const Fields = z.object({
+  name: z.string().trim().min(1).max(100), nameEn: z.string().trim().min(1).max(150),
+  streetCode: z.string().regex(/^\d{6,20}$/).nullable().optional().describe("the street whose own handling unit this is (it takes only that street's cases); null: a district department; omitted on update: unchanged"),
+});
 const CodeParam = z.object({ code: z.string().min(1).max(16) });
 
 /**
@@ -36,7 +39,7 @@ export async function departmentRoutes(app: FastifyInstance, deps: { departments
       tags: TAGS,
       summary: 'Create a handling department',
       body: Fields.extend({ code: z.string().trim().regex(/^[A-Z][A-Z0-9_-]{1,15}$/) }),
-      response: { 201: Department, 409: ErrorBody },
+      response: { 201: Department, 409: ErrorBody, 422: ErrorBody },
     },
   }, async (request, reply) => {
     const { code, ...fields } = request.body;
@@ -45,7 +48,7 @@ export async function departmentRoutes(app: FastifyInstance, deps: { departments
 
   r.put('/api/departments/:code', {
     config: { policy: configure },
-    schema: { tags: TAGS, summary: 'Rename a handling department', params: CodeParam, body: Fields, response: { 200: Department, 404: ErrorBody, 409: ErrorBody } },
+    schema: { tags: TAGS, summary: 'Rename a handling department or set the street it belongs to', params: CodeParam, body: Fields, response: { 200: Department, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody } },
   }, async (request) => deps.departments.update(actorOf(request), request.params.code, request.body));
 
   r.post('/api/departments/:code/status', {

@@ -41,7 +41,7 @@ export interface ReferenceSnapshot {
   categories: Map<string, CategoryRecord>;
   calendar: WorkCalendar;
   calendarDefinition: CalendarDefinition;
-  departments: Map<string, { code: string; name: string; nameEn: string; status: string }>;
+  departments: Map<string, { code: string; name: string; nameEn: string; status: string; streetCode: string | null }>;
   /** The workflow of each case type; version 0 is the shipped default, never edited. */
   workflows: Workflows;
   workflowVersions: Readonly<Record<CaseType, number>>;
@@ -76,7 +76,7 @@ export class ReferenceData {
       db.selectFrom('incident_categories').selectAll().orderBy('code').execute(),
       db.selectFrom('work_calendar').selectAll().where('id', '=', 1).executeTakeFirst(),
       db.selectFrom('work_calendar_years').selectAll().orderBy('year').execute(),
-      db.selectFrom('departments').select(['code', 'name', 'name_en', 'status']).orderBy('code').execute(),
+      db.selectFrom('departments').select(['code', 'name', 'name_en', 'status', 'street_code']).orderBy('code').execute(),
       db.selectFrom('incident_workflows').selectAll().execute(),
     ]);
     const workflows = { ...DEFAULT_WORKFLOWS } as Record<CaseType, Workflow>;
@@ -103,7 +103,7 @@ export class ReferenceData {
       categories,
       calendar: createWorkCalendar(calendarDefinition),
       calendarDefinition,
-      departments: new Map(deptRows.map((d) => [d.code, { code: d.code, name: d.name, nameEn: d.name_en, status: d.status }])),
+      departments: new Map(deptRows.map((d) => [d.code, { code: d.code, name: d.name, nameEn: d.name_en, status: d.status, streetCode: d.street_code ?? null }])),
       workflows,
       workflowVersions,
     };

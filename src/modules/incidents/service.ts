@@ -479,6 +479,7 @@ export class IncidentService {
         return c && c.status === 'active' ? c : undefined;
       },
       isDepartment: (code) => ref.departments.get(code)?.status === 'active',
+      departmentStreet: (code) => ref.departments.get(code)?.streetCode ?? null,
       amberFraction: this.settings.amberFraction,
       workflows: ref.workflows,
     };

@@ -422,6 +422,19 @@ describe('full happy path', () => {
     });
   });
 
+  it("keeps a street's own handling unit to its street's cases, for dispatch and for a call (吹哨)", () => {
+    // S-own belongs to the case's street, S-other to another street; D01 is the district's.
+    const owned = new Map([['S-OWN', STREET], ['S-OTHER', OTHER_STREET]]);
+    const c: DecideContext = { ...ctx, isDepartment: (code) => departments.has(code) || owned.has(code), departmentStreet: (code) => owned.get(code) ?? null };
+    const registered = ok(decide(reported(), { type: 'register', categoryCode: '0402' }, intake, NOW, c)).next;
+    expect(ok(decide(registered, { type: 'dispatch', leadDepartmentCode: 'S-OWN' }, streetOp, NOW, c)).next.leadDepartmentCode).toBe('S-OWN');
+    expect(ok(decide(registered, { type: 'dispatch', leadDepartmentCode: 'D01', coHandlerDepartmentCodes: ['S-OWN'] }, dispatcher, NOW, c)).next.status).toBe('dispatched');
+    expect(refusedWith(decide(registered, { type: 'dispatch', leadDepartmentCode: 'S-OTHER' }, dispatcher, NOW, c))).toBe('department_outside_street');
+    expect(refusedWith(decide(registered, { type: 'dispatch', leadDepartmentCode: 'D01', coHandlerDepartmentCodes: ['S-OTHER'] }, dispatcher, NOW, c))).toBe('department_outside_street');
+    expect(refusedWith(decide(registered, { type: 'escalate', departmentCodes: ['S-OTHER'] }, streetOp, NOW, c))).toBe('department_outside_street');
+    expect(ok(decide(registered, { type: 'escalate', departmentCodes: ['S-OWN', 'D05'] }, streetOp, NOW, c)).next.escalation).toHaveLength(2);
+  });
+
   it('suggests the department whose own grid covers the case to lead (专业网格)', () => {
     const category = { departmentCodes: ['D02', 'D05'] };
     expect(suggestDispatch(category, [])).toEqual({ leadDepartmentCode: 'D02', coHandlerDepartmentCodes: ['D05'] });

@@ -252,6 +252,7 @@ export type RefusalCode =
   | 'unknown_category'
   | 'category_required'
   | 'unknown_department'
+  | 'department_outside_street'
   | 'already_accepted'
   | 'already_replied'
   | 'extension_pending'
@@ -290,6 +291,8 @@ export interface DecideContext {
   /** The category in force, for register and self-resolve; undefined when there is none. */
   category: (code: string) => CategoryRule | undefined;
   isDepartment: (code: string) => boolean;
+  /** The street (grid code) a street's own handling unit belongs to; null or absent for a district department. */
+  departmentStreet?: (code: string) => string | null;
   /** How long a called department has to respond (报到); default DEFAULT_ESCALATION_RESPONSE_LIMIT. */
   escalationResponseLimit?: TimeLimit;
   /** Lets a grid worker verify their own self-resolved fix, for a grid with a single worker. */
@@ -452,6 +455,12 @@ function findGrant(incident: IncidentState, type: ActionType, actor: Actor, wf: 
   return refusal('forbidden', `${type}: none of the actor's roles may do this`);
 }
 
+/** A street's own handling unit (community, street office) takes only its street's cases, whoever dispatches or calls it. */
+function outsideItsStreet(ctx: DecideContext, departmentCode: string, gridCode: string): boolean {
+  const street = ctx.departmentStreet?.(departmentCode) ?? null;
+  return street !== null && !gridCode.startsWith(street);
+}
+
 // ---------------------------------------------------------------------------
 // Refusals
 
@@ -466,6 +475,7 @@ const MESSAGES_ZH: Record<RefusalCode, string> = {
   unknown_category: '事件分类不存在',
   category_required: '请先选择事件分类',
   unknown_department: '部门不存在',
+  department_outside_street: '该部门是其他街道的处置单位，只办理本街道的事件',
   already_accepted: '事件已受理',
   already_replied: '本部门已反馈',
   extension_pending: '已有待审批的延期申请',
@@ -947,6 +957,7 @@ function apply(
       const co = action.coHandlerDepartmentCodes ?? [];
       for (const code of [action.leadDepartmentCode, ...co]) {
         if (!ctx.isDepartment(code)) return fail('unknown_department', `unknown department ${code}`);
+        if (outsideItsStreet(ctx, code, s.gridCode)) return fail('department_outside_street', `${code} handles cases of its own street only`);
       }
       if (co.includes(action.leadDepartmentCode) || new Set(co).size !== co.length) {
         return fail('invalid_action', 'co-handlers must be distinct and differ from the lead');
@@ -1236,6 +1247,7 @@ function apply(
       }
       for (const code of action.departmentCodes) {
         if (!ctx.isDepartment(code)) return fail('unknown_department', `unknown department ${code}`);
+        if (outsideItsStreet(ctx, code, s.gridCode)) return fail('department_outside_street', `${code} handles cases of its own street only`);
       }
       const fresh = action.departmentCodes.filter((code) => !s.escalation.some((c) => c.departmentCode === code));
       if (fresh.length === 0) return fail('already_called', 'every listed department has already been called');

@@ -1,8 +1,9 @@
-import { Alert, App, Button, Checkbox, Form, Input, Modal, Popconfirm, Space, Table, Tag } from 'antd';
+import { Alert, App, Button, Checkbox, Form, Input, Modal, Popconfirm, Select, Space, Table, Tag } from 'antd';
 import type { ColumnsType } from 'antd/es/table/index.js';
 import { useCallback, useEffect, useState, type HTMLAttributes } from 'react';
 import { errorMessage } from '../../shell/api.js';
 import { useI18n } from '../../shell/i18n.js';
+import { api } from '../../shell/api.js';
 import { adminApi, type Department } from './api.js';
 import { useAdminText } from './messages.js';
 
@@ -40,10 +41,17 @@ export default function DepartmentsPanel() {
     }
   };
 
+  const [streets, setStreets] = useState<{ code: string; name: string }[]>([]);
+  useEffect(() => {
+    api.get<{ items: { code: string; name: string }[] }>('/api/grids', { level: 'street', pageSize: 500 }).then((r) => setStreets(r.items)).catch(() => setStreets([]));
+  }, []);
+  const streetName = (code: string) => streets.find((s) => s.code === code)?.name ?? code;
+
   const columns: ColumnsType<Department> = [
     { title: at('common.code'), dataIndex: 'code', width: 120 },
     { title: at('common.name'), key: 'name', render: (_, d) => pick(d.name, d.nameEn) },
     { title: at('common.nameEn'), dataIndex: 'nameEn' },
+    { title: at('dept.street'), key: 'street', width: 160, render: (_, d) => (d.streetCode ? streetName(d.streetCode) : <Tag>{at('dept.district')}</Tag>) },
     { title: at('common.status'), key: 'status', width: 120, render: (_, d) => (d.status === 'active' ? <Tag color="green">{at('common.active')}</Tag> : <Tag>{at('common.retired')}</Tag>) },
     {
       title: '',
@@ -74,22 +82,23 @@ export default function DepartmentsPanel() {
       {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 12 }} />}
       <Table<Department> rowKey="code" size="middle" loading={loading} columns={columns} dataSource={shown} pagination={false} data-testid="dept-table"
         onRow={(d) => ({ 'data-testid': `dept-row-${d.code}` }) as HTMLAttributes<HTMLElement>} />
-      {editing && <DepartmentModal department={editing === 'new' ? null : editing} onClose={() => setEditing(null)} onSaved={() => { setEditing(null); void load(); }} />}
+      {editing && <DepartmentModal department={editing === 'new' ? null : editing} streets={streets} onClose={() => setEditing(null)} onSaved={() => { setEditing(null); void load(); }} />}
     </div>
   );
 }
 
-function DepartmentModal({ department, onClose, onSaved }: { department: Department | null; onClose: () => void; onSaved: () => void }) {
+function DepartmentModal({ department, streets, onClose, onSaved }: { department: Department | null; streets: { code: string; name: string }[]; onClose: () => void; onSaved: () => void }) {
   const at = useAdminText();
   const { message } = App.useApp();
-  const [form] = Form.useForm<{ code: string; name: string; nameEn: string }>();
+  const [form] = Form.useForm<{ code: string; name: string; nameEn: string; streetCode?: string | null }>();
   const [saving, setSaving] = useState(false);
   const save = async () => {
     const v = await form.validateFields();
     setSaving(true);
     try {
-      if (department) await adminApi.updateDepartment(department.code, { name: v.name.trim(), nameEn: v.nameEn.trim() });
-      else await adminApi.createDepartment({ code: v.code.trim(), name: v.name.trim(), nameEn: v.nameEn.trim() });
+      const streetCode = v.streetCode ?? null;
+      if (department) await adminApi.updateDepartment(department.code, { name: v.name.trim(), nameEn: v.nameEn.trim(), streetCode });
+      else await adminApi.createDepartment({ code: v.code.trim(), name: v.name.trim(), nameEn: v.nameEn.trim(), streetCode });
       void message.success(at('common.saved'));
       onSaved();
     } catch (err) {
@@ -110,6 +119,9 @@ function DepartmentModal({ department, onClose, onSaved }: { department: Departm
         </Form.Item>
         <Form.Item name="nameEn" label={at('common.nameEn')} rules={[{ required: true, whitespace: true, max: 150 }]}>
           <Input data-testid="dept-name-en" />
+        </Form.Item>
+        <Form.Item name="streetCode" label={at('dept.street')} extra={at('dept.streetHint')}>
+          <Select allowClear placeholder={at('dept.district')} options={streets.map((s) => ({ value: s.code, label: s.name }))} data-testid="dept-street" />
         </Form.Item>
       </Form>
     </Modal>

@@ -21,7 +21,7 @@ export interface Category {
 }
 export type CategoryFields = Omit<Category, 'code' | 'version'>;
 
-export interface Department { code: string; name: string; nameEn: string; status: 'active' | 'retired' }
+export interface Department { code: string; name: string; nameEn: string; status: 'active' | 'retired'; streetCode: string | null }
 
 export interface CalendarYear { year: number; holidays: string[]; workingWeekends: string[]; source: string }
 export interface Calendar { periods: [number, number][]; weekendDays: number[]; years: CalendarYear[] }
@@ -61,7 +61,7 @@ export const adminApi = {
   saveWorkflow: ({ caseType, ...body }: Workflow) => api.put<Workflow>(`/api/incident-workflows/${caseType}`, body),
 
   departments: () => api.get<{ items: Department[] }>('/api/departments', { includeRetired: 'true' }),
-  createDepartment: (body: { code: string; name: string; nameEn: string }) => api.post<Department>('/api/departments', body),
-  updateDepartment: (code: string, body: { name: string; nameEn: string }) => api.put<Department>(`/api/departments/${code}`, body),
+  createDepartment: (body: { code: string; name: string; nameEn: string; streetCode: string | null }) => api.post<Department>('/api/departments', body),
+  updateDepartment: (code: string, body: { name: string; nameEn: string; streetCode: string | null }) => api.put<Department>(`/api/departments/${code}`, body),
   setDepartmentStatus: (code: string, status: 'active' | 'retired') => api.post<Department>(`/api/departments/${code}/status`, { status }),
 };

@@ -119,6 +119,9 @@ const zhCN = {
   'dept.restore': '恢复启用',
   'dept.retireConfirm': '停用“{name}”？停用后不能再派遣给该部门，已有案件和统计保留。',
   'dept.codeHint': '大写字母开头，如 D14',
+  'dept.street': '所属街道',
+  'dept.district': '区级部门',
+  'dept.streetHint': '街道自己的处置单位（社区、街道科室）选其街道：只办理本街道的事件，派遣时排在前面；区级部门留空',
   'dept.showRetired': '显示已停用',
 };
 
@@ -238,6 +241,9 @@ const en: Record<Key, string> = {
   'dept.restore': 'Restore',
   'dept.retireConfirm': 'Retire "{name}"? It takes no new dispatch; its cases and statistics stay.',
   'dept.codeHint': 'Starts with a capital letter, e.g. D14',
+  'dept.street': 'Street',
+  'dept.district': 'District department',
+  'dept.streetHint': "A street's own handling unit (community, street office): pick its street; it takes that street's cases only and is offered first. Leave empty for a district department",
   'dept.showRetired': 'Show retired',
 };
 

@@ -210,7 +210,12 @@ export function ActionModal({
   const has = (f: Field) => fields.includes(f);
   const required = [{ required: true, message: it('form.required') }];
   const requiredText = [{ required: true, whitespace: true, message: it('form.required') }];
-  const departments = (reference?.departments ?? []).filter((d) => d.status === 'active').map((d) => ({ value: d.code, label: `${pick(d.name, d.nameEn)}（${d.code}）` }));
+  // The case street's own handling units first; other streets' units cannot take it (the server refuses them too).
+  const street = detail.incident.streetCode;
+  const departments = (reference?.departments ?? [])
+    .filter((d) => d.status === 'active' && (d.streetCode == null || d.streetCode === street))
+    .sort((a, b) => Number(b.streetCode === street) - Number(a.streetCode === street))
+    .map((d) => ({ value: d.code, label: `${pick(d.name, d.nameEn)}（${d.code}）${d.streetCode ? ` · ${it('form.streetUnit')}` : ''}` }));
   const unitSelect = (name: 'extUnit' | 'limitUnit') => (
     <Form.Item name={name} noStyle>
       <Select style={{ width: 130 }} options={[{ value: 'hours', label: it('form.unit.hours') }, { value: 'days', label: it('form.unit.days') }]} />

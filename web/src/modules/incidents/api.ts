@@ -137,6 +137,8 @@ export interface Department {
   name: string;
   nameEn: string;
   status: 'active' | 'retired';
+  /** A street's own handling unit: its street; null for a district department. */
+  streetCode?: string | null;
 }
 
 export interface Uploaded {
