@@ -80,6 +80,8 @@ const PROBED_IN_MODULE: Record<string, string> = {
   'GET /api/share/verify-jobs/:id': 'test/clients/share-jobs.test.ts',
   'GET /api/share/verify-jobs/:id/result.csv': 'test/clients/share-jobs.test.ts',
   'GET /api/hotline/orders/:externalNo': 'test/clients/hotline-link.test.ts',
+  // The caller's verdict: only the pushing client's own order (another client's reads 404).
+  'POST /api/hotline/orders/:externalNo/verdict': 'test/clients/hotline-link.test.ts',
   // An order waiting for a position is seen by operators whose scope overlaps its client's; the case's order by who sees the case.
   'POST /api/hotline/awaiting-location/:id/locate': 'test/clients/hotline-link.test.ts',
   'GET /api/incidents/:id/hotline-order': 'test/clients/hotline-link.test.ts',
