@@ -86,9 +86,20 @@ const archiveStoreMigration: Migration = {
   },
 };
 
+/** A photo an operator released to the public map (incident_files.public, docs/citizens.md) keeps that flag in the archive. */
+const archiveFilePublicMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('archive_incident_files').addColumn('public', 'smallint', (c) => c.notNull().defaultTo(0)).execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.alterTable('archive_incident_files').dropColumn('public').execute();
+  },
+};
+
 /** The archive store's own migrations (it may be its own database), numbered in the archive range. */
 export const ARCHIVE_MIGRATIONS: Migrations = {
   '0067_archive_store': archiveStoreMigration,
+  '0068_archive_file_public': archiveFilePublicMigration,
 };
 
 /** Its own migration table, so the store can share the primary database (the MySQL default) without mixing lists. */

@@ -71,7 +71,7 @@ const INCIDENT_COLUMNS = [
 const EVENT_COLUMNS = ['id', 'incident_id', 'seq', 'action', 'from_status', 'to_status', 'actor_user_id', 'actor_role', 'note', 'attachments', 'data', 'at'] as const;
 const DEPARTMENT_COLUMNS = ['incident_id', 'department_code', 'role'] as const;
 const LINK_COLUMNS = ['id', 'incident_id', 'linked_incident_id', 'kind', 'data', 'created_by', 'created_at'] as const;
-const FILE_COLUMNS = ['incident_id', 'hash', 'event_seq', 'kind', 'created_at'] as const;
+const FILE_COLUMNS = ['incident_id', 'hash', 'event_seq', 'kind', 'created_at', 'public'] as const;
 
 type Row = Record<string, unknown>;
 

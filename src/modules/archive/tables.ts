@@ -64,6 +64,8 @@ export interface ArchiveIncidentFileTable {
   event_seq: number;
   kind: string;
   created_at: number;
+  /** Released to the public map by an operator (1) or not (0). */
+  public: number;
 }
 
 export interface ArchiveTables {
