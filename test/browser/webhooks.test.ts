@@ -98,6 +98,13 @@ describe('Webhook 订阅 in the console', () => {
     });
     expect(incident.status, await incident.clone().text()).toBe(201);
     await expect.poll(() => received.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    // The delivery log is written a moment after the receiver's answer (batched every 250 ms): wait for it before opening it.
+    const subs = await fetch(`${server.url}/api/webhooks`, { headers: { cookie: `cg_session=${admin}` } }).then((r) => r.json() as Promise<{ items: { id: number; clientId: number; url: string }[] }>);
+    const sub = subs.items.find((x) => x.url === receiverUrl)!;
+    await expect.poll(async () => {
+      const log = await fetch(`${server.url}/api/clients/${sub.clientId}/webhooks/${sub.id}/deliveries`, { headers: { cookie: `cg_session=${admin}` } }).then((r) => r.json() as Promise<{ items: { status: string }[] }>);
+      return log.items.some((d) => d.status === 'delivered');
+    }, { timeout: 10_000 }).toBe(true);
     await page.getByTestId('webhooks-table').getByRole('button', { name: zh['action.deliveries'] }).click();
     await expect.poll(() => page.getByTestId('webhook-deliveries').textContent(), { timeout: 10_000 }).toContain(zh['deliveries.status.delivered']);
   });

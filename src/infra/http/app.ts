@@ -147,7 +147,7 @@ export async function createHttpApp(options: HttpOptions): Promise<{ app: Fastif
       if (result === 'expired') request.authProblem = 'AUTH_SESSION_EXPIRED';
       else request.principal = result;
     }
-    if (policy.access === 'public') return;
+    if (policy.access === 'public' || policy.access === 'api-key') return;
     const principal = request.principal;
     if (!principal) throw new AppError(401, request.authProblem);
     if (request.method !== 'GET' && request.method !== 'HEAD') checkOrigin(request);

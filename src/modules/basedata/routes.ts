@@ -8,7 +8,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf, requirePrincipal } from '../../infra/http/app.js';
 import { AppError } from '../../infra/http/errors.js';
-import { permission, PUBLIC } from '../../infra/http/policy.js';
+import { API_KEY, permission } from '../../infra/http/policy.js';
 import { IDEMPOTENCY_KEY_RE } from '../../infra/idempotency/idempotency.js';
 import type { IncidentService } from '../incidents/service.js';
 import { FIELD_KEYS, RESIDENT_FIELDS } from './import/fields.js';
@@ -619,7 +619,7 @@ export async function basedataRoutes(app: FastifyInstance, deps: BasedataRouteDe
   // ---- data sharing ----
   r.post('/api/share/residents/verify', {
     // Authenticated by API key, not by session: the key carries scope, fields and rate limit.
-    config: { policy: PUBLIC },
+    config: { policy: API_KEY },
     schema: {
       tags: TAGS, summary: 'Batch check (X-Api-Key): does each ID number belong to a resident of the agreed area, and which community',
       headers: z.object({ 'x-api-key': z.string().max(200).optional() }),

@@ -7,7 +7,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../../infra/http/app.js';
 import { AppError } from '../../infra/http/errors.js';
-import { permission, PUBLIC } from '../../infra/http/policy.js';
+import { API_KEY, permission } from '../../infra/http/policy.js';
 import type { ApiClientService } from './service.js';
 import type { ShareJobService } from './share-jobs.js';
 
@@ -46,7 +46,7 @@ export async function shareJobRoutes(app: FastifyInstance, deps: { shareJobs: Sh
     const s = scoped.withTypeProvider<ZodTypeProvider>();
 
     s.post('/api/share/verify-jobs', {
-      config: { policy: PUBLIC },
+      config: { policy: API_KEY },
       bodyLimit: 64 * 1024 * 1024,
       schema: {
         tags: TAGS, summary: 'Upload a CSV or XLSX of ID numbers (X-Api-Key, raw body); the job runs in the background',
@@ -78,7 +78,7 @@ export async function shareJobRoutes(app: FastifyInstance, deps: { shareJobs: Sh
 
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get('/api/share/verify-jobs/:id', {
-    config: { policy: PUBLIC },
+    config: { policy: API_KEY },
     schema: { tags: TAGS, summary: 'A job\'s progress (X-Api-Key); another client\'s job reads as 404', headers: KeyHeader, params: IdParams, response: { 200: Job, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 429: ErrorBody } },
   }, async (request) => {
     const client = await apiClients.authenticate(request.headers['x-api-key'], 'share.residents.verify');
@@ -86,7 +86,7 @@ export async function shareJobRoutes(app: FastifyInstance, deps: { shareJobs: Sh
   });
 
   r.get('/api/share/verify-jobs/:id/result.csv', {
-    config: { policy: PUBLIC },
+    config: { policy: API_KEY },
     schema: { tags: TAGS, summary: 'The result file (X-Api-Key): row, masked ID number, found / not_found / invalid, community when allowed', headers: KeyHeader, params: IdParams },
   }, async (request, reply) => {
     const client = await apiClients.authenticate(request.headers['x-api-key'], 'share.residents.verify');

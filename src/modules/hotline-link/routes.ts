@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf, requirePrincipal } from '../../infra/http/app.js';
-import { permission, PUBLIC } from '../../infra/http/policy.js';
+import { API_KEY, permission } from '../../infra/http/policy.js';
 import type { ApiClientService } from '../clients/service.js';
 import type { CitizenService } from '../citizens/service.js';
 import { VERDICTS } from '../citizens/tables.js';
@@ -36,7 +36,7 @@ export async function hotlineLinkRoutes(app: FastifyInstance, deps: { hotlineLin
 
   r.post('/api/hotline/orders', {
     // Authenticated by API key (scope hotline.push), not by session.
-    config: { policy: PUBLIC },
+    config: { policy: API_KEY },
     schema: {
       tags: TAGS, summary: 'Push a 12345 work order (X-Api-Key): 201 with a new case, 200 for a duplicate push (same case), 202 when it waits to be located',
       headers: KeyHeader,
@@ -58,7 +58,7 @@ export async function hotlineLinkRoutes(app: FastifyInstance, deps: { hotlineLin
   });
 
   r.get('/api/hotline/orders/:externalNo', {
-    config: { policy: PUBLIC },
+    config: { policy: API_KEY },
     schema: {
       tags: TAGS, summary: 'The case code and status of a pushed order, in plain words (X-Api-Key); only the client\'s own orders',
       headers: KeyHeader, params: z.object({ externalNo: ExternalNo }),
@@ -70,7 +70,7 @@ export async function hotlineLinkRoutes(app: FastifyInstance, deps: { hotlineLin
   });
 
   r.post('/api/hotline/orders/:externalNo/verdict', {
-    config: { policy: PUBLIC },
+    config: { policy: API_KEY },
     schema: {
       tags: TAGS,
       summary: 'The caller\'s verdict on a closed order (X-Api-Key): 满意 / 基本满意 / 不满意, once per case; counted in the 12345 满意率 (docs/kpis.md)',

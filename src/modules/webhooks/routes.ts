@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../../infra/http/app.js';
-import { permission, PUBLIC } from '../../infra/http/policy.js';
+import { API_KEY, permission } from '../../infra/http/policy.js';
 import type { ApiClientService } from '../clients/service.js';
 import { INCIDENT_CHANNELS } from '../incidents/service.js';
 import { WEBHOOK_EVENT_TYPES } from './rules/match.js';
@@ -134,7 +134,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: { webhooks: Webh
 
   // ---- the client itself, with its API key ----
   r.get('/api/webhooks/subscriptions', {
-    config: { policy: PUBLIC },
+    config: { policy: API_KEY },
     schema: { tags: TAGS, summary: 'The calling client\'s subscriptions (X-Api-Key, scope webhooks)', headers: KeyHeaders, response: { 200: z.object({ items: z.array(Subscription) }), 401: ErrorBody, 403: ErrorBody, 429: ErrorBody } },
   }, async (request) => {
     const client = await apiClients.authenticate(request.headers['x-api-key'], 'webhooks');
@@ -142,7 +142,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: { webhooks: Webh
   });
 
   r.post('/api/webhooks/subscriptions', {
-    config: { policy: PUBLIC },
+    config: { policy: API_KEY },
     schema: { tags: TAGS, summary: 'Subscribe the calling client (X-Api-Key); the secret is shown once', headers: KeyHeaders, body: Input, response: { 201: Created, 401: ErrorBody, 403: ErrorBody, 422: ErrorBody, 429: ErrorBody } },
   }, async (request, reply) => {
     const client = await apiClients.authenticate(request.headers['x-api-key'], 'webhooks');
@@ -150,7 +150,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: { webhooks: Webh
   });
 
   r.delete('/api/webhooks/subscriptions/:sid', {
-    config: { policy: PUBLIC },
+    config: { policy: API_KEY },
     schema: { tags: TAGS, summary: 'Remove one of the calling client\'s subscriptions (X-Api-Key)', headers: KeyHeaders, params: z.object({ sid: z.coerce.number().int().positive() }), response: { 204: z.null(), 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 429: ErrorBody } },
   }, async (request, reply) => {
     const client = await apiClients.authenticate(request.headers['x-api-key'], 'webhooks');
