@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { matchCategories } from '../../web/src/mobile/categories.js';
-import { bboxOf, distanceToGeometryM, haversineM, inGeometry, locateIn, nearest, type GridCollection, type GridFeature } from '../../web/src/mobile/geo/geometry.js';
+import { bboxOf, distanceToGeometryM, haversineM, inGeometry, locateIn, nearest, sketchProjection, type GridCollection, type GridFeature } from '../../web/src/mobile/geo/geometry.js';
 import { fitWithin } from '../../web/src/mobile/photos/compress.js';
 import { batches, takeFix } from '../../web/src/mobile/patrol/track.js';
 import type { Category, Major } from '../../web/src/modules/incidents/api.js';
@@ -90,5 +90,23 @@ describe('photos and categories', () => {
     expect(codes('02')).toEqual(['0201']);
     expect(codes('公用')).toEqual(['0101', '0102']);
     expect(codes('旧')).toEqual([]);
+  });
+});
+
+describe('the sketch projection (the phone map and the citizen tap map)', () => {
+  it('keeps the box inside the padding, north up, and inverts a tap to the point drawn there', () => {
+    const p = sketchProjection([112.9, 28.1, 113.1, 28.3], 360, 260, 12);
+    for (const [lng, lat] of [[112.9, 28.1], [113.1, 28.3], [113.0, 28.2]] as const) {
+      const x = p.px(lng);
+      const y = p.py(lat);
+      expect(x).toBeGreaterThanOrEqual(12 - 1e-9);
+      expect(x).toBeLessThanOrEqual(348 + 1e-9);
+      const back = p.invert(x, y);
+      expect(back.lng).toBeCloseTo(lng, 9);
+      expect(back.lat).toBeCloseTo(lat, 9);
+    }
+    expect(p.py(28.3)).toBeLessThan(p.py(28.1));
+    // East–west is shrunk by the cosine of the latitude, so a square of degrees is drawn narrower than tall.
+    expect(p.px(113.1) - p.px(112.9)).toBeLessThan(p.py(28.1) - p.py(28.3));
   });
 });

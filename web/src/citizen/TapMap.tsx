@@ -1,5 +1,5 @@
 import type { MouseEvent } from 'react';
-import { bboxOf, polygonsOf, type GridFeature } from '../mobile/geo/geometry.js';
+import { bboxOf, sketchProjection, type GridFeature } from '../mobile/geo/geometry.js';
 
 /**
  * The district's streets drawn as SVG on a plain background (no tiles, no
@@ -17,28 +17,14 @@ export function TapMap({ features, point, onPick, dots = [], height = 260 }: {
 }) {
   const box = bboxOf(features);
   if (!box) return null;
-  const [minX, minY, maxX, maxY] = box;
-  const midLat = (minY + maxY) / 2;
-  const kx = Math.cos((midLat * Math.PI) / 180);
   const width = 360;
-  const pad = 12;
-  const spanX = Math.max((maxX - minX) * kx, 1e-6);
-  const spanY = Math.max(maxY - minY, 1e-6);
-  const scale = Math.min((width - 2 * pad) / spanX, (height - 2 * pad) / spanY);
-  const offX = (width - spanX * scale) / 2;
-  const offY = (height - spanY * scale) / 2;
-  const px = (lng: number) => offX + (lng - minX) * kx * scale;
-  const py = (lat: number) => height - (offY + (lat - minY) * scale);
-  const path = (f: GridFeature) =>
-    polygonsOf(f.geometry)
-      .flatMap((polygon) => polygon.map((ring) => `M${ring.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join('L')}Z`))
-      .join(' ');
+  const { px, py, path, invert } = sketchProjection(box, width, height, 12);
   const pick = (e: MouseEvent<SVGSVGElement>) => {
     if (!onPick) return;
     const rect = e.currentTarget.getBoundingClientRect();
     const x = ((e.clientX - rect.left) / rect.width) * width;
     const y = ((e.clientY - rect.top) / rect.height) * height;
-    onPick({ lng: minX + (x - offX) / (kx * scale), lat: minY + (height - y - offY) / scale });
+    onPick(invert(x, y));
   };
   return (
     <svg viewBox={`0 0 ${width} ${height}`} width="100%" role="img" data-testid="tap-map" onClick={pick} style={{ background: '#eef1f5', borderRadius: 8, display: 'block', touchAction: 'manipulation' }}>

@@ -1,4 +1,4 @@
-import { bboxOf, polygonsOf, type GridFeature } from './geometry.js';
+import { bboxOf, sketchProjection, type GridFeature } from './geometry.js';
 import type { Fix } from './position.js';
 
 const M_PER_DEG_LAT = 111_320;
@@ -18,21 +18,8 @@ export function GridSketch({ features, highlight, fix, height = 180 }: { feature
     minY = Math.min(minY, fix.lat);
     maxY = Math.max(maxY, fix.lat);
   }
-  const midLat = (minY + maxY) / 2;
-  const kx = Math.cos((midLat * Math.PI) / 180);
   const width = 360;
-  const pad = 16;
-  const spanX = Math.max((maxX - minX) * kx, 1e-6);
-  const spanY = Math.max(maxY - minY, 1e-6);
-  const scale = Math.min((width - 2 * pad) / spanX, (height - 2 * pad) / spanY);
-  const offX = (width - spanX * scale) / 2;
-  const offY = (height - spanY * scale) / 2;
-  const px = (lng: number) => offX + (lng - minX) * kx * scale;
-  const py = (lat: number) => height - (offY + (lat - minY) * scale);
-  const path = (f: GridFeature) =>
-    polygonsOf(f.geometry)
-      .flatMap((polygon) => polygon.map((ring) => `M${ring.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join('L')}Z`))
-      .join(' ');
+  const { px, py, path, scale } = sketchProjection([minX, minY, maxX, maxY], width, height, 16);
   const accuracyPx = fix ? (fix.accuracyM / M_PER_DEG_LAT) * scale : 0;
   return (
     <svg viewBox={`0 0 ${width} ${height}`} width="100%" height={height} role="img" data-testid="grid-sketch" style={{ background: '#eef1f5', borderRadius: 8, display: 'block' }}>

@@ -123,3 +123,32 @@ export function bboxOf(features: readonly GridFeature[]): [number, number, numbe
   }
   return Number.isFinite(minX) ? [minX, minY, maxX, maxY] : null;
 }
+
+/** Drawing grid outlines as SVG in a width × height box: equirectangular around the middle latitude, north up. */
+export interface SketchProjection {
+  scale: number;
+  px(lng: number): number;
+  py(lat: number): number;
+  /** The point under an SVG coordinate (a tap). */
+  invert(x: number, y: number): { lng: number; lat: number };
+  /** The outline of a feature as an SVG path. */
+  path(f: GridFeature): string;
+}
+
+export function sketchProjection([minX, minY, maxX, maxY]: readonly [number, number, number, number], width: number, height: number, pad: number): SketchProjection {
+  const kx = Math.cos((((minY + maxY) / 2) * Math.PI) / 180);
+  const spanX = Math.max((maxX - minX) * kx, 1e-6);
+  const spanY = Math.max(maxY - minY, 1e-6);
+  const scale = Math.min((width - 2 * pad) / spanX, (height - 2 * pad) / spanY);
+  const offX = (width - spanX * scale) / 2;
+  const offY = (height - spanY * scale) / 2;
+  const px = (lng: number) => offX + (lng - minX) * kx * scale;
+  const py = (lat: number) => height - (offY + (lat - minY) * scale);
+  return {
+    scale, px, py,
+    invert: (x, y) => ({ lng: minX + (x - offX) / (kx * scale), lat: minY + (height - y - offY) / scale }),
+    path: (f) => polygonsOf(f.geometry)
+      .flatMap((polygon) => polygon.map((ring) => `M${ring.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join('L')}Z`))
+      .join(' '),
+  };
+}
