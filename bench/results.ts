@@ -6,9 +6,14 @@
  * writes the MariaDB/MySQL one, a run without it the SQLite one): a full run
  * replaces the section, a run of named benches only the figures it printed,
  * and every figure says which of the listed runs measured it.
+ *
+ * Every run is also kept as bench/runs/<date>-<db>.json (its description and
+ * figures). `npm run bench:results -- --apply FILE…` writes such recorded runs
+ * into RESULTS.md without running anything: runs measured on separate
+ * branches merge that way instead of by editing the table.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, type as osType, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,9 +24,10 @@ import { redactUrl } from '../src/infra/db/database.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const out = join(here, 'RESULTS.md');
-const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const applying = process.argv.includes('--apply');
+const names = applying ? [] : process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const applyFiles = applying ? process.argv.slice(2).filter((a) => !a.startsWith('-')) : [];
 const url = process.env.BENCH_DB_URL;
-const key = url ? 'mysql' : 'sqlite';
 
 async function databaseVersion(): Promise<string> {
   if (!url) {
@@ -93,20 +99,37 @@ function table(lines: Line[]): string {
   return ['| figure | value | unit | baseline | ratio | scale | db | goal | details |', '|---|---|---|---|---|---|---|---|---|', ...rows].join('\n');
 }
 
-// Both read before the run: the figures are of the tree as it was when they started.
-const dirty = git(['status', '--porcelain']) !== '';
-const commit = git(['rev-parse', '--short', 'HEAD']) || 'unknown';
-const { lines, code, seconds } = await run();
-const cpu = cpus();
+/** A run as kept in bench/runs/: enough to write its rows again. */
+interface RecordedRun {
+  key: 'sqlite' | 'mysql';
+  /** Named benches; empty for a full run (which replaces the whole section). */
+  names: string[];
+  description: string;
+  lines: Line[];
+  code: number;
+}
 
-/** One run's description, as listed under its database's heading. */
-const thisRun = [
-  `date: ${new Date().toISOString()}`,
-  `machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB memory, ${osType()} ${release()}, Node ${process.version}`,
-  `database: ${await databaseVersion()}`,
-  `commit: ${commit}${dirty ? ' with uncommitted changes' : ''}`,
-  `run: \`npm run bench:results${names.length ? ` -- ${names.join(' ')}` : ''}\`${process.env.BENCH_SCALE ? `, BENCH_SCALE=${process.env.BENCH_SCALE}` : ''}, ${Math.round(seconds)} s, exit code ${code}`,
-].join('; ');
+async function measure(): Promise<RecordedRun> {
+  // Both read before the run: the figures are of the tree as it was when they started.
+  const dirty = git(['status', '--porcelain']) !== '';
+  const commit = git(['rev-parse', '--short', 'HEAD']) || 'unknown';
+  const { lines, code, seconds } = await run();
+  const cpu = cpus();
+  const description = [
+    `date: ${new Date().toISOString()}`,
+    `machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB memory, ${osType()} ${release()}, Node ${process.version}`,
+    `database: ${await databaseVersion()}`,
+    `commit: ${commit}${dirty ? ' with uncommitted changes' : ''}`,
+    `run: \`npm run bench:results${names.length ? ` -- ${names.join(' ')}` : ''}\`${process.env.BENCH_SCALE ? `, BENCH_SCALE=${process.env.BENCH_SCALE}` : ''}, ${Math.round(seconds)} s, exit code ${code}`,
+  ].join('; ');
+  const recorded: RecordedRun = { key: url ? 'mysql' : 'sqlite', names, description, lines, code };
+  const dir = join(here, 'runs');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${new Date().toISOString().replaceAll(':', '-').slice(0, 19)}-${recorded.key}${names.length ? `-${names.join('-')}` : ''}.json`);
+  writeFileSync(file, `${JSON.stringify(recorded, null, 1)}\n`);
+  console.error(`kept ${file}`);
+  return recorded;
+}
 
 interface Row {
   name: string;
@@ -119,7 +142,7 @@ interface Row {
  * (no names) replaces them all; a run of named benches replaces only the
  * figures it printed, and each row says which run measured it.
  */
-function previousSection(text: string): { runs: string[]; rows: Row[] } {
+function previousSection(text: string, key: string): { runs: string[]; rows: Row[] } {
   const m = new RegExp(`<!-- results:${key} -->([\\s\\S]*?)<!-- /results:${key} -->`).exec(text);
   if (!m) return { runs: [], rows: [] };
   const body = m[1]!;
@@ -143,44 +166,55 @@ function previousSection(text: string): { runs: string[]; rows: Row[] } {
   return { runs, rows };
 }
 
-const before = names.length > 0 && existsSync(out) ? previousSection(readFileSync(out, 'utf8')) : { runs: [], rows: [] };
-const measured = new Set(lines.map((l) => l.name));
-const kept = before.rows.filter((r) => !measured.has(r.name));
-// Renumber the runs that still have rows, oldest first, then this one.
-const keptRuns = [...new Set(kept.map((r) => r.run))].sort((a, b) => a - b);
-const runs = [...keptRuns.map((n) => before.runs[n - 1] ?? 'unknown'), thisRun];
-const rows: Row[] = [
-  ...kept.map((r) => ({ ...r, run: keptRuns.indexOf(r.run) + 1 })),
-  ...table(lines).split('\n').slice(2).map((cells, i) => ({ name: lines[i]!.name, run: runs.length, cells })),
-];
-const section = [
-  `<!-- results:${key} -->`,
-  `## ${key === 'mysql' ? 'MariaDB / MySQL' : 'SQLite'}`,
-  '',
-  ...runs.map((r, i) => `- run ${i + 1}: ${r}`),
-  '',
-  rows.length > 0
-    ? ['| run | figure | value | unit | baseline | ratio | scale | db | goal | details |', '|---|---|---|---|---|---|---|---|---|---|', ...rows.map((r) => `| ${r.run} ${r.cells}`)].join('\n')
-    : '_no figures were printed_',
-  '',
-  `<!-- /results:${key} -->`,
-].join('\n');
+function write(r: RecordedRun): void {
+  const key = r.key;
+  const before = r.names.length > 0 && existsSync(out) ? previousSection(readFileSync(out, 'utf8'), key) : { runs: [], rows: [] };
+  const measured = new Set(r.lines.map((l) => l.name));
+  const kept = before.rows.filter((row) => !measured.has(row.name));
+  // Renumber the runs that still have rows, oldest first, then this one.
+  const keptRuns = [...new Set(kept.map((row) => row.run))].sort((a, b) => a - b);
+  const runs = [...keptRuns.map((n) => before.runs[n - 1] ?? 'unknown'), r.description];
+  const rows: Row[] = [
+    ...kept.map((k) => ({ ...k, run: keptRuns.indexOf(k.run) + 1 })),
+    ...table(r.lines).split('\n').slice(2).map((cells, i) => ({ name: r.lines[i]!.name, run: runs.length, cells })),
+  ];
+  const section = [
+    `<!-- results:${key} -->`,
+    `## ${key === 'mysql' ? 'MariaDB / MySQL' : 'SQLite'}`,
+    '',
+    ...runs.map((d, i) => `- run ${i + 1}: ${d}`),
+    '',
+    rows.length > 0
+      ? ['| run | figure | value | unit | baseline | ratio | scale | db | goal | details |', '|---|---|---|---|---|---|---|---|---|---|', ...rows.map((x) => `| ${x.run} ${x.cells}`)].join('\n')
+      : '_no figures were printed_',
+    '',
+    `<!-- /results:${key} -->`,
+  ].join('\n');
 
-const head = [
-  '# Benchmark results',
-  '',
-  'Written by `npm run bench:results` (SQLite) and `BENCH_DB_URL=mysql://… npm run bench:results` (MariaDB/MySQL); do not edit by hand.',
-  'Each figure is one JSON line of `npm run bench`; the baseline is measured in the same run on the same machine (see each bench file).',
-  'Machines shared with other work give noisy figures: compare ratios, and re-run before drawing conclusions.',
-  '',
-].join('\n');
-const previous = existsSync(out) ? readFileSync(out, 'utf8') : '';
-const sections = new Map<string, string>();
-for (const k of ['sqlite', 'mysql']) {
-  const m = new RegExp(`<!-- results:${k} -->[\\s\\S]*?<!-- /results:${k} -->`).exec(previous);
-  if (m) sections.set(k, m[0]);
+  const head = [
+    '# Benchmark results',
+    '',
+    'Written by `npm run bench:results` (SQLite) and `BENCH_DB_URL=mysql://… npm run bench:results` (MariaDB/MySQL); do not edit by hand.',
+    'Each figure is one JSON line of `npm run bench`; the baseline is measured in the same run on the same machine (see each bench file).',
+    'Machines shared with other work give noisy figures: compare ratios, and re-run before drawing conclusions.',
+    '',
+  ].join('\n');
+  const previous = existsSync(out) ? readFileSync(out, 'utf8') : '';
+  const sections = new Map<string, string>();
+  for (const k of ['sqlite', 'mysql']) {
+    const m = new RegExp(`<!-- results:${k} -->[\\s\\S]*?<!-- /results:${k} -->`).exec(previous);
+    if (m) sections.set(k, m[0]);
+  }
+  sections.set(key, section);
+  writeFileSync(out, `${head}\n${['sqlite', 'mysql'].filter((k) => sections.has(k)).map((k) => sections.get(k)).join('\n\n')}\n`);
+  console.error(`wrote ${out} (${r.lines.length} figures)`);
 }
-sections.set(key, section);
-writeFileSync(out, `${head}\n${['sqlite', 'mysql'].filter((k) => sections.has(k)).map((k) => sections.get(k)).join('\n\n')}\n`);
-console.error(`wrote ${out} (${lines.length} figures)`);
-process.exitCode = code;
+
+if (applying) {
+  if (applyFiles.length === 0) throw new Error('--apply needs the recorded runs (bench/runs/*.json) to write');
+  for (const f of applyFiles) write(JSON.parse(readFileSync(f, 'utf8')) as RecordedRun);
+} else {
+  const recorded = await measure();
+  write(recorded);
+  process.exitCode = recorded.code;
+}
