@@ -5,6 +5,7 @@
 #   replication.sh status   the two servers and the replica's threads and lag
 #   replication.sh stop     stop both (data kept)
 #   replication.sh clean    stop both and delete their data
+#   replication.sh stop-node primary|replica   one of them (start brings it back)
 # Ports: CIVICGRID_REPL_PRIMARY_PORT (3310) and CIVICGRID_REPL_REPLICA_PORT (3311); data under
 # $CIVICGRID_CLUSTER_DIR/replication (/var/tmp/civicgrid-cluster/replication).
 . "$(dirname "$0")/lib.sh"
@@ -98,5 +99,7 @@ case "${1:-}" in
   status) status ;;
   stop) stop ;;
   clean) stop; rm -rf "$BASE" ;;
-  *) echo "usage: $0 start|status|stop|clean" >&2; exit 2 ;;
+  stop-node)
+    case "${2:-}" in primary) stop_node "$PRIMARY" ;; replica) stop_node "$REPLICA" ;; *) die "stop-node primary|replica" ;; esac ;;
+  *) echo "usage: $0 start|status|stop|clean|stop-node primary|replica" >&2; exit 2 ;;
 esac

@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, MysqlDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { Kysely, MysqlAdapter, MysqlDialect, MysqlDriver, MysqlIntrospector, MysqlQueryCompiler, SqliteDialect, sql, type Transaction } from 'kysely';
 import { createPool } from 'mysql2';
+import { FailoverDriver, Host, HostGroup, isCutBeforeCommit, splitHosts } from './failover.js';
 import { WriteBatcher } from './write-batch.js';
 
 export type Dialect = 'sqlite' | 'mysql';
@@ -118,8 +119,8 @@ function withStatementCache(database: SQLite.Database, limit = 2000): { close():
   };
 }
 
-function openMysql<DB>(url: string, poolSize: number): Kysely<DB> {
-  const pool = createPool({
+function mysqlPool(url: string, poolSize: number) {
+  return createPool({
     uri: url.replace(/^mariadb:/, 'mysql:'),
     connectionLimit: poolSize,
     charset: 'utf8mb4',
@@ -130,18 +131,53 @@ function openMysql<DB>(url: string, poolSize: number): Kysely<DB> {
     decimalNumbers: true,
     dateStrings: true,
   });
-  return new Kysely<DB>({ dialect: new MysqlDialect({ pool }) });
+}
+
+function openMysql<DB>(url: string, poolSize: number): Kysely<DB> {
+  return new Kysely<DB>({ dialect: new MysqlDialect({ pool: mysqlPool(url, poolSize) }) });
 }
 
 function openKysely<DB>(url: string, poolSize: number, durability?: 'full' | 'normal'): Kysely<DB> {
   return dialectOf(url) === 'sqlite' ? openSqlite<DB>(url, durability) : openMysql<DB>(url, poolSize);
 }
 
+function failoverKysely<DB>(groups: HostGroup[], owned: Host[]): Kysely<DB> {
+  return new Kysely<DB>({
+    dialect: {
+      createDriver: () => new FailoverDriver(groups, owned),
+      createQueryCompiler: () => new MysqlQueryCompiler(),
+      createAdapter: () => new MysqlAdapter(),
+      createIntrospector: (db) => new MysqlIntrospector(db),
+    },
+  });
+}
+
+/**
+ * MySQL with more than one server (docs/operations/cluster.md): a primary URL
+ * naming several hosts (Galera nodes; one takes the writes, the next when it
+ * fails) and/or a replica URL (the reader's; the primary's hosts serve reads
+ * while no replica answers).
+ */
+function openMysqlSet<DB>(url: string, replicaUrl: string | undefined, poolSize: number): { primary: Kysely<DB>; replica: Kysely<DB> } {
+  const hosts = (u: string) => splitHosts(u).map((h) => new Host(redactUrl(h), new MysqlDriver({ pool: mysqlPool(h, poolSize) })));
+  const primaryHosts = hosts(url);
+  const primaryGroup = new HostGroup(primaryHosts);
+  const primary = failoverKysely<DB>([primaryGroup], primaryHosts);
+  if (!replicaUrl) return { primary, replica: primary };
+  const replicaHosts = hosts(replicaUrl);
+  return { primary, replica: failoverKysely<DB>([new HostGroup(replicaHosts), primaryGroup], replicaHosts) };
+}
+
 const DEADLOCK_ATTEMPTS = 4;
 
-/** ER_LOCK_DEADLOCK: InnoDB rolled the whole transaction back, so running it again is safe. */
+/**
+ * Safe to run again: ER_LOCK_DEADLOCK (InnoDB rolled the whole transaction
+ * back; Galera answers the same for a certification conflict or a
+ * transaction aborted by a replicated one), or the transaction's server went
+ * away before COMMIT (failover.ts).
+ */
 function isDeadlock(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && ((error as { errno?: unknown }).errno === 1213 || (error as { code?: unknown }).code === 'ER_LOCK_DEADLOCK');
+  return (typeof error === 'object' && error !== null && ((error as { errno?: unknown }).errno === 1213 || (error as { code?: unknown }).code === 'ER_LOCK_DEADLOCK')) || isCutBeforeCommit(error);
 }
 
 export async function retryDeadlocks<T>(run: () => Promise<T>, attempts = DEADLOCK_ATTEMPTS): Promise<T> {
@@ -159,9 +195,12 @@ export async function retryDeadlocks<T>(run: () => Promise<T>, attempts = DEADLO
 export function openDatabase<DB>(options: OpenOptions): Db<DB> {
   const dialect = dialectOf(options.url);
   const poolSize = options.poolSize ?? 16;
-  const primary = openKysely<DB>(options.url, poolSize, options.durability);
   if (options.replicaUrl && dialect === 'sqlite') throw new Error('a replica needs a MySQL primary');
-  const replica = options.replicaUrl ? openKysely<DB>(options.replicaUrl, poolSize) : primary;
+  const several = dialect === 'mysql' && (options.replicaUrl !== undefined || splitHosts(options.url).length > 1);
+  const { primary, replica } = several
+    ? openMysqlSet<DB>(options.url, options.replicaUrl, poolSize)
+    : { primary: openKysely<DB>(options.url, poolSize, options.durability), replica: null };
+  const lagging = replica ?? primary;
   const windowMs = (options.readYourWritesSeconds ?? 5) * 1000;
   // MySQL has a pool and InnoDB groups commits itself; SQLite gets group commit here.
   const batcher = dialect === 'sqlite' ? new WriteBatcher<DB>(primary) : null;
@@ -181,15 +220,15 @@ export function openDatabase<DB>(options: OpenOptions): Db<DB> {
     dialect,
     primary,
     reader(userId) {
-      if (replica === primary) return primary;
+      if (lagging === primary) return primary;
       if (userId != null) {
         const at = lastWrite.get(userId);
         if (at !== undefined && Date.now() - at < windowMs) return primary;
       }
-      return replica;
+      return lagging;
     },
     noteWrite(userId) {
-      if (userId == null || replica === primary) return;
+      if (userId == null || lagging === primary) return;
       lastWrite.set(userId, Date.now());
       if (lastWrite.size > 10_000) {
         const cutoff = Date.now() - windowMs;
@@ -212,7 +251,7 @@ export function openDatabase<DB>(options: OpenOptions): Db<DB> {
     },
     async close() {
       await primary.destroy();
-      if (replica !== primary) await replica.destroy();
+      if (lagging !== primary) await lagging.destroy();
     },
   };
 }
