@@ -29,7 +29,7 @@ export async function clusterScript(name: 'replication' | 'galera', ...args: str
     await run('bash', [resolve('scripts/cluster', `${name}.sh`), ...args], { timeout: 300_000, maxBuffer: 16 << 20 });
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string };
-    throw new Error(`${name}.sh ${args.join(' ')} failed:\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
+    throw new Error(`${name}.sh ${args.join(' ')} failed:\n${e.stdout ?? ''}\n${e.stderr ?? ''}`, { cause: error });
   }
 }
 
@@ -60,14 +60,20 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
 export interface ClusterApp {
   platform: Platform;
   app: FastifyInstance;
+  dataDir: string;
   login(username: string): Promise<string>;
   request(opts: { method?: string; url: string; cookie?: string; body?: unknown; headers?: Record<string, string> }): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
 }
 
-/** The HTTP app over the given database URLs; with `demo`, the demo district at scale 0.2 (two streets) is loaded first. */
+/**
+ * The HTTP app over the given database URLs, in a new data dir unless one is
+ * given (a second node of the same installation shares the first's key files);
+ * with `demo`, the demo district at scale 0.2 (two streets) is loaded first.
+ */
 export async function openClusterApp(overrides: Partial<Record<keyof Config, unknown>>, options: { demo: boolean }): Promise<ClusterApp> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'civicgrid-cluster-'));
+  const owned = overrides.dataDir === undefined;
+  const dataDir = owned ? mkdtempSync(join(tmpdir(), 'civicgrid-cluster-')) : String(overrides.dataDir);
   const platform = await openPlatform(testConfig({ url: String(overrides.dbUrl), dataDir, drop: async () => {} }, overrides));
   if (options.demo) await loadDemo(platform, { scale: 0.2 });
   const { app } = await buildHttp(platform);
@@ -81,6 +87,7 @@ export async function openClusterApp(overrides: Partial<Record<keyof Config, unk
   return {
     platform,
     app,
+    dataDir,
     request,
     async login(username) {
       const res = await request({ method: 'POST', url: '/api/auth/login', body: { username, password: DEMO_PASSWORD } });
@@ -90,7 +97,7 @@ export async function openClusterApp(overrides: Partial<Record<keyof Config, unk
     async close() {
       await app.close();
       await platform.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (owned) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
