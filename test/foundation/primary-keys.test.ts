@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, openTestPlatform } from '../support/db.js';
@@ -52,5 +54,26 @@ describe.each(DIALECTS)('primary keys on %s', (dialect) => {
     for (const name of ['incidents', 'incident_events', 'audit_log', 'users']) expect(seen).toContain(name);
     expect(seen.size).toBeGreaterThan(50);
     expect([...new Set(without)].sort()).toEqual([]);
+  });
+});
+
+/**
+ * Galera does not replicate LOCK TABLES or named locks (GET_LOCK) to the other
+ * nodes, so a lock taken on one node excludes nothing on the others: the
+ * platform serializes by a row UPDATE (ADR 0001), which Galera certifies.
+ */
+describe('no statement relies on locks Galera does not replicate', () => {
+  it('finds no LOCK TABLES or GET_LOCK in the server code', () => {
+    const offenders: string[] = [];
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) walk(path);
+        // Tests may hold such text as data (the dump scanner reads mysqldump output, which has LOCK TABLES).
+        else if (/\.ts$/.test(entry.name) && !/\.test\.ts$/.test(entry.name) && /\b(lock\s+tables|get_lock\s*\()/i.test(readFileSync(path, 'utf8'))) offenders.push(path);
+      }
+    };
+    walk('src');
+    expect(offenders).toEqual([]);
   });
 });

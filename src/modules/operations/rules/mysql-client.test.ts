@@ -15,6 +15,12 @@ describe('mysqlTarget and optionFile', () => {
     expect(optionFile(t)).not.toContain('password');
   });
 
+  it('talks to the first host of a host list (Galera nodes)', () => {
+    const t = mysqlTarget('mysql://app:pw@10.0.0.1:3312,10.0.0.2:3313/civicgrid');
+    expect(t).toEqual({ host: '10.0.0.1', port: 3312, user: 'app', password: 'pw', database: 'civicgrid', socket: null });
+    expect(withDatabase('mysql://app:pw@10.0.0.1:3312,10.0.0.2:3313/civicgrid', 'mysql')).toBe('mysql://app:pw@10.0.0.1:3312/mysql');
+  });
+
   it('refuses a URL without a database, and swaps the database of a URL', () => {
     expect(() => mysqlTarget('mysql://root@127.0.0.1:3306/')).toThrow(/no database/);
     expect(withDatabase('mysql://root@127.0.0.1:3306/a?socketPath=/x', 'b')).toBe('mysql://root@127.0.0.1:3306/b?socketPath=/x');

@@ -5,6 +5,7 @@
  * never onto the command line where `ps` would show them. Pure: the caller
  * writes the file and runs the tools.
  */
+import { splitHosts } from '../../../infra/db/failover.js';
 
 export interface MysqlTarget {
   host: string;
@@ -16,8 +17,12 @@ export interface MysqlTarget {
   socket: string | null;
 }
 
+/**
+ * The server the tools talk to. For a URL with a host list (Galera nodes,
+ * docs/operations/cluster.md), the first host: every node holds all the data.
+ */
 export function mysqlTarget(url: string): MysqlTarget {
-  const u = new URL(url.replace(/^mariadb:/, 'mysql:'));
+  const u = new URL(splitHosts(url)[0]!.replace(/^mariadb:/, 'mysql:'));
   if (u.protocol !== 'mysql:') throw new Error('not a mysql:// URL');
   const database = decodeURIComponent(u.pathname.replace(/^\//, ''));
   if (!database) throw new Error('the URL names no database');
@@ -31,9 +36,9 @@ export function mysqlTarget(url: string): MysqlTarget {
   };
 }
 
-/** The same server, another database (the URL form, for openDatabase). */
+/** The same server (the first host of a host list), another database (the URL form, for openDatabase). */
 export function withDatabase(url: string, database: string): string {
-  const u = new URL(url.replace(/^mariadb:/, 'mysql:'));
+  const u = new URL(splitHosts(url)[0]!.replace(/^mariadb:/, 'mysql:'));
   u.pathname = `/${encodeURIComponent(database)}`;
   return u.href;
 }
