@@ -74,9 +74,18 @@ export interface ClusterApp {
 export async function openClusterApp(overrides: Partial<Record<keyof Config, unknown>>, options: { demo: boolean }): Promise<ClusterApp> {
   const owned = overrides.dataDir === undefined;
   const dataDir = owned ? mkdtempSync(join(tmpdir(), 'civicgrid-cluster-')) : String(overrides.dataDir);
-  const platform = await openPlatform(testConfig({ url: String(overrides.dbUrl), dataDir, drop: async () => {} }, overrides));
-  if (options.demo) await loadDemo(platform, { scale: 0.2 });
-  const { app } = await buildHttp(platform);
+  let platform: Platform | null = null;
+  let app: FastifyInstance;
+  try {
+    platform = await openPlatform(testConfig({ url: String(overrides.dbUrl), dataDir, drop: async () => {} }, overrides));
+    if (options.demo) await loadDemo(platform, { scale: 0.2 });
+    ({ app } = await buildHttp(platform));
+  } catch (error) {
+    await platform?.close();
+    if (owned) rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+  const opened = platform;
   const request: ClusterApp['request'] = (opts) =>
     app.inject({
       method: (opts.method ?? 'GET') as 'GET',
@@ -85,7 +94,7 @@ export async function openClusterApp(overrides: Partial<Record<keyof Config, unk
       ...(opts.body !== undefined ? { payload: opts.body as object } : {}),
     });
   return {
-    platform,
+    platform: opened,
     app,
     dataDir,
     request,
@@ -96,7 +105,7 @@ export async function openClusterApp(overrides: Partial<Record<keyof Config, unk
     },
     async close() {
       await app.close();
-      await platform.close();
+      await opened.close();
       if (owned) rmSync(dataDir, { recursive: true, force: true });
     },
   };
