@@ -48,7 +48,8 @@ wait_ready() {
   local dir="$1" limit="${2:-60}" i
   for ((i = 0; i < limit * 5; i++)); do
     if mariadb-admin --no-defaults -uroot --socket="$dir/mysqld.sock" ping >/dev/null 2>&1; then return 0; fi
-    if [ -f "$dir/mysqld.pid" ] && ! running_pid "$dir" >/dev/null && [ "$i" -gt 25 ]; then break; fi
+    # The server this script launched has exited: no point in waiting (its pid file may not exist yet during a state transfer).
+    if [ -n "${LAUNCHED_PID:-}" ] && ! kill -0 "$LAUNCHED_PID" 2>/dev/null; then break; fi
     sleep 0.2
   done
   tail -n 30 "$dir/error.log" >&2 || true
@@ -69,7 +70,10 @@ install_db() {
 launch() {
   local dir="$1"; shift
   chown -R "$(server_user)" "$dir"
+  # A pid file left by a killed server would make a running check look at a dead process.
+  rm -f "$dir/mysqld.pid"
   setsid nohup mariadbd --defaults-file="$dir/my.cnf" "$@" >>"$dir/error.log" 2>&1 </dev/null &
+  LAUNCHED_PID=$!
 }
 
 # $1 node dir. Stops the server: a clean shutdown, then SIGKILL after 60 s.
