@@ -37,7 +37,10 @@ running_pid() {
   local pid
   [ -f "$1/mysqld.pid" ] || return 1
   pid="$(cat "$1/mysqld.pid" 2>/dev/null)" || return 1
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  # A killed server is a zombie until reaped: not running.
+  [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ] || return 1
+  echo "$pid"
 }
 
 # $1 node dir; the rest is SQL run as root through the node's socket.
