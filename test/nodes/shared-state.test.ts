@@ -1,0 +1,97 @@
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/database.js';
+import { RateCounters } from '../../src/infra/cluster/counters.js';
+import { openDatabase, type Db } from '../../src/infra/db/database.js';
+import { auditKeyringFrom, primaryDbUrl } from '../../src/infra/config.js';
+import { bindAuditKeyring } from '../../src/infra/audit/audit.js';
+import { ArchiveScheduler, DAILY_MARK } from '../../src/modules/archive/schedule.js';
+import { loadDemo } from '../../src/modules/demo/load.js';
+import { GridLocatorService } from '../../src/modules/grid/locator-service.js';
+import { DIALECTS, openTestPlatform } from '../support/db.js';
+
+/**
+ * What two API nodes share through one database, each node here being its own
+ * database handle (its own connections, its own in-memory state): the rate
+ * counters, the grid locator's version mark, and the claim on the daily
+ * archive run. test/nodes/two-nodes.test.ts runs the same through real
+ * processes behind nginx.
+ */
+describe.each(DIALECTS)('state shared by API nodes on %s', (dialect) => {
+  let t: Awaited<ReturnType<typeof openTestPlatform>>;
+  let other: Db<Database>;
+
+  beforeAll(async () => {
+    t = await openTestPlatform(dialect);
+    await loadDemo(t.platform, { scale: 0.2 });
+    other = openDatabase<Database>({ url: primaryDbUrl(t.platform.config) });
+    // As openPlatform does on every node: the audit chain's keys, shared by all nodes.
+    bindAuditKeyring(other.primary, auditKeyringFrom(t.platform.config, { generate: false }).keyring);
+  }, 120_000);
+  afterAll(async () => {
+    await other?.close();
+    await t?.close();
+  });
+
+  it('counts one client\'s requests on both nodes together, and forgets them once no window needs them', async () => {
+    const a = new RateCounters(t.platform.db);
+    const b = new RateCounters(other);
+    const minute = 60_000;
+    const start = 1_800_000_000_000 - (1_800_000_000_000 % minute);
+    const counts: number[] = [];
+    for (let i = 0; i < 6; i++) counts.push((await (i % 2 ? b : a).hit('test-limit', 'client-1', minute, start + i * 1000)).count);
+    expect(counts).toEqual([1, 2, 3, 4, 5, 6]);
+    // Another key and another limit count apart.
+    expect((await b.hit('test-limit', 'client-2', minute, start + 6000)).count).toBe(1);
+    expect((await b.hit('other-limit', 'client-1', minute, start + 6000)).count).toBe(1);
+    // Halfway into the next window half of the previous one still counts.
+    expect((await a.hit('test-limit', 'client-1', minute, start + minute + minute / 2)).count).toBe(1 + 3);
+    // A key far longer than the column is hashed into it.
+    const long = 'x'.repeat(500);
+    expect((await a.hit('test-limit', long, minute, start)).count).toBe(1);
+    expect((await b.hit('test-limit', long, minute, start + 1)).count).toBe(2);
+    // Rows of the first window serve until the end of the second; after that the sweep drops them.
+    expect(await a.purge(start + 2 * minute - 1)).toBe(0);
+    expect(await a.purge(start + 2 * minute + 1)).toBe(4);
+    expect(await b.purge(start + 3 * minute + 1)).toBe(1);
+  });
+
+  it('reloads the other node\'s locator when the grid changes, and only then', async () => {
+    const mine = t.platform.grid.locator;
+    const theirs = new GridLocatorService(other);
+    await theirs.reload();
+    expect(theirs.loadedVersion).toBe(mine.loadedVersion);
+    expect(await theirs.refreshIfChanged()).toBe(false);
+    const unit = await t.platform.db.primary.selectFrom('grids').select(['code', 'name', 'version', 'min_lng', 'min_lat', 'max_lng', 'max_lat'])
+      .where('level', '=', 'unit').orderBy('code').executeTakeFirstOrThrow();
+    let point: { lng: number; lat: number } | null = null;
+    for (let i = 1; i < 20 && !point; i++) {
+      for (let j = 1; j < 20 && !point; j++) {
+        const p = { lng: unit.min_lng + ((unit.max_lng - unit.min_lng) * i) / 20, lat: unit.min_lat + ((unit.max_lat - unit.min_lat) * j) / 20 };
+        if (theirs.locate(p.lng, p.lat) === unit.code) point = p;
+      }
+    }
+    expect(point).not.toBeNull();
+    // Attributes do not change what the locator shows: no reload.
+    await t.platform.grid.update(null, { userId: null, username: 'test', ip: null }, unit.code, { version: unit.version, attributes: { note: 'x' } });
+    expect(await theirs.refreshIfChanged()).toBe(false);
+    await t.platform.grid.update(null, { userId: null, username: 'test', ip: null }, unit.code, { version: unit.version + 1, name: `${unit.name}（改）` });
+    expect(theirs.locateChain(point!.lng, point!.lat).grid?.unit.name).toBe(unit.name);
+    expect(await theirs.refreshIfChanged()).toBe(true);
+    expect(theirs.locateChain(point!.lng, point!.lat).grid?.unit.name).toBe(`${unit.name}（改）`);
+    expect(await theirs.refreshIfChanged()).toBe(false);
+  });
+
+  it('runs the daily archive move on one node of two that look at once', async () => {
+    const quiet = pino({ level: process.env.DEBUG_NODES ? 'debug' : 'silent' });
+    const onA = new ArchiveScheduler(t.platform.db, t.platform.archive, quiet, 365);
+    const onB = new ArchiveScheduler(other, t.platform.archive, quiet, 365);
+    const now = Date.now();
+    const ran = await Promise.all([onA.tick(now), onB.tick(now)]);
+    expect(ran.filter(Boolean)).toHaveLength(1);
+    const audits = await t.platform.db.primary.selectFrom('audit_log').select('seq').where('action', '=', 'archive.move').execute();
+    expect(audits).toHaveLength(1);
+    const mark = await t.platform.db.primary.selectFrom('job_leases').select('expires_at').where('name', '=', DAILY_MARK).executeTakeFirstOrThrow();
+    expect(Number(mark.expires_at)).toBe(now + 86_400_000);
+  });
+});
