@@ -12,8 +12,8 @@ import { resolveSession } from './infra/auth/sessions.js';
 import { writeAnchor } from './infra/audit/anchors.js';
 import { auditAlone, bindAuditKeyring } from './infra/audit/audit.js';
 import { RefusalLimiter } from './infra/audit/refusals.js';
-import { archiveDbUrlOf, auditAnchorDir, auditKeyringFrom, fieldCipherFrom, filesDirOf, primaryDbUrl, statsDbUrlOf, type Config } from './infra/config.js';
-import type { FieldCipherOptions } from './infra/crypto/field-cipher.js';
+import { archiveDbUrlOf, auditAnchorDir, auditKeyringFrom, ConfigError, fieldCipherFrom, filesDirOf, primaryDbUrl, statsDbUrlOf, type Config } from './infra/config.js';
+import type { FieldCipher, FieldCipherOptions } from './infra/crypto/field-cipher.js';
 import { openDatabase } from './infra/db/database.js';
 import { migrateToLatest } from './infra/db/migrator.js';
 import { actorOf, createHttpApp } from './infra/http/app.js';
@@ -171,6 +171,22 @@ export interface Platform {
   close(): Promise<void>;
 }
 
+/**
+ * Refuses to start with field keys that cannot read what is stored: a node
+ * of several given other keys (or a generated key file of its own) would
+ * otherwise write residents no other node can read.
+ */
+export function checkFieldKeys(cipher: FieldCipher, storedCipher: string, storedIndex: string): void {
+  const advice = 'give every node the same CIVICGRID_FIELD_KEYS and CIVICGRID_FIELD_HMAC_KEY (or the same field key file) as the data was written with (docs/deployment.md)';
+  let plain: string;
+  try {
+    plain = cipher.decrypt(storedCipher);
+  } catch (err) {
+    throw new ConfigError(`the field keys of this node cannot read the residents already stored (${(err as Error).message}): ${advice}`);
+  }
+  if (cipher.blindIndex(plain) !== storedIndex) throw new ConfigError(`the field HMAC key of this node does not match the one the residents were indexed with: ${advice}`);
+}
+
 export function createLogger(config: Config): Logger {
   const options = {
     level: config.logLevel,
@@ -254,6 +270,14 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   try {
     const encrypted = await db.primary.selectFrom('residents').select('id').limit(1).executeTakeFirst();
     cipherSetup = fieldCipherFrom(config, { generate: !encrypted });
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  try {
+    // Every node must hold the keys the stored residents were written with: one read back proves the cipher and the blind-index key.
+    const sample = await db.primary.selectFrom('residents').select(['id_cipher', 'id_bidx']).orderBy('id', 'desc').limit(1).executeTakeFirst();
+    if (sample) checkFieldKeys(cipherSetup.cipher, sample.id_cipher, sample.id_bidx);
   } catch (err) {
     await db.close();
     throw err;

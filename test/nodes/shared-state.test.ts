@@ -8,7 +8,10 @@ import { bindAuditKeyring } from '../../src/infra/audit/audit.js';
 import { ArchiveScheduler, DAILY_MARK } from '../../src/modules/archive/schedule.js';
 import { loadDemo } from '../../src/modules/demo/load.js';
 import { GridLocatorService } from '../../src/modules/grid/locator-service.js';
-import { DIALECTS, openTestPlatform } from '../support/db.js';
+import { DIALECTS, openTestPlatform, testConfig } from '../support/db.js';
+import { loadDemoResidents } from '../../src/modules/basedata/demo/load.js';
+import { openPlatform } from '../../src/platform.js';
+import { randomBytes } from 'node:crypto';
 
 /**
  * What two API nodes share through one database, each node here being its own
@@ -80,6 +83,22 @@ describe.each(DIALECTS)('state shared by API nodes on %s', (dialect) => {
     expect(await theirs.refreshIfChanged()).toBe(true);
     expect(theirs.locateChain(point!.lng, point!.lat).grid?.unit.name).toBe(`${unit.name}（改）`);
     expect(await theirs.refreshIfChanged()).toBe(false);
+  });
+
+  it('refuses to start a node whose field keys cannot read the stored residents', async () => {
+    await loadDemoResidents(t.platform.db, t.platform.fieldCipher, { seed: 7, scale: 0.0001 });
+    const key = () => randomBytes(32).toString('base64');
+    // Other keys altogether: the stored value does not decrypt.
+    await expect(openPlatform(testConfig(t.database, { fieldKeys: `k1:${key()}`, fieldHmacKey: key() })))
+      .rejects.toThrow(/field keys of this node cannot read the residents/);
+    // The right cipher key but another blind-index key: searches would find nothing.
+    const own = t.platform.fieldCipher;
+    const keys = own.keys.map((k) => `${k.id}:${k.key.toString('base64')}`).join(',');
+    await expect(openPlatform(testConfig(t.database, { fieldKeys: keys, fieldHmacKey: key() })))
+      .rejects.toThrow(/field HMAC key of this node does not match/);
+    // The same keys: a second node starts.
+    const second = await openPlatform(testConfig(t.database, { fieldKeys: keys, fieldHmacKey: own.hmacKey.toString('base64') }));
+    await second.close();
   });
 
   it('runs the daily archive move on one node of two that look at once', async () => {
