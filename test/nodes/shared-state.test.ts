@@ -36,27 +36,29 @@ describe.each(DIALECTS)('state shared by API nodes on %s', (dialect) => {
     await t?.close();
   });
 
-  it('counts one client\'s requests on both nodes together, and forgets them once no window needs them', async () => {
+  it('counts one client\'s requests on both nodes together, window by window, and forgets ended windows', async () => {
     const a = new RateCounters(t.platform.db);
     const b = new RateCounters(other);
     const minute = 60_000;
-    const start = 1_800_000_000_000 - (1_800_000_000_000 % minute);
+    const start = 1_800_000_000_000 + 12_345;
     const counts: number[] = [];
     for (let i = 0; i < 6; i++) counts.push((await (i % 2 ? b : a).hit('test-limit', 'client-1', minute, start + i * 1000)).count);
     expect(counts).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(await b.hit('test-limit', 'client-1', minute, start + 6000)).toEqual({ count: 7, resetMs: minute - 6000 });
     // Another key and another limit count apart.
     expect((await b.hit('test-limit', 'client-2', minute, start + 6000)).count).toBe(1);
-    expect((await b.hit('other-limit', 'client-1', minute, start + 6000)).count).toBe(1);
-    // Halfway into the next window half of the previous one still counts.
-    expect((await a.hit('test-limit', 'client-1', minute, start + minute + minute / 2)).count).toBe(1 + 3);
-    // A key far longer than the column is hashed into it.
+    expect((await a.hit('other-limit', 'client-1', minute, start + 6000)).count).toBe(1);
+    // The window opened at the first hit; the first hit after it opens a new one, on either node.
+    expect((await a.hit('test-limit', 'client-1', minute, start + minute - 1)).count).toBe(8);
+    expect(await b.hit('test-limit', 'client-1', minute, start + minute)).toEqual({ count: 1, resetMs: minute });
+    expect((await a.hit('test-limit', 'client-1', minute, start + minute + 1)).count).toBe(2);
+    // A key far longer than the column is hashed into it, and still counted as one.
     const long = 'x'.repeat(500);
     expect((await a.hit('test-limit', long, minute, start)).count).toBe(1);
     expect((await b.hit('test-limit', long, minute, start + 1)).count).toBe(2);
-    // Rows of the first window serve until the end of the second; after that the sweep drops them.
-    expect(await a.purge(start + 2 * minute - 1)).toBe(0);
-    expect(await a.purge(start + 2 * minute + 1)).toBe(4);
-    expect(await b.purge(start + 3 * minute + 1)).toBe(1);
+    // The sweep drops rows whose window has ended, and only those.
+    expect(await a.purge(start + minute + 1)).toBe(1);
+    expect(await b.purge(start + 2 * minute + 1)).toBe(3);
   });
 
   it('reloads the other node\'s locator when the grid changes, and only then', async () => {

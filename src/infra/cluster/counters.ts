@@ -2,11 +2,10 @@
  * Rate-limit counters kept in the database, so every API node counts the
  * same requests: a limit of 20 a minute stays 20 behind two nodes, not 40.
  *
- * Fixed windows (one row per limit, key and window) read as a sliding
- * window: the count is this window's hits plus the previous window's in
- * proportion to how much of it still lies within the last `windowMs`. That
- * keeps a client from doubling its rate across a window boundary, at the
- * cost of one upsert and one primary-key read per counted request.
+ * One row per limit and key: a window opens at the key's first hit and lasts
+ * `windowMs`; the first hit after it opens the next one. These are the
+ * semantics of @fastify/rate-limit's own in-memory store, kept exactly, at
+ * the cost of one upsert and one primary-key read per counted request.
  */
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
@@ -21,61 +20,46 @@ export interface CounterDb {
 }
 
 export interface RateHit {
-  /** Hits within the last window, this one included (sliding estimate, whole hits). */
+  /** Hits in the current window, this one included. */
   count: number;
-  /** Milliseconds until the current fixed window ends. */
+  /** Milliseconds until the current window ends. */
   resetMs: number;
 }
 
-/** Where `now` falls: the fixed window's index and how far into it. */
-export function windowAt(now: number, windowMs: number): { index: number; elapsedMs: number } {
-  const index = Math.floor(now / windowMs);
-  return { index, elapsedMs: now - index * windowMs };
-}
-
-/**
- * The hits of the last `windowMs`: all of the current window's, and the share
- * of the previous window's that the sliding window still covers (rounded
- * down, so a client that kept under the limit is never refused by rounding).
- */
-export function slidingCount(previous: number, current: number, elapsedMs: number, windowMs: number): number {
-  const share = Math.max(0, windowMs - elapsedMs) / windowMs;
-  return current + Math.floor(previous * share);
-}
-
 /** Row names stay within the key column (191 characters): long keys are hashed. */
-function rowPrefix(limit: string, key: string): string {
-  const plain = `${limit}|${key}|`;
-  if (plain.length <= 160) return plain;
-  return `${limit.slice(0, 60)}|#${createHash('sha256').update(key).digest('hex')}|`;
+export function counterName(limit: string, key: string): string {
+  const plain = `${limit}|${key}`;
+  if (plain.length <= 191) return plain;
+  return `${limit.slice(0, 60)}|#${createHash('sha256').update(key).digest('hex')}`;
 }
 
 export class RateCounters {
   constructor(private readonly db: CounterDb) {}
 
-  /** Counts one request of `key` against `limit` and answers the hits within the last window. */
+  /** Counts one request of `key` against `limit` and answers the hits of its window so far. */
   async hit(limit: string, key: string, windowMs: number, now = Date.now()): Promise<RateHit> {
-    const { index, elapsedMs } = windowAt(now, windowMs);
-    const prefix = rowPrefix(limit, key);
-    const current = `${prefix}${index}`;
-    const previous = `${prefix}${index - 1}`;
-    // The row still serves as "the previous window" through the next one.
-    const expiresAt = (index + 2) * windowMs;
+    const name = counterName(limit, key);
+    // The window has passed when it ends at or before now: the hit opens a new one.
+    const passed = sql<boolean>`expires_at <= ${now}`;
     await this.db.write(async (w) => {
       const db = w as Kysely<ClusterTables>;
-      const insert = db.insertInto('rate_counters').values({ name: current, hits: 1, expires_at: expiresAt });
+      const insert = db.insertInto('rate_counters').values({ name, hits: 1, expires_at: now + windowMs });
+      // Both read the row as it was (SQLite evaluates every SET on the old row; MySQL left to right, expires_at last).
+      const update = {
+        hits: sql<number>`case when ${passed} then 1 else hits + 1 end`,
+        expires_at: sql<number>`case when ${passed} then ${now + windowMs} else expires_at end`,
+      };
       await (this.db.dialect === 'sqlite'
-        ? insert.onConflict((oc) => oc.column('name').doUpdateSet({ hits: sql<number>`hits + 1` }))
-        : insert.onDuplicateKeyUpdate({ hits: sql<number>`hits + 1` })).execute();
+        ? insert.onConflict((oc) => oc.column('name').doUpdateSet(update))
+        : insert.onDuplicateKeyUpdate(update)).execute();
     });
-    const rows = await (this.db.primary as Kysely<ClusterTables>).selectFrom('rate_counters').select(['name', 'hits'])
-      .where('name', 'in', [current, previous]).execute();
-    const hits = (name: string) => Number(rows.find((r) => r.name === name)?.hits ?? 0);
-    // Our own hit is committed, so the current row is at least 1 even on a lagging read.
-    return { count: slidingCount(hits(previous), Math.max(1, hits(current)), elapsedMs, windowMs), resetMs: windowMs - elapsedMs };
+    const row = await (this.db.primary as Kysely<ClusterTables>).selectFrom('rate_counters').select(['hits', 'expires_at'])
+      .where('name', '=', name).executeTakeFirst();
+    // Our own hit is committed, so the row is there; another node's hit in between only counts against the client.
+    return { count: Math.max(1, Number(row?.hits ?? 1)), resetMs: Math.max(0, Number(row?.expires_at ?? now + windowMs) - now) };
   }
 
-  /** Deletes rows no window can use any more (run by the clock sweep); answers how many. */
+  /** Deletes the rows of windows that have ended (run by the clock sweep); answers how many. */
   async purge(now = Date.now()): Promise<number> {
     const result = await this.db.write((w) => (w as Kysely<ClusterTables>).deleteFrom('rate_counters').where('expires_at', '<', now).executeTakeFirst());
     return Number(result.numDeletedRows);

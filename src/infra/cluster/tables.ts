@@ -4,10 +4,11 @@
  * node keeps in memory.
  */
 export interface RateCounterTable {
-  /** `<limit>|<key>|<window index>`: one row per limit, client and fixed window. */
+  /** `<limit>|<key>`: one row per limit and client (long keys hashed). */
   name: string;
+  /** Hits in the current window. */
   hits: number;
-  /** When the row is of no more use (the end of the window after its own); the sweep deletes older ones. */
+  /** When the current window ends (it opened at the first hit); the sweep deletes rows past it. */
   expires_at: number;
 }
 
