@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
@@ -10,8 +12,8 @@ import { resolveSession } from './infra/auth/sessions.js';
 import { writeAnchor } from './infra/audit/anchors.js';
 import { auditAlone, bindAuditKeyring } from './infra/audit/audit.js';
 import { RefusalLimiter } from './infra/audit/refusals.js';
-import { archiveDbUrlOf, auditAnchorDir, auditKeyringFrom, fieldCipherFrom, primaryDbUrl, statsDbUrlOf, type Config } from './infra/config.js';
-import type { FieldCipherOptions } from './infra/crypto/field-cipher.js';
+import { archiveDbUrlOf, auditAnchorDir, auditKeyringFrom, ConfigError, fieldCipherFrom, filesDirOf, primaryDbUrl, statsDbUrlOf, type Config } from './infra/config.js';
+import type { FieldCipher, FieldCipherOptions } from './infra/crypto/field-cipher.js';
 import { openDatabase } from './infra/db/database.js';
 import { migrateToLatest } from './infra/db/migrator.js';
 import { actorOf, createHttpApp } from './infra/http/app.js';
@@ -37,7 +39,9 @@ import { IncidentAttachments } from './modules/incidents/attachments.js';
 import { attachmentRoutes } from './modules/incidents/attachment-routes.js';
 import { FileService } from './infra/files/files.js';
 import { LocalFileStore } from './infra/files/store.js';
-import { SweepScheduler } from './modules/incidents/sweep.js';
+import { acquireLease, SweepScheduler } from './modules/incidents/sweep.js';
+import { RateCounters } from './infra/cluster/counters.js';
+import { sharedRateLimitStore } from './infra/cluster/rate-limit-store.js';
 import { ImportService, importUploadDir } from './modules/basedata/import/service.js';
 import { PersonalData } from './modules/basedata/personal.js';
 import { basedataRoutes } from './modules/basedata/routes.js';
@@ -167,6 +171,22 @@ export interface Platform {
   close(): Promise<void>;
 }
 
+/**
+ * Refuses to start with field keys that cannot read what is stored: a node
+ * of several given other keys (or a generated key file of its own) would
+ * otherwise write residents no other node can read.
+ */
+export function checkFieldKeys(cipher: FieldCipher, storedCipher: string, storedIndex: string): void {
+  const advice = 'give every node the same CIVICGRID_FIELD_KEYS and CIVICGRID_FIELD_HMAC_KEY (or the same field key file) as the data was written with (docs/deployment.md)';
+  let plain: string;
+  try {
+    plain = cipher.decrypt(storedCipher);
+  } catch (err) {
+    throw new ConfigError(`the field keys of this node cannot read the residents already stored (${(err as Error).message}): ${advice}`);
+  }
+  if (cipher.blindIndex(plain) !== storedIndex) throw new ConfigError(`the field HMAC key of this node does not match the one the residents were indexed with: ${advice}`);
+}
+
 export function createLogger(config: Config): Logger {
   const options = {
     level: config.logLevel,
@@ -195,6 +215,12 @@ export function accountSettings(config: Config): AccountSettings {
 const STATISTICS_REFRESH_MS = 60 * 60 * 1000;
 /** How often meeting decisions are checked against their deadlines (deadlines are days apart; minutes are plenty). */
 const MEETING_SWEEP_MS = 5 * 60 * 1000;
+/** How often each node reads the grid's version mark (one primary-key read); a broker message rings sooner. */
+const GRID_VERSION_POLL_MS = 2000;
+/** The broker topic that rings the other nodes after a grid change. */
+const GRID_TOPIC = 'grid';
+/** With several nodes, the holder of this lease writes the audit anchors. */
+const ANCHOR_LEASE = 'audit-anchor';
 
 /** Opens the database, applies migrations and seeds what every install needs. */
 export async function openPlatform(config: Config, logger: Logger = createLogger(config)): Promise<Platform> {
@@ -235,8 +261,8 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   // Every install needs a working calendar for deadlines; categories come with the demo or an import.
   await incidentConfig.seedCalendar();
   const incidents = new IncidentService(db, reference, gridLocator);
-  // Files live under <dataDir>/files; an S3-compatible FileStore is the other implementation (docs/files.md).
-  const files = new FileService(db.primary, new LocalFileStore(resolve(config.dataDir, 'files')), { uploadLimitBytes: config.uploadLimitBytes });
+  // Files live under CIVICGRID_FILES_DIR (default <dataDir>/files), one directory every node mounts; an S3-compatible FileStore is the other implementation (docs/files.md).
+  const files = new FileService(db.primary, new LocalFileStore(filesDirOf(config)), { uploadLimitBytes: config.uploadLimitBytes });
   const attachments = new IncidentAttachments(db, files, incidents);
   incidents.attachments = attachments;
   incidents.territory = grid.departments;
@@ -244,6 +270,14 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   try {
     const encrypted = await db.primary.selectFrom('residents').select('id').limit(1).executeTakeFirst();
     cipherSetup = fieldCipherFrom(config, { generate: !encrypted });
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  try {
+    // Every node must hold the keys the stored residents were written with: one read back proves the cipher and the blind-index key.
+    const sample = await db.primary.selectFrom('residents').select(['id_cipher', 'id_bidx']).orderBy('id', 'desc').limit(1).executeTakeFirst();
+    if (sample) checkFieldKeys(cipherSetup.cipher, sample.id_cipher, sample.id_bidx);
   } catch (err) {
     await db.close();
     throw err;
@@ -325,6 +359,8 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
     },
     webDir: resolve(PACKAGE_ROOT, config.webDir),
     tileOrigins: tileOriginsOf(basemapFrom(config)),
+    // Route limits (the login's) are counted in the database, so they hold across every API node.
+    rateLimitStore: sharedRateLimitStore(new RateCounters(db)),
     async authenticate(token) {
       const cached = platform.authCache.principal(token);
       if (cached) return cached;
@@ -365,6 +401,15 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   });
   const live = new IncidentLiveFeed({ db, broker, logger: platform.logger });
   await live.start();
+  // A grid change on any node (or by the CLI) reaches this node's locator: the version mark is the truth, the broker only rings.
+  const locator = platform.grid.locator;
+  const refreshGrid = () => {
+    locator.refreshIfChanged().catch((err: unknown) => platform.logger.warn({ err }, 'reloading the grid locator failed'));
+  };
+  locator.onChanged = () => broker.notify(GRID_TOPIC);
+  await broker.listen(GRID_TOPIC, refreshGrid).catch((err: unknown) => platform.logger.warn({ err }, 'the live broker refused the grid topic: grid changes of other nodes arrive by polling'));
+  const gridWatch = setInterval(refreshGrid, GRID_VERSION_POLL_MS);
+  gridWatch.unref();
   const overview = new CommandOverviewService(db, platform.incidents, platform.evaluation);
   await commandRoutes(app, { live, overview });
   await reportRoutes(app, { reports: platform.reports });
@@ -409,9 +454,12 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   statistics.unref();
   // Signed anchors of the audit chain, outside the database (docs/adr/0010-audit-chain.md).
   let lastAnchorSeq: number | null = null;
+  const anchorHolder = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   const anchors = config.auditAnchorMinutes > 0
     ? setInterval(() => {
-      writeAnchor(db.primary, platform.auditAnchorDir, lastAnchorSeq)
+      // One node of several writes them (the anchor folder is shared, or the holder's own).
+      acquireLease(db, ANCHOR_LEASE, anchorHolder, config.auditAnchorMinutes * 3 * 60_000)
+        .then((held) => (held ? writeAnchor(db.primary, platform.auditAnchorDir, lastAnchorSeq) : null))
         .then((a) => { if (a) lastAnchorSeq = a.seq; })
         .catch((err: unknown) => platform.logger.error({ err }, 'writing an audit anchor failed'));
     }, config.auditAnchorMinutes * 60_000)
@@ -424,6 +472,8 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   meetingClock.unref();
   app.addHook('onClose', async () => {
     clearInterval(meetingClock);
+    clearInterval(gridWatch);
+    locator.onChanged = null;
     sweep.stop();
     void archiving.stop();
     void suggesting.stop();

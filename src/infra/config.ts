@@ -20,6 +20,8 @@ const positiveInt = z.coerce.number().int().positive();
 
 export const configSchema = z.object({
   dataDir: z.string().min(1).default('./data'),
+  /** The file store (photos and attachments by content hash); default <dataDir>/files. Several API nodes share one directory (docs/deployment.md). */
+  filesDir: z.string().min(1).optional(),
   dbUrl: z
     .string()
     .regex(/^(sqlite:|mysql:\/\/|mariadb:\/\/)/, 'must start with sqlite:, mysql:// or mariadb://')
@@ -151,6 +153,7 @@ export type Config = z.infer<typeof configSchema>;
 /** Environment variable for each setting. */
 const ENV_NAMES: Record<keyof Config, string> = {
   dataDir: 'CIVICGRID_DATA_DIR',
+  filesDir: 'CIVICGRID_FILES_DIR',
   dbUrl: 'CIVICGRID_DB_URL',
   dbReplicaUrl: 'CIVICGRID_DB_REPLICA_URL',
   statsDbUrl: 'CIVICGRID_STATS_DB_URL',
@@ -240,6 +243,11 @@ export function loadConfig(
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   return parsed.data;
+}
+
+/** Where uploaded files live: CIVICGRID_FILES_DIR, or <dataDir>/files. */
+export function filesDirOf(config: Config): string {
+  return resolve(config.filesDir ?? resolve(config.dataDir, 'files'));
 }
 
 /** The primary database URL, defaulting to the embedded SQLite file. */

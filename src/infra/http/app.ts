@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { relative, resolve, sep } from 'node:path';
 import cookie from '@fastify/cookie';
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import fastifyStatic from '@fastify/static';
 import swaggerUi from '@fastify/swagger-ui';
@@ -51,6 +51,8 @@ export interface HttpOptions {
   webDir?: string;
   /** Origins of the configured map tiles, allowed by the Content-Security-Policy (e.g. an intranet http: tile server). */
   tileOrigins?: readonly string[];
+  /** Where route rate limits count (the database, so every node shares them); in this process when unset. */
+  rateLimitStore?: FastifyRateLimitStoreCtor;
 }
 
 /** The worker's phone app (web/m/index.html, a second entry of the web build) and its service worker. */
@@ -122,7 +124,7 @@ export async function createHttpApp(options: HttpOptions): Promise<{ app: Fastif
     securityHeaders(request.raw, reply.raw, (err) => done(err instanceof Error ? err : undefined));
   });
   await app.register(cookie);
-  await app.register(rateLimit, { global: false });
+  await app.register(rateLimit, { global: false, ...(options.rateLimitStore ? { store: options.rateLimitStore } : {}) });
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',

@@ -8,6 +8,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { AppDb, Database } from '../../database.js';
 import { appendAudit, type AuditActor } from '../../infra/audit/audit.js';
 import { Principal } from '../../infra/auth/principal.js';
+import { RateCounters } from '../../infra/cluster/counters.js';
 import type { FileService } from '../../infra/files/files.js';
 import { AppError, notFound } from '../../infra/http/errors.js';
 import type { Crs } from '../grid/rules/coords.js';
@@ -83,8 +84,8 @@ function isDuplicate(err: unknown): boolean {
 
 export class CitizenService {
   private secret: string | null = null;
-  /** Photo uploads per client address in the last hour, on this node (the reports themselves are counted in the database). */
-  private readonly uploads = new Map<string, number[]>();
+  /** Photo uploads per client address in the last hour, counted in the database like the reports, so every API node shares the limit. */
+  private readonly counters: RateCounters;
 
   constructor(
     private readonly db: AppDb,
@@ -92,7 +93,9 @@ export class CitizenService {
     private readonly files: FileService,
     private readonly reference: ReferenceData,
     readonly limits: IntakeLimits = DEFAULT_INTAKE_LIMITS,
-  ) {}
+  ) {
+    this.counters = new RateCounters(db);
+  }
 
   private async key(): Promise<string> {
     if (this.secret) return this.secret;
@@ -131,16 +134,12 @@ export class CitizenService {
 
   /** Stores a photo for a report to come; limited per client address. */
   async uploadPhoto(data: Buffer, clientIp: string, now = Date.now()): Promise<{ hash: string; size: number; mime: string }> {
-    const client = await this.keyed('client', clientIp);
-    const recent = (this.uploads.get(client) ?? []).filter((t) => t > now - HOUR);
-    if (recent.length >= this.limits.maxUploadsPerClientPerHour) throw new AppError(429, 'CITIZEN_RATE_LIMITED', { by: 'client' });
     if (data.length > this.limits.maxPhotoBytes) throw new AppError(413, 'FILE_TOO_LARGE', { limitBytes: this.limits.maxPhotoBytes });
+    const client = await this.keyed('client', clientIp);
+    // Every attempt of the right size counts, refused ones too: a client hammering the limit stays held by it.
+    const attempts = await this.counters.hit('citizen-upload', client, HOUR, now);
+    if (attempts.count > this.limits.maxUploadsPerClientPerHour) throw new AppError(429, 'CITIZEN_RATE_LIMITED', { by: 'client' });
     const stored = await this.files.upload(data, PUBLIC_UPLOADER, now);
-    recent.push(now);
-    this.uploads.set(client, recent);
-    if (this.uploads.size > 10_000) {
-      for (const [k, times] of this.uploads) if (!times.some((t) => t > now - HOUR)) this.uploads.delete(k);
-    }
     return { hash: stored.hash, size: stored.size, mime: stored.mime };
   }
 

@@ -5,7 +5,8 @@ import { fromJson, insertedId, toJson } from '../../infra/db/values.js';
 import { AppError } from '../../infra/http/errors.js';
 import { shanghaiToday } from '../basedata/rules/dates.js';
 import { SHARE_FIELDS, type ShareField } from '../basedata/share.js';
-import { keyMatches, keyPrefix, MinuteWindows, newKey, type ApiClientScope } from './rules/keys.js';
+import { RateCounters } from '../../infra/cluster/counters.js';
+import { keyMatches, keyPrefix, newKey, type ApiClientScope } from './rules/keys.js';
 import './messages.js';
 
 export interface ApiClient {
@@ -42,9 +43,12 @@ export interface ApiClientInput {
  * are counted per day and scope for the usage chart.
  */
 export class ApiClientService {
-  private readonly windows = new MinuteWindows();
+  /** Calls per client in the last minute, counted in the database so every API node shares the limit. */
+  private readonly counters: RateCounters;
 
-  constructor(private readonly db: AppDb) {}
+  constructor(private readonly db: AppDb) {
+    this.counters = new RateCounters(db);
+  }
 
   private async checkGrid(scopeCode: string): Promise<void> {
     const grid = await this.db.primary.selectFrom('grids').select('code').where('code', '=', scopeCode).executeTakeFirst();
@@ -134,7 +138,7 @@ export class ApiClientService {
     if (!row || row.status !== 'active' || !keyMatches(apiKey!, row.key_hash)) throw new AppError(401, 'CLIENT_KEY_INVALID');
     const client = view(row);
     if (!client.scopes.includes(scope)) throw new AppError(403, 'CLIENT_SCOPE_DENIED', { scope });
-    if (!this.windows.admit(row.id, row.rate_per_minute, now)) throw new AppError(429, 'CLIENT_RATE_LIMITED');
+    if ((await this.counters.hit('api-client', String(row.id), 60_000, now)).count > row.rate_per_minute) throw new AppError(429, 'CLIENT_RATE_LIMITED');
     await this.count(row.id, scope, now);
     return { id: client.id, name: client.name, scopes: client.scopes, scopeCode: client.scopeCode, fields: client.fields, ratePerMinute: client.ratePerMinute };
   }

@@ -6,12 +6,15 @@
  * that ran past their deadline (the warning sweep writes no timeline event).
  * Browsers learn that something arrived from the live feed and re-read the count.
  */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Kysely, Transaction } from 'kysely';
 import type { AppDb, Database } from '../../database.js';
 import { FeedConsumer, tableSource, type FeedLogger } from '../../infra/feed/consumer.js';
 import { saveCursor, type FeedCursorTables } from '../../infra/feed/cursor.js';
 import { fromJson } from '../../infra/db/values.js';
 import { notFound } from '../../infra/http/errors.js';
+import { acquireLease, releaseLease } from '../incidents/sweep.js';
 import { overdueRecipients, recipientsOf, resolveUsers, type NotificationKind, type PartFacts, type Recipients } from './rules/notify.js';
 
 export const NOTIFICATIONS_CONSUMER = 'notifications';
@@ -19,6 +22,8 @@ export const NOTIFICATIONS_CONSUMER = 'notifications';
 const TOLD = new Set(['dispatch', 'escalate', 'urge', 'assign', 'return', 'verify-fail']);
 /** How often the overdue sweep looks for deadlines just passed. */
 export const OVERDUE_SWEEP_MS = 60_000;
+/** With several API nodes, the holder of this lease sweeps for passed deadlines (the unique key keeps a notification once either way). */
+export const OVERDUE_LEASE = 'notification-overdue';
 /** At start, deadlines passed this long ago are still told (a node that was down catches up). */
 const OVERDUE_LOOKBACK_MS = 24 * 3_600_000;
 
@@ -104,6 +109,7 @@ export class NotificationService {
   private unsubscribe: (() => void) | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
   private sweptUntil: number | null = null;
+  private readonly holder = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 
   constructor(private readonly db: AppDb, private readonly logger?: FeedLogger) {
     this.consumer = new FeedConsumer<EventRow, Database>({
@@ -132,7 +138,9 @@ export class NotificationService {
     this.consumer.start();
     if (!this.sweepTimer) {
       this.sweepTimer = setInterval(() => {
-        this.sweepOverdue().catch((err: unknown) => this.logger?.error({ err }, 'notification overdue sweep failed'));
+        acquireLease(this.db, OVERDUE_LEASE, this.holder, OVERDUE_SWEEP_MS * 3)
+          .then((held) => (held ? this.sweepOverdue() : 0))
+          .catch((err: unknown) => this.logger?.error({ err }, 'notification overdue sweep failed'));
       }, OVERDUE_SWEEP_MS);
       this.sweepTimer.unref();
     }
@@ -142,7 +150,11 @@ export class NotificationService {
     this.unsubscribe?.();
     this.unsubscribe = null;
     this.consumer.stop();
-    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    if (this.sweepTimer) {
+      clearInterval(this.sweepTimer);
+      // Another node takes the sweep over at once rather than after the lease lapses.
+      releaseLease(this.db, OVERDUE_LEASE, this.holder).catch(() => undefined);
+    }
     this.sweepTimer = null;
   }
 

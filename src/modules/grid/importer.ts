@@ -24,6 +24,7 @@ import { bboxesIntersect, bboxOf, polygonsAreaM2, polygonsOf, validateGridTree }
 import type { GridFeature, GridGeometry } from './rules/types.js';
 import { readFeatureCollections, type ImportProblem } from './geojson.js';
 import type { GridChangeKind } from './tables.js';
+import { bumpGridVersion } from './locator-service.js';
 
 export interface Tolerances {
   /** Siblings may overlap by this much (m²). */
@@ -307,6 +308,7 @@ export async function applyImport(db: AppDb, plan: Plan, actor: AuditActor, now 
     const BATCH = 200;
     for (let i = 0; i < inserts.length; i += BATCH) await tx.insertInto('grids').values(inserts.slice(i, i + BATCH)).execute();
     for (let i = 0; i < history.length; i += BATCH) await tx.insertInto('grid_history').values(history.slice(i, i + BATCH)).execute();
+    if (ordered.length > 0) await bumpGridVersion(tx);
     await appendAudit(tx, actor, {
       action: 'grid.import',
       objectType: 'grid',

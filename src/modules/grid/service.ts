@@ -17,7 +17,7 @@ import { areaM2 } from './rules/geometry.js';
 import { DepartmentGridService } from './department-grids.js';
 import { geometriesTouch, interiorPoint, readFeatureCollections, roundGeometry, type ExportFeature, type FeatureCollection } from './geojson.js';
 import { applyImport, planImport, type ImportReport, type Tolerances } from './importer.js';
-import type { GridLocatorService } from './locator-service.js';
+import { bumpGridVersion, type GridLocatorService } from './locator-service.js';
 import type { GridSettings } from './settings.js';
 import type { GridChangeKind, GridWorkerRole } from './tables.js';
 import { canSeeGrid, SEE_ALL, visibleGrids, type GridVisibility } from './visibility.js';
@@ -397,13 +397,14 @@ export class GridService {
       const result = await tx.updateTable('grids').set(set).where('id', '=', row.id).where('version', '=', patch.version).executeTakeFirst();
       if (Number(result.numUpdatedRows) !== 1) throw conflict({ objectType: 'grid', code, currentVersion: Number(row.version) });
       if (history.length > 0) await tx.insertInto('grid_history').values(history).execute();
+      if (set.name !== undefined) await bumpGridVersion(tx);
       await appendAudit(tx, actor, {
         action: 'grid.update', objectType: 'grid', objectId: code,
         details: { changes: history.map((x) => x.change_kind), version: patch.version + 1 },
       }, now);
     });
     this.db.noteWrite(actor.userId);
-    if (name !== undefined && name !== row.name) await this.locator.reload();
+    if (name !== undefined && name !== row.name) await this.locator.changed();
     return this.card(SEE_ALL, code, true);
   }
 
@@ -527,7 +528,7 @@ export class GridService {
     if (options.dryRun || !plan.report.ok) return plan.report;
     const report = await applyImport(this.db, plan, actor);
     this.db.noteWrite(actor.userId);
-    await this.locator.reload();
+    await this.locator.changed();
     return report;
   }
 }

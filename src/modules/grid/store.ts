@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../database.js';
+import { bumpGridVersion } from './locator-service.js';
 import { bboxOf } from './rules/geometry.js';
 import type { GridFeature } from './rules/types.js';
 
@@ -29,6 +30,7 @@ export async function insertGrids(db: Kysely<Database>, features: readonly GridF
     });
     await db.insertInto('grids').values(rows).execute();
   }
+  if (features.length > 0) await bumpGridVersion(db);
 }
 
 export async function countGrids(db: Kysely<Database>): Promise<number> {

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { AppDb } from '../../database.js';
+import { RateCounters } from '../../infra/cluster/counters.js';
 import { purgeIdempotencyKeys } from '../../infra/idempotency/idempotency.js';
 import { isDuplicateKeyError } from '../../infra/idempotency/idempotency.js';
 import type { IncidentService } from './service.js';
@@ -57,12 +58,13 @@ export class SweepScheduler {
     this.timer.unref();
   }
 
-  /** One round, if this node holds the lease: warnings, then expired idempotency keys. */
+  /** One round, if this node holds the lease: warnings, then expired idempotency keys and rate-limit counters. */
   async tick(now = Date.now()): Promise<{ ran: boolean; checked: number; changed: number }> {
     try {
       if (!(await acquireLease(this.db, SWEEP_LEASE, this.holder, this.intervalMs * 3, now))) return { ran: false, checked: 0, changed: 0 };
       const result = await this.incidents.sweepWarnings(now);
       await purgeIdempotencyKeys(this.db.primary, IDEMPOTENCY_RETENTION_MS, now);
+      await new RateCounters(this.db).purge(now);
       if (result.changed > 0) this.logger.info(result, 'incident warnings swept');
       return { ran: true, ...result };
     } catch (err) {

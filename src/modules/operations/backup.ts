@@ -20,7 +20,7 @@ import SQLite from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import { auditAlone, bindAuditKeyring, type AuditActor } from '../../infra/audit/audit.js';
 import { readAnchors } from '../../infra/audit/anchors.js';
-import { archiveDbUrlOf, auditAnchorDir, auditKeyFile, auditKeyringFrom, fieldKeyFile, primaryDbUrl, statsDbUrlOf, type Config } from '../../infra/config.js';
+import { archiveDbUrlOf, auditAnchorDir, auditKeyFile, auditKeyringFrom, fieldKeyFile, filesDirOf, primaryDbUrl, statsDbUrlOf, type Config } from '../../infra/config.js';
 import { dialectOf, openDatabase } from '../../infra/db/database.js';
 import { migrateToLatest } from '../../infra/db/migrator.js';
 import type { AppDb } from '../../database.js';
@@ -228,7 +228,7 @@ export async function createBackup(o: BackupOptions): Promise<BackupResult> {
 
     const tFiles = Date.now();
     log('copying the stored files');
-    const files = await backupFiles(resolve(o.config.dataDir, 'files'), work, FILES_LIST);
+    const files = await backupFiles(filesDirOf(o.config), work, FILES_LIST);
     parts.push(await partOf(work, FILES_LIST));
     for (const m of files.mismatched.slice(0, 10)) warnings.push(`stored file ${m} does not hash to its name: it was damaged before this backup`);
     timings.filesMs = Date.now() - tFiles;

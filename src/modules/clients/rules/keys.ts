@@ -25,17 +25,3 @@ export function keyPrefix(key: string | undefined): string | null {
 export function keyMatches(key: string, storedHash: string): boolean {
   return timingSafeEqual(Buffer.from(storedHash, 'hex'), Buffer.from(hashKey(key), 'hex'));
 }
-
-/** A fixed one-minute window per client; returns false once the limit is passed. */
-export class MinuteWindows {
-  private readonly windows = new Map<number, { start: number; count: number }>();
-
-  admit(clientId: number, limit: number, now: number): boolean {
-    const w = this.windows.get(clientId);
-    if (!w || now - w.start >= 60_000) {
-      this.windows.set(clientId, { start: now, count: 1 });
-      return true;
-    }
-    return ++w.count <= limit;
-  }
-}
