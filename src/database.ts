@@ -55,10 +55,12 @@ import { campaignsMigration } from './modules/campaigns/migrations.js';
 
 import type { CommandTables } from './modules/command/tables.js';
 import { fieldTasksMigration, notificationsMigration } from './modules/command/migrations.js';
+import type { ExchangeTables } from './modules/exchange/tables.js';
+import { exchangeCaseImportsMigration } from './modules/exchange/migrations.js';
 
 /** Every table of the platform: each module declares its own, this joins them. */
 export interface Database extends AuthTables, AuditTables, DepartmentTables, GridTables, IdempotencyTables, IncidentTables, BasedataTables, FileTables, IncidentFileTables, DemoTables, WorkforceTables, ReportTables, AssessmentTables, ApiClientTables, HotlineLinkTables,
-  PartyTables, CadreTables, LivelihoodTables, HotlineTables, SuggesterTables, MeetingTables, CampaignTables, WebhookTables, CommandTables, CitizenTables {}
+  PartyTables, CadreTables, LivelihoodTables, HotlineTables, SuggesterTables, MeetingTables, CampaignTables, WebhookTables, CommandTables, CitizenTables, ExchangeTables {}
 
 export type AppDb = Db<Database>;
 
@@ -126,4 +128,5 @@ export const MIGRATIONS: Migrations = {
   '0064_citizens': citizensMigration,
   '0065_public_flags': publicFlagsMigration,
   '0079_department_streets': departmentStreetsMigration,
+  '0083_exchange_case_imports': exchangeCaseImportsMigration,
 };
