@@ -290,7 +290,7 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   const imports = new ImportService(db, cipherSetup.options, importUploadDir(config.dataDir));
   const share = new ShareService(db, personal);
   const apiClients = new ApiClientService(db);
-  const exchange = new ExchangeService(db, incidents, reference);
+  const exchange = new ExchangeService(db, incidents, reference, gridLocator);
   const hotlineLink = new HotlineLinkService(db, incidents, gridLocator, personal);
   const shareJobs = new ShareJobService(db, share, apiClients, { dataDir: config.dataDir, maxRows: 100_000 }, logger);
   // The working calendar comes from the incident loop's reference data (one instance: calendar edits reach both).

@@ -18,6 +18,7 @@ export const PERMISSIONS: readonly PermissionDef[] = [
   p('audit.read', 'admin', '查阅审计日志', 'Read the audit log'),
   p('system.read', 'admin', '查看系统运行状态（版本、数据库、迁移）', 'See the system state (version, database, migrations)'),
   p('clients.manage', 'admin', '管理外部系统 API 客户端（密钥、授权与用量）', 'Manage API clients of external systems (keys, scopes, usage)'),
+  p('exchange.import', 'admin', '从交换文件导入案件（GeoJSON、JSON、CSV）', 'Import cases from exchange files (GeoJSON, JSON, CSV)'),
   p('grid.read', 'grid', '查看网格', 'View grids'),
   p('grid.manage', 'grid', '维护网格与网格员分配', 'Maintain grids and grid worker assignments'),
   p('incidents.read', 'incidents', '查看事件', 'View incidents'),
@@ -79,7 +80,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
       'users.manage', 'roles.manage', 'system.read', 'clients.manage', 'grid.read', 'grid.manage', 'incidents.read', 'incidents.configure', 'dashboard.read',
       'evaluation.read', 'evaluation.assess', 'evaluation.assess.manage', 'reports.read', 'reports.generate', 'workforce.read', 'workforce.manage', 'workforce.configure',
       'party.read', 'party.manage', 'cadres.read', 'cadres.manage', 'livelihood.read', 'livelihood.manage',
-      'hotline.read', 'hotline.manage', 'meetings.read', 'campaigns.read',
+      'hotline.read', 'hotline.manage', 'meetings.read', 'campaigns.read', 'exchange.import',
     ],
   },
   {
@@ -100,7 +101,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     nameEn: 'Shift supervisor',
     permissions: ['grid.read', 'incidents.read', 'incidents.register', 'incidents.dispatch', 'incidents.close', 'incidents.supervise', 'dashboard.read', 'evaluation.read', 'evaluation.assess',
       'reports.read', 'reports.generate', 'workforce.read', 'hotline.read', 'hotline.manage',
-      'party.read', 'cadres.read', 'livelihood.read', 'meetings.read', 'meetings.manage', 'campaigns.read', 'campaigns.manage'],
+      'party.read', 'cadres.read', 'livelihood.read', 'meetings.read', 'meetings.manage', 'campaigns.read', 'campaigns.manage', 'exchange.import'],
   },
   {
     code: 'handler',

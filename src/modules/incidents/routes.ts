@@ -8,7 +8,7 @@ import { IDEMPOTENCY_KEY_RE } from '../../infra/idempotency/idempotency.js';
 import type { IncidentConfigService } from './configuration.js';
 import { CHANNEL_ZH, STATUS_ZH, WARNING_ZH } from './labels.js';
 import { ACTION_TYPES, INCIDENT_STATUSES, type Action } from './rules/state-machine.js';
-import { INCIDENT_CHANNELS, QUEUES, type IncidentService, type IncidentView, type ListFilter } from './service.js';
+import { INCIDENT_CHANNELS, QUEUES, REPORT_CHANNELS, type IncidentService, type IncidentView, type ListFilter } from './service.js';
 
 const TAGS = ['incidents'];
 const ErrorBody = z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) });
@@ -138,7 +138,7 @@ const ActionBody = z.discriminatedUnion('type', [
 ]);
 
 const CreateBody = z.object({
-  channel: Channel,
+  channel: z.enum(REPORT_CHANNELS as unknown as [string, ...string[]]) as z.ZodType<IncidentView['channel']>,
   description: z.string().trim().min(1).max(4000),
   position: z
     .object({ lng: z.number().min(-180).max(180), lat: z.number().min(-90).max(90), crs: z.enum(['wgs84', 'gcj02', 'bd09']).default('wgs84') })

@@ -46,7 +46,9 @@ import type { IncidentChannel, IncidentTable } from './tables.js';
 import './messages.js';
 import { syncTasks } from './tasks.js';
 
-export const INCIDENT_CHANNELS: readonly IncidentChannel[] = ['grid_worker', 'citizen', 'hotline_12345', 'operator_phone', 'operator_walk_in', 'api'];
+export const INCIDENT_CHANNELS: readonly IncidentChannel[] = ['grid_worker', 'citizen', 'hotline_12345', 'operator_phone', 'operator_walk_in', 'api', 'exchange_import'];
+/** The channels a report names itself; exchange_import is set by the exchange import alone. */
+export const REPORT_CHANNELS: readonly IncidentChannel[] = INCIDENT_CHANNELS.filter((c) => c !== 'exchange_import');
 
 /** Statuses with work still to do (deferred and final ones are not open). */
 export const OPEN_STATUSES: readonly IncidentStatus[] = ['reported', 'registered', 'dispatched', 'handling', 'replied', 'verifying', 'verified'];
@@ -114,6 +116,20 @@ export interface CreateIncidentInput {
   reporter?: { name?: string | undefined; phone?: string | undefined } | undefined;
   externalRef?: string | undefined;
 }
+
+/** A finished case written with its own timeline (a closed case imported from another system, docs/exchange.md). */
+export interface HistoryInput {
+  state: IncidentState;
+  events: readonly IncidentEventDraft[];
+  channel: IncidentChannel;
+  description: string;
+  lng: number | null;
+  lat: number | null;
+  address: string | null;
+  externalRef: string;
+}
+
+export type ImportedCase = { kind: 'intake'; input: CreateIncidentInput } | { kind: 'history'; history: HistoryInput };
 
 export interface IncidentView {
   id: number;
@@ -520,8 +536,9 @@ export class IncidentService {
       throw new AppError(403, 'INCIDENT_REPORT_OUT_OF_SCOPE', { gridCode });
     }
     const now = Date.now();
-    // A citizen's report, named or not, is not the entering user's own (the public intake enters it as no one).
-    const citizen = input.channel === 'citizen' || Boolean(input.reporter?.name || input.reporter?.phone);
+    // A citizen's report, named or not, is not the entering user's own (the public intake enters it as no one);
+    // nor is a case imported from another system, reported there by none of our users.
+    const citizen = input.channel === 'citizen' || input.channel === 'exchange_import' || Boolean(input.reporter?.name || input.reporter?.phone);
     const reporterUserId = citizen ? null : principal.userId;
     const opened = openIncident(
       {
@@ -637,6 +654,87 @@ export class IncidentService {
     const row: IncidentRow = { ...values, code, id };
     // Unnamed places: the intake path stays as short as it was (the audit head is locked until commit).
     return { status: 201, body: { incident: viewOf(row, now), possibleDuplicates: duplicates } };
+  }
+
+  /**
+   * Writes imported cases in one transaction, all or none: open ones through
+   * the intake's own create (the caller needs incidents.report where each
+   * lies), finished ones with their timelines as given. `within` runs for each
+   * right after its row is inserted (the import's link row, whose unique index
+   * makes a concurrent import of the same cases roll back); `finish` last.
+   */
+  async importCases(
+    principal: Principal,
+    actor: AuditActor,
+    cases: readonly ImportedCase[],
+    within: (tx: Transaction<Database>, index: number, incidentId: number) => Promise<void>,
+    finish: (tx: Transaction<Database>) => Promise<void>,
+  ): Promise<{ id: number; code: string }[]> {
+    const ref = await this.reference.get();
+    const prepared: (Awaited<ReturnType<IncidentService['prepareCreate']>> | string)[] = [];
+    for (const c of cases) {
+      if (c.kind === 'intake') {
+        prepared.push(await this.prepareCreate(principal, c.input));
+      } else {
+        const day = localYmd(ref.calendar, c.history.state.reportedAt).replaceAll('-', '');
+        await this.ensureDay(day);
+        prepared.push(day);
+      }
+    }
+    const written = await this.db.transaction(async (tx) => {
+      const out: { id: number; code: string }[] = [];
+      for (const [i, c] of cases.entries()) {
+        const p = prepared[i]!;
+        if (c.kind === 'intake' && typeof p !== 'string') {
+          const created = await this.createIn(tx, principal, actor, c.input, p, (t, id) => within(t, i, id));
+          const incident = (created.body as { incident: IncidentView }).incident;
+          out.push({ id: incident.id, code: incident.code });
+        } else if (c.kind === 'history' && typeof p === 'string') {
+          out.push(await this.historyIn(tx, principal, actor, c.history, p, (t, id) => within(t, i, id)));
+        }
+      }
+      await finish(tx);
+      return out;
+    });
+    this.db.noteWrite(principal.userId);
+    return written;
+  }
+
+  private async historyIn(tx: Transaction<Database>, principal: Principal, actor: AuditActor, h: HistoryInput, day: string, within: CreateHook): Promise<{ id: number; code: string }> {
+    const now = Date.now();
+    const values = {
+      code: `~${randomUUID().replaceAll('-', '').slice(0, 19)}`,
+      version: h.state.version,
+      grid_code: h.state.gridCode,
+      lng: h.lng,
+      lat: h.lat,
+      address: h.address,
+      description: h.description,
+      channel: h.channel,
+      created_by: principal.userId,
+      reporter_user_id: null,
+      reporter_name: null,
+      reporter_phone_masked: null,
+      external_ref: h.externalRef,
+      reported_at: h.state.reportedAt,
+      photos: '[]',
+      event_count: h.events.length,
+      updated_at: now,
+      ...columnsOf(h.state),
+    };
+    const id = Number((await insertRows<Database, 'incidents'>(tx, 'incidents', [values])).insertId);
+    await within(tx, id);
+    await this.appendEvents(tx, id, 0, h.events);
+    if (h.state.leadDepartmentCode) await tx.insertInto('incident_departments').values({ incident_id: id, department_code: h.state.leadDepartmentCode, role: 'lead' }).execute();
+    // Its code is of the day it was reported, as every case's.
+    await tx.executeQuery(CompiledQuery.raw(BUMP_DAY_COUNTER, [day]));
+    const counter = (await tx.executeQuery<{ seq: number | string }>(CompiledQuery.raw(READ_DAY_COUNTER, [day]))).rows[0];
+    if (!counter) throw new Error(`no incident day counter for ${day}`);
+    const code = `${day}${String(counter.seq).padStart(4, '0')}`;
+    await tx.executeQuery(CompiledQuery.raw(SET_CODE, [code, id]));
+    await indexDocuments(tx as unknown as Kysely<unknown>, this.db.dialect, [{ id, code, description: h.description, address: h.address, gridCode: h.state.gridCode }]);
+    await appendAudit(tx, actor, { action: 'incident.import', objectType: 'incident', objectId: id, details: { code, channel: h.channel, gridCode: h.state.gridCode, externalRef: h.externalRef } }, now);
+    return { id, code };
   }
 
   private async appendEvents(tx: Kysely<Database>, incidentId: number, lastSeq: number, events: readonly IncidentEventDraft[]): Promise<void> {

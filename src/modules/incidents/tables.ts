@@ -65,7 +65,8 @@ export interface IncidentWorkflowTable {
   updated_at: number;
 }
 
-export type IncidentChannel = 'grid_worker' | 'citizen' | 'hotline_12345' | 'operator_phone' | 'operator_walk_in' | 'api';
+/** exchange_import: an open case brought in from another system's exchange file (docs/exchange.md); never reported by hand. */
+export type IncidentChannel = 'grid_worker' | 'citizen' | 'hotline_12345' | 'operator_phone' | 'operator_walk_in' | 'api' | 'exchange_import';
 
 export interface IncidentTable {
   id: Generated<number>;

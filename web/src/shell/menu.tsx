@@ -54,6 +54,7 @@ const MeetingsPage = lazy(() => import('../modules/meetings/MeetingsPage.js'));
 const CampaignsPage = lazy(() => import('../modules/campaigns/CampaignsPage.js'));
 const WebhooksPage = lazy(() => import('../modules/webhooks/WebhooksPage.js'));
 const HotSpotsPage = lazy(() => import('../modules/command/HotSpotsPage.js'));
+const ExchangeImportPage = lazy(() => import('../modules/exchange/ImportPage.js'));
 
 export const MENU: MenuEntry[] = [
   { key: 'home', path: '/', permission: null, labelKey: 'menu.home', icon: <HomeOutlined />, element: <HomePage /> },
@@ -80,6 +81,7 @@ export const MENU: MenuEntry[] = [
   { key: 'audit', path: '/audit', permission: 'audit.read', labelKey: 'menu.audit', icon: <AuditOutlined />, element: <AuditPage /> },
   { key: 'api-clients', path: '/admin/clients', permission: 'clients.manage', labelKey: 'menu.apiClients', icon: <ApiOutlined />, element: <ClientsPage /> },
   { key: 'data-catalogue', path: '/admin/data-catalogue', permission: 'clients.manage', labelKey: 'menu.dataCatalogue', icon: <DatabaseOutlined />, element: <CataloguePage /> },
+  { key: 'exchange-import', path: '/admin/exchange-import', permission: 'exchange.import', labelKey: 'menu.exchangeImport', icon: <DatabaseOutlined />, element: <ExchangeImportPage /> },
   { key: 'webhooks', path: '/admin/webhooks', permission: 'clients.manage', labelKey: 'menu.webhooks', icon: <ApiOutlined />, element: <WebhooksPage /> },
   { key: 'party', path: '/party', permission: 'party.read', labelKey: 'menu.party', icon: <FlagOutlined />, element: <PartyPage /> },
   { key: 'cadres', path: '/cadres', permission: 'cadres.read', labelKey: 'menu.cadres', icon: <SolutionOutlined />, element: <CadresPage /> },

@@ -213,7 +213,7 @@ export default function ReportPage() {
               </Col>
               <Col span={10}>
                 <Form.Item name="channel" label={it('report.channel')} rules={[{ required: true }]}>
-                  <Select data-testid="report-channel" options={CHANNELS.map((c) => ({ value: c, label: it(`channel.${c}`) }))} />
+                  <Select data-testid="report-channel" options={CHANNELS.filter((c) => c !== 'exchange_import').map((c) => ({ value: c, label: it(`channel.${c}`) }))} />
                 </Form.Item>
               </Col>
             </Row>

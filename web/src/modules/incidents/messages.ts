@@ -25,6 +25,7 @@ const zhCN = {
   'channel.operator_phone': '电话受理',
   'channel.operator_walk_in': '来访受理',
   'channel.api': '系统接入',
+  'channel.exchange_import': '交换导入',
 
   'action.report': '上报',
   'action.accept': '受理',
@@ -268,6 +269,7 @@ const en: Record<IncidentMessageKey, string> = {
   'channel.operator_phone': 'Phone',
   'channel.operator_walk_in': 'Walk-in',
   'channel.api': 'API',
+  'channel.exchange_import': 'Exchange import',
 
   'action.report': 'Report',
   'action.accept': 'Accept',
