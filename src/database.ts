@@ -55,10 +55,12 @@ import { campaignsMigration } from './modules/campaigns/migrations.js';
 
 import type { CommandTables } from './modules/command/tables.js';
 import { fieldTasksMigration, notificationsMigration } from './modules/command/migrations.js';
+import type { CascadeTables } from './modules/cascade/tables.js';
+import { cascadeMigration, cascadePermissionsMigration } from './modules/cascade/migrations.js';
 
 /** Every table of the platform: each module declares its own, this joins them. */
 export interface Database extends AuthTables, AuditTables, DepartmentTables, GridTables, IdempotencyTables, IncidentTables, BasedataTables, FileTables, IncidentFileTables, DemoTables, WorkforceTables, ReportTables, AssessmentTables, ApiClientTables, HotlineLinkTables,
-  PartyTables, CadreTables, LivelihoodTables, HotlineTables, SuggesterTables, MeetingTables, CampaignTables, WebhookTables, CommandTables, CitizenTables {}
+  PartyTables, CadreTables, LivelihoodTables, HotlineTables, SuggesterTables, MeetingTables, CampaignTables, WebhookTables, CommandTables, CitizenTables, CascadeTables {}
 
 export type AppDb = Db<Database>;
 
@@ -126,4 +128,6 @@ export const MIGRATIONS: Migrations = {
   '0064_citizens': citizensMigration,
   '0065_public_flags': publicFlagsMigration,
   '0079_department_streets': departmentStreetsMigration,
+  '0081_cascade': cascadeMigration,
+  '0082_cascade_permissions': cascadePermissionsMigration,
 };

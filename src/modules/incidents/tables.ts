@@ -65,7 +65,7 @@ export interface IncidentWorkflowTable {
   updated_at: number;
 }
 
-export type IncidentChannel = 'grid_worker' | 'citizen' | 'hotline_12345' | 'operator_phone' | 'operator_walk_in' | 'api';
+export type IncidentChannel = 'grid_worker' | 'citizen' | 'hotline_12345' | 'operator_phone' | 'operator_walk_in' | 'api' | 'cascade_district' | 'cascade_city';
 
 export interface IncidentTable {
   id: Generated<number>;
