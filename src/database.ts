@@ -59,11 +59,13 @@ import { clusterMigration } from './infra/cluster/migrations.js';
 import { fieldTasksMigration, notificationsMigration } from './modules/command/migrations.js';
 import type { ExchangeTables } from './modules/exchange/tables.js';
 import { exchangeCaseImportsMigration } from './modules/exchange/migrations.js';
+import type { CascadeTables } from './modules/cascade/tables.js';
+import { cascadeMigration, cascadePermissionsMigration } from './modules/cascade/migrations.js';
 
 /** Every table of the platform: each module declares its own, this joins them. */
 export interface Database extends AuthTables, AuditTables, DepartmentTables, GridTables, IdempotencyTables, IncidentTables, BasedataTables, FileTables, IncidentFileTables, DemoTables, WorkforceTables, ReportTables, AssessmentTables, ApiClientTables, HotlineLinkTables,
   PartyTables, CadreTables, LivelihoodTables, HotlineTables, SuggesterTables, MeetingTables, CampaignTables, WebhookTables, CommandTables, CitizenTables, ClusterTables,
-  ExchangeTables {}
+  ExchangeTables, CascadeTables {}
 
 export type AppDb = Db<Database>;
 
@@ -131,6 +133,8 @@ export const MIGRATIONS: Migrations = {
   '0064_citizens': citizensMigration,
   '0065_public_flags': publicFlagsMigration,
   '0079_department_streets': departmentStreetsMigration,
+  '0081_cascade': cascadeMigration,
+  '0082_cascade_permissions': cascadePermissionsMigration,
   '0083_exchange_case_imports': exchangeCaseImportsMigration,
   '0085_cluster': clusterMigration,
 };

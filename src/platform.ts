@@ -99,6 +99,9 @@ import { CitizenService } from './modules/citizens/service.js';
 import { citizenRoutes } from './modules/citizens/routes.js';
 import { PublicMapService } from './modules/citizens/public-map.js';
 import { open311Routes } from './modules/citizens/open311.js';
+import { CascadeService } from './modules/cascade/service.js';
+import { CascadeSender } from './modules/cascade/sender.js';
+import { cascadeRoutes } from './modules/cascade/routes.js';
 
 /** The package root, whether running from src/ (tsx) or dist/ (compiled). */
 export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -168,6 +171,8 @@ export interface Platform {
   shareJobs: ShareJobService;
   /** Webhook subscriptions of API clients (modules/webhooks, docs/webhooks.md); the dispatcher runs in buildHttp. */
   webhooks: WebhookService;
+  /** 上下级级联: cases exchanged with the city platform above and district platforms below (modules/cascade, docs/cascade.md); the sender runs in buildHttp. */
+  cascade: CascadeService;
   close(): Promise<void>;
 }
 
@@ -321,10 +326,13 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   const notifications = new NotificationService(db, logger);
   const citizens = new CitizenService(db, incidents, files, reference);
   const publicMap = new PublicMapService(db, incidents, reference, config.publicMapCellMetres);
+  // Peers' keys are kept encrypted with the field cipher's keys; a received case's changes are queued for its sender in their own transaction.
+  const cascade = new CascadeService(db, incidents, createFieldCipher(cipherSetup.options), { allowHttp: config.webhookAllowHttp });
+  incidents.onSaved = cascade.onSaved;
   return {
     config, db, logger, authCache, scopes, accounts, grid, gridLocator, incidents, incidentConfig, departments, files, attachments, basedata, imports, share, apiClients, exchange, workforce,
     statistics, evaluation, reports, archive, hotline, suggester, meetings, campaigns, notifications, fieldCipher: cipherSetup.options, auditAnchorDir: auditAnchorDir(config),
-    hotlineLink, shareJobs, party, cadres, livelihood, webhooks, citizens, publicMap,
+    hotlineLink, shareJobs, party, cadres, livelihood, webhooks, citizens, publicMap, cascade,
     close: async () => {
       await reports.stop();
       notifications.stop();
@@ -436,6 +444,14 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   await portalRoutes(app, { db, notifications: platform.notifications, field: new FieldDispatch(db, platform.incidents) });
   await citizenRoutes(app, { citizens: platform.citizens, publicMap: platform.publicMap, files: platform.files });
   await open311Routes(app, { incidents: platform.incidents, publicMap: platform.publicMap, reference: platform.publicMap.reference, apiClients: platform.apiClients });
+  // The cascade outbox: one node (by lease) delivers it, woken by this node's sends and by a poll.
+  const cascadeSender = new CascadeSender(db, platform.cascade, platform.incidents, {
+    timeoutMs: config.cascadeTimeoutMs, backoff: { baseMs: config.cascadeRetryBaseMs, capMs: config.cascadeRetryCapMs }, pollMs: config.cascadePollMs,
+    userAgent: `CivicGrid-Cascade/${VERSION}`, logger: platform.logger,
+  });
+  platform.cascade.onQueued = () => cascadeSender.wake();
+  await cascadeRoutes(app, { cascade: platform.cascade, apiClients: platform.apiClients, wake: () => cascadeSender.wake() });
+  cascadeSender.start();
   // The clock sweep runs in the server process; the lease picks one node of several.
   const sweep = new SweepScheduler(db, platform.incidents, platform.logger);
   sweep.start();
@@ -481,6 +497,7 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
     live.stop();
     await webhookDispatcher.stop();
     webhookSender.close();
+    await cascadeSender.stop();
     platform.notifications.stop();
     void platform.reports.stop();
     clearInterval(statistics);

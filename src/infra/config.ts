@@ -142,6 +142,13 @@ export const configSchema = z.object({
   webhookFailingAfter: z.coerce.number().int().min(1).default(5),
   /** Failed attempts in a row after which a subscription is paused until an administrator resumes it (30: about a day at the 1 h cap). */
   webhookPauseAfter: z.coerce.number().int().min(1).default(30),
+  /** A cascade message to the other platform not answered within this many ms is a failed attempt (docs/cascade.md). */
+  cascadeTimeoutMs: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** First retry pause of an undelivered cascade message (ms); doubled per attempt, with jitter, up to cascadeRetryCapMs. */
+  cascadeRetryBaseMs: z.coerce.number().int().min(1).default(1000),
+  cascadeRetryCapMs: z.coerce.number().int().min(1).default(300_000),
+  /** How often the cascade sender looks for due messages besides being woken by new ones (ms). */
+  cascadePollMs: z.coerce.number().int().min(10).default(1000),
 }).superRefine((c, ctx) => {
   for (const p of basemapProblems({ preset: c.mapTilePreset, url: c.mapTileUrl, labelUrl: c.mapTileLabelUrl, key: c.mapTileKey, crs: c.mapTileCrs })) {
     ctx.addIssue({ code: 'custom', path: [p.setting], message: p.message });
@@ -203,6 +210,10 @@ const ENV_NAMES: Record<keyof Config, string> = {
   webhookRetryCapMs: 'CIVICGRID_WEBHOOK_RETRY_CAP_MS',
   webhookFailingAfter: 'CIVICGRID_WEBHOOK_FAILING_AFTER',
   webhookPauseAfter: 'CIVICGRID_WEBHOOK_PAUSE_AFTER',
+  cascadeTimeoutMs: 'CIVICGRID_CASCADE_TIMEOUT_MS',
+  cascadeRetryBaseMs: 'CIVICGRID_CASCADE_RETRY_BASE_MS',
+  cascadeRetryCapMs: 'CIVICGRID_CASCADE_RETRY_CAP_MS',
+  cascadePollMs: 'CIVICGRID_CASCADE_POLL_MS',
 };
 
 export class ConfigError extends Error {

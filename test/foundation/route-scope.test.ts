@@ -46,6 +46,7 @@ const UNSCOPED: Record<string, string> = {
   'GET /api/clients/:id/webhooks/:sid/deliveries': 'webhook subscriptions of API clients are district-wide configuration (clients.manage); another client\'s subscription is 404 (test/webhooks)',
   'POST /api/clients/:id/webhooks/:sid/replay': 'webhook subscriptions of API clients are district-wide configuration (clients.manage); another client\'s subscription is 404 (test/webhooks)',
   'PUT /api/incident-categories/:code/public': 'categories are district-wide configuration',
+  'PUT /api/cascade/peers/:id': 'peer platforms of the cascade are district-wide configuration (cascade.manage)',
   'GET /api/public/photos/:hash': 'public: a photo released on a case of a public category; any other reads as 404 (test/citizens/public-map.test.ts)',
   'GET /api/public/photos/:hash/thumbnail': 'public: as the photo',
   'GET /open311/v2/services/:file': 'public: a public category (Open311 service definition)',
@@ -133,6 +134,8 @@ const PROBED_IN_MODULE: Record<string, string> = {
   // A notification and a field task belong to their user alone: another user's reads as 404.
   'POST /api/notifications/:id/read': 'test/command/portal.test.ts',
   'POST /api/command/field-tasks/:id/done': 'test/command/portal.test.ts',
+  // A peer platform's news reaches only the cases this platform sent to that peer: another's code reads as 404.
+  'POST /api/cascade/cases/:code/events': 'test/cascade/two-platforms.test.ts',
   // Releasing a photo needs the case's id and one of its photos: another street's case reads as 404.
   'PUT /api/incidents/:id/photos/:hash/public': 'test/citizens/public-map.test.ts',
 };
@@ -198,6 +201,8 @@ describe.each(DIALECTS)('route registry scope walk on %s', (dialect) => {
     const inc = { a: { id: incA }, b: { id: incB } };
     for (const route of ['GET /api/incidents/:id', 'GET /api/incidents/:id/duplicates', 'GET /api/incidents/:id/assignees', 'GET /api/incidents/:id/rating', 'GET /api/incidents/:id/public-photos']) probes.set(route, inc);
     probes.set('POST /api/incidents/:id/actions', { ...inc, body: { type: 'accept', version: 1 } });
+    probes.set('GET /api/incidents/:id/cascade', inc);
+    probes.set('POST /api/incidents/:id/cascade', { ...inc, body: { version: 1 } });
     probes.set('POST /api/incidents/:id/merge', { ...inc, body: { intoId: Number(incA), version: 1 } });
     probes.set('GET /api/command/cases/:id/nearest-workers', inc);
     probes.set('POST /api/command/cases/:id/field-tasks', { ...inc, body: { userId: ids.member_a, kind: 'inspect' } });

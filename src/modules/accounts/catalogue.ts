@@ -59,6 +59,8 @@ export const PERMISSIONS: readonly PermissionDef[] = [
   p('meetings.manage', 'meetings', '召开联席会议、确定议题与决议', 'Hold joint meetings, set agendas and decisions'),
   p('campaigns.read', 'campaigns', '查看中心工作及进度', 'View campaigns and their progress'),
   p('campaigns.manage', 'campaigns', '制定、下发与结束中心工作', 'Draft, push and close campaigns'),
+  p('cascade.manage', 'admin', '维护上下级平台级联（上级/下级平台地址与密钥）', 'Maintain the cascade with the city and district platforms (addresses, keys)'),
+  p('cascade.send', 'incidents', '上报市级 / 下派区级', 'Report a case up to the city / send it down to a district'),
   p('campaigns.fill', 'campaigns', '填报中心工作（网格员）', 'Fill campaign forms (grid workers)'),
 ];
 
@@ -80,7 +82,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
       'users.manage', 'roles.manage', 'system.read', 'clients.manage', 'grid.read', 'grid.manage', 'incidents.read', 'incidents.configure', 'dashboard.read',
       'evaluation.read', 'evaluation.assess', 'evaluation.assess.manage', 'reports.read', 'reports.generate', 'workforce.read', 'workforce.manage', 'workforce.configure',
       'party.read', 'party.manage', 'cadres.read', 'cadres.manage', 'livelihood.read', 'livelihood.manage',
-      'hotline.read', 'hotline.manage', 'meetings.read', 'campaigns.read', 'exchange.import',
+      'hotline.read', 'hotline.manage', 'meetings.read', 'campaigns.read', 'exchange.import', 'cascade.manage',
     ],
   },
   {
@@ -93,7 +95,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     code: 'dispatcher',
     name: '派遣员',
     nameEn: 'Dispatcher',
-    permissions: ['grid.read', 'incidents.read', 'incidents.dispatch'],
+    permissions: ['grid.read', 'incidents.read', 'incidents.dispatch', 'cascade.send'],
   },
   {
     code: 'shift_supervisor',
@@ -101,7 +103,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     nameEn: 'Shift supervisor',
     permissions: ['grid.read', 'incidents.read', 'incidents.register', 'incidents.dispatch', 'incidents.close', 'incidents.supervise', 'dashboard.read', 'evaluation.read', 'evaluation.assess',
       'reports.read', 'reports.generate', 'workforce.read', 'hotline.read', 'hotline.manage',
-      'party.read', 'cadres.read', 'livelihood.read', 'meetings.read', 'meetings.manage', 'campaigns.read', 'campaigns.manage', 'exchange.import'],
+      'party.read', 'cadres.read', 'livelihood.read', 'meetings.read', 'meetings.manage', 'campaigns.read', 'campaigns.manage', 'exchange.import', 'cascade.send'],
   },
   {
     code: 'handler',

@@ -28,6 +28,8 @@ export const CHANNEL_ZH: Readonly<Record<IncidentChannel, string>> = {
   operator_walk_in: '来访受理',
   api: '系统接入',
   exchange_import: '交换导入',
+  cascade_district: '区级平台上报',
+  cascade_city: '市级平台下派',
 };
 
 export const WARNING_ZH: Readonly<Record<'none' | 'amber' | 'red', string>> = { none: '正常', amber: '黄灯预警', red: '红灯超期' };

@@ -46,9 +46,9 @@ import type { IncidentChannel, IncidentTable } from './tables.js';
 import './messages.js';
 import { syncTasks } from './tasks.js';
 
-export const INCIDENT_CHANNELS: readonly IncidentChannel[] = ['grid_worker', 'citizen', 'hotline_12345', 'operator_phone', 'operator_walk_in', 'api', 'exchange_import'];
-/** The channels a report names itself; exchange_import is set by the exchange import alone. */
-export const REPORT_CHANNELS: readonly IncidentChannel[] = INCIDENT_CHANNELS.filter((c) => c !== 'exchange_import');
+export const INCIDENT_CHANNELS: readonly IncidentChannel[] = ['grid_worker', 'citizen', 'hotline_12345', 'operator_phone', 'operator_walk_in', 'api', 'exchange_import', 'cascade_district', 'cascade_city'];
+/** The channels a report names itself; the exchange import and the cascade set theirs. */
+export const REPORT_CHANNELS: readonly IncidentChannel[] = INCIDENT_CHANNELS.filter((c) => c !== 'exchange_import' && c !== 'cascade_district' && c !== 'cascade_city');
 
 /** Statuses with work still to do (deferred and final ones are not open). */
 export const OPEN_STATUSES: readonly IncidentStatus[] = ['reported', 'registered', 'dispatched', 'handling', 'replied', 'verifying', 'verified'];
@@ -104,6 +104,15 @@ export const DEFAULT_INCIDENT_SETTINGS: IncidentSettings = { duplicateRadiusM: 5
  * record to the new case atomically (throwing rolls the case back).
  */
 export type CreateHook = (tx: Transaction<Database>, incidentId: number) => Promise<void>;
+
+/**
+ * Runs inside every status change's transaction after its events are appended (the cascade queues what the
+ * other platform must be told, modules/cascade): it writes only to the database, and throwing rolls the change back.
+ */
+export type SaveHook = (tx: Kysely<Database>, incidentId: number, state: IncidentState, events: readonly IncidentEventDraft[]) => Promise<void>;
+
+/** A change decided outside the state machine's actions (the cascade's rules): the new state and its events, or null for none. */
+export type TransitionDecision = (state: IncidentState, row: { code: string; version: number }, ref: ReferenceSnapshot) => { next: IncidentState; events: IncidentEventDraft[] } | null;
 
 export interface CreateIncidentInput {
   channel: IncidentChannel;
@@ -435,6 +444,8 @@ export class IncidentService {
   attachments: AttachmentPort | null = null;
   /** Department grids for the dispatch suggestion (set by the platform; none: the category alone suggests). */
   territory: TerritoryPort | null = null;
+  /** Called in every save's transaction (set by the platform: the cascade's outbox). */
+  onSaved: SaveHook | null = null;
   /** Write transactions go through the group-commit batcher (a plain transaction on MySQL). */
 
   constructor(
@@ -839,6 +850,49 @@ export class IncidentService {
       throw conflict({ currentVersion: current ? Number(current.version) : null });
     }
     await this.appendEvents(tx, Number(row.id), Number(row.event_count), events);
+    if (this.onSaved) await this.onSaved(tx, Number(row.id), next, events);
+  }
+
+  /**
+   * A system change of one case, decided by `decide` on its current state
+   * (the cascade's rules): saved under the version check with its events, its
+   * departments and tasks kept in step, the audit entry and `within` in the
+   * same transaction. With `principal`, the case must be visible to it and
+   * `version` current; without, it is the platform acting (a peer's message).
+   */
+  async transition(
+    id: number,
+    decideFn: TransitionDecision,
+    opts: { principal?: Principal; version?: number; actor: AuditActor; audit: string; details?: Record<string, unknown>; within?: (tx: Kysely<Database>, saved: IncidentRow) => Promise<void> },
+  ): Promise<{ incident: IncidentView; changed: boolean }> {
+    const ref = await this.reference.get();
+    const row = opts.principal
+      ? await this.loadVisible(this.db.primary, opts.principal, id)
+      : await this.db.primary.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw notFound('incident');
+    if (opts.version !== undefined && Number(row.version) !== opts.version) throw conflict({ currentVersion: Number(row.version) });
+    const state = stateOf(row);
+    const decision = decideFn(state, { code: row.code, version: Number(row.version) }, ref);
+    const now = Date.now();
+    const saved = await this.db.transaction(async (tx) => {
+      if (decision) {
+        await this.save(tx, row, decision.next, decision.events, now);
+        await this.syncDepartments(tx, id, decision.next);
+        await syncTasks(tx, id, state.tasks, decision.next.tasks);
+      }
+      const current = await tx.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      await opts.within?.(tx, current);
+      if (decision) {
+        await appendAudit(tx, opts.actor, {
+          action: opts.audit, objectType: 'incident', objectId: id,
+          details: { code: row.code, from: state.status, to: decision.next.status, version: decision.next.version, ...(opts.details ?? {}) },
+        }, now);
+      }
+      return current;
+    });
+    if (opts.principal) this.db.noteWrite(opts.principal.userId);
+    const [incident] = await namePlaces(this.db.primary, [viewOf(saved, now)]);
+    return { incident: incident!, changed: decision !== null };
   }
 
   /**

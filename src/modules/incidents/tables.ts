@@ -65,8 +65,9 @@ export interface IncidentWorkflowTable {
   updated_at: number;
 }
 
-/** exchange_import: an open case brought in from another system's exchange file (docs/exchange.md); never reported by hand. */
-export type IncidentChannel = 'grid_worker' | 'citizen' | 'hotline_12345' | 'operator_phone' | 'operator_walk_in' | 'api' | 'exchange_import';
+/** exchange_import: an open case brought in from another system's exchange file (docs/exchange.md); never reported by hand.
+ * cascade_district / cascade_city: a case received from the other platform of a cascade (docs/cascade.md). */
+export type IncidentChannel = 'grid_worker' | 'citizen' | 'hotline_12345' | 'operator_phone' | 'operator_walk_in' | 'api' | 'exchange_import' | 'cascade_district' | 'cascade_city';
 
 export interface IncidentTable {
   id: Generated<number>;

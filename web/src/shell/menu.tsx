@@ -45,6 +45,7 @@ const AssessmentPage = lazy(() => import('../modules/evaluation/AssessmentPage.j
 const ReportsPage = lazy(() => import('../modules/reports/ReportsPage.js'));
 const ScreenPage = lazy(() => import('../modules/command/ScreenPage.js'));
 const ClientsPage = lazy(() => import('../modules/clients/ClientsPage.js'));
+const CascadePage = lazy(() => import('../modules/cascade/CascadePage.js'));
 const CataloguePage = lazy(() => import('../modules/clients/CataloguePage.js'));
 const PartyPage = lazy(() => import('../modules/party/PartyPage.js'));
 const CadresPage = lazy(() => import('../modules/cadres/CadresPage.js'));
@@ -83,6 +84,7 @@ export const MENU: MenuEntry[] = [
   { key: 'data-catalogue', path: '/admin/data-catalogue', permission: 'clients.manage', labelKey: 'menu.dataCatalogue', icon: <DatabaseOutlined />, element: <CataloguePage /> },
   { key: 'exchange-import', path: '/admin/exchange-import', permission: 'exchange.import', labelKey: 'menu.exchangeImport', icon: <DatabaseOutlined />, element: <ExchangeImportPage /> },
   { key: 'webhooks', path: '/admin/webhooks', permission: 'clients.manage', labelKey: 'menu.webhooks', icon: <ApiOutlined />, element: <WebhooksPage /> },
+  { key: 'cascade', path: '/admin/cascade', permission: 'cascade.manage', labelKey: 'menu.cascade', icon: <ApiOutlined />, element: <CascadePage /> },
   { key: 'party', path: '/party', permission: 'party.read', labelKey: 'menu.party', icon: <FlagOutlined />, element: <PartyPage /> },
   { key: 'cadres', path: '/cadres', permission: 'cadres.read', labelKey: 'menu.cadres', icon: <SolutionOutlined />, element: <CadresPage /> },
   { key: 'livelihood', path: '/livelihood', permission: 'livelihood.read', labelKey: 'menu.livelihood', icon: <HeartOutlined />, element: <LivelihoodPage /> },

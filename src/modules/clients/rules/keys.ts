@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** What an API client may be allowed to do; each route names the one it needs. */
-export const API_CLIENT_SCOPES = ['share.residents.verify', 'hotline.push', 'open311.post', 'webhooks'] as const;
+export const API_CLIENT_SCOPES = ['share.residents.verify', 'hotline.push', 'open311.post', 'webhooks', 'cascade'] as const;
 export type ApiClientScope = (typeof API_CLIENT_SCOPES)[number];
 
 const KEY_PATTERN = /^cgk_([0-9a-f]{12})_[A-Za-z0-9_-]{32}$/;

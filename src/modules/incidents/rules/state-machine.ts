@@ -223,10 +223,12 @@ export interface IncidentState {
   escalation: readonly EscalationCall[];
   mergedInto: string | null;
   rejectReason: string | null;
+  /** Set while the case is with another platform (cascade, modules/cascade): no action here until it comes back or closes. */
+  cascadedAt?: number | null;
 }
 
-/** Event actions: every action, plus 'report' (creation) and 'warn' (the sweep). */
-export type IncidentEventAction = ActionType | 'report' | 'warn';
+/** Event actions: every action, plus 'report' (creation), 'warn' (the sweep) and the cascade's (modules/cascade/rules). */
+export type IncidentEventAction = ActionType | 'report' | 'warn' | 'cascade-send' | 'cascade-update' | 'cascade-close' | 'cascade-return';
 
 export interface IncidentEventDraft {
   action: IncidentEventAction;
@@ -594,6 +596,7 @@ function authorize(
   const wf = workflowOf(incident.caseType, workflows);
   const match = findGrant(incident, type, actor, wf);
   if (isRefusal(match)) return match;
+  if (incident.cascadedAt != null) return refusal('invalid_status', `${type} is not possible while the case is with the other platform (cascade)`);
   if (!policy.from.includes(incident.status)) {
     return refusal('invalid_status', `${type} is not possible while the incident is ${incident.status}`);
   }

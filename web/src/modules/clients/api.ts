@@ -1,6 +1,6 @@
 import { api, apiRequest } from '../../shell/api.js';
 
-export const CLIENT_SCOPES = ['share.residents.verify', 'hotline.push', 'open311.post', 'webhooks'] as const;
+export const CLIENT_SCOPES = ['share.residents.verify', 'hotline.push', 'open311.post', 'webhooks', 'cascade'] as const;
 export type ClientScope = (typeof CLIENT_SCOPES)[number];
 export const SHARE_FIELDS = ['found', 'community'] as const;
 export type ShareField = (typeof SHARE_FIELDS)[number];

@@ -12,6 +12,7 @@ import { MiniMap } from './maps.js';
 import { HotlineOrderInfo } from '../clients/HotlineOrderInfo.js';
 import { useClientText } from '../clients/messages.js';
 import { FieldDispatchCard } from '../command/FieldDispatchCard.js';
+import { CascadeCard } from '../cascade/CascadeCard.js';
 
 /** Cases a worker can still be sent to (the server's OPEN_STATUSES). */
 const OPEN = new Set(['reported', 'registered', 'dispatched', 'handling', 'replied', 'verifying', 'verified']);
@@ -344,6 +345,7 @@ export default function IncidentPage() {
                 )}
               </Descriptions.Item>
             </Descriptions>
+            <CascadeCard incidentId={inc.id} version={inc.version} onSent={() => void load()} />
             {detail.extensionPending && (
               <Alert
                 type="warning"

@@ -2,7 +2,7 @@ import { api, apiRequest, withQuery, type Page as ShellPage } from '../../shell/
 
 export const STATUSES = ['reported', 'registered', 'dispatched', 'handling', 'replied', 'verifying', 'verified', 'closed', 'rejected', 'deferred', 'merged'] as const;
 export type IncidentStatus = (typeof STATUSES)[number];
-export const CHANNELS = ['grid_worker', 'citizen', 'hotline_12345', 'operator_phone', 'operator_walk_in', 'api', 'exchange_import'] as const;
+export const CHANNELS = ['grid_worker', 'citizen', 'hotline_12345', 'operator_phone', 'operator_walk_in', 'api', 'exchange_import', 'cascade_district', 'cascade_city'] as const;
 export type Channel = (typeof CHANNELS)[number];
 export type Warning = 'none' | 'amber' | 'red';
 export const QUEUES = ['to-register', 'to-dispatch', 'my-department', 'to-verify', 'to-close', 'to-approve', 'overdue', 'urged'] as const;

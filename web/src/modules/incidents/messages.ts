@@ -26,6 +26,8 @@ const zhCN = {
   'channel.operator_walk_in': '来访受理',
   'channel.api': '系统接入',
   'channel.exchange_import': '交换导入',
+  'channel.cascade_district': '区级平台上报',
+  'channel.cascade_city': '市级平台下派',
 
   'action.report': '上报',
   'action.accept': '受理',
@@ -52,6 +54,10 @@ const zhCN = {
   'action.merge': '合并',
   'action.assign': '指派',
   'action.warn': '预警',
+  'action.cascade-send': '转上下级平台',
+  'action.cascade-update': '对方平台进展',
+  'action.cascade-close': '对方平台办结',
+  'action.cascade-return': '对方平台退回',
 
   'role.admin': '管理员',
   'role.intake_operator': '受理员',
@@ -270,6 +276,8 @@ const en: Record<IncidentMessageKey, string> = {
   'channel.operator_walk_in': 'Walk-in',
   'channel.api': 'API',
   'channel.exchange_import': 'Exchange import',
+  'channel.cascade_district': 'Reported up by a district platform',
+  'channel.cascade_city': 'Sent down by the city platform',
 
   'action.report': 'Report',
   'action.accept': 'Accept',
@@ -296,6 +304,10 @@ const en: Record<IncidentMessageKey, string> = {
   'action.merge': 'Merge',
   'action.assign': 'Assign',
   'action.warn': 'Warning',
+  'action.cascade-send': 'Sent to the other platform',
+  'action.cascade-update': 'Progress at the other platform',
+  'action.cascade-close': 'Closed by the other platform',
+  'action.cascade-return': 'Returned by the other platform',
 
   'role.admin': 'Administrator',
   'role.intake_operator': 'Intake operator',
