@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, MysqlDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { Kysely, SqliteDialect, sql, type Transaction } from 'kysely';
 import { createPool } from 'mysql2';
+import { PipelinedMysqlDialect } from './mysql-driver.js';
 import { WriteBatcher } from './write-batch.js';
 
 export type Dialect = 'sqlite' | 'mysql';
@@ -129,8 +130,14 @@ function openMysql<DB>(url: string, poolSize: number): Kysely<DB> {
     bigNumberStrings: false,
     decimalNumbers: true,
     dateStrings: true,
+    // Held writes travel with the next statement in one query (mysql-driver.ts). Values reach SQL only
+    // through Kysely's parameters, formatted by mysql2, so no input can add a statement.
+    multipleStatements: true,
+    // Prepared statements per connection: the server's limit (max_prepared_stmt_count, 16382 by default)
+    // is shared by every client; the hot statements are a few dozen.
+    maxPreparedStatements: 128,
   });
-  return new Kysely<DB>({ dialect: new MysqlDialect({ pool }) });
+  return new Kysely<DB>({ dialect: new PipelinedMysqlDialect(pool) });
 }
 
 function openKysely<DB>(url: string, poolSize: number, durability?: 'full' | 'normal'): Kysely<DB> {
