@@ -183,7 +183,8 @@ const CLIENT = `
 const { parentPort, workerData } = require('node:worker_threads');
 const http = require('node:http');
 const { port, connections, jobs } = workerData;
-const agent = new http.Agent({ keepAlive: true, maxSockets: workerData.interval ? Infinity : connections });
+const OPEN_SOCKETS = 256;
+const agent = new http.Agent({ keepAlive: true, maxSockets: workerData.interval ? OPEN_SOCKETS : connections });
 function send(step, version) {
   const body = step.body ? JSON.stringify(step.chainVersion ? { ...step.body, version } : step.body) : undefined;
   const t0 = process.hrtime.bigint();
@@ -201,12 +202,15 @@ function send(step, version) {
     req.end();
   });
 }
-// Open loop: job j starts at t0 + j * interval whether or not earlier answers have come (no client-side
-// queueing: the agent opens as many connections as are needed). Its first step's latency counts from that
-// intended time, so a stalled server shows in the figures instead of delaying the schedule (no coordinated
-// omission); each later step is sent as the previous one answers and counts from then.
+// Open loop: job j starts at t0 + j * interval whether or not earlier answers have come, over up to
+// OPEN_SOCKETS connections (more waits in the agent). Its first step's latency counts from that intended
+// time, so a stalled server or a full agent shows in the figures instead of delaying the schedule (no
+// coordinated omission); each later step is sent as the previous one answers and counts from then. A failed
+// request (another status, a reset connection) is counted, and ends its job.
 async function openLoop(interval) {
   const latencies = [];
+  let failed = 0;
+  let firstFailure;
   const t0 = process.hrtime.bigint() + 20_000_000n;
   const at = (j) => t0 + BigInt(Math.round(j * interval * 1e9));
   const running = [];
@@ -219,8 +223,17 @@ async function openLoop(interval) {
       running.push((async () => {
         let version;
         for (const step of steps) {
-          const r = await send(step, version);
-          if (r.status !== step.expect) throw new Error(step.method + ' ' + step.path + ': ' + r.status + ' ' + r.body);
+          let r;
+          try {
+            r = await send(step, version);
+          } catch (err) {
+            r = { status: 0, body: String(err) };
+          }
+          if (r.status !== step.expect) {
+            failed++;
+            firstFailure ??= step.method + ' ' + step.path + ': ' + r.status + ' ' + r.body.slice(0, 200);
+            return;
+          }
           const end = process.hrtime.bigint();
           latencies.push(Number(end - start) / 1e6);
           start = end;
@@ -231,7 +244,7 @@ async function openLoop(interval) {
     if (j < jobs.length) await new Promise((resolve) => setTimeout(resolve, Math.max(0, Number(at(j) - process.hrtime.bigint()) / 1e6)));
   }
   await Promise.all(running);
-  return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, latencies };
+  return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, latencies, failed, firstFailure };
 }
 (async () => {
   if (workerData.interval) {
@@ -268,6 +281,9 @@ export interface LoadResult {
   serverBusyMs: number;
   /** CPU time this thread used during the run, in ms (Linux; null elsewhere): busy time minus the time the OS ran others on its core. */
   serverCpuMs: number | null;
+  /** Open loop: requests that failed (another status, a reset connection), and the first of them. */
+  failed?: number;
+  firstFailure?: string;
   /** CPU time of the whole process (server, load generator, GC and I/O threads) per second of the run. */
   cpuCores: number;
 }
@@ -301,7 +317,7 @@ export function driveInWorker(s: HttpTarget, jobs: LoadStep[][], connections = C
   const interval = openRate ? (jobs[0]?.length ?? 1) / openRate : 0;
   return new Promise((resolve, reject) => {
     const worker = new Worker(CLIENT, { eval: true, workerData: { port: s.port, connections, jobs, interval } });
-    worker.once('message', (m: { seconds: number; latencies: number[] }) => {
+    worker.once('message', (m: { seconds: number; latencies: number[]; failed?: number; firstFailure?: string }) => {
       const used = process.cpuUsage(cpu);
       const threadNow = mainThreadCpuMs();
       resolve({
@@ -514,7 +530,7 @@ export function reportOpenLoop(name: string, unit: string, run: LoadResult, raw:
   const round = (ms: number) => Math.round(ms * 10) / 10;
   report({
     name, value: round(percentile(run.latencies, 99)), unit: 'ms', baseline: round(percentile(raw.latencies, 99)), baselineIs: `p99 of ${raw.is}`,
-    scale, db: s.db, openRate: rate, requests: run.latencies.length,
+    scale, db: s.db, openRate: rate, requests: run.latencies.length, failed: run.failed ?? 0, ...(run.firstFailure ? { firstFailure: run.firstFailure } : {}),
     p50: round(percentile(run.latencies, 50)), max: round(Math.max(...run.latencies)), achievedRate: Math.round(run.latencies.length / run.seconds), achievedUnit: unit,
     baselineP50: round(percentile(raw.latencies, 50)), baselineMax: round(Math.max(...raw.latencies)), baselineAchievedRate: Math.round(raw.achieved),
     goal: 'p99 < 50 ms', latencyFrom: 'intended send time (open loop, no coordinated omission)',
