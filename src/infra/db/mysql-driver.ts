@@ -172,6 +172,7 @@ class PipelinedConnection implements DatabaseConnection {
   }
 
   async *streamQuery<R>(query: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+    // A stream is its own command: what is held goes first, with a statement that does nothing.
     if (this.pending.length > 0) await this.send('do 0', []);
     const stream = this.raw.query(query.sql, query.parameters as unknown[]).stream({ objectMode: true });
     for await (const row of stream) yield { rows: [row as R] };
