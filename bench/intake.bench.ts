@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
@@ -182,7 +183,8 @@ const CLIENT = `
 const { parentPort, workerData } = require('node:worker_threads');
 const http = require('node:http');
 const { port, connections, jobs } = workerData;
-const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+const OPEN_SOCKETS = 256;
+const agent = new http.Agent({ keepAlive: true, maxSockets: workerData.interval ? OPEN_SOCKETS : connections });
 function send(step, version) {
   const body = step.body ? JSON.stringify(step.chainVersion ? { ...step.body, version } : step.body) : undefined;
   const t0 = process.hrtime.bigint();
@@ -200,7 +202,57 @@ function send(step, version) {
     req.end();
   });
 }
+// Open loop: job j starts at t0 + j * interval whether or not earlier answers have come, over up to
+// OPEN_SOCKETS connections (more waits in the agent). Its first step's latency counts from that intended
+// time, so a stalled server or a full agent shows in the figures instead of delaying the schedule (no
+// coordinated omission); each later step is sent as the previous one answers and counts from then. A failed
+// request (another status, a reset connection) is counted, and ends its job.
+async function openLoop(interval) {
+  const latencies = [];
+  let failed = 0;
+  let firstFailure;
+  const t0 = process.hrtime.bigint() + 20_000_000n;
+  const at = (j) => t0 + BigInt(Math.round(j * interval * 1e9));
+  const running = [];
+  let j = 0;
+  while (j < jobs.length) {
+    const now = process.hrtime.bigint();
+    for (; j < jobs.length && at(j) <= now; j++) {
+      const steps = jobs[j];
+      let start = at(j);
+      running.push((async () => {
+        let version;
+        for (const step of steps) {
+          let r;
+          try {
+            r = await send(step, version);
+          } catch (err) {
+            r = { status: 0, body: String(err) };
+          }
+          if (r.status !== step.expect) {
+            failed++;
+            firstFailure ??= step.method + ' ' + step.path + ': ' + r.status + ' ' + r.body.slice(0, 200);
+            return;
+          }
+          const end = process.hrtime.bigint();
+          latencies.push(Number(end - start) / 1e6);
+          start = end;
+          try { version = JSON.parse(r.body).incident.version; } catch { version = undefined; }
+        }
+      })());
+    }
+    if (j < jobs.length) await new Promise((resolve) => setTimeout(resolve, Math.max(0, Number(at(j) - process.hrtime.bigint()) / 1e6)));
+  }
+  await Promise.all(running);
+  return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, latencies, failed, firstFailure };
+}
 (async () => {
+  if (workerData.interval) {
+    const result = await openLoop(workerData.interval);
+    agent.destroy();
+    parentPort.postMessage(result);
+    return;
+  }
   const latencies = [];
   let next = 0;
   const t0 = process.hrtime.bigint();
@@ -227,18 +279,51 @@ export interface LoadResult {
   latencies: number[];
   /** Time this thread (the server's event loop) was busy during the run, in ms. */
   serverBusyMs: number;
+  /** CPU time this thread used during the run, in ms (Linux; null elsewhere): busy time minus the time the OS ran others on its core. */
+  serverCpuMs: number | null;
+  /** Open loop: requests that failed (another status, a reset connection), and the first of them. */
+  failed?: number;
+  firstFailure?: string;
   /** CPU time of the whole process (server, load generator, GC and I/O threads) per second of the run. */
   cpuCores: number;
 }
 
-export function driveInWorker(s: HttpTarget, jobs: LoadStep[][], connections = CONNECTIONS): Promise<LoadResult> {
+/**
+ * CPU time of the process's main thread (the server's event loop) in ms, from
+ * /proc (Linux): the event loop's busy time also counts the time it waited
+ * for a core, which on a shared machine says more about the neighbours.
+ */
+export function mainThreadCpuMs(): number | null {
+  try {
+    // Fields 14 and 15 (utime, stime), in clock ticks (100 per second on Linux); the name in field 2 may hold spaces.
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Runs the jobs from a load-generator thread: closed loop over `connections`
+ * connections, or with `openRate` (requests per second) open loop, job j
+ * starting at j × steps / openRate seconds whatever the answers (see openLoop
+ * in CLIENT).
+ */
+export function driveInWorker(s: HttpTarget, jobs: LoadStep[][], connections = CONNECTIONS, openRate?: number): Promise<LoadResult> {
   const elu = performance.eventLoopUtilization();
   const cpu = process.cpuUsage();
+  const thread = mainThreadCpuMs();
+  const interval = openRate ? (jobs[0]?.length ?? 1) / openRate : 0;
   return new Promise((resolve, reject) => {
-    const worker = new Worker(CLIENT, { eval: true, workerData: { port: s.port, connections, jobs } });
-    worker.once('message', (m: { seconds: number; latencies: number[] }) => {
+    const worker = new Worker(CLIENT, { eval: true, workerData: { port: s.port, connections, jobs, interval } });
+    worker.once('message', (m: { seconds: number; latencies: number[]; failed?: number; firstFailure?: string }) => {
       const used = process.cpuUsage(cpu);
-      resolve({ ...m, serverBusyMs: performance.eventLoopUtilization(elu).active, cpuCores: (used.user + used.system) / 1e6 / m.seconds });
+      const threadNow = mainThreadCpuMs();
+      resolve({
+        ...m, serverBusyMs: performance.eventLoopUtilization(elu).active, cpuCores: (used.user + used.system) / 1e6 / m.seconds,
+        serverCpuMs: thread === null || threadNow === null ? null : threadNow - thread,
+      });
     });
     worker.once('error', reject);
     worker.once('exit', (code) => {
@@ -257,6 +342,7 @@ export function loadFacts(run: LoadResult, requests: number, connections: number
   return {
     littleMeanMs: Math.round(((connections * run.seconds) / requests) * 1000 * 10) / 10,
     serverThreadMsPerRequest: Math.round((run.serverBusyMs / requests) * 1000) / 1000,
+    ...(run.serverCpuMs === null ? {} : { serverThreadCpuMsPerRequest: Math.round((run.serverCpuMs / requests) * 1000) / 1000 }),
     cpuCores: Math.round(run.cpuCores * 100) / 100,
   };
 }
@@ -363,9 +449,103 @@ async function rawRateMysql(url: string, count: number, statement: RawStatement)
   }
 }
 
+/** The open-loop rate (requests per second) of the intake and transition benches: BENCH_OPEN_RATE, default 200. */
+export function openRate(): number {
+  const rate = Number(process.env.BENCH_OPEN_RATE ?? 200);
+  if (!Number.isFinite(rate) || rate <= 0) throw new Error(`BENCH_OPEN_RATE must be a positive number: ${process.env.BENCH_OPEN_RATE}`);
+  return rate;
+}
+
+/** How long an open-loop run lasts: BENCH_OPEN_SECONDS, default 15. */
+export function openSeconds(): number {
+  const seconds = Number(process.env.BENCH_OPEN_SECONDS ?? 15);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new Error(`BENCH_OPEN_SECONDS must be a positive number: ${process.env.BENCH_OPEN_SECONDS}`);
+  return seconds;
+}
+
+export interface OpenLoopRaw {
+  latencies: number[];
+  /** Statements completed per second. */
+  achieved: number;
+  is: string;
+}
+
+/**
+ * The open-loop baseline: `count` raw single-row statements on the schedule
+ * the HTTP run used (statement i due at i / rate s), each latency from its
+ * due time. SQLite: one better-sqlite3 connection with the server's pragmas,
+ * a statement run when due (a late one runs at once: its wait counts).
+ * MySQL: prepared statements over a pool of the platform's size, sent when
+ * due and queued by the pool when all its connections are busy.
+ */
+export async function rawOpenLoop(s: Pick<BenchServer, 'db' | 'dbPath' | 'dbUrl'>, rate: number, count: number, statement: RawStatement): Promise<OpenLoopRaw> {
+  const latencies: number[] = [];
+  const due = (t0: bigint, i: number) => t0 + BigInt(Math.round((i / rate) * 1e9));
+  const sleepUntil = (t: bigint) => new Promise((resolve) => setTimeout(resolve, Math.max(0, Number(t - process.hrtime.bigint()) / 1e6)));
+  if (s.db === 'sqlite') {
+    const db = new SQLite(s.dbPath);
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.pragma('busy_timeout = 5000');
+      const stmt = db.prepare(statement.sql);
+      const t0 = process.hrtime.bigint() + 20_000_000n;
+      for (let i = 0; i < count; i++) {
+        const at = due(t0, i);
+        if (process.hrtime.bigint() < at) await sleepUntil(at);
+        stmt.run(...statement.params(i));
+        latencies.push(Number(process.hrtime.bigint() - at) / 1e6);
+      }
+      return { latencies, achieved: count / (Number(process.hrtime.bigint() - t0) / 1e9), is: `raw ${statement.what} on the same open-loop schedule, one better-sqlite3 connection (WAL, synchronous = FULL)` };
+    } finally {
+      db.close();
+    }
+  }
+  const pool = createPool({ uri: s.dbUrl.replace(/^mariadb:/, 'mysql:'), connectionLimit: PLATFORM_MYSQL_POOL, charset: 'utf8mb4', timezone: 'Z' });
+  try {
+    await drive(PLATFORM_MYSQL_POOL * 4, PLATFORM_MYSQL_POOL, async (i) => {
+      await pool.execute(statement.sql, statement.params(-1 - i));
+    });
+    const t0 = process.hrtime.bigint() + 20_000_000n;
+    const running: Promise<void>[] = [];
+    for (let i = 0; i < count; i++) {
+      const at = due(t0, i);
+      if (process.hrtime.bigint() < at) await sleepUntil(at);
+      running.push(pool.execute(statement.sql, statement.params(i)).then(() => {
+        latencies.push(Number(process.hrtime.bigint() - at) / 1e6);
+      }));
+    }
+    await Promise.all(running);
+    return {
+      latencies, achieved: count / (Number(process.hrtime.bigint() - t0) / 1e9),
+      is: `raw ${statement.what} on the same open-loop schedule, autocommit prepared statements over a mysql2 pool of ${PLATFORM_MYSQL_POOL} connections`,
+    };
+  } finally {
+    await pool.end();
+  }
+}
+
+/** The open-loop figure: p99 from the intended send times, with p50, max and the achieved rate beside it. */
+export function reportOpenLoop(name: string, unit: string, run: LoadResult, raw: OpenLoopRaw, s: Pick<BenchServer, 'db'>, rate: number, scale: number): void {
+  const round = (ms: number) => Math.round(ms * 10) / 10;
+  report({
+    name, value: round(percentile(run.latencies, 99)), unit: 'ms', baseline: round(percentile(raw.latencies, 99)), baselineIs: `p99 of ${raw.is}`,
+    scale, db: s.db, openRate: rate, requests: run.latencies.length, failed: run.failed ?? 0, ...(run.firstFailure ? { firstFailure: run.firstFailure } : {}),
+    p50: round(percentile(run.latencies, 50)), max: round(Math.max(...run.latencies)), achievedRate: Math.round(run.latencies.length / run.seconds), achievedUnit: unit,
+    baselineP50: round(percentile(raw.latencies, 50)), baselineMax: round(Math.max(...raw.latencies)), baselineAchievedRate: Math.round(raw.achieved),
+    goal: 'p99 < 50 ms', latencyFrom: 'intended send time (open loop, no coordinated omission)',
+    serverThreadMsPerRequest: Math.round((run.serverBusyMs / run.latencies.length) * 1000) / 1000,
+    ...(run.serverCpuMs === null ? {} : { serverThreadCpuMsPerRequest: Math.round((run.serverCpuMs / run.latencies.length) * 1000) / 1000 }),
+  });
+}
+
 /** Raw single-row INSERT into incidents, one autocommit transaction each (what one create must at least cost). */
 export function rawInsertRate(s: Pick<BenchServer, 'db' | 'dbPath' | 'dbUrl'>, count: number, tag: string): Promise<RawRate> {
-  return rawRate(s, count, {
+  return rawRate(s, count, rawInsert(tag));
+}
+
+function rawInsert(tag: string): RawStatement {
+  return {
     what: 'single-row INSERT into incidents',
     sql: `INSERT INTO incidents (code, status, version, grid_code, lng, lat, address, description, channel, created_by,
       reporter_user_id, co_handler_codes, reported_at, register_by, due_at, warning, urge_count, rework_count, return_count,
@@ -375,7 +555,7 @@ export function rawInsertRate(s: Pick<BenchServer, 'db' | 'dbPath' | 'dbUrl'>, c
       const now = Date.now();
       return [`${tag}${i}`, now, now + 3_600_000, now + 3_600_000, now];
     },
-  });
+  };
 }
 
 /**
@@ -407,6 +587,11 @@ export default async function intakeBench(): Promise<void> {
     const { seconds, latencies } = run;
     const rate = COUNT / seconds;
     const raw = await rawInsertRate(s, COUNT, `RAW${process.pid}-`);
+    // Open loop: creates at a fixed rate (new positions and keys), then raw inserts on the same schedule.
+    const target = openRate();
+    const openCount = Math.round(target * openSeconds());
+    const open = await driveInWorker(s, Array.from({ length: openCount }, (_, i) => job(COUNT + 300 + i, 'open')), CONNECTIONS, target);
+    const rawOpen = await rawOpenLoop(s, target, openCount, rawInsert(`OPEN${process.pid}-`));
     const p99 = percentile(latencies, 99);
     // On SQLite the figures read as they always have; on MySQL they say what the pooled baseline is.
     const mysql = s.db === 'mysql';
@@ -419,6 +604,7 @@ export default async function intakeBench(): Promise<void> {
       scale: DEMO_SCALE, db: s.db, connections: CONNECTIONS, p50: Math.round(percentile(latencies, 50) * 10) / 10, goal: 'p99 < 50 ms',
       ...loadFacts(run, COUNT, CONNECTIONS),
     });
+    reportOpenLoop('intake_http_create_open_p99', 'incidents/s', open, rawOpen, s, target, DEMO_SCALE);
   } finally {
     await s.close();
   }

@@ -1,5 +1,8 @@
 import sharp from 'sharp';
-import { call, CONNECTIONS, drive, driveInWorker, loadFacts, login, rawRate, startBenchServer, type BenchServer, type LoadStep } from './intake.bench.js';
+import {
+  call, CONNECTIONS, drive, driveInWorker, loadFacts, login, openRate, openSeconds, rawOpenLoop, rawRate, reportOpenLoop, startBenchServer,
+  type BenchServer, type LoadStep, type RawStatement,
+} from './intake.bench.js';
 import { percentile, report } from './lib.js';
 
 const CYCLES = 1_000;
@@ -32,9 +35,12 @@ export default async function transitionBench(): Promise<void> {
     const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#3a7' } }).png().toBuffer();
     const afterPhoto = (await s.platform.files.upload(png, handlerId)).hash;
 
+    // Open loop: BENCH_OPEN_RATE actions per second, a cycle started every 5 / rate s, its steps one after another.
+    const target = openRate();
+    const openCycles = Math.round((target * openSeconds()) / 5);
     // Registered incidents in the worker's grid (not measured).
     const ids: number[] = [];
-    await drive(CYCLES + 100, CONNECTIONS, async (i) => {
+    await drive(CYCLES + 100 + openCycles, CONNECTIONS, async (i) => {
       const r = await call(s, 'POST', '/api/incidents', { cookie: cookies.operator, body: { channel: 'operator_phone', description: `transition bench ${i}`, gridCode: workerGrid } });
       if (r.status !== 201) throw new Error(`create: ${r.status} ${r.body}`);
       const id = (JSON.parse(r.body) as { incident: { id: number } }).incident.id;
@@ -55,16 +61,19 @@ export default async function transitionBench(): Promise<void> {
         method: 'POST', path: `/api/incidents/${id}/actions`, cookie: cookies[user], expect: 200,
         ...(i === 0 ? { body: { ...body, version: 2 } } : { body, chainVersion: true }),
       }));
-    await driveInWorker(s, ids.slice(CYCLES).map(cycle));
+    await driveInWorker(s, ids.slice(CYCLES, CYCLES + 100).map(cycle));
     const run = await driveInWorker(s, ids.slice(0, CYCLES).map(cycle));
+    const open = await driveInWorker(s, ids.slice(CYCLES + 100).map(cycle), CONNECTIONS, target);
     const { seconds, latencies } = run;
     const actionsPerSecond = (CYCLES * steps.length) / seconds;
     // Consecutive runs touch different rows (ids has CYCLES + 100 of them), so pooled MySQL updates do not wait on each other's row locks.
-    const raw = await rawRate(s, 5_000, {
+    const update: RawStatement = {
       what: 'single-row UPDATE of incidents',
       sql: 'UPDATE incidents SET version = version + 1, updated_at = ? WHERE id = ?',
       params: (i) => [Date.now(), ids[Math.abs(i) % ids.length]!],
-    });
+    };
+    const raw = await rawRate(s, 5_000, update);
+    const rawOpen = await rawOpenLoop(s, target, openCycles * steps.length, update);
     const p99 = percentile(latencies, 99);
     // On SQLite the figures read as they always have; on MySQL they say what the pooled baseline is.
     const mysql = s.db === 'mysql';
@@ -81,6 +90,7 @@ export default async function transitionBench(): Promise<void> {
       scale: DEMO_SCALE, db: s.db, connections: CONNECTIONS, p50: Math.round(percentile(latencies, 50) * 10) / 10, goal: 'p99 < 50 ms',
       ...loadFacts(run, CYCLES * steps.length, CONNECTIONS),
     });
+    reportOpenLoop('transition_http_action_open_p99', 'actions/s', open, rawOpen, s, target, DEMO_SCALE);
   } finally {
     await s.close();
   }

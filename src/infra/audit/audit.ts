@@ -1,5 +1,6 @@
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { AnyKysely } from '../db/database.js';
+import { deferred } from '../db/mysql-driver.js';
 import { anchorIsValid, type AuditAnchor } from './anchors.js';
 import { auditHash, findChainBreak, type AuditKeyring, type ChainBreak, type ChainPosition } from './chain.js';
 import type { AuditTables } from './tables.js';
@@ -22,7 +23,9 @@ export const SYSTEM_ACTOR: AuditActor = { userId: null, username: 'system', ip: 
 
 // Every write appends a record, so these four statements are written once as SQL (the same on both
 // dialects) rather than built with the query builder on each call, which cost more CPU than running them.
-const BUMP_HEAD = CompiledQuery.raw('update audit_head set seq = seq + 1 where id = 1');
+// The bump travels with the read that follows it, and the record and the new head with the next
+// statement or the commit (one round trip each on MySQL instead of four).
+const BUMP_HEAD = deferred(CompiledQuery.raw('update audit_head set seq = seq + 1 where id = 1'));
 const READ_HEAD = CompiledQuery.raw('select seq, hash from audit_head where id = 1');
 const INSERT_RECORD =
   'insert into audit_log (seq, at, user_id, username, ip, action, object_type, object_id, result, details, prev_hash, hash, key_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
@@ -75,11 +78,11 @@ export async function appendAudit(
     details: JSON.stringify(entry.details ?? {}),
   } as const;
   const hash = auditHash(head.hash, record, keyring.keys.get(keyring.activeId)!);
-  await tx.executeQuery(CompiledQuery.raw(INSERT_RECORD, [
+  await tx.executeQuery(deferred(CompiledQuery.raw(INSERT_RECORD, [
     record.seq, record.at, record.user_id, record.username, record.ip, record.action, record.object_type, record.object_id,
     record.result, record.details, head.hash, hash, keyring.activeId,
-  ]));
-  await tx.executeQuery(CompiledQuery.raw(SET_HEAD_HASH, [hash]));
+  ])));
+  await tx.executeQuery(deferred(CompiledQuery.raw(SET_HEAD_HASH, [hash])));
   return record.seq;
 }
 

@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, MysqlAdapter, MysqlDialect, MysqlDriver, MysqlIntrospector, MysqlQueryCompiler, SqliteDialect, sql, type Transaction } from 'kysely';
+import { Kysely, MysqlAdapter, MysqlIntrospector, MysqlQueryCompiler, SqliteDialect, sql, type Transaction } from 'kysely';
 import { createPool } from 'mysql2';
 import { FailoverDriver, Host, HostGroup, isCutBeforeCommit, splitHosts } from './failover.js';
+import { PipelinedDriver, PipelinedMysqlDialect } from './mysql-driver.js';
 import { WriteBatcher } from './write-batch.js';
 
 export type Dialect = 'sqlite' | 'mysql';
@@ -130,11 +131,17 @@ function mysqlPool(url: string, poolSize: number) {
     bigNumberStrings: false,
     decimalNumbers: true,
     dateStrings: true,
+    // Held writes travel with the next statement in one query (mysql-driver.ts). Values reach SQL only
+    // through Kysely's parameters, formatted by mysql2, so no input can add a statement.
+    multipleStatements: true,
+    // Prepared statements per connection: the server's limit (max_prepared_stmt_count, 16382 by default)
+    // is shared by every client; the hot statements are a few dozen.
+    maxPreparedStatements: 128,
   });
 }
 
 function openMysql<DB>(url: string, poolSize: number): Kysely<DB> {
-  return new Kysely<DB>({ dialect: new MysqlDialect({ pool: mysqlPool(url, poolSize) }) });
+  return new Kysely<DB>({ dialect: new PipelinedMysqlDialect(mysqlPool(url, poolSize)) });
 }
 
 function openKysely<DB>(url: string, poolSize: number, durability?: 'full' | 'normal'): Kysely<DB> {
@@ -159,7 +166,7 @@ function failoverKysely<DB>(groups: HostGroup[], owned: Host[]): Kysely<DB> {
  * while no replica answers).
  */
 function openMysqlSet<DB>(url: string, replicaUrl: string | undefined, poolSize: number): { primary: Kysely<DB>; replica: Kysely<DB> } {
-  const hosts = (u: string) => splitHosts(u).map((h) => new Host(redactUrl(h), new MysqlDriver({ pool: mysqlPool(h, poolSize) })));
+  const hosts = (u: string) => splitHosts(u).map((h) => new Host(redactUrl(h), new PipelinedDriver(mysqlPool(h, poolSize))));
   const primaryHosts = hosts(url);
   const primaryGroup = new HostGroup(primaryHosts);
   const primary = failoverKysely<DB>([primaryGroup], primaryHosts);

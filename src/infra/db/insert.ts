@@ -1,4 +1,5 @@
 import { CompiledQuery, type Insertable, type Kysely, type QueryResult } from 'kysely';
+import { deferred } from './mysql-driver.js';
 
 /** Bound parameters per statement: under SQLite's 32766 and MySQL's 65535. */
 const MAX_PARAMS = 30_000;
@@ -30,7 +31,13 @@ function statementText(table: string, columns: readonly string[], rowCount: numb
  * with backticks, which both SQLite and MySQL accept. Rows are arrays in
  * column order; answers the result of the last statement.
  */
-export async function bulkInsert(db: Kysely<unknown>, table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<QueryResult<never> | null> {
+export async function bulkInsert(
+  db: Kysely<unknown>,
+  table: string,
+  columns: readonly string[],
+  rows: readonly (readonly unknown[])[],
+  options: InsertOptions = {},
+): Promise<QueryResult<never> | null> {
   if (rows.length === 0) return null;
   const per = Math.max(1, Math.min(MAX_ROWS, Math.floor(MAX_PARAMS / columns.length)));
   let result: QueryResult<never> | null = null;
@@ -42,9 +49,15 @@ export async function bulkInsert(db: Kysely<unknown>, table: string, columns: re
       if (r.length !== columns.length) throw new Error(`bulkInsert ${table}: row has ${r.length} values for ${columns.length} columns`);
       for (const v of r) params.push(v);
     }
-    result = await db.executeQuery<never>(CompiledQuery.raw(text, params));
+    const query = CompiledQuery.raw(text, params);
+    result = await db.executeQuery<never>(options.deferred ? deferred(query) : query);
   }
   return result;
+}
+
+export interface InsertOptions {
+  /** The caller needs no id or count back: in a MySQL transaction the insert goes with the next statement (mysql-driver.ts `deferred`). */
+  deferred?: boolean;
 }
 
 /**
@@ -56,6 +69,7 @@ export async function insertRows<DB, T extends keyof DB & string>(
   db: Kysely<DB>,
   table: T,
   rows: readonly Insertable<DB[T]>[],
+  options: InsertOptions = {},
 ): Promise<QueryResult<never>> {
   const first = rows[0];
   if (!first) throw new Error(`insertRows: no rows for ${table}`);
@@ -65,5 +79,5 @@ export async function insertRows<DB, T extends keyof DB & string>(
     if (Object.keys(r).length !== columns.length) throw new Error(`insertRows: rows for ${table} differ in their columns`);
     return columns.map((c) => r[c] ?? null);
   });
-  return (await bulkInsert(db as Kysely<unknown>, table, columns, values))!;
+  return (await bulkInsert(db as Kysely<unknown>, table, columns, values, options))!;
 }

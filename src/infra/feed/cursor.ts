@@ -6,6 +6,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { AnyKysely } from '../db/database.js';
 import { tableOptions, dialectOfKysely } from '../db/migrator.js';
+import { deferred } from '../db/mysql-driver.js';
 import { fromJson, toJson } from '../db/values.js';
 
 export const FEED_CURSOR_TABLE = 'feed_cursors';
@@ -77,9 +78,13 @@ export async function saveCursor(db: AnyKysely, name: string, state: CursorState
   if (!exists) await k.insertInto('feed_cursors').values({ name, high: state.high, gaps, updated_at: now }).execute();
 }
 
-/** Takes the cursor row's lock (an UPDATE: InnoDB row lock, SQLite's write lock) before it is read in the consumer's transaction. */
+/**
+ * Takes the cursor row's lock (an UPDATE: InnoDB row lock, SQLite's write lock) before it is read in the
+ * consumer's transaction. On MySQL it goes to the server with that read, in one round trip.
+ */
 export async function touchCursor(db: AnyKysely, name: string, now: number): Promise<void> {
-  await (db as Kysely<FeedCursorTables>).updateTable('feed_cursors').set({ updated_at: now }).where('name', '=', name).execute();
+  const k = db as Kysely<FeedCursorTables>;
+  await k.executeQuery(deferred(k.updateTable('feed_cursors').set({ updated_at: now }).where('name', '=', name).compile()));
 }
 
 export function sameCursor(a: CursorState, b: CursorState): boolean {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { AnyKysely } from '../db/database.js';
+import { deferred } from '../db/mysql-driver.js';
 import { AppError, defineMessages } from '../http/errors.js';
 import type { IdempotencyTables } from './tables.js';
 
@@ -142,10 +143,11 @@ export async function runIdempotent<Tx extends AnyKysely>(
       const response = await effect(tx);
       // Written last, in one statement: a concurrent commit of the same key on another node makes this
       // insert fail with a duplicate, which rolls the whole effect back (and the winner is replayed below).
+      // On MySQL it goes with the COMMIT, which then does not run.
       const at = now();
-      await tx.executeQuery(CompiledQuery.raw(STORE, [
+      await tx.executeQuery(deferred(CompiledQuery.raw(STORE, [
         request.operation, request.userId, request.key, hash, 'done', response.status, JSON.stringify(response.body ?? null), at, at,
-      ]));
+      ])));
       return { ...response, replayed: false };
     });
   } catch (err) {

@@ -17,6 +17,7 @@ import type { ColumnType, Kysely, Migration } from 'kysely';
 import type { AppDb, Database } from '../../database.js';
 import type { Principal } from '../../infra/auth/principal.js';
 import { dialectOfKysely, tableOptions } from '../../infra/db/migrator.js';
+import { deferred } from '../../infra/db/mysql-driver.js';
 import type { FileService } from '../../infra/files/files.js';
 import { AppError, defineMessages } from '../../infra/http/errors.js';
 import type { IncidentEventDraft } from './rules/state-machine.js';
@@ -132,7 +133,7 @@ export class IncidentAttachments implements AttachmentPort {
     const rows = events.flatMap((e, i) =>
       attachmentsOf(e).map((a) => ({ incident_id: incidentId, hash: a.hash, event_seq: lastSeq + i + 1, kind: a.kind, created_at: e.at })),
     );
-    if (rows.length > 0) await tx.insertInto('incident_files').values(rows).execute();
+    if (rows.length > 0) await tx.executeQuery(deferred(tx.insertInto('incident_files').values(rows).compile()));
   }
 
   /** Of these hashes, those referenced by an incident the caller may see. */

@@ -8,6 +8,7 @@
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import { gridIndexHelps } from '../../infra/auth/scope.js';
 import type { Dialect } from '../../infra/db/database.js';
+import { deferred } from '../../infra/db/mysql-driver.js';
 import { booleanModeMatch, fts5Match, indexTokens, type QueryPart } from './rules/search-tokens.js';
 
 export interface SearchDocument {
@@ -43,10 +44,11 @@ export async function indexDocuments(db: Kysely<unknown>, dialect: Dialect, docs
   const CHUNK = 500;
   for (let i = 0; i < docs.length; i += CHUNK) {
     const rows = docs.slice(i, i + CHUNK).map((d) => sql`(${d.id}, ${documentTokens(d)})`);
-    await (dialect === 'sqlite'
+    const insert = dialect === 'sqlite'
       ? sql`insert into incident_search (rowid, tokens) values ${sql.join(rows)}`
-      : sql`insert into incident_search (incident_id, tokens) values ${sql.join(rows)}`
-    ).execute(db);
+      : sql`insert into incident_search (incident_id, tokens) values ${sql.join(rows)}`;
+    // No result is needed: in a MySQL transaction the insert goes with the next statement.
+    await db.executeQuery(deferred(insert.compile(db)));
   }
 }
 

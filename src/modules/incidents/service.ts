@@ -11,6 +11,7 @@ import type { Principal } from '../../infra/auth/principal.js';
 import { codePrefix, gridIndexHelps, gridInScope, scopeFilter, type Scope } from '../../infra/auth/scope.js';
 import { countUpTo } from '../../infra/db/count.js';
 import { insertRows } from '../../infra/db/insert.js';
+import { deferred } from '../../infra/db/mysql-driver.js';
 import { fromJson, likeContains, toJson } from '../../infra/db/values.js';
 import { AppError, conflict, notFound } from '../../infra/http/errors.js';
 import { runIdempotent, type IdempotentResponse } from '../../infra/idempotency/idempotency.js';
@@ -655,11 +656,12 @@ export class IncidentService {
     if (within) await within(tx, id);
     await this.appendEvents(tx, id, 0, p.events);
     const duplicates = lng !== null && lat !== null ? await this.nearby(tx, principal, { id, categoryCode: state.categoryCode, lng, lat }) : [];
-    await tx.executeQuery(CompiledQuery.raw(BUMP_DAY_COUNTER, [day]));
+    // On MySQL the bump goes with the read (one round trip), the new code with the statements after it.
+    await tx.executeQuery(deferred(CompiledQuery.raw(BUMP_DAY_COUNTER, [day])));
     const counter = (await tx.executeQuery<{ seq: number | string }>(CompiledQuery.raw(READ_DAY_COUNTER, [day]))).rows[0];
     if (!counter) throw new Error(`no incident day counter for ${day}`);
     const code = `${day}${String(counter.seq).padStart(4, '0')}`;
-    await tx.executeQuery(CompiledQuery.raw(SET_CODE, [code, id]));
+    await tx.executeQuery(deferred(CompiledQuery.raw(SET_CODE, [code, id])));
     await indexDocuments(tx as unknown as Kysely<unknown>, this.db.dialect, [{ id, code, description: input.description, address: input.address ?? null, gridCode }]);
     await appendAudit(tx, actor, { action: 'incident.report', objectType: 'incident', objectId: id, details: { code, channel: input.channel, gridCode } }, now);
     const row: IncidentRow = { ...values, code, id };
@@ -766,6 +768,7 @@ export class IncidentService {
         data: toJson(e.data),
         at: e.at,
       })),
+      { deferred: true },
     );
     await this.attachments?.link(tx, incidentId, lastSeq, events);
   }
@@ -810,10 +813,10 @@ export class IncidentService {
     await this.attachments?.check(principal, decision.events);
     const next = decision.next;
     const result = await this.db.transaction(async (tx) => {
-      await this.save(tx, row, next, decision.events, now);
+      // The row as saved is the row read plus what save() wrote: no statement to read it back.
+      const saved = await this.save(tx, row, next, decision.events, now);
       if (action.type === 'dispatch' || action.type === 'return' || action.type === 'escalate') await this.syncDepartments(tx, id, next);
       await syncTasks(tx, id, state.tasks, next.tasks);
-      const saved = await tx.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
       const duplicates =
         action.type === 'register' && saved.lng != null && saved.lat != null
           ? await this.nearby(tx, principal, { id, categoryCode: next.categoryCode, lng: Number(saved.lng), lat: Number(saved.lat) })
@@ -837,11 +840,12 @@ export class IncidentService {
     };
   }
 
-  /** Writes the new state under the version check and appends its events. */
-  private async save(tx: Kysely<Database>, row: IncidentRow, next: IncidentState, events: readonly IncidentEventDraft[], now: number): Promise<void> {
+  /** Writes the new state under the version check and appends its events; answers the row as it now is. */
+  private async save(tx: Kysely<Database>, row: IncidentRow, next: IncidentState, events: readonly IncidentEventDraft[], now: number): Promise<IncidentRow> {
+    const changes = { ...columnsOf(next), version: next.version, event_count: Number(row.event_count) + events.length, updated_at: now };
     const updated = await tx
       .updateTable('incidents')
-      .set({ ...columnsOf(next), version: next.version, event_count: Number(row.event_count) + events.length, updated_at: now })
+      .set(changes)
       .where('id', '=', row.id)
       .where('version', '=', row.version)
       .executeTakeFirst();
@@ -851,6 +855,7 @@ export class IncidentService {
     }
     await this.appendEvents(tx, Number(row.id), Number(row.event_count), events);
     if (this.onSaved) await this.onSaved(tx, Number(row.id), next, events);
+    return { ...row, ...changes };
   }
 
   /**
@@ -912,10 +917,11 @@ export class IncidentService {
     const currentKeys = new Set(current.map(key));
     for (const r of current) {
       if (wantedKeys.has(key(r))) continue;
-      await tx.deleteFrom('incident_departments').where('incident_id', '=', id).where('department_code', '=', r.department_code).where('role', '=', r.role).execute();
+      await tx.executeQuery(deferred(tx.deleteFrom('incident_departments').where('incident_id', '=', id).where('department_code', '=', r.department_code).where('role', '=', r.role).compile()));
     }
     const added = wanted.filter((r, i) => !currentKeys.has(key(r)) && wanted.findIndex((w) => key(w) === key(r)) === i);
-    if (added.length > 0) await tx.insertInto('incident_departments').values(added.map((r) => ({ incident_id: id, ...r }))).execute();
+    // The writes go with the transaction's next statement on MySQL.
+    if (added.length > 0) await tx.executeQuery(deferred(tx.insertInto('incident_departments').values(added.map((r) => ({ incident_id: id, ...r }))).compile()));
   }
 
   /** Active users holding the handler role in each of these departments, by name. */

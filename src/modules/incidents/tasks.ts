@@ -6,6 +6,7 @@
 import type { Kysely, Migration } from 'kysely';
 import type { Database } from '../../database.js';
 import { bulkInsert } from '../../infra/db/insert.js';
+import { deferred } from '../../infra/db/mysql-driver.js';
 import { dialectOfKysely, tableOptions } from '../../infra/db/migrator.js';
 import { withTasks, type DepartmentTask, type IncidentState } from './rules/state-machine.js';
 import type { IncidentTaskTable } from './tables.js';
@@ -36,6 +37,7 @@ export function taskValues(incidentId: number, tasks: readonly DepartmentTask[])
 /**
  * Makes the incident's rows match its tasks, by primary key only (deleting by
  * incident alone would take InnoDB gap locks, as with incident_departments).
+ * The writes go with the transaction's next statement on MySQL (`deferred`).
  */
 export async function syncTasks(tx: Kysely<Database>, incidentId: number, before: readonly DepartmentTask[], after: readonly DepartmentTask[]): Promise<void> {
   if (JSON.stringify(before) === JSON.stringify(after)) return;
@@ -43,16 +45,16 @@ export async function syncTasks(tx: Kysely<Database>, incidentId: number, before
   const wanted = new Map(after.map((t) => [t.departmentCode, t]));
   for (const r of current) {
     if (!wanted.has(r.department_code)) {
-      await tx.deleteFrom('incident_tasks').where('incident_id', '=', incidentId).where('department_code', '=', r.department_code).execute();
+      await tx.executeQuery(deferred(tx.deleteFrom('incident_tasks').where('incident_id', '=', incidentId).where('department_code', '=', r.department_code).compile()));
     }
   }
   const existing = new Set(current.map((r) => r.department_code));
   for (const t of after) {
     const { incident_id: _i, department_code: _d, ...values } = taskRow(incidentId, t);
     if (existing.has(t.departmentCode)) {
-      await tx.updateTable('incident_tasks').set(values).where('incident_id', '=', incidentId).where('department_code', '=', t.departmentCode).execute();
+      await tx.executeQuery(deferred(tx.updateTable('incident_tasks').set(values).where('incident_id', '=', incidentId).where('department_code', '=', t.departmentCode).compile()));
     } else {
-      await tx.insertInto('incident_tasks').values(taskRow(incidentId, t)).execute();
+      await tx.executeQuery(deferred(tx.insertInto('incident_tasks').values(taskRow(incidentId, t)).compile()));
     }
   }
 }
