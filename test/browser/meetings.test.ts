@@ -172,16 +172,17 @@ describe('joint meetings and campaigns in the console and on the phone', () => {
         expect(await phone.getByTestId('campaign-queued').count()).toBe(0);
       }
       await form.getByTestId('answer-q5-photos-input').setInputFiles({ name: `scene-${i}.jpg`, mimeType: 'image/jpeg', buffer: scenePhotos[i]! });
-      await expect.poll(() => form.getByTestId('answer-q5-photos-thumb').count()).toBe(1);
+      await expect.poll(() => form.getByTestId('answer-q5-photos-thumb').count(), { timeout: 10_000 }).toBe(1);
       await form.getByTestId('campaign-submit').click();
-      await expect.poll(() => phone.getByTestId(`campaign-target-${placeId}`).count()).toBe(0);
-      if (i === 0) await expect.poll(() => phone.getByTestId('campaign-progress').textContent()).toBe(`已填 1/${total}`);
+      await expect.poll(() => phone.getByTestId(`campaign-target-${placeId}`).count(), { timeout: 10_000 }).toBe(0);
+      if (i === 0) await expect.poll(() => phone.getByTestId('campaign-progress').textContent(), { timeout: 20_000 }).toBe(`已填 1/${total}`);
     }
     await expect.poll(() => phone.getByTestId('campaign-queued').count()).toBe(1);
     expect((await call('street', 'GET', `/api/campaigns/${campaignId}`)).progress.done).toBe(1);
     await context.setOffline(false);
-    await expect.poll(() => phone.getByTestId('campaign-queued').count()).toBe(0);
-    await expect.poll(() => phone.getByTestId('campaign-progress').textContent()).toBe(`已填 2/${total}`);
+    // The photo is uploaded first, then the form: give the outbox its time on a loaded machine.
+    await expect.poll(() => phone.getByTestId('campaign-queued').count(), { timeout: 20_000 }).toBe(0);
+    await expect.poll(() => phone.getByTestId('campaign-progress').textContent(), { timeout: 10_000 }).toBe(`已填 2/${total}`);
     expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await phone.screenshot({ path: join(SHOTS, 'campaign-phone.png') });
     await context.close();
@@ -198,12 +199,12 @@ describe('joint meetings and campaigns in the console and on the phone', () => {
     expect(done.map((x) => x.response.answers.q5.length)).toEqual([1, 1]);
     expect(new Set(done.map((x) => x.response.answers.q5[0])).size).toBe(2);
     const thumbs = page.getByTestId('campaign-answer-photo');
-    await expect.poll(() => thumbs.count()).toBe(2);
-    await expect.poll(() => thumbs.first().evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+    await expect.poll(() => thumbs.count(), { timeout: 10_000 }).toBe(2);
+    await expect.poll(() => thumbs.first().evaluate((img) => (img as HTMLImageElement).naturalWidth), { timeout: 10_000 }).toBeGreaterThan(0);
     await thumbs.first().click();
     const preview = page.locator('.ant-image-preview-img');
     await preview.waitFor();
-    await expect.poll(() => preview.evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+    await expect.poll(() => preview.evaluate((img) => (img as HTMLImageElement).naturalWidth), { timeout: 10_000 }).toBeGreaterThan(0);
     expect(await preview.getAttribute('src')).toMatch(/^\/api\/files\/[0-9a-f]{64}$/);
     await page.screenshot({ path: join(SHOTS, 'campaign-progress.png') });
   });
