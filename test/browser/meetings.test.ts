@@ -198,7 +198,8 @@ describe('joint meetings and campaigns in the console and on the phone', () => {
     const done = (await call('street', 'GET', `/api/campaigns/${campaignId}/targets?status=done`)).items as { targetId: number; response: { answers: { q5: string[] } } }[];
     expect(done.map((x) => x.response.answers.q5.length)).toEqual([1, 1]);
     expect(new Set(done.map((x) => x.response.answers.q5[0])).size).toBe(2);
-    const thumbs = page.getByTestId('campaign-answer-photo');
+    // Ant Design's Image puts the test id on its wrapper: the picture is the img inside.
+    const thumbs = page.getByTestId('campaign-answer-photos').locator('img.ant-image-img');
     await expect.poll(() => thumbs.count(), { timeout: 10_000 }).toBe(2);
     await expect.poll(() => thumbs.first().evaluate((img) => (img as HTMLImageElement).naturalWidth), { timeout: 10_000 }).toBeGreaterThan(0);
     await thumbs.first().click();
