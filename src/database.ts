@@ -39,8 +39,8 @@ import { citizensMigration, publicFlagsMigration } from './modules/citizens/migr
 import type { PartyTables } from './modules/party/tables.js';
 import type { CadreTables } from './modules/cadres/tables.js';
 import type { LivelihoodTables } from './modules/livelihood/tables.js';
-import { createPartyTables, dropPartyTables, mechanismPermissionsMigration } from './modules/party/migrations.js';
-import { createCadreTables, dropCadreTables } from './modules/cadres/migrations.js';
+import { addPartyEditColumns, createPartyTables, dropPartyEditColumns, dropPartyTables, mechanismPermissionsMigration } from './modules/party/migrations.js';
+import { addCadreEditColumns, createCadreTables, dropCadreEditColumns, dropCadreTables } from './modules/cadres/migrations.js';
 import { createLivelihoodTables, dropLivelihoodTables } from './modules/livelihood/migrations.js';
 
 import type { HotlineTables } from './modules/hotline/tables.js';
@@ -51,7 +51,7 @@ import { suggesterMigration } from './modules/incidents/suggester/migrations.js'
 import type { MeetingTables } from './modules/meetings/tables.js';
 import { meetingsMigration } from './modules/meetings/migrations.js';
 import type { CampaignTables } from './modules/campaigns/tables.js';
-import { campaignsMigration } from './modules/campaigns/migrations.js';
+import { campaignsMigration, createCampaignPhotoTable, dropCampaignPhotoTable } from './modules/campaigns/migrations.js';
 
 import type { CommandTables } from './modules/command/tables.js';
 import type { ClusterTables } from './infra/cluster/tables.js';
@@ -80,6 +80,20 @@ const partyCadresLivelihoodMigration: Migration = {
     await dropLivelihoodTables(db);
     await dropCadreTables(db);
     await dropPartyTables(db);
+  },
+};
+
+/** 0080: editing, transferring and ending party organisations, members and cadres; photos of campaign answers (issue 18's last gaps). */
+const mechanismEditsMigration: Migration = {
+  async up(db) {
+    await addPartyEditColumns(db);
+    await addCadreEditColumns(db);
+    await createCampaignPhotoTable(db);
+  },
+  async down(db) {
+    await dropCampaignPhotoTable(db);
+    await dropCadreEditColumns(db);
+    await dropPartyEditColumns(db);
   },
 };
 
@@ -133,6 +147,7 @@ export const MIGRATIONS: Migrations = {
   '0064_citizens': citizensMigration,
   '0065_public_flags': publicFlagsMigration,
   '0079_department_streets': departmentStreetsMigration,
+  '0080_mechanism_edits': mechanismEditsMigration,
   '0081_cascade': cascadeMigration,
   '0082_cascade_permissions': cascadePermissionsMigration,
   '0083_exchange_case_imports': exchangeCaseImportsMigration,

@@ -320,7 +320,9 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   const suggester = new SuggesterService(db, reference);
   const meetings = new MeetingService(db, incidents);
   meetings.addCandidateSource(hotSpotSource(db));
-  const campaigns = new CampaignService(db, incidents);
+  const campaigns = new CampaignService(db, incidents, files);
+  // Photo answers of campaign forms: grid workers filling them upload; readers of the campaign in the photo's grid see them.
+  attachments.addReader((principal, hash) => campaigns.canReadPhoto(principal, hash), ['campaigns.fill']);
   // Signing secrets are kept encrypted with the field cipher's keys.
   const webhooks = new WebhookService(db, createFieldCipher(cipherSetup.options), { allowHttp: config.webhookAllowHttp });
   const notifications = new NotificationService(db, logger);

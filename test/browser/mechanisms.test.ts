@@ -76,6 +76,35 @@ describe('party building and mechanisms console', () => {
     expect(errors).toEqual([]);
   });
 
+  test('a member is transferred to another organisation through the 组织关系转接 dialog, with its history', async () => {
+    const { page } = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const db = server.platform.db.primary;
+    const orgs = (await db.selectFrom('party_organizations').select(['id', 'name', 'grid_code']).where('dissolved_on', 'is', null).orderBy('grid_code').orderBy('id').execute())
+      .filter((o) => o.grid_code.startsWith(street));
+    const first = orgs[0]!;
+    const target = orgs.find((o) => o.id !== first.id)!;
+    const memberId = (await db.selectFrom('party_members').select('id').where('organization_id', '=', first.id).where('ended_on', 'is', null).orderBy('id').executeTakeFirstOrThrow()).id;
+    await loginAs(page, 'street');
+    await page.getByTestId('menu-item-party').click();
+    await page.getByTestId('party-organizations').locator('tbody tr.ant-table-row').first().click();
+    await page.getByTestId(`party-member-transfer-${memberId}`).click();
+    await page.getByTestId('party-transfer-to').click();
+    await page.keyboard.type(target.name);
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: target.name }).first().click();
+    await page.getByTestId('party-transfer-reason').fill('居住地变更');
+    await page.locator('.ant-modal-footer:visible .ant-btn-primary').click();
+    await expect.poll(() => page.getByTestId(`party-member-transfer-${memberId}`).count(), { timeout: 10_000 }).toBe(0);
+    const moved = await db.selectFrom('party_members').select(['organization_id', 'grid_code']).where('id', '=', memberId).executeTakeFirstOrThrow();
+    expect(moved).toEqual({ organization_id: target.id, grid_code: target.grid_code });
+    const history = await db.selectFrom('party_member_transfers').select(['from_organization_id', 'to_organization_id', 'reason']).where('member_id', '=', memberId).execute();
+    expect(history).toEqual([{ from_organization_id: first.id, to_organization_id: target.id, reason: '居住地变更' }]);
+    const view = await server.app.inject({ url: `/api/party/members/${memberId}`, headers: { cookie: `cg_session=${await cookieOf('street')}` } });
+    expect(view.json().transfers[0]).toMatchObject({ fromOrganizationName: first.name, toOrganizationName: target.name, reason: '居住地变更' });
+    expect(errors).toEqual([]);
+  });
+
   test('a need is collected, accepted, approved and done through the dialogs; the figures count it', async () => {
     const { page } = await browser.newPage();
     const errors: string[] = [];

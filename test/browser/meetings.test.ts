@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { D01_CATEGORY } from '../incidents/support.js';
 import { launchBrowser, type TestBrowser } from '../support/browser.js';
@@ -15,7 +16,8 @@ import { startTestServer } from '../support/server.js';
  * drafts a fire safety campaign from its template, pushes it to the
  * community, the grid worker fills two places on the phone (390×844), one
  * with a finding, the other offline (sent from the outbox when the network
- * returns), and the console shows the progress. Needs web/dist
+ * returns), each with the required scene photo (refused without it), and the
+ * console shows the progress and the photos (thumbnail, opened on click). Needs web/dist
  * (`npm run build:web`); screenshots go to $CIVICGRID_SCREENSHOTS.
  */
 const DIST_INDEX = fileURLToPath(new URL('../../web/dist/index.html', import.meta.url));
@@ -29,6 +31,8 @@ let unit: string;
 let community: { code: string; name: string };
 let escalated: number;
 const places: number[] = [];
+/** Two different pictures for the campaign's photo question (a phone would take them with its camera). */
+const scenePhotos: Buffer[] = [];
 
 async function call(username: string, method: string, url: string, body?: unknown) {
   if (!cookies[username]) {
@@ -72,6 +76,7 @@ beforeAll(async () => {
   await act(escalated, { type: 'register', categoryCode: D01_CATEGORY.code });
   await act(escalated, { type: 'dispatch', leadDepartmentCode: 'D01' });
   await act(escalated, { type: 'escalate', departmentCodes: ['D02'] });
+  for (const colour of ['#c33', '#36c']) scenePhotos.push(await sharp({ create: { width: 640, height: 480, channels: 3, background: colour } }).jpeg().toBuffer());
   for (const name of ['张记小吃', '便民超市']) places.push((await call('basedata', 'POST', '/api/places', { gridCode: unit, name, type: 'small_shop' })).id);
 }, 240_000);
 
@@ -160,15 +165,24 @@ describe('joint meetings and campaigns in the console and on the phone', () => {
       await form.getByTestId('answer-q1').getByText(i === 0 ? '否' : '是').click();
       await form.getByTestId('answer-q2').getByText('畅通').click();
       await form.getByTestId('answer-q3').getByText('否').click();
+      if (i === 0) {
+        // The template's photo question is required: no photo, no form in the outbox.
+        await form.getByTestId('campaign-submit').click();
+        await phone.getByText('请为「现场照片」拍照').waitFor();
+        expect(await phone.getByTestId('campaign-queued').count()).toBe(0);
+      }
+      await form.getByTestId('answer-q5-photos-input').setInputFiles({ name: `scene-${i}.jpg`, mimeType: 'image/jpeg', buffer: scenePhotos[i]! });
+      await expect.poll(() => form.getByTestId('answer-q5-photos-thumb').count(), { timeout: 10_000 }).toBe(1);
       await form.getByTestId('campaign-submit').click();
-      await expect.poll(() => phone.getByTestId(`campaign-target-${placeId}`).count()).toBe(0);
-      if (i === 0) await expect.poll(() => phone.getByTestId('campaign-progress').textContent()).toBe(`已填 1/${total}`);
+      await expect.poll(() => phone.getByTestId(`campaign-target-${placeId}`).count(), { timeout: 10_000 }).toBe(0);
+      if (i === 0) await expect.poll(() => phone.getByTestId('campaign-progress').textContent(), { timeout: 20_000 }).toBe(`已填 1/${total}`);
     }
     await expect.poll(() => phone.getByTestId('campaign-queued').count()).toBe(1);
     expect((await call('street', 'GET', `/api/campaigns/${campaignId}`)).progress.done).toBe(1);
     await context.setOffline(false);
-    await expect.poll(() => phone.getByTestId('campaign-queued').count()).toBe(0);
-    await expect.poll(() => phone.getByTestId('campaign-progress').textContent()).toBe(`已填 2/${total}`);
+    // The photo is uploaded first, then the form: give the outbox its time on a loaded machine.
+    await expect.poll(() => phone.getByTestId('campaign-queued').count(), { timeout: 20_000 }).toBe(0);
+    await expect.poll(() => phone.getByTestId('campaign-progress').textContent(), { timeout: 10_000 }).toBe(`已填 2/${total}`);
     expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await phone.screenshot({ path: join(SHOTS, 'campaign-phone.png') });
     await context.close();
@@ -180,6 +194,19 @@ describe('joint meetings and campaigns in the console and on the phone', () => {
     const finding = (await call('worker', 'GET', `/api/campaigns/${campaignId}/targets?status=done`)).items.find((x: { targetId: number }) => x.targetId === places[0]);
     expect(finding.response.incident).not.toBeNull();
     await expect.poll(() => page.getByTestId('campaign-targets-table').textContent()).toContain(finding.response.incident.code);
+    // Each filled form carries its photo (the offline one uploaded when the network returned), once; the console shows it and opens it.
+    const done = (await call('street', 'GET', `/api/campaigns/${campaignId}/targets?status=done`)).items as { targetId: number; response: { answers: { q5: string[] } } }[];
+    expect(done.map((x) => x.response.answers.q5.length)).toEqual([1, 1]);
+    expect(new Set(done.map((x) => x.response.answers.q5[0])).size).toBe(2);
+    // Ant Design's Image puts the test id on its wrapper: the picture is the img inside.
+    const thumbs = page.getByTestId('campaign-answer-photos').locator('img.ant-image-img');
+    await expect.poll(() => thumbs.count(), { timeout: 10_000 }).toBe(2);
+    await expect.poll(() => thumbs.first().evaluate((img) => (img as HTMLImageElement).naturalWidth), { timeout: 10_000 }).toBeGreaterThan(0);
+    await thumbs.first().click();
+    const preview = page.locator('.ant-image-preview-img');
+    await preview.waitFor();
+    await expect.poll(() => preview.evaluate((img) => (img as HTMLImageElement).naturalWidth), { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(await preview.getAttribute('src')).toMatch(/^\/api\/files\/[0-9a-f]{64}$/);
     await page.screenshot({ path: join(SHOTS, 'campaign-progress.png') });
   });
 });

@@ -9,4 +9,5 @@ defineMessages({
   CADRE_VISIT_NOT_PLANNED: { 'zh-CN': '只能记录尚未完成的走访', en: 'Only a planned visit can be recorded' },
   CADRE_FINDING_HAS_INCIDENT: { 'zh-CN': '该问题已转为事件', en: 'The finding is already an incident' },
   CADRE_INCIDENT_GRID: { 'zh-CN': '请选择走访网格内的一个单元网格', en: 'Choose a unit grid inside the visited grid' },
+  CADRE_RETIRED: { 'zh-CN': '该干部已停用（不再联点），不能修改、联点或安排走访', en: 'The cadre is deactivated: no edits, links or visits' },
 });

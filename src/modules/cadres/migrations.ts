@@ -53,3 +53,14 @@ export async function createCadreTables(db: Kysely<unknown>): Promise<void> {
 export async function dropCadreTables(db: Kysely<unknown>): Promise<void> {
   for (const name of ['cadre_findings', 'cadre_visits', 'cadre_links', 'cadres']) await db.schema.dropTable(name).execute();
 }
+
+/** Part of 0080: a version for the cadre's optimistic checks, and when and why a cadre was deactivated. */
+export async function addCadreEditColumns(db: Kysely<unknown>): Promise<void> {
+  await db.schema.alterTable('cadres').addColumn('version', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+  await db.schema.alterTable('cadres').addColumn('retired_on', 'varchar(10)').execute();
+  await db.schema.alterTable('cadres').addColumn('retire_reason', 'varchar(200)').execute();
+}
+
+export async function dropCadreEditColumns(db: Kysely<unknown>): Promise<void> {
+  for (const c of ['retire_reason', 'retired_on', 'version']) await db.schema.alterTable('cadres').dropColumn(c).execute();
+}

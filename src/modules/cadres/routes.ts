@@ -16,7 +16,8 @@ const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/).describe('YYYY-MM (Asi
 const Link = z.object({ id: z.number(), gridCode: z.string(), gridName: z.string().nullable(), fromDate: z.string() });
 const Cadre = z.object({
   id: z.number(), name: z.string(), userId: z.number().nullable(), unitKind: z.enum(CADRE_UNIT_KINDS), unitCode: z.string(), unitName: z.string().nullable(),
-  title: z.string(), status: z.enum(['active', 'retired']), links: z.array(Link),
+  title: z.string(), status: z.enum(['active', 'retired']).describe('retired: deactivated'), version: z.number(), retiredOn: z.string().nullable(), retireReason: z.string().nullable(),
+  links: z.array(Link),
 });
 const Visit = z.object({
   id: z.number(), cadreId: z.number(), cadreName: z.string(), gridCode: z.string(), gridName: z.string().nullable(), plannedOn: z.string(),
@@ -88,6 +89,42 @@ export async function cadreRoutes(app: FastifyInstance, deps: { cadres: CadreSer
     config: { policy: permission(CADRES_READ) },
     schema: { tags: TAGS, summary: 'One cadre with links and visits', params: IdParams, response: { 200: Cadre.extend({ visits: z.array(Visit) }), 404: ErrorBody } },
   }, async (request) => cadres.cadreView(requirePrincipal(request), request.params.id));
+
+  r.put('/api/cadres/:id', {
+    config: { policy: permission(CADRES_MANAGE) },
+    schema: {
+      tags: TAGS, summary: 'Edit a cadre (name, title, account, unit); version-checked', params: IdParams,
+      body: z.object({
+        version: z.number().int().positive(), name: z.string().trim().min(1).max(50), userId: z.number().int().positive().nullable().optional(), unitKind: z.enum(CADRE_UNIT_KINDS),
+        unitCode: z.string().min(1).max(20), title: z.string().max(100).default(''),
+      }),
+      response: { 204: z.null(), 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody },
+    },
+  }, async (request, reply) => {
+    await cadres.updateCadre(requirePrincipal(request), actorOf(request), request.params.id, request.body);
+    return reply.status(204).send(null);
+  });
+
+  r.put('/api/cadres/:id/links', {
+    config: { policy: permission(CADRES_MANAGE) },
+    schema: {
+      tags: TAGS, summary: 'Relink a cadre: its current links in the caller scope become exactly these grids (dropped links end today), in one transaction', params: IdParams,
+      body: z.object({ version: z.number().int().positive(), gridCodes: z.array(GridCode).max(100) }),
+      response: { 204: z.null(), 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody },
+    },
+  }, async (request, reply) => {
+    await cadres.relink(requirePrincipal(request), actorOf(request), request.params.id, request.body);
+    return reply.status(204).send(null);
+  });
+
+  r.post('/api/cadres/:id/deactivate', {
+    config: { policy: permission(CADRES_MANAGE) },
+    schema: {
+      tags: TAGS, summary: 'Deactivate a cadre: visits stay, planned visits are cancelled, no longer counted in who has not visited', params: IdParams,
+      body: z.object({ version: z.number().int().positive(), retiredOn: z.iso.date(), reason: z.string().trim().min(1).max(200) }),
+      response: { 200: z.object({ cancelledVisits: z.number() }), 404: ErrorBody, 409: ErrorBody },
+    },
+  }, async (request) => cadres.deactivate(requirePrincipal(request), actorOf(request), request.params.id, request.body));
 
   r.post('/api/cadres/:id/links', {
     config: { policy: permission(CADRES_MANAGE) },

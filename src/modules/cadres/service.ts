@@ -4,7 +4,7 @@ import { appendAudit, type AuditActor } from '../../infra/audit/audit.js';
 import type { Principal } from '../../infra/auth/principal.js';
 import { gridInScope, scopeFilter, type Scope } from '../../infra/auth/scope.js';
 import { insertedId, toFlag, toIso } from '../../infra/db/values.js';
-import { AppError, notFound } from '../../infra/http/errors.js';
+import { AppError, conflict, notFound } from '../../infra/http/errors.js';
 import type { IncidentService } from '../incidents/service.js';
 import { monthRange, shanghaiDate } from '../livelihood/rules/period.js';
 import type { CadreUnitKind, CadreVisitStatus } from './tables.js';
@@ -16,6 +16,8 @@ export const CADRES_MANAGE = 'cadres.manage';
 type Db = Kysely<Database>;
 const DISTRICT_LEN = 6;
 
+export interface CadreInput { name: string; userId?: number | null | undefined; unitKind: CadreUnitKind; unitCode: string; title: string }
+
 export interface CadreView {
   id: number;
   name: string;
@@ -25,6 +27,9 @@ export interface CadreView {
   unitName: string | null;
   title: string;
   status: 'active' | 'retired';
+  version: number;
+  retiredOn: string | null;
+  retireReason: string | null;
   links: { id: number; gridCode: string; gridName: string | null; fromDate: string }[];
 }
 
@@ -89,11 +94,100 @@ export class CadreService {
     return rows.map((r) => ({
       id: r.id, name: r.name, userId: r.user_id, unitKind: r.unit_kind, unitCode: r.unit_code,
       unitName: (r.unit_kind === 'department' ? deptNames.get(r.unit_code) : names.get(r.unit_code)) ?? null, title: r.title, status: r.status,
+      version: r.version, retiredOn: r.retired_on, retireReason: r.retire_reason,
       links: links.filter((l) => l.cadre_id === r.id).map((l) => ({ id: l.id, gridCode: l.grid_code, gridName: names.get(l.grid_code) ?? null, fromDate: l.from_date })),
     }));
   }
 
-  async createCadre(principal: Principal, actor: AuditActor, input: { name: string; userId?: number | null | undefined; unitKind: CadreUnitKind; unitCode: string; title: string }): Promise<number> {
+  async createCadre(principal: Principal, actor: AuditActor, input: CadreInput): Promise<number> {
+    const home = await this.homeOf(principal, input);
+    const id = await this.db.transaction(async (tx) => {
+      const now = Date.now();
+      const id = insertedId(await tx.insertInto('cadres').values({
+        name: input.name, user_id: input.userId ?? null, unit_kind: input.unitKind, unit_code: input.unitCode, title: input.title, grid_code: home, status: 'active', created_at: now, updated_at: now,
+      }).executeTakeFirstOrThrow());
+      await appendAudit(tx, actor, { action: 'cadre.create', objectType: 'cadre', objectId: id, details: { unitKind: input.unitKind, unitCode: input.unitCode } }, now);
+      return id;
+    });
+    this.db.noteWrite(principal.userId);
+    return id;
+  }
+
+  /** Edits a cadre's name, title, account and unit (the home grid follows the unit); version-checked. */
+  async updateCadre(principal: Principal, actor: AuditActor, id: number, input: CadreInput & { version: number }): Promise<void> {
+    const c = await this.requireCadre(this.db.primary, principal, CADRES_MANAGE, id);
+    if (c.status !== 'active') throw new AppError(409, 'CADRE_RETIRED', { retiredOn: c.retired_on });
+    const home = await this.homeOf(principal, input);
+    await this.db.transaction(async (tx) => {
+      const now = Date.now();
+      const r = await tx.updateTable('cadres').set({
+        name: input.name, user_id: input.userId ?? null, unit_kind: input.unitKind, unit_code: input.unitCode, title: input.title, grid_code: home, version: input.version + 1, updated_at: now,
+      }).where('id', '=', id).where('version', '=', input.version).where('status', '=', 'active').executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) throw conflict({ currentVersion: c.version });
+      await appendAudit(tx, actor, {
+        action: 'cadre.update', objectType: 'cadre', objectId: id,
+        details: { before: { name: c.name, title: c.title, unitKind: c.unit_kind, unitCode: c.unit_code, userId: c.user_id }, after: { name: input.name, title: input.title, unitKind: input.unitKind, unitCode: input.unitCode, userId: input.userId ?? null } },
+      }, now);
+    });
+    this.db.noteWrite(principal.userId);
+  }
+
+  /**
+   * Relinks a cadre: its current links in the caller's scope become exactly
+   * `gridCodes` (links kept stay with their dates, dropped ones end today,
+   * new ones start today), in one transaction; links outside the caller's
+   * scope are not touched. Version-checked on the cadre.
+   */
+  async relink(principal: Principal, actor: AuditActor, id: number, input: { version: number; gridCodes: string[] }, today = shanghaiDate(Date.now())): Promise<void> {
+    const db = this.db.primary;
+    const c = await this.requireCadre(db, principal, CADRES_MANAGE, id);
+    if (c.status !== 'active') throw new AppError(409, 'CADRE_RETIRED', { retiredOn: c.retired_on });
+    const wanted = [...new Set(input.gridCodes)];
+    const grids = wanted.length === 0 ? [] : await db.selectFrom('grids').select(['code', 'level']).where('code', 'in', wanted).where('status', '=', 'active').execute();
+    const bad = wanted.filter((g) => !grids.some((x) => x.code === g && (x.level === 'community' || x.level === 'unit')));
+    if (bad.length > 0) throw new AppError(422, 'CADRE_UNKNOWN_GRID', { gridCodes: bad });
+    const manage = principal.scopesFor(CADRES_MANAGE);
+    const outside = wanted.filter((g) => !gridInScope(g, manage));
+    if (outside.length > 0) throw new AppError(403, 'CADRE_OUT_OF_SCOPE', { gridCodes: outside });
+    await this.db.transaction(async (tx) => {
+      const now = Date.now();
+      const r = await tx.updateTable('cadres').set({ version: input.version + 1, updated_at: now }).where('id', '=', id).where('version', '=', input.version).executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) throw conflict({ currentVersion: c.version });
+      const current = await tx.selectFrom('cadre_links').select(['id', 'grid_code']).where('cadre_id', '=', id).where('is_current', '=', 1).execute();
+      const mine = current.filter((l) => gridInScope(l.grid_code, manage));
+      const ended = mine.filter((l) => !wanted.includes(l.grid_code));
+      if (ended.length > 0) await tx.updateTable('cadre_links').set({ to_date: today, is_current: toFlag(false) }).where('id', 'in', ended.map((l) => l.id)).execute();
+      const added = wanted.filter((g) => !current.some((l) => l.grid_code === g));
+      for (const g of added) await tx.insertInto('cadre_links').values({ cadre_id: id, grid_code: g, from_date: today, to_date: null, is_current: toFlag(true), created_at: now }).execute();
+      await appendAudit(tx, actor, { action: 'cadre.relink', objectType: 'cadre', objectId: id, details: { ended: ended.map((l) => l.grid_code), added } }, now);
+    });
+    this.db.noteWrite(principal.userId);
+  }
+
+  /**
+   * Deactivates a cadre (left the post): visits and links stay as history,
+   * planned visits are cancelled, and the cadre no longer counts in 'who has
+   * not visited this month' nor takes new visits.
+   */
+  async deactivate(principal: Principal, actor: AuditActor, id: number, input: { version: number; retiredOn: string; reason: string }): Promise<{ cancelledVisits: number }> {
+    const c = await this.requireCadre(this.db.primary, principal, CADRES_MANAGE, id);
+    if (c.status !== 'active') throw new AppError(409, 'CADRE_RETIRED', { retiredOn: c.retired_on });
+    const cancelled = await this.db.transaction(async (tx) => {
+      const now = Date.now();
+      const r = await tx.updateTable('cadres').set({ status: 'retired', retired_on: input.retiredOn, retire_reason: input.reason, version: input.version + 1, updated_at: now })
+        .where('id', '=', id).where('version', '=', input.version).where('status', '=', 'active').executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) throw conflict({ currentVersion: c.version });
+      const planned = await tx.selectFrom('cadre_visits').select('id').where('cadre_id', '=', id).where('status', '=', 'planned').execute();
+      if (planned.length > 0) await tx.updateTable('cadre_visits').set({ status: 'cancelled', updated_at: now }).where('id', 'in', planned.map((v) => v.id)).execute();
+      await appendAudit(tx, actor, { action: 'cadre.deactivate', objectType: 'cadre', objectId: id, details: { retiredOn: input.retiredOn, reason: input.reason, cancelledVisits: planned.map((v) => v.id) } }, now);
+      return planned.length;
+    });
+    this.db.noteWrite(principal.userId);
+    return { cancelledVisits: cancelled };
+  }
+
+  /** The home grid of a cadre of this unit, checked against the caller's manage scope. */
+  private async homeOf(principal: Principal, input: CadreInput): Promise<string> {
     const db = this.db.primary;
     let home: string;
     if (input.unitKind === 'street') {
@@ -112,16 +206,7 @@ export class CadreService {
     if (input.userId != null && !(await db.selectFrom('users').select('id').where('id', '=', input.userId).executeTakeFirst())) {
       throw new AppError(422, 'CADRE_UNKNOWN_USER', { userId: input.userId });
     }
-    const id = await this.db.transaction(async (tx) => {
-      const now = Date.now();
-      const id = insertedId(await tx.insertInto('cadres').values({
-        name: input.name, user_id: input.userId ?? null, unit_kind: input.unitKind, unit_code: input.unitCode, title: input.title, grid_code: home, status: 'active', created_at: now, updated_at: now,
-      }).executeTakeFirstOrThrow());
-      await appendAudit(tx, actor, { action: 'cadre.create', objectType: 'cadre', objectId: id, details: { unitKind: input.unitKind, unitCode: input.unitCode } }, now);
-      return id;
-    });
-    this.db.noteWrite(principal.userId);
-    return id;
+    return home;
   }
 
   async listCadres(principal: Principal, q: { gridCode?: string | undefined }): Promise<CadreView[]> {
@@ -143,9 +228,10 @@ export class CadreService {
     const g = await db.selectFrom('grids').select(['code', 'level']).where('code', '=', gridCode).where('status', '=', 'active').executeTakeFirst();
     if (!g || (g.level !== 'community' && g.level !== 'unit')) throw new AppError(422, 'CADRE_UNKNOWN_GRID', { gridCode });
     if (!gridInScope(gridCode, principal.scopesFor(CADRES_MANAGE))) throw new AppError(403, 'CADRE_OUT_OF_SCOPE', { gridCode });
-    const c = await db.selectFrom('cadres').select(['id', 'unit_kind']).where('id', '=', cadreId).executeTakeFirst();
+    const c = await db.selectFrom('cadres').select(['id', 'unit_kind', 'status', 'retired_on']).where('id', '=', cadreId).executeTakeFirst();
     // A district department's cadre may be linked into the caller's grids before the caller sees it; another street's cadre may not.
     if (!c || (c.unit_kind !== 'department' && (await this.visibleCadreIds(db, principal.scopesFor(CADRES_MANAGE), [cadreId])).length === 0)) throw notFound('cadre');
+    if (c.status !== 'active') throw new AppError(409, 'CADRE_RETIRED', { retiredOn: c.retired_on });
     await this.db.transaction(async (tx) => {
       const exists = await tx.selectFrom('cadre_links').select('id').where('cadre_id', '=', cadreId).where('grid_code', '=', gridCode).where('is_current', '=', 1).executeTakeFirst();
       if (exists) return;
@@ -172,7 +258,8 @@ export class CadreService {
   /** Schedules a visit to a grid under one of the cadre's current links. */
   async scheduleVisit(principal: Principal, actor: AuditActor, cadreId: number, input: { gridCode: string; plannedOn: string }): Promise<number> {
     const db = this.db.primary;
-    await this.requireCadre(db, principal, CADRES_MANAGE, cadreId);
+    const cadre = await this.requireCadre(db, principal, CADRES_MANAGE, cadreId);
+    if (cadre.status !== 'active') throw new AppError(409, 'CADRE_RETIRED', { retiredOn: cadre.retired_on });
     if (!gridInScope(input.gridCode, principal.scopesFor(CADRES_MANAGE))) throw new AppError(403, 'CADRE_OUT_OF_SCOPE', { gridCode: input.gridCode });
     const links = await db.selectFrom('cadre_links').select('grid_code').where('cadre_id', '=', cadreId).where('is_current', '=', 1).execute();
     if (!links.some((l) => input.gridCode.startsWith(l.grid_code))) throw new AppError(422, 'CADRE_NOT_LINKED', { gridCode: input.gridCode });

@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 import type { Flag } from '../../infra/db/values.js';
 
 /** Where a linked cadre comes from: a district department or a street. */
@@ -23,6 +23,10 @@ export interface CadreTable {
   status: 'active' | 'retired';
   created_at: number;
   updated_at: number;
+  version: ColumnType<number, number | undefined, number>;
+  /** Deactivation (the cadre left the post): visits stay, the cadre leaves 'who has not visited'. */
+  retired_on: ColumnType<string | null, string | null | undefined, string | null>;
+  retire_reason: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** A cadre's link to a community or unit grid; ended links keep their dates. */

@@ -10,5 +10,6 @@ defineMessages({
   CAMPAIGN_DEADLINE_PAST: { 'zh-CN': '截止时间须晚于当前时间', en: 'The deadline must be in the future' },
   CAMPAIGN_WRONG_STATUS: { 'zh-CN': '中心工作当前状态不允许此操作', en: 'The campaign\'s status does not allow this' },
   CAMPAIGN_ANSWERS_INVALID: { 'zh-CN': '答案不完整或格式不正确', en: 'The answers are incomplete or not valid' },
-  CAMPAIGN_PHOTO_UNKNOWN: { 'zh-CN': '照片尚未上传', en: 'A photo has not been uploaded' },
+  CAMPAIGN_PHOTO_UNKNOWN: { 'zh-CN': '照片尚未上传或无权使用，请重新拍照上传', en: 'A photo has not been uploaded or is not yours to use; take it again' },
+  CAMPAIGN_PHOTO_REQUIRED: { 'zh-CN': '必拍照片题未拍照，请拍照后再提交', en: 'A required photo question has no photo; take one before submitting' },
 });

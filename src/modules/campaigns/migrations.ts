@@ -60,3 +60,24 @@ export const campaignsMigration: Migration = {
     await db.schema.dropTable('campaigns').execute();
   },
 };
+
+/**
+ * Part of 0080: the photos of a filled form, one row per (target, question,
+ * photo), replaced with the answers; the file reader finds a photo's campaign
+ * and grid here (a photo on no row is no campaign's).
+ */
+export async function createCampaignPhotoTable(db: Kysely<unknown>): Promise<void> {
+  await tableOptions(dialectOfKysely(db), db.schema.createTable('campaign_response_photos')
+    .addColumn('campaign_id', 'integer', (c) => c.notNull())
+    .addColumn('target_id', 'integer', (c) => c.notNull())
+    .addColumn('question_key', 'varchar(32)', (c) => c.notNull())
+    .addColumn('hash', 'varchar(64)', (c) => c.notNull())
+    .addColumn('grid_code', 'varchar(20)', (c) => c.notNull())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addPrimaryKeyConstraint('campaign_response_photos_pk', ['campaign_id', 'target_id', 'question_key', 'hash'])).execute();
+  await db.schema.createIndex('campaign_response_photos_hash').on('campaign_response_photos').columns(['hash', 'campaign_id']).execute();
+}
+
+export async function dropCampaignPhotoTable(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropTable('campaign_response_photos').execute();
+}

@@ -12,7 +12,9 @@ import type { Principal } from '../../infra/auth/principal.js';
 import { codePrefix, gridInScope, type Scope } from '../../infra/auth/scope.js';
 import { fromFlag, fromJson, insertedId, toFlag, toIso, toJson } from '../../infra/db/values.js';
 import { AppError, conflict, notFound } from '../../infra/http/errors.js';
+import { isDuplicateKeyError } from '../../infra/idempotency/idempotency.js';
 import { GRID_CODE_LENGTH, GRID_LEVELS } from '../grid/rules/codes.js';
+import type { FileService } from '../../infra/files/files.js';
 import type { IncidentService } from '../incidents/service.js';
 import { checkAnswers, formProblems, type Answer, type Question } from './rules/questions.js';
 import type { CampaignStatus, CampaignTable, TargetType } from './tables.js';
@@ -94,7 +96,7 @@ export function areaOf(pushed: readonly string[], scopes: readonly Scope[]): str
 }
 
 export class CampaignService {
-  constructor(private readonly db: AppDb, private readonly incidents: IncidentService) {}
+  constructor(private readonly db: AppDb, private readonly incidents: IncidentService, private readonly files: FileService) {}
 
   async create(principal: Principal, actor: AuditActor, input: CampaignInput): Promise<CampaignView> {
     const problems = formProblems(input.questions);
@@ -227,11 +229,19 @@ export class CampaignService {
     if (!target) throw notFound('campaign target');
     const questions = fromJson<Question[]>(row.questions, []);
     const check = checkAnswers(questions, input.answers);
+    const photoKeys = new Set(questions.filter((q) => q.type === 'photo').map((q) => q.key));
+    const missingPhotos = check.issues.filter((i) => i.code === 'missing' && photoKeys.has(i.key)).map((i) => i.key);
+    if (missingPhotos.length > 0) throw new AppError(422, 'CAMPAIGN_PHOTO_REQUIRED', { keys: missingPhotos, issues: check.issues });
     if (check.issues.length > 0) throw new AppError(422, 'CAMPAIGN_ANSWERS_INVALID', { issues: check.issues });
-    const photos = [...new Set(questions.filter((q) => q.type === 'photo').flatMap((q) => (input.answers[q.key] as string[] | undefined) ?? []))];
+    const photoRows = [...photoKeys].flatMap((key) => [...new Set((input.answers[key] as string[] | undefined) ?? [])].map((hash) => ({ key, hash })));
+    const photos = [...new Set(photoRows.map((p) => p.hash))];
     if (photos.length > 0) {
-      const stored = await db.selectFrom('files').select('hash').where('hash', 'in', photos).execute();
-      if (stored.length !== photos.length) throw new AppError(422, 'CAMPAIGN_PHOTO_UNKNOWN');
+      // A photo is the caller's own upload or one this target's answers already show (a refill keeps it); a hash alone grants nothing.
+      const mine = await this.files.uploadedBy(principal.userId, photos);
+      const kept = new Set((await db.selectFrom('campaign_response_photos').select('hash').where('campaign_id', '=', id).where('target_id', '=', input.targetId)
+        .where('hash', 'in', photos).execute()).map((r) => r.hash));
+      const unknown = photos.filter((h) => !mine.has(h) && !kept.has(h));
+      if (unknown.length > 0) throw new AppError(422, 'CAMPAIGN_PHOTO_UNKNOWN', { hashes: unknown });
     }
     const existing = await db.selectFrom('campaign_responses').select(['id', 'incident_id']).where('campaign_id', '=', id).where('target_id', '=', input.targetId).executeTakeFirst();
     let incidentId = existing?.incident_id == null ? null : Number(existing.incident_id);
@@ -249,7 +259,7 @@ export class CampaignService {
       incidentId = Number((created.body as { incident: { id: string | number } }).incident.id);
     }
     const now = Date.now();
-    await this.db.transaction(async (tx) => {
+    const write = () => this.db.transaction(async (tx) => {
       const values = {
         answers: toJson(input.answers), problem: toFlag(check.problem), problem_note: input.problemNote ?? null, incident_id: incidentId,
         filled_by: principal.userId, updated_at: now,
@@ -257,11 +267,40 @@ export class CampaignService {
       const current = await tx.selectFrom('campaign_responses').select('id').where('campaign_id', '=', id).where('target_id', '=', input.targetId).executeTakeFirst();
       if (current) await tx.updateTable('campaign_responses').set(values).where('id', '=', current.id).execute();
       else await tx.insertInto('campaign_responses').values({ ...values, campaign_id: id, target_id: input.targetId, grid_code: target.grid_code, filled_at: now }).execute();
-      await appendAudit(tx, actor, { action: 'campaign.respond', objectType: 'campaign', objectId: id, details: { targetId: input.targetId, problem: check.problem, incidentId } }, now);
+      // The photo rows follow the answers: replaced as a whole, so a resend never adds a second row for a photo.
+      await tx.deleteFrom('campaign_response_photos').where('campaign_id', '=', id).where('target_id', '=', input.targetId).execute();
+      if (photoRows.length > 0) {
+        await tx.insertInto('campaign_response_photos').values(photoRows.map((p) => ({
+          campaign_id: id, target_id: input.targetId, question_key: p.key, hash: p.hash, grid_code: target.grid_code, created_at: now,
+        }))).execute();
+      }
+      await appendAudit(tx, actor, { action: 'campaign.respond', objectType: 'campaign', objectId: id, details: { targetId: input.targetId, problem: check.problem, incidentId, photos: photoRows.length } }, now);
     });
+    try {
+      await write();
+    } catch (err) {
+      // Two sends of one target's first form raced (a phone retrying while the first is still in flight): the loser replaces the winner's answers.
+      if (!isDuplicateKeyError(err)) throw err;
+      await write();
+    }
     this.db.noteWrite(principal.userId);
     const labels = await this.labels(db, row.target_type, [input.targetId]);
     return { targetId: input.targetId, gridCode: target.grid_code, ...(labels.get(input.targetId) ?? { label: String(input.targetId), detail: null }), response: (await this.responses(db, id, [input.targetId])).get(input.targetId) ?? null };
+  }
+
+  /**
+   * The file reader of campaign photos: a photo answer is seen by whoever
+   * may read the campaign's targets in the photo's unit grid
+   * (campaigns.read scope), and by the campaign's managers.
+   */
+  async canReadPhoto(principal: Principal, hash: string): Promise<boolean> {
+    if (!/^[0-9a-f]{64}$/.test(hash)) return false;
+    const read = principal.scopesFor('campaigns.read');
+    const manage = principal.scopesFor('campaigns.manage');
+    if (read.length === 0 && manage.length === 0) return false;
+    const rows = await this.db.primary.selectFrom('campaign_response_photos as p').innerJoin('campaigns as c', 'c.id', 'p.campaign_id')
+      .select(['p.grid_code', 'c.owner_code', 'c.status']).where('p.hash', '=', hash).limit(200).execute();
+    return rows.some((r) => gridInScope(r.owner_code, manage) || (r.status !== 'draft' && gridInScope(r.grid_code, read)));
   }
 
   // ---- helpers --------------------------------------------------------------

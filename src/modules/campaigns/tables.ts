@@ -50,8 +50,19 @@ export interface CampaignResponseTable {
   updated_at: number;
 }
 
+/** A photo answer: which target's which question shows the stored file, under the target's unit grid. */
+export interface CampaignResponsePhotoTable {
+  campaign_id: number;
+  target_id: number;
+  question_key: string;
+  hash: string;
+  grid_code: string;
+  created_at: number;
+}
+
 export interface CampaignTables {
   campaigns: CampaignTable;
   campaign_grids: CampaignGridTable;
   campaign_responses: CampaignResponseTable;
+  campaign_response_photos: CampaignResponsePhotoTable;
 }

@@ -88,3 +88,37 @@ export const mechanismPermissionsMigration: Migration = {
     // Permissions granted stay: removing them could take away what an administrator gave on purpose.
   },
 };
+
+/**
+ * Part of 0080: what editing, transferring and ending party organisations and
+ * members needs. Version columns for the optimistic checks; a member removed
+ * keeps its row (ended_on, end_reason); every 组织关系转接 leaves a transfer row;
+ * a dissolved organisation keeps its row, activities and history.
+ */
+export async function addPartyEditColumns(db: Kysely<unknown>): Promise<void> {
+  const d = dialectOfKysely(db);
+  await db.schema.alterTable('party_organizations').addColumn('version', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+  await db.schema.alterTable('party_organizations').addColumn('dissolved_on', 'varchar(10)').execute();
+  await db.schema.alterTable('party_organizations').addColumn('dissolve_reason', 'varchar(200)').execute();
+  await db.schema.alterTable('party_members').addColumn('version', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+  await db.schema.alterTable('party_members').addColumn('ended_on', 'varchar(10)').execute();
+  await db.schema.alterTable('party_members').addColumn('end_reason', 'varchar(200)').execute();
+  await tableOptions(d, db.schema.createTable('party_member_transfers')
+    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('member_id', 'integer', (c) => c.notNull())
+    .addColumn('from_organization_id', 'integer', (c) => c.notNull())
+    .addColumn('to_organization_id', 'integer', (c) => c.notNull())
+    .addColumn('from_grid_code', 'varchar(20)', (c) => c.notNull())
+    .addColumn('to_grid_code', 'varchar(20)', (c) => c.notNull())
+    .addColumn('transferred_on', 'varchar(10)', (c) => c.notNull())
+    .addColumn('reason', 'varchar(200)', (c) => c.notNull())
+    .addColumn('created_by', 'integer')
+    .addColumn('created_at', 'bigint', (c) => c.notNull())).execute();
+  await db.schema.createIndex('party_member_transfers_member').on('party_member_transfers').columns(['member_id', 'id']).execute();
+}
+
+export async function dropPartyEditColumns(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropTable('party_member_transfers').execute();
+  for (const c of ['end_reason', 'ended_on', 'version']) await db.schema.alterTable('party_members').dropColumn(c).execute();
+  for (const c of ['dissolve_reason', 'dissolved_on', 'version']) await db.schema.alterTable('party_organizations').dropColumn(c).execute();
+}

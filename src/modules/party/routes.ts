@@ -18,14 +18,21 @@ const Member = z.object({
   id: z.number(), organizationId: z.number(), residentId: z.number(), name: z.string(),
   idNumber: z.string().describe('masked: first 6 and last 4'), phone: z.string().nullable().describe('masked'),
   residentGridCode: z.string(), kind: z.enum(PARTY_MEMBER_KINDS), post: z.string().nullable(), joinedOn: z.string(), households: z.number().describe('households served (联户)'),
+  version: z.number(), endedOn: z.string().nullable().describe('set once removed'), endReason: z.string().nullable(),
 });
+const Version = z.number().int().positive();
+const Reason = z.string().trim().min(1).max(200);
+const OrgBody = {
+  gridCode: GridCode, parentId: opt(z.number().int().positive()), name: z.string().trim().min(1).max(100), kind: z.enum(PARTY_ORG_KINDS),
+  secretary: opt(z.string().max(50)), lng: opt(z.number().min(-180).max(180)), lat: opt(z.number().min(-90).max(90)), foundedOn: opt(DateStr),
+};
 const Activity = z.object({
   id: z.number(), organizationId: z.number(), gridCode: z.string(), title: z.string(), kind: z.enum(PARTY_ACTIVITY_KINDS), heldAt: z.string(), place: z.string(), summary: z.string(),
   present: z.number(), members: z.number().describe('members of the organisation now'),
 });
 const OrgBase = {
   id: z.number(), gridCode: z.string(), gridName: z.string().nullable(), parentId: z.number().nullable(), name: z.string(), kind: z.enum(PARTY_ORG_KINDS),
-  secretary: z.string().nullable(), lng: z.number().nullable(), lat: z.number().nullable(), foundedOn: z.string().nullable(),
+  secretary: z.string().nullable(), lng: z.number().nullable(), lat: z.number().nullable(), foundedOn: z.string().nullable(), version: z.number(),
 };
 const AreaCounts = z.object({
   total: z.object({ organizations: z.number(), members: z.number() }),
@@ -53,10 +60,7 @@ export async function partyRoutes(app: FastifyInstance, deps: { party: PartyServ
     config: { policy: permission(PARTY_MANAGE) },
     schema: {
       tags: TAGS, summary: 'Create a party organisation on a street, community or unit grid',
-      body: z.object({
-        gridCode: GridCode, parentId: opt(z.number().int().positive()), name: z.string().trim().min(1).max(100), kind: z.enum(PARTY_ORG_KINDS),
-        secretary: opt(z.string().max(50)), lng: opt(z.number().min(-180).max(180)), lat: opt(z.number().min(-90).max(90)), foundedOn: opt(DateStr),
-      }),
+      body: z.object(OrgBody),
       response: { 201: Created, 403: ErrorBody, 404: ErrorBody, 422: ErrorBody },
     },
   }, async (request, reply) => reply.status(201).send({ id: await party.createOrganization(requirePrincipal(request), actorOf(request), request.body) }));
@@ -67,7 +71,8 @@ export async function partyRoutes(app: FastifyInstance, deps: { party: PartyServ
       tags: TAGS, summary: 'One organisation with its child organisations, members (masked) and recent activities', params: IdParams,
       response: {
         200: z.object({
-          ...OrgBase, parentName: z.string().nullable(),
+          ...OrgBase, parentName: z.string().nullable(), dissolvedOn: z.string().nullable(), dissolveReason: z.string().nullable(),
+          formerMembers: z.array(z.object({ id: z.number(), name: z.string(), endedOn: z.string(), endReason: z.string() })).describe('members removed (history)'),
           children: z.array(z.object({ id: z.number(), name: z.string(), kind: z.enum(PARTY_ORG_KINDS), gridCode: z.string() })),
           members: z.array(Member), activities: z.array(Activity),
         }),
@@ -75,6 +80,39 @@ export async function partyRoutes(app: FastifyInstance, deps: { party: PartyServ
       },
     },
   }, async (request) => party.organizationView(requirePrincipal(request), request.params.id));
+
+  r.put('/api/party/organizations/:id', {
+    config: { policy: permission(PARTY_MANAGE) },
+    schema: {
+      tags: TAGS, summary: 'Edit an organisation (name, kind, grid node, parent…): the hierarchy rule holds, no cycles; version-checked', params: IdParams,
+      body: z.object({ ...OrgBody, version: Version }),
+      response: { 204: z.null(), 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody },
+    },
+  }, async (request, reply) => {
+    await party.updateOrganization(requirePrincipal(request), actorOf(request), request.params.id, request.body);
+    return reply.status(204).send(null);
+  });
+
+  r.delete('/api/party/organizations/:id', {
+    config: { policy: permission(PARTY_MANAGE) },
+    schema: {
+      tags: TAGS, summary: 'Delete an organisation with no members (ever), no child organisations and no activities (409 otherwise: dissolve it)', params: IdParams,
+      querystring: z.object({ version: z.coerce.number().int().positive() }),
+      response: { 204: z.null(), 404: ErrorBody, 409: ErrorBody },
+    },
+  }, async (request, reply) => {
+    await party.deleteOrganization(requirePrincipal(request), actorOf(request), request.params.id, request.query.version);
+    return reply.status(204).send(null);
+  });
+
+  r.post('/api/party/organizations/:id/dissolve', {
+    config: { policy: permission(PARTY_MANAGE) },
+    schema: {
+      tags: TAGS, summary: 'Dissolve an organisation: its members are transferred to another one, in one transaction (the organisation stays as history)', params: IdParams,
+      body: z.object({ version: Version, toOrganizationId: z.number().int().positive(), dissolvedOn: DateStr, reason: Reason }),
+      response: { 200: z.object({ transferred: z.number() }), 404: ErrorBody, 409: ErrorBody, 422: ErrorBody },
+    },
+  }, async (request) => party.dissolveOrganization(requirePrincipal(request), actorOf(request), request.params.id, request.body));
 
   r.post('/api/party/organizations/:id/members', {
     config: { policy: permission(PARTY_MANAGE) },
@@ -90,11 +128,54 @@ export async function partyRoutes(app: FastifyInstance, deps: { party: PartyServ
     schema: {
       tags: TAGS, summary: 'One member (masked) with the households served and activities attended', params: IdParams,
       response: {
-        200: Member.extend({ servedHouseholds: z.array(z.object({ id: z.number(), householdNo: z.string(), gridCode: z.string() })), activitiesAttended: z.number() }),
+        200: Member.extend({
+          organizationName: z.string().nullable(),
+          servedHouseholds: z.array(z.object({ id: z.number(), householdNo: z.string(), gridCode: z.string() })), activitiesAttended: z.number(),
+          transfers: z.array(z.object({
+            id: z.number(), fromOrganizationId: z.number(), fromOrganizationName: z.string().nullable(), toOrganizationId: z.number(), toOrganizationName: z.string().nullable(),
+            transferredOn: z.string(), reason: z.string(),
+          })).describe('组织关系转接 history, oldest first'),
+        }),
         404: ErrorBody,
       },
     },
   }, async (request) => party.memberView(requirePrincipal(request), request.params.id));
+
+  r.put('/api/party/members/:id', {
+    config: { policy: permission(PARTY_MANAGE) },
+    schema: {
+      tags: TAGS, summary: 'Edit a member\'s kind, post and date of joining (version-checked)', params: IdParams,
+      body: z.object({ version: Version, kind: z.enum(PARTY_MEMBER_KINDS), post: opt(z.string().max(50)), joinedOn: DateStr }),
+      response: { 204: z.null(), 404: ErrorBody, 409: ErrorBody },
+    },
+  }, async (request, reply) => {
+    await party.updateMember(requirePrincipal(request), actorOf(request), request.params.id, request.body);
+    return reply.status(204).send(null);
+  });
+
+  r.post('/api/party/members/:id/transfer', {
+    config: { policy: permission(PARTY_MANAGE) },
+    schema: {
+      tags: TAGS, summary: '组织关系转接: move the member to another organisation, keeping a transfer row (from, to, date, reason)', params: IdParams,
+      body: z.object({ version: Version, toOrganizationId: z.number().int().positive(), transferredOn: DateStr, reason: Reason }),
+      response: { 204: z.null(), 404: ErrorBody, 409: ErrorBody, 422: ErrorBody },
+    },
+  }, async (request, reply) => {
+    await party.transferMember(requirePrincipal(request), actorOf(request), request.params.id, request.body);
+    return reply.status(204).send(null);
+  });
+
+  r.post('/api/party/members/:id/remove', {
+    config: { policy: permission(PARTY_MANAGE) },
+    schema: {
+      tags: TAGS, summary: 'Remove a member (soft: end date and reason; the history stays; 联户 links end)', params: IdParams,
+      body: z.object({ version: Version, endedOn: DateStr, reason: Reason }),
+      response: { 204: z.null(), 404: ErrorBody, 409: ErrorBody },
+    },
+  }, async (request, reply) => {
+    await party.removeMember(requirePrincipal(request), actorOf(request), request.params.id, request.body);
+    return reply.status(204).send(null);
+  });
 
   r.post('/api/party/members/:id/households', {
     config: { policy: permission(PARTY_MANAGE) },

@@ -4,9 +4,9 @@ import { appendAudit, type AuditActor } from '../../infra/audit/audit.js';
 import type { Principal } from '../../infra/auth/principal.js';
 import { gridInScope, scopeFilter, type Scope } from '../../infra/auth/scope.js';
 import { insertedId, likeContains, toIso } from '../../infra/db/values.js';
-import { AppError, notFound } from '../../infra/http/errors.js';
+import { AppError, conflict, notFound } from '../../infra/http/errors.js';
 import type { PersonalData } from '../basedata/personal.js';
-import { checkHierarchy, type OrgGridLevel } from './rules/hierarchy.js';
+import { checkHierarchy, makesCycle, type OrgGridLevel } from './rules/hierarchy.js';
 import type { PartyActivityKind, PartyMemberKind, PartyOrgKind } from './tables.js';
 import './messages.js';
 
@@ -63,6 +63,7 @@ export class PartyService {
     const o = await db.selectFrom('party_organizations').selectAll().where('id', '=', id)
       .where((eb) => scopeFilter(eb, principal.scopesFor(perm), { grid: 'grid_code' })).executeTakeFirst();
     if (!o) throw notFound('party_organization');
+    if (perm === PARTY_MANAGE && o.dissolved_on !== null) throw new AppError(409, 'PARTY_ORG_DISSOLVED', { organizationId: id, dissolvedOn: o.dissolved_on });
     return o;
   }
 
@@ -70,6 +71,7 @@ export class PartyService {
     const m = await db.selectFrom('party_members').selectAll().where('id', '=', id)
       .where((eb) => scopeFilter(eb, principal.scopesFor(perm), { grid: 'grid_code' })).executeTakeFirst();
     if (!m) throw notFound('party_member');
+    if (perm === PARTY_MANAGE && m.ended_on !== null) throw new AppError(409, 'PARTY_MEMBER_ENDED', { memberId: id, endedOn: m.ended_on });
     return m;
   }
 
@@ -94,10 +96,111 @@ export class PartyService {
     return id;
   }
 
+  /**
+   * Edits an organisation: name, kind, grid node, parent and the rest. The
+   * hierarchy rule holds for it under its (new) parent and for each of its
+   * children under it; no cycles. Its members' grid codes follow its grid.
+   */
+  async updateOrganization(principal: Principal, actor: AuditActor, id: number, input: OrganizationInput & { version: number }): Promise<void> {
+    const db = this.db.primary;
+    const o = await this.requireOrg(db, principal, PARTY_MANAGE, id);
+    const level = await this.gridLevel(db, input.gridCode);
+    if (!gridInScope(input.gridCode, principal.scopesFor(PARTY_MANAGE))) throw new AppError(403, 'PARTY_OUT_OF_SCOPE', { gridCode: input.gridCode });
+    const parentId = input.parentId ?? null;
+    const parent = parentId ? await this.requireOrg(db, principal, PARTY_READ, parentId) : null;
+    if (parent?.dissolved_on) throw new AppError(409, 'PARTY_ORG_DISSOLVED', { organizationId: parent.id, dissolvedOn: parent.dissolved_on });
+    if (parentId !== null) {
+      const all = await db.selectFrom('party_organizations').select(['id', 'parent_id']).execute();
+      if (makesCycle(id, parentId, new Map(all.map((r) => [r.id, r.parent_id])))) throw new AppError(422, 'PARTY_PARENT_CYCLE', { parentId });
+    }
+    const self = { kind: input.kind, gridCode: input.gridCode, level };
+    const refusal = checkHierarchy(self, parent ? { kind: parent.kind, gridCode: parent.grid_code } : null);
+    if (refusal) throw new AppError(422, refusal, { parentId });
+    const children = await db.selectFrom('party_organizations').select(['id', 'kind', 'grid_code']).where('parent_id', '=', id).where('dissolved_on', 'is', null).execute();
+    const levels = new Map(children.length === 0 ? [] : (await db.selectFrom('grids').select(['code', 'level']).where('code', 'in', children.map((c) => c.grid_code)).execute()).map((g) => [g.code, g.level]));
+    const misfits = children.filter((c) => {
+      const l = levels.get(c.grid_code);
+      return checkHierarchy({ kind: c.kind, gridCode: c.grid_code, level: l === 'street' || l === 'community' ? l : 'unit' }, self) !== null;
+    }).map((c) => c.id);
+    if (misfits.length > 0) throw new AppError(422, 'PARTY_CHILDREN_DO_NOT_FIT', { childIds: misfits });
+    await this.db.transaction(async (tx) => {
+      const now = Date.now();
+      const r = await tx.updateTable('party_organizations').set({
+        grid_code: input.gridCode, parent_id: parentId, name: input.name, kind: input.kind, secretary: input.secretary ?? null,
+        lng: input.lng ?? null, lat: input.lat ?? null, founded_on: input.foundedOn ?? null, version: input.version + 1, updated_at: now,
+      }).where('id', '=', id).where('version', '=', input.version).where('dissolved_on', 'is', null).executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) throw conflict({ currentVersion: o.version });
+      // Members carry their organisation's grid code for the scope filter and the counts.
+      if (input.gridCode !== o.grid_code) await tx.updateTable('party_members').set({ grid_code: input.gridCode, updated_at: now }).where('organization_id', '=', id).execute();
+      await appendAudit(tx, actor, {
+        action: 'party.organization.update', objectType: 'party_organization', objectId: id,
+        details: { before: { name: o.name, kind: o.kind, gridCode: o.grid_code, parentId: o.parent_id }, after: { name: input.name, kind: input.kind, gridCode: input.gridCode, parentId } },
+      }, now);
+    });
+    this.db.noteWrite(principal.userId);
+  }
+
+  /**
+   * Deletes an organisation that never had members, has no child
+   * organisations and no activities (409 otherwise: an organisation with a
+   * history is dissolved instead, which keeps it).
+   */
+  async deleteOrganization(principal: Principal, actor: AuditActor, id: number, version: number): Promise<void> {
+    const o = await this.requireOrg(this.db.primary, principal, PARTY_MANAGE, id);
+    await this.db.transaction(async (tx) => {
+      const count = async (q: Promise<{ n: unknown }>) => Number((await q).n);
+      const members = await count(tx.selectFrom('party_members').select((eb) => eb.fn.countAll().as('n')).where('organization_id', '=', id).executeTakeFirstOrThrow());
+      if (members > 0) throw new AppError(409, 'PARTY_ORG_HAS_MEMBERS', { members });
+      const children = await count(tx.selectFrom('party_organizations').select((eb) => eb.fn.countAll().as('n')).where('parent_id', '=', id).executeTakeFirstOrThrow());
+      if (children > 0) throw new AppError(409, 'PARTY_ORG_HAS_CHILDREN', { children });
+      const activities = await count(tx.selectFrom('party_activities').select((eb) => eb.fn.countAll().as('n')).where('organization_id', '=', id).executeTakeFirstOrThrow());
+      if (activities > 0) throw new AppError(409, 'PARTY_ORG_HAS_ACTIVITIES', { activities });
+      const transfers = await count(tx.selectFrom('party_member_transfers').select((eb) => eb.fn.countAll().as('n'))
+        .where((eb) => eb.or([eb('from_organization_id', '=', id), eb('to_organization_id', '=', id)])).executeTakeFirstOrThrow());
+      if (transfers > 0) throw new AppError(409, 'PARTY_ORG_HAS_MEMBERS', { members: 0, transfers });
+      const r = await tx.deleteFrom('party_organizations').where('id', '=', id).where('version', '=', version).executeTakeFirst();
+      if (Number(r.numDeletedRows) !== 1) throw conflict({ currentVersion: o.version });
+      await appendAudit(tx, actor, { action: 'party.organization.delete', objectType: 'party_organization', objectId: id, details: { name: o.name, kind: o.kind, gridCode: o.grid_code, parentId: o.parent_id } });
+    });
+    this.db.noteWrite(principal.userId);
+  }
+
+  /**
+   * Dissolves an organisation (撤销): every current member is transferred to
+   * another organisation, each with a transfer row, and the organisation is
+   * marked dissolved, all in one transaction. Child organisations must be
+   * moved first (409).
+   */
+  async dissolveOrganization(principal: Principal, actor: AuditActor, id: number, input: { version: number; toOrganizationId: number; dissolvedOn: string; reason: string }): Promise<{ transferred: number }> {
+    const db = this.db.primary;
+    const o = await this.requireOrg(db, principal, PARTY_MANAGE, id);
+    if (input.toOrganizationId === id) throw new AppError(422, 'PARTY_TRANSFER_SAME_ORG', { organizationId: id });
+    const to = await this.requireOrg(db, principal, PARTY_MANAGE, input.toOrganizationId);
+    const transferred = await this.db.transaction(async (tx) => {
+      const children = await tx.selectFrom('party_organizations').select('id').where('parent_id', '=', id).where('dissolved_on', 'is', null).execute();
+      if (children.length > 0) throw new AppError(409, 'PARTY_ORG_HAS_CHILDREN', { children: children.length });
+      const now = Date.now();
+      const r = await tx.updateTable('party_organizations').set({ dissolved_on: input.dissolvedOn, dissolve_reason: input.reason, version: input.version + 1, updated_at: now })
+        .where('id', '=', id).where('version', '=', input.version).where('dissolved_on', 'is', null).executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) throw conflict({ currentVersion: o.version });
+      const members = await tx.selectFrom('party_members').select(['id', 'organization_id', 'grid_code', 'version']).where('organization_id', '=', id).where('ended_on', 'is', null).orderBy('id').execute();
+      for (const m of members) {
+        await this.moveMember(tx, principal, { ...m, currentVersion: m.version }, to, input.dissolvedOn, input.reason, now);
+      }
+      await appendAudit(tx, actor, {
+        action: 'party.organization.dissolve', objectType: 'party_organization', objectId: id,
+        details: { toOrganizationId: to.id, dissolvedOn: input.dissolvedOn, reason: input.reason, memberIds: members.map((m) => m.id) },
+      }, now);
+      return members.length;
+    });
+    this.db.noteWrite(principal.userId);
+    return { transferred };
+  }
+
   async listOrganizations(principal: Principal, filter: { gridCode?: string | undefined; kind?: PartyOrgKind | undefined; q?: string | undefined; page: number; pageSize: number }) {
     const db = this.db.reader(principal.userId);
     const scopes = this.scopes(principal, PARTY_READ, filter.gridCode);
-    let q = db.selectFrom('party_organizations').where((eb) => scopeFilter(eb, scopes, { grid: 'grid_code' }));
+    let q = db.selectFrom('party_organizations').where((eb) => scopeFilter(eb, scopes, { grid: 'grid_code' })).where('dissolved_on', 'is', null);
     if (filter.kind) q = q.where('kind', '=', filter.kind);
     if (filter.q) q = q.where('name', 'like', likeContains(filter.q));
     const total = Number((await q.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
@@ -108,7 +211,7 @@ export class PartyService {
       total,
       items: rows.map((r) => ({
         id: r.id, gridCode: r.grid_code, gridName: names.get(r.grid_code) ?? null, parentId: r.parent_id, name: r.name, kind: r.kind, secretary: r.secretary,
-        lng: r.lng, lat: r.lat, foundedOn: r.founded_on, members: counts.get(r.id) ?? 0,
+        lng: r.lng, lat: r.lat, foundedOn: r.founded_on, version: r.version, members: counts.get(r.id) ?? 0,
       })),
     };
   }
@@ -116,7 +219,7 @@ export class PartyService {
   private async memberCounts(db: Db, orgIds: number[]): Promise<Map<number, number>> {
     if (orgIds.length === 0) return new Map();
     const rows = await db.selectFrom('party_members').select(['organization_id', (eb) => eb.fn.countAll().as('n')])
-      .where('organization_id', 'in', orgIds).groupBy('organization_id').execute();
+      .where('organization_id', 'in', orgIds).where('ended_on', 'is', null).groupBy('organization_id').execute();
     return new Map(rows.map((r) => [r.organization_id, Number(r.n)]));
   }
 
@@ -131,7 +234,7 @@ export class PartyService {
     const db = this.db.reader(principal.userId);
     const o = await this.requireOrg(db, principal, PARTY_READ, id);
     const [children, members, activities, names] = await Promise.all([
-      db.selectFrom('party_organizations').select(['id', 'name', 'kind', 'grid_code']).where('parent_id', '=', id).orderBy('id').execute(),
+      db.selectFrom('party_organizations').select(['id', 'name', 'kind', 'grid_code']).where('parent_id', '=', id).where('dissolved_on', 'is', null).orderBy('id').execute(),
       this.membersOf(db, [id]),
       db.selectFrom('party_activities').selectAll().where('organization_id', '=', id).orderBy('held_at', 'desc').limit(50).execute(),
       this.gridNames(db, [o.grid_code]),
@@ -140,7 +243,8 @@ export class PartyService {
     const parent = o.parent_id ? await db.selectFrom('party_organizations').select(['id', 'name']).where('id', '=', o.parent_id).executeTakeFirst() : undefined;
     return {
       id: o.id, gridCode: o.grid_code, gridName: names.get(o.grid_code) ?? null, parentId: o.parent_id, parentName: parent?.name ?? null, name: o.name, kind: o.kind,
-      secretary: o.secretary, lng: o.lng, lat: o.lat, foundedOn: o.founded_on,
+      secretary: o.secretary, lng: o.lng, lat: o.lat, foundedOn: o.founded_on, version: o.version, dissolvedOn: o.dissolved_on, dissolveReason: o.dissolve_reason,
+      formerMembers: await this.formerMembers(db, id),
       children: children.map((c) => ({ id: c.id, name: c.name, kind: c.kind, gridCode: c.grid_code })),
       members,
       activities: activities.map((a) => this.activityView(a, attendance.get(a.id) ?? 0, members.length)),
@@ -149,11 +253,14 @@ export class PartyService {
 
   // ---- members ------------------------------------------------------------------------
 
-  private async membersOf(db: Db, orgIds: number[]) {
-    const rows = await db.selectFrom('party_members').innerJoin('residents', 'residents.id', 'party_members.resident_id')
+  /** Current members of the organisations, or (with `memberId`) that one member, current or removed. */
+  private async membersOf(db: Db, orgIds: number[], memberId?: number) {
+    let q = db.selectFrom('party_members').innerJoin('residents', 'residents.id', 'party_members.resident_id')
       .select(['party_members.id', 'party_members.organization_id', 'party_members.grid_code', 'party_members.resident_id', 'party_members.kind', 'party_members.post',
-        'party_members.joined_on', 'residents.name', 'residents.id_cipher', 'residents.phone_cipher', 'residents.grid_code as resident_grid_code'])
-      .where('party_members.organization_id', 'in', orgIds).orderBy('party_members.id').execute();
+        'party_members.joined_on', 'party_members.version', 'party_members.ended_on', 'party_members.end_reason',
+        'residents.name', 'residents.id_cipher', 'residents.phone_cipher', 'residents.grid_code as resident_grid_code']);
+    q = memberId !== undefined ? q.where('party_members.id', '=', memberId) : q.where('party_members.organization_id', 'in', orgIds).where('party_members.ended_on', 'is', null);
+    const rows = await q.orderBy('party_members.id').execute();
     const served = rows.length === 0 ? [] : await db.selectFrom('party_member_households').select(['member_id', (eb) => eb.fn.countAll().as('n')])
       .where('member_id', 'in', rows.map((r) => r.id)).groupBy('member_id').execute();
     const servedBy = new Map(served.map((s) => [s.member_id, Number(s.n)]));
@@ -162,6 +269,7 @@ export class PartyService {
       // Personal data leaves masked, as everywhere (basedata/personal.ts); unmasking stays on the resident's page.
       idNumber: this.personal.maskedId(r.id_cipher), phone: this.personal.maskedPhone(r.phone_cipher),
       residentGridCode: r.resident_grid_code, kind: r.kind, post: r.post, joinedOn: r.joined_on, households: servedBy.get(r.id) ?? 0,
+      version: r.version, endedOn: r.ended_on, endReason: r.end_reason,
     }));
   }
 
@@ -172,6 +280,7 @@ export class PartyService {
     if (!resident) throw new AppError(422, 'PARTY_UNKNOWN_RESIDENT', { residentId: input.residentId });
     const id = await this.db.transaction(async (tx) => {
       const existing = await tx.selectFrom('party_members').select('id').where('resident_id', '=', resident.id).executeTakeFirst();
+      // A removed member's row stays (its history): the resident is not added a second time.
       if (existing) throw new AppError(409, 'PARTY_ALREADY_MEMBER', { memberId: existing.id });
       const now = Date.now();
       const id = insertedId(await tx.insertInto('party_members').values({
@@ -187,11 +296,90 @@ export class PartyService {
   async memberView(principal: Principal, id: number) {
     const db = this.db.reader(principal.userId);
     const m = await this.requireMember(db, principal, PARTY_READ, id);
-    const [view] = (await this.membersOf(db, [m.organization_id])).filter((x) => x.id === id);
+    const [view] = await this.membersOf(db, [], m.id);
     const households = await db.selectFrom('party_member_households').innerJoin('households', 'households.id', 'party_member_households.household_id')
       .select(['households.id', 'households.household_no', 'households.grid_code']).where('party_member_households.member_id', '=', id).orderBy('households.id').execute();
     const attended = Number((await db.selectFrom('party_attendance').select((eb) => eb.fn.countAll().as('n')).where('member_id', '=', id).executeTakeFirstOrThrow()).n);
-    return { ...view!, servedHouseholds: households.map((h) => ({ id: h.id, householdNo: h.household_no, gridCode: h.grid_code })), activitiesAttended: attended };
+    const org = await db.selectFrom('party_organizations').select(['name']).where('id', '=', m.organization_id).executeTakeFirst();
+    return {
+      ...view!, organizationName: org?.name ?? null,
+      servedHouseholds: households.map((h) => ({ id: h.id, householdNo: h.household_no, gridCode: h.grid_code })), activitiesAttended: attended,
+      transfers: await this.transfersOf(db, id),
+    };
+  }
+
+  /** 组织关系转接 history of a member, oldest first, with both organisations' names. */
+  private async transfersOf(db: Db, memberId: number) {
+    const rows = await db.selectFrom('party_member_transfers').selectAll().where('member_id', '=', memberId).orderBy('id').execute();
+    const orgIds = [...new Set(rows.flatMap((r) => [r.from_organization_id, r.to_organization_id]))];
+    const names = new Map(orgIds.length === 0 ? [] : (await db.selectFrom('party_organizations').select(['id', 'name']).where('id', 'in', orgIds).execute()).map((o) => [o.id, o.name]));
+    return rows.map((r) => ({
+      id: r.id, fromOrganizationId: r.from_organization_id, fromOrganizationName: names.get(r.from_organization_id) ?? null,
+      toOrganizationId: r.to_organization_id, toOrganizationName: names.get(r.to_organization_id) ?? null, transferredOn: r.transferred_on, reason: r.reason,
+    }));
+  }
+
+  private async formerMembers(db: Db, orgId: number) {
+    const rows = await db.selectFrom('party_members').innerJoin('residents', 'residents.id', 'party_members.resident_id')
+      .select(['party_members.id', 'residents.name', 'party_members.ended_on', 'party_members.end_reason'])
+      .where('party_members.organization_id', '=', orgId).where('party_members.ended_on', 'is not', null).orderBy('party_members.id').execute();
+    return rows.map((r) => ({ id: r.id, name: r.name, endedOn: r.ended_on!, endReason: r.end_reason ?? '' }));
+  }
+
+  /** Edits a member's kind, post and date of joining (version-checked). */
+  async updateMember(principal: Principal, actor: AuditActor, id: number, input: { version: number; kind: PartyMemberKind; post?: string | null | undefined; joinedOn: string }): Promise<void> {
+    const m = await this.requireMember(this.db.primary, principal, PARTY_MANAGE, id);
+    await this.db.transaction(async (tx) => {
+      const now = Date.now();
+      const r = await tx.updateTable('party_members').set({ kind: input.kind, post: input.post ?? null, joined_on: input.joinedOn, version: input.version + 1, updated_at: now })
+        .where('id', '=', m.id).where('version', '=', input.version).where('ended_on', 'is', null).executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) throw conflict({ currentVersion: m.version });
+      await appendAudit(tx, actor, { action: 'party.member.update', objectType: 'party_member', objectId: m.id, details: { kind: input.kind, post: input.post ?? null, joinedOn: input.joinedOn } }, now);
+    });
+    this.db.noteWrite(principal.userId);
+  }
+
+  /**
+   * 组织关系转接: moves a member to another organisation the caller manages,
+   * with a transfer row (from, to, date, reason) in the same transaction.
+   */
+  async transferMember(principal: Principal, actor: AuditActor, id: number, input: { version: number; toOrganizationId: number; transferredOn: string; reason: string }): Promise<void> {
+    const m = await this.requireMember(this.db.primary, principal, PARTY_MANAGE, id);
+    const to = await this.requireOrg(this.db.primary, principal, PARTY_MANAGE, input.toOrganizationId);
+    if (to.id === m.organization_id) throw new AppError(422, 'PARTY_TRANSFER_SAME_ORG', { organizationId: to.id });
+    await this.db.transaction(async (tx) => {
+      const now = Date.now();
+      await this.moveMember(tx, principal, { id: m.id, organization_id: m.organization_id, grid_code: m.grid_code, version: input.version, currentVersion: m.version }, to, input.transferredOn, input.reason, now);
+      await appendAudit(tx, actor, { action: 'party.member.transfer', objectType: 'party_member', objectId: m.id, details: { from: m.organization_id, to: to.id, transferredOn: input.transferredOn, reason: input.reason } }, now);
+    });
+    this.db.noteWrite(principal.userId);
+  }
+
+  /** One member's move and its transfer row; the version must be the one the caller saw. */
+  private async moveMember(tx: Db, principal: Principal, m: { id: number; organization_id: number; grid_code: string; version: number; currentVersion: number },
+    to: { id: number; grid_code: string }, on: string, reason: string, now: number): Promise<void> {
+    const r = await tx.updateTable('party_members').set({ organization_id: to.id, grid_code: to.grid_code, version: m.version + 1, updated_at: now })
+      .where('id', '=', m.id).where('version', '=', m.version).where('organization_id', '=', m.organization_id).where('ended_on', 'is', null).executeTakeFirst();
+    if (Number(r.numUpdatedRows) !== 1) throw conflict({ currentVersion: m.currentVersion, memberId: m.id });
+    await tx.insertInto('party_member_transfers').values({
+      member_id: m.id, from_organization_id: m.organization_id, to_organization_id: to.id, from_grid_code: m.grid_code, to_grid_code: to.grid_code,
+      transferred_on: on, reason, created_by: principal.userId, created_at: now,
+    }).execute();
+  }
+
+  /** Removes a member (soft: end date and reason; the row, its attendance and transfers stay). Its 联户 links end with it. */
+  async removeMember(principal: Principal, actor: AuditActor, id: number, input: { version: number; endedOn: string; reason: string }): Promise<void> {
+    const m = await this.requireMember(this.db.primary, principal, PARTY_MANAGE, id);
+    await this.db.transaction(async (tx) => {
+      const now = Date.now();
+      const r = await tx.updateTable('party_members').set({ ended_on: input.endedOn, end_reason: input.reason, version: input.version + 1, updated_at: now })
+        .where('id', '=', m.id).where('version', '=', input.version).where('ended_on', 'is', null).executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) throw conflict({ currentVersion: m.version });
+      const links = await tx.selectFrom('party_member_households').select('household_id').where('member_id', '=', m.id).execute();
+      await tx.deleteFrom('party_member_households').where('member_id', '=', m.id).execute();
+      await appendAudit(tx, actor, { action: 'party.member.remove', objectType: 'party_member', objectId: m.id, details: { endedOn: input.endedOn, reason: input.reason, households: links.map((l) => l.household_id) } }, now);
+    });
+    this.db.noteWrite(principal.userId);
   }
 
   /** 党员联户: the member serves the household (a household in the caller's scope). */
@@ -239,7 +427,7 @@ export class PartyService {
     const org = await this.requireOrg(this.db.primary, principal, PARTY_MANAGE, orgId);
     const attendees = [...new Set(input.attendeeIds)];
     if (attendees.length > 0) {
-      const found = await this.db.primary.selectFrom('party_members').select('id').where('organization_id', '=', org.id).where('id', 'in', attendees).execute();
+      const found = await this.db.primary.selectFrom('party_members').select('id').where('organization_id', '=', org.id).where('ended_on', 'is', null).where('id', 'in', attendees).execute();
       const known = new Set(found.map((f) => f.id));
       const strangers = attendees.filter((a) => !known.has(a));
       if (strangers.length > 0) throw new AppError(422, 'PARTY_ATTENDEE_NOT_MEMBER', { memberIds: strangers });
@@ -282,9 +470,9 @@ export class PartyService {
   async countsByArea(principal: Principal, q: { by: 'street' | 'community'; gridCode?: string | undefined }): Promise<{ total: { organizations: number; members: number }; items: AreaCount[] }> {
     const db = this.db.reader(principal.userId);
     const scopes = this.scopes(principal, PARTY_READ, q.gridCode);
-    const orgs = await db.selectFrom('party_organizations').select(['id', 'grid_code']).where((eb) => scopeFilter(eb, scopes, { grid: 'grid_code' })).execute();
+    const orgs = await db.selectFrom('party_organizations').select(['id', 'grid_code']).where((eb) => scopeFilter(eb, scopes, { grid: 'grid_code' })).where('dissolved_on', 'is', null).execute();
     const members = await db.selectFrom('party_members').select(['grid_code', (eb) => eb.fn.countAll().as('n')])
-      .where((eb) => scopeFilter(eb, scopes, { grid: 'grid_code' })).groupBy('grid_code').execute();
+      .where((eb) => scopeFilter(eb, scopes, { grid: 'grid_code' })).where('ended_on', 'is', null).groupBy('grid_code').execute();
     const len = q.by === 'street' ? STREET_LEN : COMMUNITY_LEN;
     const keyOf = (code: string) => code.slice(0, Math.min(len, code.length));
     const acc = new Map<string, { organizations: number; members: number }>();
@@ -309,7 +497,7 @@ export class PartyService {
     const db = this.db.reader(principal.userId);
     const scopes = this.scopes(principal, PARTY_READ, q.gridCode);
     const orgs = await db.selectFrom('party_organizations').select(['id', 'grid_code', 'name', 'kind', 'lng', 'lat'])
-      .where((eb) => scopeFilter(eb, scopes, { grid: 'grid_code' })).orderBy('id').execute();
+      .where((eb) => scopeFilter(eb, scopes, { grid: 'grid_code' })).where('dissolved_on', 'is', null).orderBy('id').execute();
     const counts = await this.memberCounts(db, orgs.map((o) => o.id));
     const communityCodes = [...new Set(orgs.filter((o) => o.grid_code.length >= COMMUNITY_LEN).map((o) => o.grid_code.slice(0, COMMUNITY_LEN)))];
     const gridCodes = [...new Set([...orgs.map((o) => o.grid_code), ...communityCodes])];

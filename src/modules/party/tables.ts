@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /** 党委 / 党总支 / 党支部 / 两新组织党组织 (party organisations in non-public firms and social organisations). */
 export const PARTY_ORG_KINDS = ['committee', 'general_branch', 'branch', 'two_new'] as const;
@@ -28,6 +28,10 @@ export interface PartyOrganizationTable {
   founded_on: string | null;
   created_at: number;
   updated_at: number;
+  version: ColumnType<number, number | undefined, number>;
+  /** Set when dissolved (its members transferred): the row stays for the history, out of lists and counts. */
+  dissolved_on: ColumnType<string | null, string | null | undefined, string | null>;
+  dissolve_reason: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** A party member: always a resident (personal data stays in residents, masked on the way out). */
@@ -42,6 +46,25 @@ export interface PartyMemberTable {
   joined_on: string;
   created_at: number;
   updated_at: number;
+  version: ColumnType<number, number | undefined, number>;
+  /** Set when the member is removed (出党, 去世…): the row and its history stay, out of lists and counts. */
+  ended_on: ColumnType<string | null, string | null | undefined, string | null>;
+  end_reason: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** 组织关系转接: one row per move of a member from one organisation to another. */
+export interface PartyMemberTransferTable {
+  id: Generated<number>;
+  member_id: number;
+  from_organization_id: number;
+  to_organization_id: number;
+  /** Both organisations' grid codes: the transfer shows to either side's scope. */
+  from_grid_code: string;
+  to_grid_code: string;
+  transferred_on: string;
+  reason: string;
+  created_by: number | null;
+  created_at: number;
 }
 
 /** 党员联户: a member serves a household. */
@@ -80,4 +103,5 @@ export interface PartyTables {
   party_member_households: PartyMemberHouseholdTable;
   party_activities: PartyActivityTable;
   party_attendance: PartyAttendanceTable;
+  party_member_transfers: PartyMemberTransferTable;
 }

@@ -31,3 +31,19 @@ export function checkHierarchy(child: OrgNode & { level: OrgGridLevel }, parent:
   if (!child.gridCode.startsWith(parent.gridCode)) return 'PARTY_PARENT_GRID';
   return null;
 }
+
+/**
+ * Whether putting `orgId` under `newParentId` would make a cycle: the new
+ * parent is the organisation itself or one of its descendants. `parentOf`
+ * maps each organisation to its parent (null at the top).
+ */
+export function makesCycle(orgId: number, newParentId: number | null, parentOf: ReadonlyMap<number, number | null>): boolean {
+  const seen = new Set<number>();
+  for (let at = newParentId; at !== null && at !== undefined; at = parentOf.get(at) ?? null) {
+    if (at === orgId) return true;
+    // A cycle already in the data (it cannot be made here) must not hang the walk.
+    if (seen.has(at)) return true;
+    seen.add(at);
+  }
+  return false;
+}

@@ -3,7 +3,7 @@ import { incidentApi } from '../../modules/incidents/api.js';
 import { apiRequest, ApiError } from '../../shell/api.js';
 import { appliedAfter } from './rules.js';
 import type { Sender } from './runner.js';
-import type { OutboxItem, OutboxPhoto, OutboxResult } from './types.js';
+import type { CampaignPayload, OutboxItem, OutboxPhoto, OutboxResult } from './types.js';
 
 /**
  * How each kind of outbox item reaches the server. Photos go first (content-addressed: uploading one
@@ -14,7 +14,8 @@ import type { OutboxItem, OutboxPhoto, OutboxResult } from './types.js';
  *   is checked against the timeline (appliedAfter) before it counts as refused;
  * - visit: POST /api/households/:id/visits with Idempotency-Key;
  * - campaign: POST /api/campaigns/:id/responses, a replace of the target's answers (the server makes a
- *   finding's incident once per campaign and target, so a repeat is harmless);
+ *   finding's incident once per campaign and target, and keeps one row per photo and question, so a repeat is
+ *   harmless); each photo answers the question named by its questionKey;
  * - patrol start / points / stop and clock-in: the workforce API, whose ids are the client's (UUID v4)
  *   and whose points are identified by (patrol, time), so a repeat is harmless.
  */
@@ -48,12 +49,24 @@ export function makeSender(currentUserId: () => number | null): Sender {
         return { gridCode: r.gridCode };
       }
       case 'campaign': {
-        const r = await apiRequest<{ response: { incident: { id: number; code: string } | null } | null }>('POST', `/api/campaigns/${item.payload.campaignId}/responses`, item.payload.body);
+        const r = await apiRequest<{ response: { incident: { id: number; code: string } | null } | null }>('POST', `/api/campaigns/${item.payload.campaignId}/responses`, campaignBody(item));
         const incident = r.response?.incident;
         return incident ? { incidentId: incident.id, incidentCode: incident.code } : {};
       }
     }
   };
+}
+
+/** The form with each uploaded photo added to its question's answer (hashes already there are kept, none twice). */
+export function campaignBody(item: Extract<OutboxItem, { kind: 'campaign' }>): CampaignPayload['body'] {
+  const answers = { ...item.payload.body.answers };
+  for (const photo of item.photos) {
+    if (photo.role !== 'answer' || !photo.questionKey || !photo.hash) continue;
+    const before = answers[photo.questionKey];
+    const list = Array.isArray(before) ? before : [];
+    if (!list.includes(photo.hash)) answers[photo.questionKey] = [...list, photo.hash];
+  }
+  return { ...item.payload.body, answers };
 }
 
 async function uploadPhotos(item: OutboxItem, save: () => Promise<void>): Promise<void> {

@@ -12,8 +12,10 @@ export type OutboxState = 'waiting' | 'sending' | 'sent' | 'refused';
 
 export interface OutboxPhoto {
   id: string;
-  /** before / after: a report's photos and a self-resolve's before and after photos; photo: a verification's. */
-  role: 'before' | 'after' | 'photo';
+  /** before / after: a report's photos and a self-resolve's before and after photos; photo: a verification's; answer: a campaign photo question's. */
+  role: 'before' | 'after' | 'photo' | 'answer';
+  /** answer: the key of the campaign question the photo answers. */
+  questionKey?: string;
   blob: Blob;
   /** Content hash once uploaded (uploads are content-addressed, so uploading again is harmless). */
   hash?: string;
@@ -62,7 +64,11 @@ export interface VisitPayload {
   body: { summary: string; finding?: string; createIncident: boolean; categoryCode?: string; visitedAt: string };
 }
 
-/** One campaign form (中心工作) for one target; sending it again replaces the answers, and its finding's incident is made once. */
+/**
+ * One campaign form (中心工作) for one target; sending it again replaces the answers, and its finding's incident is made once.
+ * Photo questions: the answers hold the photos already on the server (a refill keeps them); the item's photos with their
+ * questionKey are added to them once uploaded.
+ */
 export interface CampaignPayload {
   campaignId: number;
   targetId: number;

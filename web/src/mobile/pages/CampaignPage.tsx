@@ -7,6 +7,7 @@ import { useMobileAuth } from '../auth.js';
 import { useT } from '../i18n.js';
 import { useCachedGet } from '../offline/cache.js';
 import { useOutbox } from '../offline/outbox.js';
+import { PhotoCapture, type CapturedPhoto } from '../photos/PhotoCapture.js';
 import { errorText, PageHeader, section, shortTime, StaleNote } from '../ui.js';
 import { uuidv4 } from '../uuid.js';
 
@@ -117,6 +118,7 @@ function TargetForm({ campaign, target, onSaved }: { campaign: Campaign; target:
   const [answers, setAnswers] = useState<Record<string, Answer>>(target.response?.answers ?? {});
   const [note, setNote] = useState(target.response?.problemNote ?? '');
   const [busy, setBusy] = useState(false);
+  const [photos, setPhotos] = useState<Record<string, CapturedPhoto[]>>({});
   const set = (key: string, value: Answer | undefined) => setAnswers((a) => {
     const next = { ...a };
     if (value === undefined || value === '') delete next[key];
@@ -124,11 +126,19 @@ function TargetForm({ campaign, target, onSaved }: { campaign: Campaign; target:
     return next;
   });
   const submit = async () => {
+    // A required photo question needs a photo taken now or one already sent; the server refuses it too.
+    const unanswered = campaign.questions.filter((q) => q.type === 'photo' && q.required && (photos[q.key] ?? []).length === 0
+      && !(Array.isArray(answers[q.key]) && (answers[q.key] as string[]).length > 0));
+    if (unanswered.length > 0) {
+      message.error(t('campaign.photoRequired', { label: unanswered.map((q) => q.label).join('、') }));
+      return;
+    }
     setBusy(true);
     try {
       await outbox.add({
         kind: 'campaign',
         key: uuidv4(),
+        photos: Object.entries(photos).flatMap(([questionKey, list]) => list.map((p) => ({ id: p.id, role: 'answer' as const, questionKey, blob: p.blob }))),
         payload: {
           campaignId: campaign.id, targetId: target.targetId, targetLabel: target.label,
           body: { targetId: target.targetId, answers, ...(note.trim() ? { problemNote: note.trim() } : {}) },
@@ -147,7 +157,17 @@ function TargetForm({ campaign, target, onSaved }: { campaign: Campaign; target:
       {campaign.questions.map((q) => (
         <div key={q.key} style={{ marginBottom: 12 }}>
           <div style={{ marginBottom: 4 }}>{q.label}{q.required && <span style={{ color: '#cf1322' }}> *</span>}</div>
-          <QuestionInput q={q} value={answers[q.key]} onChange={(v) => set(q.key, v)} />
+          {q.type === 'photo'
+            ? (
+              <>
+                {Array.isArray(answers[q.key]) && (answers[q.key] as string[]).length > 0 && (
+                  <div style={{ fontSize: 13, color: '#666', marginBottom: 4 }}>{t('campaign.photosKept', { n: (answers[q.key] as string[]).length })}</div>
+                )}
+                <PhotoCapture photos={photos[q.key] ?? []} onChange={(list) => setPhotos((p) => ({ ...p, [q.key]: list }))}
+                  label={(photos[q.key] ?? []).length ? t('report.addPhoto') : t('report.takePhoto')} testId={`answer-${q.key}-photos`} />
+              </>
+            )
+            : <QuestionInput q={q} value={answers[q.key]} onChange={(v) => set(q.key, v)} />}
         </div>
       ))}
       <Input.TextArea rows={2} placeholder={t('campaign.note')} value={note} onChange={(e) => setNote(e.target.value)} data-testid="campaign-note" />
@@ -174,6 +194,5 @@ function QuestionInput({ q, value, onChange }: { q: Question; value: Answer | un
     );
   }
   if (q.type === 'number') return <InputNumber value={typeof value === 'number' ? value : null} onChange={(v) => onChange(v ?? undefined)} style={{ width: '100%' }} data-testid={`answer-${q.key}`} />;
-  if (q.type === 'text') return <Input value={typeof value === 'string' ? value : ''} onChange={(e) => onChange(e.target.value)} data-testid={`answer-${q.key}`} />;
-  return <div style={{ fontSize: 13, color: '#888' }}>{t('campaign.photoInConsole')}</div>;
+  return <Input value={typeof value === 'string' ? value : ''} onChange={(e) => onChange(e.target.value)} data-testid={`answer-${q.key}`} />;
 }

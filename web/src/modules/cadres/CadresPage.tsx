@@ -16,6 +16,9 @@ const STATUS_COLOR: Record<VisitStatus, string> = { planned: 'blue', done: 'gree
 
 type Dialog =
   | { kind: 'new' }
+  | { kind: 'edit'; cadre: Cadre }
+  | { kind: 'relink'; cadre: Cadre }
+  | { kind: 'deactivate'; cadre: Cadre }
   | { kind: 'link'; cadre: Cadre }
   | { kind: 'schedule'; cadre: Cadre }
   | { kind: 'record'; visit: Visit }
@@ -56,6 +59,19 @@ export default function CadresPage() {
     if (!dialog) return;
     try {
       if (dialog.kind === 'new') await cadreApi.create({ name: values.name ?? '', unitKind: (values.unitKind as UnitKind | undefined) ?? 'street', unitCode: values.unitCode ?? '', title: values.title ?? '' });
+      if (dialog.kind === 'edit') {
+        const c = dialog.cadre;
+        await cadreApi.update(c.id, {
+          version: c.version, name: values.name ?? c.name, unitKind: (values.unitKind as UnitKind | undefined) ?? c.unitKind, unitCode: values.unitCode ?? c.unitCode, title: values.title ?? c.title, userId: c.userId,
+        });
+      }
+      if (dialog.kind === 'relink') {
+        const codes = (values.gridCodes ?? dialog.cadre.links.map((l) => l.gridCode).join('\n')).split('\n').map((s) => s.trim()).filter(Boolean);
+        await cadreApi.relink(dialog.cadre.id, { version: dialog.cadre.version, gridCodes: codes });
+      }
+      if (dialog.kind === 'deactivate') {
+        await cadreApi.deactivate(dialog.cadre.id, { version: dialog.cadre.version, retiredOn: values.retiredOn ?? new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10), reason: values.reason ?? '' });
+      }
       if (dialog.kind === 'link') await cadreApi.link(dialog.cadre.id, values.gridCode ?? '');
       if (dialog.kind === 'schedule') await cadreApi.schedule(dialog.cadre.id, { gridCode: values.gridCode ?? '', plannedOn: values.plannedOn ?? '' });
       if (dialog.kind === 'record') {
@@ -88,11 +104,20 @@ export default function CadresPage() {
           { title: ct('col.unit'), key: 'unit', render: (_: unknown, c) => <Space><Tag>{ct(`unit.${c.unitKind}`)}</Tag>{c.unitName ?? c.unitCode}</Space> },
           { title: ct('col.title'), dataIndex: 'title' },
           { title: ct('col.links'), key: 'links', render: (_: unknown, c) => <Space wrap>{c.links.map((l) => <Tag key={l.id}>{l.gridName ?? l.gridCode}</Tag>)}</Space> },
+          {
+            title: ct('col.status'), key: 'status',
+            render: (_: unknown, c) => c.status === 'retired'
+              ? <Tag title={`${c.retiredOn ?? ''} ${c.retireReason ?? ''}`} data-testid={`cadre-retired-${c.id}`}>{ct('retired')} {c.retiredOn}</Tag>
+              : <Tag color="green">{ct('active')}</Tag>,
+          },
           ...(manage ? [{
-            title: '', key: 'actions', render: (_: unknown, c: Cadre) => (
-              <Space>
+            title: '', key: 'actions', render: (_: unknown, c: Cadre) => c.status === 'active' && (
+              <Space wrap>
                 <Button size="small" onClick={() => setDialog({ kind: 'link', cadre: c })}>{ct('link')}</Button>
                 <Button size="small" disabled={c.links.length === 0} onClick={() => setDialog({ kind: 'schedule', cadre: c })}>{ct('schedule')}</Button>
+                <Button size="small" data-testid={`cadre-edit-${c.id}`} onClick={() => setDialog({ kind: 'edit', cadre: c })}>{ct('edit')}</Button>
+                <Button size="small" data-testid={`cadre-relink-${c.id}`} onClick={() => setDialog({ kind: 'relink', cadre: c })}>{ct('relink')}</Button>
+                <Button size="small" danger data-testid={`cadre-deactivate-${c.id}`} onClick={() => setDialog({ kind: 'deactivate', cadre: c })}>{ct('deactivate')}</Button>
               </Space>
             ),
           }] : []),
@@ -176,7 +201,7 @@ export default function CadresPage() {
       ]} />
       <Modal
         open={dialog !== null} onCancel={() => setDialog(null)} onOk={() => void submit()} destroyOnHidden
-        title={dialog ? ct(dialog.kind === 'new' ? 'new' : dialog.kind === 'link' ? 'link' : dialog.kind === 'schedule' ? 'schedule' : dialog.kind === 'record' ? 'record' : dialog.kind === 'need' ? 'toNeed' : 'toIncident') : ''}
+        title={dialog ? ct(dialog.kind === 'new' ? 'new' : dialog.kind === 'edit' ? 'edit' : dialog.kind === 'relink' ? 'relink' : dialog.kind === 'deactivate' ? 'deactivate.title' : dialog.kind === 'link' ? 'link' : dialog.kind === 'schedule' ? 'schedule' : dialog.kind === 'record' ? 'record' : dialog.kind === 'need' ? 'toNeed' : 'toIncident') : ''}
       >
         <Form layout="vertical">
           {dialog?.kind === 'new' && (
@@ -187,6 +212,29 @@ export default function CadresPage() {
               </Form.Item>
               <Form.Item label={ct('field.unitCode')} required><Input onChange={(e) => set('unitCode')(e.target.value.trim())} /></Form.Item>
               <Form.Item label={ct('field.title')}><Input onChange={(e) => set('title')(e.target.value)} /></Form.Item>
+            </>
+          )}
+          {dialog?.kind === 'edit' && (
+            <>
+              <Form.Item label={ct('field.name')} required><Input defaultValue={dialog.cadre.name} data-testid="cadre-edit-name" onChange={(e) => set('name')(e.target.value)} /></Form.Item>
+              <Form.Item label={ct('field.unitKind')}>
+                <Select defaultValue={dialog.cadre.unitKind} onChange={set('unitKind')} options={(['street', 'department'] as const).map((k) => ({ value: k, label: ct(`unit.${k}`) }))} />
+              </Form.Item>
+              <Form.Item label={ct('field.unitCode')} required><Input defaultValue={dialog.cadre.unitCode} onChange={(e) => set('unitCode')(e.target.value.trim())} /></Form.Item>
+              <Form.Item label={ct('field.title')}><Input defaultValue={dialog.cadre.title} onChange={(e) => set('title')(e.target.value)} /></Form.Item>
+            </>
+          )}
+          {dialog?.kind === 'relink' && (
+            <Form.Item label={ct('field.linkCodes')}>
+              <Input.TextArea rows={4} defaultValue={dialog.cadre.links.map((l) => l.gridCode).join('\n')} data-testid="cadre-relink-codes" onChange={(e) => set('gridCodes')(e.target.value)} />
+            </Form.Item>
+          )}
+          {dialog?.kind === 'deactivate' && (
+            <>
+              <Form.Item label={ct('field.retiredOn')} required>
+                <Input type="date" defaultValue={new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10)} onChange={(e) => set('retiredOn')(e.target.value)} />
+              </Form.Item>
+              <Form.Item label={ct('field.reason')} required><Input data-testid="cadre-deactivate-reason" maxLength={200} onChange={(e) => set('reason')(e.target.value)} /></Form.Item>
             </>
           )}
           {(dialog?.kind === 'link' || dialog?.kind === 'schedule') && (

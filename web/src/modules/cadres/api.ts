@@ -5,6 +5,7 @@ export type VisitStatus = 'planned' | 'done' | 'cancelled';
 
 export interface Cadre {
   id: number; name: string; userId: number | null; unitKind: UnitKind; unitCode: string; unitName: string | null; title: string; status: 'active' | 'retired';
+  version: number; retiredOn: string | null; retireReason: string | null;
   links: { id: number; gridCode: string; gridName: string | null; fromDate: string }[];
 }
 export interface Visit {
@@ -23,6 +24,9 @@ export interface Figures {
 export const cadreApi = {
   list: () => api.get<{ items: Cadre[] }>('/api/cadres'),
   create: (body: { name: string; unitKind: UnitKind; unitCode: string; title: string }) => api.post<{ id: number }>('/api/cadres', body),
+  update: (id: number, body: { version: number; name: string; unitKind: UnitKind; unitCode: string; title: string; userId: number | null }) => api.put<null>(`/api/cadres/${id}`, body),
+  relink: (id: number, body: { version: number; gridCodes: string[] }) => api.put<null>(`/api/cadres/${id}/links`, body),
+  deactivate: (id: number, body: { version: number; retiredOn: string; reason: string }) => api.post<{ cancelledVisits: number }>(`/api/cadres/${id}/deactivate`, body),
   link: (id: number, gridCode: string) => api.post<null>(`/api/cadres/${id}/links`, { gridCode }),
   schedule: (id: number, body: { gridCode: string; plannedOn: string }) => api.post<{ id: number }>(`/api/cadres/${id}/visits`, body),
   visits: (month: string) => api.get<{ items: Visit[] }>('/api/cadre-visits', { month, limit: 500 }),

@@ -48,6 +48,15 @@ const zhCN = {
   'field.needTitle': '需求事项',
   'field.needDescription': '需求描述',
   'saved': '已保存',
+  'edit': '编辑',
+  'relink': '调整联系点',
+  'deactivate': '停用',
+  'deactivate.title': '停用联点干部（走访记录保留，未完成的计划走访取消）',
+  'retired': '已停用',
+  'field.linkCodes': '联系点网格编码（每行一个；社区或单元网格）',
+  'field.retiredOn': '停用日期',
+  'field.reason': '原因',
+  'active': '在岗',
 };
 
 type Key = keyof typeof zhCN;
@@ -98,6 +107,15 @@ const en: Record<Key, string> = {
   'field.needTitle': 'Need',
   'field.needDescription': 'Description',
   'saved': 'Saved',
+  'edit': 'Edit',
+  'relink': 'Change links',
+  'deactivate': 'Deactivate',
+  'deactivate.title': 'Deactivate the cadre (visits stay; planned visits are cancelled)',
+  'retired': 'Deactivated',
+  'field.linkCodes': 'Linked grid codes (one a line; community or unit grid)',
+  'field.retiredOn': 'Deactivated on',
+  'field.reason': 'Reason',
+  'active': 'Active',
 };
 
 export const CADRE_MESSAGES = { 'zh-CN': zhCN, en } as const;

@@ -1,4 +1,4 @@
-import { Alert, App, Button, Card, Checkbox, Form, Input, Modal, Popconfirm, Progress, Segmented, Select, Space, Table, Tag, Typography } from 'antd';
+import { Alert, App, Button, Card, Checkbox, Form, Image, Input, Modal, Popconfirm, Progress, Segmented, Select, Space, Table, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, Route, Routes, useNavigate, useParams } from 'react-router-dom';
 import { api, errorMessage } from '../../shell/api.js';
@@ -266,6 +266,7 @@ function CampaignView() {
             {
               title: ct('col.answers'), render: (_, x) => x.response && campaign.questions.map((q) => {
                 const a = x.response!.answers[q.key];
+                if (q.type === 'photo' && Array.isArray(a)) return <AnswerPhotos key={q.key} label={q.label} hashes={a} />;
                 return a === undefined ? null : <Tag key={q.key} color={q.problemAnswers?.includes(a as string | boolean) ? 'red' : 'default'}>{q.label}：{a === true ? ct('yes') : a === false ? ct('no') : Array.isArray(a) ? a.length : String(a)}</Tag>;
               }),
             },
@@ -286,5 +287,21 @@ function CampaignView() {
         </ol>
       </Card>
     </>
+  );
+}
+
+/** A photo answer: its thumbnails, each opening the photo (served by the file route to readers of the campaign in the target's grid). */
+function AnswerPhotos({ label, hashes }: { label: string; hashes: string[] }) {
+  if (hashes.length === 0) return null;
+  return (
+    <span style={{ display: 'inline-flex', alignItems: 'center', gap: 4, marginRight: 8 }} data-testid="campaign-answer-photos">
+      <Typography.Text type="secondary">{label}：</Typography.Text>
+      <Image.PreviewGroup>
+        {hashes.map((h) => (
+          <Image key={h} width={48} height={48} style={{ objectFit: 'cover', borderRadius: 4 }} src={`/api/files/${h}/thumbnail`} preview={{ src: `/api/files/${h}` }}
+            data-testid="campaign-answer-photo" alt={label} />
+        ))}
+      </Image.PreviewGroup>
+    </span>
   );
 }

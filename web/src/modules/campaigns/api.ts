@@ -61,6 +61,7 @@ export const TEMPLATES: { name: string; targetType: TargetType; questions: Quest
       { key: 'q2', label: '安全出口', type: 'choice', required: true, options: ['畅通', '堵塞'], problemAnswers: ['堵塞'] },
       { key: 'q3', label: '存在私拉乱接电线', type: 'yes_no', required: true, problemAnswers: [true] },
       { key: 'q4', label: '灭火器数量', type: 'number', required: false },
+      { key: 'q5', label: '现场照片', type: 'photo', required: true },
     ],
   },
   {

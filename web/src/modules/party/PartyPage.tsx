@@ -1,27 +1,79 @@
-import { App, Button, Card, Checkbox, Descriptions, Drawer, Form, Input, InputNumber, Modal, Segmented, Select, Space, Table, Tabs, Tag, Typography } from 'antd';
+import { Alert, App, Button, Card, Checkbox, Descriptions, Drawer, Form, Input, InputNumber, Modal, Popconfirm, Segmented, Select, Space, Table, Tabs, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { errorMessage } from '../../shell/api.js';
 import { useAuth } from '../../shell/auth.js';
 import { beijingWallClockToIso, formatDateTime } from '../../shell/time.js';
-import { ACTIVITY_KINDS, ORG_KINDS, partyApi, type ActivityKind, type AreaCounts, type MemberKind, type OrgKind, type Organization, type OrganizationDetail } from './api.js';
+import { ACTIVITY_KINDS, ORG_KINDS, partyApi, type ActivityKind, type AreaCounts, type Member, type MemberDetail, type MemberKind, type OrgKind, type Organization, type OrganizationDetail } from './api.js';
 import { usePartyText } from './messages.js';
 
 const PAGE_SIZE = 20;
 
-/** One organisation: children, members (masked ID data), activities; forms to add members, 联户 and activities. */
+type DrawerForm = 'member' | 'activity' | 'household' | 'edit' | 'dissolve' | 'memberEdit' | 'transfer' | 'remove';
+
+/** Today in Shanghai (YYYY-MM-DD), the default date of a transfer or removal. */
+const shanghaiToday = () => new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+
+/** The organisations a member may move to (the caller's, by name), loaded when a transfer or dissolve dialog opens. */
+function OrganizationPicker({ exclude, onChange, testId }: { exclude: number; onChange: (id: number) => void; testId: string }) {
+  const [options, setOptions] = useState<{ value: number; label: string }[]>([]);
+  useEffect(() => {
+    partyApi.list({ page: 1, pageSize: 500 }).then((r) => setOptions(r.items.filter((o) => o.id !== exclude).map((o) => ({ value: o.id, label: `${o.name}（${o.gridName ?? o.gridCode}）` }))), () => setOptions([]));
+  }, [exclude]);
+  return <Select showSearch optionFilterProp="label" style={{ width: '100%' }} options={options} onChange={onChange} data-testid={testId} />;
+}
+
+/** A member's 组织关系转接 history. */
+function MemberHistory({ id, onClose }: { id: number; onClose: () => void }) {
+  const pt = usePartyText();
+  const [detail, setDetail] = useState<MemberDetail | null>(null);
+  useEffect(() => {
+    partyApi.member(id).then(setDetail, () => setDetail(null));
+  }, [id]);
+  return (
+    <Modal open footer={null} onCancel={onClose} title={`${detail?.name ?? ''} · ${pt('member.history')}`} width={640}>
+      {detail?.endedOn && <Alert type="warning" style={{ marginBottom: 8 }} message={`${pt('member.remove')}：${detail.endedOn} ${detail.endReason ?? ''}`} />}
+      <Table size="small" rowKey="id" pagination={false} dataSource={detail?.transfers ?? []} locale={{ emptyText: pt('member.noHistory') }} data-testid="party-member-transfers"
+        columns={[
+          { title: pt('field.date'), dataIndex: 'transferredOn' },
+          { title: pt('col.from'), dataIndex: 'fromOrganizationName' },
+          { title: pt('col.to'), dataIndex: 'toOrganizationName' },
+          { title: pt('field.reason'), dataIndex: 'reason' },
+        ]} />
+    </Modal>
+  );
+}
+
+/** One organisation: children, members (masked ID data), activities; forms to add members, 联户 and activities; edit, delete, dissolve; member edit, transfer and removal. */
 function OrganizationDrawer({ id, onClose }: { id: number; onClose: () => void }) {
   const pt = usePartyText();
   const { can } = useAuth();
   const { message } = App.useApp();
   const [detail, setDetail] = useState<OrganizationDetail | null>(null);
-  const [form, setForm] = useState<'member' | 'activity' | 'household' | null>(null);
+  const [form, setForm] = useState<DrawerForm | null>(null);
   const [memberId, setMemberId] = useState<number | null>(null);
+  const [history, setHistory] = useState<number | null>(null);
   const [values, setValues] = useState<Record<string, unknown>>({});
   const load = useCallback(() => partyApi.get(id).then(setDetail, (err: unknown) => message.error(errorMessage(err))), [id, message]);
   useEffect(() => {
     void load();
   }, [load]);
-  const manage = can('party.manage');
+  const manage = can('party.manage') && !detail?.dissolvedOn;
+  const openFor = (f: DrawerForm, m?: Member, initial: Record<string, unknown> = {}) => {
+    setMemberId(m?.id ?? null);
+    setValues(initial);
+    setForm(f);
+  };
+  const memberVersion = () => detail?.members.find((m) => m.id === memberId)?.version ?? 0;
+  const remove = async () => {
+    if (!detail) return;
+    try {
+      await partyApi.remove(id, detail.version);
+      message.success(pt('deleted'));
+      onClose();
+    } catch (err) {
+      message.error(errorMessage(err));
+    }
+  };
 
   const submit = async () => {
     try {
@@ -29,6 +81,23 @@ function OrganizationDrawer({ id, onClose }: { id: number; onClose: () => void }
         await partyApi.addMember(id, { residentId: Number(values.residentId), kind: (values.kind as MemberKind | undefined) ?? 'full', post: (values.post as string | undefined) ?? null, joinedOn: String(values.joinedOn ?? '') });
       } else if (form === 'household' && memberId) {
         await partyApi.linkHousehold(memberId, Number(values.householdId));
+      } else if (form === 'edit' && detail) {
+        await partyApi.update(id, {
+          gridCode: String(values.gridCode ?? detail.gridCode), parentId: values.parentId === undefined ? detail.parentId : (values.parentId as number | null), name: String(values.name ?? detail.name),
+          kind: (values.kind as OrgKind | undefined) ?? detail.kind, secretary: values.secretary === undefined ? detail.secretary : String(values.secretary), version: detail.version,
+        });
+      } else if (form === 'dissolve' && detail) {
+        const r = await partyApi.dissolve(id, { version: detail.version, toOrganizationId: Number(values.to), dissolvedOn: String(values.date ?? shanghaiToday()), reason: String(values.reason ?? '') });
+        message.info(pt('transferred', { n: r.transferred }));
+      } else if (form === 'memberEdit' && memberId) {
+        const m = detail?.members.find((x) => x.id === memberId);
+        await partyApi.updateMember(memberId, {
+          version: memberVersion(), kind: (values.kind as MemberKind | undefined) ?? m?.kind ?? 'full', post: values.post === undefined ? m?.post ?? null : String(values.post), joinedOn: String(values.joinedOn ?? m?.joinedOn ?? ''),
+        });
+      } else if (form === 'transfer' && memberId) {
+        await partyApi.transferMember(memberId, { version: memberVersion(), toOrganizationId: Number(values.to), transferredOn: String(values.date ?? shanghaiToday()), reason: String(values.reason ?? '') });
+      } else if (form === 'remove' && memberId) {
+        await partyApi.removeMember(memberId, { version: memberVersion(), endedOn: String(values.date ?? shanghaiToday()), reason: String(values.reason ?? '') });
       } else if (form === 'activity') {
         await partyApi.addActivity(id, {
           title: String(values.title ?? ''), kind: (values.kind as ActivityKind | undefined) ?? 'branch_meeting',
@@ -50,6 +119,16 @@ function OrganizationDrawer({ id, onClose }: { id: number; onClose: () => void }
     <Drawer open width={860} title={detail?.name ?? ''} onClose={onClose} data-testid="party-org-drawer">
       {detail && (
         <>
+          {detail.dissolvedOn && <Alert type="warning" style={{ marginBottom: 12 }} data-testid="party-org-dissolved" message={pt('dissolved', { date: detail.dissolvedOn, reason: detail.dissolveReason ?? '' })} />}
+          {manage && (
+            <Space style={{ marginBottom: 12 }}>
+              <Button data-testid="party-org-edit" onClick={() => openFor('edit')}>{pt('edit')}</Button>
+              <Button data-testid="party-org-dissolve" onClick={() => openFor('dissolve')}>{pt('dissolve')}</Button>
+              <Popconfirm title={pt('delete.confirm')} onConfirm={() => void remove()}>
+                <Button danger data-testid="party-org-delete">{pt('delete')}</Button>
+              </Popconfirm>
+            </Space>
+          )}
           <Descriptions size="small" column={2} bordered>
             <Descriptions.Item label={pt('col.kind')}>{pt(`kind.${detail.kind}`)}</Descriptions.Item>
             <Descriptions.Item label={pt('col.grid')}>{detail.gridName ?? detail.gridCode}</Descriptions.Item>
@@ -84,8 +163,31 @@ function OrganizationDrawer({ id, onClose }: { id: number; onClose: () => void }
                   </Space>
                 ),
               },
+              {
+                title: pt('col.actions'), key: 'actions',
+                render: (_: unknown, m) => (
+                  <Space size={0} wrap>
+                    {manage && <Button size="small" type="link" data-testid={`party-member-edit-${m.id}`} onClick={() => openFor('memberEdit', m)}>{pt('edit')}</Button>}
+                    {manage && <Button size="small" type="link" data-testid={`party-member-transfer-${m.id}`} onClick={() => openFor('transfer', m)}>{pt('member.transfer')}</Button>}
+                    {manage && <Button size="small" type="link" danger data-testid={`party-member-remove-${m.id}`} onClick={() => openFor('remove', m)}>{pt('member.remove')}</Button>}
+                    <Button size="small" type="link" data-testid={`party-member-history-${m.id}`} onClick={() => setHistory(m.id)}>{pt('member.history')}</Button>
+                  </Space>
+                ),
+              },
             ]}
           />
+          {detail.formerMembers.length > 0 && (
+            <>
+              <Typography.Title level={5} style={{ marginTop: 16 }}>{pt('former')}</Typography.Title>
+              <Table size="small" rowKey="id" pagination={false} dataSource={detail.formerMembers} data-testid="party-former-members"
+                onRow={(m) => ({ onClick: () => setHistory(m.id), style: { cursor: 'pointer' } })}
+                columns={[
+                  { title: pt('col.name'), dataIndex: 'name' },
+                  { title: pt('field.date'), dataIndex: 'endedOn' },
+                  { title: pt('field.reason'), dataIndex: 'endReason' },
+                ]} />
+            </>
+          )}
           <Space style={{ marginTop: 16, justifyContent: 'space-between', width: '100%' }}>
             <Typography.Title level={5} style={{ margin: 0 }}>{pt('detail.activities')}</Typography.Title>
             {manage && <Button data-testid="party-add-activity" onClick={() => setForm('activity')}>{pt('newActivity')}</Button>}
@@ -101,8 +203,43 @@ function OrganizationDrawer({ id, onClose }: { id: number; onClose: () => void }
           />
         </>
       )}
-      <Modal open={form !== null} onCancel={() => setForm(null)} onOk={() => void submit()} title={form === 'member' ? pt('addMember') : form === 'household' ? pt('linkHousehold') : pt('newActivity')} destroyOnHidden>
+      {history !== null && <MemberHistory id={history} onClose={() => setHistory(null)} />}
+      <Modal open={form !== null} onCancel={() => setForm(null)} onOk={() => void submit()} destroyOnHidden
+        title={form === 'member' ? pt('addMember') : form === 'household' ? pt('linkHousehold') : form === 'edit' ? pt('edit') : form === 'dissolve' ? pt('dissolve.title')
+          : form === 'memberEdit' ? pt('member.edit') : form === 'transfer' ? pt('member.transfer') : form === 'remove' ? pt('member.remove') : pt('newActivity')}>
         <Form layout="vertical">
+          {form === 'edit' && detail && (
+            <>
+              <Form.Item label={pt('field.name')} required><Input defaultValue={detail.name} data-testid="party-edit-name" onChange={(e) => set('name')(e.target.value)} /></Form.Item>
+              <Form.Item label={pt('field.kind')}>
+                <Select defaultValue={detail.kind} onChange={set('kind')} options={ORG_KINDS.map((k) => ({ value: k, label: pt(`kind.${k}`) }))} />
+              </Form.Item>
+              <Form.Item label={pt('field.gridCode')} required><Input defaultValue={detail.gridCode} data-testid="party-edit-grid" onChange={(e) => set('gridCode')(e.target.value.trim())} /></Form.Item>
+              <Form.Item label={pt('field.parent')}><InputNumber min={1} defaultValue={detail.parentId ?? undefined} style={{ width: '100%' }} onChange={(v) => set('parentId')(v === null ? null : Number(v))} /></Form.Item>
+              <Form.Item label={pt('field.secretary')}><Input defaultValue={detail.secretary ?? ''} onChange={(e) => set('secretary')(e.target.value)} /></Form.Item>
+            </>
+          )}
+          {form === 'memberEdit' && detail && (() => {
+            const m = detail.members.find((x) => x.id === memberId);
+            return (
+              <>
+                <Form.Item label={pt('field.memberKind')}>
+                  <Select defaultValue={m?.kind} onChange={set('kind')} options={(['full', 'probationary'] as const).map((k) => ({ value: k, label: pt(`member.${k}`) }))} />
+                </Form.Item>
+                <Form.Item label={pt('field.post')}><Input defaultValue={m?.post ?? ''} data-testid="party-member-post" onChange={(e) => set('post')(e.target.value)} /></Form.Item>
+                <Form.Item label={pt('field.joinedOn')} required><Input type="date" defaultValue={m?.joinedOn} onChange={(e) => set('joinedOn')(e.target.value)} /></Form.Item>
+              </>
+            );
+          })()}
+          {(form === 'transfer' || form === 'dissolve') && (
+            <Form.Item label={pt('field.toOrganization')} required><OrganizationPicker exclude={id} onChange={set('to')} testId="party-transfer-to" /></Form.Item>
+          )}
+          {(form === 'transfer' || form === 'dissolve' || form === 'remove') && (
+            <>
+              <Form.Item label={pt('field.date')} required><Input type="date" defaultValue={shanghaiToday()} data-testid="party-transfer-date" onChange={(e) => set('date')(e.target.value)} /></Form.Item>
+              <Form.Item label={pt('field.reason')} required><Input data-testid="party-transfer-reason" maxLength={200} onChange={(e) => set('reason')(e.target.value)} /></Form.Item>
+            </>
+          )}
           {form === 'member' && (
             <>
               <Form.Item label={pt('field.residentId')} required><InputNumber data-testid="party-member-resident" min={1} style={{ width: '100%' }} onChange={set('residentId')} /></Form.Item>
