@@ -365,7 +365,7 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   });
   const live = new IncidentLiveFeed({ db, broker, logger: platform.logger });
   await live.start();
-  const overview = new CommandOverviewService(db, platform.incidents, platform.evaluation);
+  const overview = new CommandOverviewService(db, platform.incidents, platform.evaluation, platform.workforce.duty);
   await commandRoutes(app, { live, overview });
   await reportRoutes(app, { reports: platform.reports });
   await archiveRoutes(app, { archive: platform.archive });
@@ -388,7 +388,7 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   platform.webhooks.dispatcher = webhookDispatcher;
   await webhookRoutes(app, { webhooks: platform.webhooks, apiClients: platform.apiClients, sender: webhookSender });
   webhookDispatcher.start(live.tail);
-  await portalRoutes(app, { db, notifications: platform.notifications, field: new FieldDispatch(db, platform.incidents) });
+  await portalRoutes(app, { db, notifications: platform.notifications, field: new FieldDispatch(db, platform.incidents, platform.workforce.duty) });
   await citizenRoutes(app, { citizens: platform.citizens, publicMap: platform.publicMap, files: platform.files });
   await open311Routes(app, { incidents: platform.incidents, publicMap: platform.publicMap, reference: platform.publicMap.reference, apiClients: platform.apiClients });
   // The clock sweep runs in the server process; the lease picks one node of several.
