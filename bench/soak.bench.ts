@@ -3,6 +3,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { sql, type Kysely } from 'kysely';
+import type { Db } from '../src/infra/db/database.js';
 import { call, login, pointsIn, startBenchServer } from './intake.bench.js';
 import { report } from './lib.js';
 
@@ -11,6 +13,27 @@ const RATE = Number(process.env.BENCH_SOAK_RATE ?? 5);
 const CLIENTS = Number(process.env.BENCH_SOAK_CLIENTS ?? 50);
 /** RSS is taken as the baseline after this share of the run: startup, caches and JIT have settled by then. */
 const WARM_SHARE = 0.2;
+
+/**
+ * SQLite connections' page caches, in KiB (BENCH_SOAK_SQLITE_CACHE_KIB; unset:
+ * the platform's own 64 MiB). Only to check what the RSS is made of: a run
+ * with a 2 MiB cache grew as much as one with 64 MiB (bench/README.md).
+ */
+const CACHE_KIB = process.env.BENCH_SOAK_SQLITE_CACHE_KIB ? Number(process.env.BENCH_SOAK_SQLITE_CACHE_KIB) : null;
+
+/** MiB held by the SQLite stores' files: the most their page caches can hold. */
+async function storeMiB(stores: readonly Db<unknown>[]): Promise<number | null> {
+  let bytes = 0;
+  for (const store of stores) {
+    if (store.dialect !== 'sqlite') return null;
+    const db = store.primary as Kysely<unknown>;
+    if (CACHE_KIB !== null) await sql.raw(`pragma cache_size = -${CACHE_KIB}`).execute(db);
+    const pages = Number((await sql<{ page_count: number }>`pragma page_count`.execute(db)).rows[0]?.page_count ?? 0);
+    const size = Number((await sql<{ page_size: number }>`pragma page_size`.execute(db)).rows[0]?.page_size ?? 0);
+    bytes += pages * size;
+  }
+  return Math.round((bytes / 2 ** 20) * 10) / 10;
+}
 
 /** A full collection before a reading, so garbage not yet collected does not count as growth. */
 function collect(): void {
@@ -25,9 +48,9 @@ function collect(): void {
  * process (reconnecting with their cursor when a stream expires, as browsers
  * do) while reports arrive at RATE per second for SECONDS (default 10 min;
  * BENCH_SOAK_SECONDS shortens it). Figure: RSS at the end against RSS after
- * the warm-up share of the run, both after a full GC, with RSS every tenth of
- * the run beside it. Goal: growth ≤ 10 %. SQLite's page cache (64 MiB per
- * connection) fills during the run: a short run shows it as growth.
+ * the warm-up share of the run, both after a full GC, with RSS, the V8 heap
+ * and external memory every tenth of the run beside it, and the size of the
+ * SQLite stores (the most their page caches can hold). Goal: growth ≤ 10 %.
  */
 export default async function soakBench(): Promise<void> {
   const s = await startBenchServer('soak');
@@ -46,16 +69,22 @@ export default async function soakBench(): Promise<void> {
     const cookie = await login(s, 'operator');
     const total = Math.max(1, Math.round(SECONDS * RATE));
     const points = await pointsIn(s.platform, Math.min(total, 5000));
+    const stores = [s.platform.db, s.platform.statistics.db, s.platform.archive.db] as Db<unknown>[];
+    const storeAtStart = await storeMiB(stores);
+    collect();
+    const startRss = process.memoryUsage().rss;
     await ask({ type: 'open', port: s.port, cookie, clients: CLIENTS }, 'open');
     const t0 = Date.now();
     let sent = 0;
     let failures = 0;
     let warmRss = 0;
     let warmHeap = 0;
+    let warmHeapTotal = 0;
     const warmAt = Math.round(total * WARM_SHARE);
-    // RSS every tenth of the run (no GC): a filling cache levels off, a leak keeps climbing.
-    const samples: number[] = [];
+    // Every tenth of the run (no GC): a filling cache levels off, a leak keeps climbing; heap and external tell a JavaScript leak from native memory.
+    const samples = { rss: [] as number[], heapTotal: [] as number[], heap: [] as number[], external: [] as number[] };
     const tenth = Math.max(1, Math.round(total / 10));
+    const mib = (b: number) => Math.round(b / 2 ** 20);
     while (sent < total) {
       // Paced by the clock, not by the answers: RATE per second whatever the latency.
       const due = t0 + (sent * 1000) / RATE;
@@ -64,11 +93,18 @@ export default async function soakBench(): Promise<void> {
       const i = sent++;
       void call(s, 'POST', '/api/incidents', { cookie, body: { channel: 'operator_phone', description: `长稳测试 ${i}: 路灯不亮`, position: { ...points[i % points.length]!, crs: 'wgs84' } } })
         .then((r) => { if (r.status !== 201) failures++; }, () => { failures++; });
-      if (sent % tenth === 0) samples.push(Math.round(process.memoryUsage().rss / 2 ** 20));
+      if (sent % tenth === 0) {
+        const m = process.memoryUsage();
+        samples.rss.push(mib(m.rss));
+        samples.heapTotal.push(mib(m.heapTotal));
+        samples.heap.push(mib(m.heapUsed));
+        samples.external.push(mib(m.external));
+      }
       if (sent === warmAt) {
         collect();
         warmRss = process.memoryUsage().rss;
         warmHeap = process.memoryUsage().heapUsed;
+        warmHeapTotal = process.memoryUsage().heapTotal;
       }
     }
     await new Promise((r) => setTimeout(r, 2000));
@@ -78,8 +114,10 @@ export default async function soakBench(): Promise<void> {
     const mb = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
     report({
       name: 'soak_server_rss_growth', value: mb(end.rss), unit: 'MiB', baseline: mb(warmRss), scale: 0.1, db: s.db,
-      seconds: SECONDS, ratePerS: RATE, reports: total, failures, clients: CLIENTS, eventsReceived: got.received, clientReconnects: got.reconnects,
-      rssEveryTenthMiB: samples, heapUsedMiB: mb(end.heapUsed), heapUsedAtWarmMiB: mb(warmHeap), elapsedS: Math.round((Date.now() - t0) / 1000),
+      seconds: SECONDS, ratePerS: RATE, reports: total, failures, clients: CLIENTS, eventsReceived: got.received, eventsExpected: total * CLIENTS,
+      clientReconnects: got.reconnects, rssBeforeRunMiB: mb(startRss), sqliteCacheKiB: CACHE_KIB ?? 65536, storeMiBAtStart: storeAtStart, storeMiBAtEnd: await storeMiB(stores),
+      rssEveryTenthMiB: samples.rss, heapTotalEveryTenthMiB: samples.heapTotal, heapUsedEveryTenthMiB: samples.heap, externalEveryTenthMiB: samples.external,
+      heapTotalMiB: mb(end.heapTotal), heapTotalAtWarmMiB: mb(warmHeapTotal), heapUsedMiB: mb(end.heapUsed), heapUsedAtWarmMiB: mb(warmHeap), elapsedS: Math.round((Date.now() - t0) / 1000),
       baselineIs: `RSS after ${WARM_SHARE * 100} % of the run (both after a full GC)`, goal: 'ratio ≤ 1.10 (no growth beyond 10 %)',
     });
   } finally {
