@@ -17,12 +17,13 @@ let received = 0;
 let reconnects = 0;
 const live = new Set<ClientRequest>();
 
-function connect(o: Open, cursor: string): void {
+function connect(o: Open, cursor: string, onOpen?: () => void): void {
   if (stopped) return;
   let last = cursor;
   const headers: Record<string, string> = { cookie: `cg_session=${o.cookie}`, accept: 'text/event-stream' };
   if (last) headers['last-event-id'] = last;
   const req = request({ host: '127.0.0.1', port: o.port, path: '/api/live/incidents', agent: false, headers }, (res) => {
+    onOpen?.();
     let buffer = '';
     res.setEncoding('utf8');
     res.on('data', (chunk: string) => {
@@ -54,8 +55,9 @@ function connect(o: Open, cursor: string): void {
 
 process.on('message', (m: Open | { type: 'close' }) => {
   if (m.type === 'open') {
-    for (let i = 0; i < m.clients; i++) connect(m, '');
-    process.send!({ type: 'open' });
+    // Ready once every stream has its response, so no event of the run comes before a client listens.
+    let waiting = m.clients;
+    for (let i = 0; i < m.clients; i++) connect(m, '', () => { if (--waiting === 0) process.send!({ type: 'open' }); });
   } else {
     stopped = true;
     for (const r of live) r.destroy();

@@ -420,7 +420,7 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   await broker.listen(GRID_TOPIC, refreshGrid).catch((err: unknown) => platform.logger.warn({ err }, 'the live broker refused the grid topic: grid changes of other nodes arrive by polling'));
   const gridWatch = setInterval(refreshGrid, GRID_VERSION_POLL_MS);
   gridWatch.unref();
-  const overview = new CommandOverviewService(db, platform.incidents, platform.evaluation);
+  const overview = new CommandOverviewService(db, platform.incidents, platform.evaluation, platform.workforce.duty);
   await commandRoutes(app, { live, overview });
   await reportRoutes(app, { reports: platform.reports });
   await archiveRoutes(app, { archive: platform.archive });
@@ -443,7 +443,7 @@ export async function buildHttp(platform: Platform): Promise<{ app: FastifyInsta
   platform.webhooks.dispatcher = webhookDispatcher;
   await webhookRoutes(app, { webhooks: platform.webhooks, apiClients: platform.apiClients, sender: webhookSender });
   webhookDispatcher.start(live.tail);
-  await portalRoutes(app, { db, notifications: platform.notifications, field: new FieldDispatch(db, platform.incidents) });
+  await portalRoutes(app, { db, notifications: platform.notifications, field: new FieldDispatch(db, platform.incidents, platform.workforce.duty) });
   await citizenRoutes(app, { citizens: platform.citizens, publicMap: platform.publicMap, files: platform.files });
   await open311Routes(app, { incidents: platform.incidents, publicMap: platform.publicMap, reference: platform.publicMap.reference, apiClients: platform.apiClients });
   // The cascade outbox: one node (by lease) delivers it, woken by this node's sends and by a poll.

@@ -8,7 +8,7 @@ import { decodeCursor, encodeCursor, LiveTail } from '../../src/infra/feed/tail.
 import { principalFor } from '../../src/platform.js';
 import { IncidentLiveFeed, type LiveIncidentEvent } from '../../src/modules/command/live.js';
 import type { Database } from '../../src/database.js';
-import { gridHelper } from '../incidents/support.js';
+import { act, D01_CATEGORY, gridHelper } from '../incidents/support.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../support/db.js';
 import { openTestApp, type TestApp } from '../support/http.js';
 import { openSse, type SseClient } from '../support/sse.js';
@@ -78,6 +78,26 @@ describe.each(DIALECTS)('live incident feed over server-sent events (%s)', (dial
     await all.waitFor((e) => e.event === 'incident' && body(e).code === ownCase.code, 2000);
     expect(own.events.filter(isIt)).toEqual([]);
     expect(own.events.filter((e) => e.event === 'incident').every((e) => body(e).gridCode.startsWith(grids.streets[mine]!))).toBe(true);
+  });
+
+  it('tells each user of his own new notifications as notice events that do not move the cursor', async () => {
+    const handler = await t.login('handler');
+    const dispatcher = await t.login('dispatcher');
+    const his = await listen(handler);
+    const other = await listen(operator);
+    const incident = await report(0, '实时推送：派遣提醒');
+    expect((await act(t, operator, incident.id, { type: 'register', categoryCode: D01_CATEGORY.code })).statusCode).toBe(200);
+    expect((await act(t, dispatcher, incident.id, { type: 'dispatch', leadDepartmentCode: 'D01' })).statusCode).toBe(200);
+    await t.platform.notifications.catchUp();
+    const isIt = (e: { event: string; data: string }) => e.event === 'notice' && (JSON.parse(e.data) as { incidentCode: string }).incidentCode === incident.code;
+    const notice = await his.waitFor(isIt, 2000);
+    expect(notice.id).toBeNull();
+    expect(JSON.parse(notice.data)).toMatchObject({ kind: 'dispatched', incidentId: incident.id });
+    // The handler's cursor is still the last incident event's.
+    expect(his.lastId()).toBe([...his.events].reverse().find((e) => e.id !== null)!.id);
+    // The operator was told nothing, though his stream carries the case's events.
+    await other.waitFor((e) => e.event === 'incident' && body(e).code === incident.code && body(e).action === 'dispatch', 2000);
+    expect(other.events.filter(isIt)).toEqual([]);
   });
 
   it('resumes from the last event id after a reconnect with exactly the events missed', async () => {

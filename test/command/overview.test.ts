@@ -6,6 +6,7 @@ import type { CommandOverview } from '../../src/modules/command/overview.js';
 import { act, D01_CATEGORY, gridHelper } from '../incidents/support.js';
 import { DIALECTS } from '../support/db.js';
 import { openTestApp, type TestApp } from '../support/http.js';
+import { onRotaAllDay } from '../workforce/support.js';
 
 const OPEN = ['reported', 'registered', 'dispatched', 'handling', 'replied', 'verifying', 'verified'];
 
@@ -65,7 +66,10 @@ describe.each(DIALECTS)('command overview (%s)', (dialect) => {
     // The demo worker on patrol in their grid: two fixes, the later one is the position shown.
     worker = await t.login('worker');
     const workerGrid = (await db.selectFrom('role_assignments').innerJoin('users', 'users.id', 'role_assignments.user_id').select('role_assignments.scope_code').where('users.username', '=', 'worker').executeTakeFirstOrThrow()).scope_code;
-    workerPoint = grids.pointIn(grids.units.find((u) => u.startsWith(workerGrid))!);
+    const workerUnit = grids.units.find((u) => u.startsWith(workerGrid))!;
+    workerPoint = grids.pointIn(workerUnit);
+    // The screen shows workers on duty: on the rota now as well as on patrol.
+    await onRotaAllDay(t, (await t.platform.accounts.findUserId('worker'))!, workerUnit);
     const patrolId = randomUUID();
     const started = Date.now() - 120_000;
     expect((await t.request({ method: 'POST', url: '/api/patrols', cookie: worker, body: { id: patrolId, startedAt: new Date(started).toISOString() } })).statusCode).toBe(201);

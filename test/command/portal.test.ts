@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../support/db.js';
 import { openTestApp, type TestApp } from '../support/http.js';
 import { act, D01_CATEGORY, gridHelper, scopeOf } from '../incidents/support.js';
+import { onRotaAllDay } from '../workforce/support.js';
 
 /**
  * The work portal's bell and dispatch from the map (issue 17 items 4 and 5):
@@ -22,6 +23,8 @@ describe.each(DIALECTS)('work portal on %s', (dialect) => {
     const grids = await gridHelper(t);
     unit = await scopeOf(t, 'worker');
     point = grids.pointIn(unit);
+    // On duty needs the rota as well as the patrol.
+    await onRotaAllDay(t, (await t.platform.accounts.findUserId('worker'))!, unit);
   });
   afterAll(async () => t?.close());
 

@@ -52,3 +52,25 @@ export function ok<T = Record<string, unknown>>(res: { statusCode: number; body:
   expect(res.statusCode, res.body).toBe(status);
   return res.json() as T;
 }
+
+/**
+ * Puts a worker on a rota that covers the whole day, every day, from today
+ * (the community's team, made if it has none; the team's shift becomes
+ * 00:00–23:59): what "on duty" needs besides a clock-in or a patrol.
+ */
+export async function onRotaAllDay(t: TestApp, userId: number, unit: string): Promise<void> {
+  // In the day's last minute, wait for the next day rather than fall outside the shift.
+  const local = (Date.now() + SHANGHAI_MS) % DAY;
+  if (local >= DAY - 61_000) await new Promise((r) => setTimeout(r, DAY - local + 1000));
+  const admin = await t.login('admin');
+  const community = unit.slice(0, 12);
+  const made = await t.request({ method: 'POST', url: '/api/teams', cookie: admin, body: { communityCode: community } });
+  const teamId = made.statusCode === 201
+    ? (made.json() as { id: number }).id
+    : ok<{ items: { id: number; communityCode: string }[] }>(await t.request({ url: '/api/teams', cookie: admin })).items.find((x) => x.communityCode === community)!.id;
+  const team = ok<{ version: number; members: { userId: number | null }[] }>(await t.request({ url: `/api/teams/${teamId}`, cookie: admin }));
+  const allDay = { start: '00:00', end: '23:59' };
+  ok(await t.request({ method: 'PUT', url: `/api/teams/${teamId}/rota`, cookie: admin, body: { weekly: Array(7).fill(allDay), followCalendar: false, version: team.version } }));
+  if (team.members.some((m) => m.userId === userId)) return;
+  ok(await t.request({ method: 'POST', url: `/api/teams/${teamId}/members`, cookie: admin, body: { userId, roleCode: 'part_time_worker', gridCodes: [unit], fromDate: ymdOf(Date.now()) } }));
+}

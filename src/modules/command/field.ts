@@ -11,8 +11,8 @@ import { scopeFilter } from '../../infra/auth/scope.js';
 import { insertedId } from '../../infra/db/values.js';
 import { AppError, notFound } from '../../infra/http/errors.js';
 import type { IncidentService } from '../incidents/service.js';
+import type { DutyRoster } from '../workforce/duty.js';
 import { NotificationService } from './notifications.js';
-import { shanghaiDay } from './rules/overview.js';
 import { nearestWorkers, type NearWorker } from './rules/nearest.js';
 
 /** Patrols started this long ago still give positions (a day's shift). */
@@ -47,7 +47,7 @@ export interface FieldTaskView {
 const iso = (ms: number | string) => new Date(Number(ms)).toISOString();
 
 export class FieldDispatch {
-  constructor(private readonly db: AppDb, private readonly incidents: IncidentService) {}
+  constructor(private readonly db: AppDb, private readonly incidents: IncidentService, private readonly duty: DutyRoster) {}
 
   private async caseOf(principal: Principal, id: number) {
     if ((await this.incidents.visibleIds(principal, [id])).length === 0) throw notFound('incident');
@@ -83,23 +83,15 @@ export class FieldDispatch {
       .execute();
     if (fixes.length === 0) return [];
     const userIds = [...new Set(fixes.map((f) => Number(f.user_id)))];
-    const dayStart = shanghaiDay(now).start;
-    const [clocks, roles] = await Promise.all([
-      db.selectFrom('clock_records').select(['user_id', 'kind', 'at']).where('user_id', 'in', userIds).where('at', '>=', dayStart).where('at', '<=', now).execute(),
+    const patrolling = new Set(fixes.filter((f) => f.ended_at == null).map((f) => Number(f.user_id)));
+    const [onDuty, roles] = await Promise.all([
+      this.duty.onDuty(db, userIds, patrolling, now),
       db.selectFrom('role_assignments').select(['user_id', 'scope_code']).where('user_id', 'in', userIds).where('role_code', '=', 'grid_worker').where('scope_kind', '=', 'grid').execute(),
     ]);
-    // Clocked in: today's last clock record is an "in".
-    const lastClock = new Map<number, { kind: string; at: number }>();
-    for (const r of clocks) {
-      const prev = lastClock.get(Number(r.user_id));
-      if (!prev || Number(r.at) > prev.at) lastClock.set(Number(r.user_id), { kind: r.kind, at: Number(r.at) });
-    }
-    const patrolling = new Set(fixes.filter((f) => f.ended_at == null).map((f) => Number(f.user_id)));
-    const onDuty = (u: number) => patrolling.has(u) || lastClock.get(u)?.kind === 'in';
     const gridName = new Map(fixes.map((f) => [Number(f.user_id), f.grid_name ?? null]));
     const canVerify = new Set(roles.filter((r) => caseGrid.startsWith(r.scope_code)).map((r) => Number(r.user_id)));
     const near = nearestWorkers(point, fixes.map((f) => ({
-      userId: Number(f.user_id), name: f.display_name, lng: Number(f.lng_e6) / 1e6, lat: Number(f.lat_e6) / 1e6, at: Number(f.at), onDuty: onDuty(Number(f.user_id)),
+      userId: Number(f.user_id), name: f.display_name, lng: Number(f.lng_e6) / 1e6, lat: Number(f.lat_e6) / 1e6, at: Number(f.at), onDuty: onDuty.has(Number(f.user_id)),
     })), { limit, maxAgeMs: FIX_MAX_AGE_MS, now });
     return near.map((w) => ({ ...w, gridName: gridName.get(w.userId) ?? null, canVerify: canVerify.has(w.userId) }));
   }

@@ -97,6 +97,43 @@ export function incidentEventSource(db: AppDb): FeedSource<LiveIncidentEvent> & 
   };
 }
 
+/** A notification as the live feed tells its user that one arrived (the bell then re-reads its count). */
+export interface LiveNotice {
+  id: number;
+  userId: number;
+  kind: string;
+  incidentId: number;
+  incidentCode: string;
+}
+
+/** Reads the notifications table by id (written by the timeline reader, the overdue sweep and field dispatch). */
+export function noticeSource(db: AppDb): FeedSource<LiveNotice> & { lastId(): Promise<number> } {
+  const k = db.primary as unknown as Kysely<unknown>;
+  type NoticeRaw = { id: number | string; user_id: number | string; kind: string; incident_id: number | string; incident_code: string };
+  const run = async (text: string, params: readonly unknown[]) => (await k.executeQuery<NoticeRaw>(CompiledQuery.raw(text, [...params]))).rows;
+  const shape = (rows: NoticeRaw[]): LiveNotice[] => rows.map((r) => ({
+    id: Number(r.id), userId: Number(r.user_id), kind: r.kind, incidentId: Number(r.incident_id), incidentCode: r.incident_code,
+  }));
+  const cols = 'select id, user_id, kind, incident_id, incident_code from notifications';
+  return {
+    async after(afterId, limit) {
+      return shape(await run(`${cols} where id > ? order by id limit ${Number(limit)}`, [afterId]));
+    },
+    async byIds(ids) {
+      const out: LiveNotice[] = [];
+      for (let i = 0; i < ids.length; i += 500) {
+        const chunk = ids.slice(i, i + 500);
+        out.push(...shape(await run(`${cols} where id in (${chunk.map(() => '?').join(', ')}) order by id`, chunk)));
+      }
+      return out;
+    },
+    async lastId() {
+      const r = await run('select max(id) as m from notifications', []);
+      return Number((r[0] as unknown as { m: number | string | null } | undefined)?.m ?? 0);
+    },
+  };
+}
+
 /** Whether a viewer with these incidents.read scopes may see the event's case (the incident service's rule, in memory). */
 export function canSeeLiveEvent(scopes: readonly Scope[], e: Pick<LiveIncidentEvent, 'gridCode' | 'departmentCodes'>): boolean {
   return gridInScope(e.gridCode, scopes) || e.departmentCodes.some((d) => departmentInScope(d, scopes));
@@ -132,6 +169,12 @@ export const MAX_CATCH_UP = 5000;
 
 export class IncidentLiveFeed {
   readonly tail: LiveTail<LiveIncidentEvent>;
+  /**
+   * The notifications table's tail: a stream tells its own user of each new
+   * notification (a field task is written with no timeline event, so the
+   * incident events alone would not wake a grid worker's bell).
+   */
+  readonly notices: LiveTail<LiveNotice>;
   private readonly source: ReturnType<typeof incidentEventSource>;
   private unsubscribe: (() => void) | null = null;
   private notifyPending = false;
@@ -144,15 +187,26 @@ export class IncidentLiveFeed {
       ...(options.gapHoldMs !== undefined ? { gapHoldMs: options.gapHoldMs } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
     });
+    this.notices = new LiveTail<LiveNotice>({
+      source: noticeSource(options.db),
+      ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
+      ...(options.gapHoldMs !== undefined ? { gapHoldMs: options.gapHoldMs } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
   }
 
   async start(): Promise<void> {
     await this.tail.start();
+    await this.notices.start();
     const { db, broker } = this.options;
-    await broker.listen(LIVE_TOPIC_INCIDENTS, () => this.tail.wake());
-    // Every local commit wakes the tail; other nodes are told once per tick, not once per commit.
+    await broker.listen(LIVE_TOPIC_INCIDENTS, () => {
+      this.tail.wake();
+      this.notices.wake();
+    });
+    // Every local commit wakes the tails; other nodes are told once per tick, not once per commit.
     this.unsubscribe = db.onCommit(() => {
       this.tail.wake();
+      this.notices.wake();
       if (broker.kind === 'none' || this.notifyPending) return;
       this.notifyPending = true;
       setImmediate(() => {
@@ -166,6 +220,15 @@ export class IncidentLiveFeed {
     this.unsubscribe?.();
     this.unsubscribe = null;
     this.tail.stop();
+    this.notices.stop();
+  }
+
+  /** Tells `send` of each notification written for `userId` from now on (no catch-up: the bell reads its count on connecting). */
+  subscribeNotices(userId: number, send: (notice: LiveNotice) => void): LiveSubscription {
+    const off = this.notices.subscribe((rows) => {
+      for (const row of rows) if (row.userId === userId) send(row);
+    });
+    return { close: off };
   }
 
   /** The tail's position: where a client without a cursor starts. */

@@ -13,6 +13,7 @@ import { AppError } from '../../infra/http/errors.js';
 import type { EvaluationService } from '../evaluation/service.js';
 import { GRID_CODE_LENGTH } from '../grid/rules/codes.js';
 import { OPEN_STATUSES, type IncidentService } from '../incidents/service.js';
+import type { DutyRoster } from '../workforce/duty.js';
 import { shanghaiDay, tallyOpen, type OpenGroup, type Tally } from './rules/overview.js';
 
 export const RED_LIST_LIMIT = 50;
@@ -83,6 +84,7 @@ export class CommandOverviewService {
     private readonly db: AppDb,
     private readonly incidents: IncidentService,
     private readonly evaluation: EvaluationService,
+    private readonly duty: DutyRoster,
   ) {}
 
   async overview(principal: Principal, now = Date.now()): Promise<CommandOverview> {
@@ -188,7 +190,7 @@ export class CommandOverviewService {
     }
   }
 
-  /** On-duty workers: the last fix of each running patrol in the caller's workforce scope, newest patrol per worker. */
+  /** On-duty workers (on the rota now, workforce/rules/duty.ts) on a running patrol in the caller's workforce scope: its last fix, newest patrol per worker. */
   private async workers(principal: Principal, now: number): Promise<WorkerPosition[] | null> {
     const scopes = principal.scopesFor('workforce.read');
     if (scopes.length === 0) return null;
@@ -205,10 +207,12 @@ export class CommandOverviewService {
       .select(['patrols.user_id', 'patrols.started_at', 'users.display_name', 'grids.name as grid_name', 'track_points.at', 'track_points.lng_e6', 'track_points.lat_e6'])
       .orderBy('patrols.started_at', 'desc')
       .execute();
+    const patrolling = new Set(rows.map((r) => Number(r.user_id)));
+    const onDuty = await this.duty.onDuty(db, [...patrolling], patrolling, now);
     const seen = new Set<number>();
     const out: WorkerPosition[] = [];
     for (const r of rows) {
-      if (seen.has(Number(r.user_id))) continue;
+      if (seen.has(Number(r.user_id)) || !onDuty.has(Number(r.user_id))) continue;
       seen.add(Number(r.user_id));
       out.push({ name: r.display_name, gridName: r.grid_name ?? null, lng: Number(r.lng_e6) / 1e6, lat: Number(r.lat_e6) / 1e6, at: iso(r.at)! });
     }

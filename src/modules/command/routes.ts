@@ -82,7 +82,7 @@ export async function commandRoutes(app: FastifyInstance, deps: { live: Incident
     schema: {
       tags: ['command'],
       summary: 'Server-sent events: every incident event the caller may read, as it is committed (docs/adr/0011-live-feed.md)',
-      description: 'An `incident` event per timeline event; its SSE id is the cursor to resume from (sent back as Last-Event-ID, or `cursor`). A `reset` event means the client was too far behind and should reload what it shows.',
+      description: 'An `incident` event per timeline event; its SSE id is the cursor to resume from (sent back as Last-Event-ID, or `cursor`). A `reset` event means the client was too far behind and should reload what it shows. A `notice` event (no id: it does not move the cursor) tells the caller that a notification for him was written (`{ id, kind, incidentId, incidentCode }`); it is not replayed after a reconnect, so a client reads its notifications when it connects.',
       querystring: z.object({ cursor: z.string().max(1100).optional() }),
     },
   }, async (request, reply) => {
@@ -114,6 +114,7 @@ export async function commandRoutes(app: FastifyInstance, deps: { live: Incident
       clearInterval(heartbeat);
       clearTimeout(expiry);
       subscription.close();
+      notices.close();
       res.end();
     };
     // The events of one batch go out in one write.
@@ -133,6 +134,9 @@ export async function commandRoutes(app: FastifyInstance, deps: { live: Incident
       if (pending === '') setImmediate(flush);
       pending += text;
     };
+    const notices = deps.live.subscribeNotices(request.principal!.userId, (n) => {
+      write(`event: notice\ndata: ${JSON.stringify({ id: n.id, kind: n.kind, incidentId: n.incidentId, incidentCode: n.incidentCode })}\n\n`);
+    });
     const subscription = deps.live.subscribe(from, {
       send(event, cursor) {
         current = encodeCursor(cursor);

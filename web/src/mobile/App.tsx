@@ -7,6 +7,7 @@ import { BrowserRouter, Navigate, NavLink, Route, Routes } from 'react-router-do
 import { MobileAuthProvider, useMobileAuth } from './auth.js';
 import { ABOVE_TAB_BAR, TAB_BAR_HEIGHT } from './layout.js';
 import { MobileI18nProvider, useT } from './i18n.js';
+import { MobileNotificationBell } from './NotificationBell.js';
 import { OutboxProvider, useOutbox } from './offline/outbox.js';
 import IncidentTaskPage from './pages/IncidentTaskPage.js';
 import CampaignPage from './pages/CampaignPage.js';
@@ -78,12 +79,24 @@ function NetworkBar() {
   );
 }
 
+/** The app's name and its bell, above every page. */
+function TopBar() {
+  const { t } = useT();
+  return (
+    <header style={{ position: 'sticky', top: 0, zIndex: 100, display: 'flex', alignItems: 'center', justifyContent: 'space-between', height: 44, padding: '0 4px 0 12px', background: '#fff', borderBottom: '1px solid #e5e5e5' }}>
+      <span style={{ fontWeight: 600 }}>{t('app.name')}</span>
+      <MobileNotificationBell />
+    </header>
+  );
+}
+
 function Shell() {
   const { state } = useMobileAuth();
   if (state.status === 'loading') return <Spin size="large" style={{ display: 'block', paddingTop: '35vh' }} />;
   if (state.status === 'anonymous') return <LoginPage reason={state.reason} />;
   return (
     <div style={{ minHeight: '100%', paddingBottom: ABOVE_TAB_BAR, boxSizing: 'border-box' }}>
+      <TopBar />
       <NetworkBar />
       <main style={{ maxWidth: 480, margin: '0 auto' }}>
         <Routes>

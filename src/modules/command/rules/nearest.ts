@@ -2,8 +2,8 @@
  * Dispatch from the map (docs/field-dispatch.md): the on-duty grid workers
  * nearest a case. Pure: positions in, a ranked list out.
  *
- * On duty: clocked in today and not clocked out, or on today's rota, or on a
- * patrol now. Position: the last fix of the worker's patrol within `maxAgeMs`;
+ * On duty: on the rota now and at work (workforce/rules/duty.ts), decided by
+ * the caller. Position: the last fix of the worker's patrol within `maxAgeMs`;
  * a worker with no recent fix is not listed (the map would not know where he is).
  * Distance: great circle, metres, rounded to the metre; ties go to the newer
  * fix, then the lower user id.

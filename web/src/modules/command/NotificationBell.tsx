@@ -34,6 +34,8 @@ export function NotificationBell() {
     let source: EventSource | null = null;
     if (can('incidents.read')) {
       source = new EventSource(LIVE_PATH);
+      // A notice is a notification written for this user: read at once.
+      source.addEventListener('notice', load);
       source.addEventListener('incident', () => {
         // One re-read per burst of events.
         if (timers.current.length > 0) return;

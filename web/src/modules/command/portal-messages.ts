@@ -96,10 +96,12 @@ const MESSAGES = { 'zh-CN': zhCN, en } as const;
 
 export type PortalKey = Key;
 
+/** The words in a language without the console's context (the worker app has its own language switch). */
+export function portalText(lang: keyof typeof MESSAGES, key: Key, params: Record<string, string | number> = {}): string {
+  return MESSAGES[lang][key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+}
+
 export function usePortalText(): (key: Key, params?: Record<string, string | number>) => string {
   const { lang } = useI18n();
-  return useCallback(
-    (key, params = {}) => MESSAGES[lang][key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole)),
-    [lang],
-  );
+  return useCallback((key, params = {}) => portalText(lang, key, params), [lang]);
 }
