@@ -189,7 +189,8 @@ export function checkFieldKeys(cipher: FieldCipher, storedCipher: string, stored
   } catch (err) {
     throw new ConfigError(`the field keys of this node cannot read the residents already stored (${(err as Error).message}): ${advice}`);
   }
-  if (cipher.blindIndex(plain) !== storedIndex) throw new ConfigError(`the field HMAC key of this node does not match the one the residents were indexed with: ${advice}`);
+  // A resident still under an older algorithm or key (a rotation under way) was indexed with that one's HMAC: reading it is the proof.
+  if (!cipher.needsRotation(storedCipher) && cipher.blindIndex(plain) !== storedIndex) throw new ConfigError(`the field HMAC key of this node does not match the one the residents were indexed with: ${advice}`);
 }
 
 export function createLogger(config: Config): Logger {

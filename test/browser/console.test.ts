@@ -82,7 +82,7 @@ describe('web console', () => {
     await page.waitForURL(`${server.url}/`);
     // The built-in admin role manages users and roles but does not read the
     // audit log: that belongs to the auditor (separation of duties, MLPS).
-    expect(await menuKeys(page)).toEqual(['home', 'grid', 'incidents', 'incident-map', 'statistics', 'assessment', 'reports', 'screen', 'workforce', 'users', 'roles', 'configuration', 'api-clients', 'data-catalogue', 'webhooks', 'party', 'cadres', 'livelihood', 'hotline', 'meetings', 'campaigns', 'hotspots']);
+    expect(await menuKeys(page)).toEqual(['home', 'grid', 'incidents', 'incident-map', 'statistics', 'assessment', 'reports', 'screen', 'workforce', 'users', 'roles', 'configuration', 'api-clients', 'data-catalogue', 'exchange-import', 'webhooks', 'cascade', 'party', 'cadres', 'livelihood', 'hotline', 'meetings', 'campaigns', 'hotspots']);
     await page.getByTestId('menu-item-users').click();
     await page.waitForURL(/\/admin\/users$/);
     const row = page.getByTestId('user-row-dispatcher');
