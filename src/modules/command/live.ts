@@ -29,12 +29,15 @@ export interface LiveIncidentEvent {
   warning: string;
   lng: number | null;
   lat: number | null;
+  /** The intake channel and the sending system's own number: webhooks carry them, the screens do not. */
+  channel: string;
+  externalRef: string | null;
 }
 
 export const LIVE_TOPIC_INCIDENTS = 'incidents';
 
 const COLUMNS = `e.id, e.incident_id, e.action, e.from_status, e.to_status, e.at,
-  i.code, i.grid_code, i.category_code, i.lead_department_code, i.co_handler_codes, i.warning, i.lng, i.lat`;
+  i.code, i.grid_code, i.category_code, i.lead_department_code, i.co_handler_codes, i.warning, i.lng, i.lat, i.channel, i.external_ref`;
 const FROM = 'from incident_events e join incidents i on i.id = e.incident_id';
 
 interface Raw {
@@ -52,6 +55,8 @@ interface Raw {
   warning: string;
   lng: number | string | null;
   lat: number | string | null;
+  channel: string;
+  external_ref: string | null;
 }
 
 /** Reads the timeline by id, joined with the case (its current grid, departments, position). */
@@ -75,6 +80,7 @@ export function incidentEventSource(db: AppDb): FeedSource<LiveIncidentEvent> & 
         id: Number(r.id), incidentId, code: r.code, action: r.action, fromStatus: r.from_status, toStatus: r.to_status, at: Number(r.at),
         gridCode: r.grid_code, categoryCode: r.category_code, leadDepartmentCode: r.lead_department_code, departmentCodes: [...departments],
         warning: r.warning, lng: r.lng == null ? null : Number(r.lng), lat: r.lat == null ? null : Number(r.lat),
+        channel: r.channel, externalRef: r.external_ref,
       };
     });
   };
