@@ -23,6 +23,7 @@ import {
   categoriesToCsv,
   categoriesToJson,
   checkCategoryFile,
+  csvText,
   readCategoryCsv,
   readCategoryJson,
   readSheet,
@@ -182,7 +183,7 @@ export class IncidentConfigService {
    * ones are counted unchanged). Categories the file does not name are kept.
    */
   async importCategories(actor: AuditActor, body: Buffer, format: CategoryFileFormat, now = Date.now()): Promise<CategoryImportResult> {
-    const read = format === 'xlsx' ? await readWorkbook(body) : format === 'json' ? readCategoryJson(body.toString('utf8')) : readCategoryCsv(body.toString('utf8'));
+    const read = format === 'xlsx' ? await readWorkbook(body) : format === 'json' ? readCategoryJson(body.toString('utf8')) : readCategoryCsv(csvText(body));
     if (!read.ok) throw new AppError(422, read.code, read.details);
     return this.applyCategoryFile(actor, read.file, now);
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkCategoryFile, readCategoryCsv, readCategoryJson, type CategoryFile } from './category-file.js';
+import { checkCategoryFile, csvText, readCategoryCsv, readCategoryJson, type CategoryFile } from './category-file.js';
 
 const known = { departments: new Set(['D01', 'D05']), majors: [{ code: '01' }] };
 const row = (r: number, values: Record<string, string>) => ({
@@ -57,5 +57,11 @@ describe('the categories file rules (one set for XLSX, JSON and CSV)', () => {
     const ok = readCategoryCsv(csv.replace('大类英文名/x', 'major_name_en/大类英文名'));
     const r = checkCategoryFile(ok.ok ? ok.file : sheet(), known);
     expect(r.ok && r.categories[0]!.nameZh).toBe('=SUM(1)');
+  });
+
+  it('reads a CSV that Excel saved as GB18030, and UTF-8 as it is (the BOM dropped)', () => {
+    // 中文 in GB18030, then in UTF-8.
+    expect(csvText(Uint8Array.from([0x61, 0x2c, 0xd6, 0xd0, 0xce, 0xc4]))).toBe('a,中文');
+    expect(csvText(Buffer.from('\uFEFFa,中文'))).toBe('a,中文');
   });
 });

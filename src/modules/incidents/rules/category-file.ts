@@ -154,6 +154,19 @@ export function readSheet(format: 'xlsx' | 'csv', header: { row: number; cells: 
   return { ok: true, file: { format, majors: [], rows } };
 }
 
+/**
+ * A CSV file's text: UTF-8 as the export writes it; a file that is not valid
+ * UTF-8 is read as GB18030, the encoding Excel on a Chinese Windows saves
+ * "CSV" in, so a workbook saved as CSV there imports as it is.
+ */
+export function csvText(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return new TextDecoder('gb18030').decode(bytes);
+  }
+}
+
 export function readCategoryCsv(text: string): CategoryFileRead {
   const parsed = parseCsv(text.replace(/^\uFEFF/, ''));
   if (!parsed) return { ok: false, code: 'CATEGORY_IMPORT_UNREADABLE', details: { format: 'csv' } };
