@@ -98,6 +98,12 @@ describe('configuration screens', () => {
     const download = page.waitForEvent('download');
     await page.getByTestId('cat-export').click();
     expect((await download).suggestedFilename()).toMatch(/\.xlsx$/);
+    // The format chooser: the same button then downloads the CSV.
+    await page.getByTestId('cat-format').click();
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: 'CSV（UTF-8）' }).click();
+    const csvDownload = page.waitForEvent('download');
+    await page.getByTestId('cat-export').click();
+    expect((await csvDownload).suggestedFilename()).toMatch(/\.csv$/);
 
     const bad = await workbook([
       ['01', '', '', '0198', '好的一行', 'Good row', 'event', 'committed', 'D01', '1h', '1h', '1d', '1d', 'active'],
@@ -110,6 +116,13 @@ describe('configuration screens', () => {
     expect(problems).toContain('部门“D99”不存在');
     expect(problems).toContain('处置时限格式不对');
     expect(await page.getByTestId('cat-row-0198').count()).toBe(0);
+
+    // A JSON file: a bad item is named by its list and position.
+    const json = { schema: 'civicgrid.categories/1', majors: [], categories: [{ code: '0197', majorCode: '01', nameZh: 'JSON 的一项', nameEn: 'JSON item', type: 'event', caseType: 'committed', departmentCodes: ['D01'], limits: { register: '1h', dispatch: '1h', handle: { amount: 1, unit: 'weeks' }, verify: '1d' } }] };
+    await page.locator('input[type=file]').setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(json)) });
+    await page.getByTestId('cat-import-error-categories-1').waitFor();
+    expect(await page.getByTestId('cat-import-error-categories-1').textContent()).toContain('小类第 1 项');
+    expect(await page.getByTestId('cat-row-0197').count()).toBe(0);
 
     const good = await workbook([['01', '', '', '0198', '好的一行', 'Good row', 'event', 'committed', 'D01', '1h', '1h', '1d', '1d', 'active']]);
     await page.locator('input[type=file]').setInputFiles({ name: 'good.xlsx', mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', buffer: good });

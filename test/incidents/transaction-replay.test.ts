@@ -26,7 +26,7 @@ describe.each(DIALECTS)('category import with replayed transactions on %s', (dia
     const replay = replayTransactions(t.platform);
     let result;
     try {
-      result = await t.platform.incidentConfig.importCategoriesXlsx(SYSTEM_ACTOR, file);
+      result = await t.platform.incidentConfig.importCategories(SYSTEM_ACTOR, file, 'xlsx');
       expect(replay.count).toBeGreaterThan(0);
     } finally {
       replay.restore();
@@ -34,6 +34,6 @@ describe.each(DIALECTS)('category import with replayed transactions on %s', (dia
     const expected = { created: 1, updated: 1, unchanged: 0, majors: 1 };
     expect(result).toEqual(expected);
     const audit = await t.platform.db.primary.selectFrom('audit_log').select('details').where('action', '=', 'incident_category.import').execute();
-    expect(audit.map((a) => JSON.parse(a.details!) as unknown)).toEqual([expected]);
+    expect(audit.map((a) => JSON.parse(a.details!) as unknown)).toEqual([{ format: 'xlsx', ...expected }]);
   });
 });

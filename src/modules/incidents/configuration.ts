@@ -15,7 +15,22 @@ import {
   type CategoryType,
   type StageLimits,
 } from './data/categories.js';
-import { createWorkCalendar, type TimeLimit } from './rules/calendar.js';
+import { createWorkCalendar } from './rules/calendar.js';
+import {
+  CATEGORY_SHEET_COLUMNS,
+  CATEGORY_SHEET_HEADERS,
+  STAGES,
+  categoriesToCsv,
+  categoriesToJson,
+  checkCategoryFile,
+  csvText,
+  readCategoryCsv,
+  readCategoryJson,
+  readSheet,
+  sheetRows,
+  type CategoryFile,
+  type CategoryFileFormat,
+} from './rules/category-file.js';
 import { CASE_TYPES, type Workflow } from './rules/workflow.js';
 import { defaultCalendarDefinition, type CalendarDefinition, type CategoryRecord, type MajorRecord, type ReferenceData } from './reference.js';
 import './messages.js';
@@ -40,33 +55,7 @@ export interface MajorInput {
   status?: 'active' | 'retired';
 }
 
-const STAGES = ['register', 'dispatch', 'handle', 'verify'] as const;
-
-/** '4h', '0.5h', '3d' → TimeLimit (the spreadsheet form). */
-export function parseLimit(text: string): TimeLimit | null {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([hHdD])\s*$/.exec(text);
-  if (!m) return null;
-  const amount = Number(m[1]);
-  if (!(amount > 0)) return null;
-  return { amount, unit: m[2]!.toLowerCase() === 'h' ? 'hours' : 'days' };
-}
-
-export function formatLimit(limit: TimeLimit): string {
-  return `${limit.amount}${limit.unit === 'hours' ? 'h' : 'd'}`;
-}
-
-/** The spreadsheet's columns, in order (export and import share them). */
-export const CATEGORY_SHEET_COLUMNS = [
-  'major_code', 'major_name', 'major_name_en', 'code', 'name', 'name_en', 'type', 'case_type', 'departments',
-  'register', 'dispatch', 'handle', 'verify', 'status',
-] as const;
-
-/** The Chinese header of each column: the export writes them, the import reads them or the codes above. */
-export const CATEGORY_SHEET_HEADERS: Readonly<Record<(typeof CATEGORY_SHEET_COLUMNS)[number], string>> = {
-  major_code: '大类编码', major_name: '大类名称', major_name_en: '大类英文名', code: '小类编码', name: '小类名称', name_en: '小类英文名',
-  type: '类型', case_type: '办理类型', departments: '处置部门', register: '立案时限', dispatch: '派遣时限', handle: '处置时限', verify: '核查时限',
-  status: '状态',
-};
+export { CATEGORY_SHEET_COLUMNS, CATEGORY_SHEET_HEADERS, formatLimit, parseLimit } from './rules/category-file.js';
 
 export class IncidentConfigService {
   constructor(
@@ -168,94 +157,41 @@ export class IncidentConfigService {
     return { majors: newMajors.length, categories: newMinors.length };
   }
 
-  // ---- spreadsheet ----------------------------------------------------------
+  // ---- exchange files (XLSX, JSON, CSV) ---------------------------------------
 
-  async exportCategoriesXlsx(): Promise<Buffer> {
+  /** The categories as a file of the given form (docs/exchange.md); each imports back unchanged. */
+  async exportCategories(format: 'xlsx'): Promise<Buffer>;
+  async exportCategories(format: 'json'): Promise<ReturnType<typeof categoriesToJson>>;
+  async exportCategories(format: 'csv'): Promise<string>;
+  async exportCategories(format: CategoryFileFormat): Promise<Buffer | string | ReturnType<typeof categoriesToJson>> {
     const { majors, categories } = await this.listCategories();
-    const byMajor = new Map(majors.map((m) => [m.code, m]));
+    if (format === 'json') return categoriesToJson(majors, categories);
+    if (format === 'csv') return categoriesToCsv(majors, categories);
     const wb = new ExcelJS.Workbook();
     const ws = wb.addWorksheet('categories');
     ws.addRow(CATEGORY_SHEET_COLUMNS.map((c) => CATEGORY_SHEET_HEADERS[c]));
-    for (const c of categories) {
-      const m = byMajor.get(c.majorCode);
-      ws.addRow([
-        c.majorCode, m?.nameZh ?? '', m?.nameEn ?? '', c.code, c.nameZh, c.nameEn, c.type, c.caseType,
-        c.departmentCodes.join(','), ...STAGES.map((s) => formatLimit(c.limits[s])), c.status,
-      ]);
-    }
+    for (const row of sheetRows(majors, categories)) ws.addRow(CATEGORY_SHEET_COLUMNS.map((c) => row[c]));
     return Buffer.from(await wb.xlsx.writeBuffer());
   }
 
   /**
-   * Imports majors and categories from the first sheet (columns as
-   * CATEGORY_SHEET_COLUMNS, header row first). All or nothing: any bad row
-   * refuses the whole file with the row numbers; re-importing the same file
-   * changes nothing (rows equal to the stored ones are skipped).
+   * Imports majors and categories from a file of any of the three forms:
+   * each is read into the same records, checked by the same rules
+   * (rules/category-file.ts) and applied by the same code. All or nothing:
+   * any bad record refuses the whole file with its row and fields;
+   * re-importing the same file changes nothing (records equal to the stored
+   * ones are counted unchanged). Categories the file does not name are kept.
    */
-  async importCategoriesXlsx(actor: AuditActor, file: Buffer, now = Date.now()): Promise<{ created: number; updated: number; unchanged: number; majors: number }> {
-    const wb = new ExcelJS.Workbook();
-    try {
-      await wb.xlsx.load(file as unknown as ArrayBuffer);
-    } catch {
-      throw new AppError(422, 'CATEGORY_IMPORT_UNREADABLE');
-    }
-    const ws = wb.worksheets[0];
-    if (!ws) throw new AppError(422, 'CATEGORY_IMPORT_UNREADABLE');
-    const cell = (row: ExcelJS.Row, i: number): string => {
-      const v = row.getCell(i + 1).value;
-      if (v == null) return '';
-      if (typeof v === 'object' && 'text' in v) return String((v as { text: unknown }).text).trim();
-      if (typeof v === 'object' && 'result' in v) return String((v as { result: unknown }).result ?? '').trim();
-      return String(v).trim();
-    };
-    const header = CATEGORY_SHEET_COLUMNS.map((_, i) => cell(ws.getRow(1), i).toLowerCase());
-    const col = (name: (typeof CATEGORY_SHEET_COLUMNS)[number]) => {
-      const i = header.indexOf(name);
-      return i >= 0 ? i : header.indexOf(CATEGORY_SHEET_HEADERS[name]);
-    };
-    const missing = CATEGORY_SHEET_COLUMNS.filter((c) => c !== 'status' && col(c) < 0);
-    if (missing.length > 0) throw new AppError(422, 'CATEGORY_IMPORT_INVALID', { errors: [{ row: 1, problems: missing.map((m) => `missing column ${m}`) }] });
+  async importCategories(actor: AuditActor, body: Buffer, format: CategoryFileFormat, now = Date.now()): Promise<CategoryImportResult> {
+    const read = format === 'xlsx' ? await readWorkbook(body) : format === 'json' ? readCategoryJson(body.toString('utf8')) : readCategoryCsv(csvText(body));
+    if (!read.ok) throw new AppError(422, read.code, read.details);
+    return this.applyCategoryFile(actor, read.file, now);
+  }
 
+  private async applyCategoryFile(actor: AuditActor, file: CategoryFile, now: number): Promise<CategoryImportResult> {
     const ref = await this.reference.get();
-    const majors = new Map<string, MajorInput>();
-    const rows: { row: number; input: CategoryInput }[] = [];
-    const errors: { row: number; problems: string[] }[] = [];
-    const seen = new Set<string>();
-    for (let r = 2; r <= ws.rowCount; r++) {
-      const row = ws.getRow(r);
-      const get = (name: (typeof CATEGORY_SHEET_COLUMNS)[number]) => (col(name) < 0 ? '' : cell(row, col(name)));
-      if (CATEGORY_SHEET_COLUMNS.every((c) => get(c) === '')) continue;
-      const problems: string[] = [];
-      const majorCode = get('major_code').padStart(2, '0');
-      const code = get('code').padStart(4, '0');
-      if (!/^\d{2}$/.test(majorCode)) problems.push('major_code');
-      if (!/^\d{4}$/.test(code) || !code.startsWith(majorCode)) problems.push('code');
-      if (seen.has(code)) problems.push('code repeated');
-      seen.add(code);
-      const type = get('type') as CategoryType;
-      if (type !== 'component' && type !== 'event') problems.push('type');
-      const caseType = get('case_type') as CaseType;
-      if (!['immediate', 'committed', 'coordinated'].includes(caseType)) problems.push('case_type');
-      const departmentCodes = get('departments').split(/[,，\s]+/).filter(Boolean);
-      for (const d of departmentCodes) if (!ref.departments.has(d)) problems.push(`unknown department ${d}`);
-      const limits = {} as Record<(typeof STAGES)[number], TimeLimit>;
-      for (const s of STAGES) {
-        const l = parseLimit(get(s));
-        if (!l) problems.push(s);
-        else limits[s] = l;
-      }
-      const status = (get('status') || 'active') as 'active' | 'retired';
-      if (status !== 'active' && status !== 'retired') problems.push('status');
-      if (!get('name') || !get('name_en')) problems.push('name');
-      if (problems.length > 0) {
-        errors.push({ row: r, problems });
-        continue;
-      }
-      if (get('major_name')) majors.set(majorCode, { code: majorCode, nameZh: get('major_name'), nameEn: get('major_name_en') || get('major_name') });
-      else if (!ref.majors.some((m) => m.code === majorCode)) errors.push({ row: r, problems: ['major_name'] });
-      rows.push({ row: r, input: { code, majorCode, nameZh: get('name'), nameEn: get('name_en'), type, caseType, departmentCodes, limits, status } });
-    }
-    if (errors.length > 0) throw new AppError(422, 'CATEGORY_IMPORT_INVALID', { errors: errors.slice(0, 100) });
+    const checked = checkCategoryFile(file, { departments: ref.departments, majors: ref.majors });
+    if (!checked.ok) throw new AppError(422, 'CATEGORY_IMPORT_INVALID', { errors: checked.errors.slice(0, 100) });
 
     const result = await this.db.transaction(async (tx) => {
       // Counted per attempt: the transaction may run this callback more than once.
@@ -263,14 +199,23 @@ export class IncidentConfigService {
       let updated = 0;
       let unchanged = 0;
       let majorCount = 0;
-      for (const m of majors.values()) {
+      for (const m of checked.majors.values()) {
         const old = ref.majors.find((x) => x.code === m.code);
-        if (old && old.nameZh === m.nameZh && old.nameEn === m.nameEn) continue;
+        // Sort and status only when the file carries them (JSON); the workbook's rows name a major, nothing more.
+        if (old && old.nameZh === m.nameZh && old.nameEn === m.nameEn && (m.sort ?? old.sort) === old.sort && (m.status ?? old.status) === old.status) continue;
         majorCount++;
-        if (old) await tx.updateTable('incident_category_majors').set({ name: m.nameZh, name_en: m.nameEn, updated_at: now }).where('code', '=', m.code).execute();
-        else await tx.insertInto('incident_category_majors').values({ code: m.code, name: m.nameZh, name_en: m.nameEn, sort: Number(m.code), status: 'active', created_at: now, updated_at: now }).execute();
+        if (old) {
+          await tx.updateTable('incident_category_majors')
+            .set({ name: m.nameZh, name_en: m.nameEn, sort: m.sort ?? old.sort, status: m.status ?? old.status, updated_at: now })
+            .where('code', '=', m.code).execute();
+        } else {
+          await tx.insertInto('incident_category_majors')
+            .values({ code: m.code, name: m.nameZh, name_en: m.nameEn, sort: m.sort ?? Number(m.code), status: m.status ?? 'active', created_at: now, updated_at: now })
+            .execute();
+        }
       }
-      for (const { input } of rows) {
+      for (const c of checked.categories) {
+        const input: CategoryInput = { ...c, departmentCodes: [...c.departmentCodes] };
         const old = ref.categories.get(input.code);
         if (!old) {
           await tx.insertInto('incident_categories').values(categoryRow(input, 1, now)).execute();
@@ -282,7 +227,7 @@ export class IncidentConfigService {
           updated++;
         }
       }
-      await appendAudit(tx, actor, { action: 'incident_category.import', objectType: 'incident_category', details: { created, updated, unchanged, majors: majorCount } }, now);
+      await appendAudit(tx, actor, { action: 'incident_category.import', objectType: 'incident_category', details: { format: file.format, created, updated, unchanged, majors: majorCount } }, now);
       return { created, updated, unchanged, majors: majorCount };
     });
     this.reference.invalidate();
@@ -436,6 +381,37 @@ function sameCategory(a: CategoryRecord, b: CategoryInput): boolean {
     (b.status ?? 'active') === a.status &&
     STAGES.every((s) => a.limits[s].amount === b.limits[s].amount && a.limits[s].unit === b.limits[s].unit)
   );
+}
+
+export interface CategoryImportResult {
+  created: number;
+  updated: number;
+  unchanged: number;
+  /** Majors created or changed. */
+  majors: number;
+}
+
+/** The first sheet's cells as text (header row 1), for the shared reader. */
+async function readWorkbook(file: Buffer): Promise<ReturnType<typeof readSheet>> {
+  const wb = new ExcelJS.Workbook();
+  try {
+    await wb.xlsx.load(file as unknown as ArrayBuffer);
+  } catch {
+    return { ok: false, code: 'CATEGORY_IMPORT_UNREADABLE', details: { format: 'xlsx' } };
+  }
+  const ws = wb.worksheets[0];
+  if (!ws) return { ok: false, code: 'CATEGORY_IMPORT_UNREADABLE', details: { format: 'xlsx' } };
+  const width = Math.max(ws.columnCount, CATEGORY_SHEET_COLUMNS.length);
+  const cells = (row: ExcelJS.Row): string[] => Array.from({ length: width }, (_, i) => {
+    const v = row.getCell(i + 1).value;
+    if (v == null) return '';
+    if (typeof v === 'object' && 'text' in v) return String((v as { text: unknown }).text).trim();
+    if (typeof v === 'object' && 'result' in v) return String((v as { result: unknown }).result ?? '').trim();
+    return String(v).trim();
+  });
+  const body: { row: number; cells: string[] }[] = [];
+  for (let r = 2; r <= ws.rowCount; r++) body.push({ row: r, cells: cells(ws.getRow(r)) });
+  return readSheet('xlsx', { row: 1, cells: cells(ws.getRow(1)) }, body);
 }
 
 export interface WorkflowRecord extends Workflow {

@@ -92,7 +92,8 @@ defineMessages({
   },
   CATEGORY_INVALID: { 'zh-CN': '事件分类内容不正确', en: 'The category is not valid' },
   CATEGORY_EXISTS: { 'zh-CN': '分类编码已存在', en: 'A category with that code exists' },
-  CATEGORY_IMPORT_UNREADABLE: { 'zh-CN': '无法读取文件，请上传 XLSX 表格', en: 'The file could not be read; upload an XLSX workbook' },
+  CATEGORY_IMPORT_UNREADABLE: { 'zh-CN': '无法读取文件，请上传本平台导出的 XLSX 表格、JSON 或 CSV 文件', en: 'The file could not be read; upload an XLSX workbook, JSON or CSV file as the export writes them' },
+  CATEGORY_IMPORT_SCHEMA: { 'zh-CN': (p) => `不支持的数据格式版本：${String(p.schema)}（应为 civicgrid.categories/1）`, en: (p) => `Unknown schema ${String(p.schema)} (expected civicgrid.categories/1)` },
   CATEGORY_IMPORT_INVALID: { 'zh-CN': '导入文件中有错误的行，未导入任何内容', en: 'The file has invalid rows; nothing was imported' },
   CALENDAR_INVALID: { 'zh-CN': '工作日历内容不正确', en: 'The working calendar is not valid' },
 });

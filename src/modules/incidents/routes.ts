@@ -3,9 +3,11 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf, requirePrincipal } from '../../infra/http/app.js';
+import { AppError } from '../../infra/http/errors.js';
 import { permission } from '../../infra/http/policy.js';
 import { IDEMPOTENCY_KEY_RE } from '../../infra/idempotency/idempotency.js';
 import type { IncidentConfigService } from './configuration.js';
+import { CATEGORY_FILE_FORMATS, type CategoryFileFormat } from './rules/category-file.js';
 import { CHANNEL_ZH, STATUS_ZH, WARNING_ZH } from './labels.js';
 import { ACTION_TYPES, INCIDENT_STATUSES, type Action } from './rules/state-machine.js';
 import { INCIDENT_CHANNELS, QUEUES, REPORT_CHANNELS, type IncidentService, type IncidentView, type ListFilter } from './service.js';
@@ -457,14 +459,20 @@ export async function incidentRoutes(app: FastifyInstance, deps: IncidentRouteDe
 
   r.get('/api/incident-categories/export', {
     config: { policy: configure },
-    schema: { tags: TAGS, summary: 'The categories as an XLSX workbook (the import format)' },
-  }, async (_request, reply) => {
+    schema: {
+      tags: TAGS,
+      summary: 'The categories as an XLSX workbook, JSON civicgrid.categories/1 or CSV (each is the import format)',
+      querystring: z.object({ format: z.enum(CATEGORY_FILE_FORMATS).default('xlsx') }),
+    },
+  }, async (request, reply) => {
     // The local (Asia/Shanghai) date in the file name; the Chinese name for browsers that read filename*.
     const day = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
-    return reply
-      .header('content-type', XLSX_MIME)
-      .header('content-disposition', `attachment; filename="incident-categories-${day}.xlsx"; filename*=UTF-8''${encodeURIComponent(`事件分类与时限-${day}.xlsx`)}`)
-      .send(await deps.config.exportCategoriesXlsx());
+    const format = request.query.format;
+    const disposition = `attachment; filename="incident-categories-${day}.${format}"; filename*=UTF-8''${encodeURIComponent(`事件分类与时限-${day}.${format}`)}`;
+    reply.header('content-disposition', disposition);
+    if (format === 'json') return reply.header('content-type', 'application/json; charset=utf-8').send(await deps.config.exportCategories('json'));
+    if (format === 'csv') return reply.header('content-type', 'text/csv; charset=utf-8').send(await deps.config.exportCategories('csv'));
+    return reply.header('content-type', XLSX_MIME).send(await deps.config.exportCategories('xlsx'));
   });
 
   r.post('/api/incident-categories', {
@@ -495,16 +503,24 @@ export async function incidentRoutes(app: FastifyInstance, deps: IncidentRouteDe
   }, async (request) => deps.config.upsertMajor(actorOf(request), { code: request.params.code, ...request.body }));
 
   await app.register(async (scoped) => {
-    scoped.addContentTypeParser([XLSX_MIME, 'application/octet-stream'], { parseAs: 'buffer', bodyLimit: 5 * 1024 * 1024 }, (_req, body, done) => done(null, body));
+    // The body is the file as it is (XLSX, JSON or CSV): read as bytes, its form told by ?format=, the content type or its first bytes.
+    scoped.removeAllContentTypeParsers();
+    scoped.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 5 * 1024 * 1024 }, (_req, body, done) => done(null, body));
     scoped.withTypeProvider<ZodTypeProvider>().post('/api/incident-categories/import', {
       config: { policy: configure },
       bodyLimit: 5 * 1024 * 1024,
       schema: {
         tags: TAGS,
-        summary: 'Import categories from an XLSX workbook (body: the file); all or nothing, safe to re-run',
+        summary: 'Import categories from an XLSX workbook, JSON civicgrid.categories/1 or CSV as the export writes them (body: the file); all or nothing, safe to re-run',
+        querystring: z.object({ format: z.enum(CATEGORY_FILE_FORMATS).optional().describe('default: told from the content type (application/json, text/csv, the XLSX type or application/octet-stream), else from the content') }),
         response: { 200: z.object({ created: z.number(), updated: z.number(), unchanged: z.number(), majors: z.number() }), 422: ErrorBody },
       },
-    }, async (request) => deps.config.importCategoriesXlsx(actorOf(request), request.body as Buffer));
+    }, async (request) => {
+      const body = request.body;
+      if (!Buffer.isBuffer(body) || body.length === 0) throw new AppError(422, 'CATEGORY_IMPORT_UNREADABLE');
+      const format = request.query.format ?? categoryFileFormat(request.headers['content-type'], body);
+      return deps.config.importCategories(actorOf(request), body, format);
+    });
   });
 
   // ---- workflows ----
@@ -608,4 +624,14 @@ async function toXlsx(rows: readonly IncidentView[], names: ExportNames): Promis
   ws.addRow(columns.map(([h]) => h));
   for (const r of rows) ws.addRow(columns.map(([, f]) => f(r)));
   return Buffer.from(await wb.xlsx.writeBuffer());
+}
+
+/** A categories file's form by its content type; a type that says nothing (or none) by its first bytes: a ZIP is a workbook, `{` JSON, else CSV. */
+export function categoryFileFormat(contentType: string | undefined, body: Buffer): CategoryFileFormat {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'application/json' || type.endsWith('+json')) return 'json';
+  if (type === 'text/csv') return 'csv';
+  if (type === XLSX_MIME) return 'xlsx';
+  if (body.subarray(0, 2).toString('latin1') === 'PK') return 'xlsx';
+  return /^\s*[{[]/.test(body.subarray(0, 64).toString('utf8').replace(/^\uFEFF/, '')) ? 'json' : type === 'application/octet-stream' ? 'xlsx' : 'csv';
 }

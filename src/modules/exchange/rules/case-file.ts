@@ -4,6 +4,7 @@
  * `field/中文名` headers. Pure: the rows come out as raw values, checked by
  * case-row.ts. A file that is none of these answers a file-level problem.
  */
+import { csvHeaderFields, parseCsv, undefused } from '../../../infra/csv.js';
 import { CSV_COLUMNS } from './formats.js';
 
 export type CaseFileFormat = 'geojson' | 'json' | 'csv';
@@ -16,69 +17,7 @@ export interface RawCaseRow {
 
 export type CaseFileResult = { ok: true; format: CaseFileFormat; rows: RawCaseRow[] } | { ok: false; code: string; details?: Record<string, unknown> };
 
-const FIELD_OF_HEADER = new Map<string, string>(CSV_COLUMNS.flatMap(([field, zh]) => [[field, field], [zh, field], [`${field}/${zh}`, field]]));
-
-/** The export's CSV cells starting with = + - @ tab or CR got a leading quote mark; the import takes it off again. */
-function undefused(cell: string): string {
-  return /^'[=+\-@\t\r]/.test(cell) ? cell.slice(1) : cell;
-}
-
-/** RFC 4180: quoted cells may hold commas, quotes (doubled) and line breaks. Answers the lines' cells and each record's first line. */
-export function parseCsv(text: string): { cells: string[][]; lines: number[] } | null {
-  const cells: string[][] = [];
-  const lines: number[] = [];
-  let record: string[] = [];
-  let cell = '';
-  let quoted = false;
-  let line = 1;
-  let recordLine = 1;
-  let atCellStart = true;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"') {
-        if (text[i + 1] === '"') {
-          cell += '"';
-          i++;
-        } else quoted = false;
-      } else {
-        if (ch === '\n') line++;
-        cell += ch;
-      }
-      continue;
-    }
-    if (ch === '"' && atCellStart) {
-      quoted = true;
-      atCellStart = false;
-    } else if (ch === ',') {
-      record.push(cell);
-      cell = '';
-      atCellStart = true;
-    } else if (ch === '\r' || ch === '\n') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      record.push(cell);
-      if (record.some((c) => c !== '')) {
-        cells.push(record);
-        lines.push(recordLine);
-      }
-      record = [];
-      cell = '';
-      atCellStart = true;
-      line++;
-      recordLine = line;
-    } else {
-      cell += ch;
-      atCellStart = false;
-    }
-  }
-  if (quoted) return null;
-  record.push(cell);
-  if (record.some((c) => c !== '')) {
-    cells.push(record);
-    lines.push(recordLine);
-  }
-  return { cells, lines };
-}
+const FIELD_OF_HEADER = csvHeaderFields(CSV_COLUMNS);
 
 function fromCsv(text: string): CaseFileResult {
   const parsed = parseCsv(text);

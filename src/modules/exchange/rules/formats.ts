@@ -1,4 +1,5 @@
 /** The exchange record as GeoJSON and as CSV (docs/exchange.md). Pure. */
+import { writeCsv } from '../../../infra/csv.js';
 import type { IncidentChannel } from '../../incidents/tables.js';
 import type { IncidentStatus } from '../../incidents/rules/state-machine.js';
 import { OUTCOME_NAMES, STAGE_NAMES, type Outcome, type StageTimes, type StandardStage } from './standard.js';
@@ -49,19 +50,7 @@ export const CSV_COLUMNS: readonly [string, string][] = [
   ['repliedAt', '处置反馈时间'], ['verifiedAt', '核查时间'], ['closedAt', '结案时间'], ['dueAt', '当前时限'], ['overdue', '是否超期'],
 ];
 
-function cell(v: unknown): string {
-  let s = v === null || v === undefined ? '' : typeof v === 'boolean' ? (v ? '1' : '0') : String(v);
-  // Cells starting with = + - @ would run as formulas in a spreadsheet (a negative number stays a number).
-  if (/^[=+\-@\t\r]/.test(s) && !/^-\d+(\.\d+)?$/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-}
-
 /** One header row that a program and a person both read: `field/中文名` per column (split at the slash). Times are ISO 8601 UTC. */
 export function toCsv(records: readonly ExchangeCase[]): string {
-  const lines = [CSV_COLUMNS.map(([f, zh]) => `${f}/${zh}`).join(',')];
-  for (const r of records) {
-    const row: Record<string, unknown> = { ...r, stageName: STAGE_NAMES[r.stage], outcomeName: OUTCOME_NAMES[r.outcome] };
-    lines.push(CSV_COLUMNS.map(([f]) => cell(row[f])).join(','));
-  }
-  return `\uFEFF${lines.join('\r\n')}\r\n`;
+  return writeCsv(CSV_COLUMNS, records.map((r) => ({ ...r, stageName: STAGE_NAMES[r.stage], outcomeName: OUTCOME_NAMES[r.outcome] })));
 }

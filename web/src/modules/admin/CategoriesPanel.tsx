@@ -3,7 +3,10 @@ import type { ColumnsType } from 'antd/es/table/index.js';
 import { useCallback, useEffect, useMemo, useState, type HTMLAttributes } from 'react';
 import { ApiError, errorMessage } from '../../shell/api.js';
 import { useI18n } from '../../shell/i18n.js';
-import { adminApi, STAGES, type Category, type CategoryFields, type Department, type ImportRowError, type Major, type TimeLimit } from './api.js';
+import {
+  adminApi, CATEGORY_FILE_FORMATS, categoryFileFormat, STAGES,
+  type Category, type CategoryFields, type CategoryFileFormat, type Department, type ImportRowError, type Major, type TimeLimit,
+} from './api.js';
 import { useAdminText, type AdminMessageKey, type AdminText } from './messages.js';
 
 const ALL = '';
@@ -21,13 +24,14 @@ export function problemText(at: AdminText, problem: string): string {
 const PROBLEM_KEYS: Partial<Record<AdminMessageKey, true>> = {
   'problem.major_code': true, 'problem.code': true, 'problem.type': true, 'problem.case_type': true, 'problem.register': true,
   'problem.dispatch': true, 'problem.handle': true, 'problem.verify': true, 'problem.status': true, 'problem.name': true, 'problem.major_name': true,
+  'problem.major_sort': true, 'problem.major_status': true, 'problem.departments': true,
 };
 
 export function limitText(at: AdminText, l: TimeLimit): string {
   return `${l.amount} ${at(l.unit === 'hours' ? 'cat.unit.hours' : 'cat.unit.days')}`;
 }
 
-/** 事件分类与时限: majors on the left, their minor categories with limits on the right; XLSX export and all-or-nothing import. */
+/** 事件分类与时限: majors on the left, their minor categories with limits on the right; export as XLSX, JSON or CSV and all-or-nothing import of any. */
 export default function CategoriesPanel() {
   const at = useAdminText();
   const { pick } = useI18n();
@@ -43,6 +47,7 @@ export default function CategoriesPanel() {
   const [editingMajor, setEditingMajor] = useState<Major | 'new' | null>(null);
   const [importErrors, setImportErrors] = useState<ImportRowError[] | null>(null);
   const [importing, setImporting] = useState(false);
+  const [fileFormat, setFileFormat] = useState<CategoryFileFormat>('xlsx');
   /** Which categories the public map shows (modules/citizens); kept apart from the category's own fields. */
   const [publicCodes, setPublicCodes] = useState<Set<string>>(new Set());
 
@@ -73,7 +78,7 @@ export default function CategoriesPanel() {
     setImporting(true);
     setImportErrors(null);
     try {
-      const r = await adminApi.importCategories(file);
+      const r = await adminApi.importCategories(file, categoryFileFormat(file.name));
       void message.success(at('cat.importDone', { ...r }));
       await load();
     } catch (err) {
@@ -134,8 +139,18 @@ export default function CategoriesPanel() {
         <Input.Search allowClear placeholder={at('cat.search')} style={{ width: 240 }} onSearch={setQuery} onChange={(e) => setQuery(e.target.value)} data-testid="cat-search" />
         <Button type="primary" onClick={() => setEditing('new')} data-testid="cat-new">{at('cat.new')}</Button>
         <Button onClick={() => setEditingMajor('new')} data-testid="cat-new-major">{at('cat.newMajor')}</Button>
-        <Button href={adminApi.exportUrl} download data-testid="cat-export">{at('cat.export')}</Button>
-        <Upload accept=".xlsx" showUploadList={false} beforeUpload={(file) => { void upload(file); return false; }}>
+        <Space.Compact>
+          <Select<CategoryFileFormat>
+            value={fileFormat}
+            onChange={setFileFormat}
+            style={{ width: 150 }}
+            aria-label={at('cat.format')}
+            data-testid="cat-format"
+            options={CATEGORY_FILE_FORMATS.map((f) => ({ value: f, label: at(`cat.format.${f}`) }))}
+          />
+          <Button href={adminApi.exportUrl(fileFormat)} download data-testid="cat-export">{at('cat.export')}</Button>
+        </Space.Compact>
+        <Upload accept=".xlsx,.json,.csv" showUploadList={false} beforeUpload={(file) => { void upload(file); return false; }}>
           <Button loading={importing} data-testid="cat-import">{at('cat.import')}</Button>
         </Upload>
         <Typography.Text type="secondary">{at('cat.count', { majors: majors.length, minors: categories.length })}</Typography.Text>
@@ -153,8 +168,8 @@ export default function CategoriesPanel() {
           description={
             <ul style={{ margin: 0, paddingLeft: 20 }}>
               {importErrors.map((e) => (
-                <li key={e.row} data-testid={`cat-import-error-${e.row}`}>
-                  {at('cat.row', { row: e.row })}：{e.problems.map((p) => problemText(at, p)).join('；')}
+                <li key={`${e.list ?? ''}${e.row}`} data-testid={`cat-import-error-${e.list ? `${e.list}-` : ''}${e.row}`}>
+                  {at(e.list ? `cat.row.${e.list}` : 'cat.row', { row: e.row })}：{e.problems.map((p) => problemText(at, p)).join('；')}
                 </li>
               ))}
             </ul>

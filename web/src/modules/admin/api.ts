@@ -39,19 +39,30 @@ export interface Workflow {
 }
 
 export interface ImportResult { created: number; updated: number; unchanged: number; majors: number }
-export interface ImportRowError { row: number; problems: string[] }
+/** `list` names the JSON file's list the item is in; the workbook and the CSV number their rows (header = 1). */
+export interface ImportRowError { row: number; list?: 'majors' | 'categories'; problems: string[] }
 
 export const XLSX_MIME = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+export type CategoryFileFormat = 'xlsx' | 'json' | 'csv';
+export const CATEGORY_FILE_FORMATS: readonly CategoryFileFormat[] = ['xlsx', 'json', 'csv'];
+const FILE_TYPES: Record<CategoryFileFormat, string> = { xlsx: XLSX_MIME, json: 'application/json', csv: 'text/csv' };
+
+/** A chosen file's form by its name; the server tells any other by its content. */
+export function categoryFileFormat(name: string): CategoryFileFormat | null {
+  const ext = /\.([a-z]+)$/i.exec(name)?.[1]?.toLowerCase();
+  return ext === 'xlsx' || ext === 'json' || ext === 'csv' ? ext : null;
+}
 
 export const adminApi = {
   categories: () => api.get<{ majors: Major[]; categories: Category[] }>('/api/incident-categories'),
   createCategory: (code: string, fields: CategoryFields) => api.post<Category>('/api/incident-categories', { code, ...fields }),
   updateCategory: (code: string, fields: CategoryFields, version: number) => api.put<Category>(`/api/incident-categories/${code}`, { ...fields, version }),
   saveMajor: (code: string, body: { nameZh: string; nameEn: string; status: 'active' | 'retired'; sort?: number }) => api.put<Major>(`/api/incident-categories/majors/${code}`, body),
-  exportUrl: '/api/incident-categories/export',
+  exportUrl: (format: CategoryFileFormat) => `/api/incident-categories/export?format=${format}`,
   publicCategories: () => api.get<{ items: { code: string; public: boolean }[] }>('/api/incident-categories/public'),
   setCategoryPublic: (code: string, on: boolean) => api.put<{ code: string; public: boolean }>(`/api/incident-categories/${code}/public`, { public: on }),
-  importCategories: (file: Blob) => apiRequest<ImportResult>('POST', '/api/incident-categories/import', undefined, { raw: file, headers: { 'Content-Type': XLSX_MIME } }),
+  importCategories: (file: Blob, format: CategoryFileFormat | null) =>
+    apiRequest<ImportResult>('POST', '/api/incident-categories/import', undefined, { raw: file, headers: { 'Content-Type': format ? FILE_TYPES[format] : 'application/octet-stream' } }),
 
   calendar: () => api.get<Calendar>('/api/incident-calendar'),
   saveCalendarYear: (year: number, holidays: string[], workingWeekends: string[]) =>
