@@ -164,6 +164,8 @@ export interface LiveHandlers {
   reset(cursor: LiveCursor): void;
   /** The catch-up failed (database down): the stream should end, and the client will retry. */
   fail(err: unknown): void;
+  /** Caught up: from now on each tail batch is delivered as it comes; `cursor` is the subscription's own, moved by each. */
+  caughtUp?(cursor: LiveCursor): void;
 }
 
 export interface LiveSubscription {
@@ -290,6 +292,7 @@ export class IncidentLiveFeed {
         const pending = buffered ?? [];
         buffered = null;
         for (const rows of pending) if (!closed) deliver(rows);
+        if (!closed) on.caughtUp?.(cursor!);
       } catch (err) {
         this.options.logger?.error({ err }, 'live feed catch-up failed');
         closed = true;

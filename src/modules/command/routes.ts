@@ -3,8 +3,9 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../infra/http/errors.js';
 import { permission } from '../../infra/http/policy.js';
-import { decodeCursor, encodeCursor, type LiveCursor } from '../../infra/feed/tail.js';
-import { canSeeLiveEvent, type IncidentLiveFeed, type LiveIncidentEvent } from './live.js';
+import { decodeCursor, type LiveCursor } from '../../infra/feed/tail.js';
+import type { IncidentLiveFeed } from './live.js';
+import { LiveStreams } from './streams.js';
 import type { CommandOverviewService } from './overview.js';
 import './messages.js';
 
@@ -17,40 +18,8 @@ export interface LiveRouteOptions {
   maxBufferedBytes?: number;
   /** A stream's events are gathered this long and written at once (default 100 ms). */
   flushMs?: number;
-}
-
-const wired = new WeakMap<LiveIncidentEvent, string>();
-const blocks = new WeakMap<LiveIncidentEvent, Buffer>();
-
-/**
- * The whole SSE block of an event for a stream whose cursor is just the
- * event's id (no gaps: nearly every stream), encoded once for all of them.
- */
-function block(e: LiveIncidentEvent): Buffer {
-  let bytes = blocks.get(e);
-  if (bytes === undefined) {
-    bytes = Buffer.from(`id: ${e.id}\nevent: incident\ndata: ${wire(e)}\n\n`);
-    blocks.set(e, bytes);
-  }
-  return bytes;
-}
-
-/** What a browser receives for one event: the case by code, nothing about who acted (serialized once for all streams). */
-function wire(e: LiveIncidentEvent): string {
-  let text = wired.get(e);
-  if (text === undefined) {
-    text = serialize(e);
-    wired.set(e, text);
-  }
-  return text;
-}
-
-function serialize(e: LiveIncidentEvent): string {
-  return JSON.stringify({
-    eventId: e.id, incidentId: e.incidentId, code: e.code, action: e.action, fromStatus: e.fromStatus, toStatus: e.toStatus,
-    at: new Date(e.at).toISOString(), gridCode: e.gridCode, categoryCode: e.categoryCode, leadDepartmentCode: e.leadDepartmentCode,
-    warning: e.warning, position: e.lng == null || e.lat == null ? null : { lng: e.lng, lat: e.lat },
-  });
+  /** Hands over the open streams (tests read their grouping). */
+  onStreams?: (streams: LiveStreams) => void;
 }
 
 const Tally = z.object({ code: z.string().nullable(), name: z.string().nullable(), nameEn: z.string().nullable(), count: z.number() });
@@ -88,11 +57,13 @@ export async function commandRoutes(app: FastifyInstance, deps: { live: Incident
   const maxStreamMs = deps.maxStreamMs ?? 5 * 60_000;
   const maxBuffered = deps.maxBufferedBytes ?? 1 << 20;
   const flushMs = deps.flushMs ?? 100;
-  // Open streams would hold the server's close until they expire: end them first (browsers reconnect elsewhere).
-  const open = new Set<() => void>();
-  app.addHook('preClose', async () => {
-    for (const end of [...open]) end();
+  const streams = new LiveStreams(deps.live, {
+    heartbeatMs, maxStreamMs, maxBufferedBytes: maxBuffered, flushMs,
+    onSlowClient: (buffered) => app.log.warn({ buffered }, 'live feed client too slow; dropped (it resumes from its cursor)'),
   });
+  deps.onStreams?.(streams);
+  // Open streams would hold the server's close until they expire: end them first (browsers reconnect elsewhere).
+  app.addHook('preClose', async () => streams.endAll());
 
   r.get('/api/live/incidents', {
     config: { policy: permission('incidents.read') },
@@ -122,66 +93,6 @@ export async function commandRoutes(app: FastifyInstance, deps: { live: Incident
       'x-accel-buffering': 'no',
     });
     res.flushHeaders();
-    const socket = res.socket!;
-    socket.write('retry: 2000\n\n');
-    let lastSent = given ?? '';
-    let current = given ?? '';
-    let ended = false;
-    const end = () => {
-      if (ended) return;
-      ended = true;
-      open.delete(end);
-      clearInterval(heartbeat);
-      clearTimeout(expiry);
-      subscription.close();
-      notices.close();
-      socket.end();
-    };
-    // What arrives within a short window goes out in one write: with 200 streams, a write per stream per tail
-    // pass cost the server's thread more than the events themselves (bench feed).
-    let pending: Buffer[] = [];
-    const flush = () => {
-      const parts = pending;
-      pending = [];
-      if (ended || parts.length === 0) return;
-      socket.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
-      if (socket.writableLength > maxBuffered) {
-        request.log.warn({ buffered: socket.writableLength }, 'live feed client too slow; dropped (it resumes from its cursor)');
-        end();
-      }
-    };
-    const write = (bytes: Buffer | string) => {
-      if (ended) return;
-      if (pending.length === 0) setTimeout(flush, flushMs);
-      pending.push(typeof bytes === 'string' ? Buffer.from(bytes) : bytes);
-    };
-    const notices = deps.live.subscribeNotices(request.principal!.userId, (n) => {
-      write(`event: notice\ndata: ${JSON.stringify({ id: n.id, kind: n.kind, incidentId: n.incidentId, incidentCode: n.incidentCode })}\n\n`);
-    });
-    const subscription = deps.live.subscribe(from, {
-      send(event, cursor) {
-        current = encodeCursor(cursor);
-        if (!canSeeLiveEvent(scopes, event)) return;
-        lastSent = current;
-        write(cursor.gaps.length === 0 && cursor.high === event.id ? block(event) : `id: ${current}\nevent: incident\ndata: ${wire(event)}\n\n`);
-      },
-      reset(cursor) {
-        current = lastSent = encodeCursor(cursor);
-        write(`id: ${current}\nevent: reset\ndata: {}\n\n`);
-      },
-      fail: () => end(),
-    });
-    const heartbeat = setInterval(() => {
-      // Events this viewer may not see still move its cursor: hand it over, so a reconnect does not read them again.
-      if (current !== lastSent) {
-        lastSent = current;
-        write(`id: ${current}\nevent: cursor\ndata: {}\n\n`);
-      } else {
-        write(': ping\n\n');
-      }
-    }, heartbeatMs);
-    const expiry = setTimeout(end, maxStreamMs);
-    open.add(end);
-    res.on('close', end);
+    streams.open(res.socket!, { userId: request.principal!.userId, scopes }, from, given ?? '');
   });
 }
