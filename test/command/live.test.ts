@@ -22,6 +22,14 @@ interface Wire {
 }
 const body = (e: { data: string }) => JSON.parse(e.data) as Wire;
 
+async function waitUntil(done: () => boolean, timeoutMs = 2000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((res) => setTimeout(res, 20));
+  }
+}
+
 describe.each(DIALECTS)('live incident feed over server-sent events (%s)', (dialect) => {
   let t: TestApp;
   let base = '';
@@ -111,6 +119,40 @@ describe.each(DIALECTS)('live incident feed over server-sent events (%s)', (dial
     for (const m of missed) await again.waitFor((e) => e.event === 'incident' && body(e).code === m.code, 2000);
     const codes = again.events.filter((e) => e.event === 'incident').map((e) => body(e).code);
     expect(codes).toEqual(missed.map((m) => m.code));
+  });
+
+  it('shares one subscription among the streams of one scope, and a resumed stream joins it once caught up, with no event twice', async () => {
+    for (const c of clients.splice(0)) c.close();
+    await waitUntil(() => t.app.liveStreams!.stats().streams === 0);
+    const a = await listen(operator);
+    const b = await listen(operator);
+    const s = await listen(street);
+    const first = await report(mine, '分组推送 1');
+    for (const c of [a, b, s]) await c.waitFor((e) => e.event === 'incident' && body(e).code === first.code, 2000);
+    // Two scopes, two groups; all three streams in one.
+    expect(t.app.liveStreams!.stats()).toEqual({ streams: 3, groups: 2, grouped: 3 });
+    const cursor = b.lastId()!;
+    b.close();
+    const missed = await report(mine, '分组推送 断线期间');
+    await a.waitFor((e) => e.event === 'incident' && body(e).code === missed.code, 2000);
+    const again = await listen(operator, { 'last-event-id': cursor });
+    await again.waitFor((e) => e.event === 'incident' && body(e).code === missed.code, 2000);
+    // Caught up, it joined the operator's group.
+    await waitUntil(() => t.app.liveStreams!.stats().grouped === 3);
+    expect(t.app.liveStreams!.stats()).toEqual({ streams: 3, groups: 2, grouped: 3 });
+    const after = [await report(mine, '分组推送 2'), await report(1 - mine, '分组推送 3')];
+    for (const m of after) await again.waitFor((e) => e.event === 'incident' && body(e).code === m.code, 2000);
+    await s.waitFor((e) => e.event === 'incident' && body(e).code === after[0]!.code, 2000);
+    const seen = again.events.filter((e) => e.event === 'incident').map((e) => body(e).eventId);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect([...seen].sort((x, y) => x - y)).toEqual(seen);
+    expect(again.events.filter((e) => e.event === 'incident').map((e) => body(e).code)).toEqual([missed.code, ...after.map((m) => m.code)]);
+    // The street's stream never got the other street's case, grouped or not.
+    expect(s.events.filter((e) => e.event === 'incident').every((e) => body(e).gridCode.startsWith(grids.streets[mine]!))).toBe(true);
+    // Every stream gone, every group gone.
+    for (const c of clients.splice(0)) c.close();
+    await waitUntil(() => t.app.liveStreams!.stats().streams === 0);
+    expect(t.app.liveStreams!.stats()).toEqual({ streams: 0, groups: 0, grouped: 0 });
   });
 
   it('refuses a cursor it did not write, and a caller without a session', async () => {

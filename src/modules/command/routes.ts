@@ -18,8 +18,6 @@ export interface LiveRouteOptions {
   maxBufferedBytes?: number;
   /** A stream's events are gathered this long and written at once (default 100 ms). */
   flushMs?: number;
-  /** Hands over the open streams (tests read their grouping). */
-  onStreams?: (streams: LiveStreams) => void;
 }
 
 const Tally = z.object({ code: z.string().nullable(), name: z.string().nullable(), nameEn: z.string().nullable(), count: z.number() });
@@ -61,7 +59,7 @@ export async function commandRoutes(app: FastifyInstance, deps: { live: Incident
     heartbeatMs, maxStreamMs, maxBufferedBytes: maxBuffered, flushMs,
     onSlowClient: (buffered) => app.log.warn({ buffered }, 'live feed client too slow; dropped (it resumes from its cursor)'),
   });
-  deps.onStreams?.(streams);
+  app.decorate('liveStreams', streams);
   // Open streams would hold the server's close until they expire: end them first (browsers reconnect elsewhere).
   app.addHook('preClose', async () => streams.endAll());
 

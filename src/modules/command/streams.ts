@@ -204,6 +204,13 @@ class StreamGroup {
   }
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** This node's open live streams (tests read how they share subscriptions). */
+    liveStreams?: LiveStreams;
+  }
+}
+
 export class LiveStreams {
   private readonly groups = new Map<string, StreamGroup>();
   private readonly streams = new Set<Stream>();
