@@ -16,7 +16,7 @@ export interface LiveRouteOptions {
   maxStreamMs?: number;
   /** A client that reads slower than the feed writes is dropped past this many buffered bytes (it resumes). */
   maxBufferedBytes?: number;
-  /** A stream's events are gathered this long and written at once (default 100 ms). */
+  /** A stream's events are gathered this long and written at once (default 250 ms: the feed promises a second). */
   flushMs?: number;
 }
 
@@ -54,7 +54,7 @@ export async function commandRoutes(app: FastifyInstance, deps: { live: Incident
   const heartbeatMs = deps.heartbeatMs ?? 15_000;
   const maxStreamMs = deps.maxStreamMs ?? 5 * 60_000;
   const maxBuffered = deps.maxBufferedBytes ?? 1 << 20;
-  const flushMs = deps.flushMs ?? 100;
+  const flushMs = deps.flushMs ?? 250;
   const streams = new LiveStreams(deps.live, {
     heartbeatMs, maxStreamMs, maxBufferedBytes: maxBuffered, flushMs,
     onSlowClient: (buffered) => app.log.warn({ buffered }, 'live feed client too slow; dropped (it resumes from its cursor)'),
