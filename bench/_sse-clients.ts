@@ -14,6 +14,8 @@ interface Open {
 }
 
 let streams: { destroy(): void }[] = [];
+/** An incident event's data holds its time once, as an ISO string of 24 characters; no other event carries it. */
+const AT = '"at":"';
 let delays: number[] = [];
 let connected = 0;
 
@@ -27,18 +29,17 @@ function connect(o: Open): void {
     if (connected === o.clients) process.send!({ type: 'open' });
     let buffer = '';
     res.setEncoding('utf8');
+    // As light as a parser can be (one scan for each event's time), so the 200 "browsers" take as little of the
+    // machine's two cores from the server they measure as possible.
     res.on('data', (chunk: string) => {
       const now = Date.now();
       buffer += chunk;
-      let at: number;
-      while ((at = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, at);
-        buffer = buffer.slice(at + 2);
-        if (!block.includes('event: incident')) continue;
-        const data = block.split('\n').find((l) => l.startsWith('data: '));
-        const stamp = data ? /"at":"([^"]+)"/.exec(data)?.[1] : undefined;
-        if (stamp) delays.push(now - Date.parse(stamp));
+      const end = buffer.lastIndexOf('\n\n');
+      if (end < 0) return;
+      for (let at = buffer.indexOf(AT); at >= 0 && at < end; at = buffer.indexOf(AT, at + AT.length + 24)) {
+        delays.push(now - Date.parse(buffer.slice(at + AT.length, at + AT.length + 24)));
       }
+      buffer = buffer.slice(end + 2);
     });
   });
   req.on('error', (err) => process.send!({ type: 'error', message: err.message }));
