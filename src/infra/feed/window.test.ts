@@ -25,8 +25,8 @@ describe('feed window', () => {
     expect(w.covers(0)).toBe(false);
   });
 
-  it('drops the older half past its size and then covers only what it still holds', () => {
-    const w = new FeedWindow<{ id: number }>(0, 10);
+  it('drops the oldest rows past its size and then covers only what it still holds', () => {
+    const w = new FeedWindow<{ id: number }>(0, 5);
     w.keep(rows(...Array.from({ length: 11 }, (_, i) => i + 1)));
     expect(w.covers(5)).toBe(false);
     expect(w.covers(6)).toBe(true);
@@ -34,5 +34,19 @@ describe('feed window', () => {
     // A late row below the covered range is not taken (a reader there reads the database).
     w.keep(rows(3));
     expect(ids(w.after(6, 100))).toEqual([7, 8, 9, 10, 11]);
+  });
+
+  it('drops rows older than its age, so a quiet feed does not keep the day', () => {
+    let now = 1_000;
+    const w = new FeedWindow<{ id: number }>(0, 100, 30_000, () => now);
+    w.keep(rows(1, 2));
+    now += 20_000;
+    w.keep(rows(3));
+    expect(ids(w.after(0, 10))).toEqual([1, 2, 3]);
+    now += 15_000;
+    w.keep(rows(4));
+    expect(w.covers(1)).toBe(false);
+    expect(w.covers(2)).toBe(true);
+    expect(ids(w.after(2, 10))).toEqual([3, 4]);
   });
 });

@@ -9,9 +9,17 @@ import type { FeedRow } from './consumer.js';
  */
 export class FeedWindow<Row extends FeedRow> {
   private rows: Row[] = [];
+  /** When each row was kept (same index as `rows`). */
+  private kept: number[] = [];
 
-  /** `from`: the tail's high-water mark when the window starts; null covers nothing. */
-  constructor(private from: number | null, private readonly maxRows = 20_000) {}
+  /**
+   * `from`: the tail's high-water mark when the window starts; null covers
+   * nothing. Rows go after `maxAgeMs` or past `maxRows`, whichever first: a
+   * reader further behind than that reads the database, and the window's
+   * memory stays flat whatever the rate (a quiet feed would otherwise keep
+   * every row of the day).
+   */
+  constructor(private from: number | null, private readonly maxRows = 5_000, private readonly maxAgeMs = 30_000, private readonly now: () => number = Date.now) {}
 
   /** Whether the rows after `high` can be read from here. */
   covers(high: number): boolean {
@@ -21,20 +29,30 @@ export class FeedWindow<Row extends FeedRow> {
   keep(batch: readonly Row[]): void {
     if (this.from === null) return;
     const from = this.from;
-    const rows = this.rows;
+    const { rows, kept } = this;
+    const now = this.now();
     for (const row of batch) {
       if (row.id <= from) continue;
       // Batches come in id order; a gap the tail filled late goes in its place.
-      if (rows.length === 0 || rows[rows.length - 1]!.id < row.id) rows.push(row);
-      else {
+      if (rows.length === 0 || rows[rows.length - 1]!.id < row.id) {
+        rows.push(row);
+        kept.push(now);
+      } else {
         const at = firstAbove(rows, row.id - 1);
-        if (rows[at]?.id !== row.id) rows.splice(at, 0, row);
+        if (rows[at]?.id !== row.id) {
+          rows.splice(at, 0, row);
+          kept.splice(at, 0, now);
+        }
       }
     }
-    if (rows.length > this.maxRows) {
-      // The older half goes; the window then covers only what it still holds all of.
-      const dropped = rows.splice(0, rows.length - Math.floor(this.maxRows / 2));
-      this.from = dropped[dropped.length - 1]!.id;
+    // A late row may sit among older ones, so the front goes by the first row kept after the limit.
+    let drop = Math.max(0, rows.length - this.maxRows);
+    while (drop < rows.length && kept[drop]! < now - this.maxAgeMs) drop++;
+    if (drop > 0) {
+      // The window then covers only what it still holds all of.
+      this.from = rows[drop - 1]!.id;
+      rows.splice(0, drop);
+      kept.splice(0, drop);
     }
   }
 
