@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
@@ -286,6 +286,9 @@ export interface LoadResult {
   firstFailure?: string;
   /** CPU time of the whole process (server, load generator, GC and I/O threads) per second of the run. */
   cpuCores: number;
+  /** How late the server's event loop ran its timers during the run (p99 and max, ms): a long task shows here, a wait on the database does not. */
+  eventLoopDelayP99Ms: number;
+  eventLoopDelayMaxMs: number;
 }
 
 /**
@@ -314,13 +317,17 @@ export function driveInWorker(s: HttpTarget, jobs: LoadStep[][], connections = C
   const elu = performance.eventLoopUtilization();
   const cpu = process.cpuUsage();
   const thread = mainThreadCpuMs();
+  const lag = monitorEventLoopDelay({ resolution: 5 });
+  lag.enable();
   const interval = openRate ? (jobs[0]?.length ?? 1) / openRate : 0;
   return new Promise((resolve, reject) => {
     const worker = new Worker(CLIENT, { eval: true, workerData: { port: s.port, connections, jobs, interval } });
     worker.once('message', (m: { seconds: number; latencies: number[]; failed?: number; firstFailure?: string }) => {
       const used = process.cpuUsage(cpu);
       const threadNow = mainThreadCpuMs();
+      lag.disable();
       resolve({
+        eventLoopDelayP99Ms: Math.round(lag.percentile(99) / 1e4) / 100, eventLoopDelayMaxMs: Math.round(lag.max / 1e4) / 100,
         ...m, serverBusyMs: performance.eventLoopUtilization(elu).active, cpuCores: (used.user + used.system) / 1e6 / m.seconds,
         serverCpuMs: thread === null || threadNow === null ? null : threadNow - thread,
       });
@@ -552,6 +559,7 @@ export function reportOpenLoop(name: string, unit: string, run: LoadResult, raw:
     baselineP50: round(percentile(raw.latencies, 50)), baselineMax: round(Math.max(...raw.latencies)), baselineAchievedRate: Math.round(raw.achieved),
     goal: 'p99 < 50 ms', latencyFrom: 'intended send time (open loop, no coordinated omission)',
     serverThreadMsPerRequest: Math.round((run.serverBusyMs / run.latencies.length) * 1000) / 1000,
+    eventLoopDelayP99Ms: run.eventLoopDelayP99Ms, eventLoopDelayMaxMs: run.eventLoopDelayMaxMs,
     ...(run.serverCpuMs === null ? {} : { serverThreadCpuMsPerRequest: Math.round((run.serverCpuMs / run.latencies.length) * 1000) / 1000 }),
   });
 }
