@@ -9,9 +9,11 @@ const STATE_COLOURS: Record<CascadeLink['status'], string> = { pending: 'gold', 
 
 /**
  * The case's link with another platform (the other side's code and status),
- * and 上报市级 / 下派区级 for those who may send it.
+ * and 上报市级 / 下派区级 for those who may send it. `loaded` is the page's
+ * last load of the case: the card reads the link again with each, since the
+ * other side's answers change the link and not the case.
  */
-export function CascadeCard({ incidentId, version, onSent }: { incidentId: number; version: number; onSent: () => void }) {
+export function CascadeCard({ incidentId, version, loaded, onSent }: { incidentId: number; version: number; loaded: object; onSent: () => void }) {
   const ct = useCascadeText();
   const mt = useMaybeText();
   const { message } = App.useApp();
@@ -23,7 +25,7 @@ export function CascadeCard({ incidentId, version, onSent }: { incidentId: numbe
   const load = useCallback(() => {
     cascadeApi.ofIncident(incidentId).then(setState).catch(() => setState(null));
   }, [incidentId]);
-  useEffect(load, [load, version]);
+  useEffect(load, [load, loaded]);
 
   if (!state || (!state.link && !state.canSend)) return null;
   const { link } = state;

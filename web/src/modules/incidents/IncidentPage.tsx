@@ -345,7 +345,7 @@ export default function IncidentPage() {
                 )}
               </Descriptions.Item>
             </Descriptions>
-            <CascadeCard incidentId={inc.id} version={inc.version} onSent={() => void load()} />
+            <CascadeCard incidentId={inc.id} version={inc.version} loaded={detail} onSent={() => void load()} />
             {detail.extensionPending && (
               <Alert
                 type="warning"
