@@ -41,7 +41,7 @@ import type { CadreTables } from './modules/cadres/tables.js';
 import type { LivelihoodTables } from './modules/livelihood/tables.js';
 import { addPartyEditColumns, createPartyTables, dropPartyEditColumns, dropPartyTables, mechanismPermissionsMigration } from './modules/party/migrations.js';
 import { addCadreEditColumns, createCadreTables, dropCadreEditColumns, dropCadreTables } from './modules/cadres/migrations.js';
-import { createLivelihoodTables, dropLivelihoodTables } from './modules/livelihood/migrations.js';
+import { createLivelihoodTables, dropLivelihoodTables, livelihoodMeetingDecisionMigration } from './modules/livelihood/migrations.js';
 
 import type { HotlineTables } from './modules/hotline/tables.js';
 import { hotlineMigration } from './modules/hotline/migrations.js';
@@ -151,5 +151,6 @@ export const MIGRATIONS: Migrations = {
   '0081_cascade': cascadeMigration,
   '0082_cascade_permissions': cascadePermissionsMigration,
   '0083_exchange_case_imports': exchangeCaseImportsMigration,
+  '0084_livelihood_meeting_decision': livelihoodMeetingDecisionMigration,
   '0085_cluster': clusterMigration,
 };

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Migration } from 'kysely';
 import { dialectOfKysely, tableOptions } from '../../infra/db/migrator.js';
 
 /** Part of 0068: 民生实事 needs/projects, their updates and residents' feedback. */
@@ -56,3 +56,16 @@ export async function createLivelihoodTables(db: Kysely<unknown>): Promise<void>
 export async function dropLivelihoodTables(db: Kysely<unknown>): Promise<void> {
   for (const name of ['livelihood_feedback', 'livelihood_updates', 'livelihood_needs']) await db.schema.dropTable(name).execute();
 }
+
+/** 0084: a need made by a joint meeting decision links it (docs/meetings.md); the decision finds its need by this index. */
+export const livelihoodMeetingDecisionMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('livelihood_needs').addColumn('meeting_decision_id', 'integer').execute();
+    await db.schema.createIndex('livelihood_needs_meeting_decision').on('livelihood_needs').columns(['meeting_decision_id']).execute();
+  },
+  async down(db: Kysely<unknown>) {
+    const drop = db.schema.dropIndex('livelihood_needs_meeting_decision');
+    await (dialectOfKysely(db) === 'mysql' ? drop.on('livelihood_needs') : drop).execute();
+    await db.schema.alterTable('livelihood_needs').dropColumn('meeting_decision_id').execute();
+  },
+};

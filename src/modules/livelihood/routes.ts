@@ -21,7 +21,9 @@ const opt = <T extends z.ZodType>(t: T) => t.nullable().optional();
 
 const Need = z.object({
   id: z.number(), gridCode: z.string(), gridName: z.string().nullable(), title: z.string(), description: z.string(), source: z.enum(LIVELIHOOD_SOURCES),
-  sourceRef: z.string().nullable(), residentId: z.number().nullable(), cadreVisitId: z.number().nullable(), status: z.enum(LIVELIHOOD_STATUSES), reason: z.string().nullable(),
+  sourceRef: z.string().nullable(), residentId: z.number().nullable(), cadreVisitId: z.number().nullable(),
+  meetingDecisionId: z.number().nullable().describe('the joint meeting decision that made this need (docs/meetings.md)'),
+  meeting: z.object({ id: z.number(), title: z.string() }).nullable().describe('the meeting of that decision'), status: z.enum(LIVELIHOOD_STATUSES), reason: z.string().nullable(),
   owner: z.string().nullable(), ownerDepartmentCode: z.string().nullable(), budget: z.number().nullable().describe('yuan'), deadline: z.string().nullable(), progress: z.number(),
   collectedAt: z.string(), assessedAt: z.string().nullable(), approvedAt: z.string().nullable(), doneAt: z.string().nullable(), version: z.number(),
 });

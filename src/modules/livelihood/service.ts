@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { AppDb, Database } from '../../database.js';
 import { appendAudit, type AuditActor } from '../../infra/audit/audit.js';
 import type { Principal } from '../../infra/auth/principal.js';
@@ -31,6 +31,9 @@ export interface NeedInput {
   cadreVisitId?: number | null | undefined;
 }
 
+/** The joint meeting a need was decided by (docs/meetings.md). */
+export interface NeedMeetingRef { decisionId: number; meetingId: number; title: string }
+
 /**
  * 民生实事: needs collected from residents, visits and meetings, assessed,
  * approved as projects, advanced with photographed progress, done and given
@@ -54,16 +57,31 @@ export class LivelihoodService {
     return n;
   }
 
-  private view(n: NeedRow, gridName: string | null) {
+  private view(n: NeedRow, gridName: string | null, meetings: ReadonlyMap<number, NeedMeetingRef>) {
+    const decisionId = n.meeting_decision_id === null ? null : Number(n.meeting_decision_id);
+    const meeting = decisionId === null ? undefined : meetings.get(decisionId);
     return {
       id: n.id, gridCode: n.grid_code, gridName, title: n.title, description: n.description, source: n.source, sourceRef: n.source_ref,
-      residentId: n.resident_id, cadreVisitId: n.cadre_visit_id, status: n.status, reason: n.reason, owner: n.owner, ownerDepartmentCode: n.owner_department_code,
+      residentId: n.resident_id, cadreVisitId: n.cadre_visit_id, meetingDecisionId: decisionId,
+      meeting: meeting ? { id: meeting.meetingId, title: meeting.title } : null, status: n.status, reason: n.reason, owner: n.owner, ownerDepartmentCode: n.owner_department_code,
       budget: n.budget_cents === null ? null : Number(n.budget_cents) / 100, deadline: n.deadline, progress: n.progress,
       collectedAt: toIso(n.collected_at)!, assessedAt: toIso(n.assessed_at), approvedAt: toIso(n.approved_at), doneAt: toIso(n.done_at), version: n.version,
     };
   }
 
   async collect(principal: Principal, actor: AuditActor, input: NeedInput): Promise<number> {
+    await this.checkNeed(principal, input);
+    const id = await this.db.transaction((tx) => this.writeNeed(tx, actor, principal, input, Date.now()));
+    this.db.noteWrite(principal.userId);
+    return id;
+  }
+
+  /**
+   * Everything collect refuses (422 grid or source, 403 scope), before any
+   * write: a joint meeting decision checks its need here and then writes it
+   * with itself in one transaction (writeNeed).
+   */
+  async checkNeed(principal: Principal, input: NeedInput): Promise<void> {
     const db = this.db.primary;
     const g = await db.selectFrom('grids').select(['code', 'level']).where('code', '=', input.gridCode).where('status', '=', 'active').executeTakeFirst();
     if (!g || (g.level !== 'community' && g.level !== 'unit')) throw new AppError(422, 'LIVELIHOOD_UNKNOWN_GRID', { gridCode: input.gridCode });
@@ -78,17 +96,20 @@ export class LivelihoodService {
       const v = await db.selectFrom('cadre_visits').select('id').where('id', '=', input.cadreVisitId).where((eb) => scopeFilter(eb, scopes, { grid: 'grid_code' })).executeTakeFirst();
       if (!v) throw new AppError(422, 'LIVELIHOOD_UNKNOWN_SOURCE', { cadreVisitId: input.cadreVisitId });
     }
-    const id = await this.db.transaction(async (tx) => {
-      const now = Date.now();
-      const id = insertedId(await tx.insertInto('livelihood_needs').values({
-        grid_code: input.gridCode, title: input.title, description: input.description, source: input.source, source_ref: input.sourceRef ?? null,
-        resident_id: input.residentId ?? null, cadre_visit_id: input.cadreVisitId ?? null, status: 'collected', reason: null, owner: null, owner_department_code: null,
-        budget_cents: null, deadline: null, progress: 0, collected_at: now, assessed_at: null, approved_at: null, done_at: null, created_by: principal.userId, updated_at: now, version: 1,
-      }).executeTakeFirstOrThrow());
-      await appendAudit(tx, actor, { action: 'livelihood.collect', objectType: 'livelihood_need', objectId: id, details: { gridCode: input.gridCode, source: input.source } }, now);
-      return id;
-    });
-    this.db.noteWrite(principal.userId);
+  }
+
+  /** Writes a need checked by checkNeed, and its audit record, in the caller's transaction (may run twice, as any callback). */
+  async writeNeed(tx: Transaction<Database>, actor: AuditActor, principal: Principal, input: NeedInput & { meetingDecisionId?: number | undefined }, now: number): Promise<number> {
+    const id = insertedId(await tx.insertInto('livelihood_needs').values({
+      grid_code: input.gridCode, title: input.title, description: input.description, source: input.source, source_ref: input.sourceRef ?? null,
+      resident_id: input.residentId ?? null, cadre_visit_id: input.cadreVisitId ?? null, meeting_decision_id: input.meetingDecisionId ?? null,
+      status: 'collected', reason: null, owner: null, owner_department_code: null,
+      budget_cents: null, deadline: null, progress: 0, collected_at: now, assessed_at: null, approved_at: null, done_at: null, created_by: principal.userId, updated_at: now, version: 1,
+    }).executeTakeFirstOrThrow());
+    await appendAudit(tx, actor, {
+      action: 'livelihood.collect', objectType: 'livelihood_need', objectId: id,
+      details: { gridCode: input.gridCode, source: input.source, ...(input.meetingDecisionId !== undefined ? { meetingDecisionId: input.meetingDecisionId } : {}) },
+    }, now);
     return id;
   }
 
@@ -98,8 +119,17 @@ export class LivelihoodService {
     if (q.status) query = query.where('status', '=', q.status);
     const total = Number((await query.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
     const rows = await query.selectAll().orderBy('collected_at', 'desc').orderBy('id', 'desc').limit(q.pageSize).offset((q.page - 1) * q.pageSize).execute();
-    const names = await this.gridNames(db, rows.map((r) => r.grid_code));
-    return { total, items: rows.map((r) => this.view(r, names.get(r.grid_code) ?? null)) };
+    const [names, meetings] = await Promise.all([this.gridNames(db, rows.map((r) => r.grid_code)), this.meetingsOf(db, rows)]);
+    return { total, items: rows.map((r) => this.view(r, names.get(r.grid_code) ?? null, meetings)) };
+  }
+
+  /** The meetings whose decisions made these needs (the title is the meeting's, already in source_ref; the id links to it). */
+  private async meetingsOf(db: Db, rows: NeedRow[]): Promise<Map<number, NeedMeetingRef>> {
+    const ids = [...new Set(rows.map((r) => r.meeting_decision_id).filter((x): x is number => x !== null).map(Number))];
+    if (ids.length === 0) return new Map();
+    const found = await db.selectFrom('meeting_decisions').innerJoin('meetings', 'meetings.id', 'meeting_decisions.meeting_id')
+      .select(['meeting_decisions.id', 'meetings.id as meetingId', 'meetings.title']).where('meeting_decisions.id', 'in', ids).execute();
+    return new Map(found.map((m) => [Number(m.id), { decisionId: Number(m.id), meetingId: Number(m.meetingId), title: m.title }]));
   }
 
   private async gridNames(db: Db, codes: string[]): Promise<Map<string, string>> {
@@ -112,15 +142,16 @@ export class LivelihoodService {
   async detail(principal: Principal, id: number) {
     const db = this.db.reader(principal.userId);
     const n = await this.requireNeed(db, principal, LIVELIHOOD_READ, id);
-    const [updates, feedback, names] = await Promise.all([
+    const [updates, feedback, names, meetings] = await Promise.all([
       db.selectFrom('livelihood_updates').leftJoin('users', 'users.id', 'livelihood_updates.created_by')
         .select(['livelihood_updates.id', 'livelihood_updates.percent', 'livelihood_updates.note', 'livelihood_updates.photos', 'livelihood_updates.created_at', 'users.display_name'])
         .where('need_id', '=', id).orderBy('livelihood_updates.created_at').orderBy('livelihood_updates.id').execute(),
       db.selectFrom('livelihood_feedback').selectAll().where('need_id', '=', id).orderBy('id').execute(),
       this.gridNames(db, [n.grid_code]),
+      this.meetingsOf(db, [n]),
     ]);
     return {
-      ...this.view(n, names.get(n.grid_code) ?? null),
+      ...this.view(n, names.get(n.grid_code) ?? null, meetings),
       updates: updates.map((u) => ({ id: u.id, percent: u.percent, note: u.note, photos: fromJson<string[]>(u.photos, []), at: toIso(u.created_at)!, by: u.display_name ?? null })),
       feedback: feedback.map((f) => ({ id: f.id, residentName: f.resident_name, satisfaction: f.satisfaction, comment: f.comment, at: toIso(f.created_at)! })),
     };

@@ -16,6 +16,8 @@ export interface LivelihoodNeedTable {
   source_ref: string | null;
   resident_id: number | null;
   cadre_visit_id: number | null;
+  /** The joint meeting decision that made this need (meeting_decisions.id); its status follows the need. */
+  meeting_decision_id: number | null;
   status: LivelihoodStatus;
   /** Why it was rejected or accepted. */
   reason: string | null;
