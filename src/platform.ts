@@ -319,7 +319,7 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
   // Help photos of unsatisfied orders: seen by those who may see the order; grid workers revisiting may upload them.
   attachments.addReader((principal, hash) => hotline.canReadPhoto(principal, hash), ['hotline.revisit']);
   const suggester = new SuggesterService(db, reference);
-  const meetings = new MeetingService(db, incidents);
+  const meetings = new MeetingService(db, incidents, livelihood);
   meetings.addCandidateSource(hotSpotSource(db));
   const campaigns = new CampaignService(db, incidents, files);
   // Photo answers of campaign forms: grid workers filling them upload; readers of the campaign in the photo's grid see them.

@@ -12,6 +12,8 @@ const Source = z.enum(['escalated', 'overdue', 'returned', 'hotspot', 'free', 'r
 const Attendee = z.object({ name: z.string().trim().min(1).max(50), unit: z.string().trim().max(100).optional() });
 const Instant = z.iso.datetime({ offset: true }).describe('ISO 8601 instant');
 const IncidentRef = z.object({ id: z.number(), code: z.string(), status: z.string() }).nullable();
+const NeedRef = z.object({ id: z.number(), title: z.string(), gridCode: z.string(), status: z.string(), reason: z.string().nullable() }).nullable()
+  .describe('the 民生实事 need a need decision made (its status drives the decision\'s; a rejected need shows its reason)');
 
 const Meeting = z.object({
   id: z.number(),
@@ -31,14 +33,15 @@ const Meeting = z.object({
 const Decision = z.object({
   id: z.number(),
   itemId: z.number(),
-  kind: z.enum(['task', 'incident']),
+  kind: z.enum(['task', 'incident', 'need']),
   content: z.string(),
-  owner: z.string().describe('a task\'s owner; an incident\'s lead department code'),
+  owner: z.string().describe('a task\'s owner; an incident\'s lead department code; a need\'s grid code'),
   deadline: z.string(),
   status: z.enum(['open', 'done']),
   overdue: z.boolean(),
   doneAt: z.string().nullable(),
   incident: IncidentRef,
+  need: NeedRef,
   risenItemId: z.number().nullable().describe('the item this decision raised to the next level when it went overdue'),
 });
 const MeetingDetail = Meeting.extend({
@@ -141,7 +144,7 @@ export async function meetingRoutes(app: FastifyInstance, deps: { meetings: Meet
     config: { policy: permission('meetings.manage') },
     schema: {
       tags: TAGS,
-      summary: 'Record a decision on an item: a tracked task, or a new incident reported, registered and dispatched to a department',
+      summary: 'Record a decision on an item: a tracked task, a new incident reported, registered and dispatched to a department, or a new 民生实事 need linked to it',
       params: ItemId,
       body: z.discriminatedUnion('kind', [
         z.object({ kind: z.literal('task'), content: z.string().trim().min(1).max(2000), owner: z.string().trim().min(1).max(100), deadline: Instant }),
@@ -149,6 +152,11 @@ export async function meetingRoutes(app: FastifyInstance, deps: { meetings: Meet
           kind: z.literal('incident'), content: z.string().trim().min(1).max(2000), deadline: Instant,
           categoryCode: z.string().min(1).max(20), departmentCode: z.string().min(1).max(20),
           gridCode: z.string().regex(/^\d{15}$/).optional().describe('the unit grid; defaults to the item\'s incident\'s'),
+        }),
+        z.object({
+          kind: z.literal('need'), content: z.string().trim().min(1).max(2000).describe('what the meeting decided; the need\'s description'), deadline: Instant,
+          gridCode: z.string().regex(/^\d{12}(\d{3})?$/).optional().describe('the community or unit grid; defaults to the item\'s incident\'s'),
+          title: z.string().trim().min(1).max(200).optional().describe('the need\'s title; defaults to the item\'s'),
         }),
       ]),
       response: { 201: MeetingDetail },

@@ -1,8 +1,9 @@
 /**
  * 三级联席会议: joint meetings of a community, a street or the district.
  * Agenda items come from hard cases (candidate sources), free items, or rise
- * from the level below; each decision becomes a tracked task or a new
- * incident created through the incident loop; what stays unresolved at the
+ * from the level below; each decision becomes a tracked task, a new incident
+ * created through the incident loop, or a 民生实事 need collected through the
+ * livelihood module; what stays unresolved at the
  * close, or whose task goes overdue, rises to the next level's agenda.
  */
 import type { Kysely, Selectable, Transaction } from 'kysely';
@@ -14,7 +15,8 @@ import { fromJson, insertedId, toIso, toJson } from '../../infra/db/values.js';
 import { AppError, conflict, notFound } from '../../infra/http/errors.js';
 import type { IncidentService } from '../incidents/service.js';
 import { OPEN_STATUSES } from '../incidents/service.js';
-import { decisionOverdue, hardCaseReasons, levelOfCode, nextLevel, RETURNED_AT_LEAST, type HardCaseReason } from './rules/agenda.js';
+import { LIVELIHOOD_MANAGE, type LivelihoodService, type NeedInput } from '../livelihood/service.js';
+import { decisionOverdue, hardCaseReasons, levelOfCode, NEED_SETTLED_STATUSES, nextLevel, RETURNED_AT_LEAST, type HardCaseReason } from './rules/agenda.js';
 import type { AgendaOutcome, AgendaSource, DecisionKind, MeetingDecisionTable, MeetingItemTable, MeetingLevel, MeetingTable } from './tables.js';
 import './messages.js';
 
@@ -51,8 +53,12 @@ export interface DecisionView {
   overdue: boolean;
   doneAt: string | null;
   incident: { id: number; code: string; status: string } | null;
+  need: NeedRef | null;
   risenItemId: number | null;
 }
+
+/** A need decision's 民生实事 need; a rejected one keeps its reason, the meeting's answer. */
+export interface NeedRef { id: number; title: string; gridCode: string; status: string; reason: string | null }
 
 export interface ItemView {
   id: number;
@@ -89,7 +95,8 @@ export interface AgendaCandidateSource {
 
 export type DecisionInput =
   | { kind: 'task'; content: string; owner: string; deadline: string }
-  | { kind: 'incident'; content: string; deadline: string; categoryCode: string; departmentCode: string; gridCode?: string | undefined };
+  | { kind: 'incident'; content: string; deadline: string; categoryCode: string; departmentCode: string; gridCode?: string | undefined }
+  | { kind: 'need'; content: string; deadline: string; gridCode?: string | undefined; title?: string | undefined };
 
 const CANDIDATE_LIMIT = 50;
 
@@ -129,7 +136,7 @@ export const hardCaseSource: AgendaCandidateSource = {
 export class MeetingService {
   private readonly sources: AgendaCandidateSource[] = [hardCaseSource];
 
-  constructor(private readonly db: AppDb, private readonly incidents: IncidentService) {}
+  constructor(private readonly db: AppDb, private readonly incidents: IncidentService, private readonly livelihood: LivelihoodService) {}
 
   /** Another candidate source (e.g. hot spots); its candidates are offered beside the hard cases. */
   addCandidateSource(source: AgendaCandidateSource): void {
@@ -181,6 +188,7 @@ export class MeetingService {
     const incidentIds = [...new Set([...items, ...decisions].map((x) => x.incident_id).filter((x): x is number => x !== null).map(Number))];
     const incidents = new Map((incidentIds.length === 0 ? [] : await db.selectFrom('incidents').select(['id', 'code', 'status']).where('id', 'in', incidentIds).execute())
       .map((r) => [Number(r.id), { id: Number(r.id), code: r.code, status: r.status }]));
+    const needs = await needsOf(db, decisions);
     const fromIds = items.map((i) => i.risen_from_item_id).filter((x): x is number => x !== null).map(Number);
     const origins = new Map((fromIds.length === 0 ? [] : await db.selectFrom('meeting_items').select(['id', 'meeting_id', 'level', 'grid_code']).where('id', 'in', fromIds).execute())
       .map((r) => [Number(r.id), r]));
@@ -193,7 +201,7 @@ export class MeetingService {
           id: Number(i.id), source: i.source, title: i.title, note: i.note, outcome: i.outcome,
           incident: i.incident_id === null ? null : incidents.get(Number(i.incident_id)) ?? null,
           risenFrom: origin ? { itemId: Number(origin.id), meetingId: origin.meeting_id === null ? null : Number(origin.meeting_id), level: origin.level, gridCode: origin.grid_code, reason: i.risen_reason } : null,
-          decisions: decisions.filter((d) => Number(d.item_id) === Number(i.id)).map((d) => decisionView(d, incidents, now)),
+          decisions: decisions.filter((d) => Number(d.item_id) === Number(i.id)).map((d) => decisionView(d, incidents, needs, now)),
         };
       }),
     };
@@ -297,7 +305,9 @@ export class MeetingService {
    * registered and dispatched to the named department through the incident
    * loop first (the caller's own rights: a desk role such as the street
    * command centre); its handling deadline then comes from the category,
-   * while the meeting's deadline is tracked on the decision.
+   * while the meeting's deadline is tracked on the decision. A need decision
+   * is checked as the livelihood module's collect checks it, then the need is
+   * written in the decision's own transaction, linked to it.
    */
   async decide(principal: Principal, actor: AuditActor, id: number, itemId: number, input: DecisionInput): Promise<MeetingDetail> {
     const row = await this.manageable(principal, id);
@@ -308,10 +318,14 @@ export class MeetingService {
     const deadline = Date.parse(input.deadline);
     if (!(deadline > now)) throw new AppError(422, 'MEETING_DEADLINE_PAST', { deadline: input.deadline });
     let incidentId: number | null = null;
+    let need: NeedInput | null = null;
     let owner: string;
     if (input.kind === 'incident') {
       owner = input.departmentCode;
       incidentId = await this.createIncident(principal, actor, row, item, input);
+    } else if (input.kind === 'need') {
+      need = await this.checkNeed(principal, row, item, input);
+      owner = need.gridCode;
     } else {
       owner = input.owner;
     }
@@ -320,7 +334,11 @@ export class MeetingService {
         meeting_id: id, item_id: itemId, kind: input.kind, content: input.content, owner, deadline_at: deadline, status: 'open', incident_id: incidentId,
         done_at: null, risen_item_id: null, created_by: principal.userId, created_at: now, updated_at: now,
       }).executeTakeFirstOrThrow());
-      await appendAudit(tx, actor, { action: 'meeting.decide', objectType: 'meeting', objectId: id, details: { decisionId, itemId, kind: input.kind, incidentId } }, now);
+      const needId = need ? await this.livelihood.writeNeed(tx, actor, principal, { ...need, meetingDecisionId: decisionId }, now) : null;
+      await appendAudit(tx, actor, {
+        action: 'meeting.decide', objectType: 'meeting', objectId: id,
+        details: { decisionId, itemId, kind: input.kind, incidentId, ...(needId !== null ? { needId } : {}) },
+      }, now);
     });
     this.db.noteWrite(principal.userId);
     return this.detail(principal, id);
@@ -353,6 +371,26 @@ export class MeetingService {
     return incidentId;
   }
 
+  /**
+   * The need a need decision collects, checked before anything is written: a
+   * community or unit grid under the meeting's node (by default the item's
+   * incident's), and the caller allowed to collect needs there.
+   */
+  private async checkNeed(principal: Principal, meeting: MeetingRow, item: ItemRow, input: Extract<DecisionInput, { kind: 'need' }>): Promise<NeedInput> {
+    let gridCode = input.gridCode;
+    if (!gridCode && item.incident_id !== null) {
+      gridCode = (await this.db.primary.selectFrom('incidents').select('grid_code').where('id', '=', item.incident_id).executeTakeFirst())?.grid_code;
+    }
+    if (!gridCode) throw new AppError(422, 'MEETING_NEED_GRID_REQUIRED');
+    if (!gridCode.startsWith(meeting.grid_code)) throw new AppError(422, 'MEETING_GRID_OUTSIDE', { gridCode });
+    if (!gridInScope(gridCode, principal.scopesFor(LIVELIHOOD_MANAGE))) throw new AppError(403, 'MEETING_DECISION_NEEDS_LIVELIHOOD_RIGHTS', { gridCode });
+    const need: NeedInput = {
+      gridCode, title: (input.title?.trim() || item.title).slice(0, 200), description: input.content, source: 'meeting', sourceRef: meeting.title,
+    };
+    await this.livelihood.checkNeed(principal, need);
+    return need;
+  }
+
   /** A task's owner reports it done (the meeting's managers record it). */
   async completeTask(principal: Principal, actor: AuditActor, decisionId: number): Promise<DecisionView> {
     const decision = await this.db.primary.selectFrom('meeting_decisions').selectAll().where('id', '=', decisionId).executeTakeFirst();
@@ -368,11 +406,12 @@ export class MeetingService {
       this.db.noteWrite(principal.userId);
     }
     const saved = await this.db.primary.selectFrom('meeting_decisions').selectAll().where('id', '=', decisionId).executeTakeFirstOrThrow();
-    return decisionView(saved, new Map(), now);
+    return decisionView(saved, new Map(), new Map(), now);
   }
 
   /**
-   * The clock: incident decisions whose incident closed are done; open
+   * The clock: incident decisions whose incident closed are done, need
+   * decisions whose need is done or rejected too (at the need's time); open
    * decisions past their deadline raise their item to the next level once
    * (a claim on the decision row in the same transaction keeps it once
    * across nodes and reruns).
@@ -384,6 +423,15 @@ export class MeetingService {
       .where('meeting_decisions.kind', '=', 'incident').where('meeting_decisions.status', '=', 'open').where('incidents.status', '=', 'closed').execute();
     for (const d of openIncidents) {
       await this.db.transaction((tx) => tx.updateTable('meeting_decisions').set({ status: 'done', done_at: d.closed_at ?? now, updated_at: now })
+        .where('id', '=', d.id).where('status', '=', 'open').execute());
+    }
+    const settledNeeds = await db.selectFrom('meeting_decisions').innerJoin('livelihood_needs', 'livelihood_needs.meeting_decision_id', 'meeting_decisions.id')
+      .select(['meeting_decisions.id', 'livelihood_needs.done_at', 'livelihood_needs.assessed_at'])
+      .where('meeting_decisions.kind', '=', 'need').where('meeting_decisions.status', '=', 'open').where('livelihood_needs.status', 'in', [...NEED_SETTLED_STATUSES]).execute();
+    for (const d of settledNeeds) {
+      // A rejected need has no done_at: its assessment answered the meeting.
+      const at = d.done_at ?? d.assessed_at ?? now;
+      await this.db.transaction((tx) => tx.updateTable('meeting_decisions').set({ status: 'done', done_at: at, updated_at: now })
         .where('id', '=', d.id).where('status', '=', 'open').execute());
     }
     const overdue = await db.selectFrom('meeting_decisions').innerJoin('meeting_items', 'meeting_items.id', 'meeting_decisions.item_id')
@@ -407,7 +455,7 @@ export class MeetingService {
       });
       if (up !== null) risen++;
     }
-    return { done: openIncidents.length, risen };
+    return { done: openIncidents.length + settledNeeds.length, risen };
   }
 
   // ---- scope ----------------------------------------------------------------
@@ -446,11 +494,20 @@ function meetingLevelName(level: MeetingLevel): string {
   return level === 'community' ? '社区' : level === 'street' ? '街道' : '区级';
 }
 
-function decisionView(d: DecisionRow, incidents: ReadonlyMap<number, { id: number; code: string; status: string }>, now: number): DecisionView {
+/** The needs made by these decisions, by decision id (the link lives on the need). */
+async function needsOf(db: Kysely<Database>, decisions: DecisionRow[]): Promise<Map<number, NeedRef>> {
+  const ids = decisions.filter((d) => d.kind === 'need').map((d) => Number(d.id));
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom('livelihood_needs').select(['id', 'meeting_decision_id', 'title', 'grid_code', 'status', 'reason']).where('meeting_decision_id', 'in', ids).execute();
+  return new Map(rows.map((n) => [Number(n.meeting_decision_id), { id: Number(n.id), title: n.title, gridCode: n.grid_code, status: n.status, reason: n.reason }]));
+}
+
+function decisionView(d: DecisionRow, incidents: ReadonlyMap<number, { id: number; code: string; status: string }>, needs: ReadonlyMap<number, NeedRef>, now: number): DecisionView {
   return {
     id: Number(d.id), itemId: Number(d.item_id), kind: d.kind, content: d.content, owner: d.owner, deadline: toIso(d.deadline_at)!, status: d.status,
     overdue: decisionOverdue({ status: d.status, deadlineAt: Number(d.deadline_at) }, now), doneAt: toIso(d.done_at),
     incident: d.incident_id === null ? null : incidents.get(Number(d.incident_id)) ?? null,
+    need: needs.get(Number(d.id)) ?? null,
     risenItemId: d.risen_item_id === null || Number(d.risen_item_id) === 0 ? null : Number(d.risen_item_id),
   };
 }

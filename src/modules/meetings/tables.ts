@@ -49,20 +49,24 @@ export interface MeetingItemTable {
   updated_at: number;
 }
 
-export type DecisionKind = 'task' | 'incident';
+export type DecisionKind = 'task' | 'incident' | 'need';
 export type DecisionStatus = 'open' | 'done';
 
-/** A meeting's decision on an agenda item: a tracked task or a new incident, each with a deadline. */
+/**
+ * A meeting's decision on an agenda item: a tracked task, a new incident or a
+ * new 民生实事 need (which links back by livelihood_needs.meeting_decision_id),
+ * each with a deadline.
+ */
 export interface MeetingDecisionTable {
   id: Generated<number>;
   meeting_id: number;
   item_id: number;
   kind: DecisionKind;
   content: string;
-  /** The owner of a task (person or unit); for an incident, the lead department's code. */
+  /** The owner of a task (person or unit); for an incident, the lead department's code; for a need, its grid code. */
   owner: string;
   deadline_at: number;
-  /** Tasks: set by their owner's report; incidents: follow the incident (done once closed). */
+  /** Tasks: set by their owner's report; incidents: follow the incident (done once closed); needs: done once the need is done or rejected. */
   status: DecisionStatus;
   incident_id: number | null;
   done_at: number | null;

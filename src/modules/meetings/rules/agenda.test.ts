@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decisionOverdue, hardCaseReasons, levelOfCode, nextLevel } from './agenda.js';
+import { decisionOverdue, hardCaseReasons, levelOfCode, needSettlesDecision, nextLevel } from './agenda.js';
 
 describe('joint meeting rules', () => {
   it('knows the level of a node by its code and refuses unit grids and junk', () => {
@@ -28,5 +28,10 @@ describe('joint meeting rules', () => {
     expect(decisionOverdue({ status: 'open', deadlineAt: 10 }, 11)).toBe(true);
     expect(decisionOverdue({ status: 'open', deadlineAt: 10 }, 10)).toBe(false);
     expect(decisionOverdue({ status: 'done', deadlineAt: 10 }, 11)).toBe(false);
+  });
+
+  it('settles a need decision when its need is done or rejected, not before', () => {
+    expect(['done', 'rejected'].map(needSettlesDecision)).toEqual([true, true]);
+    expect(['collected', 'accepted', 'approved', 'in_progress'].map(needSettlesDecision)).toEqual([false, false, false, false]);
   });
 });

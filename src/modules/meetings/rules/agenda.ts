@@ -48,6 +48,17 @@ export function hardCaseReasons(f: HardCaseFacts, now: number): HardCaseReason[]
   return reasons;
 }
 
+/**
+ * The need statuses that settle a need decision: done, and rejected too, since
+ * the meeting's question got its answer (the need shows the reason); a need
+ * still collected, accepted, approved or in progress keeps the decision open.
+ */
+export const NEED_SETTLED_STATUSES = ['done', 'rejected'] as const;
+
+export function needSettlesDecision(status: string): boolean {
+  return (NEED_SETTLED_STATUSES as readonly string[]).includes(status);
+}
+
 /** A decision is overdue when its deadline passed and it is not done; an incident decision is done once its incident is closed. */
 export function decisionOverdue(d: { status: 'open' | 'done'; deadlineAt: number }, now: number): boolean {
   return d.status === 'open' && d.deadlineAt < now;
