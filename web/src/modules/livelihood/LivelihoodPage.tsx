@@ -1,5 +1,6 @@
 import { App, Button, Card, Descriptions, Drawer, Form, Image, Input, InputNumber, Modal, Progress, Segmented, Select, Space, Table, Tabs, Tag, Timeline, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
+import { Link, useSearchParams } from 'react-router-dom';
 import { errorMessage } from '../../shell/api.js';
 import { useAuth } from '../../shell/auth.js';
 import { formatDateTime } from '../../shell/time.js';
@@ -63,6 +64,11 @@ function NeedDrawer({ id, onClose }: { id: number; onClose: () => void }) {
           <Descriptions size="small" column={2} bordered>
             <Descriptions.Item label={lt('col.grid')}>{need.gridName ?? need.gridCode}</Descriptions.Item>
             <Descriptions.Item label={lt('col.source')}>{lt(`source.${need.source}`)}{need.sourceRef ? `：${need.sourceRef}` : ''}</Descriptions.Item>
+            {need.meeting && (
+              <Descriptions.Item label={lt('detail.meeting')} span={2}>
+                <Link to={`/meetings/${need.meeting.id}`} data-testid="livelihood-meeting-link">{need.meeting.title}</Link>
+              </Descriptions.Item>
+            )}
             <Descriptions.Item label={lt('field.description')} span={2}>{need.description || '—'}</Descriptions.Item>
             <Descriptions.Item label={lt('detail.reason')} span={2}>{need.reason ?? '—'}</Descriptions.Item>
             <Descriptions.Item label={lt('col.owner')}>{need.owner ?? '—'}</Descriptions.Item>
@@ -175,7 +181,9 @@ export default function LivelihoodPage() {
   const [status, setStatus] = useState<Status | undefined>();
   const [page, setPage] = useState(1);
   const [data, setData] = useState<{ total: number; items: Need[] } | null>(null);
-  const [open, setOpen] = useState<number | null>(null);
+  // A link from elsewhere (a meeting's decision) opens its need: /livelihood?need=<id>.
+  const [params] = useSearchParams();
+  const [open, setOpen] = useState<number | null>(() => Number(params.get('need')) || null);
   const [creating, setCreating] = useState(false);
   const [draft, setDraft] = useState<{ gridCode?: string; title?: string; description?: string; source?: Source; sourceRef?: string }>({});
 

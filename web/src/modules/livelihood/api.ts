@@ -7,7 +7,9 @@ export const STATUSES: Status[] = ['collected', 'accepted', 'rejected', 'approve
 
 export interface Need {
   id: number; gridCode: string; gridName: string | null; title: string; description: string; source: Source; sourceRef: string | null;
-  residentId: number | null; cadreVisitId: number | null; status: Status; reason: string | null; owner: string | null; ownerDepartmentCode: string | null;
+  residentId: number | null; cadreVisitId: number | null;
+  /** The joint meeting decision that made the need, and its meeting. */
+  meetingDecisionId: number | null; meeting: { id: number; title: string } | null; status: Status; reason: string | null; owner: string | null; ownerDepartmentCode: string | null;
   budget: number | null; deadline: string | null; progress: number; collectedAt: string; assessedAt: string | null; approvedAt: string | null; doneAt: string | null; version: number;
 }
 export interface NeedDetail extends Need {

@@ -6,6 +6,7 @@ import { useAuth } from '../../shell/auth.js';
 import { useI18n } from '../../shell/i18n.js';
 import { beijingWallClockToIso, formatDateTime } from '../../shell/time.js';
 import { incidentApi, type Category } from '../incidents/api.js';
+import { useLivelihoodText } from '../livelihood/messages.js';
 import { meetingApi, type Candidate, type DecisionBody, type Meeting, type MeetingDetail, type MeetingItem } from './api.js';
 import { useMeetingText } from './messages.js';
 
@@ -116,6 +117,7 @@ function MeetingList() {
 
 function MeetingView() {
   const mt = useMeetingText();
+  const lt = useLivelihoodText();
   const { can } = useAuth();
   const { message } = App.useApp();
   const id = Number(useParams().id);
@@ -184,10 +186,17 @@ function MeetingView() {
                 </Space>}
                 description={item.decisions.map((d) => (
                   <div key={d.id} data-testid={`decision-${d.id}`}>
-                    <Tag color="blue">{mt(d.kind === 'task' ? 'decision.task' : 'decision.incident')}</Tag>
+                    <Tag color="blue">{mt(`decision.${d.kind}`)}</Tag>
                     {d.content}{d.kind === 'task' ? ` · ${d.owner}` : ''} · {mt('decision.deadline')} {formatDateTime(d.deadline)}{' '}
                     <Tag color={d.status === 'done' ? 'success' : d.overdue ? 'error' : 'processing'}>{d.overdue ? mt('decision.overdue') : mt(`decision.status.${d.status}`)}</Tag>
                     {d.incident && <Link to={`/incidents/${d.incident.id}`} data-testid={`decision-incident-${d.id}`}>{mt('decision.incidentLink', { code: d.incident.code })}</Link>}
+                    {d.need && (
+                      <Space size={4} data-testid={`decision-need-${d.id}`}>
+                        <Link to={`/livelihood?need=${d.need.id}`}>{mt('decision.needLink', { id: d.need.id })}</Link>
+                        <Tag>{lt(`status.${d.need.status}`)}</Tag>
+                        {d.need.status === 'rejected' && d.need.reason && <Typography.Text type="secondary">{mt('decision.needRejected', { reason: d.need.reason })}</Typography.Text>}
+                      </Space>
+                    )}
                     {d.kind === 'task' && d.status === 'open' && can('meetings.manage') && (
                       <Button size="small" type="link" onClick={() => void run(() => meetingApi.done(d.id))}>{mt('decision.markDone')}</Button>
                     )}
@@ -257,7 +266,7 @@ function MeetingView() {
 function DecisionModal({ item, onClose, onSubmit }: { item: MeetingItem; onClose: () => void; onSubmit: (body: DecisionBody) => Promise<void> }) {
   const mt = useMeetingText();
   const { pick } = useI18n();
-  const [form] = Form.useForm<{ kind: 'task' | 'incident'; content: string; owner?: string; deadline: string; categoryCode?: string; departmentCode?: string; gridCode?: string }>();
+  const [form] = Form.useForm<{ kind: DecisionBody['kind']; content: string; owner?: string; deadline: string; categoryCode?: string; departmentCode?: string; gridCode?: string; title?: string }>();
   const kind = Form.useWatch('kind', form) ?? 'task';
   const [categories, setCategories] = useState<Category[]>([]);
   const [departments, setDepartments] = useState<{ code: string; name: string; nameEn: string; status: string }[]>([]);
@@ -268,15 +277,18 @@ function DecisionModal({ item, onClose, onSubmit }: { item: MeetingItem; onClose
   const submit = async () => {
     const v = await form.validateFields();
     const deadline = beijingWallClockToIso(v.deadline);
+    const grid = v.gridCode ? { gridCode: v.gridCode } : {};
     await onSubmit(v.kind === 'task'
       ? { kind: 'task', content: v.content, owner: v.owner!, deadline }
-      : { kind: 'incident', content: v.content, deadline, categoryCode: v.categoryCode!, departmentCode: v.departmentCode!, ...(v.gridCode ? { gridCode: v.gridCode } : {}) });
+      : v.kind === 'need'
+        ? { kind: 'need', content: v.content, deadline, ...grid, ...(v.title?.trim() ? { title: v.title.trim() } : {}) }
+        : { kind: 'incident', content: v.content, deadline, categoryCode: v.categoryCode!, departmentCode: v.departmentCode!, ...grid });
   };
   return (
     <Modal open title={`${mt('decide')}：${item.title}`} onCancel={onClose} onOk={() => void submit()} okButtonProps={{ 'data-testid': 'decision-submit' }}>
       <Form form={form} layout="vertical" initialValues={{ kind: 'task' }}>
         <Form.Item name="kind" label={mt('decision.kind')}>
-          <Radio.Group data-testid="decision-kind" options={[{ value: 'task', label: mt('decision.task') }, { value: 'incident', label: mt('decision.incident') }]} />
+          <Radio.Group data-testid="decision-kind" options={(['task', 'incident', 'need'] as const).map((k) => ({ value: k, label: mt(`decision.${k}`) }))} />
         </Form.Item>
         <Form.Item name="content" label={mt('decision.content')} rules={[{ required: true }]}><Input.TextArea rows={2} data-testid="decision-content" /></Form.Item>
         {kind === 'task' && <Form.Item name="owner" label={mt('decision.owner')} rules={[{ required: true }]}><Input data-testid="decision-owner" /></Form.Item>}
@@ -289,6 +301,12 @@ function DecisionModal({ item, onClose, onSubmit }: { item: MeetingItem; onClose
               <Select showSearch={{ optionFilterProp: 'label' }} data-testid="decision-department" options={departments.map((d) => ({ value: d.code, label: `${pick(d.name, d.nameEn)}（${d.code}）` }))} />
             </Form.Item>
             {!item.incident && <Form.Item name="gridCode" label={mt('decision.grid')} rules={[{ required: true, pattern: /^\d{15}$/ }]}><Input data-testid="decision-grid" /></Form.Item>}
+          </>
+        )}
+        {kind === 'need' && (
+          <>
+            <Form.Item name="title" label={mt('decision.needTitle')} rules={[{ max: 200 }]}><Input placeholder={item.title.slice(0, 200)} data-testid="decision-need-title" /></Form.Item>
+            <Form.Item name="gridCode" label={mt('decision.needGrid')} rules={[{ required: !item.incident, pattern: /^\d{12}(\d{3})?$/ }]}><Input data-testid="decision-need-grid" /></Form.Item>
           </>
         )}
         <Form.Item name="deadline" label={mt('decision.deadline')} rules={[{ required: true }]}><Input type="datetime-local" data-testid="decision-deadline" /></Form.Item>

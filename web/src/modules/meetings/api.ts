@@ -1,4 +1,5 @@
 import { api } from '../../shell/api.js';
+import type { Status as NeedStatus } from '../livelihood/api.js';
 
 export type MeetingLevel = 'community' | 'street' | 'district';
 export type AgendaSource = 'escalated' | 'overdue' | 'returned' | 'hotspot' | 'free' | 'risen';
@@ -22,7 +23,7 @@ export interface Meeting {
 export interface Decision {
   id: number;
   itemId: number;
-  kind: 'task' | 'incident';
+  kind: 'task' | 'incident' | 'need';
   content: string;
   owner: string;
   deadline: string;
@@ -30,6 +31,8 @@ export interface Decision {
   overdue: boolean;
   doneAt: string | null;
   incident: { id: number; code: string; status: string } | null;
+  /** The 民生实事 need a need decision made; a rejected one carries its reason. */
+  need: { id: number; title: string; gridCode: string; status: NeedStatus; reason: string | null } | null;
   risenItemId: number | null;
 }
 
@@ -60,7 +63,8 @@ export interface Candidate {
 
 export type DecisionBody =
   | { kind: 'task'; content: string; owner: string; deadline: string }
-  | { kind: 'incident'; content: string; deadline: string; categoryCode: string; departmentCode: string; gridCode?: string };
+  | { kind: 'incident'; content: string; deadline: string; categoryCode: string; departmentCode: string; gridCode?: string }
+  | { kind: 'need'; content: string; deadline: string; gridCode?: string; title?: string };
 
 export const meetingApi = {
   list: () => api.get<{ items: Meeting[] }>('/api/meetings'),
