@@ -12,7 +12,8 @@ import { startTestServer } from '../support/server.js';
 /**
  * Joint meetings and campaigns in the browser. A street operator plans a
  * community meeting, puts an escalated case on its agenda, decides to make
- * it a new incident dispatched with a deadline and closes the meeting; then
+ * it a new incident dispatched with a deadline, decides a free item as a
+ * 民生实事 need (whose drawer links back to the meeting) and closes the meeting; then
  * drafts a fire safety campaign from its template, pushes it to the
  * community, the grid worker fills two places on the phone (390×844), one
  * with a finding, the other offline (sent from the outbox when the network
@@ -86,7 +87,7 @@ afterAll(async () => {
 });
 
 describe('joint meetings and campaigns in the console and on the phone', () => {
-  test('a community meeting takes an escalated case and decides a new incident with a deadline', async () => {
+  test('a community meeting takes an escalated case, decides a new incident with a deadline and a livelihood need linked both ways', async () => {
     const { page } = await browser.newPage();
     await signIn(page, server.url, 'street');
     await page.waitForURL(`${server.url}/`);
@@ -121,12 +122,35 @@ describe('joint meetings and campaigns in the console and on the phone', () => {
     expect(incident).toMatchObject({ status: 'dispatched', leadDepartmentCode: 'D02', gridCode: unit });
     expect(incident.dueAt).not.toBeNull();
 
+    await page.getByTestId('meeting-free-title').fill('老年助餐点建设');
+    await page.getByTestId('meeting-add-free').click();
+    await page.locator('[data-testid^="meeting-decide-"]').nth(1).click();
+    await page.locator('.ant-modal').getByText('民生实事', { exact: true }).click();
+    await page.getByTestId('decision-content').fill('在社区服务中心开设老年助餐点');
+    await page.getByTestId('decision-need-grid').fill(community.code);
+    await page.getByTestId('decision-deadline').fill('2026-12-31T18:00');
+    await page.getByTestId('decision-submit').click();
+    const needLink = page.locator('[data-testid^="decision-need-"] a').first();
+    await needLink.waitFor();
+    expect(await needLink.textContent()).toMatch(/^民生实事 #\d+$/);
+    const needDecision = (await call('street', 'GET', `/api/meetings/${meetingId}`)).items[1].decisions[0];
+    expect(needDecision).toMatchObject({ kind: 'need', need: { title: '老年助餐点建设', gridCode: community.code, status: 'collected' } });
+
     await page.getByTestId('meeting-minutes').fill('会议研究了消防通道占用问题，决定由城管与消防联合清理。');
     await page.getByTestId('meeting-minutes-save').click();
     await expect.poll(async () => (await call('street', 'GET', `/api/meetings/${meetingId}`)).minutes).toContain('联合清理');
     await page.getByTestId('meeting-close').click();
     await page.getByTestId('meeting-close-ok').click();
     await expect.poll(() => page.getByTestId('meeting-status').textContent()).toBe('已结束');
+
+    // The decision's link opens the need, whose drawer links back to the meeting.
+    await needLink.click();
+    await page.waitForURL(/\/livelihood\?need=\d+$/);
+    const back = page.getByTestId('livelihood-meeting-link');
+    await back.waitFor();
+    expect(await back.textContent()).toBe('社区联席会议');
+    await back.click();
+    await page.waitForURL(`${server.url}/meetings/${meetingId}`);
   });
 
   test('a campaign pushed in the console is filled on the phone and its progress shows', async () => {
