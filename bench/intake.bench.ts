@@ -209,6 +209,7 @@ function send(step, version) {
 // request (another status, a reset connection) is counted, and ends its job.
 async function openLoop(interval) {
   const latencies = [];
+  const sendLags = [];
   let failed = 0;
   let firstFailure;
   const t0 = process.hrtime.bigint() + 20_000_000n;
@@ -220,6 +221,8 @@ async function openLoop(interval) {
     for (; j < jobs.length && at(j) <= now; j++) {
       const steps = jobs[j];
       let start = at(j);
+      // How late the generator itself sent the request: a stalled client would look like a stalled server.
+      sendLags.push(Number(now - start) / 1e6);
       running.push((async () => {
         let version;
         for (const step of steps) {
@@ -244,7 +247,9 @@ async function openLoop(interval) {
     if (j < jobs.length) await new Promise((resolve) => setTimeout(resolve, Math.max(0, Number(at(j) - process.hrtime.bigint()) / 1e6)));
   }
   await Promise.all(running);
-  return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, latencies, failed, firstFailure };
+  sendLags.sort((a, b) => a - b);
+  const sendLagP99Ms = sendLags[Math.min(sendLags.length - 1, Math.floor(sendLags.length * 0.99))] ?? 0;
+  return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, latencies, failed, firstFailure, sendLagP99Ms, sendLagMaxMs: sendLags[sendLags.length - 1] ?? 0 };
 }
 (async () => {
   if (workerData.interval) {
@@ -284,6 +289,9 @@ export interface LoadResult {
   /** Open loop: requests that failed (another status, a reset connection), and the first of them. */
   failed?: number;
   firstFailure?: string;
+  /** Open loop: how late the load generator sent requests after their intended time (p99 and max, ms). */
+  sendLagP99Ms?: number;
+  sendLagMaxMs?: number;
   /** CPU time of the whole process (server, load generator, GC and I/O threads) per second of the run. */
   cpuCores: number;
   /** How late the server's event loop ran its timers during the run (p99 and max, ms): a long task shows here, a wait on the database does not. */
@@ -549,8 +557,27 @@ export async function rawOpenLoop(s: Pick<BenchServer, 'db' | 'dbPath' | 'dbUrl'
   }
 }
 
+/**
+ * The MySQL server's settings that decide how often a commit waits on the disk
+ * (docs/deployment.md, deploy/mariadb/civicgrid.cnf): printed beside the
+ * open-loop figures, which depend on them.
+ */
+export async function mysqlServerSettings(s: Pick<BenchServer, 'db' | 'dbUrl'>): Promise<Record<string, string> | undefined> {
+  if (s.db !== 'mysql') return undefined;
+  const pool = createPool({ uri: s.dbUrl.replace(/^mariadb:/, 'mysql:'), connectionLimit: 1 });
+  try {
+    const [rows] = await pool.query(`SHOW GLOBAL VARIABLES WHERE Variable_name IN
+      ('innodb_buffer_pool_size', 'innodb_log_file_size', 'innodb_flush_log_at_trx_commit', 'innodb_io_capacity')`);
+    const mib = (v: string) => `${Math.round(Number(v) / 1048576)} MiB`;
+    return Object.fromEntries((rows as { Variable_name: string; Value: string }[]).map((r) =>
+      [r.Variable_name, r.Variable_name.endsWith('_size') ? mib(r.Value) : r.Value]));
+  } finally {
+    await pool.end();
+  }
+}
+
 /** The open-loop figure: p99 from the intended send times, with p50, max and the achieved rate beside it. */
-export function reportOpenLoop(name: string, unit: string, run: LoadResult, raw: OpenLoopRaw, s: Pick<BenchServer, 'db'>, rate: number, scale: number): void {
+export function reportOpenLoop(name: string, unit: string, run: LoadResult, raw: OpenLoopRaw, s: Pick<BenchServer, 'db'>, rate: number, scale: number, settings?: Record<string, string>): void {
   const round = (ms: number) => Math.round(ms * 10) / 10;
   report({
     name, value: round(percentile(run.latencies, 99)), unit: 'ms', baseline: round(percentile(raw.latencies, 99)), baselineIs: `p99 of ${raw.is}`,
@@ -560,7 +587,9 @@ export function reportOpenLoop(name: string, unit: string, run: LoadResult, raw:
     goal: 'p99 < 50 ms', latencyFrom: 'intended send time (open loop, no coordinated omission)',
     serverThreadMsPerRequest: Math.round((run.serverBusyMs / run.latencies.length) * 1000) / 1000,
     eventLoopDelayP99Ms: run.eventLoopDelayP99Ms, eventLoopDelayMaxMs: run.eventLoopDelayMaxMs,
+    clientSendLagP99Ms: round(run.sendLagP99Ms ?? 0), clientSendLagMaxMs: round(run.sendLagMaxMs ?? 0),
     ...(run.serverCpuMs === null ? {} : { serverThreadCpuMsPerRequest: Math.round((run.serverCpuMs / run.latencies.length) * 1000) / 1000 }),
+    ...(settings ? { serverSettings: settings } : {}),
   });
 }
 
@@ -631,7 +660,7 @@ export default async function intakeBench(): Promise<void> {
       scale: DEMO_SCALE, db: s.db, connections: CONNECTIONS, p50: Math.round(percentile(latencies, 50) * 10) / 10, goal: 'p99 < 50 ms',
       ...loadFacts(run, COUNT, CONNECTIONS),
     });
-    reportOpenLoop('intake_http_create_open_p99', 'incidents/s', open, rawOpen, s, target, DEMO_SCALE);
+    reportOpenLoop('intake_http_create_open_p99', 'incidents/s', open, rawOpen, s, target, DEMO_SCALE, await mysqlServerSettings(s));
   } finally {
     await s.close();
   }

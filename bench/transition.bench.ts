@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import {
-  call, CONNECTIONS, drive, driveInWorker, loadFacts, login, openRate, openSeconds, rawOpenLoop, rawRate, reportOpenLoop, startBenchServer, threadCeiling,
+  call, CONNECTIONS, drive, driveInWorker, loadFacts, login, mysqlServerSettings, openRate, openSeconds, rawOpenLoop, rawRate, reportOpenLoop, startBenchServer, threadCeiling,
   type BenchServer, type LoadStep, type RawStatement,
 } from './intake.bench.js';
 import { percentile, report } from './lib.js';
@@ -91,7 +91,7 @@ export default async function transitionBench(): Promise<void> {
       scale: DEMO_SCALE, db: s.db, connections: CONNECTIONS, p50: Math.round(percentile(latencies, 50) * 10) / 10, goal: 'p99 < 50 ms',
       ...loadFacts(run, CYCLES * steps.length, CONNECTIONS),
     });
-    reportOpenLoop('transition_http_action_open_p99', 'actions/s', open, rawOpen, s, target, DEMO_SCALE);
+    reportOpenLoop('transition_http_action_open_p99', 'actions/s', open, rawOpen, s, target, DEMO_SCALE, await mysqlServerSettings(s));
   } finally {
     await s.close();
   }
