@@ -46,9 +46,14 @@ export function benchScale(): number {
   return Number(process.env.BENCH_SCALE ?? 1);
 }
 
-export function cacheKey(scale: number, seed: number, months: number): string {
+/** The residents' scale: BENCH_RESIDENTS_SCALE, default the district's (a 5 M-case dashboard run needs no 10 M residents). */
+export function benchResidentsScale(scale: number): number {
+  return Number(process.env.BENCH_RESIDENTS_SCALE ?? scale);
+}
+
+export function cacheKey(scale: number, seed: number, months: number, residentsScale = scale): string {
   const schema = createHash('sha256').update(`${Object.keys(MIGRATIONS).join(',')}|${GENERATOR_VERSION}`).digest('hex').slice(0, 10);
-  return `s${scale}-seed${seed}-m${months}-${schema}`;
+  return `s${scale}${residentsScale === scale ? '' : `-r${residentsScale}`}-seed${seed}-m${months}-${schema}`;
 }
 
 /** The loaded district for read benchmarks: built on first use, then reused. */
@@ -56,7 +61,8 @@ export async function benchDatabase(options: { scale?: number; seed?: number; mo
   const scale = options.scale ?? benchScale();
   const seed = options.seed ?? Number(process.env.BENCH_SEED ?? 1);
   const months = options.months ?? 18;
-  const key = cacheKey(scale, seed, months);
+  const residentsScale = benchResidentsScale(scale);
+  const key = cacheKey(scale, seed, months, residentsScale);
   const url = process.env.BENCH_DB_URL;
   const dialect = url ? dialectOf(url) : 'sqlite';
   const dir = join(root, 'data', 'bench-cache', url ? `mysql-${key}` : key);
@@ -64,7 +70,7 @@ export async function benchDatabase(options: { scale?: number; seed?: number; mo
   const dbUrl = url ?? `sqlite:${join(dir, 'civicgrid.db')}`;
   const config = loadConfig({}, { dataDir: dir, dbUrl, logLevel: 'silent' });
   const ready = join(dir, 'READY');
-  const label = `${url ? redactUrl(url) : dir} (scale ${scale}, seed ${seed}, ${months} months)`;
+  const label = `${url ? redactUrl(url) : dir} (scale ${scale}${residentsScale === scale ? '' : `, residents at scale ${residentsScale}`}, seed ${seed}, ${months} months)`;
   if (!existsSync(ready)) {
     const log = (m: string) => process.stderr.write(`[bench-cache] ${m}\n`);
     log(`loading ${label}; this happens once`);
@@ -74,7 +80,7 @@ export async function benchDatabase(options: { scale?: number; seed?: number; mo
       const line = options.quiet ? null : progressLine('[bench-cache] incidents');
       let lastResidents = 0;
       const s = await loadDemo(platform, {
-        scale, seed, residentsScale: scale, staff: true,
+        scale, seed, residentsScale, staff: true,
         // The incident and memory benches read no tracks; `tracks` loads a month of its own.
         workforce: false,
         onResidents: (done, total) => {

@@ -67,16 +67,19 @@ async function readBench(): Promise<void> {
       await q.execute(p.db.primary);
     };
     const incidents = Number((await p.db.primary.selectFrom('incidents').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
+    // The naive ranking takes half a minute a run at 5 M cases: fewer runs there (their p95 is then their maximum).
+    const naiveRuns = incidents > 2_000_000 ? 3 : Math.max(5, READS / 10);
+    const naiveWarm = incidents > 2_000_000 ? 1 : 2;
     const overview = await timeIt(READS, 10, () => get(`/api/evaluation/kpis?level=district&code=${district}&from=${from}&to=${to}`));
-    const overviewNaive = await timeIt(Math.max(5, READS / 10), 2, naive(false));
-    report({ name: 'dashboard_overview_p95', value: overview.p95, unit: 'ms', baseline: overviewNaive.p95, scale, db, p50: overview.p50, naiveP50: overviewNaive.p50, incidents, period: `${from}..${to}`, goal: 'p95 < 50 ms and ≥ 100× faster than the naive GROUP BY' });
+    const overviewNaive = await timeIt(naiveRuns, naiveWarm, naive(false));
+    report({ name: 'dashboard_overview_p95', value: overview.p95, unit: 'ms', baseline: overviewNaive.p95, scale, db, p50: overview.p50, naiveP50: overviewNaive.p50, naiveRuns, incidents, period: `${from}..${to}`, goal: 'p95 < 50 ms and ≥ 100× faster than the naive GROUP BY' });
     const ranking = await timeIt(READS, 10, () => get(`/api/evaluation/rankings?of=departments&by=onTimeCloseRate&from=${from}&to=${to}`));
-    const rankingNaive = await timeIt(Math.max(5, READS / 10), 2, async () => {
+    const rankingNaive = await timeIt(naiveRuns, naiveWarm, async () => {
       // The ranking reads the previous period too: the naive side does the same.
       await naive(true)();
       await naive(true)();
     });
-    report({ name: 'dashboard_department_ranking_p95', value: ranking.p95, unit: 'ms', baseline: rankingNaive.p95, scale, db, p50: ranking.p50, naiveP50: rankingNaive.p50, incidents, period: `${from}..${to}`, goal: 'p95 < 50 ms and ≥ 100× faster than the naive GROUP BY' });
+    report({ name: 'dashboard_department_ranking_p95', value: ranking.p95, unit: 'ms', baseline: rankingNaive.p95, scale, db, p50: ranking.p50, naiveP50: rankingNaive.p50, naiveRuns, incidents, period: `${from}..${to}`, goal: 'p95 < 50 ms and ≥ 100× faster than the naive GROUP BY' });
   } finally {
     await s.close();
   }
