@@ -92,7 +92,10 @@ describe('configuration screens', () => {
     // A major category renamed in place keeps its place in the list.
     await page.getByTestId('cat-major-01').getByText('编辑').click();
     await page.getByTestId('major-name').fill('社会治安');
+    await expect.poll(() => page.getByTestId('major-name').inputValue()).toBe('社会治安');
     await page.getByTestId('major-save').click();
+    // The modal closes once the server has taken the name (it stays open, with a message, if not).
+    await page.getByTestId('major-name').waitFor({ state: 'detached', timeout: 15_000 });
     await expect.poll(() => page.getByTestId('cat-majors').locator('li').nth(1).textContent(), { timeout: 15_000 }).toContain('社会治安');
 
     const download = page.waitForEvent('download');
