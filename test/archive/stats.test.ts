@@ -8,8 +8,9 @@ import { DIALECTS, openTestPlatform } from '../support/db.js';
 import { countOf, finalIds, loadCases } from './fixture.js';
 
 const STREET = ['day', 'street_code', 'department_code'];
+const DISTRICT = ['day', 'district_code', 'department_code'];
 
-async function rowsOf(store: StatisticsStore, table: 'stat_daily' | 'stat_street_daily', dimensions: readonly string[]) {
+async function rowsOf(store: StatisticsStore, table: 'stat_daily' | 'stat_street_daily' | 'stat_district_daily', dimensions: readonly string[]) {
   const rows = (await store.db.primary.selectFrom(table).selectAll().execute()) as unknown as Record<string, unknown>[];
   return rows
     .map((r) => [...dimensions.map((d) => String(r[d])), ...ROLLUP_MEASURES.map((m) => Number(r[m]))] as (string | number)[])
@@ -19,7 +20,7 @@ async function rowsOf(store: StatisticsStore, table: 'stat_daily' | 'stat_street
 }
 
 async function rollups(store: StatisticsStore) {
-  return { fine: await rowsOf(store, 'stat_daily', ROLLUP_DIMENSIONS), street: await rowsOf(store, 'stat_street_daily', STREET) };
+  return { fine: await rowsOf(store, 'stat_daily', ROLLUP_DIMENSIONS), street: await rowsOf(store, 'stat_street_daily', STREET), district: await rowsOf(store, 'stat_district_daily', DISTRICT) };
 }
 
 describe.each(DIALECTS)('statistics after an archive move (%s)', (dialect) => {

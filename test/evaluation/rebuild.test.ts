@@ -9,6 +9,7 @@ import type { Platform } from '../../src/platform.js';
 import { insertEvents, insertIncident, planCase, rng, type PlannedCase } from './timeline.js';
 
 const STREET = ['day', 'street_code', 'department_code'];
+const DISTRICT = ['day', 'district_code', 'department_code'];
 
 const VOCABULARY = {
   grids: ['430111001001001', '430111001001002', '430111001002001', '430111002001001'],
@@ -18,7 +19,7 @@ const VOCABULARY = {
   workers: [501, 502, 503],
 };
 
-async function rowsOf(store: StatisticsStore, table: 'stat_daily' | 'stat_street_daily' | 'stat_worker_daily', dimensions: readonly string[], measures: readonly string[] = ROLLUP_MEASURES) {
+async function rowsOf(store: StatisticsStore, table: 'stat_daily' | 'stat_street_daily' | 'stat_district_daily' | 'stat_worker_daily', dimensions: readonly string[], measures: readonly string[] = ROLLUP_MEASURES) {
   const rows = (await store.db.primary.selectFrom(table).selectAll().execute()) as unknown as Record<string, unknown>[];
   return rows
     .map((r) => [...dimensions.map((d) => String(r[d])), ...measures.map((m) => Number(r[m]))] as (string | number)[])
@@ -77,6 +78,7 @@ describe.each(DIALECTS)('statistics store: rebuild equals incremental upkeep (%s
     }
     const incremental = await snapshot(store);
     const incrementalStreets = await rowsOf(store, 'stat_street_daily', STREET);
+    const incrementalDistricts = await rowsOf(store, 'stat_district_daily', DISTRICT);
     const incrementalWorkers = await rowsOf(store, 'stat_worker_daily', WORKER_DIMENSIONS, WORKER_MEASURES);
     // Every measure of the worker rollup is exercised by the random timeline.
     for (const [i] of WORKER_MEASURES.entries()) expect(incrementalWorkers.some((row) => Number(row[WORKER_DIMENSIONS.length + i]) > 0)).toBe(true);
@@ -89,16 +91,23 @@ describe.each(DIALECTS)('statistics store: rebuild equals incremental upkeep (%s
     const rebuilt = await snapshot(store);
     expect(rebuilt).toEqual(incremental);
     expect(await rowsOf(store, 'stat_street_daily', STREET)).toEqual(incrementalStreets);
+    expect(await rowsOf(store, 'stat_district_daily', DISTRICT)).toEqual(incrementalDistricts);
     expect(await rowsOf(store, 'stat_worker_daily', WORKER_DIMENSIONS, WORKER_MEASURES)).toEqual(incrementalWorkers);
-    // The street rollup is the fine one summed by street and department.
-    const summed = new Map<string, number[]>();
-    for (const row of rebuilt) {
-      const key = [row[0], String(row[1]).slice(0, 9), row[3]].join('|');
-      const acc = summed.get(key) ?? ROLLUP_MEASURES.map(() => 0);
-      ROLLUP_MEASURES.forEach((_, i) => { acc[i]! += Number(row[ROLLUP_DIMENSIONS.length + i]); });
-      summed.set(key, acc);
-    }
-    expect(incrementalStreets.map((r) => [r.slice(0, 3).join('|'), r.slice(3)])).toEqual([...summed].sort((a, b) => a[0].localeCompare(b[0])).filter(([, m]) => m.some((x) => x !== 0)));
+    // The street and district rollups are the fine one summed by street (district) and department.
+    const summedBy = (length: number) => {
+      const summed = new Map<string, number[]>();
+      for (const row of rebuilt) {
+        const key = [row[0], String(row[1]).slice(0, length), row[3]].join('|');
+        const acc = summed.get(key) ?? ROLLUP_MEASURES.map(() => 0);
+        ROLLUP_MEASURES.forEach((_, i) => { acc[i]! += Number(row[ROLLUP_DIMENSIONS.length + i]); });
+        summed.set(key, acc);
+      }
+      return [...summed].sort((a, b) => a[0].localeCompare(b[0])).filter(([, m]) => m.some((x) => x !== 0));
+    };
+    expect(incrementalStreets.map((r) => [r.slice(0, 3).join('|'), r.slice(3)])).toEqual(summedBy(9));
+    expect(incrementalDistricts.map((r) => [r.slice(0, 3).join('|'), r.slice(3)])).toEqual(summedBy(6));
+    // Two districts' worth of grids would show here; the vocabulary has one, whose row carries every case.
+    expect(incrementalDistricts.reduce((s, row) => s + Number(row[3]), 0)).toBe(cases.length);
 
     // After a rebuild the consumer goes on from where it read, without counting anything twice.
     const more = planCase(r, VOCABULARY, base);

@@ -1,6 +1,7 @@
-import type { Kysely, Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
 import { createFeedCursorTable } from '../../infra/feed/cursor.js';
 import { dialectOfKysely, tableOptions, type MigrationTables, type Migrations } from '../../infra/db/migrator.js';
+import { GRID_CODE_LENGTH } from '../grid/rules/codes.js';
 import { caseFacts, ROLLUP_MEASURES, WORKER_MEASURES, type CaseTrack } from './rules/rollup.js';
 import type { SchemeDefinition } from './rules/assessment.js';
 
@@ -114,12 +115,39 @@ const statsCaseFactsMigration: Migration = {
   },
 };
 
+/**
+ * The district rollup (ADR 0009): the street rollup summed per district, which
+ * the district overview and the department rankings read (a few rows a day).
+ * Filled here from the street rows already stored, so no rebuild is needed.
+ */
+const districtRollupMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    const d = dialectOfKysely(db);
+    let district = db.schema
+      .createTable('stat_district_daily')
+      .addColumn('day', 'varchar(10)', (c) => c.notNull())
+      .addColumn('district_code', 'varchar(20)', (c) => c.notNull())
+      .addColumn('department_code', 'varchar(16)', (c) => c.notNull());
+    for (const m of ROLLUP_MEASURES) district = district.addColumn(m, 'bigint', (c) => c.notNull().defaultTo(0));
+    await tableOptions(d, district.addPrimaryKeyConstraint('stat_district_daily_pk', ['day', 'district_code', 'department_code'])).execute();
+    const measures = sql.join(ROLLUP_MEASURES.map((m) => sql.ref(m)));
+    const sums = sql.join(ROLLUP_MEASURES.map((m) => sql`sum(${sql.ref(m)})`));
+    await sql`insert into stat_district_daily (day, district_code, department_code, ${measures})
+      select day, substr(street_code, 1, ${GRID_CODE_LENGTH.district}), department_code, ${sums}
+      from stat_street_daily group by day, substr(street_code, 1, ${GRID_CODE_LENGTH.district}), department_code`.execute(db);
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('stat_district_daily').execute();
+  },
+};
+
 /** The statistics store's own migrations (it may be its own database), numbered in the evaluation range. */
 export const STATS_MIGRATIONS: Migrations = {
   '0050_stats_store': statsStoreMigration,
   '0045_stats_parts': statsPartsMigration,
   '0056_stats_worker_rollup': workerRollupMigration,
   '0058_stats_case_facts': statsCaseFactsMigration,
+  '0086_stats_district_rollup': districtRollupMigration,
 };
 
 /** Its own migration table, so the store can share the primary database (the MySQL default) without mixing lists. */

@@ -42,18 +42,22 @@ type Q = SelectQueryBuilder<any, any, object>;
 const escapeLike = (code: string) => code.replace(/[!%_]/g, (c) => `!${c}`);
 const under = (column: string, code: string) => sql<boolean>`${sql.ref(column)} like ${`${escapeLike(code)}%`} escape '!'`;
 
-/** Which rollup answers: the street one when neither the scopes nor the question go below a street. */
+/** Which rollup answers: the coarsest one that neither the caller's scopes nor the question go below. */
 interface Source {
-  table: 'stat_daily' | 'stat_street_daily';
+  table: 'stat_daily' | 'stat_street_daily' | 'stat_district_daily';
   /** The column a grid code is a prefix of. */
-  grid: 'grid_code' | 'street_code';
+  grid: 'grid_code' | 'street_code' | 'district_code';
 }
 const FINE: Source = { table: 'stat_daily', grid: 'grid_code' };
 const STREET: Source = { table: 'stat_street_daily', grid: 'street_code' };
+const DISTRICT: Source = { table: 'stat_district_daily', grid: 'district_code' };
 
-function sourceFor(scopes: readonly Scope[], level: KpiLevel | null): Source {
-  const coarseScopes = scopes.every((s) => s.kind === 'department' || s.code.length <= GRID_CODE_LENGTH.street);
-  return coarseScopes && (level === null || level === 'district' || level === 'street' || level === 'department') ? STREET : FINE;
+/** `level` is the finest grid level the question names (a department names none). */
+function sourceFor(scopes: readonly Scope[], level: KpiLevel): Source {
+  const within = (length: number) => scopes.every((s) => s.kind === 'department' || s.code.length <= length);
+  if ((level === 'district' || level === 'department') && within(GRID_CODE_LENGTH.district)) return DISTRICT;
+  if ((level === 'district' || level === 'street' || level === 'department') && within(GRID_CODE_LENGTH.street)) return STREET;
+  return FINE;
 }
 
 function sums(q: Q) {
@@ -203,14 +207,13 @@ export class EvaluationService {
   async breakdown(scopes: readonly Scope[], level: KpiLevel, code: string, by: BreakdownBy, period: Period): Promise<BreakdownItem[]> {
     this.checkTarget(scopes, level, code);
     await this.ready();
-    const source = by === 'category' || by === 'community' ? FINE : sourceFor(scopes, level);
+    // A split by street needs the street rollup at least; by category or community the fine one.
+    const source = by === 'category' || by === 'community' ? FINE : sourceFor(scopes, by === 'street' && level !== 'community' && level !== 'unit' ? 'street' : level);
     const key = by === 'day'
       ? sql<string>`${sql.ref('day')}`
       : by === 'category'
         ? sql<string>`substr(${sql.ref('category_code')}, 1, ${MAJOR_CODE_LENGTH})`
-        : by === 'street' && source === STREET
-          ? sql<string>`${sql.ref('street_code')}`
-          : sql<string>`substr(${sql.ref('grid_code')}, 1, ${GRID_CODE_LENGTH[by === 'street' ? 'street' : 'community']})`;
+        : sql<string>`substr(${sql.ref(source.grid)}, 1, ${GRID_CODE_LENGTH[by === 'street' ? 'street' : 'community']})`;
     const rows = await sums(this.target(source, period, scopes, level, code).select(key.as('k'))).groupBy(key).orderBy(key).execute();
     const grouped = rows.map((r) => {
       const row = r as unknown as Record<string, unknown>;
@@ -334,10 +337,10 @@ export class EvaluationService {
   }
 
   private async grouped(scopes: readonly Scope[], of: 'departments' | 'streets', period: Period): Promise<Map<string, Measures>> {
-    const source = sourceFor(scopes, null);
+    const source = sourceFor(scopes, of === 'departments' ? 'department' : 'street');
     const key = of === 'departments'
       ? sql<string>`${sql.ref('department_code')}`
-      : source === STREET ? sql<string>`${sql.ref('street_code')}` : sql<string>`substr(${sql.ref('grid_code')}, 1, ${GRID_CODE_LENGTH.street})`;
+      : sql<string>`substr(${sql.ref(source.grid)}, 1, ${GRID_CODE_LENGTH.street})`;
     let q = this.base(source, period, scopes);
     // A case not dispatched yet has no department to rank.
     if (of === 'departments') q = q.where('department_code', '<>', '');

@@ -213,7 +213,7 @@ export class StatisticsStore {
     await this.db.transaction(async (tx) => {
       await tx.deleteFrom('stat_cases').execute();
       await tx.deleteFrom('stat_daily').execute();
-      await tx.deleteFrom('stat_street_daily').execute();
+      for (const c of COARSE) await tx.deleteFrom(c.table).execute();
       await tx.deleteFrom('stat_worker_daily').execute();
     });
     const totals = new RollupDelta();
@@ -256,7 +256,9 @@ export class StatisticsStore {
     for (let id = Math.max(1, high - GAP_WINDOW + 1); id < high; id++) if (!seen.has(id)) gaps.push({ id, holdUntil: now + (this.options.gapHoldMs ?? 60_000) });
     await this.db.transaction(async (tx) => {
       await bulkInsert(tx as unknown as Kysely<unknown>, 'stat_daily', [...ROLLUP_DIMENSIONS, ...ROLLUP_MEASURES], out.map((e) => [...ROLLUP_DIMENSIONS.map((d) => e.key[d]), ...ROLLUP_MEASURES.map((m) => e.measures[m])]));
-      await bulkInsert(tx as unknown as Kysely<unknown>, 'stat_street_daily', [...STREET_DIMENSIONS, ...ROLLUP_MEASURES], byStreet(out).map((e) => [...STREET_DIMENSIONS.map((d) => e.key[d]), ...ROLLUP_MEASURES.map((m) => e.measures[m])]));
+      for (const c of COARSE) {
+        await bulkInsert(tx as unknown as Kysely<unknown>, c.table, [...dimensionsOf(c), ...ROLLUP_MEASURES], summedBy(c, out).map((e) => [...dimensionsOf(c).map((d) => e.key[d]), ...ROLLUP_MEASURES.map((m) => e.measures[m])]));
+      }
       await bulkInsert(tx as unknown as Kysely<unknown>, 'stat_worker_daily', [...WORKER_DIMENSIONS, ...WORKER_MEASURES], workerTotals.changes().map((e) => [...WORKER_DIMENSIONS.map((d) => e.key[d]), ...WORKER_MEASURES.map((m) => e.measures[m])]));
       await saveCursor(tx, STATS_CONSUMER, { high, gaps }, now);
     });
@@ -288,20 +290,25 @@ function caseRow(t: CaseTrack): unknown[] {
   return [t.incidentId, t.lastSeq, toJson(t), f.day, f.grid_code, f.department_code, f.flags];
 }
 
-/** The street-level key of a fine rollup key (street = the unit grid code's first 9 digits). */
-function streetKey(key: RollupKey): StreetKey {
-  return { day: key.day, street_code: key.grid_code.slice(0, GRID_CODE_LENGTH.street), department_code: key.department_code };
-}
+/**
+ * The coarse rollups: the fine one summed per street and per district (the
+ * unit grid code's first 9 and 6 digits) with the department, so district
+ * and street questions read a few rows a day.
+ */
+const COARSE = [
+  { table: 'stat_street_daily', column: 'street_code', length: GRID_CODE_LENGTH.street },
+  { table: 'stat_district_daily', column: 'district_code', length: GRID_CODE_LENGTH.district },
+] as const;
+type Coarse = (typeof COARSE)[number];
+type CoarseKey = { day: string; department_code: string } & Record<string, string>;
+const dimensionsOf = (c: Coarse) => ['day', c.column, 'department_code'] as const;
 
-type StreetKey = { day: string; street_code: string; department_code: string };
-const STREET_DIMENSIONS = ['day', 'street_code', 'department_code'] as const;
-
-/** Sums fine keys' measures per street key. */
-function byStreet(entries: readonly { key: RollupKey; measures: Measures }[]): { key: StreetKey; measures: Measures }[] {
-  const out = new Map<string, { key: StreetKey; measures: Measures }>();
+/** Sums fine keys' measures per coarse key. */
+function summedBy(c: Coarse, entries: readonly { key: RollupKey; measures: Measures }[]): { key: CoarseKey; measures: Measures }[] {
+  const out = new Map<string, { key: CoarseKey; measures: Measures }>();
   for (const e of entries) {
-    const key = streetKey(e.key);
-    const text = STREET_DIMENSIONS.map((d) => key[d]).join('\u0000');
+    const key: CoarseKey = { day: e.key.day, [c.column]: e.key.grid_code.slice(0, c.length), department_code: e.key.department_code };
+    const text = dimensionsOf(c).map((d) => key[d]).join('\u0000');
     let acc = out.get(text);
     if (!acc) out.set(text, (acc = { key, measures: zeroMeasures() }));
     for (const m of ROLLUP_MEASURES) acc.measures[m] += e.measures[m];
@@ -313,12 +320,12 @@ function byStreet(entries: readonly { key: RollupKey; measures: Measures }[]): {
 async function applyDelta(tx: Transaction<StatsTables>, delta: RollupDelta): Promise<void> {
   const changes = delta.changes();
   await addTo(tx, 'stat_daily', ROLLUP_DIMENSIONS, ROLLUP_MEASURES, changes);
-  await addTo(tx, 'stat_street_daily', STREET_DIMENSIONS, ROLLUP_MEASURES, byStreet(changes).filter((e) => ROLLUP_MEASURES.some((m) => e.measures[m] !== 0)));
+  for (const c of COARSE) await addTo(tx, c.table, dimensionsOf(c), ROLLUP_MEASURES, summedBy(c, changes).filter((e) => ROLLUP_MEASURES.some((m) => e.measures[m] !== 0)));
 }
 
 async function addTo<K extends Record<string, string>, M extends string>(
   tx: Transaction<StatsTables>,
-  table: 'stat_daily' | 'stat_street_daily' | 'stat_worker_daily',
+  table: 'stat_daily' | Coarse['table'] | 'stat_worker_daily',
   dimensions: readonly (keyof K & string)[],
   measureNames: readonly M[],
   changes: readonly { key: K; measures: Record<M, number> }[],

@@ -51,6 +51,11 @@ export interface StatStreetDailyTable extends Omit<StatDailyTable, 'grid_code' |
   street_code: string;
 }
 
+/** The same sums per report day × district × department: the district overview and the department rankings read this. */
+export interface StatDistrictDailyTable extends Omit<StatDailyTable, 'grid_code' | 'category_code' | 'channel'> {
+  district_code: string;
+}
+
 /** Sums per report day × unit grid × grid worker (user id as text): reports, self-resolves, verifications (docs/kpis.md). */
 export interface StatWorkerDailyTable {
   day: string;
@@ -68,6 +73,7 @@ export interface StatsTables extends FeedCursorTables {
   stat_cases: StatCaseTable;
   stat_daily: StatDailyTable;
   stat_street_daily: StatStreetDailyTable;
+  stat_district_daily: StatDistrictDailyTable;
   stat_worker_daily: StatWorkerDailyTable;
 }
 
