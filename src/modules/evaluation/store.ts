@@ -83,6 +83,8 @@ export interface StatisticsOptions {
   minIntervalMs?: number;
   /** Archived cases' timelines, which a rebuild counts too (docs/archive.md). */
   archived?: ArchivedTimeline;
+  /** Rollup keys a rebuild holds in memory before it writes them out (default 200,000; tests use a few). */
+  rebuildFlushKeys?: number;
 }
 
 export class StatisticsStore {
@@ -188,7 +190,9 @@ export class StatisticsStore {
   /**
    * Recomputes every rollup from the timeline (`civicgrid stats rebuild`):
    * folds each case's events in memory, in incident id order, and replaces
-   * the store's contents; the cursor is set to the last event read, with the
+   * the store's contents (the fine and worker sums written in parts, each
+   * added to what the parts before it wrote, so memory stays bounded at any
+   * number of cases); the cursor is set to the last event read, with the
    * ids just below it that are not visible yet held as gaps. Safe to run
    * again; the consumer must not run meanwhile (stop the server, or it is
    * stopped here when this process runs it).
@@ -216,8 +220,12 @@ export class StatisticsStore {
       for (const c of COARSE) await tx.deleteFrom(c.table).execute();
       await tx.deleteFrom('stat_worker_daily').execute();
     });
-    const totals = new RollupDelta();
-    const workerTotals = new WorkerDelta();
+    // The fine and worker sums go out in parts (at 5 M cases they would not fit in the heap), added to what earlier parts
+    // wrote; the coarse sums, a few rows a day, stay in memory and go out at the end.
+    const flushKeys = this.options.rebuildFlushKeys ?? 200_000;
+    let totals = new RollupDelta();
+    let workerTotals = new WorkerDelta();
+    const coarse = COARSE.map(() => new Map<string, { key: CoarseKey; measures: Measures }>());
     let cases = 0;
     let events = 0;
     const seen = new Set<number>();
@@ -244,27 +252,31 @@ export class StatisticsStore {
       for (const t of tracks) {
         totals.move(null, t);
         workerTotals.move(null, t);
+        if (totals.byKey.size + workerTotals.byKey.size >= flushKeys) {
+          await this.db.transaction((tx) => flushTotals(tx, totals, workerTotals, coarse));
+          totals = new RollupDelta();
+          workerTotals = new WorkerDelta();
+        }
       }
       cases += tracks.length;
       await this.db.write((db) => bulkInsert(db as unknown as Kysely<unknown>, 'stat_cases', CASE_COLUMNS, tracks.map(caseRow)));
       onProgress?.(Math.min(from + CHUNK, maxIncident), maxIncident);
     }
-    const out = totals.changes();
     const now = Date.now();
     // Ids just below the top not visible now may be commits in flight (MySQL): the consumer looks for them as it does for its own gaps.
     const gaps: Gap[] = [];
     for (let id = Math.max(1, high - GAP_WINDOW + 1); id < high; id++) if (!seen.has(id)) gaps.push({ id, holdUntil: now + (this.options.gapHoldMs ?? 60_000) });
-    await this.db.transaction(async (tx) => {
-      await bulkInsert(tx as unknown as Kysely<unknown>, 'stat_daily', [...ROLLUP_DIMENSIONS, ...ROLLUP_MEASURES], out.map((e) => [...ROLLUP_DIMENSIONS.map((d) => e.key[d]), ...ROLLUP_MEASURES.map((m) => e.measures[m])]));
-      for (const c of COARSE) {
-        await bulkInsert(tx as unknown as Kysely<unknown>, c.table, [...dimensionsOf(c), ...ROLLUP_MEASURES], summedBy(c, out).map((e) => [...dimensionsOf(c).map((d) => e.key[d]), ...ROLLUP_MEASURES.map((m) => e.measures[m])]));
+    const rollupRows = await this.db.transaction(async (tx) => {
+      await flushTotals(tx, totals, workerTotals, coarse);
+      for (const [i, c] of COARSE.entries()) {
+        await bulkInsert(tx as unknown as Kysely<unknown>, c.table, [...dimensionsOf(c), ...ROLLUP_MEASURES], [...coarse[i]!.values()].map((e) => [...dimensionsOf(c).map((d) => e.key[d]), ...ROLLUP_MEASURES.map((m) => e.measures[m])]));
       }
-      await bulkInsert(tx as unknown as Kysely<unknown>, 'stat_worker_daily', [...WORKER_DIMENSIONS, ...WORKER_MEASURES], workerTotals.changes().map((e) => [...WORKER_DIMENSIONS.map((d) => e.key[d]), ...WORKER_MEASURES.map((m) => e.measures[m])]));
       await saveCursor(tx, STATS_CONSUMER, { high, gaps }, now);
+      return Number((await tx.selectFrom('stat_daily').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
     });
     // The in-memory cursor of this process's consumer is stale now.
     this.consumer.forget();
-    return { cases, events, rows: out.length };
+    return { cases, events, rows: rollupRows };
   }
 }
 
@@ -303,9 +315,10 @@ type Coarse = (typeof COARSE)[number];
 type CoarseKey = { day: string; department_code: string } & Record<string, string>;
 const dimensionsOf = (c: Coarse) => ['day', c.column, 'department_code'] as const;
 
-/** Sums fine keys' measures per coarse key. */
-function summedBy(c: Coarse, entries: readonly { key: RollupKey; measures: Measures }[]): { key: CoarseKey; measures: Measures }[] {
-  const out = new Map<string, { key: CoarseKey; measures: Measures }>();
+/** Sums fine keys' measures per coarse key (into `out` when given, adding to what it holds). */
+function summedBy(
+  c: Coarse, entries: readonly { key: RollupKey; measures: Measures }[], out = new Map<string, { key: CoarseKey; measures: Measures }>(),
+): { key: CoarseKey; measures: Measures }[] {
   for (const e of entries) {
     const key: CoarseKey = { day: e.key.day, [c.column]: e.key.grid_code.slice(0, c.length), department_code: e.key.department_code };
     const text = dimensionsOf(c).map((d) => key[d]).join('\u0000');
@@ -314,6 +327,16 @@ function summedBy(c: Coarse, entries: readonly { key: RollupKey; measures: Measu
     for (const m of ROLLUP_MEASURES) acc.measures[m] += e.measures[m];
   }
   return [...out.values()];
+}
+
+/** A rebuild's part: the fine and worker sums added to the rows earlier parts wrote, the coarse sums to the ones in memory. */
+async function flushTotals(
+  tx: Transaction<StatsTables>, totals: RollupDelta, workerTotals: WorkerDelta, coarse: Map<string, { key: CoarseKey; measures: Measures }>[],
+): Promise<void> {
+  const changes = totals.changes();
+  await addTo(tx, 'stat_daily', ROLLUP_DIMENSIONS, ROLLUP_MEASURES, changes);
+  COARSE.forEach((c, i) => summedBy(c, changes, coarse[i]));
+  await addTo(tx, 'stat_worker_daily', WORKER_DIMENSIONS, WORKER_MEASURES, workerTotals.changes());
 }
 
 /** Adds each key's change to its rollup rows, creating a row the first time (update first, then insert: ADR 0001). */
