@@ -225,7 +225,7 @@ export class StatisticsStore {
     const flushKeys = this.options.rebuildFlushKeys ?? 200_000;
     let totals = new RollupDelta();
     let workerTotals = new WorkerDelta();
-    const coarse = COARSE.map(() => new Map<string, { key: CoarseKey; measures: Measures }>());
+    const coarse = COARSE.map((): CoarseSums => new Map());
     let cases = 0;
     let events = 0;
     const seen = new Set<number>();
@@ -253,7 +253,9 @@ export class StatisticsStore {
         totals.move(null, t);
         workerTotals.move(null, t);
         if (totals.byKey.size + workerTotals.byKey.size >= flushKeys) {
-          await this.db.transaction((tx) => flushTotals(tx, totals, workerTotals, coarse));
+          const [fine, workers] = [totals.changes(), workerTotals.changes()];
+          COARSE.forEach((c, i) => summedBy(c, fine, coarse[i]));
+          await this.db.transaction((tx) => writeTotals(tx, fine, workers));
           totals = new RollupDelta();
           workerTotals = new WorkerDelta();
         }
@@ -266,8 +268,10 @@ export class StatisticsStore {
     // Ids just below the top not visible now may be commits in flight (MySQL): the consumer looks for them as it does for its own gaps.
     const gaps: Gap[] = [];
     for (let id = Math.max(1, high - GAP_WINDOW + 1); id < high; id++) if (!seen.has(id)) gaps.push({ id, holdUntil: now + (this.options.gapHoldMs ?? 60_000) });
+    const [fine, workers] = [totals.changes(), workerTotals.changes()];
+    COARSE.forEach((c, i) => summedBy(c, fine, coarse[i]));
     const rollupRows = await this.db.transaction(async (tx) => {
-      await flushTotals(tx, totals, workerTotals, coarse);
+      await writeTotals(tx, fine, workers);
       for (const [i, c] of COARSE.entries()) {
         await bulkInsert(tx as unknown as Kysely<unknown>, c.table, [...dimensionsOf(c), ...ROLLUP_MEASURES], [...coarse[i]!.values()].map((e) => [...dimensionsOf(c).map((d) => e.key[d]), ...ROLLUP_MEASURES.map((m) => e.measures[m])]));
       }
@@ -315,10 +319,10 @@ type Coarse = (typeof COARSE)[number];
 type CoarseKey = { day: string; department_code: string } & Record<string, string>;
 const dimensionsOf = (c: Coarse) => ['day', c.column, 'department_code'] as const;
 
-/** Sums fine keys' measures per coarse key (into `out` when given, adding to what it holds). */
-function summedBy(
-  c: Coarse, entries: readonly { key: RollupKey; measures: Measures }[], out = new Map<string, { key: CoarseKey; measures: Measures }>(),
-): { key: CoarseKey; measures: Measures }[] {
+type CoarseSums = Map<string, { key: CoarseKey; measures: Measures }>;
+
+/** Adds fine keys' measures to their coarse keys' sums in `out`, which it returns. */
+function summedBy(c: Coarse, entries: readonly { key: RollupKey; measures: Measures }[], out: CoarseSums = new Map()): CoarseSums {
   for (const e of entries) {
     const key: CoarseKey = { day: e.key.day, [c.column]: e.key.grid_code.slice(0, c.length), department_code: e.key.department_code };
     const text = dimensionsOf(c).map((d) => key[d]).join('\u0000');
@@ -326,24 +330,25 @@ function summedBy(
     if (!acc) out.set(text, (acc = { key, measures: zeroMeasures() }));
     for (const m of ROLLUP_MEASURES) acc.measures[m] += e.measures[m];
   }
-  return [...out.values()];
+  return out;
 }
 
-/** A rebuild's part: the fine and worker sums added to the rows earlier parts wrote, the coarse sums to the ones in memory. */
-async function flushTotals(
-  tx: Transaction<StatsTables>, totals: RollupDelta, workerTotals: WorkerDelta, coarse: Map<string, { key: CoarseKey; measures: Measures }>[],
+/**
+ * A rebuild's part: the fine and worker sums added to the rows earlier parts
+ * wrote. Nothing else: a transaction re-run after a deadlock runs it again.
+ */
+async function writeTotals(
+  tx: Transaction<StatsTables>, fine: readonly { key: RollupKey; measures: Measures }[], workers: ReturnType<WorkerDelta['changes']>,
 ): Promise<void> {
-  const changes = totals.changes();
-  await addTo(tx, 'stat_daily', ROLLUP_DIMENSIONS, ROLLUP_MEASURES, changes);
-  COARSE.forEach((c, i) => summedBy(c, changes, coarse[i]));
-  await addTo(tx, 'stat_worker_daily', WORKER_DIMENSIONS, WORKER_MEASURES, workerTotals.changes());
+  await addTo(tx, 'stat_daily', ROLLUP_DIMENSIONS, ROLLUP_MEASURES, fine);
+  await addTo(tx, 'stat_worker_daily', WORKER_DIMENSIONS, WORKER_MEASURES, workers);
 }
 
 /** Adds each key's change to its rollup rows, creating a row the first time (update first, then insert: ADR 0001). */
 async function applyDelta(tx: Transaction<StatsTables>, delta: RollupDelta): Promise<void> {
   const changes = delta.changes();
   await addTo(tx, 'stat_daily', ROLLUP_DIMENSIONS, ROLLUP_MEASURES, changes);
-  for (const c of COARSE) await addTo(tx, c.table, dimensionsOf(c), ROLLUP_MEASURES, summedBy(c, changes).filter((e) => ROLLUP_MEASURES.some((m) => e.measures[m] !== 0)));
+  for (const c of COARSE) await addTo(tx, c.table, dimensionsOf(c), ROLLUP_MEASURES, [...summedBy(c, changes).values()].filter((e) => ROLLUP_MEASURES.some((m) => e.measures[m] !== 0)));
 }
 
 async function addTo<K extends Record<string, string>, M extends string>(
