@@ -16,7 +16,7 @@ import { PARKED_HIGH, saveCursor, touchCursor, type Gap } from '../../infra/feed
 import type { WorkCalendar } from '../incidents/rules/calendar.js';
 import { STATS_MIGRATIONS, STATS_MIGRATION_TABLES } from './migrations.js';
 import { GRID_CODE_LENGTH } from '../grid/rules/codes.js';
-import { applyEvent, caseFacts, ROLLUP_DIMENSIONS, ROLLUP_MEASURES, RollupDelta, WORKER_DIMENSIONS, WORKER_MEASURES, WorkerDelta, zeroMeasures, type CaseTrack, type Measures, type RollupKey, type TimelineEvent } from './rules/rollup.js';
+import { applyEvent, caseFacts, ROLLUP_DIMENSIONS, ROLLUP_MEASURES, RollupDelta, WORKER_DIMENSIONS, WORKER_MEASURES, WorkerDelta, zeroMeasures, type WorkerKey, type WorkerMeasures, type CaseTrack, type Measures, type RollupKey, type TimelineEvent } from './rules/rollup.js';
 import type { StatsTables } from './tables.js';
 
 export const STATS_CONSUMER = 'statistics';
@@ -338,7 +338,7 @@ function summedBy(c: Coarse, entries: readonly { key: RollupKey; measures: Measu
  * wrote. Nothing else: a transaction re-run after a deadlock runs it again.
  */
 async function writeTotals(
-  tx: Transaction<StatsTables>, fine: readonly { key: RollupKey; measures: Measures }[], workers: ReturnType<WorkerDelta['changes']>,
+  tx: Transaction<StatsTables>, fine: readonly { key: RollupKey; measures: Measures }[], workers: readonly { key: WorkerKey; measures: WorkerMeasures }[],
 ): Promise<void> {
   await addTo(tx, 'stat_daily', ROLLUP_DIMENSIONS, ROLLUP_MEASURES, fine);
   await addTo(tx, 'stat_worker_daily', WORKER_DIMENSIONS, WORKER_MEASURES, workers);
